@@ -1,0 +1,139 @@
+/*
+ * ipc_heap.c - size-class block allocator for the tensor heap.
+ * Freestanding: no libc. See ipc_heap.h for the guarantees.
+ */
+#include "zenedge/ipc_heap.h"
+
+#include "zenedge/ipc_errors.h"
+
+/* Blocks of each class after explicit counts are honoured; 0 if malformed. */
+static int plan(uint32_t heap_size, const ipc_heap_class_cfg_t *c, uint32_t n, uint32_t counts[])
+{
+    if (c == 0 || n == 0 || n > IPC_HEAP_MAX_CLASSES)
+        return IPC_E_HEAP_CONFIG;
+    uint64_t used = 0;
+    uint32_t shares = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t bs = c[i].block_size;
+        if (bs == 0 || (bs % IPC_CACHELINE) != 0 || (i > 0 && bs <= c[i - 1].block_size))
+            return IPC_E_HEAP_CONFIG;
+        if (c[i].count == 0)
+            shares++;
+        else
+            used += (uint64_t)bs * c[i].count;
+    }
+    if (used > heap_size)
+        return IPC_E_HEAP_CONFIG;
+    /* 32-bit division only: no libgcc helper on 32-bit targets. */
+    uint32_t share = shares ? (heap_size - (uint32_t)used) / shares : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        counts[i] = c[i].count ? c[i].count : share / c[i].block_size;
+        if (counts[i] == 0)
+            return IPC_E_HEAP_CONFIG;
+    }
+    return IPC_OK;
+}
+
+uint32_t ipc_heap_links_needed(uint32_t heap_size, const ipc_heap_class_cfg_t *classes, uint32_t n_classes)
+{
+    uint32_t counts[IPC_HEAP_MAX_CLASSES];
+    if (plan(heap_size, classes, n_classes, counts) != IPC_OK)
+        return 0;
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n_classes; i++)
+        total += counts[i];
+    return total;
+}
+
+int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg_t *classes,
+                  uint32_t n_classes, uint32_t *links, uint32_t n_links)
+{
+    if (h == 0 || r == 0 || links == 0)
+        return IPC_E_INVAL;
+    uint32_t counts[IPC_HEAP_MAX_CLASSES];
+    int err = plan(r->heap_size, classes, n_classes, counts);
+    if (err)
+        return err;
+    h->heap_off = r->heap_off;
+    h->heap_size = r->heap_size;
+    h->n_classes = n_classes;
+    h->links = links;
+    h->bad_frees = 0;
+    h->failed = 0;
+    uint32_t off = r->heap_off;
+    uint32_t link = 0;
+    for (uint32_t i = 0; i < n_classes; i++) {
+        ipc_heap_class_t *k = &h->cls[i];
+        k->block_size = classes[i].block_size;
+        k->first_off = off;
+        k->count = counts[i];
+        k->first_link = link;
+        k->free_head = link;
+        k->free_count = counts[i];
+        if (link + counts[i] > n_links || link + counts[i] < link)
+            return IPC_E_HEAP_CONFIG;
+        for (uint32_t j = 0; j < counts[i]; j++)   /* init only: O(blocks) */
+            links[link + j] = (j + 1 < counts[i]) ? link + j + 1 : IPC_HEAP_NIL;
+        off += counts[i] * k->block_size;
+        link += counts[i];
+    }
+    h->n_links = link;
+    return IPC_OK;
+}
+
+int ipc_heap_alloc(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out)
+{
+    if (h == 0 || out == 0 || len == 0 || h->n_classes == 0)
+        return IPC_E_INVAL;
+    if (len > h->cls[h->n_classes - 1].block_size)
+        return IPC_E_HEAP_TOO_BIG;
+    for (uint32_t i = 0; i < h->n_classes; i++) {
+        ipc_heap_class_t *k = &h->cls[i];
+        if (k->block_size < len || k->free_head == IPC_HEAP_NIL)
+            continue;
+        uint32_t l = k->free_head;
+        k->free_head = h->links[l];
+        h->links[l] = IPC_HEAP_USED;
+        k->free_count--;
+        out->off = k->first_off + (l - k->first_link) * k->block_size;
+        out->len = len;
+        return IPC_OK;
+    }
+    h->failed++;
+    return IPC_E_HEAP_EXHAUSTED;
+}
+
+int ipc_heap_free(ipc_heap_t *h, uint32_t off)
+{
+    if (h == 0)
+        return IPC_E_INVAL;
+    for (uint32_t i = 0; i < h->n_classes; i++) {
+        ipc_heap_class_t *k = &h->cls[i];
+        uint64_t end = (uint64_t)k->first_off + (uint64_t)k->count * k->block_size;
+        if (off < k->first_off || off >= end)
+            continue;
+        uint32_t rel = off - k->first_off;
+        uint32_t idx = rel / k->block_size;
+        if (idx * k->block_size != rel)
+            break;
+        uint32_t l = k->first_link + idx;
+        if (h->links[l] != IPC_HEAP_USED)
+            break;
+        h->links[l] = k->free_head;
+        k->free_head = l;
+        k->free_count++;
+        return IPC_OK;
+    }
+    h->bad_frees++;
+    return IPC_E_HEAP_BAD_FREE;
+}
+
+uint32_t ipc_heap_free_bytes(const ipc_heap_t *h)
+{
+    uint32_t sum = 0;
+    if (h == 0)
+        return 0;
+    for (uint32_t i = 0; i < h->n_classes; i++)
+        sum += h->cls[i].free_count * h->cls[i].block_size;
+    return sum;
+}

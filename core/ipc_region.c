@@ -1,0 +1,370 @@
+/*
+ * ipc_region.c - region layout, initialisation and validated attach.
+ * Freestanding: no libc. Arithmetic on offsets is done in 64 bits so that
+ * off + len never wraps.
+ */
+#include "zenedge/ipc_region.h"
+
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_ring.h"
+
+#define ALIGN_UP(x, a) (((x) + ((a) - 1u)) & ~((a) - 1u))
+
+static const char *const sq_off_names[IPC_MAX_SQ] = {
+    "sq_off[0]", "sq_off[1]", "sq_off[2]", "sq_off[3]",
+    "sq_off[4]", "sq_off[5]", "sq_off[6]", "sq_off[7]",
+};
+
+/* Zero with 32-bit volatile stores: never turned into a memset call, and
+ * every store reaches the shared memory. len is a multiple of 4. */
+static void zero_shared(void *p, uint32_t len)
+{
+    volatile uint32_t *w = (volatile uint32_t *)p;
+    for (uint32_t i = 0; i < len / 4u; i++)
+        w[i] = 0u;
+}
+
+void ipc_region_config_default(ipc_region_config_t *cfg, uint32_t region_size)
+{
+    if (cfg == 0)
+        return;
+    volatile uint8_t *b = (volatile uint8_t *)cfg;
+    for (uint32_t i = 0; i < (uint32_t)sizeof(*cfg); i++)
+        b[i] = 0;
+    cfg->region_size = region_size;
+    cfg->n_sq = IPC_QOS_COUNT;
+    cfg->sq_slots = 256;
+    cfg->cq_slots = 0;
+    cfg->max_jobs = 256;
+    cfg->features = IPC_FEAT_NEED_WAKEUP;
+    cfg->hb_period_us = 10000;
+    cfg->epoch = 1;
+}
+
+static uint32_t cq_slots_for(const ipc_region_config_t *cfg)
+{
+    if (cfg->cq_slots != 0)
+        return cfg->cq_slots;
+    uint32_t s = IPC_RING_MIN_SLOTS;
+    while (s < cfg->max_jobs && s < IPC_RING_MAX_SLOTS)   /* <= 16 steps */
+        s <<= 1;
+    return s;
+}
+
+static int config_check(const ipc_region_config_t *cfg, uint32_t cq_slots)
+{
+    if (cfg->n_sq == 0 || cfg->n_sq > IPC_MAX_SQ)
+        return IPC_E_SQ_COUNT;
+    if (!ipc_is_pow2(cfg->sq_slots) || cfg->sq_slots < IPC_RING_MIN_SLOTS || cfg->sq_slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_SQ_SLOTS;
+    if (cfg->max_jobs == 0 || cfg->max_jobs > IPC_MAX_JOBS)
+        return IPC_E_MAX_JOBS;
+    if (!ipc_is_pow2(cq_slots) || cq_slots < IPC_RING_MIN_SLOTS || cq_slots > IPC_RING_MAX_SLOTS ||
+        cq_slots < cfg->max_jobs)
+        return IPC_E_CQ_SLOTS;
+    if (cfg->region_size < IPC_REGION_MIN_SIZE || cfg->region_size > IPC_REGION_MAX_SIZE)
+        return IPC_E_REGION_SIZE;
+    if ((cfg->features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
+        return IPC_E_FEATURES;
+    return IPC_OK;
+}
+
+uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
+{
+    if (cfg == 0)
+        return 0;
+    uint64_t off = sizeof(ipc_region_hdr_t);
+    off += (uint64_t)cfg->n_sq * ALIGN_UP((uint64_t)IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+    off += ALIGN_UP((uint64_t)IPC_RING_BYTES(cq_slots_for(cfg)), IPC_CACHELINE);
+    off += (uint64_t)cfg->max_jobs * sizeof(ipc_job_desc_t);
+    return off > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)off;
+}
+
+static void fill_view(ipc_region_t *v, uint8_t *base)
+{
+    v->base = base;
+    v->hdr = (ipc_region_hdr_t *)base;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(base + v->sq_off[i]) : 0;
+    v->cq = (ipc_ring_t *)(base + v->cq_off);
+    v->jobs = (ipc_job_desc_t *)(base + v->jobs_off);
+}
+
+int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
+{
+    if (v == 0 || base == 0 || cfg == 0 || ((uintptr_t)base & (IPC_CACHELINE - 1u)) != 0)
+        return IPC_E_INVAL;
+    uint32_t cq_slots = cq_slots_for(cfg);
+    int err = config_check(cfg, cq_slots);
+    if (err)
+        return err;
+    uint64_t need = ipc_region_layout_bytes(cfg);
+    if (need + IPC_CACHELINE > cfg->region_size)
+        return IPC_E_NO_SPACE;
+
+    uint8_t *b = (uint8_t *)base;
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)b;
+
+    /* Unpublish first: a bridge attaching concurrently sees NOT_READY,
+     * never a half-written header. Pairs with the acquire in attach. */
+    ipc_store_release(&h->magic, 0u);
+    ipc_cache_clean(&h->magic, 4);
+
+    uint32_t off = (uint32_t)sizeof(ipc_region_hdr_t);
+    v->size = cfg->region_size;
+    v->version_minor = IPC_VERSION_MINOR;
+    v->features = cfg->features;
+    v->n_sq = cfg->n_sq;
+    v->sq_slots = cfg->sq_slots;
+    v->cq_slots = cq_slots;
+    v->max_jobs = cfg->max_jobs;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        v->sq_weight[i] = i < cfg->n_sq ? cfg->sq_weight[i] : 0u;
+        v->sq_off[i] = 0;
+        if (i < cfg->n_sq) {
+            v->sq_off[i] = off;
+            off += ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+        }
+    }
+    v->cq_off = off;
+    off += ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
+    v->jobs_off = off;
+    off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
+    v->heap_off = off;
+    v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
+    fill_view(v, b);
+
+    /* Header (except magic), rings, descriptor table: zero, then fill. */
+    zero_shared(b + 4, off - 4u);
+    for (uint32_t i = 0; i < cfg->n_sq; i++)
+        ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
+    ipc_ring_init(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
+
+    h->version_major = IPC_VERSION_MAJOR;
+    h->version_minor = IPC_VERSION_MINOR;
+    h->hdr_size = (uint32_t)sizeof(ipc_region_hdr_t);
+    h->region_size = v->size;
+    h->features = v->features;
+    h->cacheline = IPC_CACHELINE;
+    h->n_sq = v->n_sq;
+    h->sq_slots = v->sq_slots;
+    h->cq_slots = v->cq_slots;
+    h->max_jobs = v->max_jobs;
+    h->job_desc_size = (uint32_t)sizeof(ipc_job_desc_t);
+    h->cq_off = v->cq_off;
+    h->jobs_off = v->jobs_off;
+    h->heap_off = v->heap_off;
+    h->heap_size = v->heap_size;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        h->sq_off[i] = v->sq_off[i];
+        h->sq_weight[i] = v->sq_weight[i];
+    }
+    h->zen.state = IPC_STATE_STARTING;
+    h->zen.epoch = cfg->epoch;
+    h->zen.features = v->features;
+    h->zen.hb_period_us = cfg->hb_period_us;
+    ipc_cache_clean(b, off);
+
+    /* Publish: every store above is visible before the magic. Pairs with
+     * the load-acquire of magic in ipc_region_attach(). */
+    ipc_store_release(&h->magic, IPC_REGION_MAGIC);
+    ipc_cache_clean(&h->magic, 4);
+    return IPC_OK;
+}
+
+static int fail(ipc_fault_t *f, int err, const char *field, uint32_t value, uint32_t limit, const char *rule)
+{
+    if (f) {
+        f->field = field;
+        f->value = value;
+        f->limit = limit;
+        f->rule = rule;
+    }
+    return err;
+}
+
+/* [off, off+len) inside [lo, size) and off aligned to a cache line. */
+static bool area_ok(uint32_t off, uint64_t len, uint32_t lo, uint32_t size)
+{
+    return (off & (IPC_CACHELINE - 1u)) == 0 && off >= lo && (uint64_t)off + len <= size;
+}
+
+int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fault_t *f)
+{
+    if (v == 0 || base == 0 || ((uintptr_t)base & 3u) != 0)
+        return fail(f, IPC_E_INVAL, "base", 0, 0, "must be a non-NULL, 4-byte aligned mapping");
+    if (mapped_size < sizeof(ipc_region_hdr_t))
+        return fail(f, IPC_E_REGION_SIZE, "mapped_size", mapped_size, (uint32_t)sizeof(ipc_region_hdr_t),
+                    "mapping smaller than the region header");
+
+    uint8_t *b = (uint8_t *)base;
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)b;
+    ipc_cache_invalidate(h, (uint32_t)sizeof(*h));
+    uint32_t magic = ipc_load_acquire(&h->magic);  /* pairs with the release in init */
+    if (magic == 0)
+        return fail(f, IPC_E_NOT_READY, "magic", 0, IPC_REGION_MAGIC, "region not initialised yet");
+    if (magic != IPC_REGION_MAGIC)
+        return fail(f, IPC_E_REGION_MAGIC, "magic", magic, IPC_REGION_MAGIC, "must equal IPC_REGION_MAGIC");
+
+    /* One copy of every layout word; only the copy is used from here on. */
+    uint32_t vmaj = ipc_read_once(&h->version_major);
+    uint32_t vmin = ipc_read_once(&h->version_minor);
+    uint32_t hdr_size = ipc_read_once(&h->hdr_size);
+    uint32_t region_size = ipc_read_once(&h->region_size);
+    uint32_t features = ipc_read_once(&h->features);
+    uint32_t cacheline = ipc_read_once(&h->cacheline);
+    uint32_t n_sq = ipc_read_once(&h->n_sq);
+    uint32_t sq_slots = ipc_read_once(&h->sq_slots);
+    uint32_t cq_slots = ipc_read_once(&h->cq_slots);
+    uint32_t max_jobs = ipc_read_once(&h->max_jobs);
+    uint32_t desc_size = ipc_read_once(&h->job_desc_size);
+    uint32_t cq_off = ipc_read_once(&h->cq_off);
+    uint32_t jobs_off = ipc_read_once(&h->jobs_off);
+    uint32_t heap_off = ipc_read_once(&h->heap_off);
+    uint32_t heap_size = ipc_read_once(&h->heap_size);
+    uint32_t reserved0 = ipc_read_once(&h->reserved0);
+    uint32_t sq_off[IPC_MAX_SQ], sq_weight[IPC_MAX_SQ];
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        sq_off[i] = ipc_read_once(&h->sq_off[i]);
+        sq_weight[i] = ipc_read_once(&h->sq_weight[i]);
+    }
+
+    if (vmaj != IPC_VERSION_MAJOR)
+        return fail(f, IPC_E_VERSION_MAJOR, "version_major", vmaj, IPC_VERSION_MAJOR, "must equal ours");
+    if (hdr_size < sizeof(ipc_region_hdr_t))
+        return fail(f, IPC_E_HDR_SIZE, "hdr_size", hdr_size, (uint32_t)sizeof(ipc_region_hdr_t),
+                    "must be at least the 1.0 header size");
+    if (region_size < IPC_REGION_MIN_SIZE || region_size > mapped_size)
+        return fail(f, IPC_E_REGION_SIZE, "region_size", region_size, mapped_size,
+                    "must be in [4096, mapped size]");
+    if (hdr_size > region_size || (hdr_size & (IPC_CACHELINE - 1u)) != 0)
+        return fail(f, IPC_E_HDR_SIZE, "hdr_size", hdr_size, region_size,
+                    "must be a cache-line multiple inside the region");
+    if (cacheline != IPC_CACHELINE)
+        return fail(f, IPC_E_CACHELINE, "cacheline", cacheline, IPC_CACHELINE, "must equal ours");
+    if ((features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
+        return fail(f, IPC_E_FEATURES, "features", features, IPC_FEAT_KNOWN,
+                    "sets a required feature bit we do not know");
+    if (reserved0 != 0)
+        return fail(f, IPC_E_RESERVED, "reserved0", reserved0, 0, "must be zero");
+    if (n_sq == 0 || n_sq > IPC_MAX_SQ)
+        return fail(f, IPC_E_SQ_COUNT, "n_sq", n_sq, IPC_MAX_SQ, "must be in [1, IPC_MAX_SQ]");
+    if (!ipc_is_pow2(sq_slots) || sq_slots < IPC_RING_MIN_SLOTS || sq_slots > IPC_RING_MAX_SLOTS)
+        return fail(f, IPC_E_SQ_SLOTS, "sq_slots", sq_slots, IPC_RING_MAX_SLOTS,
+                    "must be a power of two in [2, 65536]");
+    if (max_jobs == 0 || max_jobs > IPC_MAX_JOBS)
+        return fail(f, IPC_E_MAX_JOBS, "max_jobs", max_jobs, IPC_MAX_JOBS, "must be in [1, IPC_MAX_JOBS]");
+    if (!ipc_is_pow2(cq_slots) || cq_slots < IPC_RING_MIN_SLOTS || cq_slots > IPC_RING_MAX_SLOTS)
+        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", cq_slots, IPC_RING_MAX_SLOTS,
+                    "must be a power of two in [2, 65536]");
+    if (cq_slots < max_jobs)
+        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", cq_slots, max_jobs,
+                    "must be >= max_jobs (one slot per job in flight)");
+    if (desc_size != sizeof(ipc_job_desc_t))
+        return fail(f, IPC_E_DESC_SIZE, "job_desc_size", desc_size, (uint32_t)sizeof(ipc_job_desc_t),
+                    "must equal sizeof(ipc_job_desc_t)");
+
+    /* Areas: each inside [hdr_size, region_size), aligned, then no overlap. */
+    uint32_t a_off[IPC_MAX_SQ + 3];
+    uint64_t a_len[IPC_MAX_SQ + 3];
+    uint32_t n_areas = 0;
+    uint64_t sq_bytes = IPC_RING_BYTES(sq_slots);
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        if (i >= n_sq) {
+            if (sq_off[i] != 0)
+                return fail(f, IPC_E_RESERVED, sq_off_names[i], sq_off[i], 0, "unused ring slot must be zero");
+            continue;
+        }
+        if (!area_ok(sq_off[i], sq_bytes, hdr_size, region_size))
+            return fail(f, IPC_E_SQ_OFFSET, sq_off_names[i], sq_off[i], region_size,
+                        "ring must be cache-line aligned, after the header and inside the region");
+        a_off[n_areas] = sq_off[i];
+        a_len[n_areas++] = sq_bytes;
+    }
+    uint64_t cq_bytes = IPC_RING_BYTES(cq_slots);
+    if (!area_ok(cq_off, cq_bytes, hdr_size, region_size))
+        return fail(f, IPC_E_CQ_OFFSET, "cq_off", cq_off, region_size,
+                    "ring must be cache-line aligned, after the header and inside the region");
+    a_off[n_areas] = cq_off;
+    a_len[n_areas++] = cq_bytes;
+    uint64_t jobs_bytes = (uint64_t)max_jobs * sizeof(ipc_job_desc_t);
+    if (!area_ok(jobs_off, jobs_bytes, hdr_size, region_size))
+        return fail(f, IPC_E_JOBS_OFFSET, "jobs_off", jobs_off, region_size,
+                    "table must be cache-line aligned, after the header and inside the region");
+    a_off[n_areas] = jobs_off;
+    a_len[n_areas++] = jobs_bytes;
+    if (heap_size == 0 || !area_ok(heap_off, heap_size, hdr_size, region_size))
+        return fail(f, IPC_E_HEAP_OFFSET, "heap_off", heap_off, region_size,
+                    "heap must be non-empty, cache-line aligned, after the header and inside the region");
+    a_off[n_areas] = heap_off;
+    a_len[n_areas++] = heap_size;
+    for (uint32_t i = 0; i < n_areas; i++) {
+        for (uint32_t j = i + 1; j < n_areas; j++) {
+            uint64_t ai = a_off[i], aj = a_off[j];
+            if (ai < aj + a_len[j] && aj < ai + a_len[i])
+                return fail(f, IPC_E_OVERLAP, "layout", a_off[j], a_off[i], "two areas overlap");
+        }
+    }
+
+    /* Ring identity words. */
+    for (uint32_t i = 0; i <= n_sq; i++) {
+        bool is_cq = i == n_sq;
+        ipc_ring_t *r = (ipc_ring_t *)(b + (is_cq ? cq_off : sq_off[i]));
+        uint32_t want_slots = is_cq ? cq_slots : sq_slots;
+        const char *name = is_cq ? "cq_off" : sq_off_names[i];
+        ipc_cache_invalidate(r, IPC_CACHELINE);
+        uint32_t m = ipc_read_once(&r->magic);
+        uint32_t s = ipc_read_once(&r->size);
+        uint32_t id = ipc_read_once(&r->ring_id);
+        uint32_t prod = ipc_read_once(&r->producer);
+        if (m != IPC_RING_MAGIC)
+            return fail(f, IPC_E_RING_MAGIC, name, m, IPC_RING_MAGIC, "ring magic must equal IPC_RING_MAGIC");
+        if (s != want_slots)
+            return fail(f, IPC_E_RING_SIZE, name, s, want_slots, "ring size must equal the header's");
+        if (id != (is_cq ? IPC_RING_ID_CQ : i) || prod != (is_cq ? IPC_SIDE_BRIDGE : IPC_SIDE_ZENEDGE))
+            return fail(f, IPC_E_RING_ID, name, id, is_cq ? IPC_RING_ID_CQ : i,
+                        "ring_id/producer must match its place in the table");
+    }
+
+    v->size = region_size;
+    v->version_minor = vmin;
+    v->features = features;
+    v->n_sq = n_sq;
+    v->sq_slots = sq_slots;
+    v->cq_slots = cq_slots;
+    v->max_jobs = max_jobs;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        v->sq_off[i] = sq_off[i];
+        v->sq_weight[i] = sq_weight[i];
+    }
+    v->cq_off = cq_off;
+    v->jobs_off = jobs_off;
+    v->heap_off = heap_off;
+    v->heap_size = heap_size;
+    fill_view(v, b);
+    return IPC_OK;
+}
+
+void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len)
+{
+    if (v == 0 || v->base == 0 || (uint64_t)off + len > v->size)
+        return 0;
+    return v->base + off;
+}
+
+bool ipc_region_in_heap(const ipc_region_t *v, uint32_t off, uint32_t len)
+{
+    if (v == 0)
+        return false;
+    uint64_t end = (uint64_t)off + len;
+    return off >= v->heap_off && off < (uint64_t)v->heap_off + v->heap_size &&
+           end <= (uint64_t)v->heap_off + v->heap_size;
+}
+
+ipc_job_desc_t *ipc_region_job(const ipc_region_t *v, uint32_t slot)
+{
+    if (v == 0 || v->jobs == 0 || slot >= v->max_jobs)
+        return 0;
+    return &v->jobs[slot];
+}

@@ -1,0 +1,261 @@
+/*
+ * ipc_ring.c - SPSC ring on shared memory. Freestanding: no libc.
+ *
+ * Counters are free-running uint32_t. With size a power of two <= 2^16,
+ * head - tail (mod 2^32) is the fill level and slot i is data[i & mask].
+ * The ordering labels R1/A1 (head) and R2/A2 (tail) are those of the
+ * comment above ipc_ring_t in ipc_proto.h.
+ */
+#include "zenedge/ipc_ring.h"
+
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_errors.h"
+
+static int ring_check_hdr(const ipc_ring_t *r, uint32_t slots)
+{
+    if (!ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_RING_SIZE;
+    ipc_cache_invalidate(r, IPC_CACHELINE);
+    /* Identity words are immutable after init and were published by the
+     * region magic; a plain once-read suffices. */
+    if (ipc_read_once(&r->magic) != IPC_RING_MAGIC)
+        return IPC_E_RING_MAGIC;
+    if (ipc_read_once(&r->size) != slots)
+        return IPC_E_RING_SIZE;
+    return IPC_OK;
+}
+
+int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
+{
+    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_INVAL;
+    ipc_write_once(&r->magic, IPC_RING_MAGIC);
+    ipc_write_once(&r->size, slots);
+    ipc_write_once(&r->ring_id, ring_id);
+    ipc_write_once(&r->producer, producer);
+    ipc_write_once(&r->head, 0u);
+    ipc_write_once(&r->tail, 0u);
+    ipc_cache_clean(r, (uint32_t)sizeof(*r));
+    /* No release here: the whole region is published by the store-release
+     * of the region magic at the end of ipc_region_init(). */
+    return IPC_OK;
+}
+
+int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
+{
+    if (p == 0 || r == 0)
+        return IPC_E_INVAL;
+    int err = ring_check_hdr(r, slots);
+    if (err)
+        return err;
+    ipc_cache_invalidate(&r->head, IPC_CACHELINE);
+    ipc_cache_invalidate(&r->tail, IPC_CACHELINE);
+    /* Our own counter is read from the region exactly once, here, so a
+     * restarted producer continues the sequence. */
+    uint32_t head = ipc_read_once(&r->head);
+    uint32_t tail = ipc_load_acquire(&r->tail);                 /* A2 */
+    if (head - tail > slots)
+        return IPC_E_RING_CORRUPT;
+    p->ring = r;
+    p->size = slots;
+    p->mask = slots - 1u;
+    p->head = head;
+    p->tail_seen = tail;
+    p->corrupt = 0;
+    return IPC_OK;
+}
+
+int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
+{
+    if (c == 0 || r == 0)
+        return IPC_E_INVAL;
+    int err = ring_check_hdr(r, slots);
+    if (err)
+        return err;
+    ipc_cache_invalidate(&r->head, IPC_CACHELINE);
+    ipc_cache_invalidate(&r->tail, IPC_CACHELINE);
+    uint32_t tail = ipc_read_once(&r->tail);
+    uint32_t head = ipc_load_acquire(&r->head);                 /* A1 */
+    if (head - tail > slots)
+        return IPC_E_RING_CORRUPT;
+    c->ring = r;
+    c->size = slots;
+    c->mask = slots - 1u;
+    c->tail = tail;
+    c->head_seen = head;
+    c->corrupt = 0;
+    return IPC_OK;
+}
+
+/* Refresh the producer's view of tail; returns free slots or a negative
+ * code. The peer's tail is valid only if it lies in [head - size, head]:
+ * the consumer can never have consumed more than was produced, nor fewer
+ * than head - size. */
+static int prod_free(ipc_ring_prod_t *p)
+{
+    ipc_cache_invalidate(&p->ring->tail, 4);
+    uint32_t tail = ipc_load_acquire(&p->ring->tail);           /* A2: pairs with R2 */
+    uint32_t used = p->head - tail;
+    if (used > p->size) {
+        p->corrupt++;
+        return IPC_E_RING_CORRUPT;
+    }
+    p->tail_seen = tail;
+    return (int)(p->size - used);
+}
+
+static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+{
+    ipc_packet_t *data = p->ring->data;
+    uint32_t head = p->head;
+    for (uint32_t i = 0; i < n; i++) {
+        ipc_packet_t *slot = &data[(head + i) & p->mask];
+        *slot = pkts[i];
+        ipc_cache_clean(slot, (uint32_t)sizeof(*slot));
+    }
+}
+
+static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
+{
+    p->head += n;
+    /* R1: publishes slots [old head, new head); pairs with A1 in
+     * cons_ready(). The cache clean of the slots above happened before it. */
+    ipc_store_release(&p->ring->head, p->head);
+    ipc_cache_clean(&p->ring->head, 4);
+}
+
+int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
+{
+    return ipc_ring_enqueue_bulk(p, pkt, 1u);
+}
+
+int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+{
+    if (p == 0 || p->ring == 0 || (pkts == 0 && n != 0))
+        return IPC_E_INVAL;
+    if (n == 0)
+        return 0;
+    /* Fast path: the cached tail may already show enough room. */
+    if (p->size - (p->head - p->tail_seen) < n) {
+        int room = prod_free(p);
+        if (room < 0)
+            return room;
+        if ((uint32_t)room < n)
+            return IPC_E_RING_FULL;
+    }
+    prod_copy(p, pkts, n);
+    prod_publish(p, n);
+    return (int)n;
+}
+
+int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+{
+    if (p == 0 || p->ring == 0 || (pkts == 0 && n != 0))
+        return IPC_E_INVAL;
+    if (n == 0)
+        return 0;
+    uint32_t room = p->size - (p->head - p->tail_seen);
+    if (room < n) {
+        int r = prod_free(p);
+        if (r < 0)
+            return r;
+        room = (uint32_t)r;
+    }
+    if (n > room)
+        n = room;
+    if (n == 0)
+        return 0;
+    prod_copy(p, pkts, n);
+    prod_publish(p, n);
+    return (int)n;
+}
+
+/* Refresh the consumer's view of head; returns ready packets or < 0.
+ * head is valid only if it lies in [tail, tail + size]. */
+static int cons_ready(ipc_ring_cons_t *c)
+{
+    ipc_cache_invalidate(&c->ring->head, 4);
+    uint32_t head = ipc_load_acquire(&c->ring->head);           /* A1: pairs with R1 */
+    uint32_t ready = head - c->tail;
+    if (ready > c->size) {
+        c->corrupt++;
+        return IPC_E_RING_CORRUPT;
+    }
+    c->head_seen = head;
+    return (int)ready;
+}
+
+static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
+{
+    const ipc_packet_t *data = c->ring->data;
+    uint32_t tail = c->tail;
+    for (uint32_t i = 0; i < n; i++) {
+        const ipc_packet_t *slot = &data[(tail + i) & c->mask];
+        ipc_cache_invalidate(slot, (uint32_t)sizeof(*slot));
+        pkts[i] = *slot;
+    }
+}
+
+static void cons_release(ipc_ring_cons_t *c, uint32_t n)
+{
+    c->tail += n;
+    /* R2: the slots [old tail, new tail) have been copied out above and
+     * may be overwritten; pairs with A2 in prod_free(). */
+    ipc_store_release(&c->ring->tail, c->tail);
+    ipc_cache_clean(&c->ring->tail, 4);
+}
+
+int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
+{
+    int n = ipc_ring_dequeue_burst(c, pkt, 1u);
+    if (n == 0)
+        return IPC_E_RING_EMPTY;
+    return n < 0 ? n : IPC_OK;
+}
+
+int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)
+{
+    if (c == 0 || c->ring == 0 || (pkts == 0 && max != 0))
+        return IPC_E_INVAL;
+    if (max == 0)
+        return 0;
+    uint32_t ready = c->head_seen - c->tail;
+    if (ready < max) {
+        int r = cons_ready(c);
+        if (r < 0)
+            return r;
+        ready = (uint32_t)r;
+    }
+    if (ready > max)
+        ready = max;
+    if (ready == 0)
+        return 0;
+    cons_copy(c, pkts, ready);
+    cons_release(c, ready);
+    return (int)ready;
+}
+
+int ipc_ring_free_count(ipc_ring_prod_t *p)
+{
+    if (p == 0 || p->ring == 0)
+        return IPC_E_INVAL;
+    return prod_free(p);
+}
+
+int ipc_ring_ready_count(ipc_ring_cons_t *c)
+{
+    if (c == 0 || c->ring == 0)
+        return IPC_E_INVAL;
+    return cons_ready(c);
+}
+
+int ipc_ring_peek_fill(const ipc_ring_t *r, uint32_t slots)
+{
+    if (r == 0)
+        return IPC_E_INVAL;
+    uint32_t tail = ipc_read_once(&r->tail);
+    uint32_t head = ipc_read_once(&r->head);
+    uint32_t fill = head - tail;
+    return fill > slots ? -1 : (int)fill;
+}

@@ -1,0 +1,44 @@
+/*
+ * barrier.h - the five ordering words used on shared memory.
+ *
+ * Every access to a word that the other side of the region reads or writes
+ * goes through one of these, so that a reader of the code can see the
+ * ordering at the access itself:
+ *
+ *   ipc_read_once(p)          one untorn load, no ordering (a private copy of
+ *                             a peer's word, a statistic)
+ *   ipc_write_once(p, v)      one untorn store, no ordering
+ *   ipc_load_acquire(p)       later loads/stores of this thread are not moved
+ *                             before this load; pairs with a store-release
+ *   ipc_store_release(p, v)   earlier loads/stores of this thread are visible
+ *                             before this store; pairs with a load-acquire
+ *   ipc_fence()               full (sequentially consistent) fence: a store
+ *                             before it is visible before a load after it
+ *                             (needed only by the needs-wake-up handshake)
+ *
+ * They are built on the GCC/Clang __atomic builtins, which exist on every
+ * freestanding target we build for and need no libatomic for 32-bit words.
+ * Shared words accessed through them are uint32_t: 64-bit atomics are not
+ * native on Cortex-M or 32-bit x86 and would pull in libatomic.
+ *
+ * This header is freestanding: it includes nothing.
+ */
+#ifndef ZENEDGE_BARRIER_H
+#define ZENEDGE_BARRIER_H
+
+#define ipc_read_once(p)          __atomic_load_n((p), __ATOMIC_RELAXED)
+#define ipc_write_once(p, v)      __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ipc_load_acquire(p)       __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ipc_store_release(p, v)   __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ipc_fence()               __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* A hint to the core that we are in a spin loop (no ordering meaning). */
+#if defined(__x86_64__) || defined(__i386__)
+#define ipc_cpu_relax()           __builtin_ia32_pause()
+#elif defined(__aarch64__) || (defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+#define ipc_cpu_relax()           __asm__ __volatile__("yield" ::: "memory")
+#else
+#define ipc_cpu_relax()           __asm__ __volatile__("" ::: "memory")
+#endif
+
+#endif /* ZENEDGE_BARRIER_H */

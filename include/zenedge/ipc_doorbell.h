@@ -1,0 +1,46 @@
+/*
+ * ipc_doorbell.h - the needs-wake-up handshake (W1/W2 in ipc_proto.h).
+ *
+ * A side that is about to sleep announces it (W1) and then re-checks its
+ * input rings; a side that has just published work checks whether its peer
+ * sleeps (W2) and only then rings the peer's doorbell. With both full
+ * fences, either the sleeper sees the new work in its re-check, or the
+ * publisher sees needs_wakeup and rings: a wake-up is never lost, and
+ * while both sides are busy nobody makes a doorbell system call.
+ * Freestanding.
+ */
+#ifndef ZENEDGE_IPC_DOORBELL_H
+#define ZENEDGE_IPC_DOORBELL_H
+
+#include <stdbool.h>
+
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_proto.h"
+
+/* W1: store needs_wakeup = 1, then a full fence. The caller must re-check
+ * its rings after this and call ipc_sleep_cancel() if it finds work. */
+static inline void ipc_sleep_announce(ipc_side_t *me)
+{
+    ipc_write_once(&me->needs_wakeup, 1u);
+    ipc_cache_clean(&me->needs_wakeup, 4);
+    ipc_fence();   /* W1: orders the store above before the ring re-check */
+}
+
+/* Back to busy: the peer need not ring any more. */
+static inline void ipc_sleep_cancel(ipc_side_t *me)
+{
+    ipc_write_once(&me->needs_wakeup, 0u);
+    ipc_cache_clean(&me->needs_wakeup, 4);
+}
+
+/* W2: after the store-release that published work, a full fence, then
+ * true if the peer announced that it sleeps. */
+static inline bool ipc_peer_wants_doorbell(const ipc_side_t *peer)
+{
+    ipc_fence();   /* W2: orders the head store before this load */
+    ipc_cache_invalidate(&peer->needs_wakeup, 4);
+    return ipc_read_once(&peer->needs_wakeup) != 0u;
+}
+
+#endif /* ZENEDGE_IPC_DOORBELL_H */

@@ -1,0 +1,444 @@
+/*
+ * ipc_proto.h - the ZENEDGE <-> Linux bridge wire protocol.
+ *
+ * This header is shared verbatim by both sides of the shared region: the
+ * ZENEDGE proxy driver (freestanding, any pointer width, any endianness that
+ * is little) and zenedge-bridged (Linux, 64-bit). It includes only
+ * <stdint.h>, <stddef.h> and <stdbool.h> and declares no function.
+ *
+ * Conventions used on every shared word below
+ * -------------------------------------------
+ *   writer: zenedge | bridge   the only side that ever stores to the word.
+ *                              The other side only loads it.
+ *   read: acquire | once | plain
+ *                              how the other side loads it (see barrier.h):
+ *                              "acquire" words publish other data; "once"
+ *                              words are read untorn with no ordering;
+ *                              "plain" words are only read after an acquire
+ *                              that publishes them.
+ *   Every value read from the region is untrusted by the reader: it is
+ *   copied once, validated against the limits below, then used.
+ *
+ * Position independence: no word in the region holds a pointer. Objects are
+ * named by byte offsets from the start of the region (uint32_t), so the two
+ * sides may map the region at different addresses and with different
+ * pointer widths (a 32-bit guest and a 64-bit host).
+ *
+ * Byte order: little-endian on both sides (every supported target is).
+ *
+ * Region layout (offsets in bytes, all cache-line aligned; see
+ * docs/protocol.md for the drawing to scale):
+ *
+ *   0                      ipc_region_hdr_t (4 cache lines)
+ *   sq_off[0..n_sq-1]      submission rings, one per QoS class by default;
+ *                          producer zenedge, consumer bridge
+ *   cq_off                 completion ring; producer bridge, consumer zenedge
+ *   jobs_off               job-descriptor table: max_jobs x ipc_job_desc_t
+ *   heap_off .. +heap_size tensor heap, allocated by the zenedge side only
+ *   region_size            end
+ *
+ * Versioning rule: a reader refuses a region whose version_major differs
+ * from its own IPC_VERSION_MAJOR. A minor version only ever appends fields
+ * to the end of a structure (hdr_size grows) or defines new feature bits;
+ * a reader accepts any minor, ignores header bytes past the size it knows,
+ * refuses a region that sets a feature bit in IPC_FEAT_REQUIRED_MASK that
+ * it does not know, and ignores unknown bits in IPC_FEAT_OPTIONAL_MASK.
+ */
+#ifndef ZENEDGE_IPC_PROTO_H
+#define ZENEDGE_IPC_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------- */
+/* Constants                                                               */
+/* ---------------------------------------------------------------------- */
+
+#define IPC_VERSION_MAJOR     1u
+#define IPC_VERSION_MINOR     0u
+
+#define IPC_REGION_MAGIC      0x5A454447u  /* "ZEDG" little-endian bytes G D E Z */
+#define IPC_RING_MAGIC        0x51DECA9Eu  /* the original "SIDECAR" ring magic */
+
+/* Layout granule. Shared words written by different sides never share one
+ * of these. 64 bytes covers x86-64, Cortex-A/R and RISC-V cores we target. */
+#define IPC_CACHELINE         64u
+
+/* QoS classes. Lower value = more urgent. Submission ring i carries class i;
+ * if a region has fewer rings than classes, classes >= n_sq share the last
+ * ring (ipc_qos_ring()). */
+#define IPC_QOS_RT            0u
+#define IPC_QOS_HIGH          1u
+#define IPC_QOS_NORMAL        2u
+#define IPC_QOS_BACKGROUND    3u
+#define IPC_QOS_COUNT         4u
+
+#define IPC_MAX_SQ            8u     /* entries in the ring table */
+#define IPC_MAX_TENSORS       4u     /* inputs, and outputs, per job */
+
+/* Ring sizes are powers of two, in packets. */
+#define IPC_RING_MIN_SLOTS    2u
+#define IPC_RING_MAX_SLOTS    65536u
+
+/* Jobs. A job handle (the payload_id of RUN_MODEL, PING and their answers)
+ * is (generation << IPC_SLOT_BITS) | slot. The slot indexes the
+ * job-descriptor table; the generation changes every time the zenedge side
+ * reuses the slot, so a late or duplicated answer for an older use of the
+ * slot is recognised. Generation 0 is never used: handle 0 is invalid. */
+#define IPC_SLOT_BITS         12u
+#define IPC_MAX_JOBS          (1u << IPC_SLOT_BITS)     /* 4096 */
+#define IPC_SLOT_MASK         (IPC_MAX_JOBS - 1u)
+#define IPC_GEN_MASK          (0xFFFFFFFFu >> IPC_SLOT_BITS)
+#define IPC_HANDLE(gen, slot) ((uint32_t)(((uint32_t)(gen) << IPC_SLOT_BITS) | ((uint32_t)(slot) & IPC_SLOT_MASK)))
+#define IPC_HANDLE_SLOT(h)    ((uint32_t)(h) & IPC_SLOT_MASK)
+#define IPC_HANDLE_GEN(h)     ((uint32_t)(h) >> IPC_SLOT_BITS)
+
+/* Smallest and largest region the layout rules accept. */
+#define IPC_REGION_MIN_SIZE   4096u
+#define IPC_REGION_MAX_SIZE   0xFFFFF000u  /* offsets are 32-bit */
+
+/* ---------------------------------------------------------------------- */
+/* Commands (ipc_packet_t.cmd)                                             */
+/* ---------------------------------------------------------------------- */
+
+enum ipc_cmd {
+    CMD_INVALID       = 0x0000, /* zeroed memory is never a command */
+
+    /* Submissions: zenedge -> bridge, on a submission ring. */
+    CMD_PING          = 0x0001, /* payload_id: job handle; answered by CMD_PONG */
+    CMD_RUN_MODEL     = 0x0002, /* payload_id: job handle; descriptor at slot */
+    CMD_EXECUTE_MODEL = CMD_RUN_MODEL, /* the original architecture's name */
+
+    /* Completions: bridge -> zenedge, on the completion ring. */
+    CMD_PONG          = 0x0081, /* payload_id: the PING's handle; flags: status */
+    CMD_JOB_DONE      = 0x0082, /* payload_id: the job's handle; flags: status */
+    CMD_ERROR         = 0x0083  /* a submission the bridge could not attribute
+                                   to a job (unknown cmd, bad handle):
+                                   payload_id: the offending payload_id echoed;
+                                   flags: status; timestamp: the offending cmd */
+};
+
+/* Completion status (the flags of CMD_PONG / CMD_JOB_DONE / CMD_ERROR).
+ * Every value is distinct so that the zenedge side can count each kind. */
+enum ipc_status {
+    IPC_STATUS_OK                = 0,  /* job ran, outputs written */
+    IPC_STATUS_BAD_CMD           = 1,  /* cmd not a submission command */
+    IPC_STATUS_BAD_FLAGS         = 2,  /* submission flags not zero */
+    IPC_STATUS_BAD_SLOT          = 3,  /* handle's slot >= max_jobs, or gen 0 */
+    IPC_STATUS_STALE             = 4,  /* descriptor's handle != packet's */
+    IPC_STATUS_BAD_MODEL         = 5,  /* model_id not in the bridge's registry */
+    IPC_STATUS_BAD_QOS           = 6,  /* qos >= IPC_QOS_COUNT or not the ring's */
+    IPC_STATUS_BAD_TENSOR_COUNT  = 7,  /* n_in / n_out differ from the model */
+    IPC_STATUS_BAD_TENSOR_RANGE  = 8,  /* a tensor not inside the tensor heap */
+    IPC_STATUS_BAD_TENSOR_SIZE   = 9,  /* a tensor length differs from the model */
+    IPC_STATUS_BAD_DESC          = 10, /* reserved descriptor words not zero */
+    IPC_STATUS_BACKEND_ERROR     = 11, /* the backend failed to run the job */
+    IPC_STATUS_CANCELLED         = 12, /* cancel word was set before pickup */
+    IPC_STATUS_EXPIRED           = 13, /* timeout elapsed before the job started */
+    IPC_STATUS_SHUTDOWN          = 14, /* bridge stopping; job not run */
+    IPC_STATUS_COUNT             = 15
+};
+
+/* Submission packet flags: none defined in 1.0; must be zero. */
+#define IPC_PKT_FLAGS_NONE    0u
+
+/* ---------------------------------------------------------------------- */
+/* Packet: exactly 16 bytes, kept as in the original architecture          */
+/* ---------------------------------------------------------------------- */
+
+typedef struct ipc_packet {
+    uint16_t cmd;        /* enum ipc_cmd */
+    uint16_t flags;      /* submissions: 0; completions: enum ipc_status */
+    uint32_t payload_id; /* a job handle (never a pointer) */
+    uint64_t timestamp;  /* ns, in the writer's clock (see IPC_FEAT_SHARED_CLOCK):
+                            submit time on submissions, completion time on
+                            completions */
+} ipc_packet_t;
+
+/* ---------------------------------------------------------------------- */
+/* Ring: single producer, single consumer                                  */
+/* ---------------------------------------------------------------------- */
+/*
+ * Deviations from the original struct {magic, head, tail, size, data[]}
+ * (the figures are in docs/protocol.md, measured by zenedge-bench layout):
+ *  - head and tail each sit alone on a cache line, and the immutable words
+ *    (magic, size) on a third, so the producer's stores to head never
+ *    invalidate the line the consumer writes tail to (false sharing);
+ *  - head and tail are free-running 32-bit counters (never wrapped to the
+ *    ring size): head - tail is the fill level even when full, so no slot
+ *    is sacrificed, and the index of a slot is counter & (size - 1);
+ *  - size is a power of two so that mask replaces a division;
+ *  - data[] holds ipc_packet_t, not bytes.
+ *
+ * Ordering (labels are used at the accesses in core/ipc_ring.c):
+ *  R1 producer: writes packets into slots [head, head+n), then
+ *     store-release head = head+n.  Pairs with A1.
+ *  A1 consumer: load-acquire head, then reads slots [tail, head).
+ *  R2 consumer: finishes reading slots [tail, tail+n), then store-release
+ *     tail = tail+n.  Pairs with A2.
+ *  A2 producer: load-acquire tail before overwriting slots below tail+size.
+ * Each side keeps a private copy of the counter it owns and never re-reads
+ * it from the region; the peer's counter is validated (head - tail <= size)
+ * before use.
+ */
+typedef struct ipc_ring {
+    /* line 0: identity. writer: zenedge, once, at region init; read: plain
+     * (published by the region magic, IPC_REGION_MAGIC, store-release). */
+    uint32_t magic;      /* IPC_RING_MAGIC */
+    uint32_t size;       /* slots in data[], power of two */
+    uint32_t ring_id;    /* 0..n_sq-1 for submission rings, IPC_RING_ID_CQ */
+    uint32_t producer;   /* IPC_SIDE_ZENEDGE or IPC_SIDE_BRIDGE */
+    uint8_t  pad0[IPC_CACHELINE - 16];
+
+    /* line 1. writer: the producer only; read: acquire (A1). Free-running. */
+    uint32_t head;
+    uint8_t  pad1[IPC_CACHELINE - 4];
+
+    /* line 2. writer: the consumer only; read: acquire (A2). Free-running. */
+    uint32_t tail;
+    uint8_t  pad2[IPC_CACHELINE - 4];
+
+    /* packets; slot i lives at data[i & (size - 1)]. writer: producer;
+     * read: plain, after A1. */
+    ipc_packet_t data[];
+} ipc_ring_t;
+
+#define IPC_RING_ID_CQ        0xC0u
+#define IPC_RING_BYTES(slots) ((uint32_t)sizeof(ipc_ring_t) + (uint32_t)(slots) * (uint32_t)sizeof(ipc_packet_t))
+
+/* ---------------------------------------------------------------------- */
+/* Region header                                                           */
+/* ---------------------------------------------------------------------- */
+
+#define IPC_SIDE_ZENEDGE      1u
+#define IPC_SIDE_BRIDGE       2u
+
+/* ipc_side_t.state */
+#define IPC_STATE_OFFLINE     0u  /* never started, or stopped cleanly */
+#define IPC_STATE_STARTING    1u  /* attaching / initialising */
+#define IPC_STATE_READY       2u  /* serving */
+#define IPC_STATE_STOPPING    3u  /* draining; new work is answered SHUTDOWN */
+
+/* Feature bits (ipc_region_hdr_t.features, set by zenedge at init).
+ * Bits 0..15 must be understood by the reader (refuse otherwise); bits
+ * 16..31 may be ignored. */
+#define IPC_FEAT_REQUIRED_MASK 0x0000FFFFu
+#define IPC_FEAT_OPTIONAL_MASK 0xFFFF0000u
+/* Both sides take timestamps from one clock (same host, CLOCK_MONOTONIC),
+ * so differences across sides are meaningful. Without it only differences
+ * between timestamps written by the same side are. (optional) */
+#define IPC_FEAT_SHARED_CLOCK  (1u << 16)
+/* The zenedge side maintains the needs-wake-up handshake, so the bridge must
+ * ring its doorbell when zenedge's needs_wakeup is set. (optional) */
+#define IPC_FEAT_NEED_WAKEUP   (1u << 17)
+/* The region is not cache-coherent between the sides; each side cleans and
+ * invalidates around every shared access. (required) */
+#define IPC_FEAT_NONCOHERENT   (1u << 0)
+#define IPC_FEAT_KNOWN         (IPC_FEAT_SHARED_CLOCK | IPC_FEAT_NEED_WAKEUP | IPC_FEAT_NONCOHERENT)
+
+/*
+ * Per-side liveness and doorbell words: one cache line, one writer.
+ *
+ * needs_wakeup handshake (Dekker-style, labels used in the code):
+ *  W1 a side about to sleep: store needs_wakeup = 1, ipc_fence(), re-check
+ *     its input rings; if work is there, store needs_wakeup = 0 and go on,
+ *     else sleep on its doorbell.
+ *  W2 a side that published work (store-release head): ipc_fence(), load
+ *     the peer's needs_wakeup; if set, ring the peer's doorbell.
+ *  The two full fences guarantee that at least one side sees the other's
+ *  store, so a wake-up is never lost and no doorbell is rung while the
+ *  peer is busy polling.
+ */
+typedef struct ipc_side {
+    uint32_t state;        /* IPC_STATE_*.            read: acquire */
+    uint32_t epoch;        /* +1 at every start of this side. read: acquire */
+    uint32_t heartbeat;    /* +1 every hb_period_us while alive. read: once */
+    uint32_t needs_wakeup; /* 1: sleeping, ring my doorbell (W1/W2). read: once after fence */
+    uint32_t features;     /* feature bits this side accepted. read: once */
+    uint32_t hb_period_us; /* heartbeat period this side promises. read: once */
+    uint32_t doorbells;    /* doorbells this side has rung (statistic). read: once */
+    uint32_t wakeups;      /* times this side slept and was woken (statistic). read: once */
+    uint8_t  pad[IPC_CACHELINE - 32];
+} ipc_side_t;
+
+typedef struct ipc_region_hdr {
+    /* line 0: identity and layout. writer: zenedge, at init, with magic
+     * stored last (store-release); the bridge load-acquires magic, then
+     * copies the whole header once and validates the copy. */
+    uint32_t magic;          /* IPC_REGION_MAGIC; 0 while (re)initialising */
+    uint16_t version_major;  /* IPC_VERSION_MAJOR */
+    uint16_t version_minor;  /* IPC_VERSION_MINOR */
+    uint32_t hdr_size;       /* sizeof(ipc_region_hdr_t) of the writer */
+    uint32_t region_size;    /* bytes, whole region */
+    uint32_t features;       /* IPC_FEAT_* */
+    uint32_t cacheline;      /* IPC_CACHELINE of the writer */
+    uint32_t n_sq;           /* submission rings, 1..IPC_MAX_SQ */
+    uint32_t sq_slots;       /* slots per submission ring, power of two */
+    uint32_t cq_slots;       /* slots of the completion ring, power of two,
+                                >= max_jobs: one slot for every job that can
+                                be in flight, so no completion is dropped */
+    uint32_t max_jobs;       /* descriptors in the table, 1..IPC_MAX_JOBS */
+    uint32_t job_desc_size;  /* sizeof(ipc_job_desc_t) */
+    uint32_t cq_off;         /* offset of the completion ring */
+    uint32_t jobs_off;       /* offset of the job-descriptor table */
+    uint32_t heap_off;       /* offset of the tensor heap */
+    uint32_t heap_size;      /* bytes of the tensor heap */
+    uint32_t reserved0;      /* 0 */
+
+    /* line 1: ring table. writer: zenedge at init; read: plain (as line 0). */
+    uint32_t sq_off[IPC_MAX_SQ];     /* offsets of submission rings 0..n_sq-1; 0 beyond */
+    uint32_t sq_weight[IPC_MAX_SQ];  /* suggested arbitration weight per ring (0 = bridge default) */
+
+    /* line 2: the zenedge side. writer: zenedge. */
+    ipc_side_t zen;
+    /* line 3: the bridge side. writer: bridge. */
+    ipc_side_t bridge;
+} ipc_region_hdr_t;
+
+/* ---------------------------------------------------------------------- */
+/* Job descriptor: table entry in the region, one per job slot             */
+/* ---------------------------------------------------------------------- */
+
+/* A tensor: a byte range of the tensor heap, named by region offset. */
+typedef struct ipc_tensor_ref {
+    uint32_t off;   /* byte offset from the start of the region */
+    uint32_t len;   /* bytes */
+} ipc_tensor_ref_t;
+
+/*
+ * Ordering: zenedge fills lines 0-1 with plain stores, then publishes the
+ * job by the RUN_MODEL packet (R1 on the submission ring); the bridge reads
+ * them after A1. The bridge fills line 2 with plain stores, then publishes
+ * it by the completion packet (R1 on the completion ring); zenedge reads it
+ * after A1. The cancel word is the only word stored while the job is in
+ * flight; it is read once (store/load once), and its effect is advisory:
+ * zenedge reports CANCELLED itself and keeps the slot until the answer.
+ */
+typedef struct ipc_job_desc {
+    /* lines 0-1: the request. writer: zenedge; read: plain after A1. */
+    uint32_t handle;         /* must equal the packet's payload_id */
+    uint32_t model_id;       /* registry id */
+    uint8_t  qos;            /* IPC_QOS_*; must map to the ring it came on */
+    uint8_t  n_in;           /* inputs used, 0..IPC_MAX_TENSORS */
+    uint8_t  n_out;          /* outputs used, 0..IPC_MAX_TENSORS */
+    uint8_t  req_flags;      /* 0 in 1.0 */
+    uint32_t timeout_us;     /* budget from pickup; 0 = none. A job not started
+                                within it is answered EXPIRED */
+    uint64_t t_submit;       /* ns, zenedge clock: contract_submit_job() entry */
+    uint32_t cancel;         /* writer zenedge, any time; read once at pickup */
+    uint32_t reserved0;      /* 0 */
+    ipc_tensor_ref_t in[IPC_MAX_TENSORS];
+    ipc_tensor_ref_t out[IPC_MAX_TENSORS];
+    uint8_t  pad0[2 * IPC_CACHELINE - 96];
+
+    /* line 2: the answer. writer: bridge; read: plain after A1 on the CQ. */
+    uint64_t t_pickup;       /* ns, bridge clock: packet dequeued */
+    uint64_t t_backend_start;/* ns, bridge clock: backend began */
+    uint64_t t_backend_end;  /* ns, bridge clock: backend finished */
+    uint64_t t_complete;     /* ns, bridge clock: completion posted */
+    uint64_t backend_ns;     /* device time of the job as the backend measured
+                                it (GPU events on CUDA, profiling on OpenCL);
+                                the zenedge side clamps it before charging */
+    uint32_t bridge_epoch;   /* the bridge epoch that ran the job */
+    uint32_t result;         /* model-specific small result (0 if none) */
+    uint8_t  pad1[IPC_CACHELINE - 48];
+
+    /* line 3: zenedge trace. writer: zenedge; the bridge never reads it. */
+    uint64_t t_complete_seen;/* ns, zenedge clock: completion handler ran */
+    uint64_t t_wake;         /* ns, zenedge clock: waiting task resumed */
+    uint8_t  pad2[IPC_CACHELINE - 16];
+} ipc_job_desc_t;
+
+/* ---------------------------------------------------------------------- */
+/* Helpers (pure, no shared-memory access)                                 */
+/* ---------------------------------------------------------------------- */
+
+static inline bool ipc_is_pow2(uint32_t x) { return x != 0u && (x & (x - 1u)) == 0u; }
+
+/* The submission ring that carries QoS class qos in a region of n_sq rings. */
+static inline uint32_t ipc_qos_ring(uint32_t qos, uint32_t n_sq)
+{
+    return qos < n_sq ? qos : n_sq - 1u;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Layout assertions: every size and offset the other side depends on     */
+/* ---------------------------------------------------------------------- */
+
+_Static_assert(sizeof(ipc_packet_t) == 16, "packet is exactly 16 bytes");
+_Static_assert(offsetof(ipc_packet_t, cmd) == 0, "packet.cmd");
+_Static_assert(offsetof(ipc_packet_t, flags) == 2, "packet.flags");
+_Static_assert(offsetof(ipc_packet_t, payload_id) == 4, "packet.payload_id");
+_Static_assert(offsetof(ipc_packet_t, timestamp) == 8, "packet.timestamp");
+
+_Static_assert(offsetof(ipc_ring_t, magic) == 0, "ring.magic");
+_Static_assert(offsetof(ipc_ring_t, size) == 4, "ring.size");
+_Static_assert(offsetof(ipc_ring_t, ring_id) == 8, "ring.ring_id");
+_Static_assert(offsetof(ipc_ring_t, producer) == 12, "ring.producer");
+_Static_assert(offsetof(ipc_ring_t, head) == 1 * IPC_CACHELINE, "ring.head on its own line");
+_Static_assert(offsetof(ipc_ring_t, tail) == 2 * IPC_CACHELINE, "ring.tail on its own line");
+_Static_assert(offsetof(ipc_ring_t, data) == 3 * IPC_CACHELINE, "ring.data");
+_Static_assert(sizeof(ipc_ring_t) == 3 * IPC_CACHELINE, "ring header is 3 lines");
+
+_Static_assert(sizeof(ipc_side_t) == IPC_CACHELINE, "side block is one line");
+_Static_assert(offsetof(ipc_side_t, state) == 0, "side.state");
+_Static_assert(offsetof(ipc_side_t, epoch) == 4, "side.epoch");
+_Static_assert(offsetof(ipc_side_t, heartbeat) == 8, "side.heartbeat");
+_Static_assert(offsetof(ipc_side_t, needs_wakeup) == 12, "side.needs_wakeup");
+_Static_assert(offsetof(ipc_side_t, features) == 16, "side.features");
+_Static_assert(offsetof(ipc_side_t, hb_period_us) == 20, "side.hb_period_us");
+_Static_assert(offsetof(ipc_side_t, doorbells) == 24, "side.doorbells");
+_Static_assert(offsetof(ipc_side_t, wakeups) == 28, "side.wakeups");
+
+_Static_assert(offsetof(ipc_region_hdr_t, magic) == 0, "hdr.magic");
+_Static_assert(offsetof(ipc_region_hdr_t, version_major) == 4, "hdr.version_major");
+_Static_assert(offsetof(ipc_region_hdr_t, version_minor) == 6, "hdr.version_minor");
+_Static_assert(offsetof(ipc_region_hdr_t, hdr_size) == 8, "hdr.hdr_size");
+_Static_assert(offsetof(ipc_region_hdr_t, region_size) == 12, "hdr.region_size");
+_Static_assert(offsetof(ipc_region_hdr_t, features) == 16, "hdr.features");
+_Static_assert(offsetof(ipc_region_hdr_t, cacheline) == 20, "hdr.cacheline");
+_Static_assert(offsetof(ipc_region_hdr_t, n_sq) == 24, "hdr.n_sq");
+_Static_assert(offsetof(ipc_region_hdr_t, sq_slots) == 28, "hdr.sq_slots");
+_Static_assert(offsetof(ipc_region_hdr_t, cq_slots) == 32, "hdr.cq_slots");
+_Static_assert(offsetof(ipc_region_hdr_t, max_jobs) == 36, "hdr.max_jobs");
+_Static_assert(offsetof(ipc_region_hdr_t, job_desc_size) == 40, "hdr.job_desc_size");
+_Static_assert(offsetof(ipc_region_hdr_t, cq_off) == 44, "hdr.cq_off");
+_Static_assert(offsetof(ipc_region_hdr_t, jobs_off) == 48, "hdr.jobs_off");
+_Static_assert(offsetof(ipc_region_hdr_t, heap_off) == 52, "hdr.heap_off");
+_Static_assert(offsetof(ipc_region_hdr_t, heap_size) == 56, "hdr.heap_size");
+_Static_assert(offsetof(ipc_region_hdr_t, reserved0) == 60, "hdr.reserved0");
+_Static_assert(offsetof(ipc_region_hdr_t, sq_off) == 1 * IPC_CACHELINE, "hdr.sq_off");
+_Static_assert(offsetof(ipc_region_hdr_t, sq_weight) == 1 * IPC_CACHELINE + 32, "hdr.sq_weight");
+_Static_assert(offsetof(ipc_region_hdr_t, zen) == 2 * IPC_CACHELINE, "hdr.zen on its own line");
+_Static_assert(offsetof(ipc_region_hdr_t, bridge) == 3 * IPC_CACHELINE, "hdr.bridge on its own line");
+_Static_assert(sizeof(ipc_region_hdr_t) == 4 * IPC_CACHELINE, "header is 4 lines");
+
+_Static_assert(sizeof(ipc_tensor_ref_t) == 8, "tensor ref");
+_Static_assert(offsetof(ipc_job_desc_t, handle) == 0, "job.handle");
+_Static_assert(offsetof(ipc_job_desc_t, model_id) == 4, "job.model_id");
+_Static_assert(offsetof(ipc_job_desc_t, qos) == 8, "job.qos");
+_Static_assert(offsetof(ipc_job_desc_t, n_in) == 9, "job.n_in");
+_Static_assert(offsetof(ipc_job_desc_t, n_out) == 10, "job.n_out");
+_Static_assert(offsetof(ipc_job_desc_t, req_flags) == 11, "job.req_flags");
+_Static_assert(offsetof(ipc_job_desc_t, timeout_us) == 12, "job.timeout_us");
+_Static_assert(offsetof(ipc_job_desc_t, t_submit) == 16, "job.t_submit");
+_Static_assert(offsetof(ipc_job_desc_t, cancel) == 24, "job.cancel");
+_Static_assert(offsetof(ipc_job_desc_t, reserved0) == 28, "job.reserved0");
+_Static_assert(offsetof(ipc_job_desc_t, in) == 32, "job.in");
+_Static_assert(offsetof(ipc_job_desc_t, out) == 64, "job.out");
+_Static_assert(offsetof(ipc_job_desc_t, t_pickup) == 2 * IPC_CACHELINE, "job answer on line 2");
+_Static_assert(offsetof(ipc_job_desc_t, t_backend_start) == 2 * IPC_CACHELINE + 8, "job.t_backend_start");
+_Static_assert(offsetof(ipc_job_desc_t, t_backend_end) == 2 * IPC_CACHELINE + 16, "job.t_backend_end");
+_Static_assert(offsetof(ipc_job_desc_t, t_complete) == 2 * IPC_CACHELINE + 24, "job.t_complete");
+_Static_assert(offsetof(ipc_job_desc_t, backend_ns) == 2 * IPC_CACHELINE + 32, "job.backend_ns");
+_Static_assert(offsetof(ipc_job_desc_t, bridge_epoch) == 2 * IPC_CACHELINE + 40, "job.bridge_epoch");
+_Static_assert(offsetof(ipc_job_desc_t, result) == 2 * IPC_CACHELINE + 44, "job.result");
+_Static_assert(offsetof(ipc_job_desc_t, t_complete_seen) == 3 * IPC_CACHELINE, "job zenedge trace on line 3");
+_Static_assert(offsetof(ipc_job_desc_t, t_wake) == 3 * IPC_CACHELINE + 8, "job.t_wake");
+_Static_assert(sizeof(ipc_job_desc_t) == 4 * IPC_CACHELINE, "descriptor is 4 lines (256 bytes)");
+
+_Static_assert(IPC_QOS_COUNT <= IPC_MAX_SQ, "one ring per class fits the table");
+_Static_assert((IPC_FEAT_KNOWN & ~(IPC_FEAT_REQUIRED_MASK | IPC_FEAT_OPTIONAL_MASK)) == 0, "feature masks");
+
+#endif /* ZENEDGE_IPC_PROTO_H */

@@ -1,0 +1,72 @@
+/*
+ * ipc_ring.h - single-producer / single-consumer ring over ipc_ring_t.
+ *
+ * Each side holds a small private handle (caller storage, no allocation)
+ * with its own copy of the counter it owns, so the counter is never re-read
+ * from the shared region, and a cached copy of the peer's counter, which is
+ * validated against the ring size every time it is refreshed.
+ *
+ * Naming follows the bulk/burst rule: _bulk moves all n packets or none;
+ * _burst moves as many as it can and returns how many. Every call is O(n)
+ * in the packets it moves, has no loop that waits, and never blocks.
+ *
+ * Return values: IPC_OK / a count >= 0, or a negative ipc_err_t:
+ *   IPC_E_RING_FULL     enqueue: not enough free slots (nothing written)
+ *   IPC_E_RING_EMPTY    dequeue (single): nothing to read
+ *   IPC_E_RING_CORRUPT  the peer's counter is impossible (head - tail >
+ *                       size); nothing is moved and corrupt is counted
+ *   IPC_E_INVAL         bad local argument
+ */
+#ifndef ZENEDGE_IPC_RING_H
+#define ZENEDGE_IPC_RING_H
+
+#include <stdint.h>
+
+#include "zenedge/ipc_proto.h"
+
+typedef struct ipc_ring_prod {
+    ipc_ring_t *ring;
+    uint32_t    size;        /* validated slot count */
+    uint32_t    mask;        /* size - 1 */
+    uint32_t    head;        /* private copy of ring->head (we own it) */
+    uint32_t    tail_seen;   /* last validated ring->tail */
+    uint32_t    corrupt;     /* times the peer's tail was impossible */
+} ipc_ring_prod_t;
+
+typedef struct ipc_ring_cons {
+    ipc_ring_t *ring;
+    uint32_t    size;
+    uint32_t    mask;
+    uint32_t    tail;        /* private copy of ring->tail (we own it) */
+    uint32_t    head_seen;   /* last validated ring->head */
+    uint32_t    corrupt;     /* times the peer's head was impossible */
+} ipc_ring_cons_t;
+
+/* Write an empty ring (region init, zenedge side only). */
+int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer);
+
+/* Take the producer / consumer role on an initialised ring whose header the
+ * caller has validated to hold `slots` slots. Checks magic and size, and
+ * adopts the current counters (so a restarted side continues where the
+ * previous instance stopped); fails with IPC_E_RING_CORRUPT if they are
+ * inconsistent. */
+int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
+int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
+
+int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt);
+int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n);
+int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n);
+
+int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt);
+int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max);
+
+/* Free slots as the producer sees them now (refreshes tail), or < 0. */
+int ipc_ring_free_count(ipc_ring_prod_t *p);
+/* Packets ready as the consumer sees them now (refreshes head), or < 0. */
+int ipc_ring_ready_count(ipc_ring_cons_t *c);
+
+/* Fill level read by an observer that is neither side (zenedge-ipc stat):
+ * head - tail, or -1 if the pair is impossible. Read-only. */
+int ipc_ring_peek_fill(const ipc_ring_t *r, uint32_t slots);
+
+#endif /* ZENEDGE_IPC_RING_H */

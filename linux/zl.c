@@ -1,0 +1,492 @@
+/*
+ * zl.c - Linux-side helpers: clock, pinning, region mapping, doorbells.
+ */
+#define _GNU_SOURCE
+#include "zl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_doorbell.h"
+
+uint64_t zl_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int zl_pin_cpu(int cpu)
+{
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
+        return -EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0)
+        return -errno;
+    return 0;
+}
+
+static int shm_name(const char *in, char *out, size_t len)
+{
+    if (in == NULL || in[0] == '\0')
+        return -EINVAL;
+    int n = snprintf(out, len, "%s%s", in[0] == '/' ? "" : "/", in);
+    if (n < 0 || (size_t)n >= len || strchr(out + 1, '/') != NULL)
+        return -EINVAL;
+    return 0;
+}
+
+static void map_reset(zl_map_t *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->fd = -1;
+}
+
+int zl_shm_create(zl_map_t *m, const char *name, size_t size)
+{
+    if (m == NULL || size == 0)
+        return -EINVAL;
+    map_reset(m);
+    int err = shm_name(name, m->name, sizeof(m->name));
+    if (err)
+        return err;
+    int fd = shm_open(m->name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    /* Truncate to 0 first so that every byte reads as zero afterwards. */
+    if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)size) != 0) {
+        err = -errno;
+        close(fd);
+        shm_unlink(m->name);
+        return err;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        err = -errno;
+        close(fd);
+        shm_unlink(m->name);
+        return err;
+    }
+    m->base = m->map_base = p;
+    m->size = m->map_len = size;
+    m->fd = fd;
+    m->owner = 1;
+    m->is_shm = 1;
+    return 0;
+}
+
+static int map_fd(zl_map_t *m, int fd, uint64_t offset, size_t size, bool ro)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t start = offset & ~(uint64_t)(page - 1);
+    size_t delta = (size_t)(offset - start);
+    size_t len = size + delta;
+    void *p = mmap(NULL, len, ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)start);
+    if (p == MAP_FAILED)
+        return -errno;
+    m->map_base = p;
+    m->map_len = len;
+    m->base = (uint8_t *)p + delta;
+    m->size = size;
+    m->fd = fd;
+    return 0;
+}
+
+int zl_shm_open(zl_map_t *m, const char *name, bool ro)
+{
+    if (m == NULL)
+        return -EINVAL;
+    map_reset(m);
+    int err = shm_name(name, m->name, sizeof(m->name));
+    if (err)
+        return err;
+    int fd = shm_open(m->name, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+        err = st.st_size <= 0 ? -ENODATA : -errno;
+        close(fd);
+        return err;
+    }
+    err = map_fd(m, fd, 0, (size_t)st.st_size, ro);
+    if (err) {
+        close(fd);
+        return err;
+    }
+    m->is_shm = 1;
+    return 0;
+}
+
+int zl_file_map(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro)
+{
+    if (m == NULL || path == NULL)
+        return -EINVAL;
+    map_reset(m);
+    if (snprintf(m->name, sizeof(m->name), "%s", path) >= (int)sizeof(m->name))
+        return -ENAMETOOLONG;
+    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = -errno;
+        close(fd);
+        return err;
+    }
+    /* A regular file must hold the whole window; a device reports 0. */
+    if (S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size < offset || (size == 0 && (uint64_t)st.st_size == offset)) {
+            close(fd);
+            return -ERANGE;
+        }
+        if (size == 0)
+            size = (size_t)((uint64_t)st.st_size - offset);
+        if (offset + size > (uint64_t)st.st_size) {
+            close(fd);
+            return -ERANGE;
+        }
+    } else if (size == 0) {
+        close(fd);
+        return -EINVAL;
+    }
+    int err = map_fd(m, fd, offset, size, ro);
+    if (err) {
+        close(fd);
+        return err;
+    }
+    return 0;
+}
+
+void zl_unmap(zl_map_t *m)
+{
+    if (m == NULL)
+        return;
+    if (m->map_base != NULL)
+        munmap(m->map_base, m->map_len);
+    if (m->fd >= 0)
+        close(m->fd);
+    if (m->owner && m->is_shm)
+        shm_unlink(m->name);
+    map_reset(m);
+}
+
+/* ---- doorbells ---- */
+
+int zl_db_mode_parse(const char *s)
+{
+    if (s == NULL)
+        return -1;
+    if (strcmp(s, "poll") == 0)
+        return ZL_DB_POLL;
+    if (strcmp(s, "eventfd") == 0)
+        return ZL_DB_EVENTFD;
+    if (strcmp(s, "adaptive") == 0)
+        return ZL_DB_ADAPTIVE;
+    return -1;
+}
+
+const char *zl_db_mode_name(int mode)
+{
+    switch (mode) {
+    case ZL_DB_POLL: return "poll";
+    case ZL_DB_EVENTFD: return "eventfd";
+    case ZL_DB_ADAPTIVE: return "adaptive";
+    default: return "?";
+    }
+}
+
+int zl_db_create(void)
+{
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+const char *zl_default_socket(const char *shm_name, char *buf, size_t len)
+{
+    const char *n = shm_name ? shm_name : "zenedge";
+    while (*n == '/')
+        n++;
+    snprintf(buf, len, "/tmp/zenedge-%s.sock", n);
+    return buf;
+}
+
+static int sock_addr(const char *path, struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if (path == NULL || strlen(path) >= sizeof(a->sun_path))
+        return -ENAMETOOLONG;
+    strcpy(a->sun_path, path);
+    return 0;
+}
+
+int zl_db_listen(const char *path)
+{
+    struct sockaddr_un a;
+    int err = sock_addr(path, &a);
+    if (err)
+        return err;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 4) != 0) {
+        err = -errno;
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+static int send_hello(int fd, int my_efd, uint32_t side, uint32_t epoch)
+{
+    zl_hello_t h = { ZL_HELLO_MAGIC, ZL_HELLO_VERSION, (uint16_t)side, epoch, 0 };
+    struct iovec iov = { &h, sizeof(h) };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &my_efd, sizeof(int));
+    ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0)
+        return -errno;
+    return n == (ssize_t)sizeof(h) ? 0 : -EPROTO;
+}
+
+/* Receive one hello and exactly one fd within timeout_ms. */
+static int recv_hello(int fd, int timeout_ms, int *peer_efd, zl_hello_t *out)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0)
+        return -errno;
+    if (r == 0)
+        return -ETIMEDOUT;
+    zl_hello_t h;
+    struct iovec iov = { &h, sizeof(h) };
+    union { char buf[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0)
+        return -errno;
+    int got = -1, extra = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int f;
+            memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (got < 0) {
+                got = f;
+            } else {
+                close(f);
+                extra++;
+            }
+        }
+    }
+    bool ok = n == (ssize_t)sizeof(h) && got >= 0 && extra == 0 && (msg.msg_flags & MSG_CTRUNC) == 0 &&
+              h.magic == ZL_HELLO_MAGIC && h.version == ZL_HELLO_VERSION &&
+              (h.side == IPC_SIDE_ZENEDGE || h.side == IPC_SIDE_BRIDGE) && h.reserved == 0;
+    if (!ok) {
+        if (got >= 0)
+            close(got);
+        return -EPROTO;
+    }
+    *peer_efd = got;
+    if (out)
+        *out = h;
+    return 0;
+}
+
+int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
+                 int *peer_efd, zl_hello_t *peer)
+{
+    if (peer_efd == NULL)
+        return -EINVAL;
+    struct pollfd p = { lfd, POLLIN, 0 };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0)
+        return -errno;
+    if (r == 0)
+        return -EAGAIN;
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    /* A peer gets one second to say hello; a silent one cannot wedge us. */
+    *peer_efd = -1;
+    int err = recv_hello(fd, 1000, peer_efd, peer);
+    if (err == 0) {
+        err = send_hello(fd, my_efd, side, epoch);
+        if (err) {
+            close(*peer_efd);
+            *peer_efd = -1;
+        }
+    }
+    if (err) {
+        close(fd);
+        return err == -ETIMEDOUT ? -EPROTO : err;
+    }
+    return fd;
+}
+
+int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
+                  int *peer_efd, zl_hello_t *peer)
+{
+    struct sockaddr_un a;
+    int err = sock_addr(path, &a);
+    if (err)
+        return err;
+    if (peer_efd == NULL)
+        return -EINVAL;
+    uint64_t deadline = zl_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000ull;
+    for (;;) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -errno;
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+            err = send_hello(fd, my_efd, side, epoch);
+            if (err == 0)
+                err = recv_hello(fd, 2000, peer_efd, peer);
+            if (err == 0)
+                return fd;
+            close(fd);
+            return err;
+        }
+        err = -errno;
+        close(fd);
+        if ((err != -ENOENT && err != -ECONNREFUSED) || zl_now_ns() >= deadline)
+            return err;
+        struct timespec ts = { 0, 10 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+bool zl_db_peer_gone(int conn_fd)
+{
+    if (conn_fd < 0)
+        return true;
+    struct pollfd p = { conn_fd, POLLIN | POLLRDHUP, 0 };
+    if (poll(&p, 1, 0) <= 0)
+        return false;
+    if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+        return true;
+    char c;
+    ssize_t n = recv(conn_fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
+    return n == 0;
+}
+
+int zl_db_ring(int efd)
+{
+    uint64_t one = 1;
+    if (write(efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+        return errno == EAGAIN ? 0 : -errno;  /* counter saturated: already rung */
+    return 0;
+}
+
+int zl_db_wait(int efd, int timeout_ms)
+{
+    struct pollfd p = { efd, POLLIN, 0 };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (r == 0)
+        return 0;
+    uint64_t v = 0;
+    if (read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+        return errno == EAGAIN ? 0 : -errno;
+    return v > 0x7fffffff ? 0x7fffffff : (int)v;
+}
+
+int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int timeout_ms,
+                    zl_ready_fn ready, void *arg)
+{
+    if (ready == NULL)
+        return -EINVAL;
+    uint64_t start = zl_now_ns();
+    uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
+    if (mode == ZL_DB_POLL || mode == ZL_DB_ADAPTIVE) {
+        uint64_t spin_end = mode == ZL_DB_POLL ? deadline : start + spin_ns;
+        for (uint32_t i = 0;; i++) {
+            if (ready(arg))
+                return 1;
+            ipc_cpu_relax();
+            if ((i & 63u) == 63u) {   /* the clock costs ~30 ns: read it rarely */
+                uint64_t now = zl_now_ns();
+                if (now >= spin_end || now >= deadline)
+                    break;
+            }
+        }
+        if (mode == ZL_DB_POLL)
+            return 0;
+    }
+    if (efd < 0)
+        return -EBADF;
+    for (;;) {
+        if (mode == ZL_DB_ADAPTIVE && me != NULL) {
+            ipc_sleep_announce(me);                  /* W1 */
+            if (ready(arg)) {
+                ipc_sleep_cancel(me);
+                return 1;
+            }
+        } else if (ready(arg)) {
+            return 1;
+        }
+        uint64_t now = zl_now_ns();
+        int left = -1;
+        if (deadline != UINT64_MAX) {
+            if (now >= deadline) {
+                if (mode == ZL_DB_ADAPTIVE && me != NULL)
+                    ipc_sleep_cancel(me);
+                return 0;
+            }
+            left = (int)((deadline - now + 999999u) / 1000000u);
+        }
+        int r = zl_db_wait(efd, left);
+        if (mode == ZL_DB_ADAPTIVE && me != NULL) {
+            ipc_sleep_cancel(me);
+            if (r > 0)
+                ipc_write_once(&me->wakeups, ipc_read_once(&me->wakeups) + 1u);
+        }
+        if (r < 0)
+            return r;
+        if (ready(arg))
+            return 1;
+    }
+}
+
+int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer)
+{
+    if (mode == ZL_DB_POLL)
+        return 0;
+    if (mode == ZL_DB_ADAPTIVE && (peer == NULL || !ipc_peer_wants_doorbell(peer)))  /* W2 */
+        return 0;
+    if (peer_efd < 0)
+        return 0;
+    int err = zl_db_ring(peer_efd);
+    if (err)
+        return err;
+    if (me != NULL)
+        ipc_write_once(&me->doorbells, ipc_read_once(&me->doorbells) + 1u);
+    return 1;
+}

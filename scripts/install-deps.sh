@@ -1,0 +1,43 @@
+#!/bin/sh
+# Install the Debian 12 packages a target needs, only those missing.
+# Usage: scripts/install-deps.sh [build|test|bench|demo|all]
+# Root runs apt-get directly; another user goes through sudo when present.
+set -eu
+group=${1:-test}
+
+build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev"
+test_pkgs="$build_pkgs libcmocka-dev gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu"
+bench_pkgs="$build_pkgs dpdk-dev gnuplot-nox"
+
+case "$group" in
+    build|demo) want=$build_pkgs ;;
+    test) want=$test_pkgs ;;
+    bench) want=$bench_pkgs ;;
+    all) want="$test_pkgs $bench_pkgs" ;;
+    *) echo "usage: $0 [build|test|bench|demo|all]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    case " $missing " in *" $p "*) continue ;; esac
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "install-deps: missing Debian packages:$missing" >&2
+    echo "install-deps: run as root: apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps: done"
