@@ -84,11 +84,13 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
 static void fill_view(ipc_region_t *v, uint8_t *base)
 {
     v->base = base;
-    v->hdr = (ipc_region_hdr_t *)base;
+    /* Offsets were checked to be cache-line aligned: the casts through
+     * void * are aligned. */
+    v->hdr = (ipc_region_hdr_t *)(void *)base;
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
-        v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(base + v->sq_off[i]) : 0;
-    v->cq = (ipc_ring_t *)(base + v->cq_off);
-    v->jobs = (ipc_job_desc_t *)(base + v->jobs_off);
+        v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(void *)(base + v->sq_off[i]) : 0;
+    v->cq = (ipc_ring_t *)(void *)(base + v->cq_off);
+    v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
 }
 
 int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
@@ -104,7 +106,7 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
         return IPC_E_NO_SPACE;
 
     uint8_t *b = (uint8_t *)base;
-    ipc_region_hdr_t *h = (ipc_region_hdr_t *)b;
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
 
     /* Unpublish first: a bridge attaching concurrently sees NOT_READY,
      * never a half-written header. Pairs with the acquire in attach. */
@@ -199,7 +201,7 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
                     "mapping smaller than the region header");
 
     uint8_t *b = (uint8_t *)base;
-    ipc_region_hdr_t *h = (ipc_region_hdr_t *)b;
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
     ipc_cache_invalidate(h, (uint32_t)sizeof(*h));
     uint32_t magic = ipc_load_acquire(&h->magic);  /* pairs with the release in init */
     if (magic == 0)
@@ -310,7 +312,7 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
     /* Ring identity words. */
     for (uint32_t i = 0; i <= n_sq; i++) {
         bool is_cq = i == n_sq;
-        ipc_ring_t *r = (ipc_ring_t *)(b + (is_cq ? cq_off : sq_off[i]));
+        ipc_ring_t *r = (ipc_ring_t *)(void *)(b + (is_cq ? cq_off : sq_off[i]));
         uint32_t want_slots = is_cq ? cq_slots : sq_slots;
         const char *name = is_cq ? "cq_off" : sq_off_names[i];
         ipc_cache_invalidate(r, IPC_CACHELINE);
