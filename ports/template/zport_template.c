@@ -1,0 +1,109 @@
+/*
+ * zport_template.c - a complete, freestanding port for a single-core
+ * board, meant to be copied. It builds as is (tests/rtos cross-builds it)
+ * and is correct on one core with interrupts; the places a real board
+ * changes are marked BOARD.
+ */
+#include "zport_template.h"
+
+#include "zenedge/barrier.h"
+
+/* BOARD: mask interrupts and return the previous mask. On Cortex-M:
+ * "mrs %0, primask; cpsid i". This generic version uses a nesting
+ * counter only and is correct when the completion and timer handlers are
+ * run from the idle loop rather than from real interrupts. */
+static volatile uint32_t crit_depth;
+
+uint64_t zport_now_ns(struct zport *port)
+{
+    /* BOARD: a free-running hardware counter scaled to ns is better; the
+     * tick count is what every board has. 64-bit read under the critical
+     * section so that a 32-bit core never sees a torn value. */
+    uint32_t key = zport_crit_enter(port);
+    uint64_t t = port->ticks_ns;
+    zport_crit_exit(port, key);
+    return t;
+}
+
+uint32_t zport_crit_enter(struct zport *port)
+{
+    (void)port;
+    uint32_t prev = crit_depth;
+    crit_depth = prev + 1u;
+    ipc_fence();
+    return prev;
+}
+
+void zport_crit_exit(struct zport *port, uint32_t key)
+{
+    (void)port;
+    ipc_fence();
+    crit_depth = key;
+}
+
+int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t deadline_ns)
+{
+    /* A task blocks by idling until an interrupt changed the word or the
+     * deadline passed. BOARD/RTOS: block the task on a semaphore instead
+     * and give it in zport_wake(). */
+    while (ipc_load_acquire(word) == expected) {
+        if (zport_now_ns(port) >= deadline_ns)
+            return ZPORT_TIMEOUT;
+        if (port->idle)
+            port->idle();
+        else
+            zport_template_timer_irq(port);   /* no interrupts: run the time base here */
+    }
+    return ZPORT_WOKEN;
+}
+
+void zport_wake(struct zport *port, uint32_t *word)
+{
+    /* The waiter re-reads the word after every interrupt: nothing to do
+     * here. RTOS: give the semaphore the waiter blocks on. */
+    (void)port;
+    (void)word;
+}
+
+void zport_doorbell(struct zport *port)
+{
+    if (port->doorbell_reg)
+        *port->doorbell_reg = 1u;   /* BOARD: the value the doorbell register expects */
+}
+
+void zport_log(struct zport *port, int level, const char *fmt, ...)
+{
+    /* BOARD: format to a UART. Kept silent here: no libc formatter in a
+     * freestanding build. */
+    (void)port;
+    (void)level;
+    (void)fmt;
+}
+
+void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns,
+                         volatile uint32_t *doorbell_reg, void (*idle)(void))
+{
+    z->proxy = p;
+    z->ticks_ns = 0;
+    z->tick_ns = tick_ns ? tick_ns : 1000000u;
+    z->doorbell_reg = doorbell_reg;
+    z->idle = idle;
+}
+
+void zport_template_irq(struct zport *z)
+{
+    /* Bounded per call (ZEN_CFG_CQ_BUDGET); a level-triggered doorbell
+     * re-enters while packets remain. */
+    (void)proxy_complete(z->proxy);
+}
+
+void zport_template_timer_irq(struct zport *z)
+{
+    z->ticks_ns += z->tick_ns;
+    static uint32_t n;
+    /* proxy_tick() about every 5 ms: heartbeat, bridge watch, deadlines */
+    if (++n * z->tick_ns >= 5000000u) {
+        n = 0;
+        (void)proxy_tick(z->proxy);
+    }
+}

@@ -1,0 +1,36 @@
+/*
+ * zport_template.h - the port of a single-core bare-metal board, written
+ * as the starting point of a new port (copy the folder, rename, fill in
+ * the board specific parts marked BOARD below; docs/porting.md has the
+ * checklist).
+ *
+ * The model: one core, tasks run by a cooperative scheduler or a small
+ * RTOS; the bridge rings this side with an interrupt whose handler calls
+ * zport_template_irq(); a periodic timer interrupt calls
+ * zport_template_timer_irq(). The critical section masks interrupts.
+ */
+#ifndef ZENEDGE_ZPORT_TEMPLATE_H
+#define ZENEDGE_ZPORT_TEMPLATE_H
+
+#include <stdint.h>
+
+#include "proxy.h"
+#include "zport.h"
+
+struct zport {
+    proxy_t           *proxy;
+    volatile uint64_t  ticks_ns;       /* advanced by the timer interrupt */
+    uint32_t           tick_ns;        /* timer period */
+    volatile uint32_t *doorbell_reg;   /* BOARD: the register that interrupts the bridge */
+    void             (*idle)(void);    /* BOARD: wait for an interrupt (WFI) or yield; may be NULL */
+};
+
+/* Set the port up; doorbell_reg may be NULL (a bridge that polls). */
+void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns,
+                         volatile uint32_t *doorbell_reg, void (*idle)(void));
+/* Call from the bridge-doorbell interrupt handler: the completion handler. */
+void zport_template_irq(struct zport *z);
+/* Call from the periodic timer interrupt: clock, heartbeat, deadlines. */
+void zport_template_timer_irq(struct zport *z);
+
+#endif

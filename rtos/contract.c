@@ -1,0 +1,253 @@
+/*
+ * contract.c - contract checks in front of the proxy driver.
+ * Freestanding: no libc.
+ *
+ * Check order (the first broken rule is reported): bad argument, unknown
+ * model, not allowed, tensor sizes, in-flight limit, budget; then the
+ * proxy's own refusals (bridge offline, ring full, job table full, heap
+ * exhausted). The in-flight and budget checks and the reservation that
+ * follows happen in one critical section, so two tasks sharing a contract
+ * cannot both take its last place.
+ */
+#include "contract.h"
+
+#include "zenedge/ipc_errors.h"
+
+static const char *const err_names[] = {
+    "CONTRACT_E_BASE", "CONTRACT_E_INVAL", "CONTRACT_E_CONFIG", "CONTRACT_E_UNKNOWN_MODEL",
+    "CONTRACT_E_NOT_ALLOWED", "CONTRACT_E_BAD_TENSORS", "CONTRACT_E_INFLIGHT_LIMIT",
+    "CONTRACT_E_BUDGET_EXHAUSTED", "CONTRACT_E_NOT_OWNER",
+};
+_Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(CONTRACT_E_BASE - CONTRACT_E_LAST),
+               "one name per contract code");
+
+const char *contract_strerror(int err)
+{
+    if (err == CONTRACT_OK)
+        return "CONTRACT_OK";
+    if (err <= CONTRACT_E_BASE && err > CONTRACT_E_LAST)
+        return err_names[CONTRACT_E_BASE - err];
+    return proxy_strerror(err);
+}
+
+static const char *const rej_names[CONTRACT_REJ_COUNT] = {
+    "bad_argument", "unknown_model", "not_allowed", "inflight_limit", "budget_exhausted",
+    "ring_full", "heap_exhausted", "job_table_full", "bridge_offline", "other",
+};
+
+const char *contract_reject_name(int reason)
+{
+    if (reason < 0 || reason >= CONTRACT_REJ_COUNT)
+        return "?";
+    return rej_names[reason];
+}
+
+int contract_reject_reason(int err)
+{
+    switch (err) {
+    case CONTRACT_E_INVAL:
+    case CONTRACT_E_BAD_TENSORS:
+    case PROXY_E_INVAL:
+    case PROXY_E_MODEL_SIGNATURE:
+    case PROXY_E_TENSOR_TOO_BIG: return CONTRACT_REJ_BAD_ARG;
+    case CONTRACT_E_UNKNOWN_MODEL:
+    case PROXY_E_UNKNOWN_MODEL: return CONTRACT_REJ_UNKNOWN_MODEL;
+    case CONTRACT_E_NOT_ALLOWED: return CONTRACT_REJ_NOT_ALLOWED;
+    case CONTRACT_E_INFLIGHT_LIMIT: return CONTRACT_REJ_INFLIGHT;
+    case CONTRACT_E_BUDGET_EXHAUSTED: return CONTRACT_REJ_BUDGET;
+    case PROXY_E_RING_FULL: return CONTRACT_REJ_RING_FULL;
+    case PROXY_E_HEAP_EXHAUSTED: return CONTRACT_REJ_HEAP;
+    case PROXY_E_JOB_TABLE_FULL: return CONTRACT_REJ_JOB_TABLE;
+    case PROXY_E_BRIDGE_OFFLINE: return CONTRACT_REJ_OFFLINE;
+    default: return CONTRACT_REJ_OTHER;
+    }
+}
+
+static const char *cname(const contract_t *c)
+{
+    return c->cfg.name ? c->cfg.name : "?";
+}
+
+int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
+{
+    if (c == 0 || proxy == 0 || cfg == 0)
+        return CONTRACT_E_INVAL;
+    volatile uint8_t *b = (volatile uint8_t *)c;
+    for (uint32_t i = 0; i < (uint32_t)sizeof(*c); i++)
+        b[i] = 0;
+    const char *name = cfg->name ? cfg->name : "?";
+    if (cfg->n_models == 0 || cfg->n_models > ZEN_CFG_CONTRACT_MODELS) {
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]",
+                  name, (unsigned)cfg->n_models, (unsigned)ZEN_CFG_CONTRACT_MODELS);
+        return CONTRACT_E_CONFIG;
+    }
+    if (cfg->max_inflight == 0 || cfg->max_inflight > ZEN_CFG_MAX_JOBS) {
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: max_inflight=%u out of [1, ZEN_CFG_MAX_JOBS=%u]",
+                  name, (unsigned)cfg->max_inflight, (unsigned)ZEN_CFG_MAX_JOBS);
+        return CONTRACT_E_CONFIG;
+    }
+    if (cfg->qos >= IPC_QOS_COUNT) {
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: qos=%u out of [0, %u)", name,
+                  (unsigned)cfg->qos, (unsigned)IPC_QOS_COUNT);
+        return CONTRACT_E_CONFIG;
+    }
+    if (cfg->budget_ns != 0 && cfg->period_ns == 0) {
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: budget_ns=%llu needs a period_ns > 0", name,
+                  (unsigned long long)cfg->budget_ns);
+        return CONTRACT_E_CONFIG;
+    }
+    if (cfg->deadline_us > ZEN_CFG_MAX_DEADLINE_US) {
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: deadline_us=%u above ZEN_CFG_MAX_DEADLINE_US=%u",
+                  name, (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
+        return CONTRACT_E_CONFIG;
+    }
+    c->proxy = proxy;
+    c->cfg.name = cfg->name;
+    for (uint32_t i = 0; i < ZEN_CFG_CONTRACT_MODELS; i++)
+        c->cfg.models[i] = i < cfg->n_models ? cfg->models[i] : 0u;
+    c->cfg.n_models = cfg->n_models;
+    c->cfg.max_inflight = cfg->max_inflight;
+    c->cfg.budget_ns = cfg->budget_ns;
+    c->cfg.period_ns = cfg->period_ns;
+    c->cfg.qos = cfg->qos;
+    c->cfg.deadline_us = cfg->deadline_us;
+    c->period_start_ns = zport_now_ns(proxy->port);
+    return CONTRACT_OK;
+}
+
+static bool allowed(const contract_t *c, uint32_t model_id)
+{
+    for (uint32_t i = 0; i < c->cfg.n_models; i++)   /* <= ZEN_CFG_CONTRACT_MODELS */
+        if (c->cfg.models[i] == model_id)
+            return true;
+    return false;
+}
+
+/* In the critical section: in-flight and budget rules, then reserve. */
+static int check_and_reserve(contract_t *c, uint64_t now)
+{
+    if (c->acct.inflight + c->reserving >= c->cfg.max_inflight)
+        return CONTRACT_E_INFLIGHT_LIMIT;
+    if (c->cfg.budget_ns != 0) {
+        if (now - c->period_start_ns >= c->cfg.period_ns) {
+            c->period_start_ns = now;
+            c->acct.used_ns = 0;
+        }
+        if (c->acct.used_ns >= c->cfg.budget_ns)
+            return CONTRACT_E_BUDGET_EXHAUSTED;
+    }
+    c->reserving++;
+    return CONTRACT_OK;
+}
+
+static int reject(contract_t *c, int err)
+{
+    proxy_t *p = c->proxy;
+    uint32_t key = zport_crit_enter(p->port);
+    c->rejected[contract_reject_reason(err)]++;
+    zport_crit_exit(p->port, key);
+    return err;
+}
+
+int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
+                        uint32_t deadline_us, uint32_t *handle)
+{
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    proxy_t *p = c->proxy;
+    if (handle == 0 || (n_in != 0 && in == 0) || n_in > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+        return reject(c, CONTRACT_E_INVAL);
+    const proxy_model_t *m = proxy_model_find(p, model_id);
+    if (m == 0)
+        return reject(c, CONTRACT_E_UNKNOWN_MODEL);
+    if (!allowed(c, model_id))
+        return reject(c, CONTRACT_E_NOT_ALLOWED);
+    if (n_in != m->n_in)
+        return reject(c, CONTRACT_E_BAD_TENSORS);
+    for (uint32_t i = 0; i < n_in; i++)
+        if (in[i].ptr == 0 || in[i].len != m->in_len[i])
+            return reject(c, CONTRACT_E_BAD_TENSORS);
+
+    uint64_t now = zport_now_ns(p->port);
+    uint32_t key = zport_crit_enter(p->port);
+    int rc = check_and_reserve(c, now);
+    zport_crit_exit(p->port, key);
+    if (rc != CONTRACT_OK)
+        return reject(c, rc);
+
+    proxy_request_t req;
+    req.model_id = model_id;
+    req.qos = c->cfg.qos;
+    req.deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
+    req.in = in;
+    req.n_in = n_in;
+    req.acct = &c->acct;
+    rc = proxy_submit(p, &req, handle);
+
+    key = zport_crit_enter(p->port);
+    c->reserving--;
+    if (rc == PROXY_OK)
+        c->submitted++;
+    else
+        c->rejected[contract_reject_reason(rc)]++;
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+static int owned(contract_t *c, uint32_t handle)
+{
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    proxy_account_t *a = proxy_job_account(c->proxy, handle);
+    if (a == 0)
+        return PROXY_E_BAD_HANDLE;
+    if (a != &c->acct) {
+        zport_log(c->proxy->port, ZPORT_LOG_WARN, "contract %s: handle 0x%x belongs to another contract",
+                  cname(c), (unsigned)handle);
+        return CONTRACT_E_NOT_OWNER;
+    }
+    return CONTRACT_OK;
+}
+
+int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
+                  const proxy_out_t *out, uint32_t n_out)
+{
+    int rc = owned(c, handle);
+    if (rc != CONTRACT_OK)
+        return rc;
+    return proxy_wait(c->proxy, handle, timeout_us, res, out, n_out);
+}
+
+int contract_job_status(contract_t *c, uint32_t handle, proxy_job_info_t *info)
+{
+    int rc = owned(c, handle);
+    if (rc != CONTRACT_OK)
+        return rc;
+    return proxy_job_status(c->proxy, handle, info);
+}
+
+int contract_cancel(contract_t *c, uint32_t handle)
+{
+    int rc = owned(c, handle);
+    if (rc != CONTRACT_OK)
+        return rc;
+    return proxy_cancel(c->proxy, handle);
+}
+
+void contract_get_stats(contract_t *c, contract_stats_t *st)
+{
+    if (c == 0 || st == 0 || c->proxy == 0)
+        return;
+    uint32_t key = zport_crit_enter(c->proxy->port);
+    st->submitted = c->submitted;
+    for (uint32_t i = 0; i < CONTRACT_REJ_COUNT; i++)
+        st->rejected[i] = c->rejected[i];
+    st->inflight = c->acct.inflight;
+    for (uint32_t i = 0; i < PROXY_END_COUNT; i++)
+        st->ended[i] = c->acct.ended[i];
+    for (uint32_t i = 0; i < IPC_STATUS_COUNT; i++)
+        st->failed_status[i] = c->acct.failed_status[i];
+    st->used_ns = c->acct.used_ns;
+    st->charged_total_ns = c->acct.charged_total_ns;
+    zport_crit_exit(c->proxy->port, key);
+}
