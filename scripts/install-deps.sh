@@ -1,20 +1,23 @@
 #!/bin/sh
 # Install the Debian 12 packages a target needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test|bench|demo|all]
+# Usage: scripts/install-deps.sh [build|test|bench|demo|demo-qemu|all]
 # Root runs apt-get directly; another user goes through sudo when present.
 set -eu
 group=${1:-test}
 
-build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev"
-test_pkgs="$build_pkgs libcmocka-dev gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu"
+build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev ocl-icd-opencl-dev opencl-headers"
+test_pkgs="$build_pkgs libcmocka-dev gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86"
+qemu_pkgs="$build_pkgs qemu-system-x86"
 bench_pkgs="$build_pkgs dpdk-dev gnuplot-nox"
 
 case "$group" in
-    build|demo) want=$build_pkgs ;;
+    build) want=$build_pkgs ;;
+    demo) want="$build_pkgs gnuplot-nox" ;;
     test) want=$test_pkgs ;;
     bench) want=$bench_pkgs ;;
+    demo-qemu) want=$qemu_pkgs ;;
     all) want="$test_pkgs $bench_pkgs" ;;
-    *) echo "usage: $0 [build|test|bench|demo|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [build|test|bench|demo|demo-qemu|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -15,7 +15,7 @@ failed_names=()
 run_variant() {
     local dir=$1 label=$2; shift 2
     echo "=== [$dir] configure + build"
-    if ! cmake -S . -B "$dir" "$@" >"$dir.configure.log" 2>&1; then
+    if ! cmake -S . -B "$dir" -DBUILD_TESTING=ON "$@" >"$dir.configure.log" 2>&1; then
         cat "$dir.configure.log"; fail=$((fail + 1)); failed_names+=("$dir:configure"); return
     fi
     if ! cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1; then

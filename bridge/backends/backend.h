@@ -1,0 +1,121 @@
+/*
+ * backend.h - the interface every compute backend of zenedge-bridged
+ * implements (CPU reference here; OpenCL and CUDA plug in the same way).
+ *
+ * A backend is a const ops table plus a private state pointer. The
+ * dispatcher calls it from one thread only, in this order:
+ *   probe* -> init -> load_model (once per registry model) ->
+ *   { submit | poll }* -> shutdown
+ *
+ * Error contract (the same for every operation that returns int):
+ *   BRIDGE_OK (0) or a count >= 0   success, as described per operation
+ *   BRIDGE_E_BUSY                   submit only: the backend's queue is
+ *                                   full; nothing was taken. Call poll, then
+ *                                   submit again. Never returned when no
+ *                                   job of this backend is in flight.
+ *   BRIDGE_E_UNSUPPORTED            load_model: this backend cannot run the
+ *                                   model (no kernel for it, or the
+ *                                   signature does not fit the kernel)
+ *   BRIDGE_E_NO_DEVICE              probe/init: nothing to run on
+ *   BRIDGE_E_INVAL                  bad argument from the dispatcher
+ *   BRIDGE_E_BACKEND, BRIDGE_E_NOMEM, other BRIDGE_E_*
+ *                                   the operation failed; the backend stays
+ *                                   usable (a failed submit leaves the job
+ *                                   with the dispatcher, which answers
+ *                                   IPC_STATUS_BACKEND_ERROR)
+ * A job that was accepted by submit comes back exactly once from poll,
+ * with job->status set (IPC_STATUS_OK or IPC_STATUS_BACKEND_ERROR) and the
+ * timestamps, backend_ns and result filled. No operation blocks longer
+ * than the timeout it is given.
+ */
+#ifndef ZENEDGE_BRIDGE_BACKEND_H
+#define ZENEDGE_BRIDGE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../registry.h"
+#include "zenedge/ipc_proto.h"
+
+/* One job as a backend sees it: validated, with tensor pointers resolved
+ * inside the region (each [ptr, ptr+len) was checked against the heap). */
+typedef struct bridge_job {
+    uint32_t              handle;           /* packet payload_id */
+    uint32_t              slot;             /* IPC_HANDLE_SLOT(handle) */
+    uint32_t              qos;              /* IPC_QOS_*, maps to a device priority */
+    const bridge_model_t *model;
+    const void           *in[IPC_MAX_TENSORS];
+    void                 *out[IPC_MAX_TENSORS];
+    uint32_t              in_len[IPC_MAX_TENSORS];
+    uint32_t              out_len[IPC_MAX_TENSORS];
+    /* filled by the backend */
+    uint64_t              t_backend_start;  /* ns, CLOCK_MONOTONIC */
+    uint64_t              t_backend_end;
+    uint64_t              backend_ns;       /* device time of the job */
+    uint32_t              result;           /* model result word */
+    uint32_t              status;           /* enum ipc_status */
+    /* owned by the dispatcher */
+    uint64_t              t_pickup;
+    uint16_t              cmd;
+    uint16_t              pad;
+    uint32_t              ring;
+} bridge_job_t;
+
+typedef struct bridge_device_info {
+    char backend[32];
+    char platform[96];
+    char device[128];
+    int  index;
+} bridge_device_info_t;
+
+typedef struct bridge_backend_config {
+    const char *device;       /* backend-specific device choice, NULL = default */
+    uint32_t    queue_depth;  /* jobs that may be in flight, >= 1 */
+} bridge_backend_config_t;
+
+typedef struct bridge_backend bridge_backend_t;
+
+typedef struct bridge_backend_ops {
+    const char *name;   /* "cpu", "opencl", "cuda" */
+    /* Fill up to max entries of devs; returns the number of devices found
+     * (may exceed max), or BRIDGE_E_NO_DEVICE with why[] saying why. */
+    int  (*probe)(bridge_device_info_t *devs, int max, char *why, size_t whylen);
+    /* Open the device; be->priv is the backend's to set. */
+    int  (*init)(bridge_backend_t *be, const bridge_backend_config_t *cfg);
+    /* Prepare a model (kernels, weights on the device). BRIDGE_OK or
+     * BRIDGE_E_UNSUPPORTED / other errors (why[] says which field). */
+    int  (*load_model)(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen);
+    /* Start a job (may run it at once, or queue it). BRIDGE_OK: taken, it
+     * will come back from poll. BRIDGE_E_BUSY: full, not taken. Other:
+     * refused, not taken. */
+    int  (*submit)(bridge_backend_t *be, bridge_job_t *job);
+    /* Move up to max finished jobs into done[], waiting at most timeout_ms
+     * (0: no wait) when none is finished. Returns the count. */
+    int  (*poll)(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
+    /* Jobs taken by submit and not yet returned by poll. */
+    int  (*in_flight)(const bridge_backend_t *be);
+    /* Release everything. Jobs still in flight are lost to the caller, who
+     * must have drained them with poll first. */
+    void (*shutdown)(bridge_backend_t *be);
+} bridge_backend_ops_t;
+
+struct bridge_backend {
+    const bridge_backend_ops_t *ops;
+    void                       *priv;
+};
+
+/* Backends built into this daemon. */
+extern const bridge_backend_ops_t bridge_backend_cpu;
+extern const bridge_backend_ops_t bridge_backend_opencl;  /* when built with OpenCL */
+extern const bridge_backend_ops_t bridge_backend_cuda;    /* driver loaded at run time */
+
+/* Built-in backend by name, or NULL. */
+const bridge_backend_ops_t *bridge_backend_find(const char *name);
+/* NULL-terminated list of built-in backends. */
+const bridge_backend_ops_t *const *bridge_backend_list(void);
+
+/* Helper for backends: result word of a finished job (argmax for
+ * BRIDGE_RESULT_ARGMAX models, else 0). */
+uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0);
+
+#endif /* ZENEDGE_BRIDGE_BACKEND_H */

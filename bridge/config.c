@@ -1,0 +1,414 @@
+/* config.c - defaults, INI file (libinih) and command line of zenedge-bridged. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_errors.h"
+#include "log.h"
+#include "zl.h"
+
+void bridge_config_defaults(bridge_config_t *c, const char *models_dir)
+{
+    memset(c, 0, sizeof(*c));
+    c->doorbell = ZL_DB_ADAPTIVE;
+    c->spin_us = 50;
+    snprintf(c->models, sizeof(c->models), "%s", models_dir ? models_dir : "models");
+    strcpy(c->backend, "cpu");
+    c->queue_depth = 16;
+    c->cpu = -1;
+    c->batch = 32;
+    c->hb_period_us = 10000;
+    c->watchdog_ms = 5000;
+    c->drain_timeout_ms = 2000;
+    c->log_level = BRIDGE_LOG_INFO;
+}
+
+static int cfg_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfg_err(char *err, size_t len, const char *fmt, ...)
+{
+    if (err && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return BRIDGE_E_CONFIG;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s == '\0' || *s == '-')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);   /* decimal, 0x hex */
+    if (errno || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static int set_str(char *dst, size_t len, const char *v, const char *key, char *err, size_t errlen)
+{
+    if (strlen(v) >= len)
+        return cfg_err(err, errlen, "%s: '%s' longer than %zu characters", key, v, len - 1);
+    strcpy(dst, v);
+    return BRIDGE_OK;
+}
+
+static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi, const char *key, char *err,
+                   size_t errlen)
+{
+    uint64_t x;
+    if (!parse_u64(v, &x) || x < lo || x > hi)
+        return cfg_err(err, errlen, "%s: '%s' must be an integer in [%llu, %llu]", key, v,
+                       (unsigned long long)lo, (unsigned long long)hi);
+    *dst = (uint32_t)x;
+    return BRIDGE_OK;
+}
+
+/* "8,4,1" -> weights of rings 1, 2, 3 ... */
+static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errlen)
+{
+    char buf[128];
+    if (strlen(v) >= sizeof(buf))
+        return cfg_err(err, errlen, "weights: '%s' too long", v);
+    strcpy(buf, v);
+    uint32_t i = 1;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), i++) {
+        if (i >= IPC_MAX_SQ)
+            return cfg_err(err, errlen, "weights: '%s' lists more than %u rings (1..%u; ring 0 is strict priority)",
+                           v, IPC_MAX_SQ - 1u, IPC_MAX_SQ - 1u);
+        if (set_u32(&c->weights[i], t, 1, 1024, "weights", err, errlen) != BRIDGE_OK)
+            return BRIDGE_E_CONFIG;
+    }
+    return BRIDGE_OK;
+}
+
+/* One setting by its long name (shared by the INI file and the command
+ * line, so both accept exactly the same keys). */
+static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
+{
+    uint32_t u;
+    int rc = BRIDGE_OK;
+    if (!strcmp(k, "shm"))
+        rc = set_str(c->shm, sizeof(c->shm), v, k, err, errlen);
+    else if (!strcmp(k, "file"))
+        rc = set_str(c->file, sizeof(c->file), v, k, err, errlen);
+    else if (!strcmp(k, "offset")) {
+        if (!parse_u64(v, &c->file_offset))
+            rc = cfg_err(err, errlen, "offset: '%s' is not a byte count", v);
+    } else if (!strcmp(k, "size")) {
+        if (!parse_u64(v, &c->file_size) || c->file_size < IPC_REGION_MIN_SIZE || c->file_size > IPC_REGION_MAX_SIZE)
+            rc = cfg_err(err, errlen, "size: '%s' must be in [%u, %u] bytes", v, IPC_REGION_MIN_SIZE,
+                         IPC_REGION_MAX_SIZE);
+    } else if (!strcmp(k, "doorbell")) {
+        int m = zl_db_mode_parse(v);
+        if (m < 0)
+            rc = cfg_err(err, errlen, "doorbell: '%s' is not one of poll, eventfd, adaptive", v);
+        else
+            c->doorbell = m;
+    } else if (!strcmp(k, "socket"))
+        rc = set_str(c->socket, sizeof(c->socket), v, k, err, errlen);
+    else if (!strcmp(k, "spin-us"))
+        rc = set_u32(&c->spin_us, v, 0, 1000000, k, err, errlen);
+    else if (!strcmp(k, "models"))
+        rc = set_str(c->models, sizeof(c->models), v, k, err, errlen);
+    else if (!strcmp(k, "backend"))
+        rc = set_str(c->backend, sizeof(c->backend), v, k, err, errlen);
+    else if (!strcmp(k, "device"))
+        rc = set_str(c->device, sizeof(c->device), v, k, err, errlen);
+    else if (!strcmp(k, "queue-depth"))
+        rc = set_u32(&c->queue_depth, v, 1, 4096, k, err, errlen);
+    else if (!strcmp(k, "cpu")) {
+        if (!strcmp(v, "-1") || !strcmp(v, "none"))
+            c->cpu = -1;
+        else if ((rc = set_u32(&u, v, 0, 1023, k, err, errlen)) == BRIDGE_OK)
+            c->cpu = (int)u;
+    } else if (!strcmp(k, "rt-priority")) {
+        if ((rc = set_u32(&u, v, 0, 99, k, err, errlen)) == BRIDGE_OK)
+            c->rt_priority = (int)u;
+    } else if (!strcmp(k, "batch"))
+        rc = set_u32(&c->batch, v, 1, 1024, k, err, errlen);
+    else if (!strcmp(k, "weights"))
+        rc = set_weights(c, v, err, errlen);
+    else if (!strcmp(k, "hb-period-us"))
+        rc = set_u32(&c->hb_period_us, v, 100, 10000000, k, err, errlen);
+    else if (!strcmp(k, "watchdog-ms"))
+        rc = set_u32(&c->watchdog_ms, v, 100, 3600000, k, err, errlen);
+    else if (!strcmp(k, "drain-timeout-ms"))
+        rc = set_u32(&c->drain_timeout_ms, v, 0, 600000, k, err, errlen);
+    else if (!strcmp(k, "log-level")) {
+        int l = bridge_log_level_parse(v);
+        if (l < 0)
+            rc = cfg_err(err, errlen, "log-level: '%s' is not one of error, warn, info, debug", v);
+        else
+            c->log_level = l;
+    } else if (!strcmp(k, "syslog")) {
+        if (!parse_bool(v, &c->syslog))
+            rc = cfg_err(err, errlen, "syslog: '%s' is not a boolean (true/false)", v);
+    } else if (!strcmp(k, "stats-interval-s"))
+        rc = set_u32(&c->stats_interval_s, v, 0, 86400, k, err, errlen);
+    else if (!strcmp(k, "stats-file"))
+        rc = set_str(c->stats_file, sizeof(c->stats_file), v, k, err, errlen);
+    else if (!strcmp(k, "exit-after-idle-s"))
+        rc = set_u32(&c->exit_after_idle_s, v, 0, 86400 * 365, k, err, errlen);
+    else
+        rc = cfg_err(err, errlen, "%s: unknown setting", k);
+    return rc;
+}
+
+typedef struct ini_ctx {
+    bridge_config_t *c;
+    const char      *path;
+    char            *err;
+    size_t           errlen;
+    int              rc;
+} ini_ctx_t;
+
+static int cfg_handler(void *user, const char *section, const char *name, const char *value)
+{
+    ini_ctx_t *x = user;
+    if (x->rc != BRIDGE_OK)
+        return 0;
+    char why[512] = "";
+    /* INI keys use '_' or '-' alike: stats_interval_s == stats-interval-s. */
+    char key[64];
+    snprintf(key, sizeof(key), "%s", name);
+    for (char *p = key; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    if (strcmp(section, "bridge") != 0 && strcmp(section, "dispatch") != 0 && strcmp(section, "log") != 0) {
+        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log)", x->path, section,
+                        name);
+        return 0;
+    }
+    if (set_key(x->c, key, value, why, sizeof(why)) != BRIDGE_OK) {
+        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s", x->path, section, why);
+        return 0;
+    }
+    return 1;
+}
+
+int bridge_config_load_file(bridge_config_t *c, const char *path, char *err, size_t errlen)
+{
+    ini_ctx_t x = {.c = c, .path = path, .err = err, .errlen = errlen, .rc = BRIDGE_OK};
+    int line = ini_parse(path, cfg_handler, &x);
+    if (line == -1) {
+        cfg_err(err, errlen, "%s: cannot be opened: %s", path, strerror(errno));
+        return BRIDGE_E_IO;
+    }
+    if (line == -2)
+        return BRIDGE_E_NOMEM;
+    if (x.rc != BRIDGE_OK) {
+        if (line > 0 && err) {
+            size_t l = strlen(err);
+            snprintf(err + l, errlen - l, " (line %d)", line);
+        }
+        return x.rc;
+    }
+    if (line > 0)
+        return cfg_err(err, errlen, "%s: line %d: not 'key = value' or '[section]'", path, line);
+    return BRIDGE_OK;
+}
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"shm", required_argument, NULL, 's'},
+    {"file", required_argument, NULL, 'f'},
+    {"offset", required_argument, NULL, 1000},
+    {"size", required_argument, NULL, 1001},
+    {"doorbell", required_argument, NULL, 'd'},
+    {"socket", required_argument, NULL, 1002},
+    {"spin-us", required_argument, NULL, 1003},
+    {"models", required_argument, NULL, 'm'},
+    {"backend", required_argument, NULL, 'b'},
+    {"device", required_argument, NULL, 1004},
+    {"queue-depth", required_argument, NULL, 1005},
+    {"cpu", required_argument, NULL, 1006},
+    {"rt-priority", required_argument, NULL, 1007},
+    {"batch", required_argument, NULL, 1008},
+    {"weights", required_argument, NULL, 1009},
+    {"hb-period-us", required_argument, NULL, 1010},
+    {"watchdog-ms", required_argument, NULL, 1011},
+    {"drain-timeout-ms", required_argument, NULL, 1012},
+    {"log-level", required_argument, NULL, 'l'},
+    {"syslog", no_argument, NULL, 1013},
+    {"stats-interval-s", required_argument, NULL, 1014},
+    {"stats-file", required_argument, NULL, 1015},
+    {"exit-after-idle-s", required_argument, NULL, 1016},
+    {"list-devices", no_argument, NULL, 1017},
+    {"version", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *err, size_t errlen)
+{
+    /* Pass 1: the config file, so that the command line overrides it. */
+    for (int i = 1; i < argc; i++) {
+        const char *path = NULL;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            path = argv[i] + 9;
+        if (path) {
+            snprintf(c->config_file, sizeof(c->config_file), "%s", path);
+            int rc = bridge_config_load_file(c, path, err, errlen);
+            if (rc != BRIDGE_OK)
+                return BRIDGE_E_CONFIG;
+        }
+    }
+    /* Pass 2: every option. */
+    optind = 1;
+    opterr = 0;
+    int o;
+    while ((o = getopt_long(argc, argv, ":c:s:f:d:m:b:l:Vh", long_opts, NULL)) != -1) {
+        int rc = BRIDGE_OK;
+        switch (o) {
+        case 'c': break;
+        case 'V': c->version = true; break;
+        case 'h': c->help = true; break;
+        case 1013: c->syslog = true; break;
+        case 1017: c->list_devices = true; break;
+        case ':': return cfg_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+        case '?': return cfg_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default: {
+            const char *name = NULL;
+            for (const struct option *lo = long_opts; lo->name; lo++)
+                if (lo->val == o)
+                    name = lo->name;
+            rc = name ? set_key(c, name, optarg, err, errlen) : BRIDGE_E_CONFIG;
+            break;
+        }
+        }
+        if (rc != BRIDGE_OK)
+            return BRIDGE_E_CONFIG;
+    }
+    if (optind < argc)
+        return cfg_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+    return BRIDGE_OK;
+}
+
+int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
+{
+    if (c->shm[0] && c->file[0])
+        return cfg_err(err, errlen, "give either --shm or --file, not both");
+    if (!c->shm[0] && !c->file[0])
+        return cfg_err(err, errlen, "no region: give --shm NAME or --file PATH --offset N --size N");
+    if (c->file[0] && c->file_size == 0)
+        return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
+    if (c->file[0] && c->doorbell != 0 && !c->socket[0])
+        return cfg_err(err, errlen, "--file with doorbell %s needs --socket PATH", zl_db_mode_name(c->doorbell));
+    return BRIDGE_OK;
+}
+
+void bridge_config_usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+"Usage: %s [OPTION]...\n"
+"The Linux side of the ZENEDGE sidecar: attaches to the shared region, serves\n"
+"the submission rings, runs each job on a compute backend and posts its\n"
+"completion. Every option can also be set in the [bridge] section of the\n"
+"INI file given with --config (same name, '-' or '_'); the command line wins.\n"
+"\n"
+"Region (transport):\n"
+"  --shm NAME              POSIX shared memory object created by the ZENEDGE\n"
+"                          side (e.g. /zenedge); waits until it exists and is\n"
+"                          initialised\n"
+"  --file PATH             a file or device holding the region: a /dev/shm file\n"
+"                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
+"  --offset N              byte offset of the region in PATH (default 0)\n"
+"  --size N                bytes of the region in PATH (required with --file)\n"
+"\n"
+"Doorbells:\n"
+"  --doorbell MODE         poll      spin on the rings, no system call at all\n"
+"                          eventfd   sleep on an eventfd; the peer rings after\n"
+"                                    every batch it publishes\n"
+"                          adaptive  spin for --spin-us, then announce sleep in\n"
+"                                    the region (needs_wakeup) and sleep; the peer\n"
+"                                    rings only then (default)\n"
+"  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
+"                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
+"  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
+"\n"
+"Models and backend:\n"
+"  --models DIR            model manifests, one DIR/<name>/model.ini each\n"
+"                          (default: the installed models)\n"
+"  --backend NAME          compute backend: cpu (default), opencl, cuda\n"
+"  --device SPEC           device choice. cpu: 0; opencl: N | P:D (platform and\n"
+"                          device, index or name substring) | NAME; cuda: N | NAME\n"
+"  --queue-depth N         jobs the backend may hold at once (default 16)\n"
+"  --list-devices          print every backend and device, then exit\n"
+"\n"
+"Scheduling:\n"
+"  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
+"  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
+"  --batch N               packets taken from a ring at once (default 32)\n"
+"  --weights W1,W2,...     round-robin weights of rings 1, 2, ... (ring 0, RT,\n"
+"                          always goes first); default: the region's sq_weight,\n"
+"                          else 8,4,1\n"
+"\n"
+"Liveness and shutdown:\n"
+"  --hb-period-us N        heartbeat period published in the region (default 10000)\n"
+"  --watchdog-ms N         stop the heartbeat if the dispatcher is stuck this\n"
+"                          long (default 5000)\n"
+"  --drain-timeout-ms N    on SIGTERM/SIGINT, time given to post the last\n"
+"                          answers when the completion ring is full (default 2000)\n"
+"  --exit-after-idle-s N   exit cleanly after N seconds without a packet (0: never)\n"
+"\n"
+"Log and statistics:\n"
+"  --log-level LEVEL       error, warn, info (default) or debug\n"
+"  --syslog                also log to syslog (facility daemon)\n"
+"  --stats-interval-s N    print statistics every N seconds (0: only on SIGUSR1\n"
+"                          and at exit, default)\n"
+"  --stats-file PATH       also write each statistics dump to PATH, one\n"
+"                          'key value' per line (replaced atomically)\n"
+"\n"
+"  --config FILE           read settings from an INI file first\n"
+"  --version               print the version and protocol version, then exit\n"
+"  --help                  print this help, then exit\n"
+"\n"
+"Signals: SIGTERM/SIGINT stop cleanly (in-flight jobs finish, queued jobs are\n"
+"answered IPC_STATUS_SHUTDOWN, state OFFLINE); SIGUSR1 prints statistics.\n"
+"\n"
+"Environment (accelerator backends, docs/backends.md):\n"
+"  ZENEDGE_OPENCL_CACHE    directory for the OpenCL kernel cache (PoCL);\n"
+"                          default $CACHE_DIRECTORY/opencl, else\n"
+"                          $XDG_RUNTIME_DIR/zenedge/opencl-cache, never $HOME\n"
+"  ZENEDGE_CUDA_MEMORY     staging (default: pinned host staging) or zerocopy\n"
+"  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
+"  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
+"  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
+"Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
+"See zenedge-bridged(8) and docs/bridge.md.\n",
+            prog);
+}
+
+void bridge_config_print(const bridge_config_t *c, FILE *out)
+{
+    fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm,
+            c->file, (unsigned long long)c->file_offset, (unsigned long long)c->file_size,
+            zl_db_mode_name(c->doorbell), c->socket, c->spin_us);
+    fprintf(out, "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d batch=%u\n", c->models,
+            c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->batch);
+}

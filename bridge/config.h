@@ -1,0 +1,74 @@
+/*
+ * config.h - settings of zenedge-bridged: defaults, the INI file
+ * (libinih; format in docs/bridge.md and dist/zenedge-bridged.conf) and
+ * the command line, which overrides the file.
+ */
+#ifndef ZENEDGE_BRIDGE_CONFIG_H
+#define ZENEDGE_BRIDGE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zenedge/ipc_proto.h"
+
+#define BRIDGE_CFG_PATH 1024
+
+typedef struct bridge_config {
+    char     config_file[BRIDGE_CFG_PATH];
+    /* transport: exactly one of shm / file */
+    char     shm[256];
+    char     file[BRIDGE_CFG_PATH];
+    uint64_t file_offset;
+    uint64_t file_size;
+    /* doorbell */
+    int      doorbell;                 /* ZL_DB_* */
+    char     socket[BRIDGE_CFG_PATH];  /* "" = zl_default_socket(shm) */
+    uint32_t spin_us;                  /* adaptive: spin before sleeping */
+    /* models and backend */
+    char     models[BRIDGE_CFG_PATH];
+    char     backend[32];
+    char     device[128];
+    uint32_t queue_depth;
+    /* scheduling */
+    int      cpu;                      /* -1: not pinned */
+    int      rt_priority;              /* 0: normal scheduling, 1..99 SCHED_FIFO */
+    uint32_t batch;                    /* packets taken from a ring at once */
+    uint32_t weights[IPC_MAX_SQ];      /* WRR weight of ring i (i >= 1); 0 = region/default */
+    /* liveness and shutdown */
+    uint32_t hb_period_us;
+    uint32_t watchdog_ms;              /* heartbeat stops if the dispatcher is stuck this long */
+    uint32_t drain_timeout_ms;         /* shutdown: time given to post the last answers */
+    /* log and statistics */
+    int      log_level;                /* BRIDGE_LOG_* */
+    bool     syslog;
+    uint32_t stats_interval_s;         /* 0: only on SIGUSR1 and at exit */
+    char     stats_file[BRIDGE_CFG_PATH];
+    uint32_t exit_after_idle_s;        /* 0: never */
+    /* one-shot actions */
+    bool     list_devices;
+    bool     version;
+    bool     help;
+} bridge_config_t;
+
+/* Defaults; models_dir is the compiled-in model directory. */
+void bridge_config_defaults(bridge_config_t *cfg, const char *models_dir);
+
+/* Read an INI file over cfg. BRIDGE_OK, BRIDGE_E_IO, or BRIDGE_E_CONFIG
+ * with "file:line: [section] key: why" in err. */
+int bridge_config_load_file(bridge_config_t *cfg, const char *path, char *err, size_t errlen);
+
+/* Parse the command line: first --config (loaded first), then every other
+ * option over it. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
+int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Cross-field checks (a transport given, sizes). BRIDGE_OK or BRIDGE_E_CONFIG. */
+int bridge_config_check(const bridge_config_t *cfg, char *err, size_t errlen);
+
+void bridge_config_usage(FILE *out, const char *prog);
+
+/* Print the effective settings (debug log, --help of the config). */
+void bridge_config_print(const bridge_config_t *cfg, FILE *out);
+
+#endif /* ZENEDGE_BRIDGE_CONFIG_H */

@@ -1,0 +1,35 @@
+/*
+ * log.h - leveled log of the bridge daemon: stderr, and syslog on request.
+ * Thread-safe (one write per line). Messages name the wrong value and the
+ * limit it broke.
+ */
+#ifndef ZENEDGE_BRIDGE_LOG_H
+#define ZENEDGE_BRIDGE_LOG_H
+
+#include <stdbool.h>
+
+typedef enum bridge_log_level {
+    BRIDGE_LOG_ERROR = 0,
+    BRIDGE_LOG_WARN  = 1,
+    BRIDGE_LOG_INFO  = 2,
+    BRIDGE_LOG_DEBUG = 3
+} bridge_log_level_t;
+
+/* ident: program name in every line; use_syslog: also send to syslog(3). */
+void bridge_log_open(const char *ident, bridge_log_level_t level, bool use_syslog);
+void bridge_log_set_level(bridge_log_level_t level);
+bridge_log_level_t bridge_log_get_level(void);
+void bridge_log_close(void);
+
+/* "error" | "warn" | "info" | "debug" -> level, or -1. */
+int bridge_log_level_parse(const char *s);
+const char *bridge_log_level_name(bridge_log_level_t level);
+
+void bridge_log(bridge_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define BLOG_ERR(...)   bridge_log(BRIDGE_LOG_ERROR, __VA_ARGS__)
+#define BLOG_WARN(...)  bridge_log(BRIDGE_LOG_WARN, __VA_ARGS__)
+#define BLOG_INFO(...)  bridge_log(BRIDGE_LOG_INFO, __VA_ARGS__)
+#define BLOG_DEBUG(...) bridge_log(BRIDGE_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* ZENEDGE_BRIDGE_LOG_H */

@@ -1,0 +1,193 @@
+/*
+ * main.c - zenedge-bridged: command line, signals, CPU pinning and
+ * real-time priority, model registry and backend set-up, then the
+ * dispatch loop (dispatch.c). Usage: --help, docs/bridge.md.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "bridge_errors.h"
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "registry.h"
+#include "zl.h"
+
+#ifndef ZENEDGE_VERSION
+#define ZENEDGE_VERSION "0.0.0"
+#endif
+#ifndef ZENEDGE_MODELS_DIR
+#define ZENEDGE_MODELS_DIR "models"
+#endif
+
+static bridge_signals_t sigs;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    sigs.stop = 1;
+}
+
+static void on_dump(int sig)
+{
+    (void)sig;
+    sigs.dump = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   /* no SA_RESTART: a blocking wait returns at once */
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_dump;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int list_devices(void)
+{
+    int found = 0;
+    for (const bridge_backend_ops_t *const *b = bridge_backend_list(); *b; b++) {
+        bridge_device_info_t devs[16];
+        char why[256] = "";
+        int n = (*b)->probe(devs, 16, why, sizeof(why));
+        if (n < 0) {
+            printf("%-8s no device: %s\n", (*b)->name, why[0] ? why : bridge_strerror(n));
+            continue;
+        }
+        for (int i = 0; i < n && i < 16; i++) {
+            printf("%-8s device %d: %s / %s\n", devs[i].backend, devs[i].index, devs[i].platform, devs[i].device);
+            found++;
+        }
+    }
+    return found > 0 ? 0 : 1;
+}
+
+/* The compiled-in model directory, or, when it does not exist (an install
+ * moved to another prefix), <dir of the executable>/../share/zenedge/models. */
+static void default_models(char *out, size_t len)
+{
+    snprintf(out, len, "%s", ZENEDGE_MODELS_DIR);
+    if (access(out, R_OK | X_OK) == 0)
+        return;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    char alt[1200];
+    snprintf(alt, sizeof(alt), "%s/../share/zenedge/models", exe);
+    if (access(alt, R_OK | X_OK) == 0)
+        snprintf(out, len, "%s", alt);
+}
+
+int main(int argc, char **argv)
+{
+    bridge_config_t cfg;
+    char err[1024] = "";
+    char models_dir[1200];
+    default_models(models_dir, sizeof(models_dir));
+    bridge_config_defaults(&cfg, models_dir);
+    if (bridge_config_parse_args(&cfg, argc, argv, err, sizeof(err)) != BRIDGE_OK) {
+        fprintf(stderr, "zenedge-bridged: %s\n", err);
+        return 2;
+    }
+    if (cfg.help) {
+        bridge_config_usage(stdout, "zenedge-bridged");
+        return 0;
+    }
+    if (cfg.version) {
+        printf("zenedge-bridged %s (protocol %u.%u; backends:", ZENEDGE_VERSION, IPC_VERSION_MAJOR,
+               IPC_VERSION_MINOR);
+        for (const bridge_backend_ops_t *const *b = bridge_backend_list(); *b; b++)
+            printf(" %s", (*b)->name);
+        printf(")\n");
+        return 0;
+    }
+    if (cfg.list_devices)
+        return list_devices();
+    if (bridge_config_check(&cfg, err, sizeof(err)) != BRIDGE_OK) {
+        fprintf(stderr, "zenedge-bridged: %s\n", err);
+        return 2;
+    }
+
+    bridge_log_open("zenedge-bridged", (bridge_log_level_t)cfg.log_level, cfg.syslog);
+    install_signals();
+    BLOG_INFO("zenedge-bridged %s starting (protocol %u.%u, pid %d)", ZENEDGE_VERSION, IPC_VERSION_MAJOR,
+              IPC_VERSION_MINOR, (int)getpid());
+    if (cfg.config_file[0])
+        BLOG_INFO("settings read from %s", cfg.config_file);
+
+    if (cfg.cpu >= 0) {
+        int r = zl_pin_cpu(cfg.cpu);
+        if (r < 0) {
+            BLOG_ERR("cannot pin to CPU %d: %s", cfg.cpu, strerror(-r));
+            return 1;
+        }
+        BLOG_INFO("pinned to CPU %d", cfg.cpu);
+    }
+    if (cfg.rt_priority > 0) {
+        struct sched_param sp = {.sched_priority = cfg.rt_priority};
+        if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+            BLOG_ERR("cannot set SCHED_FIFO priority %d: %s (needs CAP_SYS_NICE or an rtprio limit)", cfg.rt_priority,
+                     strerror(errno));
+            return 1;
+        }
+        BLOG_INFO("running SCHED_FIFO priority %d", cfg.rt_priority);
+    }
+
+    bridge_registry_t reg;
+    int rc = bridge_registry_load(&reg, cfg.models, err, sizeof(err));
+    if (rc != BRIDGE_OK) {
+        BLOG_ERR("model registry: %s (%s)", err, bridge_strerror(rc));
+        return 1;
+    }
+    bridge_backend_t be = {.ops = bridge_backend_find(cfg.backend)};
+    if (be.ops == NULL) {
+        BLOG_ERR("backend '%s' is not built in (see --list-devices)", cfg.backend);
+        bridge_registry_free(&reg);
+        return 2;
+    }
+    bridge_backend_config_t bcfg = {.device = cfg.device[0] ? cfg.device : NULL, .queue_depth = cfg.queue_depth};
+    rc = be.ops->init(&be, &bcfg);
+    if (rc != BRIDGE_OK) {
+        BLOG_ERR("backend %s: init failed: %s", be.ops->name, bridge_strerror(rc));
+        bridge_registry_free(&reg);
+        return 1;
+    }
+    for (uint32_t i = 0; i < reg.n_models; i++) {
+        const bridge_model_t *m = reg.models[i];
+        rc = be.ops->load_model(&be, m, err, sizeof(err));
+        if (rc != BRIDGE_OK) {
+            BLOG_ERR("backend %s cannot run model %u (%s): %s (%s)", be.ops->name, m->id, m->name, err,
+                     bridge_strerror(rc));
+            be.ops->shutdown(&be);
+            bridge_registry_free(&reg);
+            return 1;
+        }
+        BLOG_INFO("model %u %s: %u input(s), %u output(s), %u weight(s) from %s", m->id, m->name, m->n_in, m->n_out,
+                  m->n_weights, m->manifest);
+    }
+
+    rc = bridge_dispatch_run(&cfg, &reg, &be, &sigs);
+    be.ops->shutdown(&be);
+    bridge_registry_free(&reg);
+    BLOG_INFO("exit (%s)", rc == BRIDGE_OK ? "clean" : bridge_strerror(rc));
+    bridge_log_close();
+    return rc == BRIDGE_OK ? 0 : 1;
+}

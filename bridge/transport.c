@@ -1,0 +1,129 @@
+/* transport.c - region mapping for zenedge-bridged, with the SIGBUS guard. */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bridge_errors.h"
+
+/* The mapping the guard protects, read by the signal handler (which may
+ * run on the heartbeat thread): lock-free atomics, safe in a handler. */
+static uintptr_t guard_lo, guard_hi;
+static int guard_hit;
+_Static_assert(__atomic_always_lock_free(sizeof(uintptr_t), 0), "guard words are lock-free");
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    uintptr_t a = (uintptr_t)si->si_addr;
+    uintptr_t lo = __atomic_load_n(&guard_lo, __ATOMIC_ACQUIRE);
+    uintptr_t hi = __atomic_load_n(&guard_hi, __ATOMIC_ACQUIRE);
+    if (lo != 0 && a >= lo && a < hi) {
+        /* Replace the whole window by private zero pages: the faulting
+         * access then completes, reads zeros (magic 0: "not ready"), and
+         * the dispatcher remaps once it sees guard_hit. mmap(2) is a plain
+         * system call, safe here. */
+        void *p = mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (p != MAP_FAILED) {
+            __atomic_store_n(&guard_hit, 1, __ATOMIC_RELEASE);
+            return;
+        }
+    }
+    /* Not ours: the default action (core dump). */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int bridge_transport_guard_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGBUS, &sa, NULL) == 0 ? BRIDGE_OK : BRIDGE_E_SYS;
+}
+
+bool bridge_transport_faulted(void)
+{
+    return __atomic_exchange_n(&guard_hit, 0, __ATOMIC_ACQ_REL) != 0;
+}
+
+static int identity(int fd, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int *sys_err)
+{
+    memset(t, 0, sizeof(*t));
+    t->map.fd = -1;
+    int r;
+    if (cfg->shm[0]) {
+        t->is_shm = true;
+        snprintf(t->what, sizeof(t->what), "shm %s", cfg->shm);
+        r = zl_shm_open(&t->map, cfg->shm, false);
+        if (r == -ENOENT || r == -ENODATA) {
+            *sys_err = -r;
+            return BRIDGE_E_NOT_READY;
+        }
+    } else {
+        snprintf(t->what, sizeof(t->what), "file %s offset %llu size %llu", cfg->file,
+                 (unsigned long long)cfg->file_offset, (unsigned long long)cfg->file_size);
+        r = zl_file_map(&t->map, cfg->file, cfg->file_offset, (size_t)cfg->file_size, false);
+    }
+    if (r < 0) {
+        *sys_err = -r;
+        return BRIDGE_E_TRANSPORT;
+    }
+    if (t->map.size > IPC_REGION_MAX_SIZE)
+        t->map.size = IPC_REGION_MAX_SIZE;   /* the region addresses 32-bit offsets only */
+    identity(t->map.fd, &t->dev, &t->ino);
+    t->mapped = true;
+    __atomic_store_n(&guard_hi, (uintptr_t)t->map.map_base + t->map.map_len, __ATOMIC_RELEASE);
+    __atomic_store_n(&guard_lo, (uintptr_t)t->map.map_base, __ATOMIC_RELEASE);
+    return BRIDGE_OK;
+}
+
+bool bridge_transport_replaced(const bridge_transport_t *t, const bridge_config_t *cfg)
+{
+    if (!t->mapped || !t->is_shm)
+        return false;
+    char name[260];
+    snprintf(name, sizeof(name), "%s%.250s", cfg->shm[0] == '/' ? "" : "/", cfg->shm);
+    int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return errno == ENOENT;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool other = identity(fd, &dev, &ino) == 0 && (dev != t->dev || ino != t->ino);
+    struct stat st;
+    /* Same object, but shrunk below our mapping: touching the tail would fault. */
+    if (!other && fstat(fd, &st) == 0 && (uint64_t)st.st_size < t->map.map_len)
+        other = true;
+    close(fd);
+    return other;
+}
+
+void bridge_transport_close(bridge_transport_t *t)
+{
+    if (!t->mapped)
+        return;
+    __atomic_store_n(&guard_lo, (uintptr_t)0, __ATOMIC_RELEASE);
+    __atomic_store_n(&guard_hi, (uintptr_t)0, __ATOMIC_RELEASE);
+    __atomic_store_n(&guard_hit, 0, __ATOMIC_RELEASE);
+    t->map.owner = 0;   /* never unlink the peer's object */
+    zl_unmap(&t->map);
+    t->mapped = false;
+}
