@@ -1,0 +1,210 @@
+/*
+ * bench.h - zenedge-bench: the paired harness and its measured items.
+ *
+ * Two processes share one anonymous mapping: the leader (the zenedge side,
+ * pinned to the first CPU of the pair) and the follower (the bridge side,
+ * pinned to the second). The run is a sequence of rounds; a round runs one
+ * short phase of every item, one after the other, so that all mechanisms
+ * are measured within a few tens of milliseconds of each other, under the
+ * same placement of the two vCPUs. Ratios are taken between the phases of
+ * one round and only then summarised (median, min, max over rounds).
+ *
+ * A phase: the leader stores the item and its operation count in the
+ * control block and bumps `seq` (store-release); the follower, spinning on
+ * `seq`, runs its half of the item and answers with `ack = seq`
+ * (store-release). The leader times its half; stream items include the wait
+ * for the follower's ack, which is stored after the last packet is read.
+ *
+ * Adding an item (for example the end-to-end RUN_MODEL section, once the
+ * bridge daemon exists) means: an entry in the item table (bench_items.c)
+ * with its lead/follow functions, and, if it takes part in a ratio, an entry
+ * in the ratio table (bench_main.c).
+ */
+#ifndef ZENEDGE_BENCH_H
+#define ZENEDGE_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zenedge/ipc_proto.h"
+#include "zenedge/ipc_region.h"
+#include "zenedge/ipc_ring.h"
+
+#define BENCH_VERSION      "0.1.0"
+
+/* Control block at the start of the shared mapping. Words grouped by
+ * writer, one cache line per group (the same rule as the protocol). */
+typedef struct bench_shared {
+    /* line 0. writer: leader. seq publishes item/ops/arg (release). */
+    uint32_t seq;          /* phase number; read: acquire */
+    uint32_t item;         /* index into the item table, or BENCH_QUIT */
+    uint32_t ops;          /* round trips or packets in this phase */
+    uint32_t arg;          /* item-specific (raw: first value) */
+    uint8_t  pad0[IPC_CACHELINE - 16];
+    /* line 1. writer: follower. ack publishes the other words (release). */
+    uint32_t ack;          /* last phase finished; read: acquire */
+    uint32_t errors;       /* follower's check failures in that phase */
+    uint32_t doorbells;    /* eventfd writes the follower made in it */
+    uint32_t ready;        /* 1 once the follower is pinned and attached */
+    uint8_t  pad1[IPC_CACHELINE - 16];
+    /* line 2. writer: leader. The raw ping-pong "ping" line. */
+    uint32_t ping;
+    uint8_t  pad2[IPC_CACHELINE - 4];
+    /* line 3. writer: follower. The raw ping-pong "pong" line. */
+    uint32_t pong;
+    uint8_t  pad3[IPC_CACHELINE - 4];
+} bench_shared_t;
+
+_Static_assert(sizeof(bench_shared_t) == 4 * IPC_CACHELINE, "control block is 4 lines");
+
+#define BENCH_QUIT         0xFFFFFFFFu
+
+/* Slots of every streaming ring (ours, rte_ring, layout copies). */
+#define BENCH_STREAM_SLOTS 1024u
+/* Slots of the request/answer rings of the layout experiment. */
+#define BENCH_LAYOUT_SLOTS 1024u
+
+/* Run options (command line). */
+typedef struct bench_opts {
+    int      cpu_lead;      /* zenedge side */
+    int      cpu_follow;    /* bridge side */
+    uint32_t rounds;
+    uint32_t rtt_ops;       /* round trips per phase, spinning mechanisms */
+    uint32_t block_ops;     /* round trips per phase, blocking mechanisms */
+    uint32_t sleep_ops;     /* pings per phase, adaptive with a sleeping peer */
+    uint32_t stream_ops;    /* packets per phase, streaming */
+    uint64_t spin_ns;       /* adaptive: spin before sleeping */
+    uint64_t gap_ns;        /* adaptive sleeping case: idle time between pings */
+    bool     quick;
+    bool     selftest;
+    bool     no_pin;        /* selftest only: run unpinned if pinning fails */
+    const char *json_path;
+    const char *csv_path;
+    const char *only;       /* run only items whose key contains this */
+} bench_opts_t;
+
+enum bench_role { BENCH_LEADER = 0, BENCH_FOLLOWER = 1 };
+
+struct bench_dpdk;   /* opaque: bench_dpdk.c */
+struct bench_lay;    /* opaque: bench_layout.c */
+
+/* Per-process state. Built by the leader before fork; each process then
+ * attaches its own side (rings, role-specific descriptors). */
+typedef struct bench_ctx {
+    const bench_opts_t *opt;
+    int              role;
+    bench_shared_t  *sh;
+    uint8_t         *map;        /* the whole shared mapping */
+    size_t           map_size;
+
+    /* our protocol: one region inside the mapping */
+    uint8_t         *region_base;
+    uint32_t         region_size;
+    ipc_region_t     view;       /* leader: from init; follower: from attach */
+    ipc_side_t      *me;         /* this side's liveness/doorbell line */
+    ipc_side_t      *peer;
+    ipc_ring_prod_t  rtt_tx;     /* leader: sq[0];  follower: cq */
+    ipc_ring_cons_t  rtt_rx;     /* leader: cq;     follower: sq[0] */
+    ipc_ring_prod_t  st_tx;      /* leader: sq[1] (streaming) */
+    ipc_ring_cons_t  st_rx;      /* follower: sq[1] */
+    uint32_t         gen;        /* leader: generation of job slot 0 */
+
+    /* doorbells of our protocol (eventfd / adaptive modes) */
+    int              efd_zen;    /* the zenedge side waits on it */
+    int              efd_bridge; /* the bridge side waits on it */
+    /* the plain alternatives */
+    int              raw_efd_a;  /* leader -> follower */
+    int              raw_efd_b;  /* follower -> leader */
+    int              sock[2];    /* socketpair: [0] leader, [1] follower */
+    uint32_t         raw_value;  /* last value this side stored on its raw line */
+    uint32_t         phase_seq;  /* leader: seq of the phase in progress */
+
+    struct bench_dpdk *dpdk;     /* NULL when rte_ring is not available */
+    struct bench_lay  *lay;
+} bench_ctx_t;
+
+/* What the leader's half of a phase measured. */
+typedef struct bench_sample {
+    uint64_t ns;          /* elapsed for `ops` operations */
+    uint32_t ops;
+    uint32_t doorbells;   /* eventfd writes by the leader */
+    uint32_t errors;      /* check failures seen by the leader */
+} bench_sample_t;
+
+typedef enum bench_kind {
+    BENCH_RTT,            /* value: ns per round trip */
+    BENCH_STREAM,         /* value: ns per packet (one way) */
+} bench_kind_t;
+
+typedef enum bench_opsclass {
+    BENCH_OPS_RTT,        /* opt->rtt_ops */
+    BENCH_OPS_BLOCK,      /* opt->block_ops */
+    BENCH_OPS_SLEEP,      /* opt->sleep_ops */
+    BENCH_OPS_STREAM,     /* opt->stream_ops */
+} bench_opsclass_t;
+
+typedef struct bench_item {
+    const char   *key;       /* JSON / CSV name */
+    const char   *label;     /* table label */
+    const char   *group;     /* "limit", "alternative", "ours", "layout" */
+    bench_kind_t  kind;
+    bench_opsclass_t opsclass;
+    uint32_t      batch;     /* stream items: packets per enqueue/dequeue call */
+    bool          counts_doorbells; /* report eventfd writes per packet */
+    /* Leader half: run `ops` operations, fill *s. Returns 0, or -1 on a
+     * failure that ends the run (a system call error). */
+    int  (*lead)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, bench_sample_t *s);
+    /* Follower half: serve `ops` operations; count check failures in
+     * *errors and eventfd writes in *doorbells. Returns 0 or -1. */
+    int  (*follow)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, uint32_t arg,
+                   uint32_t *errors, uint32_t *doorbells);
+    /* NULL, or a reason why the item cannot run in this build/machine. */
+    const char *(*unavailable)(const bench_ctx_t *c);
+} bench_item_t;
+
+/* bench_items.c */
+extern const bench_item_t bench_items[];
+extern const size_t bench_n_items;
+size_t bench_shared_bytes(void);               /* mapping size needed */
+int  bench_setup(bench_ctx_t *c);              /* leader, before fork */
+int  bench_attach(bench_ctx_t *c, int role);   /* each process, after fork */
+void bench_teardown(bench_ctx_t *c);
+/* Leader: wait for the follower's ack of phase seq. */
+void bench_wait_ack(bench_ctx_t *c, uint32_t seq);
+uint32_t bench_current_seq(const bench_ctx_t *c);
+
+/* bench_layout.c: the ring layout experiment. */
+size_t bench_lay_bytes(void);
+int    bench_lay_setup(bench_ctx_t *c, uint8_t *mem);   /* leader, before fork */
+int    bench_lay_attach(bench_ctx_t *c);                /* each process */
+int    bench_lay_orig_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int    bench_lay_orig_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int    bench_lay_new_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int    bench_lay_new_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int    bench_lay_orig_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int    bench_lay_orig_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int    bench_lay_new_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int    bench_lay_new_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+
+/* bench_dpdk.c: DPDK rte_ring, initialised in our mapping without EAL. */
+size_t      bench_dpdk_bytes(void);          /* 0 when built without DPDK */
+int         bench_dpdk_setup(bench_ctx_t *c, uint8_t *mem);
+const char *bench_dpdk_unavailable(const bench_ctx_t *c);
+int bench_dpdk_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_dpdk_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int bench_dpdk_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_dpdk_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+
+/* A 16-byte packet of the streaming items: sequence number in payload_id. */
+static inline ipc_packet_t bench_stream_pkt(uint32_t seq)
+{
+    ipc_packet_t p;
+    p.cmd = CMD_PING;
+    p.flags = 0;
+    p.payload_id = seq;
+    p.timestamp = seq;
+    return p;
+}
+
+#endif /* ZENEDGE_BENCH_H */
