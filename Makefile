@@ -3,13 +3,14 @@
 #   make demo    the end-to-end demo on the default backend
 #   make test    build and run the whole suite (plain, ASan+UBSan, TSan, cross)
 #   make build   build only (build/)
+#   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
 #   make install PREFIX=/usr/local
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 
-.PHONY: all build test demo bench install clean
+.PHONY: all build test demo demo-qemu bench install clean
 
 all: build
 
@@ -24,16 +25,21 @@ test:
 
 demo:
 	@scripts/install-deps.sh demo
-	@if [ -x scripts/demo.sh ]; then scripts/demo.sh; else \
-	  echo "make demo: the end-to-end demo is not part of this version yet; 'make test' runs what exists."; exit 1; fi
+	@BUILD=$(BUILD) JOBS=$(JOBS) scripts/demo.sh
 
+demo-qemu:
+	@scripts/install-deps.sh demo-qemu
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@scripts/demo-qemu.sh --build-dir $(BUILD)
+
+# Both sides pinned to CPU 0 and CPU 1; results in $(BUILD)/results/.
 bench:
 	@scripts/install-deps.sh bench
-	@if [ -x scripts/bench.sh ]; then QUICK=$(QUICK) scripts/bench.sh; else \
-	  echo "make bench: the benchmark is not part of this version yet."; exit 1; fi
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(if $(QUICK),bench-quick,bench)
 
 install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf build build-asan build-tsan build-*.log build.*.log
+	rm -rf build build-asan build-tsan build-*.log build.*.log results

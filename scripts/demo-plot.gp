@@ -1,0 +1,19 @@
+# demo-plot.gp - per-stage latency distribution of the jobs in a trace CSV
+# written by `zenedge-ipc trace` (one line per job descriptor).
+# Usage: gnuplot -c scripts/demo-plot.gp TRACE.csv OUT.png
+set datafile separator ","
+set terminal pngcairo size 1000,600 noenhanced
+set output ARG2
+set title "ZENEDGE sidecar: per-stage latency per job (from the job descriptors)"
+set xlabel "latency (us, log scale)"
+set ylabel "fraction of jobs at or below"
+set logscale x
+set key bottom right
+set grid
+# Columns 16..22: submit->pickup, pickup->start, backend, end->complete,
+# complete->seen, seen->wake, submit->wake (ns).
+stats ARG1 using 22 skip 1 nooutput
+n = STATS_records
+names = "submit->pickup pickup->start backend end->complete complete->seen seen->wake submit->wake"
+plot for [c=16:22] ARG1 skip 1 using (column(c)/1000.0):(1.0/n) smooth cumulative \
+     with lines lw 2 title word(names, c - 15)

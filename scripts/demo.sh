@@ -1,0 +1,125 @@
+#!/bin/bash
+# demo.sh - the end-to-end demo (make demo): zenedge-bridged pinned to CPU 0
+# and zenedge-sim (the ZENEDGE partition on the POSIX port) pinned to CPU 1,
+# over POSIX shared memory, with tasks under different contracts:
+#   rt         RT, digits MLP over the whole held-out set, tight deadline
+#   normal     NORMAL, gemm and saxpy
+#   flood      BACKGROUND, vector_add, many jobs in flight
+#   forbidden  its contract allows gemm only, it also asks for vector_add
+#   quota      HIGH, gemm under a backend-time budget it exceeds
+# It prints accuracy, per-contract results with rejections by reason, the
+# per-stage latency table, writes results/demo-<time>/ (logs, trace CSV,
+# latency plot when gnuplot exists) and ends with one summary line:
+#   demo: mode=posix backend=B jobs=N ok=N failed=N rejected=N accuracy=X rtt_p50_us=X rtt_p99_us=X
+# Both processes are stopped by PID and the shm object and socket removed
+# on any exit.
+# Environment: BACKEND=auto|cpu|opencl|cuda (auto: OpenCL when a platform
+# exists, else CPU), BUILD=build, DOORBELL=adaptive|poll|eventfd,
+# RESULTS=results, DEMO_JOBS=N (jobs of the normal/flood/quota tasks).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+BACKEND=${BACKEND:-auto}
+DOORBELL=${DOORBELL:-adaptive}
+N=${DEMO_JOBS:-200}
+
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+
+echo "demo: building ($BUILD)"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.demo-configure.log" 2>&1 \
+    || { cat "$BUILD.demo-configure.log"; exit 1; }
+cmake --build "$BUILD" -j"${JOBS:-2}" --target zenedge-bridged zenedge-sim zenedge-ipc >"$BUILD.demo-build.log" 2>&1 \
+    || { grep -E 'error' "$BUILD.demo-build.log" | head -20; exit 1; }
+BRIDGED=$BUILD/bridge/zenedge-bridged
+SIM=$BUILD/sim/zenedge-sim
+IPC=$BUILD/tools/zenedge-ipc
+
+if [ "$BACKEND" = auto ]; then
+    if "$BRIDGED" --list-devices 2>/dev/null | grep -q '^opencl *device'; then
+        BACKEND=opencl
+    else
+        BACKEND=cpu
+    fi
+fi
+ncpu=$(nproc)
+BCPU=0; SCPU=1
+[ "$ncpu" -lt 2 ] && SCPU=0
+
+TAG=zenedge-demo-$$
+SHM=/$TAG
+SOCK=/tmp/$TAG.sock
+OUT=${RESULTS:-results}/demo-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT"
+BLOG=$OUT/bridge.log
+SLOG=$OUT/sim.log
+BPID=
+SPID=
+WPID=
+
+cleanup() {
+    for p in $WPID $SPID $BPID; do kill "$p" 2>/dev/null; done
+    for p in $WPID $SPID $BPID; do wait "$p" 2>/dev/null; done
+    rm -f "/dev/shm/$TAG" "$SOCK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+echo "demo: backend=$BACKEND doorbell=$DOORBELL bridge on CPU $BCPU, ZENEDGE side on CPU $SCPU, results in $OUT"
+"$BRIDGED" --shm "$SHM" --models models --backend "$BACKEND" --doorbell "$DOORBELL" --socket "$SOCK" \
+    --cpu "$BCPU" --log-level info 2>"$BLOG" &
+BPID=$!
+
+"$SIM" --shm "$SHM" --models models --doorbell "$DOORBELL" --socket "$SOCK" --cpu "$SCPU" --timeout-s 30 \
+    --task "name=rt,qos=rt,model=digits_mlp,inflight=1,deadline_ms=250" \
+    --task "name=normal,qos=normal,model=gemm+saxpy,count=$N,inflight=4" \
+    --task "name=flood,qos=background,model=vector_add,count=$((N * 10)),inflight=32" \
+    --task "name=forbidden,qos=normal,model=gemm+vector_add,allow=gemm,count=40,inflight=2" \
+    --task "name=quota,qos=high,model=gemm,count=$N,inflight=2,budget_us=2000,period_ms=1000" \
+    >"$SLOG" 2>&1 &
+SPID=$!
+
+# Progress while it runs: jobs the bridge has taken, from the live region.
+(
+    sleep 0.2
+    while kill -0 "$SPID" 2>/dev/null; do
+        line=$("$IPC" stat --shm "$SHM" 2>/dev/null |
+               awk '$1 ~ /^sq[0-9]/ {s += $5} $1 == "cq" {c = $5}
+                    END {if (c != "") printf "%d packets submitted, %d answered", s, c}')
+        [ -n "$line" ] && echo "demo: running: $line"
+        # The descriptors of the last jobs (slots are reused), for the plot.
+        "$IPC" trace --shm "$SHM" >"$OUT/trace.tmp" 2>/dev/null && mv "$OUT/trace.tmp" "$OUT/trace.csv"
+        sleep 0.3
+    done
+) &
+WPID=$!
+
+wait "$SPID"
+SRC=$?
+SPID=
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=
+rm -f "$OUT/trace.tmp"
+kill -TERM "$BPID" 2>/dev/null
+wait "$BPID"
+BRC=$?
+BPID=
+
+cat "$SLOG"
+SUM=$(grep '^sim: ' "$SLOG" | tail -n 1)
+if [ -z "$SUM" ]; then
+    echo "demo: FAIL: the ZENEDGE side printed no summary (exit $SRC); bridge log:"
+    tail -n 20 "$BLOG"
+    exit 1
+fi
+if [ -s "$OUT/trace.csv" ] && command -v gnuplot >/dev/null 2>&1 && [ -f scripts/demo-plot.gp ]; then
+    gnuplot -c scripts/demo-plot.gp "$OUT/trace.csv" "$OUT/latency.png" >/dev/null 2>&1 \
+        && echo "demo: latency plot: $OUT/latency.png"
+fi
+echo "demo: bridge exit status $BRC; logs in $OUT"
+line="demo: mode=posix backend=$BACKEND ${SUM#sim: }"
+echo "$line" >"$OUT/summary.txt"
+echo "$line"
+[ "$SRC" -eq 0 ] && [ "$BRC" -eq 0 ]
