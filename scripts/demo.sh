@@ -9,7 +9,7 @@
 #   quota      HIGH, gemm under a backend-time budget it exceeds
 # It prints accuracy, per-contract results with rejections by reason, the
 # per-stage latency table, writes results/demo-<time>/ (logs, trace CSV,
-# latency plot when gnuplot exists) and ends with one summary line:
+# fixed-bucket per-stage histograms, latency plot when gnuplot exists) and ends with one summary line:
 #   demo: mode=posix backend=B jobs=N ok=N failed=N rejected=N accuracy=X rtt_p50_us=X rtt_p99_us=X
 # Both processes are stopped by PID and the shm object and socket removed
 # on any exit.
@@ -74,6 +74,7 @@ echo "demo: backend=$BACKEND doorbell=$DOORBELL bridge on CPU $BCPU, ZENEDGE sid
 BPID=$!
 
 "$SIM" --shm "$SHM" --models models --doorbell "$DOORBELL" --socket "$SOCK" --cpu "$SCPU" --timeout-s 30 \
+    --hist "$OUT/histograms.csv" \
     --task "name=rt,qos=rt,model=digits_mlp,inflight=1,deadline_ms=250" \
     --task "name=normal,qos=normal,model=gemm+saxpy,count=$N,inflight=4" \
     --task "name=flood,qos=background,model=vector_add,count=$((N * 10)),inflight=32" \

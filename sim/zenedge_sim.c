@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "lat_hist.h"
 #include "proxy.h"
 #include "zl.h"
 #include "zport_posix.h"
@@ -58,10 +59,11 @@ typedef struct task {
     int        error;                 /* the task could not run (message printed) */
     double    *lat[N_STAGES];         /* microseconds */
     uint32_t   n_lat[N_STAGES];
+    lat_trace_t hist;                 /* the same stages, fixed buckets (--hist) */
 } task_t;
 
 static struct {
-    const char *shm, *socket, *models_dir;
+    const char *shm, *socket, *models_dir, *hist_path;
     size_t      size;
     int         mode, cpu, quiet;
     double      timeout_s;
@@ -116,6 +118,9 @@ static void usage(FILE *f)
 "  --max-jobs N        job table size (default 256, at most %u)\n"
 "  --sq-slots N        slots per submission ring, power of two (default 256)\n"
 "  --quiet             only the summary lines\n"
+"  --hist FILE         write the per-stage latency histograms of every task\n"
+"                      (fixed log-linear buckets, rtos/lat_hist.h) as CSV:\n"
+"                      task,stage,bucket_upper_ns,count\n"
 "  --help              this text\n"
 "\n"
 "SPEC is comma-separated key=value:\n"
@@ -458,6 +463,24 @@ static void lat_add(task_t *t, int stage, uint64_t from, uint64_t to)
     t->lat[stage][t->n_lat[stage]++] = (double)(to - from) / 1000.0;
 }
 
+/* --hist: every non-empty bucket of every stage of every task. */
+static void write_hist(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "zenedge-sim: --hist %s: %s\n", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "task,stage,bucket_upper_ns,count\n");
+    for (int i = 0; i < g.n_tasks; i++)
+        for (uint32_t s = 0; s < LAT_STAGES; s++)
+            for (uint32_t b = 0; b < LAT_HIST_BUCKETS; b++)
+                if (g.tasks[i].hist.stage[s].count[b])
+                    fprintf(f, "%s,%s,%llu,%u\n", g.tasks[i].name, lat_stage_name(s),
+                            (unsigned long long)lat_hist_upper(b), g.tasks[i].hist.stage[s].count[b]);
+    fclose(f);
+}
+
 static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
@@ -493,6 +516,7 @@ static bool finish_job(task_t *t, job_t *j, uint32_t timeout_us)
             lat_add(t, 5, res.t_complete_seen, res.t_wake);
         }
         lat_add(t, 6, res.t_submit, res.t_wake);
+        lat_trace_add(&t->hist, &res);
     } else {
         t->failed++;
         if (t->failed - t->mismatches <= 3)
@@ -664,7 +688,8 @@ int main(int argc, char **argv)
         {"task", required_argument, 0, 't'},    {"timeout-s", required_argument, 0, 'T'},
         {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
         {"spin-us", required_argument, 0, 'S'}, {"max-jobs", required_argument, 0, 'J'},
-        {"sq-slots", required_argument, 0, 'Q'}, {0, 0, 0, 0},
+        {"sq-slots", required_argument, 0, 'Q'}, {"hist", required_argument, 0, 'H'},
+        {0, 0, 0, 0},
     };
     int o;
     char *end;
@@ -691,6 +716,7 @@ int main(int argc, char **argv)
             break;
         case 'k': g.socket = optarg; break;
         case 'c': g.cpu = atoi(optarg); break;
+        case 'H': g.hist_path = optarg; break;
         case 'm': g.models_dir = optarg; break;
         case 't': if (parse_task(optarg)) return 2; break;
         case 'T':
@@ -746,6 +772,7 @@ int main(int argc, char **argv)
             t->count = (uses_digits && t->n_models == 1 && g.digits_n) ? g.digits_n : 100u;
         for (int s = 0; s < N_STAGES; s++)
             t->lat[s] = calloc(t->count ? t->count : 1, sizeof(double));
+        lat_trace_init(&t->hist);
     }
 
     if (g.cpu >= 0) {
@@ -898,6 +925,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < PROXY_CQ_REJECT_COUNT; k++)
         say(" %s=%u", proxy_cq_reject_name(k), ps->cq_rejected[k]);
     say(" time_clamped=%u bad_timestamps=%u\n", ps->time_clamped, ps->bad_timestamps);
+    if (g.hist_path)
+        write_hist(g.hist_path);
     qsort(rtt, n_rtt, sizeof(double), cmp_d);
     char acc[32];
     if (dt)

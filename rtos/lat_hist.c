@@ -1,0 +1,117 @@
+/* lat_hist.c - fixed-bucket latency histograms. Freestanding, no division
+ * by a variable, no 64-bit helper calls on 32-bit targets. */
+#include "lat_hist.h"
+
+#include "proxy.h"
+
+/* Index of the highest set bit of a non-zero value: five fixed steps. */
+static uint32_t msb64(uint64_t v)
+{
+    uint32_t r = 0;
+    if (v >> 32) { v >>= 32; r += 32; }
+    if (v >> 16) { v >>= 16; r += 16; }
+    if (v >> 8)  { v >>= 8;  r += 8; }
+    if (v >> 4)  { v >>= 4;  r += 4; }
+    if (v >> 2)  { v >>= 2;  r += 2; }
+    if (v >> 1)  { r += 1; }
+    return r;
+}
+
+uint32_t lat_hist_bucket(uint64_t ns)
+{
+    if (ns < (1ull << LAT_HIST_MIN_LOG2))
+        return 0;
+    uint32_t m = msb64(ns);
+    if (m >= LAT_HIST_MAX_LOG2)
+        return LAT_HIST_BUCKETS - 1u;
+    uint32_t sub = (uint32_t)(ns >> (m - 2u)) & (LAT_HIST_SUB - 1u);   /* the two bits below the top */
+    return 1u + (m - LAT_HIST_MIN_LOG2) * LAT_HIST_SUB + sub;
+}
+
+uint64_t lat_hist_upper(uint32_t b)
+{
+    if (b == 0)
+        return 1ull << LAT_HIST_MIN_LOG2;
+    if (b >= LAT_HIST_BUCKETS - 1u)
+        return ~0ull;
+    uint32_t m = LAT_HIST_MIN_LOG2 + (b - 1u) / LAT_HIST_SUB;
+    uint32_t sub = (b - 1u) % LAT_HIST_SUB;
+    return (1ull << m) + ((uint64_t)(sub + 1u) << (m - 2u));
+}
+
+void lat_hist_init(lat_hist_t *h)
+{
+    for (uint32_t i = 0; i < LAT_HIST_BUCKETS; i++)
+        h->count[i] = 0;
+    h->n = 0;
+    h->min_ns = ~0ull;
+    h->max_ns = 0;
+}
+
+void lat_hist_add(lat_hist_t *h, uint64_t ns)
+{
+    h->count[lat_hist_bucket(ns)]++;
+    h->n++;
+    if (ns < h->min_ns)
+        h->min_ns = ns;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+}
+
+uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille)
+{
+    if (h->n == 0)
+        return 0;
+    if (permille > 1000u)
+        permille = 1000u;
+    /* rank = ceil(n * q / 1000), at least 1, in 32-bit arithmetic only
+     * (no 64-bit division helper on 32-bit targets). */
+    uint32_t a = (h->n / 1000u) * permille;
+    uint32_t b = (h->n % 1000u) * permille;
+    uint64_t want = (uint64_t)a + (b + 999u) / 1000u;
+    if (want == 0)
+        want = 1;
+    uint64_t seen = 0;
+    for (uint32_t k = 0; k < LAT_HIST_BUCKETS; k++) {   /* fixed bound */
+        seen += h->count[k];
+        if (seen >= want) {
+            uint64_t up = lat_hist_upper(k);
+            return up > h->max_ns ? h->max_ns : up;
+        }
+    }
+    return h->max_ns;
+}
+
+void lat_trace_init(lat_trace_t *t)
+{
+    for (uint32_t s = 0; s < LAT_STAGES; s++)
+        lat_hist_init(&t->stage[s]);
+}
+
+static void add_span(lat_hist_t *h, uint64_t from, uint64_t to)
+{
+    if (from != 0 && to >= from)
+        lat_hist_add(h, to - from);
+}
+
+void lat_trace_add(lat_trace_t *t, const struct proxy_result *r)
+{
+    if (r->times_valid) {
+        add_span(&t->stage[LAT_SUBMIT_PICKUP], r->t_submit, r->t_pickup);
+        add_span(&t->stage[LAT_PICKUP_START], r->t_pickup, r->t_backend_start);
+        add_span(&t->stage[LAT_BACKEND], r->t_backend_start, r->t_backend_end);
+        add_span(&t->stage[LAT_END_COMPLETE], r->t_backend_end, r->t_complete);
+        add_span(&t->stage[LAT_COMPLETE_SEEN], r->t_complete, r->t_complete_seen);
+    }
+    add_span(&t->stage[LAT_SEEN_WAKE], r->t_complete_seen, r->t_wake);
+    add_span(&t->stage[LAT_ROUND_TRIP], r->t_submit, r->t_wake);
+}
+
+const char *lat_stage_name(uint32_t s)
+{
+    static const char *const names[LAT_STAGES] = {
+        "submit->pickup", "pickup->start", "backend", "end->complete",
+        "complete->seen", "seen->wake", "round trip",
+    };
+    return s < LAT_STAGES ? names[s] : "?";
+}
