@@ -15,8 +15,7 @@
  * (store-release). The leader times its half; stream items include the wait
  * for the follower's ack, which is stored after the last packet is read.
  *
- * Adding an item (for example the end-to-end RUN_MODEL section, once the
- * bridge daemon exists) means: an entry in the item table (bench_items.c)
+ * Adding an item means: an entry in the item table (bench_items.c)
  * with its lead/follow functions, and, if it takes part in a ratio, an entry
  * in the ratio table (bench_main.c).
  */
@@ -82,6 +81,7 @@ typedef struct bench_opts {
     const char *json_path;
     const char *csv_path;
     const char *only;       /* run only items whose key contains this */
+    const char *models_dir; /* e2e section: the model registry (--models) */
 } bench_opts_t;
 
 enum bench_role { BENCH_LEADER = 0, BENCH_FOLLOWER = 1 };
@@ -206,5 +206,43 @@ static inline ipc_packet_t bench_stream_pkt(uint32_t seq)
     p.timestamp = seq;
     return p;
 }
+
+/* bench_e2e.c (or bench_e2e_none.c): the end-to-end RUN_MODEL section.
+ * Runs after the paired items, when the harness's follower has ended: a
+ * forked zenedge-bridged dispatcher (bridge_dispatch_run, poll doorbell)
+ * pinned to the bridge CPU serves a POSIX-port proxy in the leader, which
+ * alternates short phases of "direct" (the same backend called in-process)
+ * and "ring" (contract_submit_job + contract_wait through the region). */
+#define BENCH_E2E_MAX_ROWS 8
+enum { E2E_ST_CALL = 0,   /* call -> t_submit (contract checks, input copy) */
+       E2E_ST_QUEUE,      /* t_submit -> t_pickup (ring, bridge poll) */
+       E2E_ST_PREP,       /* t_pickup -> t_backend_start (validation) */
+       E2E_ST_BACKEND,    /* t_backend_start -> t_backend_end */
+       E2E_ST_POST,       /* t_backend_end -> t_complete (answer posted) */
+       E2E_ST_SEEN,       /* t_complete -> t_complete_seen (cq polled) */
+       E2E_ST_RETURN,     /* t_complete_seen -> back in the caller (output copy) */
+       E2E_ST_COUNT };
+typedef struct bench_e2e_row {
+    char     backend[16];
+    char     model[32];
+    uint32_t model_id;
+    double   direct[3];          /* ns per job: median, min, max over phases */
+    double   ring[3];
+    double   direct_backend_ns;  /* median backend_ns of the direct jobs */
+    double   stage[E2E_ST_COUNT];/* ring path: median over phases of the phase means */
+    double   overhead_us;        /* median(ring) - median(direct) */
+    uint32_t phases;
+    uint32_t jobs_per_phase;
+    uint32_t bad_times;          /* ring jobs whose stage times were not usable */
+} bench_e2e_row_t;
+typedef struct bench_e2e {
+    bool            measured;
+    char            note[256];   /* how it ran, or why not */
+    uint32_t        n_rows;
+    bench_e2e_row_t row[BENCH_E2E_MAX_ROWS];
+    uint64_t        errors;      /* wrong answers or failed jobs */
+} bench_e2e_t;
+/* Returns 0 (e->measured says whether anything ran) or -1 on a failure. */
+int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
 
 #endif /* ZENEDGE_BENCH_H */

@@ -24,6 +24,10 @@
 
 #define PHASE_TIMEOUT_S  30u
 
+#ifndef ZENEDGE_BENCH_MODELS_DIR
+#define ZENEDGE_BENCH_MODELS_DIR "models"
+#endif
+
 #ifndef ZENEDGE_BENCH_CORE_BUILD
 #define ZENEDGE_BENCH_CORE_BUILD "zenedge_core"
 #endif
@@ -92,7 +96,27 @@ typedef struct results {
     summary_t ratio_cls[N_RATIOS][3];   /* by placement class of the round */
     uint32_t  cls_rounds[3];
     uint64_t errors;
+    bench_e2e_t e2e;
 } results_t;
+
+#define E2E_TARGET_US 2.0
+
+/* Headline e2e_cpu_overhead_us: the largest of the CPU backend's per-model
+ * overheads (every model must meet the target); NAN if none was measured. */
+static double e2e_cpu_headline(const bench_e2e_t *e)
+{
+    double v = NAN;
+    for (uint32_t i = 0; i < e->n_rows; i++)
+        if (strcmp(e->row[i].backend, "cpu") == 0 && !isnan(e->row[i].overhead_us) &&
+            (isnan(v) || e->row[i].overhead_us > v))
+            v = e->row[i].overhead_us;
+    return v;
+}
+
+static const char *const e2e_stage_names[E2E_ST_COUNT] = {
+    "call->submit", "submit->pickup", "pickup->backend", "backend", "backend->complete",
+    "complete->seen", "seen->return",
+};
 
 /* Placement of the two vCPUs in a round, told by that round's raw RTT
  * (this machine shows about 60, 130 or 490 ns). */
@@ -453,8 +477,22 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
                 res->db_sum[ab].median, res->db_sum[ab].min, res->db_sum[ab].max, "== 0",
                 res->db_sum[ab].median == 0.0 ? "met" : "NOT met",
                 "system calls per packet while the peer is busy");
-    fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s %s\n", "e2e_cpu_overhead_us", pair, "-", "-", "-", "<= 2.0",
-            "n/a", "e2e: not measured in this build");
+    for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
+        const bench_e2e_row_t *w = &res->e2e.row[i];
+        char key[80];
+        snprintf(key, sizeof(key), "e2e_%s_overhead_us_%s", w->backend, w->model);
+        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, w->overhead_us, "-", "-", "<= 2.0",
+                w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met",
+                "median(ring) - median(direct), microseconds per job");
+    }
+    double e2e_h = e2e_cpu_headline(&res->e2e);
+    if (isnan(e2e_h))
+        fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", "e2e_cpu_overhead_us", pair, "-", "-", "-",
+                "<= 2.0", "n/a", res->e2e.note[0] ? res->e2e.note : "not measured");
+    else
+        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", "e2e_cpu_overhead_us", pair, e2e_h, "-", "-",
+                "<= 2.0", e2e_h <= E2E_TARGET_US ? "met" : "NOT met",
+                "CPU backend: largest per-model median(ring) - median(direct), us");
     fprintf(f, "\nratio medians by placement of the round (raw RTT: near < %.0f ns <= mid < %.0f ns <= far)\n",
             PLACE_NEAR_NS, PLACE_FAR_NS);
     fprintf(f, "%-36s %-5s %16s %16s %16s\n", "ratio", "cpus", "near", "mid", "far");
@@ -471,8 +509,45 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
         }
         fputc('\n', f);
     }
-    fprintf(f, "\ne2e: not measured in this build (RUN_MODEL through zenedge-bridged versus the CPU "
-               "backend called in-process)\n");
+    if (!res->e2e.measured) {
+        fprintf(f, "\ne2e: %s (RUN_MODEL through zenedge-bridged versus the CPU backend called in-process)\n",
+                res->e2e.note[0] ? res->e2e.note : "not measured");
+    } else {
+        const bench_e2e_row_t *w0 = &res->e2e.row[0];
+        fprintf(f, "\ne2e: RUN_MODEL, ring (contract_submit_job + polled contract_wait, zenedge side on CPU %d; "
+                   "the bridge dispatcher bridge_dispatch_run, poll doorbell, forked for the whole section on "
+                   "CPU %d) versus direct (the same backend's submit + poll in-process on CPU %d); "
+                   "%u phases of %u jobs each, alternating direct/ring (the dispatcher runs as a forked process, "
+                   "not in the harness's follower)%s%s\n",
+                o->cpu_lead, o->cpu_follow, o->cpu_lead, w0->phases, w0->jobs_per_phase,
+                res->e2e.note[0] ? "; " : "", res->e2e.note);
+        fprintf(f, "%-30s %-5s %-7s %10s %10s %10s %10s %10s %10s %10s %9s\n", "e2e (ns per job)", "cpus", "backend",
+                "direct med", "min", "max", "ring med", "min", "max", "over us", "target");
+        for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
+            const bench_e2e_row_t *w = &res->e2e.row[i];
+            char lab[48];
+            snprintf(lab, sizeof(lab), "%s (model %u)", w->model, w->model_id);
+            fprintf(f, "%-30s %-5s %-7s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.3f %9s\n", lab, pair,
+                    w->backend, w->direct[0], w->direct[1], w->direct[2], w->ring[0], w->ring[1], w->ring[2],
+                    w->overhead_us, w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met");
+        }
+        fprintf(f, "e2e ring stages (median over phases of the per-phase mean, ns; job descriptor timestamps)\n");
+        fprintf(f, "%-30s %-7s", "model", "backend");
+        for (int s = 0; s < E2E_ST_COUNT; s++)
+            fprintf(f, " %17s", e2e_stage_names[s]);
+        fprintf(f, " %17s\n", "direct backend");
+        for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
+            const bench_e2e_row_t *w = &res->e2e.row[i];
+            fprintf(f, "%-30s %-7s", w->model, w->backend);
+            for (int s = 0; s < E2E_ST_COUNT; s++)
+                fprintf(f, " %17.1f", w->stage[s]);
+            fprintf(f, " %17.1f\n", w->direct_backend_ns);
+            if (w->bad_times)
+                fprintf(f, "  (%u ring jobs had unusable stage times and are left out of the stages)\n",
+                        w->bad_times);
+        }
+        fprintf(f, "e2e errors: %llu wrong answers\n", (unsigned long long)res->e2e.errors);
+    }
     fprintf(f, "errors: %llu wrong packets\n", (unsigned long long)res->errors);
 }
 
@@ -538,7 +613,13 @@ static int write_json(const char *path, const bench_opts_t *o, const machine_t *
         fprintf(f, "%s\n    \"%s\": ", k ? "," : "", ratio_defs[k].key);
         json_num(f, res->ratio_sum[k].n ? res->ratio_sum[k].median : NAN);
     }
-    fputs(",\n    \"e2e_cpu_overhead_us\": null\n  },\n", f);
+    fputs(",\n    \"e2e_cpu_overhead_us\": ", f);
+    json_num(f, e2e_cpu_headline(&res->e2e));
+    for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
+        fprintf(f, ",\n    \"e2e_%s_overhead_us_%s\": ", res->e2e.row[i].backend, res->e2e.row[i].model);
+        json_num(f, res->e2e.row[i].overhead_us);
+    }
+    fputs("\n  },\n", f);
     fputs("  \"ratio_details\": {", f);
     for (size_t k = 0; k < N_RATIOS; k++) {
         const ratio_def_t *d = &ratio_defs[k];
@@ -592,8 +673,38 @@ static int write_json(const char *path, const bench_opts_t *o, const machine_t *
         }
         fputc('}', f);
     }
-    fprintf(f, "\n  ],\n  \"e2e\": \"not measured in this build\",\n  \"errors\": %llu\n}\n",
-            (unsigned long long)res->errors);
+    fputs("\n  ],\n  \"e2e\": ", f);
+    if (!res->e2e.measured) {
+        json_str(f, res->e2e.note[0] ? res->e2e.note : "not measured");
+    } else {
+        fprintf(f, "{\"target_us\": %.1f, \"cpus\": \"%s\", \"dispatcher\": \"forked for the whole section\", "
+                   "\"errors\": %llu, \"note\": ", E2E_TARGET_US, pair, (unsigned long long)res->e2e.errors);
+        json_str(f, res->e2e.note);
+        fputs(", \"rows\": [", f);
+        for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
+            const bench_e2e_row_t *w = &res->e2e.row[i];
+            fprintf(f, "%s\n    {\"backend\": \"%s\", \"model\": \"%s\", \"model_id\": %u, \"phases\": %u, "
+                       "\"jobs_per_phase\": %u, \"unit\": \"ns/job\", \"direct\": ",
+                    i ? "," : "", w->backend, w->model, w->model_id, w->phases, w->jobs_per_phase);
+            summary_t sd = { w->direct[0], w->direct[1], w->direct[2], w->phases };
+            summary_t sr = { w->ring[0], w->ring[1], w->ring[2], w->phases };
+            json_summary(f, &sd);
+            fputs(", \"ring\": ", f);
+            json_summary(f, &sr);
+            fputs(", \"overhead_us\": ", f);
+            json_num(f, w->overhead_us);
+            fputs(", \"direct_backend_ns\": ", f);
+            json_num(f, w->direct_backend_ns);
+            fputs(", \"ring_stages_ns\": {", f);
+            for (int s = 0; s < E2E_ST_COUNT; s++) {
+                fprintf(f, "%s\"%s\": ", s ? ", " : "", e2e_stage_names[s]);
+                json_num(f, w->stage[s]);
+            }
+            fprintf(f, "}, \"bad_times\": %u}", w->bad_times);
+        }
+        fputs("\n  ]}", f);
+    }
+    fprintf(f, ",\n  \"errors\": %llu\n}\n", (unsigned long long)res->errors);
     if (fclose(f) != 0) {
         fprintf(stderr, "zenedge-bench: writing %s: %s\n", path, strerror(errno));
         return -1;
@@ -698,7 +809,9 @@ static void usage(FILE *f)
 "region): PING round trip polled, with eventfd doorbell, adaptive with the peer\n"
 "busy and with the peer asleep (eventfd writes per packet counted), streaming of\n"
 "16-byte packets at batch 1/8/32; the ring layout experiment (original packed\n"
-"layout versus ours). End-to-end RUN_MODEL overhead is not measured in this build.\n"
+"layout versus ours); end-to-end RUN_MODEL through the ring and the real bridge\n"
+"dispatcher versus the same backend called in-process (when the build has the\n"
+"bridge and the RTOS proxy; models vector_add and digits_mlp).\n"
 "\n"
 "Options:\n"
 "  --quick            short run (well under a minute)\n"
@@ -709,7 +822,10 @@ static void usage(FILE *f)
 "  --json FILE        also write the results as JSON (top-level \"ratios\" object)\n"
 "  --csv FILE         also write one line per round, one column per item (ns),\n"
 "                     for scripts/bench-plot.gp\n"
-"  --only SUBSTR      run only the items whose key contains SUBSTR\n"
+"  --only SUBSTR      run only the items whose key contains SUBSTR (\"e2e\": only the\n"
+"                     end-to-end section)\n"
+"  --models DIR       model registry of the end-to-end section (default: the\n"
+"                     source tree's models/)\n"
 "  --spin-us N        adaptive mode: spin N microseconds before sleeping (default 50)\n"
 "  --gap-us N         adaptive, peer asleep: idle time before each PING (default 200;\n"
 "                     must exceed the spin time so that the peer really sleeps)\n"
@@ -762,10 +878,11 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     o.cpu_lead = 0;
     o.cpu_follow = 1;
+    o.models_dir = ZENEDGE_BENCH_MODELS_DIR;
     uint32_t rounds = 0, spin_us = 50, gap_us = 200;
     bool list = false;
 
-    enum { O_QUICK = 256, O_CPUS, O_ROUNDS, O_JSON, O_CSV, O_ONLY, O_SPIN, O_GAP, O_SELF, O_LIST, O_VER };
+    enum { O_QUICK = 256, O_CPUS, O_ROUNDS, O_JSON, O_CSV, O_ONLY, O_SPIN, O_GAP, O_SELF, O_LIST, O_VER, O_MODELS };
     static const struct option lo[] = {
         { "quick", no_argument, NULL, O_QUICK },     { "cpus", required_argument, NULL, O_CPUS },
         { "rounds", required_argument, NULL, O_ROUNDS }, { "json", required_argument, NULL, O_JSON },
@@ -773,6 +890,7 @@ int main(int argc, char **argv)
         { "spin-us", required_argument, NULL, O_SPIN }, { "gap-us", required_argument, NULL, O_GAP },
         { "selftest", no_argument, NULL, O_SELF },   { "list", no_argument, NULL, O_LIST },
         { "version", no_argument, NULL, O_VER },     { "help", no_argument, NULL, 'h' },
+        { "models", required_argument, NULL, O_MODELS },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -795,6 +913,7 @@ int main(int argc, char **argv)
         case O_JSON: o.json_path = optarg; break;
         case O_CSV: o.csv_path = optarg; break;
         case O_ONLY: o.only = optarg; break;
+        case O_MODELS: o.models_dir = optarg; break;
         case O_SPIN:
             if (parse_u32(optarg, 0, 1000000, &spin_us) != 0) {
                 fprintf(stderr, "zenedge-bench: --spin-us '%s': expected 0..1000000\n", optarg);
@@ -934,6 +1053,18 @@ int main(int argc, char **argv)
             fprintf(stderr, "zenedge-bench: the bridge-side process ended with status 0x%x\n", st);
             rc = 1;
         }
+    }
+    if (rc == 0 && !o.selftest && (o.only == NULL || strstr("e2e", o.only) != NULL)) {
+        /* The follower has ended: the bridge CPU is free for the dispatcher. */
+        watchdog_child = 0;
+        if (bench_e2e_run(&o, &res.e2e) != 0)
+            rc = 1;
+        else if (res.e2e.errors)
+            rc = 1;
+    } else if (o.selftest) {
+        snprintf(res.e2e.note, sizeof(res.e2e.note), "not run by --selftest");
+    } else {
+        snprintf(res.e2e.note, sizeof(res.e2e.note), "not selected (--only)");
     }
     if (rc == 0) {
         compute(&res);
