@@ -129,6 +129,8 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
             c->doorbell = m;
     } else if (!strcmp(k, "socket"))
         rc = set_str(c->socket, sizeof(c->socket), v, k, err, errlen);
+    else if (!strcmp(k, "ivshmem-socket") || !strcmp(k, "ivshmem_socket"))
+        rc = set_str(c->ivshmem_socket, sizeof(c->ivshmem_socket), v, k, err, errlen);
     else if (!strcmp(k, "spin-us"))
         rc = set_u32(&c->spin_us, v, 0, 1000000, k, err, errlen);
     else if (!strcmp(k, "models"))
@@ -239,6 +241,7 @@ static const struct option long_opts[] = {
     {"size", required_argument, NULL, 1001},
     {"doorbell", required_argument, NULL, 'd'},
     {"socket", required_argument, NULL, 1002},
+    {"ivshmem-socket", required_argument, NULL, 1018},
     {"spin-us", required_argument, NULL, 1003},
     {"models", required_argument, NULL, 'm'},
     {"backend", required_argument, NULL, 'b'},
@@ -317,7 +320,9 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
         return cfg_err(err, errlen, "no region: give --shm NAME or --file PATH --offset N --size N");
     if (c->file[0] && c->file_size == 0)
         return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
-    if (c->file[0] && c->doorbell != 0 && !c->socket[0])
+    if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))
+        return cfg_err(err, errlen, "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
+    if (c->file[0] && c->doorbell != 0 && !c->socket[0] && !c->ivshmem_socket[0])
         return cfg_err(err, errlen, "--file with doorbell %s needs --socket PATH", zl_db_mode_name(c->doorbell));
     return BRIDGE_OK;
 }
@@ -349,6 +354,11 @@ void bridge_config_usage(FILE *out, const char *prog)
 "                                    rings only then (default)\n"
 "  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
 "                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
+"  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
+"                          ivshmem server protocol; with --file, the device's\n"
+"                          backing file): the guest rings the bridge through\n"
+"                          the Doorbell register and gets completions as\n"
+"                          MSI-X vector 0. Replaces --socket (docs/qemu.md)\n"
 "  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
 "\n"
 "Models and backend:\n"

@@ -25,6 +25,7 @@ typedef struct bridge_config {
     /* doorbell */
     int      doorbell;                 /* ZL_DB_* */
     char     socket[BRIDGE_CFG_PATH];  /* "" = zl_default_socket(shm) */
+    char     ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
     uint32_t spin_us;                  /* adaptive: spin before sleeping */
     /* models and backend */
     char     models[BRIDGE_CFG_PATH];

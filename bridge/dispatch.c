@@ -12,6 +12,7 @@
 #include "dispatch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "bridge_errors.h"
+#include "ivshmem_server.h"
 #include "log.h"
 #include "stats.h"
 #include "transport.h"
@@ -58,6 +60,9 @@ typedef struct daemon {
     /* doorbells */
     int  efd;                          /* ours: the ZENEDGE side rings it */
     int  lfd;                          /* listening socket */
+    ivshm_server_t *ivs;               /* --ivshmem-socket: QEMU's ivshmem-doorbell
+                                          (owns efd and peer_efd then) */
+    int  ivs_shm_fd;                   /* the backing file handed to QEMU */
     int  conn;                         /* connected ZENEDGE side, or -1 */
     int  peer_efd;                     /* its eventfd, or -1 */
     char sock[BRIDGE_CFG_PATH];
@@ -660,6 +665,10 @@ static bool region_changed(daemon_t *d, char *why, size_t len, bool *unmap)
 
 static void peer_close(daemon_t *d)
 {
+    if (d->ivs) {   /* the eventfds belong to the ivshmem server */
+        d->peer_efd = -1;
+        return;
+    }
     if (d->conn >= 0)
         close(d->conn);
     if (d->peer_efd >= 0)
@@ -667,8 +676,37 @@ static void peer_close(daemon_t *d)
     d->conn = d->peer_efd = -1;
 }
 
+/* QEMU's ivshmem-doorbell: a guest that left is forgotten, a new one is
+ * taken (its vector-0 eventfd interrupts it as MSI-X vector 0). */
+static void ivshmem_upkeep(daemon_t *d)
+{
+    int gone = ivshm_server_reap(d->ivs);
+    if (gone > 0) {
+        BLOG_INFO("QEMU guest left %s; serving on, waiting for a new one", d->cfg->ivshmem_socket);
+        d->st.peer_losses += (uint32_t)gone;
+        d->peer_efd = -1;
+    }
+    if (d->peer_efd >= 0)
+        return;
+    int id = ivshm_server_accept(d->ivs, 0);
+    if (id > 0) {
+        d->peer_efd = ivshm_server_peer_fd(d->ivs, (uint32_t)id, 0);
+        d->st.peer_connects++;
+        BLOG_INFO("QEMU guest connected on %s as ivshmem peer %d; completions go as MSI-X vector 0",
+                  d->cfg->ivshmem_socket, id);
+        if (d->peer_efd >= 0)
+            zl_db_ring(d->peer_efd);
+    } else if (id != -EAGAIN && id != -EINTR) {
+        BLOG_DEBUG("ivshmem accept on %s: %s", d->cfg->ivshmem_socket, strerror(-id));
+    }
+}
+
 static void doorbell_upkeep(daemon_t *d)
 {
+    if (d->ivs) {
+        ivshmem_upkeep(d);
+        return;
+    }
     if (d->lfd < 0)
         return;
     if (d->conn >= 0 && zl_db_peer_gone(d->conn)) {
@@ -846,6 +884,7 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
     d->be = be;
     d->sig = sig;
     d->efd = d->lfd = d->conn = d->peer_efd = -1;
+    d->ivs_shm_fd = -1;
     d->tr.map.fd = -1;
     pthread_mutex_init(&d->hb_lock, NULL);
     d->start_ns = d->last_packet_ns = zl_now_ns();
@@ -866,7 +905,25 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
     if (bridge_transport_guard_install() != BRIDGE_OK)
         BLOG_WARN("SIGBUS guard not installed: %s", strerror(errno));
 
-    if (cfg->doorbell != ZL_DB_POLL) {
+    if (cfg->doorbell != ZL_DB_POLL && cfg->ivshmem_socket[0]) {
+        /* QEMU blocks at start until it has the memory: listen now, and
+         * accept in the upkeep, also while the region is not initialised. */
+        d->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC);
+        d->ivs = calloc(1, sizeof(*d->ivs));
+        int r = d->ivs_shm_fd < 0 ? -errno : d->ivs == NULL ? -ENOMEM
+                                   : ivshm_server_open(d->ivs, cfg->ivshmem_socket, d->ivs_shm_fd, 1);
+        if (r < 0) {
+            BLOG_ERR("ivshmem server on %s for %s: %s", cfg->ivshmem_socket, cfg->file, strerror(-r));
+            free(d->ivs);
+            d->ivs = NULL;
+            rc = BRIDGE_E_DOORBELL;
+            goto out;
+        }
+        d->efd = ivshm_server_doorbell_fd(d->ivs, 0);
+        BLOG_INFO("doorbell %s: ivshmem server listening on %s (region file %s)", zl_db_mode_name(cfg->doorbell),
+                  cfg->ivshmem_socket, cfg->file);
+        ivshmem_upkeep(d);
+    } else if (cfg->doorbell != ZL_DB_POLL) {
         d->efd = zl_db_create();
         if (d->efd < 0) {
             BLOG_ERR("eventfd: %s", strerror(-d->efd));
@@ -960,6 +1017,13 @@ out:
         close(d->lfd);
         unlink(d->sock);
     }
+    if (d->ivs) {
+        ivshm_server_close(d->ivs);   /* closes its eventfds, efd among them */
+        free(d->ivs);
+        d->efd = -1;
+    }
+    if (d->ivs_shm_fd >= 0)
+        close(d->ivs_shm_fd);
     if (d->efd >= 0)
         close(d->efd);
     bridge_transport_close(&d->tr);

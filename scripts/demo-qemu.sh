@@ -213,6 +213,13 @@ if [ "$mode" = demo ] && [ -n "$line" ]; then
 fi
 if [ "$host" = bridge ]; then
     [ "$hrc" -eq 0 ] || { echo "FAIL: zenedge-bridged exit status $hrc"; fail=1; }
+    if [ "$doorbell" = msix ]; then
+        # The daemon is the ivshmem server: the guest must have taken its
+        # completions as MSI-X at least once (it halts between polls).
+        irqs=$(sed -n 's/.* msix_irqs=\([0-9]*\).*/\1/p' "$serial" | tail -n 1)
+        echo "bridge as ivshmem server: guest took ${irqs:-0} MSI-X interrupts"
+        [ "${irqs:-0}" -gt 0 ] || { echo "FAIL: the guest took no MSI-X interrupt"; fail=1; }
+    fi
     if [ ! -f "$stats" ]; then
         echo "FAIL: no statistics from zenedge-bridged"; fail=1
     elif [ "$mode" = demo ]; then
