@@ -37,6 +37,7 @@
 
 #include "../bridge_errors.h"
 #include "backend.h"
+#include "jobq.h"
 #include "cuda_api.h"
 #include "zl.h"
 
@@ -291,11 +292,6 @@ typedef struct cu_slot {
     uint64_t         seq;
 } cu_slot_t;
 
-typedef struct cu_fifo {
-    bridge_job_t **v;
-    uint32_t       head, n;
-} cu_fifo_t;
-
 typedef struct cu_state {
     CUdevice        dev;
     CUcontext       ctx;
@@ -309,33 +305,12 @@ typedef struct cu_state {
     uint32_t        n_models;
     size_t          stage_len;
     cu_slot_t       slots[CU_SLOTS_MAX];
-    cu_fifo_t       pending[IPC_QOS_COUNT];
-    cu_fifo_t       failed;
+    bridge_jobq_t       pending[IPC_QOS_COUNT];
+    bridge_jobq_t       failed;
     pthread_mutex_t lock;
     pthread_cond_t  cond;
     uint64_t        seq;
 } cu_state_t;
-
-static int fifo_init(cu_fifo_t *f, uint32_t cap)
-{
-    f->v = calloc(cap, sizeof(*f->v));
-    f->head = f->n = 0;
-    return f->v ? BRIDGE_OK : BRIDGE_E_NOMEM;
-}
-
-static void fifo_push(cu_fifo_t *f, uint32_t cap, bridge_job_t *j)
-{
-    f->v[(f->head + f->n) % cap] = j;
-    f->n++;
-}
-
-static bridge_job_t *fifo_pop(cu_fifo_t *f, uint32_t cap)
-{
-    bridge_job_t *j = f->v[f->head];
-    f->head = (f->head + 1) % cap;
-    f->n--;
-    return j;
-}
 
 /* ---- probe / init / shutdown ------------------------------------------- */
 
@@ -423,9 +398,9 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : 16u;
     s->n_slots = s->depth < CU_SLOTS_MAX ? s->depth : CU_SLOTS_MAX;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        if (fifo_init(&s->pending[c], s->depth) != BRIDGE_OK)
+        if (bridge_jobq_init(&s->pending[c], s->depth) != BRIDGE_OK)
             goto nomem;
-    if (fifo_init(&s->failed, s->depth) != BRIDGE_OK)
+    if (bridge_jobq_init(&s->failed, s->depth) != BRIDGE_OK)
         goto nomem;
     const char *mem = getenv("ZENEDGE_CUDA_MEMORY");
     s->zerocopy = mem && strcmp(mem, "zerocopy") == 0;
@@ -530,9 +505,9 @@ static void cu_shutdown(bridge_backend_t *be)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         if (s->stream[c])
             cu.StreamDestroy(s->stream[c]);
-        free(s->pending[c].v);
+        bridge_jobq_free(&s->pending[c]);
     }
-    free(s->failed.v);
+    bridge_jobq_free(&s->failed);
     if (s->ctx_retained)
         cu.PrimaryCtxRelease(s->dev);
     pthread_cond_destroy(&s->cond);
@@ -971,9 +946,7 @@ static int cu_slot_free(const cu_state_t *s)
 static void cu_dispatch(cu_state_t *s)
 {
     for (;;) {
-        uint32_t c = 0;
-        while (c < IPC_QOS_COUNT && s->pending[c].n == 0)
-            c++;
+        uint32_t c = bridge_jobq_next_class(s->pending);
         if (c == IPC_QOS_COUNT)
             return;
         if (s->strict)
@@ -983,13 +956,10 @@ static void cu_dispatch(cu_state_t *s)
         int f = cu_slot_free(s);
         if (f < 0)
             return;
-        bridge_job_t *job = fifo_pop(&s->pending[c], s->depth);
+        bridge_job_t *job = bridge_jobq_pop(&s->pending[c]);
         if (cu_start(s, (uint32_t)f, job) != BRIDGE_OK) {
-            job->t_backend_end = zl_now_ns();
-            job->backend_ns = 0;
-            job->result = 0;
-            job->status = IPC_STATUS_BACKEND_ERROR;
-            fifo_push(&s->failed, s->depth, job);
+            bridge_job_fail_start(job);
+            bridge_jobq_push(&s->failed, job);
         }
     }
 }
@@ -1009,7 +979,7 @@ static int cu_submit(bridge_backend_t *be, bridge_job_t *job)
         return BRIDGE_E_INVAL;
     if (s->taken >= s->depth)
         return BRIDGE_E_BUSY;
-    fifo_push(&s->pending[job->qos], s->depth, job);
+    bridge_jobq_push(&s->pending[job->qos], job);
     s->taken++;
     cu_dispatch(s);
     return BRIDGE_OK;
@@ -1065,7 +1035,7 @@ static int cu_take_failed(cu_state_t *s, bridge_job_t **done, int max)
 {
     int n = 0;
     while (n < max && s->failed.n) {
-        done[n++] = fifo_pop(&s->failed, s->depth);
+        done[n++] = bridge_jobq_pop(&s->failed);
         s->taken--;
     }
     return n;

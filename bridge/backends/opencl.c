@@ -43,6 +43,7 @@
 
 #include "../bridge_errors.h"
 #include "backend.h"
+#include "jobq.h"
 #include "zl.h"
 
 #ifndef CL_QUEUE_PRIORITY_KHR
@@ -114,11 +115,6 @@ typedef struct ocl_slot {
     uint64_t      seq;
 } ocl_slot_t;
 
-typedef struct ocl_fifo {
-    bridge_job_t **v;
-    uint32_t       head, n;
-} ocl_fifo_t;
-
 typedef struct ocl_state {
     cl_platform_id   plat;
     cl_device_id     dev;
@@ -132,8 +128,8 @@ typedef struct ocl_state {
     uint32_t         n_models;
     size_t           stage_len;
     ocl_slot_t       slots[OCL_SLOTS_MAX];
-    ocl_fifo_t       pending[IPC_QOS_COUNT];
-    ocl_fifo_t       failed;
+    bridge_jobq_t       pending[IPC_QOS_COUNT];
+    bridge_jobq_t       failed;
     pthread_mutex_t  lock;
     pthread_cond_t   cond;
     uint64_t         seq;           /* completions seen by callbacks */
@@ -163,28 +159,6 @@ static const char *ocl_errname(cl_int e)
     case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
     default: return "CL_error";
     }
-}
-
-static int fifo_init(ocl_fifo_t *f, uint32_t cap)
-{
-    f->v = calloc(cap, sizeof(*f->v));
-    f->head = f->n = 0;
-    return f->v ? BRIDGE_OK : BRIDGE_E_NOMEM;
-}
-
-/* Capacity is the backend depth: taken <= depth bounds every fifo. */
-static void fifo_push(ocl_fifo_t *f, uint32_t cap, bridge_job_t *j)
-{
-    f->v[(f->head + f->n) % cap] = j;
-    f->n++;
-}
-
-static bridge_job_t *fifo_pop(ocl_fifo_t *f, uint32_t cap)
-{
-    bridge_job_t *j = f->v[f->head];
-    f->head = (f->head + 1) % cap;
-    f->n--;
-    return j;
 }
 
 static void lower(char *s)
@@ -451,9 +425,9 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : 16u;
     s->n_slots = s->depth < OCL_SLOTS_MAX ? s->depth : OCL_SLOTS_MAX;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        if (fifo_init(&s->pending[c], s->depth) != BRIDGE_OK)
+        if (bridge_jobq_init(&s->pending[c], s->depth) != BRIDGE_OK)
             goto nomem;
-    if (fifo_init(&s->failed, s->depth) != BRIDGE_OK)
+    if (bridge_jobq_init(&s->failed, s->depth) != BRIDGE_OK)
         goto nomem;
 
     char ver[64] = "", ext[4096] = "";
@@ -541,9 +515,9 @@ static void ocl_shutdown(bridge_backend_t *be)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         if (s->q[c])
             clReleaseCommandQueue(s->q[c]);
-        free(s->pending[c].v);
+        bridge_jobq_free(&s->pending[c]);
     }
-    free(s->failed.v);
+    bridge_jobq_free(&s->failed);
     if (s->ctx)
         clReleaseContext(s->ctx);
     pthread_cond_destroy(&s->cond);
@@ -931,9 +905,7 @@ static int ocl_slot_free(const ocl_state_t *s)
 static void ocl_dispatch(ocl_state_t *s)
 {
     for (;;) {
-        uint32_t c = 0;
-        while (c < IPC_QOS_COUNT && s->pending[c].n == 0)
-            c++;
+        uint32_t c = bridge_jobq_next_class(s->pending);
         if (c == IPC_QOS_COUNT)
             return;
         if (s->strict)
@@ -943,13 +915,10 @@ static void ocl_dispatch(ocl_state_t *s)
         int f = ocl_slot_free(s);
         if (f < 0)
             return;
-        bridge_job_t *job = fifo_pop(&s->pending[c], s->depth);
+        bridge_job_t *job = bridge_jobq_pop(&s->pending[c]);
         if (ocl_start(s, (uint32_t)f, job) != BRIDGE_OK) {
-            job->t_backend_end = zl_now_ns();
-            job->backend_ns = 0;
-            job->result = 0;
-            job->status = IPC_STATUS_BACKEND_ERROR;
-            fifo_push(&s->failed, s->depth, job);
+            bridge_job_fail_start(job);
+            bridge_jobq_push(&s->failed, job);
         }
     }
 }
@@ -969,7 +938,7 @@ static int ocl_submit(bridge_backend_t *be, bridge_job_t *job)
         return BRIDGE_E_INVAL;
     if (s->taken >= s->depth)
         return BRIDGE_E_BUSY;
-    fifo_push(&s->pending[job->qos], s->depth, job);
+    bridge_jobq_push(&s->pending[job->qos], job);
     s->taken++;
     ocl_dispatch(s);
     return BRIDGE_OK;
@@ -1031,7 +1000,7 @@ static int ocl_take_failed(ocl_state_t *s, bridge_job_t **done, int max)
 {
     int n = 0;
     while (n < max && s->failed.n) {
-        done[n++] = fifo_pop(&s->failed, s->depth);
+        done[n++] = bridge_jobq_pop(&s->failed);
         s->taken--;
     }
     return n;
