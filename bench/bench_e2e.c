@@ -259,6 +259,63 @@ static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, proxy_result_t *r
     return 0;
 }
 
+/* Ask the backend for its devices in a short-lived child process. A
+ * runtime such as PoCL starts worker threads and takes locks when it is
+ * first used; a process that forks after that hands its child a copy of
+ * the runtime without the threads, and the forked dispatcher then waits
+ * forever for work that no thread will do. So the leader must not touch
+ * the runtime before the dispatcher is forked: the probe runs in its own
+ * process and only its answer (device count, reason) comes back. */
+static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why_len)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(why, why_len, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, why_len, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        struct { int32_t n; char why[256]; } msg;
+        memset(&msg, 0, sizeof(msg));
+        bridge_device_info_t devs[4];
+        msg.n = ops->probe(devs, 4, msg.why, sizeof(msg.why));
+        msg.why[sizeof(msg.why) - 1] = '\0';
+        ssize_t w = write(fds[1], &msg, sizeof(msg));
+        _exit(w == (ssize_t)sizeof(msg) ? 0 : 1);
+    }
+    close(fds[1]);
+    struct { int32_t n; char why[256]; } msg;
+    memset(&msg, 0, sizeof(msg));
+    size_t got = 0;
+    while (got < sizeof(msg)) {
+        ssize_t r = read(fds[0], (char *)&msg + got, sizeof(msg) - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (got != sizeof(msg)) {
+        snprintf(why, why_len, "the probe process ended without an answer (status 0x%x)", st);
+        return -1;
+    }
+    msg.why[sizeof(msg.why) - 1] = '\0';
+    snprintf(why, why_len, "%s", msg.why);
+    return msg.n;
+}
+
 /* ---------------------------------------------------------------------- */
 /* One backend: fork its dispatcher, alternate phases, summarise           */
 /* ---------------------------------------------------------------------- */
@@ -268,9 +325,8 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     const bridge_backend_ops_t *ops = bridge_backend_find(backend);
     if (ops == NULL)
         return 1;   /* not built: nothing to say */
-    bridge_device_info_t devs[4];
     char why[256] = "";
-    if (ops->probe(devs, 4, why, sizeof(why)) <= 0) {
+    if (probe_in_child(ops, why, sizeof(why)) <= 0) {
         size_t l = strlen(e->note);
         snprintf(e->note + l, sizeof(e->note) - l, "%s%s: no device (%s)", l ? "; " : "", backend,
                  why[0] ? why : "probe failed");

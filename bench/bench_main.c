@@ -481,8 +481,9 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
         const bench_e2e_row_t *w = &res->e2e.row[i];
         char key[80];
         snprintf(key, sizeof(key), "e2e_%s_overhead_us_%s", w->backend, w->model);
-        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, w->overhead_us, "-", "-", "<= 2.0",
-                w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met",
+        bool cpu = strcmp(w->backend, "cpu") == 0;   /* the target is stated for the CPU backend */
+        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, w->overhead_us, "-", "-",
+                cpu ? "<= 2.0" : "-", !cpu ? "" : w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met",
                 "median(ring) - median(direct), microseconds per job");
     }
     double e2e_h = e2e_cpu_headline(&res->e2e);
@@ -529,7 +530,10 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
             snprintf(lab, sizeof(lab), "%s (model %u)", w->model, w->model_id);
             fprintf(f, "%-30s %-5s %-7s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.3f %9s\n", lab, pair,
                     w->backend, w->direct[0], w->direct[1], w->direct[2], w->ring[0], w->ring[1], w->ring[2],
-                    w->overhead_us, w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met");
+                    w->overhead_us,
+                    strcmp(w->backend, "cpu") != 0     ? "-"
+                    : w->overhead_us <= E2E_TARGET_US ? "met"
+                                                      : "NOT met");
         }
         fprintf(f, "e2e ring stages (median over phases of the per-phase mean, ns; job descriptor timestamps)\n");
         fprintf(f, "%-30s %-7s", "model", "backend");
