@@ -211,8 +211,10 @@ static inline ipc_packet_t bench_stream_pkt(uint32_t seq)
  * Runs after the paired items, when the harness's follower has ended: a
  * forked zenedge-bridged dispatcher (bridge_dispatch_run, poll doorbell)
  * pinned to the bridge CPU serves a POSIX-port proxy in the leader, which
- * alternates short phases of "direct" (the same backend called in-process)
- * and "ring" (contract_submit_job + contract_wait through the region). */
+ * alternates short phases of "direct" (the same backend called in-process),
+ * "ring" (contract_submit_job + contract_wait through the region, tensors
+ * copied in and out) and "ring in place" (contract_submit_bufs on tensor
+ * buffers in the shared heap, no copy). */
 #define BENCH_E2E_MAX_ROWS 8
 enum { E2E_ST_CALL = 0,   /* call -> t_submit (contract checks, input copy) */
        E2E_ST_QUEUE,      /* t_submit -> t_pickup (ring, bridge poll) */
@@ -227,13 +229,17 @@ typedef struct bench_e2e_row {
     char     model[32];
     uint32_t model_id;
     double   direct[3];          /* ns per job: median, min, max over phases */
-    double   ring[3];
+    double   ring[3];            /* ring with copies (contract_submit_job) */
+    double   ring_ip[3];         /* ring in place (contract_submit_bufs) */
     double   direct_backend_ns;  /* median backend_ns of the direct jobs */
     double   stage[E2E_ST_COUNT];/* ring path: median over phases of the phase means */
+    double   stage_ip[E2E_ST_COUNT];
     double   overhead_us;        /* median(ring) - median(direct) */
+    double   overhead_ip_us;     /* median(ring in place) - median(direct) */
     uint32_t phases;
     uint32_t jobs_per_phase;
     uint32_t bad_times;          /* ring jobs whose stage times were not usable */
+    uint32_t bad_times_ip;
 } bench_e2e_row_t;
 typedef struct bench_e2e {
     bool            measured;

@@ -143,6 +143,9 @@ typedef struct e2e_model {
     void    *in[IPC_MAX_TENSORS];
     void    *out[IPC_MAX_TENSORS];       /* direct path */
     void    *rout[IPC_MAX_TENSORS];      /* ring path */
+    uint32_t buf_in[IPC_MAX_TENSORS];    /* in-place path: tensor buffers in the heap */
+    uint32_t buf_out[IPC_MAX_TENSORS];
+    void    *bout[IPC_MAX_TENSORS];      /* where the in-place outputs are */
     uint32_t in_len[IPC_MAX_TENSORS], out_len[IPC_MAX_TENSORS];
     uint32_t expect_result;
 } e2e_model_t;
@@ -220,9 +223,35 @@ static int direct_job(bridge_backend_t *be, e2e_model_t *m, uint32_t seq, uint64
     return 0;
 }
 
-/* Ring path: one job through contract + proxy, waiting by polling the cq. */
-static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, proxy_result_t *res, uint64_t *t_call,
-                    uint64_t *t_ret)
+/* The in-place path's buffers: allocated once, inputs written once (as
+ * the direct path's private inputs are). */
+static int model_bufs(proxy_t *p, e2e_model_t *m)
+{
+    for (uint32_t i = 0; i < m->n_in; i++) {
+        void *ptr;
+        int r = proxy_buf_alloc(p, m->in_len[i], &m->buf_in[i], &ptr);
+        if (r != PROXY_OK) {
+            fprintf(stderr, "zenedge-bench: e2e: buffer of %u bytes: %s\n", m->in_len[i], proxy_strerror(r));
+            return -1;
+        }
+        memcpy(ptr, m->in[i], m->in_len[i]);
+    }
+    for (uint32_t i = 0; i < m->n_out; i++) {
+        int r = proxy_buf_alloc(p, m->out_len[i], &m->buf_out[i], &m->bout[i]);
+        if (r != PROXY_OK) {
+            fprintf(stderr, "zenedge-bench: e2e: buffer of %u bytes: %s\n", m->out_len[i], proxy_strerror(r));
+            return -1;
+        }
+        memset(m->bout[i], 0, m->out_len[i]);
+    }
+    return 0;
+}
+
+/* Ring path: one job through contract + proxy, waiting by polling the cq.
+ * inplace: contract_submit_bufs() on the model's tensor buffers and no
+ * output copy; otherwise contract_submit_job() with copies both ways. */
+static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, bool inplace, proxy_result_t *res,
+                    uint64_t *t_call, uint64_t *t_ret)
 {
     proxy_in_t in[IPC_MAX_TENSORS];
     proxy_out_t out[IPC_MAX_TENSORS];
@@ -232,7 +261,8 @@ static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, proxy_result_t *r
         out[i] = (proxy_out_t){ m->rout[i], m->out_len[i] };
     uint32_t h;
     *t_call = zl_now_ns();
-    int rc = contract_submit_job(c, m->bm->id, in, m->n_in, 0, &h);
+    int rc = inplace ? contract_submit_bufs(c, m->bm->id, m->buf_in, m->n_in, m->buf_out, m->n_out, 0, &h)
+                     : contract_submit_job(c, m->bm->id, in, m->n_in, 0, &h);
     if (rc != 0) {
         fprintf(stderr, "zenedge-bench: e2e: submit model %u: %s\n", m->bm->id, contract_strerror(rc));
         return -1;
@@ -247,7 +277,7 @@ static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, proxy_result_t *r
             }
         }
         proxy_complete(p);
-        rc = contract_wait(c, h, 0, res, out, m->n_out);
+        rc = inplace ? contract_wait(c, h, 0, res, NULL, 0) : contract_wait(c, h, 0, res, out, m->n_out);
         if (rc != PROXY_E_WAIT_TIMEOUT)
             break;
     }
@@ -409,6 +439,9 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     cc.deadline_us = 1000000;
     if (contract_init(ct, p, &cc) != CONTRACT_OK || proxy_start(p) != PROXY_OK)
         goto out;
+    for (size_t k = 0; k < E2E_N_MODELS; k++)
+        if (model_bufs(p, &mods[k]) != 0)
+            goto out;
 
     fflush(NULL);
     pid_t parent = getpid();
@@ -453,32 +486,41 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
 
     size_t nm = E2E_N_MODELS;
     dv = calloc(nm * phases, sizeof(double));
-    rv = calloc(nm * phases, sizeof(double));
+    rv = calloc(2 * nm * phases, sizeof(double));                 /* [path][model][phase] */
     bv = calloc(nm * phases, sizeof(double));
-    sv = calloc(nm * phases * E2E_ST_COUNT, sizeof(double));
-    uint32_t bad_times[E2E_N_MODELS] = { 0 };
+    sv = calloc(2 * nm * phases * E2E_ST_COUNT, sizeof(double));  /* [path][model][stage][phase] */
+    uint32_t bad_times[2][E2E_N_MODELS] = { { 0 } };
     if (!dv || !rv || !bv || !sv)
         goto out;
+#define RV(path, k, ph)    rv[((size_t)(path) * nm + (k)) * phases + (ph)]
+#define SV(path, k, s, ph) sv[(((size_t)(path) * nm + (k)) * E2E_ST_COUNT + (size_t)(s)) * phases + (ph)]
     /* Warm-up: a few jobs of each path and model; the reference result word. */
     for (size_t k = 0; k < nm; k++) {
         for (uint32_t w = 0; w < 32; w++) {
             uint64_t bns, t0, t1;
             uint32_t res_word;
             proxy_result_t pr;
-            if (direct_job(&be, &mods[k], w, &bns, &res_word) != 0 || ring_job(p, ct, &mods[k], &pr, &t0, &t1) != 0)
+            if (direct_job(&be, &mods[k], w, &bns, &res_word) != 0 ||
+                ring_job(p, ct, &mods[k], false, &pr, &t0, &t1) != 0 ||
+                ring_job(p, ct, &mods[k], true, &pr, &t0, &t1) != 0)
                 goto out;
             mods[k].expect_result = res_word;
         }
     }
+    /* Three paths per model and phase: 0 direct, 1 ring with copies, 2 ring
+     * in place. The order goes through all six permutations, so that no
+     * path always runs first or after the same neighbour. */
+    static const uint8_t perms[6][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 },
+                                         { 0, 2, 1 }, { 2, 0, 1 }, { 1, 0, 2 } };
     uint32_t seq = 0;
     for (uint32_t ph = 0; ph < phases; ph++) {
         proxy_tick(p);   /* our heartbeat; watches the bridge */
         for (size_t kk = 0; kk < nm; kk++) {
             size_t k = (ph & 1u) ? nm - 1 - kk : kk;
             e2e_model_t *m = &mods[k];
-            for (int pass = 0; pass < 2; pass++) {
-                bool ring = ((ph >> 1) & 1u) ? pass == 0 : pass == 1;   /* ABBA between rounds */
-                if (!ring) {
+            for (int pass = 0; pass < 3; pass++) {
+                int path = perms[ph % 6u][pass];
+                if (path == 0) {
                     uint64_t bsum = 0, t0 = zl_now_ns();
                     for (uint32_t j = 0; j < per; j++) {
                         uint64_t bns;
@@ -492,13 +534,15 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
                     dv[k * phases + ph] = (double)(zl_now_ns() - t0) / per;
                     bv[k * phases + ph] = (double)bsum / per;
                 } else {
+                    bool inplace = path == 2;
+                    int x = inplace ? 1 : 0;
                     double st[E2E_ST_COUNT] = { 0 };
                     uint32_t nvalid = 0;
                     uint64_t t0 = zl_now_ns();
                     for (uint32_t j = 0; j < per; j++) {
                         proxy_result_t pr;
                         uint64_t tc, tr;
-                        if (ring_job(p, ct, m, &pr, &tc, &tr) != 0)
+                        if (ring_job(p, ct, m, inplace, &pr, &tc, &tr) != 0)
                             goto out;
                         if (pr.result != m->expect_result)
                             e->errors++;
@@ -512,24 +556,27 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
                             st[E2E_ST_RETURN] += (double)(tr - pr.t_complete_seen);
                             nvalid++;
                         } else {
-                            bad_times[k]++;
+                            bad_times[x][k]++;
                         }
                     }
-                    rv[k * phases + ph] = (double)(zl_now_ns() - t0) / per;
+                    RV(x, k, ph) = (double)(zl_now_ns() - t0) / per;
                     for (int s = 0; s < E2E_ST_COUNT; s++)
-                        sv[(k * E2E_ST_COUNT + (size_t)s) * phases + ph] = nvalid ? st[s] / nvalid : NAN;
+                        SV(x, k, s, ph) = nvalid ? st[s] / nvalid : NAN;
                 }
             }
         }
     }
-    /* The vector_add output of the last ring job, checked against a + b. */
+    /* The vector_add outputs of the last ring jobs of both kinds, checked
+     * against a + b. */
     if (mods[0].bm->id == 1u) {
-        const int32_t *a = mods[0].in[0], *b = mods[0].in[1], *c = mods[0].rout[0];
-        for (uint32_t i = 0; i < mods[0].out_len[0] / 4u; i++)
-            if (c[i] != (int32_t)((uint32_t)a[i] + (uint32_t)b[i])) {
-                e->errors++;
-                break;
-            }
+        const int32_t *a = mods[0].in[0], *b = mods[0].in[1];
+        const int32_t *c[2] = { mods[0].rout[0], mods[0].bout[0] };
+        for (int x = 0; x < 2; x++)
+            for (uint32_t i = 0; i < mods[0].out_len[0] / 4u; i++)
+                if (c[x][i] != (int32_t)((uint32_t)a[i] + (uint32_t)b[i])) {
+                    e->errors++;
+                    break;
+                }
     }
     for (size_t k = 0; k < nm && e->n_rows < BENCH_E2E_MAX_ROWS; k++) {
         bench_e2e_row_t *row = &e->row[e->n_rows++];
@@ -539,18 +586,25 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
         row->model_id = mods[k].bm->id;
         row->phases = phases;
         row->jobs_per_phase = per;
-        row->bad_times = bad_times[k];
+        row->bad_times = bad_times[0][k];
+        row->bad_times_ip = bad_times[1][k];
         summ3(&dv[k * phases], phases, row->direct);
-        summ3(&rv[k * phases], phases, row->ring);
+        summ3(&RV(0, k, 0), phases, row->ring);
+        summ3(&RV(1, k, 0), phases, row->ring_ip);
         double tmp[3];
         summ3(&bv[k * phases], phases, tmp);
         row->direct_backend_ns = tmp[0];
         for (int s = 0; s < E2E_ST_COUNT; s++) {
-            summ3(&sv[(k * E2E_ST_COUNT + (size_t)s) * phases], phases, tmp);
+            summ3(&SV(0, k, s, 0), phases, tmp);
             row->stage[s] = tmp[0];
+            summ3(&SV(1, k, s, 0), phases, tmp);
+            row->stage_ip[s] = tmp[0];
         }
         row->overhead_us = (row->ring[0] - row->direct[0]) / 1000.0;
+        row->overhead_ip_us = (row->ring_ip[0] - row->direct[0]) / 1000.0;
     }
+#undef RV
+#undef SV
     rcode = 0;
 
 out:

@@ -101,15 +101,17 @@ typedef struct results {
 
 #define E2E_TARGET_US 2.0
 
-/* Headline e2e_cpu_overhead_us: the largest of the CPU backend's per-model
- * overheads (every model must meet the target); NAN if none was measured. */
-static double e2e_cpu_headline(const bench_e2e_t *e)
+/* Headlines: the largest of the CPU backend's per-model overheads (every
+ * model must meet the target), for the in-place path (e2e_cpu_overhead_us)
+ * or the copying one (e2e_cpu_copy_overhead_us); NAN if none was measured. */
+static double e2e_cpu_headline(const bench_e2e_t *e, bool copy)
 {
     double v = NAN;
-    for (uint32_t i = 0; i < e->n_rows; i++)
-        if (strcmp(e->row[i].backend, "cpu") == 0 && !isnan(e->row[i].overhead_us) &&
-            (isnan(v) || e->row[i].overhead_us > v))
-            v = e->row[i].overhead_us;
+    for (uint32_t i = 0; i < e->n_rows; i++) {
+        double x = copy ? e->row[i].overhead_us : e->row[i].overhead_ip_us;
+        if (strcmp(e->row[i].backend, "cpu") == 0 && !isnan(x) && (isnan(v) || x > v))
+            v = x;
+    }
     return v;
 }
 
@@ -479,21 +481,29 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
                 "system calls per packet while the peer is busy");
     for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
         const bench_e2e_row_t *w = &res->e2e.row[i];
-        char key[80];
-        snprintf(key, sizeof(key), "e2e_%s_overhead_us_%s", w->backend, w->model);
         bool cpu = strcmp(w->backend, "cpu") == 0;   /* the target is stated for the CPU backend */
-        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, w->overhead_us, "-", "-",
-                cpu ? "<= 2.0" : "-", !cpu ? "" : w->overhead_us <= E2E_TARGET_US ? "met" : "NOT met",
-                "median(ring) - median(direct), microseconds per job");
+        for (int copy = 0; copy < 2; copy++) {
+            char key[80];
+            double v = copy ? w->overhead_us : w->overhead_ip_us;
+            snprintf(key, sizeof(key), "e2e_%s_%s_overhead_us_%s", w->backend, copy ? "copy" : "inplace", w->model);
+            fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, v, "-", "-", cpu ? "<= 2.0" : "-",
+                    !cpu ? "" : v <= E2E_TARGET_US ? "met" : "NOT met",
+                    copy ? "tensors copied in and out: median(ring) - median(direct), us per job"
+                         : "tensor buffers in place: median(ring) - median(direct), us per job");
+        }
     }
-    double e2e_h = e2e_cpu_headline(&res->e2e);
-    if (isnan(e2e_h))
-        fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", "e2e_cpu_overhead_us", pair, "-", "-", "-",
-                "<= 2.0", "n/a", res->e2e.note[0] ? res->e2e.note : "not measured");
-    else
-        fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", "e2e_cpu_overhead_us", pair, e2e_h, "-", "-",
-                "<= 2.0", e2e_h <= E2E_TARGET_US ? "met" : "NOT met",
-                "CPU backend: largest per-model median(ring) - median(direct), us");
+    for (int copy = 1; copy >= 0; copy--) {
+        const char *key = copy ? "e2e_cpu_copy_overhead_us" : "e2e_cpu_overhead_us";
+        double h = e2e_cpu_headline(&res->e2e, copy);
+        if (isnan(h))
+            fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", key, pair, "-", "-", "-", "<= 2.0", "n/a",
+                    res->e2e.note[0] ? res->e2e.note : "not measured");
+        else
+            fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, h, "-", "-", "<= 2.0",
+                    h <= E2E_TARGET_US ? "met" : "NOT met",
+                    copy ? "CPU backend, tensors copied: largest per-model overhead, us"
+                         : "CPU backend, tensor buffers in place: largest per-model overhead, us");
+    }
     fprintf(f, "\nratio medians by placement of the round (raw RTT: near < %.0f ns <= mid < %.0f ns <= far)\n",
             PLACE_NEAR_NS, PLACE_FAR_NS);
     fprintf(f, "%-36s %-5s %16s %16s %16s\n", "ratio", "cpus", "near", "mid", "far");
@@ -515,40 +525,48 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
                 res->e2e.note[0] ? res->e2e.note : "not measured");
     } else {
         const bench_e2e_row_t *w0 = &res->e2e.row[0];
-        fprintf(f, "\ne2e: RUN_MODEL, ring (contract_submit_job + polled contract_wait, zenedge side on CPU %d; "
-                   "the bridge dispatcher bridge_dispatch_run, poll doorbell, forked for the whole section on "
-                   "CPU %d) versus direct (the same backend's submit + poll in-process on CPU %d); "
-                   "%u phases of %u jobs each, alternating direct/ring (the dispatcher runs as a forked process, "
-                   "not in the harness's follower)%s%s\n",
+        fprintf(f, "\ne2e: RUN_MODEL through the ring (zenedge side on CPU %d, polled contract_wait; the bridge "
+                   "dispatcher bridge_dispatch_run, poll doorbell, forked for the whole section on CPU %d) versus "
+                   "direct (the same backend's submit + poll in-process on CPU %d). ring copy: "
+                   "contract_submit_job, inputs copied into the heap and outputs out of it; ring in place: "
+                   "contract_submit_bufs on tensor buffers in the heap, no copy. %u phases of %u jobs per path, "
+                   "the three paths in rotating order%s%s\n",
                 o->cpu_lead, o->cpu_follow, o->cpu_lead, w0->phases, w0->jobs_per_phase,
                 res->e2e.note[0] ? "; " : "", res->e2e.note);
-        fprintf(f, "%-30s %-5s %-7s %10s %10s %10s %10s %10s %10s %10s %9s\n", "e2e (ns per job)", "cpus", "backend",
-                "direct med", "min", "max", "ring med", "min", "max", "over us", "target");
+        fprintf(f, "%-24s %-5s %-7s %-13s %10s %10s %10s %9s %9s\n", "e2e (ns per job)", "cpus", "backend", "path",
+                "median", "min", "max", "over us", "target");
         for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
             const bench_e2e_row_t *w = &res->e2e.row[i];
             char lab[48];
             snprintf(lab, sizeof(lab), "%s (model %u)", w->model, w->model_id);
-            fprintf(f, "%-30s %-5s %-7s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.3f %9s\n", lab, pair,
-                    w->backend, w->direct[0], w->direct[1], w->direct[2], w->ring[0], w->ring[1], w->ring[2],
-                    w->overhead_us,
-                    strcmp(w->backend, "cpu") != 0     ? "-"
-                    : w->overhead_us <= E2E_TARGET_US ? "met"
-                                                      : "NOT met");
+            bool cpu = strcmp(w->backend, "cpu") == 0;
+            fprintf(f, "%-24s %-5s %-7s %-13s %10.1f %10.1f %10.1f %9s %9s\n", lab, pair, w->backend, "direct",
+                    w->direct[0], w->direct[1], w->direct[2], "-", "-");
+            for (int copy = 1; copy >= 0; copy--) {
+                const double *r = copy ? w->ring : w->ring_ip;
+                double ov = copy ? w->overhead_us : w->overhead_ip_us;
+                fprintf(f, "%-24s %-5s %-7s %-13s %10.1f %10.1f %10.1f %9.3f %9s\n", lab, pair, w->backend,
+                        copy ? "ring copy" : "ring in place", r[0], r[1], r[2], ov,
+                        !cpu ? "-" : ov <= E2E_TARGET_US ? "met" : "NOT met");
+            }
         }
         fprintf(f, "e2e ring stages (median over phases of the per-phase mean, ns; job descriptor timestamps)\n");
-        fprintf(f, "%-30s %-7s", "model", "backend");
+        fprintf(f, "%-14s %-7s %-13s", "model", "backend", "path");
         for (int s = 0; s < E2E_ST_COUNT; s++)
             fprintf(f, " %17s", e2e_stage_names[s]);
         fprintf(f, " %17s\n", "direct backend");
         for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
             const bench_e2e_row_t *w = &res->e2e.row[i];
-            fprintf(f, "%-30s %-7s", w->model, w->backend);
-            for (int s = 0; s < E2E_ST_COUNT; s++)
-                fprintf(f, " %17.1f", w->stage[s]);
-            fprintf(f, " %17.1f\n", w->direct_backend_ns);
-            if (w->bad_times)
-                fprintf(f, "  (%u ring jobs had unusable stage times and are left out of the stages)\n",
-                        w->bad_times);
+            for (int copy = 1; copy >= 0; copy--) {
+                const double *st = copy ? w->stage : w->stage_ip;
+                uint32_t bad = copy ? w->bad_times : w->bad_times_ip;
+                fprintf(f, "%-14s %-7s %-13s", w->model, w->backend, copy ? "ring copy" : "ring in place");
+                for (int s = 0; s < E2E_ST_COUNT; s++)
+                    fprintf(f, " %17.1f", st[s]);
+                fprintf(f, " %17.1f\n", w->direct_backend_ns);
+                if (bad)
+                    fprintf(f, "  (%u ring jobs had unusable stage times and are left out of the stages)\n", bad);
+            }
         }
         fprintf(f, "e2e errors: %llu wrong answers\n", (unsigned long long)res->e2e.errors);
     }
@@ -618,9 +636,13 @@ static int write_json(const char *path, const bench_opts_t *o, const machine_t *
         json_num(f, res->ratio_sum[k].n ? res->ratio_sum[k].median : NAN);
     }
     fputs(",\n    \"e2e_cpu_overhead_us\": ", f);
-    json_num(f, e2e_cpu_headline(&res->e2e));
+    json_num(f, e2e_cpu_headline(&res->e2e, false));
+    fputs(",\n    \"e2e_cpu_copy_overhead_us\": ", f);
+    json_num(f, e2e_cpu_headline(&res->e2e, true));
     for (uint32_t i = 0; i < res->e2e.n_rows; i++) {
-        fprintf(f, ",\n    \"e2e_%s_overhead_us_%s\": ", res->e2e.row[i].backend, res->e2e.row[i].model);
+        fprintf(f, ",\n    \"e2e_%s_inplace_overhead_us_%s\": ", res->e2e.row[i].backend, res->e2e.row[i].model);
+        json_num(f, res->e2e.row[i].overhead_ip_us);
+        fprintf(f, ",\n    \"e2e_%s_copy_overhead_us_%s\": ", res->e2e.row[i].backend, res->e2e.row[i].model);
         json_num(f, res->e2e.row[i].overhead_us);
     }
     fputs("\n  },\n", f);
@@ -695,8 +717,13 @@ static int write_json(const char *path, const bench_opts_t *o, const machine_t *
             json_summary(f, &sd);
             fputs(", \"ring\": ", f);
             json_summary(f, &sr);
+            fputs(", \"ring_inplace\": ", f);
+            summary_t si = { w->ring_ip[0], w->ring_ip[1], w->ring_ip[2], w->phases };
+            json_summary(f, &si);
             fputs(", \"overhead_us\": ", f);
             json_num(f, w->overhead_us);
+            fputs(", \"inplace_overhead_us\": ", f);
+            json_num(f, w->overhead_ip_us);
             fputs(", \"direct_backend_ns\": ", f);
             json_num(f, w->direct_backend_ns);
             fputs(", \"ring_stages_ns\": {", f);
@@ -704,7 +731,12 @@ static int write_json(const char *path, const bench_opts_t *o, const machine_t *
                 fprintf(f, "%s\"%s\": ", s ? ", " : "", e2e_stage_names[s]);
                 json_num(f, w->stage[s]);
             }
-            fprintf(f, "}, \"bad_times\": %u}", w->bad_times);
+            fputs("}, \"ring_inplace_stages_ns\": {", f);
+            for (int s = 0; s < E2E_ST_COUNT; s++) {
+                fprintf(f, "%s\"%s\": ", s ? ", " : "", e2e_stage_names[s]);
+                json_num(f, w->stage_ip[s]);
+            }
+            fprintf(f, "}, \"bad_times\": %u, \"bad_times_inplace\": %u}", w->bad_times, w->bad_times_ip);
         }
         fputs("\n  ]}", f);
     }
@@ -793,6 +825,32 @@ static int selftest_check(bench_ctx_t *c, const results_t *res)
     return fails ? 1 : 0;
 }
 
+/* The e2e section under --selftest --only e2e: every CPU row measured
+ * (direct, ring copy, ring in place), no wrong answer. */
+static int selftest_e2e_check(const bench_e2e_t *e)
+{
+    uint32_t cpu_rows = 0;
+    for (uint32_t i = 0; i < e->n_rows; i++) {
+        const bench_e2e_row_t *w = &e->row[i];
+        if (strcmp(w->backend, "cpu") != 0)
+            continue;
+        cpu_rows++;
+        if (isnan(w->direct[0]) || isnan(w->ring[0]) || isnan(w->ring_ip[0])) {
+            fprintf(stderr, "selftest: e2e %s/%s has a path without a figure\n", w->backend, w->model);
+            return 1;
+        }
+    }
+    if (!e->measured || cpu_rows == 0) {
+        fprintf(stderr, "selftest: e2e measured no CPU row (%s)\n", e->note[0] ? e->note : "no note");
+        return 1;
+    }
+    if (e->errors) {
+        fprintf(stderr, "selftest: e2e: %llu wrong answers\n", (unsigned long long)e->errors);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Command line                                                            */
 /* ---------------------------------------------------------------------- */
@@ -815,7 +873,9 @@ static void usage(FILE *f)
 "16-byte packets at batch 1/8/32; the ring layout experiment (original packed\n"
 "layout versus ours); end-to-end RUN_MODEL through the ring and the real bridge\n"
 "dispatcher versus the same backend called in-process (when the build has the\n"
-"bridge and the RTOS proxy; models vector_add and digits_mlp).\n"
+"bridge and the RTOS proxy; models vector_add and digits_mlp), both with tensors\n"
+"copied through the heap (contract_submit_job) and with tensor buffers used in\n"
+"place (contract_submit_bufs); CPU backend, and OpenCL when a platform exists.\n"
 "\n"
 "Options:\n"
 "  --quick            short run (well under a minute)\n"
@@ -836,6 +896,8 @@ static void usage(FILE *f)
 "  --selftest         functional check of the harness with tiny phases: every packet\n"
 "                     arrives in order, no ring is left holding packets, eventfd mode\n"
 "                     rings once per packet. Exit 0 pass, 1 fail. Not a timing test.\n"
+"                     With --only e2e: the end-to-end section with tiny phases\n"
+"                     instead (every path answers, no wrong answer).\n"
 "  --list             print the item keys and exit\n"
 "  --version          print the version and exit\n"
 "  -h, --help         this text\n"
@@ -1058,7 +1120,11 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
-    if (rc == 0 && !o.selftest && (o.only == NULL || strstr("e2e", o.only) != NULL)) {
+    /* --selftest runs the e2e section only when asked for (--only e2e):
+     * then with tiny phases, as a functional check of both ring paths. */
+    bool e2e_selected = o.selftest ? o.only != NULL && strstr("e2e", o.only) != NULL
+                                   : o.only == NULL || strstr("e2e", o.only) != NULL;
+    if (rc == 0 && e2e_selected) {
         /* The follower has ended: the bridge CPU is free for the dispatcher. */
         watchdog_child = 0;
         if (bench_e2e_run(&o, &res.e2e) != 0)
@@ -1066,7 +1132,7 @@ int main(int argc, char **argv)
         else if (res.e2e.errors)
             rc = 1;
     } else if (o.selftest) {
-        snprintf(res.e2e.note, sizeof(res.e2e.note), "not run by --selftest");
+        snprintf(res.e2e.note, sizeof(res.e2e.note), "not run by --selftest without --only e2e");
     } else {
         snprintf(res.e2e.note, sizeof(res.e2e.note), "not selected (--only)");
     }
@@ -1081,6 +1147,8 @@ int main(int argc, char **argv)
             rc = 1;
         if (o.selftest) {
             int st = selftest_check(&c, &res);
+            if (e2e_selected && st == 0)
+                st = selftest_e2e_check(&res.e2e);
             printf("selftest: %s\n", st == 0 ? "ok" : "FAILED");
             if (st)
                 rc = 1;

@@ -32,7 +32,7 @@ const char *contract_strerror(int err)
 
 static const char *const rej_names[CONTRACT_REJ_COUNT] = {
     "bad_argument", "unknown_model", "not_allowed", "inflight_limit", "budget_exhausted",
-    "ring_full", "heap_exhausted", "job_table_full", "bridge_offline", "other",
+    "ring_full", "heap_exhausted", "job_table_full", "bridge_offline", "buffer_busy", "other",
 };
 
 const char *contract_reject_name(int reason)
@@ -49,7 +49,9 @@ int contract_reject_reason(int err)
     case CONTRACT_E_BAD_TENSORS:
     case PROXY_E_INVAL:
     case PROXY_E_MODEL_SIGNATURE:
-    case PROXY_E_TENSOR_TOO_BIG: return CONTRACT_REJ_BAD_ARG;
+    case PROXY_E_TENSOR_TOO_BIG:
+    case PROXY_E_BAD_BUF: return CONTRACT_REJ_BAD_ARG;
+    case PROXY_E_BUF_BUSY: return CONTRACT_REJ_BUF_BUSY;
     case CONTRACT_E_UNKNOWN_MODEL:
     case PROXY_E_UNKNOWN_MODEL: return CONTRACT_REJ_UNKNOWN_MODEL;
     case CONTRACT_E_NOT_ALLOWED: return CONTRACT_REJ_NOT_ALLOWED;
@@ -149,23 +151,21 @@ static int reject(contract_t *c, int err)
     return err;
 }
 
-int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
-                        uint32_t deadline_us, uint32_t *handle)
+/* The contract's part of a submission, around proxy_submit(): the model
+ * rules, the in-flight and budget reservation, the counters. req carries
+ * the tensors; the rest of it is filled here. */
+static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uint32_t *handle)
 {
-    if (c == 0 || c->proxy == 0)
-        return CONTRACT_E_INVAL;
     proxy_t *p = c->proxy;
-    if (handle == 0 || (n_in != 0 && in == 0) || n_in > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
-        return reject(c, CONTRACT_E_INVAL);
-    const proxy_model_t *m = proxy_model_find(p, model_id);
+    const proxy_model_t *m = proxy_model_find(p, req->model_id);
     if (m == 0)
         return reject(c, CONTRACT_E_UNKNOWN_MODEL);
-    if (!allowed(c, model_id))
+    if (!allowed(c, req->model_id))
         return reject(c, CONTRACT_E_NOT_ALLOWED);
-    if (n_in != m->n_in)
+    if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
         return reject(c, CONTRACT_E_BAD_TENSORS);
-    for (uint32_t i = 0; i < n_in; i++)
-        if (in[i].ptr == 0 || in[i].len != m->in_len[i])
+    for (uint32_t i = 0; req->in != 0 && i < req->n_in; i++)
+        if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
             return reject(c, CONTRACT_E_BAD_TENSORS);
 
     uint64_t now = zport_now_ns(p->port);
@@ -175,14 +175,10 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
     if (rc != CONTRACT_OK)
         return reject(c, rc);
 
-    proxy_request_t req;
-    req.model_id = model_id;
-    req.qos = c->cfg.qos;
-    req.deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
-    req.in = in;
-    req.n_in = n_in;
-    req.acct = &c->acct;
-    rc = proxy_submit(p, &req, handle);
+    req->qos = c->cfg.qos;
+    req->deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
+    req->acct = &c->acct;
+    rc = proxy_submit(p, req, handle);
 
     key = zport_crit_enter(p->port);
     c->reserving--;
@@ -192,6 +188,43 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
         c->rejected[contract_reject_reason(rc)]++;
     zport_crit_exit(p->port, key);
     return rc;
+}
+
+int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
+                        uint32_t deadline_us, uint32_t *handle)
+{
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    if (handle == 0 || (n_in != 0 && in == 0) || n_in > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+        return reject(c, CONTRACT_E_INVAL);
+    proxy_request_t req;
+    req.model_id = model_id;
+    req.in = in;
+    req.n_in = n_in;
+    req.in_buf = 0;
+    req.out_buf = 0;
+    req.n_out = 0;
+    return submit(c, &req, deadline_us, handle);
+}
+
+int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
+                         const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle)
+{
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    if (handle == 0 || (n_in != 0 && in_buf == 0) || (n_out != 0 && out_buf == 0) || n_in > IPC_MAX_TENSORS ||
+        n_out > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+        return reject(c, CONTRACT_E_INVAL);
+    /* Every output goes to a buffer: a model with outputs needs out_buf. */
+    static const uint32_t no_ids[1] = { 0u };
+    proxy_request_t req;
+    req.model_id = model_id;
+    req.in = 0;
+    req.n_in = n_in;
+    req.in_buf = in_buf ? in_buf : no_ids;
+    req.out_buf = out_buf ? out_buf : no_ids;
+    req.n_out = n_out;
+    return submit(c, &req, deadline_us, handle);
 }
 
 static int owned(contract_t *c, uint32_t handle)

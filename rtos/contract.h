@@ -42,7 +42,8 @@ const char *contract_strerror(int err);
 enum contract_reject {
     CONTRACT_REJ_BAD_ARG = 0, CONTRACT_REJ_UNKNOWN_MODEL, CONTRACT_REJ_NOT_ALLOWED,
     CONTRACT_REJ_INFLIGHT, CONTRACT_REJ_BUDGET, CONTRACT_REJ_RING_FULL, CONTRACT_REJ_HEAP,
-    CONTRACT_REJ_JOB_TABLE, CONTRACT_REJ_OFFLINE, CONTRACT_REJ_OTHER, CONTRACT_REJ_COUNT
+    CONTRACT_REJ_JOB_TABLE, CONTRACT_REJ_OFFLINE, CONTRACT_REJ_BUF_BUSY, CONTRACT_REJ_OTHER,
+    CONTRACT_REJ_COUNT
 };
 const char *contract_reject_name(int reason);
 /* The reason a submission return code stands for (CONTRACT_REJ_OTHER for
@@ -78,6 +79,17 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg);
  * job; collect it with contract_wait(). */
 int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
                         uint32_t deadline_us, uint32_t *handle);
+
+/* The zero-copy form: the inputs are the tensor buffers in_buf[0..n_in)
+ * (proxy_buf_alloc(), filled in place by the caller) and the outputs are
+ * written by the bridge straight into out_buf[0..n_out); n_in and n_out
+ * must be the model's. Same contract rules and codes as
+ * contract_submit_job(), plus PROXY_E_BAD_BUF (unknown id, or shorter than
+ * the model's tensor) and PROXY_E_BUF_BUSY (see proxy.h for the sharing
+ * rules). Collect the job with contract_wait(..., NULL, 0): on PROXY_OK
+ * the outputs are in the buffers. */
+int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
+                         const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle);
 
 /* As proxy_wait(), for a job of this contract. */
 int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,

@@ -65,12 +65,25 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
     zport_wake(p->port, &j->wake_seq);
 }
 
+/* Give back the job's tensors: its own heap blocks to the heap, the
+ * caller's buffers to the caller (one reader or the writer less). */
 static void free_blocks(proxy_t *p, proxy_job_t *j)
 {
-    for (uint32_t i = 0; i < j->n_in; i++)
-        (void)ipc_heap_free(&p->heap, j->in[i].off);
-    for (uint32_t i = 0; i < j->n_out; i++)
-        (void)ipc_heap_free(&p->heap, j->out[i].off);
+    for (uint32_t i = 0; i < j->n_in; i++) {
+        if (j->flags & PJ_IN_BUFS) {
+            proxy_buf_t *b = &p->bufs[j->buf_in[i] < ZEN_CFG_MAX_BUFS ? j->buf_in[i] : 0];
+            if (b->readers)
+                b->readers--;
+        } else {
+            (void)ipc_heap_free(&p->heap, j->in[i].off);
+        }
+    }
+    for (uint32_t i = 0; i < j->n_out; i++) {
+        if (j->flags & PJ_OUT_BUFS)
+            p->bufs[j->buf_out[i] < ZEN_CFG_MAX_BUFS ? j->buf_out[i] : 0].writer = 0u;
+        else
+            (void)ipc_heap_free(&p->heap, j->out[i].off);
+    }
     j->n_in = 0;
     j->n_out = 0;
 }
@@ -211,6 +224,10 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
             zport_crit_exit(p->port, key);
             return PROXY_E_BAD_HANDLE;
         }
+        if (out && (j->flags & PJ_OUT_BUFS)) {
+            zport_crit_exit(p->port, key);
+            return PROXY_E_INVAL;   /* the outputs are in the job's buffers */
+        }
         if (out) {
             const proxy_model_t *m = proxy_model_find(p, j->model_id);
             bool ok = m != 0 && n_out == m->n_out;
@@ -233,7 +250,11 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
             zport_crit_exit(p->port, key);
             /* The slot and its blocks stay ours until COLLECTED is set:
              * copy the outputs outside the critical section. */
-            if (res->status == PROXY_OK && out) {
+            if (res->status == PROXY_OK && (j->flags & PJ_OUT_BUFS)) {
+                for (uint32_t i = 0; i < j->n_out; i++)
+                    ipc_cache_invalidate(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len),
+                                         j->out[i].len);
+            } else if (res->status == PROXY_OK && out) {
                 for (uint32_t i = 0; i < n_out; i++) {
                     const uint8_t *src = (const uint8_t *)ipc_region_ptr(&p->region, j->out[i].off,
                                                                         j->out[i].len);
@@ -336,6 +357,11 @@ void proxy_usage(proxy_t *p, proxy_usage_t *u)
     u->slots_busy = p->n_busy;
     u->slots_reserved = p->n_reserved;
     u->heap_free_bytes = ipc_heap_free_bytes(&p->heap);
+    u->bufs_live = p->n_bufs;
+    u->bufs_busy = 0;
+    for (uint32_t i = 0; i < ZEN_CFG_MAX_BUFS; i++)
+        if (p->bufs[i].live && (p->bufs[i].readers || p->bufs[i].writer))
+            u->bufs_busy++;
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         u->sq_head[i] = i < p->region.n_sq ? p->sq[i].head : 0u;
     zport_crit_exit(p->port, key);

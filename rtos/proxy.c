@@ -21,6 +21,7 @@ static const char *const err_names[] = {
     "PROXY_E_JOB_TABLE_FULL", "PROXY_E_HEAP_EXHAUSTED", "PROXY_E_TENSOR_TOO_BIG", "PROXY_E_BAD_HANDLE",
     "PROXY_E_WAIT_TIMEOUT", "PROXY_E_TOO_LATE", "PROXY_E_ALREADY_ENDED", "PROXY_E_JOB_FAILED",
     "PROXY_E_TIMED_OUT", "PROXY_E_CANCELLED", "PROXY_E_BRIDGE_LOST", "PROXY_E_BAD_COMPLETION",
+    "PROXY_E_BAD_BUF", "PROXY_E_BUF_BUSY", "PROXY_E_BUF_TABLE_FULL",
 };
 _Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(PROXY_E_BASE - PROXY_E_LAST),
                "one name per proxy code");
@@ -419,9 +420,132 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
     return rc;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Tensor buffers                                                          */
+/* ---------------------------------------------------------------------- */
+
+#define PB_SLOT(id) ((id) & 0xFFu)
+#define PB_GEN(id)  ((id) >> 8)
+#define PB_GEN_MASK 0x00FFFFFFu
+
+_Static_assert(ZEN_CFG_MAX_BUFS >= 1u && ZEN_CFG_MAX_BUFS <= 255u, "ZEN_CFG_MAX_BUFS must be 1..255");
+
+/* The live buffer named by id, or NULL (critical section held). */
+proxy_buf_t *pb_lookup(proxy_t *p, uint32_t id)
+{
+    uint32_t s = PB_SLOT(id), gen = PB_GEN(id);
+    if (s >= ZEN_CFG_MAX_BUFS || gen == 0u)
+        return 0;
+    proxy_buf_t *b = &p->bufs[s];
+    return b->live && b->gen == gen ? b : 0;
+}
+
+int proxy_buf_alloc(proxy_t *p, uint32_t len, uint32_t *buf_id, void **ptr)
+{
+    if (p == 0 || buf_id == 0 || ptr == 0 || len == 0u || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    int rc = PROXY_E_BUF_TABLE_FULL;
+    uint32_t key = zport_crit_enter(p->port);
+    for (uint32_t s = 0; s < ZEN_CFG_MAX_BUFS; s++) {   /* allocation time, not the job path */
+        proxy_buf_t *b = &p->bufs[s];
+        if (b->live)
+            continue;
+        int err = ipc_heap_alloc(&p->heap, len, &b->ref);
+        if (err != IPC_OK) {
+            rc = err == IPC_E_HEAP_TOO_BIG ? PROXY_E_TENSOR_TOO_BIG : PROXY_E_HEAP_EXHAUSTED;
+            break;
+        }
+        uint32_t gen = (b->gen + 1u) & PB_GEN_MASK;
+        b->gen = gen ? gen : 1u;
+        b->live = 1u;
+        b->readers = 0u;
+        b->writer = 0u;
+        p->n_bufs++;
+        *buf_id = (b->gen << 8) | s;
+        *ptr = ipc_region_ptr(&p->region, b->ref.off, b->ref.len);
+        rc = PROXY_OK;
+        break;
+    }
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+int proxy_buf_free(proxy_t *p, uint32_t buf_id)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_buf_t *b = pb_lookup(p, buf_id);
+    int rc = PROXY_OK;
+    if (b == 0) {
+        rc = PROXY_E_BAD_BUF;
+    } else if (b->readers != 0u || b->writer != 0u) {
+        rc = PROXY_E_BUF_BUSY;
+    } else {
+        (void)ipc_heap_free(&p->heap, b->ref.off);
+        b->live = 0u;
+        if (p->n_bufs)
+            p->n_bufs--;
+    }
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+void *proxy_buf_ptr(proxy_t *p, uint32_t buf_id, uint32_t *len)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return 0;
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_buf_t *b = pb_lookup(p, buf_id);
+    void *ptr = b ? ipc_region_ptr(&p->region, b->ref.off, b->ref.len) : 0;
+    if (b && len)
+        *len = b->ref.len;
+    zport_crit_exit(p->port, key);
+    return ptr;
+}
+
+bool proxy_buf_busy(proxy_t *p, uint32_t buf_id)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return false;
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_buf_t *b = pb_lookup(p, buf_id);
+    bool busy = b != 0 && (b->readers != 0u || b->writer != 0u);
+    zport_crit_exit(p->port, key);
+    return busy;
+}
+
+/* Take buffer id as tensor i of job j (input or output) after checking
+ * it; the job's counts grow only on success so that a roll-back gives back
+ * exactly what was taken. */
+static int take_buf(proxy_t *p, proxy_job_t *j, uint32_t id, uint32_t need, bool is_in)
+{
+    proxy_buf_t *b = pb_lookup(p, id);
+    if (b == 0 || b->ref.len < need)
+        return PROXY_E_BAD_BUF;
+    if (b->writer != 0u || (!is_in && b->readers != 0u))
+        return PROXY_E_BUF_BUSY;
+    uint32_t s = PB_SLOT(id);
+    if (is_in) {
+        b->readers++;
+        j->buf_in[j->n_in] = (uint8_t)s;
+        j->in[j->n_in].off = b->ref.off;
+        j->in[j->n_in].len = need;
+        j->n_in++;
+    } else {
+        b->writer = 1u;
+        j->buf_out[j->n_out] = (uint8_t)s;
+        j->out[j->n_out].off = b->ref.off;
+        j->out[j->n_out].len = need;
+        j->n_out++;
+    }
+    return PROXY_OK;
+}
+
 /* First half, in the critical section: every check that does not need
- * the inputs, a slot and the tensor blocks. */
-static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, proxy_job_t **out)
+ * the inputs, a slot and the tensor blocks (or the caller's buffers). */
+static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf,
+                   const uint32_t *out_buf, proxy_job_t **out)
 {
     if (!p->started)
         return PROXY_E_NOT_STARTED;
@@ -442,9 +566,22 @@ static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, proxy_job_
         return PROXY_E_JOB_TABLE_FULL;
     }
     if (m) {
+        if (in_buf)
+            j->flags |= PJ_IN_BUFS;
+        if (out_buf)
+            j->flags |= PJ_OUT_BUFS;
         for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
             bool is_in = i < m->n_in;
             uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
+            const uint32_t *ids = is_in ? in_buf : out_buf;
+            if (ids) {
+                int brc = take_buf(p, j, ids[is_in ? i : i - m->n_in], len, is_in);
+                if (brc != PROXY_OK) {
+                    pj_unreserve(p, j);   /* gives back what was taken so far */
+                    return brc;
+                }
+                continue;
+            }
             ipc_tensor_ref_t *ref = is_in ? &j->in[i] : &j->out[i - m->n_in];
             int err = ipc_heap_alloc(&p->heap, len, ref);
             if (err != IPC_OK) {
@@ -474,23 +611,28 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
     if (p == 0 || req == 0 || handle == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     if (req->qos >= IPC_QOS_COUNT || req->deadline_us > ZEN_CFG_MAX_DEADLINE_US ||
-        (req->n_in != 0 && req->in == 0))
+        (req->n_in != 0 && req->in == 0 && req->in_buf == 0) || (req->in != 0 && req->in_buf != 0))
         return PROXY_E_INVAL;
     const proxy_model_t *m = proxy_model_find(p, req->model_id);
     if (m == 0)
         return PROXY_E_UNKNOWN_MODEL;
-    if (req->n_in != m->n_in)
+    if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
         return PROXY_E_MODEL_SIGNATURE;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
-            return PROXY_E_MODEL_SIGNATURE;
+    if (req->in_buf == 0)
+        for (uint32_t i = 0; i < m->n_in; i++)
+            if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
+                return PROXY_E_MODEL_SIGNATURE;
+    /* An empty id list is no list: a model without inputs (or outputs)
+     * gets no buffer flag. */
+    const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
+    const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
 
     uint32_t ring = ipc_region_ring_of(&p->region, req->qos);
     uint32_t dl_us = deadline_of(req->deadline_us);
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
-    int rc = reserve(p, m, ring, &j);
+    int rc = reserve(p, m, ring, in_buf, out_buf, &j);
     if (rc == PROXY_OK) {
         j->model_id = m->id;
         j->t_submit = now;
@@ -504,8 +646,9 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
      * fill them outside the critical section. */
     for (uint32_t i = 0; i < j->n_in; i++) {
         uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
-        pj_copy(dst, req->in[i].ptr, j->in[i].len);
-        ipc_cache_clean(dst, j->in[i].len);
+        if (in_buf == 0)
+            pj_copy(dst, req->in[i].ptr, j->in[i].len);
+        ipc_cache_clean(dst, j->in[i].len);   /* buffers: the task wrote them in place */
     }
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
     desc_fill(p, j, h, req->qos, dl_us);
@@ -525,7 +668,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
-    int rc = reserve(p, 0, ring, &j);
+    int rc = reserve(p, 0, ring, 0, 0, &j);
     if (rc == PROXY_OK) {
         j->flags |= PJ_PING;
         j->model_id = 0;

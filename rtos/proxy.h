@@ -76,7 +76,11 @@ typedef enum proxy_err {
     PROXY_E_CANCELLED         = -3021, /* cancelled before pickup */
     PROXY_E_BRIDGE_LOST       = -3022, /* bridge silent, stopped or restarted while in flight */
     PROXY_E_BAD_COMPLETION    = -3023, /* the answer was malformed (rejected and counted) */
-    PROXY_E_LAST              = -3024
+    /* Tensor buffers (zero-copy path). */
+    PROXY_E_BAD_BUF           = -3024, /* not a live buffer id of this proxy, or too short for the tensor */
+    PROXY_E_BUF_BUSY          = -3025, /* a job not yet released reads (or writes) the buffer */
+    PROXY_E_BUF_TABLE_FULL    = -3026, /* ZEN_CFG_MAX_BUFS buffers already allocated */
+    PROXY_E_LAST              = -3027
 } proxy_err_t;
 
 /* Short constant name of a proxy code, delegating to ipc_strerror() for
@@ -153,14 +157,33 @@ typedef struct proxy_account {
     uint32_t failed_status[IPC_STATUS_COUNT]; /* PROXY_END_FAILED by bridge status */
 } proxy_account_t;
 
+/* A submission. Inputs come either from private memory (in: copied into
+ * per-job heap blocks) or from tensor buffers (in_buf: read in place, no
+ * copy). Outputs go either to per-job heap blocks that proxy_wait()
+ * copies out (out_buf NULL) or straight into tensor buffers (out_buf: n_out
+ * buffer ids, written in place by the bridge). */
 typedef struct proxy_request {
     uint32_t           model_id;
     uint32_t           qos;               /* IPC_QOS_* */
     uint32_t           deadline_us;       /* from submission; 0: ZEN_CFG_DEFAULT_DEADLINE_US */
     const proxy_in_t  *in;                /* n_in inputs, lengths as the model says */
     uint32_t           n_in;
+    const uint32_t    *in_buf;            /* instead of in: n_in buffer ids (in must be NULL) */
+    const uint32_t    *out_buf;           /* NULL, or n_out buffer ids for the outputs */
+    uint32_t           n_out;             /* with out_buf: the model's output count */
     proxy_account_t   *acct;              /* may be NULL */
 } proxy_request_t;
+
+/* A tensor buffer of the zero-copy path: a heap block the application
+ * owns from proxy_buf_alloc() to proxy_buf_free(), named by a buffer id
+ * (slot and generation, so a stale id is refused). Private record. */
+typedef struct proxy_buf {
+    ipc_tensor_ref_t ref;                 /* region offset and length of the block */
+    uint16_t         readers;             /* unreleased jobs reading it */
+    uint8_t          writer;              /* 1: an unreleased job writes it */
+    uint8_t          live;                /* allocated */
+    uint32_t         gen;                 /* generation of the current or last use */
+} proxy_buf_t;
 
 /* Everything known about a job when it ended. Times in ns; the bridge's
  * stage times are 0 when unknown or inconsistent (times_valid false). */
@@ -206,6 +229,8 @@ typedef struct proxy_usage {
     uint32_t slots_busy;                  /* job slots not free */
     uint32_t slots_reserved;              /* ended locally, waiting for an answer */
     uint32_t heap_free_bytes;
+    uint32_t bufs_live;                   /* tensor buffers allocated */
+    uint32_t bufs_busy;                   /* of them, named by an unreleased job */
     uint32_t sq_head[IPC_MAX_SQ];         /* packets ever produced per ring */
 } proxy_usage_t;
 
@@ -244,6 +269,8 @@ typedef struct proxy_job {
     uint8_t           n_in;
     uint8_t           n_out;
     uint8_t           times_valid;
+    uint8_t           buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
+    uint8_t           buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
     proxy_account_t  *acct;
     ipc_tensor_ref_t  in[IPC_MAX_TENSORS];
     ipc_tensor_ref_t  out[IPC_MAX_TENSORS];
@@ -270,6 +297,8 @@ typedef struct proxy {
     proxy_model_t    models[ZEN_CFG_MAX_MODELS];
     proxy_job_t      jobs[ZEN_CFG_MAX_JOBS];
     uint32_t         heap_links[ZEN_CFG_HEAP_MAX_BLOCKS];
+    proxy_buf_t      bufs[ZEN_CFG_MAX_BUFS];
+    uint32_t         n_bufs;              /* live buffers */
     /* liveness (inside the critical section) */
     uint32_t         zen_hb;
     uint32_t         hb_period_us;
@@ -307,6 +336,50 @@ void proxy_stop(proxy_t *p);
  * left behind (slot, blocks and ring untouched). */
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle);
 
+/*
+ * Tensor buffers: the zero-copy path.
+ *
+ * proxy_submit() with `in` copies every input into the heap and
+ * proxy_wait() with `out` copies every output back: simple, and the
+ * caller's memory is free again at once, but each byte is moved twice
+ * more than needed. A task that wants no copy allocates its tensors in the
+ * shared heap once (typically at start-up), builds its inputs there
+ * through proxy_buf_ptr(), names the buffers in the request (in_buf,
+ * out_buf) and reads its outputs in place after proxy_wait() returned
+ * PROXY_OK.
+ *
+ * Rules (checked in proxy_submit, O(1) per tensor):
+ *  - a buffer may be read by several unreleased jobs at once, or written
+ *    by one, never both: naming a buffer that a job still writes, or as an
+ *    output one that a job still reads, is PROXY_E_BUF_BUSY; so is an
+ *    output named twice or also named as an input of the same job;
+ *  - a job is released when its final status was collected AND the bridge
+ *    answered (see the life cycle above): after a timeout, a cancel or a
+ *    lost bridge, its buffers stay busy until the late answer or the
+ *    reclaim, so the bridge never writes a buffer that is in use again;
+ *  - while a job names a buffer the task must not write it (inputs) nor
+ *    read it (outputs); the proxy cannot stop plain memory accesses, so
+ *    this one is the caller's part (proxy_buf_busy() tells);
+ *  - the buffer must hold at least the model's tensor length; the
+ *    descriptor names exactly the model's length.
+ * Cache maintenance for non-coherent ports is done by the proxy (clean of
+ * inputs at submission, invalidate of outputs before a PROXY_OK wait
+ * returns).
+ */
+
+/* Allocate a buffer of len bytes from the heap; *buf_id names it, *ptr is
+ * where this side reads and writes it (IPC_CACHELINE aligned). */
+int proxy_buf_alloc(proxy_t *p, uint32_t len, uint32_t *buf_id, void **ptr);
+
+/* Give the buffer back to the heap (PROXY_E_BUF_BUSY while a job names it). */
+int proxy_buf_free(proxy_t *p, uint32_t buf_id);
+
+/* Where the buffer lives on this side, and its length (NULL for a bad id). */
+void *proxy_buf_ptr(proxy_t *p, uint32_t buf_id, uint32_t *len);
+
+/* True while an unreleased job reads or writes the buffer (false for a bad id). */
+bool proxy_buf_busy(proxy_t *p, uint32_t buf_id);
+
 /* Submit a PING (occupies a job slot until its PONG, like a job). */
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle);
 
@@ -335,7 +408,8 @@ int proxy_tick(proxy_t *p);
  * the handle, and returns res->status (PROXY_OK or a final PROXY_E_*).
  * Otherwise returns PROXY_E_WAIT_TIMEOUT and the job goes on. out may be
  * NULL (n_out 0); when given, n_out must equal the model's and each
- * buffer hold its output. */
+ * buffer hold its output. A job submitted with out_buf takes out NULL:
+ * its outputs are already in the buffers when PROXY_OK is returned. */
 #define PROXY_WAIT_UNTIL_DEADLINE 0xFFFFFFFFu
 int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
                const proxy_out_t *out, uint32_t n_out);

@@ -14,6 +14,8 @@
 #define PJ_ENDED      0x08u  /* the final status is set */
 #define PJ_COLLECTED  0x10u  /* the task collected the final status */
 #define PJ_PING       0x20u  /* a PING, not a RUN_MODEL */
+#define PJ_IN_BUFS    0x40u  /* inputs are tensor buffers (buf_in), not own blocks */
+#define PJ_OUT_BUFS   0x80u  /* outputs are tensor buffers (buf_out), not own blocks */
 
 #define PJ_NIL        0xFFFFFFFFu
 
@@ -54,6 +56,9 @@ bool pj_picked_up(proxy_t *p, const proxy_job_t *j);
 
 /* Final status for a job whose time ran out, given the bridge's state. */
 int32_t pj_expiry_code(const proxy_t *p);
+
+/* The live tensor buffer named by id, or NULL. */
+proxy_buf_t *pb_lookup(proxy_t *p, uint32_t id);
 
 /* Index of a job record. */
 static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)

@@ -17,7 +17,7 @@
 #endif
 
 /* Job slots in the private job table (and the most max_jobs a region laid
- * out by this side may have). Each slot costs about 170 bytes of RAM. */
+ * out by this side may have). Each slot costs about 180 bytes of RAM. */
 #ifndef ZEN_CFG_MAX_JOBS
 #define ZEN_CFG_MAX_JOBS            32u
 #endif
@@ -26,6 +26,13 @@
  * the block counts of every heap size class must not exceed it. */
 #ifndef ZEN_CFG_HEAP_MAX_BLOCKS
 #define ZEN_CFG_HEAP_MAX_BLOCKS     256u
+#endif
+
+/* Tensor buffers the application may hold in the shared heap for the
+ * zero-copy path (proxy_buf_alloc). Each entry costs 16 bytes of RAM; at
+ * most 255. */
+#ifndef ZEN_CFG_MAX_BUFS
+#define ZEN_CFG_MAX_BUFS            16u
 #endif
 
 /* Entries in the model table (model id -> tensor signature). */
