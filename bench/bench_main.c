@@ -459,7 +459,7 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
         fprintf(f, "%-44s %-5s %10.1f %10.1f %10.1f %-7s %8s %7s %6u\n", it->label, pair, s->median, s->min,
                 s->max, unit_of(it), rate, db, s->n);
     }
-    fprintf(f, "\n%-36s %-5s %8s %8s %8s %-9s %-8s %s\n", "ratio (per round, then summarised)", "cpus",
+    fprintf(f, "\n%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", "ratio (per round, then summarised)", "cpus",
             "median", "min", "max", "target", "status", "meaning");
     for (size_t k = 0; k < N_RATIOS; k++) {
         const ratio_def_t *d = &ratio_defs[k];
@@ -468,14 +468,14 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
         if (d->cmp != CMP_NONE)
             snprintf(tgt, sizeof(tgt), "%s %.1f", d->cmp == CMP_AT_MOST ? "<=" : ">=", d->target);
         if (s->n == 0)
-            fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s %s\n", d->key, pair, "-", "-", "-", tgt, "n/a", d->meaning);
+            fprintf(f, "%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", d->key, pair, "-", "-", "-", tgt, "n/a", d->meaning);
         else
-            fprintf(f, "%-36s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", d->key, pair, s->median, s->min, s->max,
+            fprintf(f, "%-40s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", d->key, pair, s->median, s->min, s->max,
                     tgt, target_status(d, s->median), d->meaning);
     }
     int ab = item_index("ours_adaptive_busy_rtt");
     if (ab >= 0 && res->run[ab])
-        fprintf(f, "%-36s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", "adaptive_busy_eventfd_writes_per_pkt", pair,
+        fprintf(f, "%-40s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", "adaptive_busy_eventfd_writes_per_pkt", pair,
                 res->db_sum[ab].median, res->db_sum[ab].min, res->db_sum[ab].max, "== 0",
                 res->db_sum[ab].median == 0.0 ? "met" : "NOT met",
                 "system calls per packet while the peer is busy");
@@ -486,7 +486,7 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
             char key[80];
             double v = copy ? w->overhead_us : w->overhead_ip_us;
             snprintf(key, sizeof(key), "e2e_%s_%s_overhead_us_%s", w->backend, copy ? "copy" : "inplace", w->model);
-            fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, v, "-", "-", cpu ? "<= 2.0" : "-",
+            fprintf(f, "%-40s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, v, "-", "-", cpu ? "<= 2.0" : "-",
                     !cpu ? "" : v <= E2E_TARGET_US ? "met" : "NOT met",
                     copy ? "tensors copied in and out: median(ring) - median(direct), us per job"
                          : "tensor buffers in place: median(ring) - median(direct), us per job");
@@ -496,21 +496,21 @@ static void print_table(FILE *f, const bench_opts_t *o, const machine_t *m, cons
         const char *key = copy ? "e2e_cpu_copy_overhead_us" : "e2e_cpu_overhead_us";
         double h = e2e_cpu_headline(&res->e2e, copy);
         if (isnan(h))
-            fprintf(f, "%-36s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", key, pair, "-", "-", "-", "<= 2.0", "n/a",
+            fprintf(f, "%-40s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", key, pair, "-", "-", "-", "<= 2.0", "n/a",
                     res->e2e.note[0] ? res->e2e.note : "not measured");
         else
-            fprintf(f, "%-36s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, h, "-", "-", "<= 2.0",
+            fprintf(f, "%-40s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, h, "-", "-", "<= 2.0",
                     h <= E2E_TARGET_US ? "met" : "NOT met",
                     copy ? "CPU backend, tensors copied: largest per-model overhead, us"
                          : "CPU backend, tensor buffers in place: largest per-model overhead, us");
     }
     fprintf(f, "\nratio medians by placement of the round (raw RTT: near < %.0f ns <= mid < %.0f ns <= far)\n",
             PLACE_NEAR_NS, PLACE_FAR_NS);
-    fprintf(f, "%-36s %-5s %16s %16s %16s\n", "ratio", "cpus", "near", "mid", "far");
-    fprintf(f, "%-36s %-5s %16u %16u %16u\n", "(rounds)", pair, res->cls_rounds[0], res->cls_rounds[1],
+    fprintf(f, "%-40s %-5s %16s %16s %16s\n", "ratio", "cpus", "near", "mid", "far");
+    fprintf(f, "%-40s %-5s %16u %16u %16u\n", "(rounds)", pair, res->cls_rounds[0], res->cls_rounds[1],
             res->cls_rounds[2]);
     for (size_t k = 0; k < N_RATIOS; k++) {
-        fprintf(f, "%-36s %-5s", ratio_defs[k].key, pair);
+        fprintf(f, "%-40s %-5s", ratio_defs[k].key, pair);
         for (int p = 0; p < 3; p++) {
             const summary_t *s = &res->ratio_cls[k][p];
             if (s->n == 0)

@@ -56,16 +56,27 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
     /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time. The
      * kernel compares *word with expected atomically with going to sleep,
      * so a wake between our check and the call is not lost. */
+    /* The waiter count lets zport_wake() skip the system call when nobody
+     * sleeps (the common case of a polling caller). Dekker pattern: we
+     * count ourselves (sequentially consistent RMW) before the kernel
+     * compares *word; the waker stores *word, then a full fence, then reads
+     * the count. Either it sees us and wakes, or our count came later, so
+     * the kernel's comparison sees its store and we do not sleep. */
+    __atomic_fetch_add(&port->waiters, 1u, __ATOMIC_SEQ_CST);
     long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expected, tp, NULL,
                      FUTEX_BITSET_MATCH_ANY);
-    if (r != 0 && errno == ETIMEDOUT)
+    int err = errno;
+    __atomic_fetch_sub(&port->waiters, 1u, __ATOMIC_SEQ_CST);
+    if (r != 0 && err == ETIMEDOUT)
         return ZPORT_TIMEOUT;
     return ZPORT_WOKEN;   /* woken, EAGAIN (word changed) or EINTR: the caller re-checks */
 }
 
 void zport_wake(struct zport *port, uint32_t *word)
 {
-    (void)port;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the caller's store of *word before the count */
+    if (__atomic_load_n(&port->waiters, __ATOMIC_SEQ_CST) == 0u)
+        return;
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 

@@ -45,6 +45,7 @@ struct zport {
     int             irq_running;
     uint32_t        stop;        /* atomic */
     uint64_t        irq_sleeps;  /* statistic: times the interrupt thread blocked */
+    uint32_t        waiters;     /* atomic: tasks inside zport_wait() (futex skipped at 0) */
 };
 
 /* Create the port's eventfd and mutex. mode: ZPORT_POSIX_*. 0 or -errno. */
