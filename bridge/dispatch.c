@@ -572,9 +572,16 @@ static int try_attach(daemon_t *d)
     if (e == 0)
         e = 1;   /* epoch 0 means "never started" */
     d->epoch = e;
-    ipc_write_once(&me->features, d->v.features & IPC_FEAT_KNOWN);
+    /* The tails this instance adopted, before it dequeues anything: the
+     * zenedge side reclaims the slots of packets below them only (an
+     * earlier instance took those) and waits for our answer to the rest.
+     * Published with the new epoch. */
+    for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
+        ipc_write_once(&me->sq_tail_at_start[r], r < d->v.n_sq ? d->sq[r].tail : 0u);
+    ipc_write_once(&me->features, (d->v.features & IPC_FEAT_KNOWN) | IPC_FEAT_START_TAILS);
     ipc_write_once(&me->hb_period_us, d->cfg->hb_period_us);
     ipc_write_once(&me->needs_wakeup, 0u);
+    ipc_cache_clean(me, IPC_CACHELINE);
     ipc_store_release(&me->epoch, e);
     d->zen_epoch = ipc_load_acquire(&d->v.hdr->zen.epoch);
     set_weights(d);

@@ -129,6 +129,32 @@ void pj_snapshot_tails(proxy_t *p)
     p->lost_tail_valid = 1;
 }
 
+void pj_adopt_start_tails(proxy_t *p)
+{
+    ipc_side_t *b = &p->region.hdr->bridge;
+    if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS))
+        return;   /* a 1.0 bridge: our own snapshot decides */
+    uint32_t start[IPC_MAX_SQ];
+    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+        start[i] = ipc_read_once(&b->sq_tail_at_start[i]);
+        /* The tail can be at most one ring behind our head and never
+         * ahead of it. */
+        uint32_t behind = p->sq[i].head - start[i];
+        if (behind > p->region.sq_slots) {
+            p->stats.start_tails_bad++;
+            zport_log(p->port, ZPORT_LOG_WARN,
+                      "proxy: bridge epoch start tail of ring %u is %u, %u behind our head %u (limit %u): ignored",
+                      (unsigned)i, (unsigned)start[i], (unsigned)behind, (unsigned)p->sq[i].head,
+                      (unsigned)p->region.sq_slots);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < p->region.n_sq; i++)
+        p->lost_tail[i] = start[i];
+    p->lost_tail_valid = 1;
+    p->stats.start_tails_used++;
+}
+
 void pj_reclaim_reserved(proxy_t *p)
 {
     if (!p->lost_tail_valid)

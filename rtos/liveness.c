@@ -57,6 +57,8 @@ static void watch(proxy_t *p, uint64_t now)
                       (unsigned)epoch, (unsigned)p->bridge_epoch);
         }
         pj_end_all_inflight(p, PROXY_E_BRIDGE_LOST);
+        if (epoch != 0u)
+            pj_adopt_start_tails(p);   /* after the acquire of epoch above */
         pj_reclaim_reserved(p);
         if (epoch != 0u)
             p->stats.bridge_epochs++;

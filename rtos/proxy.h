@@ -32,7 +32,12 @@
  * epoch appears, the slots whose packets the lost instance had already
  * dequeued (ring tail at the time of the loss) are reclaimed at once: no
  * answer can come for them. Packets still in a ring are answered by the
- * new instance, and that answer frees their slots.
+ * new instance, and that answer frees their slots. Which packets the lost
+ * instance had dequeued is told by the tails the new instance adopted at
+ * attach (ipc_side_t.sq_tail_at_start, protocol 1.1) when it publishes
+ * them, else by the tails this side saw when it noticed the loss (or at
+ * the new epoch, if the loss went unnoticed: then a packet the new
+ * instance dequeued before our tick would be counted as the old one's).
  *
  * Error codes: PROXY_OK (0) or a negative proxy_err_t (base -3000).
  */
@@ -222,6 +227,8 @@ typedef struct proxy_stats {
     uint32_t bridge_lost;                 /* online -> lost transitions */
     uint32_t bridge_epochs;               /* new bridge epochs seen */
     uint32_t reclaimed;                   /* reserved slots freed by a new epoch */
+    uint32_t start_tails_used;            /* new epochs whose sq_tail_at_start[] decided the reclaim */
+    uint32_t start_tails_bad;             /* ... whose sq_tail_at_start[] was implausible (ignored) */
 } proxy_stats_t;
 
 /* What the proxy is holding right now ("nothing left behind" checks). */

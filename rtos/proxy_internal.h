@@ -51,6 +51,11 @@ void pj_snapshot_tails(proxy_t *p);
  * instance had dequeued (snapshot now if the loss went unnoticed). */
 void pj_reclaim_reserved(proxy_t *p);
 
+/* A new bridge epoch: take the tails it adopted at attach as the point up
+ * to which the lost instances dequeued, if it published them
+ * (IPC_FEAT_START_TAILS) and each lies within one ring of our head. */
+void pj_adopt_start_tails(proxy_t *p);
+
 /* True when the ring has dequeued the job's packet (tail passed it). */
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j);
 

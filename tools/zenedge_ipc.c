@@ -77,7 +77,8 @@ static void features_str(uint32_t f, char *buf, size_t len)
              (f & IPC_FEAT_NEED_WAKEUP) ? " NEED_WAKEUP" : "", (f & IPC_FEAT_NONCOHERENT) ? " NONCOHERENT" : "");
 }
 
-static void print_side(const char *who, const ipc_side_t *s, uint32_t hb_before, uint64_t window_ns)
+static void print_side(const char *who, const ipc_side_t *s, uint32_t hb_before, uint64_t window_ns,
+                       uint32_t n_sq)
 {
     uint32_t state = ipc_load_acquire(&s->state);
     uint32_t hb = ipc_read_once(&s->heartbeat);
@@ -88,6 +89,12 @@ static void print_side(const char *who, const ipc_side_t *s, uint32_t hb_before,
            who, state_name(state), ipc_load_acquire(&s->epoch), hb, live, (unsigned long long)(window_ns / 1000000u),
            period, ipc_read_once(&s->needs_wakeup), ipc_read_once(&s->doorbells), ipc_read_once(&s->wakeups),
            ipc_read_once(&s->features));
+    if (ipc_read_once(&s->features) & IPC_FEAT_START_TAILS) {
+        printf("%-8s submission ring tails at the start of this epoch:", "");
+        for (uint32_t i = 0; i < n_sq && i < IPC_MAX_SQ; i++)
+            printf(" %u", ipc_read_once(&s->sq_tail_at_start[i]));
+        printf("\n");
+    }
 }
 
 static int do_stat(const ipc_region_t *v, const char *what)
@@ -109,8 +116,8 @@ static int do_stat(const ipc_region_t *v, const char *what)
     uint64_t window = 3ull * p * 1000u;
     struct timespec ts = {(time_t)(window / 1000000000u), (long)(window % 1000000000u)};
     nanosleep(&ts, NULL);
-    print_side("zenedge", &h->zen, hz, window);
-    print_side("bridge", &h->bridge, hb, window);
+    print_side("zenedge", &h->zen, hz, window, v->n_sq);
+    print_side("bridge", &h->bridge, hb, window, v->n_sq);
     for (uint32_t r = 0; r < v->n_sq; r++) {
         const ipc_ring_t *ring = v->sq[r];
         int fill = ipc_ring_peek_fill(ring, v->sq_slots);

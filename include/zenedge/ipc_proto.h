@@ -43,6 +43,11 @@
  * a reader accepts any minor, ignores header bytes past the size it knows,
  * refuses a region that sets a feature bit in IPC_FEAT_REQUIRED_MASK that
  * it does not know, and ignores unknown bits in IPC_FEAT_OPTIONAL_MASK.
+ * A word that takes the place of padding is only meaningful under a
+ * feature bit that says it was written.
+ *
+ * History: 1.0 first version. 1.1 ipc_side_t.sq_tail_at_start[] (in the
+ * side block's former padding) under IPC_FEAT_START_TAILS.
  */
 #ifndef ZENEDGE_IPC_PROTO_H
 #define ZENEDGE_IPC_PROTO_H
@@ -56,7 +61,7 @@
 /* ---------------------------------------------------------------------- */
 
 #define IPC_VERSION_MAJOR     1u
-#define IPC_VERSION_MINOR     0u
+#define IPC_VERSION_MINOR     1u
 
 #define IPC_REGION_MAGIC      0x5A454447u  /* "ZEDG" little-endian bytes G D E Z */
 #define IPC_RING_MAGIC        0x51DECA9Eu  /* the original "SIDECAR" ring magic */
@@ -236,6 +241,11 @@ typedef struct ipc_ring {
  * invalidates around every shared access. (required) */
 #define IPC_FEAT_NONCOHERENT   (1u << 0)
 #define IPC_FEAT_KNOWN         (IPC_FEAT_SHARED_CLOCK | IPC_FEAT_NEED_WAKEUP | IPC_FEAT_NONCOHERENT)
+/* Side-only bit: set by the bridge in its ipc_side_t.features (never in
+ * the region header) when it filled sq_tail_at_start[] for this epoch.
+ * A zenedge side that does not know it ignores it; one that knows it but
+ * finds it clear falls back to its own snapshot of the tails. (optional) */
+#define IPC_FEAT_START_TAILS   (1u << 18)
 
 /*
  * Per-side liveness and doorbell words: one cache line, one writer.
@@ -259,7 +269,19 @@ typedef struct ipc_side {
     uint32_t hb_period_us; /* heartbeat period this side promises. read: once */
     uint32_t doorbells;    /* doorbells this side has rung (statistic). read: once */
     uint32_t wakeups;      /* times this side slept and was woken (statistic). read: once */
-    uint8_t  pad[IPC_CACHELINE - 32];
+    /* Bridge side only (0 on the zenedge side): the tail of each submission
+     * ring as this bridge instance adopted it at attach, before it
+     * dequeued anything; 0 beyond n_sq. Written with plain stores before
+     * the store-release of `epoch` (with IPC_FEAT_START_TAILS in
+     * `features`); read by zenedge after it load-acquired a new epoch.
+     * Every packet below it was dequeued by an earlier instance, which can
+     * no longer answer it; every packet from it on is this instance's to
+     * answer. The zenedge side reclaims the job slots (and tensor memory)
+     * of the former only, so a quick restart never frees memory the new
+     * instance is writing. Untrusted: each value must lie between the
+     * last tail zenedge saw and its own head, else it is ignored and
+     * counted. read: once */
+    uint32_t sq_tail_at_start[IPC_MAX_SQ];
 } ipc_side_t;
 
 typedef struct ipc_region_hdr {
@@ -390,6 +412,7 @@ _Static_assert(offsetof(ipc_side_t, features) == 16, "side.features");
 _Static_assert(offsetof(ipc_side_t, hb_period_us) == 20, "side.hb_period_us");
 _Static_assert(offsetof(ipc_side_t, doorbells) == 24, "side.doorbells");
 _Static_assert(offsetof(ipc_side_t, wakeups) == 28, "side.wakeups");
+_Static_assert(offsetof(ipc_side_t, sq_tail_at_start) == 32, "side.sq_tail_at_start");
 
 _Static_assert(offsetof(ipc_region_hdr_t, magic) == 0, "hdr.magic");
 _Static_assert(offsetof(ipc_region_hdr_t, version_major) == 4, "hdr.version_major");

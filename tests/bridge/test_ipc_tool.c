@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof(cmd), "%s stat --shm %s", argv[2], z.shm);
     char *out = run(cmd);
     printf("%s", out);
-    ZS_CHECK(strstr(out, "protocol 1.0") != NULL, "no protocol line");
+    ZS_CHECK(strstr(out, "protocol 1.1") != NULL, "no protocol line");
     ZS_CHECK(strstr(out, "4 submission rings x 64 slots") != NULL, "no layout line");
     ZS_CHECK(strstr(out, "zenedge  state READY    epoch 7") != NULL, "zenedge state/epoch not shown");
     ZS_CHECK(strstr(out, "bridge   state READY    epoch 1") != NULL, "bridge state/epoch not shown");
@@ -59,6 +59,9 @@ int main(int argc, char **argv)
                  strstr(out, "(still over") != NULL,
              "zenedge heartbeat (41, still) not shown");
     ZS_CHECK(strstr(out, "jobs     3 of 32 slots used") != NULL, "job count wrong");
+    /* the daemon published the ring tails it adopted at attach (all 0: it
+     * attached before the first submission) */
+    ZS_CHECK(br && strstr(br, "tails at the start of this epoch: 0 0 0 0\n") != NULL, "bridge start tails not shown");
 
     snprintf(cmd, sizeof(cmd), "%s trace --shm %s", argv[2], z.shm);
     out = run(cmd);

@@ -360,6 +360,62 @@ static void test_lost_then_new_epoch(void **state)
     world_free(w);
 }
 
+/* A new bridge instance comes up before the loss of the old one was
+ * noticed, and dequeues a packet before our next tick. With the tails it
+ * adopted at attach (protocol 1.1) only the old instance's packet has its
+ * slot reclaimed; the packet the new instance holds keeps its slot (and
+ * tensor blocks) until the new instance answers. mode 0: tails published;
+ * 1: not published (1.0 bridge: our own snapshot, which also takes the new
+ * instance's packet); 2: published but impossible (ignored, counted). */
+static void restart_before_loss(int mode)
+{
+    world_t *w = world_new(0);
+    uint32_t h1 = submit(w, 0), h2 = submit(w, 0);
+    ipc_packet_t pkt;
+    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* the old instance takes h1, then dies */
+    assert_int_equal(pkt.payload_id, h1);
+    uint32_t ring = ipc_region_ring_of(&w->f.proxy->region, IPC_QOS_NORMAL);
+    ipc_side_t *b = &w->f.proxy->region.hdr->bridge;
+    /* the new instance attaches: adopts the tails, publishes them, epoch 2 */
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        ipc_write_once(&b->sq_tail_at_start[i], i < w->b.view.n_sq ? w->b.sq[i].tail : 0u);
+    if (mode == 2)
+        ipc_write_once(&b->sq_tail_at_start[ring], w->b.sq[ring].tail + 5u);   /* ahead of our head */
+    ipc_write_once(&b->features, mode == 1 ? 0u : IPC_FEAT_START_TAILS);
+    ipc_store_release(&b->epoch, 2u);
+    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* ... and takes h2 before our tick */
+    assert_int_equal(pkt.payload_id, h2);
+    fx_fake_bridge(&w->f, IPC_STATE_READY, 2);    /* our tick sees epoch 2 */
+    proxy_result_t res;
+    assert_int_equal(contract_wait(&w->c, h1, 0, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
+    assert_int_equal(contract_wait(&w->c, h2, 0, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
+    proxy_usage_t u;
+    proxy_usage(w->f.proxy, &u);
+    if (mode == 0) {
+        assert_int_equal(w->f.proxy->stats.start_tails_used, 1);
+        assert_int_equal(w->f.proxy->stats.reclaimed, 1);   /* h1 only */
+        assert_int_equal(u.slots_busy, 1);
+        assert_int_equal(u.slots_reserved, 1);
+        /* the new instance answers h2: the late answer frees its slot */
+        hb_fill_answer(&w->b, h2, 10, 2);
+        hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h2);
+        assert_int_equal(proxy_complete(w->f.proxy), 1);
+        assert_int_equal(w->f.proxy->stats.late_answers, 1);
+    } else {
+        assert_int_equal(w->f.proxy->stats.start_tails_used, 0);
+        assert_int_equal(w->f.proxy->stats.start_tails_bad, mode == 2 ? 1u : 0u);
+        assert_int_equal(w->f.proxy->stats.reclaimed, 2);   /* h2 too: the race a 1.0 bridge leaves */
+    }
+    proxy_usage(w->f.proxy, &u);
+    assert_int_equal(u.slots_busy, 0);
+    assert_int_equal(u.slots_reserved, 0);
+    world_free(w);
+}
+
+static void test_restart_start_tails(void **state) { (void)state; restart_before_loss(0); }
+static void test_restart_no_start_tails(void **state) { (void)state; restart_before_loss(1); }
+static void test_restart_bad_start_tails(void **state) { (void)state; restart_before_loss(2); }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +430,9 @@ int main(void)
         cmocka_unit_test(test_deadline_by_tick),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_lost_then_new_epoch),
+        cmocka_unit_test(test_restart_start_tails),
+        cmocka_unit_test(test_restart_no_start_tails),
+        cmocka_unit_test(test_restart_bad_start_tails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
