@@ -6,9 +6,14 @@
  * descriptor. Byte 0 of a record chooses whether payload_id is replaced by
  * the handle of a real in-flight job (so the deep checks run). Each record
  * is posted on the completion ring and the handler is run; then every job
- * is queried and the proxy ticked. Oracle: no crash (ASan), no job state
- * outside the known ones, and the handler never reports more packets than
- * were posted.
+ * is queried and the proxy ticked. A trailer of 41 bytes or more (what is
+ * left after the whole records) is the bridge side block of a restart:
+ * byte 0 (odd: keep the ring tails as they are), then 32 bytes of
+ * sq_tail_at_start, 4 of features and 4 of epoch, then a tick, which runs
+ * the epoch change, the start-tail checks and the reclaim. Oracle: no
+ * crash (ASan), no job state outside the known ones, the handler never
+ * reports more packets than were posted, and the proxy never holds more
+ * slots than it has.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,7 @@
 #include "fuzz.h"
 #include "hand_bridge.h"
 #include "rtos_fixture.h"
+#include "zenedge/barrier.h"
 
 #define JOBS 6
 
@@ -55,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ipc_job_desc_t *d = ipc_region_job(&b.view, slot);
         if (d != NULL)
             memcpy(&d->t_pickup, data + at + 16, 48);
-        if (hb_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != 0)
+        if (hb_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != 1)
             break;   /* completion ring full */
         int n = proxy_complete(f.proxy);
         if (n < 0 || n > (int)b.view.cq_slots)
@@ -67,6 +73,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     proxy_tick(f.proxy);
+    size_t tail = size % 64u;
+    if (tail >= 41u) {
+        const uint8_t *t = data + size - tail;
+        ipc_side_t *bs = &f.proxy->region.hdr->bridge;
+        uint32_t st[IPC_MAX_SQ], feat, epoch;
+        memcpy(st, t + 1, sizeof(st));
+        memcpy(&feat, t + 33, 4);
+        memcpy(&epoch, t + 37, 4);
+        if (t[0] & 1u)   /* plausible: the tails as the rings have them */
+            for (uint32_t i = 0; i < b.view.n_sq; i++)
+                st[i] = b.sq[i].tail;
+        memcpy(bs->sq_tail_at_start, st, sizeof(st));
+        ipc_write_once(&bs->features, feat);
+        ipc_store_release(&bs->epoch, epoch);
+        proxy_tick(f.proxy);
+        proxy_usage_t u;
+        proxy_usage(f.proxy, &u);
+        if (u.slots_busy > JOBS || u.slots_reserved > u.slots_busy)
+            abort();
+        for (int i = 0; i < JOBS; i++) {
+            proxy_job_info_t info;
+            if (contract_job_status(&c, h[i], &info) == 0 && info.state > PROXY_JOB_BRIDGE_LOST)
+                abort();
+        }
+    }
     fx_fini(&f);
     return 0;
 }

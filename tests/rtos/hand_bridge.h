@@ -23,7 +23,8 @@ int hb_take(hand_bridge_t *b, ipc_packet_t *pkt);
 /* Write the descriptor's answer line for handle h (consistent times on
  * the shared clock, backend_ns as given), computing ADD-style outputs. */
 void hb_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t epoch);
-/* Post a completion packet: 0, or a negative core code. */
+/* Post a completion packet: 1 (posted), or a negative core code
+ * (IPC_E_RING_FULL when the completion ring is full). */
 int hb_post(hand_bridge_t *b, uint16_t cmd, uint16_t status, uint32_t h);
 
 #endif
