@@ -271,6 +271,7 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
             now = zport_now_ns(p->port);
             fill_result(p, j, h, res);
             res->t_wake = now;
+            res->t_wait_call = start;
             ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
             d->t_wake = now;   /* line 3: written by this side only */
             zport_crit_exit(p->port, key);

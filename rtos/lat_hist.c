@@ -103,7 +103,10 @@ void lat_trace_add(lat_trace_t *t, const struct proxy_result *r)
         add_span(&t->stage[LAT_END_COMPLETE], r->t_backend_end, r->t_complete);
         add_span(&t->stage[LAT_COMPLETE_SEEN], r->t_complete, r->t_complete_seen);
     }
-    add_span(&t->stage[LAT_SEEN_WAKE], r->t_complete_seen, r->t_wake);
+    /* The wake-up proper: from the completion, or from the task's call of
+     * its wait when the job had ended before the task asked. */
+    uint64_t from = r->t_wait_call > r->t_complete_seen ? r->t_wait_call : r->t_complete_seen;
+    add_span(&t->stage[LAT_SEEN_WAKE], from, r->t_wake);
     add_span(&t->stage[LAT_ROUND_TRIP], r->t_submit, r->t_wake);
 }
 

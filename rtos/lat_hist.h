@@ -10,7 +10,10 @@
  *
  * Per stage of a job (see proxy_result_t): submit->pickup, pickup->start,
  * backend, end->complete, complete->seen, seen->wake, round trip;
- * lat_trace_add() splits one result into them.
+ * lat_trace_add() splits one result into them. seen->wake starts at the
+ * later of t_complete_seen and t_wait_call: a job that ended before its
+ * task called the wait counts only the wait's own cost there (the time it
+ * spent done but uncollected stays in the round trip).
  */
 #ifndef ZENEDGE_LAT_HIST_H
 #define ZENEDGE_LAT_HIST_H

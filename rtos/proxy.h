@@ -202,6 +202,9 @@ typedef struct proxy_result {
     uint64_t backend_ns;                  /* as charged (clamped) */
     uint64_t t_submit, t_pickup, t_backend_start, t_backend_end, t_complete;
     uint64_t t_complete_seen, t_wake;
+    uint64_t t_wait_call;                 /* when the task called the wait that returned: later
+                                             than t_complete_seen if the job ended before the
+                                             task asked (a pipelined or busy task) */
     bool     times_valid;                 /* bridge stage times usable (shared clock, ordered) */
 } proxy_result_t;
 

@@ -513,7 +513,10 @@ static bool finish_job(task_t *t, job_t *j, uint32_t timeout_us)
             lat_add(t, 2, res.t_backend_start, res.t_backend_end);
             lat_add(t, 3, res.t_backend_end, res.t_complete);
             lat_add(t, 4, res.t_complete, res.t_complete_seen);
-            lat_add(t, 5, res.t_complete_seen, res.t_wake);
+            /* the wake-up proper (see lat_hist.h): not the time the job
+             * waited, done, for a pipelined task to ask for it */
+            lat_add(t, 5, res.t_wait_call > res.t_complete_seen ? res.t_wait_call : res.t_complete_seen,
+                    res.t_wake);
         }
         lat_add(t, 6, res.t_submit, res.t_wake);
         lat_trace_add(&t->hist, &res);

@@ -218,7 +218,10 @@ static void record(kstat_t *st, const proxy_result_t *r)
         return;
     uint64_t rtt = r->t_wake - r->t_submit;
     uint64_t seen = r->t_complete_seen - r->t_submit;
-    uint64_t wake = r->t_wake >= r->t_complete_seen ? r->t_wake - r->t_complete_seen : 0;
+    /* the wake-up proper: from the completion, or from the wait's call if
+     * the job was already done then */
+    uint64_t from = r->t_wait_call > r->t_complete_seen ? r->t_wait_call : r->t_complete_seen;
+    uint64_t wake = r->t_wake >= from ? r->t_wake - from : 0;
     if (st->n == 0 || rtt < st->rtt_min)
         st->rtt_min = rtt;
     if (rtt > st->rtt_max)

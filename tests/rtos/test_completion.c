@@ -91,6 +91,8 @@ static void test_good_answer(void **state)
     assert_true(res.times_valid);
     assert_true(res.t_submit <= res.t_pickup && res.t_complete <= res.t_complete_seen &&
                 res.t_complete_seen <= res.t_wake);
+    /* the job was done before the wait was called */
+    assert_true(res.t_complete_seen <= res.t_wait_call && res.t_wait_call <= res.t_wake);
     /* collected and answered: the handle is gone, the slot free */
     assert_int_equal(contract_wait(&w->c, h, 0, &res, NULL, 0), PROXY_E_BAD_HANDLE);
     proxy_usage_t u;

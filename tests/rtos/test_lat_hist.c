@@ -82,6 +82,16 @@ static void test_trace_split(void **state)
     assert_int_equal(t.stage[LAT_BACKEND].n, 1);
     assert_int_equal(t.stage[LAT_ROUND_TRIP].n, 2);
     assert_string_equal(lat_stage_name(LAT_SEEN_WAKE), "seen->wake");
+    assert_int_equal(t.stage[LAT_SEEN_WAKE].max_ns, 4000);   /* t_wait_call 0: from seen */
+    /* a job that was done before its task asked: the wake stage starts at
+     * the call, the round trip keeps the whole span */
+    lat_trace_t t2;
+    lat_trace_init(&t2);
+    r.times_valid = true;
+    r.t_wait_call = 1019500;
+    lat_trace_add(&t2, &r);
+    assert_int_equal(t2.stage[LAT_SEEN_WAKE].max_ns, 500);
+    assert_int_equal(t2.stage[LAT_ROUND_TRIP].max_ns, 20000);
 }
 
 int main(void)
