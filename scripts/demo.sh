@@ -75,7 +75,7 @@ BPID=$!
 
 "$SIM" --shm "$SHM" --models models --doorbell "$DOORBELL" --socket "$SOCK" --cpu "$SCPU" --timeout-s 30 \
     --hist "$OUT/histograms.csv" \
-    --task "name=rt,qos=rt,model=digits_mlp,inflight=1,deadline_ms=250" \
+    --task "name=rt,qos=rt,model=digits_mlp,inflight=1,deadline_ms=250,zero_copy=1" \
     --task "name=normal,qos=normal,model=gemm+saxpy,count=$N,inflight=4" \
     --task "name=flood,qos=background,model=vector_add,count=$((N * 10)),inflight=32" \
     --task "name=forbidden,qos=normal,model=gemm+vector_add,allow=gemm,count=40,inflight=2" \

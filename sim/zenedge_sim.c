@@ -45,6 +45,8 @@ static const char *const stage_names[N_STAGES] = {
     "submit->pickup", "pickup->start", "backend", "end->complete", "complete->irq", "irq->wake", "round trip",
 };
 
+#define SIM_ZC_DEPTH 4u   /* most jobs in flight for a zero_copy task */
+
 typedef struct task {
     char     name[48];
     uint32_t qos;
@@ -53,6 +55,9 @@ typedef struct task {
     uint32_t allow[ZEN_CFG_CONTRACT_MODELS];
     uint32_t n_allow;
     uint32_t count, inflight, depth, deadline_ms, budget_us, period_ms, rate_hz;
+    uint32_t zero_copy;               /* tensor buffers in the heap, one set per pipeline slot */
+    uint32_t zc_in[SIM_ZC_DEPTH][3], zc_out[SIM_ZC_DEPTH];
+    void    *zc_pin[SIM_ZC_DEPTH][3], *zc_pout[SIM_ZC_DEPTH];
     /* results */
     contract_t c;
     uint32_t   attempted, ok, failed, rejected, mismatches, digits_total, digits_correct;
@@ -137,6 +142,11 @@ static void usage(FILE *f)
 "  budget_us=N         backend time budget per period (default 0 = none)\n"
 "  period_ms=N         budget period (default 100)\n"
 "  rate_hz=N           submissions per second (0 = closed loop, default)\n"
+"  zero_copy=0|1       1: tensors in buffers kept in the shared heap\n"
+"                      (proxy_buf_alloc, contract_submit_bufs): inputs written\n"
+"                      into them, outputs read from them, no copy by the proxy.\n"
+"                      Needs a single model and depth <= 4; all such tasks\n"
+"                      together at most ZEN_CFG_MAX_BUFS buffers\n"
 "\n"
 "Checks: vector_add exactly against a plain C sum; saxpy and gemm against\n"
 "plain C with relative tolerance 1e-4 (of max(|ref|, 1)); digits_mlp's\n"
@@ -265,6 +275,8 @@ static int parse_task(const char *spec)
             rc = parse_u32(k, v, &t->period_ms);
         else if (strcmp(k, "rate_hz") == 0)
             rc = parse_u32(k, v, &t->rate_hz);
+        else if (strcmp(k, "zero_copy") == 0)
+            rc = parse_u32(k, v, &t->zero_copy);
         else {
             fprintf(stderr, "zenedge-sim: unknown key '%s' in task '%s'\n", k, spec);
             rc = -1;
@@ -285,6 +297,12 @@ static int parse_task(const char *spec)
     }
     if (t->depth == 0)
         t->depth = t->inflight;
+    if (t->zero_copy > 1u || (t->zero_copy && (t->n_models != 1 || t->depth > SIM_ZC_DEPTH))) {
+        fprintf(stderr, "zenedge-sim: task '%s': zero_copy=%u needs zero_copy 0 or 1, one model (has %u) and "
+                        "depth <= %u (has %u)\n", spec, (unsigned)t->zero_copy, (unsigned)t->n_models,
+                (unsigned)SIM_ZC_DEPTH, (unsigned)t->depth);
+        return -1;
+    }
     if (t->n_allow == 0) {
         memcpy(t->allow, t->models, sizeof(t->models));
         t->n_allow = t->n_models;
@@ -345,6 +363,7 @@ static void load_digits(void)
 
 typedef struct job {
     uint32_t h, model, idx;
+    uint32_t zc_slot;  /* zero_copy: the task's buffer set */
     void    *in[3];
     uint32_t n_in;
     float   *ref_f;   /* saxpy/gemm reference */
@@ -494,11 +513,13 @@ static bool finish_job(task_t *t, job_t *j, uint32_t timeout_us)
     proxy_result_t res;
     static __thread uint8_t out[16384];
     proxy_out_t po = {out, sizeof(out)};
-    int rc = contract_wait(&t->c, j->h, timeout_us, &res, &po, 1);
+    int rc = t->zero_copy ? contract_wait(&t->c, j->h, timeout_us, &res, NULL, 0)
+                          : contract_wait(&t->c, j->h, timeout_us, &res, &po, 1);
     if (rc == PROXY_E_WAIT_TIMEOUT)
         return false;
     if (rc == PROXY_OK) {
-        if (job_check(j, out, res.result, t)) {
+        const void *got = t->zero_copy ? t->zc_pout[j->zc_slot] : out;   /* read in place */
+        if (job_check(j, got, res.result, t)) {
             t->ok++;
         } else {
             t->failed++;
@@ -568,12 +589,24 @@ static void *task_main(void *arg)
         for (uint32_t k = 0; k < j->n_in; k++)
             in[k] = (proxy_in_t){j->in[k], sm->sig.in_len[k]};
         t->attempted++;
-        int rc = contract_submit_job(&t->c, model, in, j->n_in, 0, &j->h);
+        int rc;
+        if (t->zero_copy) {
+            /* The slot of the job `depth` submissions ago, which has been
+             * collected; its buffers are busy still only if that job ended
+             * without the bridge's answer (PROXY_E_BUF_BUSY then). */
+            j->zc_slot = head % t->depth;
+            for (uint32_t k = 0; k < j->n_in; k++)
+                memcpy(t->zc_pin[j->zc_slot][k], j->in[k], sm->sig.in_len[k]);
+            rc = contract_submit_bufs(&t->c, model, t->zc_in[j->zc_slot], j->n_in, &t->zc_out[j->zc_slot], 1, 0,
+                                      &j->h);
+        } else {
+            rc = contract_submit_job(&t->c, model, in, j->n_in, 0, &j->h);
+        }
         if (rc != 0) {
             t->rejected++;
             job_free(j);
             if (rc == CONTRACT_E_BUDGET_EXHAUSTED || rc == PROXY_E_BRIDGE_OFFLINE || rc == PROXY_E_RING_FULL ||
-                rc == PROXY_E_HEAP_EXHAUSTED || rc == PROXY_E_JOB_TABLE_FULL)
+                rc == PROXY_E_HEAP_EXHAUSTED || rc == PROXY_E_JOB_TABLE_FULL || rc == PROXY_E_BUF_BUSY)
                 sleep_ns(1000000);   /* back off; the job counts as rejected */
             continue;
         }
@@ -852,6 +885,22 @@ int main(int argc, char **argv)
         if (contract_init(&t->c, proxy, &cc) != CONTRACT_OK) {
             zl_unmap(&map);
             return 2;
+        }
+        for (uint32_t d = 0; t->zero_copy && d < t->depth; d++) {
+            const proxy_model_t *sig = proxy_model_find(proxy, t->models[0]);
+            for (uint32_t k = 0; sig && k <= sig->n_in; k++) {
+                bool is_out = k == sig->n_in;
+                uint32_t len = is_out ? sig->out_len[0] : sig->in_len[k];
+                int br = is_out ? proxy_buf_alloc(proxy, len, &t->zc_out[d], &t->zc_pout[d])
+                                : proxy_buf_alloc(proxy, len, &t->zc_in[d][k], &t->zc_pin[d][k]);
+                if (br != PROXY_OK) {
+                    fprintf(stderr, "zenedge-sim: task %s: zero_copy: tensor buffer of %u bytes: %s (the table "
+                                    "holds ZEN_CFG_MAX_BUFS=%u buffers for all tasks)\n",
+                            t->name, (unsigned)len, proxy_strerror(br), (unsigned)ZEN_CFG_MAX_BUFS);
+                    zl_unmap(&map);
+                    return 2;
+                }
+            }
         }
     }
     say("zenedge-sim: region %s: %zu bytes, %u jobs, %u-slot rings, heap 64x%u 256x%u 4096x%u 16384x%u, doorbell %s\n",

@@ -42,7 +42,9 @@ BPID=$!
 TASKS="--task name=rt,qos=rt,model=vector_add,count=200,inflight=2
        --task name=high,qos=high,model=saxpy,count=200,inflight=4
        --task name=normal,qos=normal,model=gemm,count=100,inflight=4
-       --task name=digits,qos=background,model=digits_mlp,inflight=8"
+       --task name=digits,qos=background,model=digits_mlp,inflight=8
+       --task name=zc,qos=normal,model=vector_add,count=200,inflight=2,zero_copy=1
+       --task name=zcd,qos=rt,model=digits_mlp,count=100,inflight=1,zero_copy=1"
 # shellcheck disable=SC2086
 timeout 240 "$SIM" --shm "$SHM" --doorbell "$MODE" --socket "$SOCK" --models "$MODELS" \
     --timeout-s 30 --max-jobs 64 --sq-slots 64 $TASKS >"$SLOG" 2>&1 &
@@ -59,7 +61,12 @@ OK=$(echo "$SUM" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
 FAILED=$(echo "$SUM" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
 ACC=$(echo "$SUM" | sed -n 's/.* accuracy=\([0-9.]*\).*/\1/p')
 [ "$FAILED" = 0 ] || fail "failed=$FAILED"
-[ "$JOBS" -ge 859 ] && [ "$OK" = "$JOBS" ] || fail "jobs=$JOBS ok=$OK (want >= 859, all ok)"
+[ "$JOBS" -ge 1159 ] && [ "$OK" = "$JOBS" ] || fail "jobs=$JOBS ok=$OK (want >= 1159, all ok)"
+# the zero-copy tasks (tensor buffers in the heap) each got every job right
+grep -q "^task zc (qos=normal, models=vector_add): submitted=200 completed=200 ok=200 failed=0 rejected=0" "$SLOG" ||
+    fail "zero-copy vector_add task not all ok"
+grep -q "^task zcd (qos=rt, models=digits_mlp): submitted=100 completed=100 ok=100 failed=0 rejected=0" "$SLOG" ||
+    fail "zero-copy digits task not all ok"
 awk "BEGIN { exit !($ACC >= 0.95) }" || fail "digits accuracy $ACC < 0.95"
 echo "digits_mlp accuracy through the ring ($MODE): $ACC"
 
