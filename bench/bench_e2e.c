@@ -659,7 +659,7 @@ int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e)
         fprintf(stderr, "zenedge-bench: e2e: cannot pin to CPU %d: %s\n", o->cpu_lead, strerror(-pr));
         return -1;
     }
-    static const char *const backends[] = { "cpu", "opencl" };
+    static const char *const backends[] = { "cpu", "opencl", "cuda" };
     int result = 0;
     for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
         uint32_t rows_before = e->n_rows;
