@@ -118,4 +118,23 @@ const bridge_backend_ops_t *const *bridge_backend_list(void);
  * BRIDGE_RESULT_ARGMAX models, else 0). */
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0);
 
+/* The kernels every backend implements, named by `kernel =` in a model's
+ * [backend.<name>] section. */
+typedef enum bridge_kernel {
+    BRIDGE_K_NONE = 0,
+    BRIDGE_K_VECTOR_ADD_I32,   /* "vector_add_i32" */
+    BRIDGE_K_SAXPY_F32,        /* "saxpy_f32" */
+    BRIDGE_K_GEMM_F32,         /* "gemm_f32" */
+    BRIDGE_K_MLP_RELU_F32      /* "mlp_relu_f32" */
+} bridge_kernel_t;
+
+/* The kernel called name, BRIDGE_K_NONE for any other name (or NULL). */
+bridge_kernel_t bridge_kernel_by_name(const char *name);
+
+/* Whether the model's tensors (and for the MLP its f32 weights w1[k][h],
+ * b1[h], w2[h][n], b2[n]) fit kernel k: NULL if they do, else what the
+ * kernel needs, for the message. On success dim[] holds the kernel's
+ * sizes: vector_add and saxpy {n, 0, 0}; gemm {m, k, n}; mlp {k, h, n}. */
+const char *bridge_kernel_check(bridge_kernel_t k, const bridge_model_t *m, uint32_t dim[3]);
+
 #endif /* ZENEDGE_BRIDGE_BACKEND_H */

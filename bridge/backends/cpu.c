@@ -21,17 +21,9 @@
 #include "backend.h"
 #include "zl.h"
 
-typedef enum cpu_kernel {
-    K_NONE = 0,
-    K_VECTOR_ADD_I32,
-    K_SAXPY_F32,
-    K_GEMM_F32,
-    K_MLP_RELU_F32
-} cpu_kernel_t;
-
 typedef struct cpu_model {
     uint32_t             id;
-    cpu_kernel_t         kernel;
+    bridge_kernel_t      kernel;
     uint32_t             m, k, n;  /* gemm: [m,k] x [k,n]; mlp: in k, hidden m, out n */
     const float         *w1, *b1, *w2, *b2;
 } cpu_model_t;
@@ -46,16 +38,6 @@ typedef struct cpu_state {
     float        *hidden;
     size_t        hidden_len;
 } cpu_state_t;
-
-static const struct {
-    const char  *name;
-    cpu_kernel_t k;
-} kernel_names[] = {
-    {"vector_add_i32", K_VECTOR_ADD_I32},
-    {"saxpy_f32", K_SAXPY_F32},
-    {"gemm_f32", K_GEMM_F32},
-    {"mlp_relu_f32", K_MLP_RELU_F32},
-};
 
 static int cpu_probe(bridge_device_info_t *devs, int max, char *why, size_t whylen)
 {
@@ -90,25 +72,6 @@ static int cpu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     return BRIDGE_OK;
 }
 
-static bool all_dtype(const bridge_tensor_spec_t *t, uint32_t n, bridge_dtype_t dt)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (t[i].dtype != dt)
-            return false;
-    return true;
-}
-
-static const float *weight_f32(const bridge_model_t *m, const char *name, uint32_t d0, uint32_t d1)
-{
-    const bridge_weight_t *w = bridge_model_weight(m, name);
-    if (w == NULL || w->spec.dtype != BRIDGE_DT_F32)
-        return NULL;
-    uint32_t want = d1 ? d0 * d1 : d0;
-    if (w->spec.count != want || (d1 && (w->spec.n_dims != 2 || w->spec.dims[0] != d0 || w->spec.dims[1] != d1)))
-        return NULL;
-    return w->data;
-}
-
 static int grow(void **p, size_t *have, size_t want)
 {
     if (*have >= want)
@@ -133,63 +96,27 @@ static int cpu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         snprintf(why, whylen, "%s: [backend.cpu] kernel: missing", m->manifest);
         return BRIDGE_E_UNSUPPORTED;
     }
-    cpu_model_t cm = {.id = m->id};
-    for (size_t i = 0; i < sizeof(kernel_names) / sizeof(kernel_names[0]); i++)
-        if (strcmp(kernel_names[i].name, kname) == 0)
-            cm.kernel = kernel_names[i].k;
-    const char *bad = NULL;
-    switch (cm.kernel) {
-    case K_VECTOR_ADD_I32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_I32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_I32) || m->in[0].count != m->in[1].count ||
-            m->out[0].count != m->in[0].count)
-            bad = "needs inputs a, b and output c: i32, all of one element count";
-        break;
-    case K_SAXPY_F32:
-        if (m->n_in != 3 || m->n_out != 1 || !all_dtype(m->in, 3, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].count != 1 || m->in[1].count != m->in[2].count ||
-            m->out[0].count != m->in[1].count)
-            bad = "needs inputs alpha f32[1], x f32[n], y f32[n] and output f32[n]";
-        break;
-    case K_GEMM_F32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].n_dims != 2 || m->in[1].n_dims != 2 ||
-            m->out[0].n_dims != 2 || m->in[0].dims[1] != m->in[1].dims[0] ||
-            m->out[0].dims[0] != m->in[0].dims[0] || m->out[0].dims[1] != m->in[1].dims[1]) {
-            bad = "needs inputs a f32[m,k], b f32[k,n] and output c f32[m,n] (2-D shapes)";
-            break;
-        }
-        cm.m = m->in[0].dims[0];
-        cm.k = m->in[0].dims[1];
-        cm.n = m->in[1].dims[1];
-        break;
-    case K_MLP_RELU_F32: {
-        if (m->n_in != 1 || m->n_out != 1 || m->in[0].dtype != BRIDGE_DT_F32 || m->out[0].dtype != BRIDGE_DT_F32) {
-            bad = "needs one input x f32[k] and one output f32[n]";
-            break;
-        }
-        const bridge_weight_t *w1 = bridge_model_weight(m, "w1");
-        cm.k = m->in[0].count;
-        cm.n = m->out[0].count;
-        cm.m = w1 && w1->spec.n_dims == 2 ? w1->spec.dims[1] : 0;
-        cm.w1 = weight_f32(m, "w1", cm.k, cm.m);
-        cm.b1 = weight_f32(m, "b1", cm.m, 0);
-        cm.w2 = weight_f32(m, "w2", cm.m, cm.n);
-        cm.b2 = weight_f32(m, "b2", cm.n, 0);
-        if (cm.m == 0 || !cm.w1 || !cm.b1 || !cm.w2 || !cm.b2)
-            bad = "needs f32 weights w1[k][h], b1[h], w2[h][n], b2[n] matching input k and output n";
-        else if (grow((void **)&s->hidden, &s->hidden_len, (size_t)cm.m * sizeof(float)) != BRIDGE_OK)
-            return BRIDGE_E_NOMEM;
-        break;
-    }
-    default:
-        snprintf(why, whylen, "%s: [backend.cpu] kernel: '%s' is not one of vector_add_i32, saxpy_f32, "
-                 "gemm_f32, mlp_relu_f32", m->manifest, kname);
-        return BRIDGE_E_UNSUPPORTED;
-    }
+    cpu_model_t cm = {.id = m->id, .kernel = bridge_kernel_by_name(kname)};
+    uint32_t dim[3];
+    const char *bad = bridge_kernel_check(cm.kernel, m, dim);
     if (bad) {
         snprintf(why, whylen, "%s: [backend.cpu] kernel: %s %s", m->manifest, kname, bad);
         return BRIDGE_E_UNSUPPORTED;
+    }
+    if (cm.kernel == BRIDGE_K_GEMM_F32) {
+        cm.m = dim[0];
+        cm.k = dim[1];
+        cm.n = dim[2];
+    } else if (cm.kernel == BRIDGE_K_MLP_RELU_F32) {   /* in k, hidden m, out n */
+        cm.k = dim[0];
+        cm.m = dim[1];
+        cm.n = dim[2];
+        cm.w1 = bridge_model_weight(m, "w1")->data;   /* present and f32: checked above */
+        cm.b1 = bridge_model_weight(m, "b1")->data;
+        cm.w2 = bridge_model_weight(m, "w2")->data;
+        cm.b2 = bridge_model_weight(m, "b2")->data;
+        if (grow((void **)&s->hidden, &s->hidden_len, (size_t)cm.m * sizeof(float)) != BRIDGE_OK)
+            return BRIDGE_E_NOMEM;
     }
     size_t need = 0;
     for (uint32_t i = 0; i < m->n_in; i++)
@@ -279,16 +206,16 @@ static int cpu_submit(bridge_backend_t *be, bridge_job_t *job)
         memcpy(s->scratch[i], job->in[i], job->in_len[i]);
     void *o = s->scratch[IPC_MAX_TENSORS];
     switch (cm->kernel) {
-    case K_VECTOR_ADD_I32:
+    case BRIDGE_K_VECTOR_ADD_I32:
         k_vector_add(s->scratch[0], s->scratch[1], o, m->out[0].count);
         break;
-    case K_SAXPY_F32:
+    case BRIDGE_K_SAXPY_F32:
         k_saxpy(*(const float *)s->scratch[0], s->scratch[1], s->scratch[2], o, m->out[0].count);
         break;
-    case K_GEMM_F32:
+    case BRIDGE_K_GEMM_F32:
         k_gemm(s->scratch[0], s->scratch[1], o, cm->m, cm->k, cm->n);
         break;
-    case K_MLP_RELU_F32:
+    case BRIDGE_K_MLP_RELU_F32:
         k_mlp(cm, s->scratch[0], s->hidden, o);
         break;
     default:

@@ -249,21 +249,10 @@ static int nvrtc_load(void)
 
 /* ---- state -------------------------------------------------------------- */
 
-typedef enum cu_kind { CK_NONE = 0, CK_VECTOR_ADD_I32, CK_SAXPY_F32, CK_GEMM_F32, CK_MLP_RELU_F32 } cu_kind_t;
-
-static const struct {
-    const char *name;
-    cu_kind_t   kind;
-} cu_kinds[] = {
-    {"vector_add_i32", CK_VECTOR_ADD_I32},
-    {"saxpy_f32", CK_SAXPY_F32},
-    {"gemm_f32", CK_GEMM_F32},
-    {"mlp_relu_f32", CK_MLP_RELU_F32},
-};
 
 typedef struct cu_model {
     const bridge_model_t *m;
-    cu_kind_t             kind;
+    bridge_kernel_t             kind;
     CUmodule              mod;
     CUfunction            fn;
     unsigned              d0, d1, d2;        /* gemm m,k,n; mlp in,hidden,out; else n */
@@ -277,19 +266,17 @@ typedef struct cu_model {
 struct cu_state;
 
 typedef struct cu_slot {
+    bridge_slot_t    hdr;                     /* job (NULL: free), done, seq: the scheduler's */
     struct cu_state *owner;
-    bridge_job_t    *job;                    /* NULL: free */
     cu_model_t      *om;
     CUevent          ev0, ev1;
     void            *stage_in[IPC_MAX_TENSORS];   /* pinned */
     void            *stage_out;
     CUdeviceptr      map_in[IPC_MAX_TENSORS];     /* zero-copy device views */
     CUdeviceptr      map_out;
-    /* written by the stream callback, under lock */
-    int              done;
+    /* written by the stream callback, under sched.lock */
     CUresult         status;
     uint64_t         t_done;
-    uint64_t         seq;
 } cu_slot_t;
 
 typedef struct cu_state {
@@ -298,19 +285,18 @@ typedef struct cu_state {
     int             ctx_retained;
     CUstream        stream[IPC_QOS_COUNT];
     int             prio[IPC_QOS_COUNT];
-    int             zerocopy, strict, max_threads, cc_major, cc_minor;
+    int             zerocopy, max_threads, cc_major, cc_minor;
     char            dev_name[128];
-    uint32_t        depth, n_slots, taken;
     cu_model_t     *models[BRIDGE_MAX_MODELS];
     uint32_t        n_models;
     size_t          stage_len;
     cu_slot_t       slots[CU_SLOTS_MAX];
-    bridge_jobq_t       pending[IPC_QOS_COUNT];
-    bridge_jobq_t       failed;
-    pthread_mutex_t lock;
-    pthread_cond_t  cond;
-    uint64_t        seq;
+    bridge_sched_t  sched;         /* queues, slot scheduling, lock (jobq.h) */
+    int             sched_up;
 } cu_state_t;
+
+static int  cu_start(void *owner, uint32_t idx, bridge_job_t *job);
+static void cu_finish(void *owner, uint32_t idx);
 
 /* ---- probe / init / shutdown ------------------------------------------- */
 
@@ -386,26 +372,19 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     cu_state_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return BRIDGE_E_NOMEM;
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cond, &ca);
-    pthread_condattr_destroy(&ca);
     for (uint32_t i = 0; i < CU_SLOTS_MAX; i++)
         s->slots[i].owner = s;
     be->priv = s;
-    s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : 16u;
-    s->n_slots = s->depth < CU_SLOTS_MAX ? s->depth : CU_SLOTS_MAX;
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        if (bridge_jobq_init(&s->pending[c], s->depth) != BRIDGE_OK)
-            goto nomem;
-    if (bridge_jobq_init(&s->failed, s->depth) != BRIDGE_OK)
+    if (bridge_sched_init(&s->sched, cfg && cfg->queue_depth ? cfg->queue_depth : 16u, CU_SLOTS_MAX, s, cu_start,
+                          cu_finish) != BRIDGE_OK)
         goto nomem;
+    s->sched_up = 1;
+    for (uint32_t i = 0; i < s->sched.n_slots; i++)
+        s->sched.slot[i] = &s->slots[i].hdr;
     const char *mem = getenv("ZENEDGE_CUDA_MEMORY");
     s->zerocopy = mem && strcmp(mem, "zerocopy") == 0;
     const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
-    s->strict = !(ov && strcmp(ov, "1") == 0);
+    s->sched.strict = !(ov && strcmp(ov, "1") == 0);
 
     CUresult r = cu.DeviceGet(&s->dev, pick);
     if (r == CUDA_SUCCESS)
@@ -445,7 +424,7 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
             return BRIDGE_E_BACKEND;
         }
     }
-    for (uint32_t i = 0; i < s->n_slots; i++) {
+    for (uint32_t i = 0; i < s->sched.n_slots; i++) {
         r = cu.EventCreate(&s->slots[i].ev0, CU_EVENT_DEFAULT);
         if (r == CUDA_SUCCESS)
             r = cu.EventCreate(&s->slots[i].ev1, CU_EVENT_DEFAULT);
@@ -502,78 +481,18 @@ static void cu_shutdown(bridge_backend_t *be)
     }
     for (uint32_t i = 0; i < s->n_models; i++)
         cu_free_model(s->models[i]);
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->stream[c])
             cu.StreamDestroy(s->stream[c]);
-        bridge_jobq_free(&s->pending[c]);
-    }
-    bridge_jobq_free(&s->failed);
     if (s->ctx_retained)
         cu.PrimaryCtxRelease(s->dev);
-    pthread_cond_destroy(&s->cond);
-    pthread_mutex_destroy(&s->lock);
+    if (s->sched_up)
+        bridge_sched_destroy(&s->sched);
     free(s);
     be->priv = NULL;
 }
 
 /* ---- load_model ------------------------------------------------------- */
-
-static bool all_dtype(const bridge_tensor_spec_t *t, uint32_t n, bridge_dtype_t dt)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (t[i].dtype != dt)
-            return false;
-    return true;
-}
-
-static const char *cu_check_signature(cu_model_t *om, const bridge_model_t *m)
-{
-    switch (om->kind) {
-    case CK_VECTOR_ADD_I32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_I32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_I32) || m->in[0].count != m->in[1].count ||
-            m->out[0].count != m->in[0].count)
-            return "needs inputs a, b and output c: i32, all of one element count";
-        om->d0 = m->out[0].count;
-        return NULL;
-    case CK_SAXPY_F32:
-        if (m->n_in != 3 || m->n_out != 1 || !all_dtype(m->in, 3, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].count != 1 || m->in[1].count != m->in[2].count ||
-            m->out[0].count != m->in[1].count)
-            return "needs inputs alpha f32[1], x f32[n], y f32[n] and output f32[n]";
-        om->d0 = m->out[0].count;
-        return NULL;
-    case CK_GEMM_F32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].n_dims != 2 || m->in[1].n_dims != 2 ||
-            m->out[0].n_dims != 2 || m->in[0].dims[1] != m->in[1].dims[0] ||
-            m->out[0].dims[0] != m->in[0].dims[0] || m->out[0].dims[1] != m->in[1].dims[1])
-            return "needs inputs a f32[m,k], b f32[k,n] and output c f32[m,n] (2-D shapes)";
-        om->d0 = m->in[0].dims[0];
-        om->d1 = m->in[0].dims[1];
-        om->d2 = m->in[1].dims[1];
-        return NULL;
-    case CK_MLP_RELU_F32: {
-        if (m->n_in != 1 || m->n_out != 1 || m->in[0].dtype != BRIDGE_DT_F32 || m->out[0].dtype != BRIDGE_DT_F32)
-            return "needs one input x f32[k] and one output f32[n]";
-        const bridge_weight_t *w1 = bridge_model_weight(m, "w1"), *b1 = bridge_model_weight(m, "b1");
-        const bridge_weight_t *w2 = bridge_model_weight(m, "w2"), *b2 = bridge_model_weight(m, "b2");
-        uint32_t k = m->in[0].count, n = m->out[0].count;
-        uint32_t h = w1 && w1->spec.n_dims == 2 ? w1->spec.dims[1] : 0;
-        if (h == 0 || !b1 || !w2 || !b2 || w1->spec.dtype != BRIDGE_DT_F32 || b1->spec.dtype != BRIDGE_DT_F32 ||
-            w2->spec.dtype != BRIDGE_DT_F32 || b2->spec.dtype != BRIDGE_DT_F32 || w1->spec.dims[0] != k ||
-            b1->spec.count != h || w2->spec.n_dims != 2 || w2->spec.dims[0] != h || w2->spec.dims[1] != n ||
-            b2->spec.count != n)
-            return "needs f32 weights w1[k][h], b1[h], w2[h][n], b2[n] matching input k and output n";
-        om->d0 = k;
-        om->d1 = h;
-        om->d2 = n;
-        return NULL;
-    }
-    default:
-        return "unknown kernel";
-    }
-}
 
 static char *read_text(const char *path)
 {
@@ -688,8 +607,8 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
         msg_set(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
         return BRIDGE_E_NOMEM;
     }
-    if (s->taken) {
-        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->taken);
+    if (s->sched.taken) {
+        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->sched.taken);
         return BRIDGE_E_INVAL;
     }
     cu.CtxSetCurrent(s->ctx);
@@ -704,16 +623,17 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
     if (om == NULL)
         return BRIDGE_E_NOMEM;
     om->m = m;
-    for (size_t i = 0; i < sizeof(cu_kinds) / sizeof(cu_kinds[0]); i++)
-        if (strcmp(cu_kinds[i].name, kname) == 0)
-            om->kind = cu_kinds[i].kind;
-    const char *bad = om->kind == CK_NONE ? "is not one of vector_add_i32, saxpy_f32, gemm_f32, mlp_relu_f32"
-                                          : cu_check_signature(om, m);
+    om->kind = bridge_kernel_by_name(kname);
+    uint32_t dim[3];
+    const char *bad = bridge_kernel_check(om->kind, m, dim);
     if (bad) {
         msg_set(why, whylen, "%s: [backend.cuda] kernel: %s %s", m->manifest, kname, bad);
         free(om);
         return BRIDGE_E_UNSUPPORTED;
     }
+    om->d0 = dim[0];
+    om->d1 = dim[1];
+    om->d2 = dim[2];
     char ptx_name[BRIDGE_FILE_MAX + 8], cu_name[BRIDGE_FILE_MAX + 8];
     const char *o = bridge_model_opt(m, "cuda", "ptx");
     snprintf(ptx_name, sizeof(ptx_name), o ? "%s" : "%s.ptx", o ? o : m->name);
@@ -765,17 +685,17 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
 
     om->grid[1] = om->grid[2] = om->block[1] = om->block[2] = 1;
     switch (om->kind) {
-    case CK_VECTOR_ADD_I32:
-    case CK_SAXPY_F32:
+    case BRIDGE_K_VECTOR_ADD_I32:
+    case BRIDGE_K_SAXPY_F32:
         om->block[0] = 128;
         om->grid[0] = div_up(om->d0, 128);
         break;
-    case CK_GEMM_F32:
+    case BRIDGE_K_GEMM_F32:
         om->block[0] = om->block[1] = 16;
         om->grid[0] = div_up(om->d2, 16);
         om->grid[1] = div_up(om->d0, 16);
         break;
-    case CK_MLP_RELU_F32: {
+    case BRIDGE_K_MLP_RELU_F32: {
         unsigned t = om->d1 > om->d2 ? om->d1 : om->d2;
         t = div_up(t, 32) * 32;
         if (s->max_threads > 0 && t > (unsigned)s->max_threads) {
@@ -793,7 +713,7 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
         break;
     }
 
-    if (om->kind == CK_MLP_RELU_F32) {
+    if (om->kind == BRIDGE_K_MLP_RELU_F32) {
         static const char *const wn[4] = {"w1", "b1", "w2", "b2"};
         for (uint32_t i = 0; i < 4; i++) {
             const bridge_weight_t *w = bridge_model_weight(m, wn[i]);
@@ -812,7 +732,7 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
     for (uint32_t i = 0; i < m->n_in; i++)
         need = m->in[i].bytes > need ? m->in[i].bytes : need;
     if (!s->zerocopy)
-        for (uint32_t sl = 0; sl < s->n_slots; sl++) {
+        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
             for (uint32_t i = 0; i < m->n_in && r == CUDA_SUCCESS; i++)
                 r = cu.MemAlloc(&om->in[sl][i], m->in[i].bytes);
             if (r == CUDA_SUCCESS)
@@ -825,7 +745,7 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
         }
     if (need > s->stage_len) {
         unsigned flags = s->zerocopy ? CU_MEMHOSTALLOC_DEVICEMAP : 0;
-        for (uint32_t sl = 0; sl < s->n_slots; sl++)
+        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++)
             for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++) {
                 cu_slot_t *slot = &s->slots[sl];
                 void **pp = i < IPC_MAX_TENSORS ? &slot->stage_in[i] : &slot->stage_out;
@@ -869,17 +789,18 @@ static void cu_stream_done(CUstream stream, CUresult status, void *arg)
     cu_slot_t *sl = arg;
     cu_state_t *s = sl->owner;
     uint64_t now = zl_now_ns();
-    pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->sched.lock);
     sl->status = status;
     sl->t_done = now;
-    sl->seq = ++s->seq;
-    sl->done = 1;
-    pthread_cond_broadcast(&s->cond);
-    pthread_mutex_unlock(&s->lock);
+    bridge_sched_done_locked(&s->sched, &sl->hdr);
+    pthread_mutex_unlock(&s->sched.lock);
 }
 
-static int cu_start(cu_state_t *s, uint32_t idx, bridge_job_t *job)
+/* Copy, launch and read back one job on slot idx, without blocking
+ * (bridge_sched_t.start). */
+static int cu_start(void *owner, uint32_t idx, bridge_job_t *job)
 {
+    cu_state_t *s = owner;
     cu_slot_t *sl = &s->slots[idx];
     cu_model_t *om = cu_find(s, job->model->id);
     const bridge_model_t *m = job->model;
@@ -901,12 +822,12 @@ static int cu_start(cu_state_t *s, uint32_t idx, bridge_job_t *job)
         unsigned a = 0;
         for (uint32_t i = 0; i < m->n_in; i++)
             params[a++] = &din[i];
-        if (om->kind == CK_MLP_RELU_F32)
+        if (om->kind == BRIDGE_K_MLP_RELU_F32)
             for (uint32_t i = 0; i < 4; i++)
                 params[a++] = &om->w[i];
         params[a++] = &dout;
         params[a++] = &om->d0;
-        if (om->kind == CK_GEMM_F32 || om->kind == CK_MLP_RELU_F32) {
+        if (om->kind == BRIDGE_K_GEMM_F32 || om->kind == BRIDGE_K_MLP_RELU_F32) {
             params[a++] = &om->d1;
             params[a++] = &om->d2;
         }
@@ -918,76 +839,39 @@ static int cu_start(cu_state_t *s, uint32_t idx, bridge_job_t *job)
     if (r == CUDA_SUCCESS)
         r = cu.EventRecord(sl->ev1, st);
     if (r == CUDA_SUCCESS) {
-        pthread_mutex_lock(&s->lock);
-        sl->job = job;
+        pthread_mutex_lock(&s->sched.lock);
+        sl->hdr.job = job;
         sl->om = om;
-        sl->done = 0;
-        pthread_mutex_unlock(&s->lock);
+        sl->hdr.done = 0;
+        pthread_mutex_unlock(&s->sched.lock);
         r = cu.StreamAddCallback(st, cu_stream_done, sl, 0);
         if (r == CUDA_SUCCESS)
             return BRIDGE_OK;
-        pthread_mutex_lock(&s->lock);
-        sl->job = NULL;
-        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&s->sched.lock);
+        sl->hdr.job = NULL;
+        pthread_mutex_unlock(&s->sched.lock);
     }
     fprintf(stderr, "CUDA: job 0x%08x (model %u) not started: %s (%d)\n", job->handle, m->id, cu_errname(r), r);
     cu.StreamSynchronize(st);
     return BRIDGE_E_BACKEND;
 }
 
-static int cu_slot_free(const cu_state_t *s)
-{
-    for (uint32_t i = 0; i < s->n_slots; i++)
-        if (s->slots[i].job == NULL)
-            return (int)i;
-    return -1;
-}
-
-static void cu_dispatch(cu_state_t *s)
-{
-    for (;;) {
-        uint32_t c = bridge_jobq_next_class(s->pending);
-        if (c == IPC_QOS_COUNT)
-            return;
-        if (s->strict)
-            for (uint32_t i = 0; i < s->n_slots; i++)
-                if (s->slots[i].job && s->slots[i].job->qos < c)
-                    return;
-        int f = cu_slot_free(s);
-        if (f < 0)
-            return;
-        bridge_job_t *job = bridge_jobq_pop(&s->pending[c]);
-        if (cu_start(s, (uint32_t)f, job) != BRIDGE_OK) {
-            bridge_job_fail_start(job);
-            bridge_jobq_push(&s->failed, job);
-        }
-    }
-}
-
 static int cu_submit(bridge_backend_t *be, bridge_job_t *job)
 {
     cu_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || job == NULL || job->model == NULL || job->qos >= IPC_QOS_COUNT)
+    if (s == NULL || job == NULL || job->model == NULL)
         return BRIDGE_E_INVAL;
-    const bridge_model_t *m = job->model;
-    if (cu_find(s, m->id) == NULL)
+    if (cu_find(s, job->model->id) == NULL)
         return BRIDGE_E_UNSUPPORTED;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        if (job->in[i] == NULL || job->in_len[i] != m->in[i].bytes || m->in[i].bytes > s->stage_len)
-            return BRIDGE_E_INVAL;
-    if (job->out[0] == NULL || job->out_len[0] != m->out[0].bytes || m->out[0].bytes > s->stage_len)
-        return BRIDGE_E_INVAL;
-    if (s->taken >= s->depth)
-        return BRIDGE_E_BUSY;
-    bridge_jobq_push(&s->pending[job->qos], job);
-    s->taken++;
-    cu_dispatch(s);
-    return BRIDGE_OK;
+    return bridge_sched_submit(&s->sched, job, s->stage_len);
 }
 
-static bridge_job_t *cu_finish(cu_state_t *s, cu_slot_t *sl)
+/* Read the finished slot idx into its job (bridge_sched_t.finish). */
+static void cu_finish(void *owner, uint32_t idx)
 {
-    bridge_job_t *job = sl->job;
+    cu_state_t *s = owner;
+    cu_slot_t *sl = &s->slots[idx];
+    bridge_job_t *job = sl->hdr.job;
     const bridge_model_t *m = job->model;
     job->t_backend_end = sl->t_done;
     job->backend_ns = 0;
@@ -1004,49 +888,6 @@ static bridge_job_t *cu_finish(cu_state_t *s, cu_slot_t *sl)
                 cu_errname(sl->status), sl->status);
         job->status = IPC_STATUS_BACKEND_ERROR;
     }
-    pthread_mutex_lock(&s->lock);
-    sl->job = NULL;
-    sl->done = 0;
-    pthread_mutex_unlock(&s->lock);
-    s->taken--;
-    return job;
-}
-
-static int cu_collect(cu_state_t *s, bridge_job_t **done, int max)
-{
-    int n = 0;
-    while (n < max) {
-        cu_slot_t *best = NULL;
-        pthread_mutex_lock(&s->lock);
-        for (uint32_t i = 0; i < s->n_slots; i++) {
-            cu_slot_t *sl = &s->slots[i];
-            if (sl->job && sl->done && (best == NULL || sl->seq < best->seq))
-                best = sl;
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (best == NULL)
-            break;
-        done[n++] = cu_finish(s, best);
-    }
-    return n;
-}
-
-static int cu_take_failed(cu_state_t *s, bridge_job_t **done, int max)
-{
-    int n = 0;
-    while (n < max && s->failed.n) {
-        done[n++] = bridge_jobq_pop(&s->failed);
-        s->taken--;
-    }
-    return n;
-}
-
-static int cu_busy(const cu_state_t *s)
-{
-    for (uint32_t i = 0; i < s->n_slots; i++)
-        if (s->slots[i].job)
-            return 1;
-    return 0;
 }
 
 static int cu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
@@ -1054,47 +895,13 @@ static int cu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeo
     cu_state_t *s = be ? be->priv : NULL;
     if (s == NULL || done == NULL || max < 0)
         return BRIDGE_E_INVAL;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    if (timeout_ms > 0) {
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
-    int n = 0;
-    for (;;) {
-        n += cu_take_failed(s, done + n, max - n);
-        n += cu_collect(s, done + n, max - n);
-        cu_dispatch(s);
-        n += cu_take_failed(s, done + n, max - n);
-        if (n > 0 || max == 0 || timeout_ms <= 0 || !cu_busy(s))
-            return n;
-        int timed_out = 0;
-        pthread_mutex_lock(&s->lock);
-        for (;;) {
-            int any = 0;
-            for (uint32_t i = 0; i < s->n_slots; i++)
-                any |= s->slots[i].job != NULL && s->slots[i].done;
-            if (any || timed_out)
-                break;
-            timed_out = pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT;
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (timed_out) {
-            n += cu_collect(s, done + n, max - n);
-            cu_dispatch(s);
-            return n + cu_take_failed(s, done + n, max - n);
-        }
-    }
+    return bridge_sched_poll(&s->sched, done, max, timeout_ms);
 }
 
 static int cu_in_flight(const bridge_backend_t *be)
 {
     const cu_state_t *s = be ? be->priv : NULL;
-    return s ? (int)s->taken : 0;
+    return s ? (int)s->sched.taken : 0;
 }
 
 const bridge_backend_ops_t bridge_backend_cuda = {

@@ -67,27 +67,9 @@ __attribute__((format(printf, 3, 4))) static void msg_set(char *buf, size_t len,
     va_end(ap);
 }
 
-typedef enum ocl_kind {
-    OK_NONE = 0,
-    OK_VECTOR_ADD_I32,
-    OK_SAXPY_F32,
-    OK_GEMM_F32,
-    OK_MLP_RELU_F32
-} ocl_kind_t;
-
-static const struct {
-    const char *name;
-    ocl_kind_t  kind;
-} ocl_kinds[] = {
-    {"vector_add_i32", OK_VECTOR_ADD_I32},
-    {"saxpy_f32", OK_SAXPY_F32},
-    {"gemm_f32", OK_GEMM_F32},
-    {"mlp_relu_f32", OK_MLP_RELU_F32},
-};
-
 typedef struct ocl_model {
     const bridge_model_t *m;
-    ocl_kind_t            kind;
+    bridge_kernel_t       kind;
     cl_program            prog;
     cl_kernel             kern;
     cl_uint               d0, d1, d2;                   /* gemm m,k,n; mlp in,hidden,out; else n */
@@ -102,17 +84,15 @@ typedef struct ocl_model {
 struct ocl_state;
 
 typedef struct ocl_slot {
+    bridge_slot_t hdr;          /* job (NULL: free), done, seq: the scheduler's */
     struct ocl_state *owner;    /* for the event callback */
-    bridge_job_t *job;          /* NULL: free */
     ocl_model_t  *om;
     cl_event      ev_first, ev_last;
     void         *stage_in[IPC_MAX_TENSORS];
     void         *stage_out;
-    /* written by the event callback, under lock */
-    int           done;
+    /* written by the event callback, under sched.lock */
     cl_int        exec_status;
     uint64_t      t_done;
-    uint64_t      seq;
 } ocl_slot_t;
 
 typedef struct ocl_state {
@@ -121,19 +101,17 @@ typedef struct ocl_state {
     cl_context       ctx;
     cl_command_queue q[IPC_QOS_COUNT];
     int              prio_hints;
-    int              strict;        /* hold lower classes while a more urgent job runs */
     char             dev_name[128];
-    uint32_t         depth, n_slots, taken;
     ocl_model_t     *models[BRIDGE_MAX_MODELS];
     uint32_t         n_models;
     size_t           stage_len;
     ocl_slot_t       slots[OCL_SLOTS_MAX];
-    bridge_jobq_t       pending[IPC_QOS_COUNT];
-    bridge_jobq_t       failed;
-    pthread_mutex_t  lock;
-    pthread_cond_t   cond;
-    uint64_t         seq;           /* completions seen by callbacks */
+    bridge_sched_t   sched;         /* queues, slot scheduling, lock (jobq.h) */
+    int              sched_up;
 } ocl_state_t;
+
+static int  ocl_start(void *owner, uint32_t idx, bridge_job_t *job);
+static void ocl_finish(void *owner, uint32_t idx);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -412,23 +390,16 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     s->dev = l->dev[pick];
     snprintf(s->dev_name, sizeof(s->dev_name), "%s", l->dname[pick]);
     free(l);
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cond, &ca);
-    pthread_condattr_destroy(&ca);
     for (uint32_t i = 0; i < OCL_SLOTS_MAX; i++)
         s->slots[i].owner = s;
     be->priv = s;
 
-    s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : 16u;
-    s->n_slots = s->depth < OCL_SLOTS_MAX ? s->depth : OCL_SLOTS_MAX;
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        if (bridge_jobq_init(&s->pending[c], s->depth) != BRIDGE_OK)
-            goto nomem;
-    if (bridge_jobq_init(&s->failed, s->depth) != BRIDGE_OK)
+    if (bridge_sched_init(&s->sched, cfg && cfg->queue_depth ? cfg->queue_depth : 16u, OCL_SLOTS_MAX, s, ocl_start,
+                          ocl_finish) != BRIDGE_OK)
         goto nomem;
+    s->sched_up = 1;
+    for (uint32_t i = 0; i < s->sched.n_slots; i++)
+        s->sched.slot[i] = &s->slots[i].hdr;
 
     char ver[64] = "", ext[4096] = "";
     clGetDeviceInfo(s->dev, CL_DEVICE_VERSION, sizeof(ver) - 1, ver, NULL);
@@ -440,7 +411,7 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     /* Strict class barrier unless the device can prioritise queues itself
      * and ZENEDGE_QOS_OVERLAP=1 asks to let lower classes run alongside. */
     const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
-    s->strict = !(s->prio_hints && ov && strcmp(ov, "1") == 0);
+    s->sched.strict = !(s->prio_hints && ov && strcmp(ov, "1") == 0);
 
     cl_int e;
     cl_context_properties cp[3] = {CL_CONTEXT_PLATFORM, (cl_context_properties)s->plat, 0};
@@ -512,29 +483,18 @@ static void ocl_shutdown(bridge_backend_t *be)
     }
     for (uint32_t i = 0; i < s->n_models; i++)
         ocl_free_model(s->models[i]);
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->q[c])
             clReleaseCommandQueue(s->q[c]);
-        bridge_jobq_free(&s->pending[c]);
-    }
-    bridge_jobq_free(&s->failed);
     if (s->ctx)
         clReleaseContext(s->ctx);
-    pthread_cond_destroy(&s->cond);
-    pthread_mutex_destroy(&s->lock);
+    if (s->sched_up)
+        bridge_sched_destroy(&s->sched);
     free(s);
     be->priv = NULL;
 }
 
 /* ---- load_model --------------------------------------------------------- */
-
-static bool all_dtype(const bridge_tensor_spec_t *t, uint32_t n, bridge_dtype_t dt)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (t[i].dtype != dt)
-            return false;
-    return true;
-}
 
 static char *read_source(const char *path, size_t *len)
 {
@@ -553,56 +513,6 @@ static char *read_source(const char *path, size_t *len)
     return buf;
 }
 
-/* Check the model's signature against the kernel kind; NULL if it fits. */
-static const char *ocl_check_signature(ocl_model_t *om, const bridge_model_t *m)
-{
-    switch (om->kind) {
-    case OK_VECTOR_ADD_I32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_I32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_I32) || m->in[0].count != m->in[1].count ||
-            m->out[0].count != m->in[0].count)
-            return "needs inputs a, b and output c: i32, all of one element count";
-        om->d0 = m->out[0].count;
-        return NULL;
-    case OK_SAXPY_F32:
-        if (m->n_in != 3 || m->n_out != 1 || !all_dtype(m->in, 3, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].count != 1 || m->in[1].count != m->in[2].count ||
-            m->out[0].count != m->in[1].count)
-            return "needs inputs alpha f32[1], x f32[n], y f32[n] and output f32[n]";
-        om->d0 = m->out[0].count;
-        return NULL;
-    case OK_GEMM_F32:
-        if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_F32) ||
-            !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].n_dims != 2 || m->in[1].n_dims != 2 ||
-            m->out[0].n_dims != 2 || m->in[0].dims[1] != m->in[1].dims[0] ||
-            m->out[0].dims[0] != m->in[0].dims[0] || m->out[0].dims[1] != m->in[1].dims[1])
-            return "needs inputs a f32[m,k], b f32[k,n] and output c f32[m,n] (2-D shapes)";
-        om->d0 = m->in[0].dims[0];
-        om->d1 = m->in[0].dims[1];
-        om->d2 = m->in[1].dims[1];
-        return NULL;
-    case OK_MLP_RELU_F32: {
-        if (m->n_in != 1 || m->n_out != 1 || m->in[0].dtype != BRIDGE_DT_F32 || m->out[0].dtype != BRIDGE_DT_F32)
-            return "needs one input x f32[k] and one output f32[n]";
-        const bridge_weight_t *w1 = bridge_model_weight(m, "w1"), *b1 = bridge_model_weight(m, "b1");
-        const bridge_weight_t *w2 = bridge_model_weight(m, "w2"), *b2 = bridge_model_weight(m, "b2");
-        uint32_t k = m->in[0].count, n = m->out[0].count;
-        uint32_t h = w1 && w1->spec.n_dims == 2 ? w1->spec.dims[1] : 0;
-        if (h == 0 || !b1 || !w2 || !b2 || w1->spec.dtype != BRIDGE_DT_F32 || b1->spec.dtype != BRIDGE_DT_F32 ||
-            w2->spec.dtype != BRIDGE_DT_F32 || b2->spec.dtype != BRIDGE_DT_F32 || w1->spec.dims[0] != k ||
-            b1->spec.count != h || w2->spec.n_dims != 2 || w2->spec.dims[0] != h || w2->spec.dims[1] != n ||
-            b2->spec.count != n)
-            return "needs f32 weights w1[k][h], b1[h], w2[h][n], b2[n] matching input k and output n";
-        om->d0 = k;
-        om->d1 = h;
-        om->d2 = n;
-        return NULL;
-    }
-    default:
-        return "unknown kernel";
-    }
-}
-
 static size_t round_up(size_t x, size_t to)
 {
     return (x + to - 1) / to * to;
@@ -617,8 +527,8 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         msg_set(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
         return BRIDGE_E_NOMEM;
     }
-    if (s->taken) {
-        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->taken);
+    if (s->sched.taken) {
+        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->sched.taken);
         return BRIDGE_E_INVAL;
     }
     /* [backend.opencl] kernel and source; defaults: the CPU kernel name
@@ -634,21 +544,17 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
     if (om == NULL)
         return BRIDGE_E_NOMEM;
     om->m = m;
-    for (size_t i = 0; i < sizeof(ocl_kinds) / sizeof(ocl_kinds[0]); i++)
-        if (strcmp(ocl_kinds[i].name, kname) == 0)
-            om->kind = ocl_kinds[i].kind;
-    if (om->kind == OK_NONE) {
-        msg_set(why, whylen, "%s: [backend.opencl] kernel: '%s' is not one of vector_add_i32, saxpy_f32, "
-                 "gemm_f32, mlp_relu_f32", m->manifest, kname);
-        free(om);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    const char *bad = ocl_check_signature(om, m);
+    om->kind = bridge_kernel_by_name(kname);
+    uint32_t dim[3];
+    const char *bad = bridge_kernel_check(om->kind, m, dim);
     if (bad) {
         msg_set(why, whylen, "%s: [backend.opencl] kernel: %s %s", m->manifest, kname, bad);
         free(om);
         return BRIDGE_E_UNSUPPORTED;
     }
+    om->d0 = dim[0];
+    om->d1 = dim[1];
+    om->d2 = dim[2];
     const char *src_name = bridge_model_opt(m, "opencl", "source");
     char fname[BRIDGE_FILE_MAX + 8];
     if (src_name == NULL) {
@@ -704,8 +610,8 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
 
     /* Launch geometry. */
     switch (om->kind) {
-    case OK_VECTOR_ADD_I32:
-    case OK_SAXPY_F32: {
+    case BRIDGE_K_VECTOR_ADD_I32:
+    case BRIDGE_K_SAXPY_F32: {
         size_t l = wg_max < 64 ? wg_max : 64;
         om->work_dim = 1;
         om->lws[0] = l;
@@ -713,7 +619,7 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         om->use_lws = 1;
         break;
     }
-    case OK_GEMM_F32: {
+    case BRIDGE_K_GEMM_F32: {
         size_t l = wg_max >= 64 ? 8 : 1;
         om->work_dim = 2;
         om->lws[0] = om->lws[1] = l;
@@ -722,7 +628,7 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         om->use_lws = 1;
         break;
     }
-    case OK_MLP_RELU_F32: {
+    case BRIDGE_K_MLP_RELU_F32: {
         size_t l = om->d1 > om->d2 ? om->d1 : om->d2;
         if (l > wg_max) {
             msg_set(why, whylen, "%s: mlp needs one work-group of %zu items, device allows %zu", m->manifest, l,
@@ -740,7 +646,7 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
     }
 
     /* Weights, once. */
-    if (om->kind == OK_MLP_RELU_F32) {
+    if (om->kind == BRIDGE_K_MLP_RELU_F32) {
         static const char *const wn[4] = {"w1", "b1", "w2", "b2"};
         for (uint32_t i = 0; i < 4; i++) {
             const bridge_weight_t *w = bridge_model_weight(m, wn[i]);
@@ -755,7 +661,7 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
     }
     /* Input and output buffers, once per slot. */
     size_t need = m->out[0].bytes;
-    for (uint32_t sl = 0; sl < s->n_slots; sl++) {
+    for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
         for (uint32_t i = 0; i < m->n_in; i++) {
             om->in[sl][i] = clCreateBuffer(s->ctx, CL_MEM_READ_ONLY, m->in[i].bytes, NULL, &e);
             if (om->in[sl][i] == NULL)
@@ -768,7 +674,7 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
     }
     /* Host staging, grown to the largest tensor of any model. */
     if (need > s->stage_len) {
-        for (uint32_t sl = 0; sl < s->n_slots; sl++) {
+        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
             for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++) {
                 void **pp = i < IPC_MAX_TENSORS ? &s->slots[sl].stage_in[i] : &s->slots[sl].stage_out;
                 void *p = aligned_alloc(64, round_up(need, 64));
@@ -807,13 +713,11 @@ static void CL_CALLBACK ocl_event_done(cl_event ev, cl_int status, void *arg)
     ocl_slot_t *sl = arg;
     ocl_state_t *s = sl->owner;
     uint64_t now = zl_now_ns();
-    pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->sched.lock);
     sl->exec_status = status;
     sl->t_done = now;
-    sl->seq = ++s->seq;
-    sl->done = 1;
-    pthread_cond_broadcast(&s->cond);
-    pthread_mutex_unlock(&s->lock);
+    bridge_sched_done_locked(&s->sched, &sl->hdr);
+    pthread_mutex_unlock(&s->sched.lock);
 }
 
 static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
@@ -823,18 +727,18 @@ static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
     cl_uint a = 0;
     for (uint32_t i = 0; i < om->m->n_in; i++)
         e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->in[idx][i]);
-    if (om->kind == OK_MLP_RELU_F32)
+    if (om->kind == BRIDGE_K_MLP_RELU_F32)
         for (uint32_t i = 0; i < 4; i++)
             e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->w[i]);
     e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->out[idx]);
     switch (om->kind) {
-    case OK_VECTOR_ADD_I32:
-    case OK_SAXPY_F32:
+    case BRIDGE_K_VECTOR_ADD_I32:
+    case BRIDGE_K_SAXPY_F32:
         e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d0);
         break;
-    case OK_GEMM_F32:
-    case OK_MLP_RELU_F32:
-        if (om->kind == OK_MLP_RELU_F32)
+    case BRIDGE_K_GEMM_F32:
+    case BRIDGE_K_MLP_RELU_F32:
+        if (om->kind == BRIDGE_K_MLP_RELU_F32)
             e |= clSetKernelArg(k, a++, (size_t)om->d1 * sizeof(float), NULL);
         e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d0);
         e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d1);
@@ -846,9 +750,11 @@ static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
     return e;
 }
 
-/* Enqueue write(s), kernel and read of one job on slot idx, without blocking. */
-static int ocl_start(ocl_state_t *s, uint32_t idx, bridge_job_t *job)
+/* Enqueue write(s), kernel and read of one job on slot idx, without
+ * blocking (bridge_sched_t.start). */
+static int ocl_start(void *owner, uint32_t idx, bridge_job_t *job)
 {
+    ocl_state_t *s = owner;
     ocl_slot_t *sl = &s->slots[idx];
     ocl_model_t *om = ocl_find(s, job->model->id);
     const bridge_model_t *m = job->model;
@@ -872,19 +778,19 @@ static int ocl_start(ocl_state_t *s, uint32_t idx, bridge_job_t *job)
         e = clEnqueueReadBuffer(q, om->out[idx], CL_FALSE, 0, m->out[0].bytes, sl->stage_out, 0, NULL,
                                 &sl->ev_last);
     if (e == CL_SUCCESS) {
-        pthread_mutex_lock(&s->lock);
-        sl->job = job;
+        pthread_mutex_lock(&s->sched.lock);
+        sl->hdr.job = job;
         sl->om = om;
-        sl->done = 0;
-        pthread_mutex_unlock(&s->lock);
+        sl->hdr.done = 0;
+        pthread_mutex_unlock(&s->sched.lock);
         e = clSetEventCallback(sl->ev_last, CL_COMPLETE, ocl_event_done, sl);
         if (e == CL_SUCCESS) {
             clFlush(q);
             return BRIDGE_OK;
         }
-        pthread_mutex_lock(&s->lock);
-        sl->job = NULL;
-        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&s->sched.lock);
+        sl->hdr.job = NULL;
+        pthread_mutex_unlock(&s->sched.lock);
     }
     /* Part of the job may be queued: let it drain before the slot is reused. */
     fprintf(stderr, "OpenCL: job 0x%08x (model %u) not started: %s (%d)\n", job->handle, m->id, ocl_errname(e), e);
@@ -893,61 +799,22 @@ static int ocl_start(ocl_state_t *s, uint32_t idx, bridge_job_t *job)
     return BRIDGE_E_BACKEND;
 }
 
-static int ocl_slot_free(const ocl_state_t *s)
-{
-    for (uint32_t i = 0; i < s->n_slots; i++)
-        if (s->slots[i].job == NULL)
-            return (int)i;
-    return -1;
-}
-
-/* Start pending jobs, most urgent class first, while slots are free. */
-static void ocl_dispatch(ocl_state_t *s)
-{
-    for (;;) {
-        uint32_t c = bridge_jobq_next_class(s->pending);
-        if (c == IPC_QOS_COUNT)
-            return;
-        if (s->strict)
-            for (uint32_t i = 0; i < s->n_slots; i++)
-                if (s->slots[i].job && s->slots[i].job->qos < c)
-                    return;
-        int f = ocl_slot_free(s);
-        if (f < 0)
-            return;
-        bridge_job_t *job = bridge_jobq_pop(&s->pending[c]);
-        if (ocl_start(s, (uint32_t)f, job) != BRIDGE_OK) {
-            bridge_job_fail_start(job);
-            bridge_jobq_push(&s->failed, job);
-        }
-    }
-}
-
 static int ocl_submit(bridge_backend_t *be, bridge_job_t *job)
 {
     ocl_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || job == NULL || job->model == NULL || job->qos >= IPC_QOS_COUNT)
+    if (s == NULL || job == NULL || job->model == NULL)
         return BRIDGE_E_INVAL;
-    const bridge_model_t *m = job->model;
-    if (ocl_find(s, m->id) == NULL)
+    if (ocl_find(s, job->model->id) == NULL)
         return BRIDGE_E_UNSUPPORTED;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        if (job->in[i] == NULL || job->in_len[i] != m->in[i].bytes || m->in[i].bytes > s->stage_len)
-            return BRIDGE_E_INVAL;
-    if (job->out[0] == NULL || job->out_len[0] != m->out[0].bytes || m->out[0].bytes > s->stage_len)
-        return BRIDGE_E_INVAL;
-    if (s->taken >= s->depth)
-        return BRIDGE_E_BUSY;
-    bridge_jobq_push(&s->pending[job->qos], job);
-    s->taken++;
-    ocl_dispatch(s);
-    return BRIDGE_OK;
+    return bridge_sched_submit(&s->sched, job, s->stage_len);
 }
 
 /* Hand back a finished slot's job (status, times, output, result). */
-static bridge_job_t *ocl_finish(ocl_state_t *s, ocl_slot_t *sl)
+static void ocl_finish(void *owner, uint32_t idx)
 {
-    bridge_job_t *job = sl->job;
+    ocl_state_t *s = owner;
+    ocl_slot_t *sl = &s->slots[idx];
+    bridge_job_t *job = sl->hdr.job;
     const bridge_model_t *m = job->model;
     job->t_backend_end = sl->t_done;
     job->backend_ns = 0;
@@ -968,50 +835,6 @@ static bridge_job_t *ocl_finish(ocl_state_t *s, ocl_slot_t *sl)
         job->status = IPC_STATUS_BACKEND_ERROR;
     }
     ocl_release_slot_events(sl);
-    pthread_mutex_lock(&s->lock);
-    sl->job = NULL;
-    sl->done = 0;
-    pthread_mutex_unlock(&s->lock);
-    s->taken--;
-    return job;
-}
-
-/* Move finished jobs to done[], in the order the device finished them. */
-static int ocl_collect(ocl_state_t *s, bridge_job_t **done, int max)
-{
-    int n = 0;
-    while (n < max) {
-        ocl_slot_t *best = NULL;
-        pthread_mutex_lock(&s->lock);
-        for (uint32_t i = 0; i < s->n_slots; i++) {
-            ocl_slot_t *sl = &s->slots[i];
-            if (sl->job && sl->done && (best == NULL || sl->seq < best->seq))
-                best = sl;
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (best == NULL)
-            break;
-        done[n++] = ocl_finish(s, best);
-    }
-    return n;
-}
-
-static int ocl_take_failed(ocl_state_t *s, bridge_job_t **done, int max)
-{
-    int n = 0;
-    while (n < max && s->failed.n) {
-        done[n++] = bridge_jobq_pop(&s->failed);
-        s->taken--;
-    }
-    return n;
-}
-
-static int ocl_busy(const ocl_state_t *s)
-{
-    for (uint32_t i = 0; i < s->n_slots; i++)
-        if (s->slots[i].job)
-            return 1;
-    return 0;
 }
 
 static int ocl_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
@@ -1019,47 +842,13 @@ static int ocl_poll(bridge_backend_t *be, bridge_job_t **done, int max, int time
     ocl_state_t *s = be ? be->priv : NULL;
     if (s == NULL || done == NULL || max < 0)
         return BRIDGE_E_INVAL;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    if (timeout_ms > 0) {
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
-    int n = 0;
-    for (;;) {
-        n += ocl_take_failed(s, done + n, max - n);
-        n += ocl_collect(s, done + n, max - n);
-        ocl_dispatch(s);   /* freed slots go to the most urgent pending job */
-        n += ocl_take_failed(s, done + n, max - n);
-        if (n > 0 || max == 0 || timeout_ms <= 0 || !ocl_busy(s))
-            return n;
-        int timed_out = 0;
-        pthread_mutex_lock(&s->lock);
-        for (;;) {
-            int any = 0;
-            for (uint32_t i = 0; i < s->n_slots; i++)
-                any |= s->slots[i].job != NULL && s->slots[i].done;
-            if (any || timed_out)
-                break;
-            timed_out = pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT;
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (timed_out) {
-            n += ocl_collect(s, done + n, max - n);
-            ocl_dispatch(s);
-            return n + ocl_take_failed(s, done + n, max - n);
-        }
-    }
+    return bridge_sched_poll(&s->sched, done, max, timeout_ms);
 }
 
 static int ocl_in_flight(const bridge_backend_t *be)
 {
     const ocl_state_t *s = be ? be->priv : NULL;
-    return s ? (int)s->taken : 0;
+    return s ? (int)s->sched.taken : 0;
 }
 
 const bridge_backend_ops_t bridge_backend_opencl = {
