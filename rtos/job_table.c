@@ -129,11 +129,11 @@ void pj_snapshot_tails(proxy_t *p)
     p->lost_tail_valid = 1;
 }
 
-void pj_adopt_start_tails(proxy_t *p)
+bool pj_adopt_start_tails(proxy_t *p)
 {
     ipc_side_t *b = &p->region.hdr->bridge;
     if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS))
-        return;   /* a 1.0 bridge: our own snapshot decides */
+        return false;   /* a 1.0 bridge: our own snapshot decides */
     uint32_t start[IPC_MAX_SQ];
     for (uint32_t i = 0; i < p->region.n_sq; i++) {
         start[i] = ipc_read_once(&b->sq_tail_at_start[i]);
@@ -146,13 +146,24 @@ void pj_adopt_start_tails(proxy_t *p)
                       "proxy: bridge epoch start tail of ring %u is %u, %u behind our head %u (limit %u): ignored",
                       (unsigned)i, (unsigned)start[i], (unsigned)behind, (unsigned)p->sq[i].head,
                       (unsigned)p->region.sq_slots);
-            return;
+            return false;
         }
     }
     for (uint32_t i = 0; i < p->region.n_sq; i++)
         p->lost_tail[i] = start[i];
     p->lost_tail_valid = 1;
     p->stats.start_tails_used++;
+    return true;
+}
+
+void pj_end_dequeued_inflight(proxy_t *p, int32_t code)
+{
+    for (uint32_t s = 0; s < p->max_jobs; s++) {
+        proxy_job_t *j = &p->jobs[s];
+        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED) &&
+            (int32_t)(p->lost_tail[j->ring] - (j->sq_seq + 1u)) >= 0)
+            pj_end(p, j, code, IPC_STATUS_COUNT);
+    }
 }
 
 void pj_reclaim_reserved(proxy_t *p)

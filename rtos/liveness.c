@@ -9,9 +9,10 @@
  * It is "lost" when the heartbeat is stale or the state is OFFLINE: every
  * job in flight then ends with PROXY_E_BRIDGE_LOST at once. A STOPPING
  * bridge is offline for new work but still answers what it holds. A new
- * epoch ends every job still in flight (the previous instance held them)
- * and reclaims the slots of jobs that ended locally and whose packets the
- * lost instance had dequeued (see proxy.h).
+ * epoch ends the jobs the previous instance held (with the start tails the
+ * new instance published, those whose packets were dequeued before them;
+ * without, every job in flight) and reclaims the slots of jobs that ended
+ * locally and whose packets the lost instance had dequeued (see proxy.h).
  */
 #include "proxy.h"
 
@@ -56,9 +57,14 @@ static void watch(proxy_t *p, uint64_t now)
                       "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
                       (unsigned)epoch, (unsigned)p->bridge_epoch);
         }
-        pj_end_all_inflight(p, PROXY_E_BRIDGE_LOST);
-        if (epoch != 0u)
-            pj_adopt_start_tails(p);   /* after the acquire of epoch above */
+        /* After the acquire of epoch above. With the tails the new
+         * instance adopted, only the jobs an earlier instance had dequeued
+         * are lost; the packets still in a ring are the new instance's
+         * and their jobs go on. Without them, every job in flight ends. */
+        if (epoch != 0u && pj_adopt_start_tails(p))
+            pj_end_dequeued_inflight(p, PROXY_E_BRIDGE_LOST);
+        else
+            pj_end_all_inflight(p, PROXY_E_BRIDGE_LOST);
         pj_reclaim_reserved(p);
         if (epoch != 0u)
             p->stats.bridge_epochs++;

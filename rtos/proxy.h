@@ -38,6 +38,10 @@
  * them, else by the tails this side saw when it noticed the loss (or at
  * the new epoch, if the loss went unnoticed: then a packet the new
  * instance dequeued before our tick would be counted as the old one's).
+ * A restart quicker than the loss detection ends, with the start tails,
+ * only the jobs whose packets an earlier instance had dequeued: the jobs
+ * whose packets are still in a ring simply run on the new instance.
+ * Without them (a 1.0 bridge) the new epoch ends every job in flight.
  *
  * Error codes: PROXY_OK (0) or a negative proxy_err_t (base -3000).
  */

@@ -52,9 +52,15 @@ void pj_snapshot_tails(proxy_t *p);
 void pj_reclaim_reserved(proxy_t *p);
 
 /* A new bridge epoch: take the tails it adopted at attach as the point up
- * to which the lost instances dequeued, if it published them
- * (IPC_FEAT_START_TAILS) and each lies within one ring of our head. */
-void pj_adopt_start_tails(proxy_t *p);
+ * to which the lost instances dequeued (lost_tail), if it published them
+ * (IPC_FEAT_START_TAILS) and each lies within one ring of our head.
+ * Returns whether it did. */
+bool pj_adopt_start_tails(proxy_t *p);
+
+/* End with `code` the published, unanswered, not yet ended jobs whose
+ * packets were dequeued before lost_tail (the lost instances held them);
+ * the others are still in a ring for the new instance. */
+void pj_end_dequeued_inflight(proxy_t *p, int32_t code);
 
 /* True when the ring has dequeued the job's packet (tail passed it). */
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j);

@@ -971,8 +971,10 @@ int main(int argc, char **argv)
         n_rtt += t->n_lat[6];
     }
     const proxy_stats_t *ps = &proxy->stats;
-    say("proxy: submitted=%u completions=%u late_answers=%u doorbells=%u bridge_lost=%u bridge_epochs=%u reclaimed=%u\n",
-        ps->submitted, ps->completions, ps->late_answers, ps->doorbells, ps->bridge_lost, ps->bridge_epochs, ps->reclaimed);
+    say("proxy: submitted=%u completions=%u late_answers=%u doorbells=%u bridge_lost=%u bridge_epochs=%u reclaimed=%u "
+        "start_tails_used=%u start_tails_bad=%u\n",
+        ps->submitted, ps->completions, ps->late_answers, ps->doorbells, ps->bridge_lost, ps->bridge_epochs, ps->reclaimed,
+        ps->start_tails_used, ps->start_tails_bad);
     say("proxy: rejected completions:");
     for (int k = 0; k < PROXY_CQ_REJECT_COUNT; k++)
         say(" %s=%u", proxy_cq_reject_name(k), ps->cq_rejected[k]);
