@@ -12,25 +12,8 @@ SOCK=$TMP/$TAG.sock
 STATS=$TMP/$TAG.stats
 BLOG=$TMP/$TAG.bridge.log
 SLOG=$TMP/$TAG.sim.log
-BPID=
-SPID=
-
-cleanup() {
-    [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
-    [ -n "$BPID" ] && kill -9 "$BPID" 2>/dev/null
-    [ -n "$SPID" ] && wait "$SPID" 2>/dev/null
-    [ -n "$BPID" ] && wait "$BPID" 2>/dev/null
-    rm -f "/dev/shm/$TAG" "$SOCK" "$STATS" "$STATS".tmp.* "$BLOG" "$SLOG"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    echo "FAIL: $*"
-    echo "--- bridge log (tail) ---"; tail -n 30 "$BLOG" 2>/dev/null
-    echo "--- sim output (tail) ---"; tail -n 30 "$SLOG" 2>/dev/null
-    exit 1
-}
+EXTRA_FILES="$STATS $STATS.tmp.*"
+. "$(dirname "$0")/common.sh"
 
 stat_of() { sed -n "s/^$1 //p" "$STATS"; }
 

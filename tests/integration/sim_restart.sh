@@ -11,25 +11,7 @@ SHM=/$TAG
 SOCK=$TMP/$TAG.sock
 BLOG=$TMP/$TAG.bridge.log
 SLOG=$TMP/$TAG.sim.log
-BPID=
-SPID=
-
-cleanup() {
-    [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
-    [ -n "$BPID" ] && kill -9 "$BPID" 2>/dev/null
-    [ -n "$SPID" ] && wait "$SPID" 2>/dev/null
-    [ -n "$BPID" ] && wait "$BPID" 2>/dev/null
-    rm -f "/dev/shm/$TAG" "$SOCK" "$BLOG" "$SLOG"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    echo "FAIL: $*"
-    echo "--- bridge log (tail) ---"; tail -n 30 "$BLOG" 2>/dev/null
-    echo "--- sim output ---"; cat "$SLOG" 2>/dev/null
-    exit 1
-}
+. "$(dirname "$0")/common.sh"
 
 start_bridge() {
     "$BRIDGED" --shm "$SHM" --models "$MODELS" --backend cpu --doorbell adaptive --socket "$SOCK" \
@@ -51,6 +33,7 @@ start_bridge
 sleep 0.5
 for round in 1 2; do
     kill -0 "$SPID" 2>/dev/null || fail "zenedge-sim ended before restart $round"
+    kill -0 "$BPID" 2>/dev/null || fail "zenedge-bridged died before restart $round"
     kill -9 "$BPID"
     wait "$BPID" 2>/dev/null
     start_bridge
