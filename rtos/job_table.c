@@ -398,7 +398,7 @@ void proxy_usage(proxy_t *p, proxy_usage_t *u)
     u->bufs_live = p->n_bufs;
     u->bufs_busy = 0;
     for (uint32_t i = 0; i < ZEN_CFG_MAX_BUFS; i++)
-        if (p->bufs[i].live && (p->bufs[i].readers || p->bufs[i].writer))
+        if (p->bufs[i].live && pb_busy(&p->bufs[i]))
             u->bufs_busy++;
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         u->sq_head[i] = i < p->region.n_sq ? p->sq[i].head : 0u;

@@ -501,7 +501,7 @@ int proxy_buf_free(proxy_t *p, uint32_t buf_id)
     int rc = PROXY_OK;
     if (b == 0) {
         rc = PROXY_E_BAD_BUF;
-    } else if (b->readers != 0u || b->writer != 0u) {
+    } else if (pb_busy(b)) {
         rc = PROXY_E_BUF_BUSY;
     } else {
         (void)ipc_heap_free(&p->heap, b->ref.off);
@@ -532,7 +532,7 @@ bool proxy_buf_busy(proxy_t *p, uint32_t buf_id)
         return false;
     uint32_t key = zport_crit_enter(p->port);
     proxy_buf_t *b = pb_lookup(p, buf_id);
-    bool busy = b != 0 && (b->readers != 0u || b->writer != 0u);
+    bool busy = b != 0 && pb_busy(b);
     zport_crit_exit(p->port, key);
     return busy;
 }

@@ -71,6 +71,12 @@ int32_t pj_expiry_code(const proxy_t *p);
 /* The live tensor buffer named by id, or NULL. */
 proxy_buf_t *pb_lookup(proxy_t *p, uint32_t id);
 
+/* An unreleased job reads or writes the buffer. */
+static inline bool pb_busy(const proxy_buf_t *b)
+{
+    return b->readers != 0u || b->writer != 0u;
+}
+
 /* Index of a job record. */
 static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
 {
