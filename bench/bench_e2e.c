@@ -6,7 +6,7 @@
  * runs. The leader creates a POSIX shm region, lays it out with the real
  * proxy (rtos/proxy.h) on the POSIX port in manual mode (no interrupt
  * thread: the task itself polls the completion ring, i.e. a polling
- * doorbell on the zenedge side, PROXY_DB_NEVER towards the bridge), then
+ * doorbell on the zenedge side, IPC_DB_POLL towards the bridge), then
  * forks the real dispatcher of zenedge-bridged (bridge_dispatch_run, poll
  * doorbell, the same backend) pinned to the bridge CPU for the whole
  * section. The leader, pinned to the zenedge CPU, alternates short phases:
@@ -92,7 +92,7 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     bridge_config_defaults(&cfg, o->models_dir);
     snprintf(cfg.shm, sizeof(cfg.shm), "%s", shm);
     snprintf(cfg.backend, sizeof(cfg.backend), "%s", backend);
-    cfg.doorbell = ZL_DB_POLL;
+    cfg.doorbell = IPC_DB_POLL;
     cfg.stats_interval_s = 0;
     cfg.log_level = getenv("ZB_E2E_DEBUG") ? BRIDGE_LOG_DEBUG : BRIDGE_LOG_WARN;
     bridge_backend_t be = { .ops = bridge_backend_find(backend), .priv = NULL };
@@ -396,7 +396,7 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     proxy_config_default(&pc, &port, E2E_REGION_BYTES);
     pc.max_jobs = 16;
     pc.sq_slots = 16;
-    pc.doorbell = PROXY_DB_NEVER;
+    pc.doorbell = IPC_DB_POLL;
     pc.features = IPC_FEAT_SHARED_CLOCK;
     pc.hb_period_us = 100000;
     pc.n_heap_classes = 3;

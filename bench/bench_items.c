@@ -321,7 +321,7 @@ static int put_spin(ipc_ring_prod_t *tx, const ipc_packet_t *p)
 {
     for (;;) {
         int r = ipc_ring_enqueue(tx, p);
-        if (r == 1)
+        if (r == IPC_OK)
             return 0;
         if (r != IPC_E_RING_FULL)
             return ring_fail("ipc_ring_enqueue", r);
@@ -451,27 +451,27 @@ static int ours_db_rtt_follow(bench_ctx_t *c, int mode, uint32_t ops, uint32_t *
 static int ours_efd_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, bench_sample_t *s)
 {
     (void)it;
-    return ours_db_rtt_lead(c, ZL_DB_EVENTFD, ops, s);
+    return ours_db_rtt_lead(c, IPC_DB_EVENTFD, ops, s);
 }
 
 static int ours_efd_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
                                uint32_t *errors, uint32_t *doorbells)
 {
     (void)it; (void)arg;
-    return ours_db_rtt_follow(c, ZL_DB_EVENTFD, ops, errors, doorbells);
+    return ours_db_rtt_follow(c, IPC_DB_EVENTFD, ops, errors, doorbells);
 }
 
 static int ours_adapt_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, bench_sample_t *s)
 {
     (void)it;
-    return ours_db_rtt_lead(c, ZL_DB_ADAPTIVE, ops, s);
+    return ours_db_rtt_lead(c, IPC_DB_ADAPTIVE, ops, s);
 }
 
 static int ours_adapt_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
                                  uint32_t *errors, uint32_t *doorbells)
 {
     (void)it; (void)arg;
-    return ours_db_rtt_follow(c, ZL_DB_ADAPTIVE, ops, errors, doorbells);
+    return ours_db_rtt_follow(c, IPC_DB_ADAPTIVE, ops, errors, doorbells);
 }
 
 /* Adaptive with a sleeping peer: the leader stays away longer than the
@@ -488,8 +488,8 @@ static int ours_adapt_sleep_lead(bench_ctx_t *c, const bench_item_t *it, uint32_
         uint32_t h = next_handle(c);
         ipc_packet_t p = { CMD_PING, IPC_PKT_FLAGS_NONE, h, i }, a;
         uint64_t t0 = zl_now_ns();
-        if (put_spin(&c->rtt_tx, &p) || notify(c, ZL_DB_ADAPTIVE, c->efd_bridge, &s->doorbells) ||
-            get_wait(c, ZL_DB_ADAPTIVE, c->efd_zen, &c->rtt_rx, &a))
+        if (put_spin(&c->rtt_tx, &p) || notify(c, IPC_DB_ADAPTIVE, c->efd_bridge, &s->doorbells) ||
+            get_wait(c, IPC_DB_ADAPTIVE, c->efd_zen, &c->rtt_rx, &a))
             return -1;
         total += zl_now_ns() - t0;
         s->errors += (uint32_t)check_pong(&a, h);

@@ -15,7 +15,7 @@
 void bridge_config_defaults(bridge_config_t *c, const char *models_dir)
 {
     memset(c, 0, sizeof(*c));
-    c->doorbell = ZL_DB_ADAPTIVE;
+    c->doorbell = IPC_DB_ADAPTIVE;
     c->spin_us = 50;
     snprintf(c->models, sizeof(c->models), "%s", models_dir ? models_dir : "models");
     strcpy(c->backend, "cpu");
@@ -122,7 +122,7 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
             rc = cfg_err(err, errlen, "size: '%s' must be in [%u, %u] bytes", v, IPC_REGION_MIN_SIZE,
                          IPC_REGION_MAX_SIZE);
     } else if (!strcmp(k, "doorbell")) {
-        int m = zl_db_mode_parse(v);
+        int m = ipc_db_mode_parse(v);
         if (m < 0)
             rc = cfg_err(err, errlen, "doorbell: '%s' is not one of poll, eventfd, adaptive", v);
         else
@@ -323,7 +323,7 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
     if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))
         return cfg_err(err, errlen, "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
     if (c->file[0] && c->doorbell != 0 && !c->socket[0] && !c->ivshmem_socket[0])
-        return cfg_err(err, errlen, "--file with doorbell %s needs --socket PATH", zl_db_mode_name(c->doorbell));
+        return cfg_err(err, errlen, "--file with doorbell %s needs --socket PATH", ipc_db_mode_name(c->doorbell));
     return BRIDGE_OK;
 }
 
@@ -418,7 +418,7 @@ void bridge_config_print(const bridge_config_t *c, FILE *out)
 {
     fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm,
             c->file, (unsigned long long)c->file_offset, (unsigned long long)c->file_size,
-            zl_db_mode_name(c->doorbell), c->socket, c->spin_us);
+            ipc_db_mode_name(c->doorbell), c->socket, c->spin_us);
     fprintf(out, "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d batch=%u\n", c->models,
             c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->batch);
 }

@@ -23,7 +23,7 @@ typedef struct bridge_config {
     uint64_t file_offset;
     uint64_t file_size;
     /* doorbell */
-    int      doorbell;                 /* ZL_DB_* */
+    int      doorbell;                 /* IPC_DB_* */
     char     socket[BRIDGE_CFG_PATH];  /* "" = zl_default_socket(shm) */
     char     ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
     uint32_t spin_us;                  /* adaptive: spin before sleeping */

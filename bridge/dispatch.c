@@ -181,7 +181,7 @@ static void post(daemon_t *d, const ipc_packet_t *a, bool droppable)
     d->st.status[a->flags < IPC_STATUS_COUNT ? a->flags : 0]++;
     if (d->pend_n == 0) {
         int r = ipc_ring_enqueue(&d->cq, a);
-        if (r == 1) {
+        if (r == IPC_OK) {
             count_tx(d, a);
             d->posted++;
             return;
@@ -588,8 +588,8 @@ static int try_attach(daemon_t *d)
     /* Adaptive needs the ZENEDGE side to keep needs_wakeup; without the
      * feature bit ring after every batch, as in eventfd mode. */
     d->notify_mode = d->cfg->doorbell;
-    if (d->notify_mode == ZL_DB_ADAPTIVE && !(d->v.features & IPC_FEAT_NEED_WAKEUP))
-        d->notify_mode = ZL_DB_EVENTFD;
+    if (d->notify_mode == IPC_DB_ADAPTIVE && !(d->v.features & IPC_FEAT_NEED_WAKEUP))
+        d->notify_mode = IPC_DB_EVENTFD;
     hb_set_side(d, me);
     ipc_cache_clean(me, IPC_CACHELINE);
     ipc_store_release(&me->state, IPC_STATE_READY);
@@ -600,7 +600,7 @@ static int try_attach(daemon_t *d)
               "slots, %u jobs, heap %u bytes; bridge epoch %u, zenedge epoch %u, doorbell %s; READY",
               d->tr.what, d->v.size, d->v.n_sq, d->v.sq_slots, d->weight[1], d->weight[2], d->weight[3],
               d->v.cq_slots, d->v.max_jobs, d->v.heap_size, d->epoch, d->zen_epoch,
-              zl_db_mode_name(d->cfg->doorbell));
+              ipc_db_mode_name(d->cfg->doorbell));
     if (d->peer_efd >= 0)
         zl_db_ring(d->peer_efd);   /* a connected peer re-checks at once */
     return BRIDGE_OK;
@@ -912,7 +912,7 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
     if (bridge_transport_guard_install() != BRIDGE_OK)
         BLOG_WARN("SIGBUS guard not installed: %s", strerror(errno));
 
-    if (cfg->doorbell != ZL_DB_POLL && cfg->ivshmem_socket[0]) {
+    if (cfg->doorbell != IPC_DB_POLL && cfg->ivshmem_socket[0]) {
         /* QEMU blocks at start until it has the memory: listen now, and
          * accept in the upkeep, also while the region is not initialised. */
         d->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC);
@@ -927,10 +927,10 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
             goto out;
         }
         d->efd = ivshm_server_doorbell_fd(d->ivs, 0);
-        BLOG_INFO("doorbell %s: ivshmem server listening on %s (region file %s)", zl_db_mode_name(cfg->doorbell),
+        BLOG_INFO("doorbell %s: ivshmem server listening on %s (region file %s)", ipc_db_mode_name(cfg->doorbell),
                   cfg->ivshmem_socket, cfg->file);
         ivshmem_upkeep(d);
-    } else if (cfg->doorbell != ZL_DB_POLL) {
+    } else if (cfg->doorbell != IPC_DB_POLL) {
         d->efd = zl_db_create();
         if (d->efd < 0) {
             BLOG_ERR("eventfd: %s", strerror(-d->efd));
@@ -947,7 +947,7 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
             rc = BRIDGE_E_DOORBELL;
             goto out;
         }
-        BLOG_INFO("doorbell %s: listening on %s", zl_db_mode_name(cfg->doorbell), d->sock);
+        BLOG_INFO("doorbell %s: listening on %s", ipc_db_mode_name(cfg->doorbell), d->sock);
     }
 
     if (pthread_create(&d->hb_thread, NULL, hb_main, d) != 0) {

@@ -127,7 +127,8 @@ static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
 
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
 {
-    return ipc_ring_enqueue_bulk(p, pkt, 1u);
+    int n = ipc_ring_enqueue_bulk(p, pkt, 1u);
+    return n < 0 ? n : IPC_OK;
 }
 
 int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
@@ -257,5 +258,5 @@ int ipc_ring_peek_fill(const ipc_ring_t *r, uint32_t slots)
     uint32_t tail = ipc_read_once(&r->tail);
     uint32_t head = ipc_read_once(&r->head);
     uint32_t fill = head - tail;
-    return fill > slots ? -1 : (int)fill;
+    return fill > slots ? IPC_E_RING_CORRUPT : (int)fill;
 }

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ipc_job_desc_t *d = ipc_region_job(&b.view, slot);
         if (d != NULL)
             memcpy(&d->t_pickup, data + at + 16, 48);
-        if (hb_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != 1)
+        if (hb_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != IPC_OK)
             break;   /* completion ring full */
         int n = proxy_complete(f.proxy);
         if (n < 0 || n > (int)b.view.cq_slots)

@@ -187,29 +187,6 @@ void zl_unmap(zl_map_t *m)
 
 /* ---- doorbells ---- */
 
-int zl_db_mode_parse(const char *s)
-{
-    if (s == NULL)
-        return -1;
-    if (strcmp(s, "poll") == 0)
-        return ZL_DB_POLL;
-    if (strcmp(s, "eventfd") == 0)
-        return ZL_DB_EVENTFD;
-    if (strcmp(s, "adaptive") == 0)
-        return ZL_DB_ADAPTIVE;
-    return -1;
-}
-
-const char *zl_db_mode_name(int mode)
-{
-    switch (mode) {
-    case ZL_DB_POLL: return "poll";
-    case ZL_DB_EVENTFD: return "eventfd";
-    case ZL_DB_ADAPTIVE: return "adaptive";
-    default: return "?";
-    }
-}
-
 int zl_db_create(void)
 {
     int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -425,8 +402,8 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
         return -EINVAL;
     uint64_t start = zl_now_ns();
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
-    if (mode == ZL_DB_POLL || mode == ZL_DB_ADAPTIVE) {
-        uint64_t spin_end = mode == ZL_DB_POLL ? deadline : start + spin_ns;
+    if (mode == IPC_DB_POLL || mode == IPC_DB_ADAPTIVE) {
+        uint64_t spin_end = mode == IPC_DB_POLL ? deadline : start + spin_ns;
         for (uint32_t i = 0;; i++) {
             if (ready(arg))
                 return 1;
@@ -437,13 +414,13 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
                     break;
             }
         }
-        if (mode == ZL_DB_POLL)
+        if (mode == IPC_DB_POLL)
             return 0;
     }
     if (efd < 0)
         return -EBADF;
     for (;;) {
-        if (mode == ZL_DB_ADAPTIVE && me != NULL) {
+        if (mode == IPC_DB_ADAPTIVE && me != NULL) {
             ipc_sleep_announce(me);                  /* W1 */
             if (ready(arg)) {
                 ipc_sleep_cancel(me);
@@ -456,14 +433,14 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
         int left = -1;
         if (deadline != UINT64_MAX) {
             if (now >= deadline) {
-                if (mode == ZL_DB_ADAPTIVE && me != NULL)
+                if (mode == IPC_DB_ADAPTIVE && me != NULL)
                     ipc_sleep_cancel(me);
                 return 0;
             }
             left = (int)((deadline - now + 999999u) / 1000000u);
         }
         int r = zl_db_wait(efd, left);
-        if (mode == ZL_DB_ADAPTIVE && me != NULL) {
+        if (mode == IPC_DB_ADAPTIVE && me != NULL) {
             ipc_sleep_cancel(me);
             if (r > 0)
                 ipc_write_once(&me->wakeups, ipc_read_once(&me->wakeups) + 1u);
@@ -477,9 +454,9 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
 
 int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer)
 {
-    if (mode == ZL_DB_POLL)
+    if (mode == IPC_DB_POLL)
         return 0;
-    if (mode == ZL_DB_ADAPTIVE && (peer == NULL || !ipc_peer_wants_doorbell(peer)))  /* W2 */
+    if (mode == IPC_DB_ADAPTIVE && (peer == NULL || !ipc_peer_wants_doorbell(peer)))  /* W2 */
         return 0;
     if (peer_efd < 0)
         return 0;

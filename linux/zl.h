@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zenedge/ipc_doorbell.h"
 #include "zenedge/ipc_proto.h"
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -57,11 +58,7 @@ typedef struct zl_hello {
 } zl_hello_t;
 _Static_assert(sizeof(zl_hello_t) == 16, "hello is 16 bytes");
 
-enum zl_db_mode { ZL_DB_POLL = 0, ZL_DB_EVENTFD = 1, ZL_DB_ADAPTIVE = 2 };
-
-/* "poll" | "eventfd" | "adaptive" -> ZL_DB_*, or -1. */
-int zl_db_mode_parse(const char *s);
-const char *zl_db_mode_name(int mode);
+/* Doorbell modes: ipc_db_mode_t and its parser in zenedge/ipc_doorbell.h. */
 
 /* A new non-blocking, close-on-exec eventfd, or -errno. */
 int zl_db_create(void);
@@ -97,9 +94,9 @@ typedef bool (*zl_ready_fn)(void *arg);
 
 /*
  * Wait for work according to the doorbell mode:
- *  ZL_DB_POLL      spin calling ready() until it is true or timeout_ms;
- *  ZL_DB_EVENTFD   block on efd at once (the peer always rings);
- *  ZL_DB_ADAPTIVE  spin up to spin_ns, then W1 (ipc_sleep_announce on me),
+ *  IPC_DB_POLL      spin calling ready() until it is true or timeout_ms;
+ *  IPC_DB_EVENTFD   block on efd at once (the peer always rings);
+ *  IPC_DB_ADAPTIVE  spin up to spin_ns, then W1 (ipc_sleep_announce on me),
  *                  re-check ready(), block on efd, then ipc_sleep_cancel.
  * Returns 1 if ready() became true, 0 on timeout, -errno on error.
  * timeout_ms -1 waits forever.

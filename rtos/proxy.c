@@ -148,7 +148,7 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     cfg->features = 0;
     cfg->hb_period_us = ZEN_CFG_HB_PERIOD_US;
     cfg->epoch = 1;
-    cfg->doorbell = PROXY_DB_ON_DEMAND;
+    cfg->doorbell = IPC_DB_ADAPTIVE;
     cfg->n_heap_classes = 0;
     cfg->backend_ns_max = 0;
     cfg->hb_slack_us = 0;
@@ -165,9 +165,9 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
                   (unsigned)cfg->max_jobs, (unsigned)ZEN_CFG_MAX_JOBS);
         return PROXY_E_CONFIG;
     }
-    if (cfg->doorbell > PROXY_DB_ALWAYS) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not a PROXY_DB_* policy (max %u)",
-                  (unsigned)cfg->doorbell, (unsigned)PROXY_DB_ALWAYS);
+    if (cfg->doorbell >= IPC_DB_MODES) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
+                  (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
@@ -341,8 +341,8 @@ int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
         return PROXY_E_RING_CORRUPT;
     if (r < 0)
         return PROXY_E_INVAL;
-    bool ring_it = p->doorbell == PROXY_DB_ALWAYS ||
-                   (p->doorbell == PROXY_DB_ON_DEMAND && bridge_wants_doorbell(p));
+    bool ring_it = p->doorbell == IPC_DB_EVENTFD ||
+                   (p->doorbell == IPC_DB_ADAPTIVE && bridge_wants_doorbell(p));
     if (ring_it) {
         zport_doorbell(p->port);
         p->stats.doorbells++;

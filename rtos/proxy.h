@@ -51,6 +51,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "zenedge/ipc_doorbell.h"
+
 #include "zenedge/ipc_heap.h"
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
@@ -132,10 +134,10 @@ enum proxy_cq_reject {
 };
 const char *proxy_cq_reject_name(int reason);
 
-/* Doorbell policy towards the bridge after a submission. */
-#define PROXY_DB_NEVER      0u /* bridge polls */
-#define PROXY_DB_ON_DEMAND  1u /* only when the bridge announced sleep (W2) */
-#define PROXY_DB_ALWAYS     2u /* after every submission */
+/* Doorbell policy towards the bridge after a submission: ipc_db_mode_t
+ * (ipc_doorbell.h). IPC_DB_POLL never rings (the bridge polls),
+ * IPC_DB_EVENTFD rings after every submission, IPC_DB_ADAPTIVE only when
+ * the bridge announced sleep (W2). */
 
 /* Tensor signature of a model (registered by the application). */
 typedef struct proxy_model {
@@ -259,7 +261,7 @@ typedef struct proxy_config {
     uint32_t hb_period_us;                /* our heartbeat period */
     uint32_t epoch;                       /* our epoch (+1 per boot) */
     uint32_t sq_weight[IPC_MAX_SQ];
-    uint32_t doorbell;                    /* PROXY_DB_* */
+    uint32_t doorbell;                    /* IPC_DB_* */
     uint32_t n_heap_classes;
     ipc_heap_class_cfg_t heap[IPC_HEAP_MAX_CLASSES];
     uint64_t backend_ns_max;              /* 0: ZEN_CFG_BACKEND_NS_MAX */

@@ -80,7 +80,7 @@ static struct {
     uint8_t    *digits_y;
     uint32_t    digits_n;
     const char *digits_err;
-} g = {.size = 16u << 20, .mode = ZPORT_POSIX_ADAPTIVE, .cpu = -1, .timeout_s = 10.0, .spin_us = 50,
+} g = {.size = 16u << 20, .mode = IPC_DB_ADAPTIVE, .cpu = -1, .timeout_s = 10.0, .spin_us = 50,
        .max_jobs = 256, .sq_slots = 256, .models_dir = "models"};
 
 static struct zport port;
@@ -744,7 +744,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'd':
-            g.mode = zport_posix_mode_parse(optarg);
+            g.mode = ipc_db_mode_parse(optarg);
             if (g.mode < 0) {
                 fprintf(stderr, "zenedge-sim: --doorbell %s is not poll|eventfd|adaptive\n", optarg);
                 return 2;
@@ -833,9 +833,8 @@ int main(int argc, char **argv)
     proxy_config_default(&cfg, &port, (uint32_t)g.size);
     cfg.max_jobs = g.max_jobs;
     cfg.sq_slots = g.sq_slots;
-    cfg.features = IPC_FEAT_SHARED_CLOCK | (g.mode == ZPORT_POSIX_ADAPTIVE ? IPC_FEAT_NEED_WAKEUP : 0u);
-    cfg.doorbell = g.mode == ZPORT_POSIX_POLL ? PROXY_DB_NEVER
-                 : g.mode == ZPORT_POSIX_EVENTFD ? PROXY_DB_ALWAYS : PROXY_DB_ON_DEMAND;
+    cfg.features = IPC_FEAT_SHARED_CLOCK | (g.mode == IPC_DB_ADAPTIVE ? IPC_FEAT_NEED_WAKEUP : 0u);
+    cfg.doorbell = (uint32_t)g.mode;
     cfg.epoch = (uint32_t)time(NULL) | 1u;
     /* Heap: classes that fit the shipped tensors (4 and 40 -> 64, 256,
      * 4096, 16384 bytes), about 45% of the bytes each to the two large
@@ -905,14 +904,14 @@ int main(int argc, char **argv)
     }
     say("zenedge-sim: region %s: %zu bytes, %u jobs, %u-slot rings, heap 64x%u 256x%u 4096x%u 16384x%u, doorbell %s\n",
         g.shm, g.size, cfg.max_jobs, cfg.sq_slots, n64, n256, n4k, n16k,
-        g.mode == ZPORT_POSIX_POLL ? "poll" : g.mode == ZPORT_POSIX_EVENTFD ? "eventfd" : "adaptive");
+        g.mode == IPC_DB_POLL ? "poll" : g.mode == IPC_DB_EVENTFD ? "eventfd" : "adaptive");
     proxy_start(proxy);
     zport_posix_start(&port, proxy, 0, (uint64_t)g.spin_us * 1000u);
 
     uint64_t give_up = zl_now_ns() + (uint64_t)(g.timeout_s * 1e9);
     pthread_t link;
     int have_link = 0;
-    if (g.mode != ZPORT_POSIX_POLL) {
+    if (g.mode != IPC_DB_POLL) {
         if (g.socket)
             snprintf(sock_path, sizeof(sock_path), "%s", g.socket);
         else

@@ -18,6 +18,27 @@
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_proto.h"
 
+/*
+ * Doorbell mode: how a side learns that its peer published work. One
+ * enum for both sides and every program (zenedge-bridged --doorbell,
+ * zenedge-sim --doorbell, proxy_cfg_t.doorbell, the POSIX port).
+ *   IPC_DB_POLL      never ring, never sleep: the peer polls;
+ *   IPC_DB_EVENTFD   ring after every publication; the peer blocks;
+ *   IPC_DB_ADAPTIVE  the needs-wake-up handshake below: ring only when the
+ *                    peer announced sleep (W2); spin first, then W1.
+ */
+typedef enum ipc_db_mode {
+    IPC_DB_POLL     = 0,
+    IPC_DB_EVENTFD  = 1,
+    IPC_DB_ADAPTIVE = 2,
+    IPC_DB_MODES    = 3
+} ipc_db_mode_t;
+
+/* "poll" | "eventfd" | "adaptive" -> IPC_DB_*, or IPC_E_INVAL. */
+int ipc_db_mode_parse(const char *s);
+/* Name of a mode, "?" for anything else. */
+const char *ipc_db_mode_name(int mode);
+
 /* W1: store needs_wakeup = 1, then a full fence. The caller must re-check
  * its rings after this and call ipc_sleep_cancel() if it finds work. */
 static inline void ipc_sleep_announce(ipc_side_t *me)

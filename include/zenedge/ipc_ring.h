@@ -10,7 +10,9 @@
  * _burst moves as many as it can and returns how many. Every call is O(n)
  * in the packets it moves, has no loop that waits, and never blocks.
  *
- * Return values: IPC_OK / a count >= 0, or a negative ipc_err_t:
+ * Return values: single-item calls (ipc_ring_enqueue, ipc_ring_dequeue)
+ * return IPC_OK; _bulk and _burst calls and the *_count / peek_fill
+ * observers return a count >= 0; every call may return a negative ipc_err_t:
  *   IPC_E_RING_FULL     enqueue: not enough free slots (nothing written)
  *   IPC_E_RING_EMPTY    dequeue (single): nothing to read
  *   IPC_E_RING_CORRUPT  the peer's counter is impossible (head - tail >
@@ -53,11 +55,16 @@ int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t prod
 int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
 int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
 
+/* One packet: IPC_OK, IPC_E_RING_FULL, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt);
+/* All n or none: n, IPC_E_RING_FULL, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n);
+/* As many as fit: 0..n, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n);
 
+/* One packet: IPC_OK, IPC_E_RING_EMPTY, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt);
+/* As many as are ready, up to max: 0..max, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max);
 
 /* Free slots as the producer sees them now (refreshes tail), or < 0. */
@@ -66,7 +73,8 @@ int ipc_ring_free_count(ipc_ring_prod_t *p);
 int ipc_ring_ready_count(ipc_ring_cons_t *c);
 
 /* Fill level read by an observer that is neither side (zenedge-ipc stat):
- * head - tail, or -1 if the pair is impossible. Read-only. */
+ * head - tail, or IPC_E_RING_CORRUPT if the pair is impossible
+ * (IPC_E_INVAL for a null ring). Read-only. */
 int ipc_ring_peek_fill(const ipc_ring_t *r, uint32_t slots);
 
 #endif /* ZENEDGE_IPC_RING_H */

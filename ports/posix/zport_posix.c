@@ -106,7 +106,7 @@ void zport_log(struct zport *port, int level, const char *fmt, ...)
 
 int zport_posix_init(struct zport *z, int mode)
 {
-    if (z == 0 || mode < ZPORT_POSIX_MANUAL || mode > ZPORT_POSIX_ADAPTIVE)
+    if (z == 0 || (mode != ZPORT_POSIX_MANUAL && (mode < 0 || mode >= (int)IPC_DB_MODES)))
         return -EINVAL;
     memset(z, 0, sizeof(*z));
     z->mode = mode;
@@ -153,19 +153,6 @@ void zport_posix_set_peer(struct zport *z, int peer_efd)
     __atomic_store_n(&z->peer_efd, peer_efd, __ATOMIC_RELEASE);
 }
 
-int zport_posix_mode_parse(const char *s)
-{
-    if (s == 0)
-        return -1;
-    if (strcmp(s, "poll") == 0)
-        return ZPORT_POSIX_POLL;
-    if (strcmp(s, "eventfd") == 0)
-        return ZPORT_POSIX_EVENTFD;
-    if (strcmp(s, "adaptive") == 0)
-        return ZPORT_POSIX_ADAPTIVE;
-    return -1;
-}
-
 static bool stopping(struct zport *z)
 {
     return __atomic_load_n(&z->stop, __ATOMIC_ACQUIRE) != 0u;
@@ -203,10 +190,10 @@ static void *irq_main(void *arg)
             continue;
         int timeout_ms = (int)((next_tick > now ? next_tick - now : 0) / 1000000u) + 1;
         switch (z->mode) {
-        case ZPORT_POSIX_POLL:
+        case IPC_DB_POLL:
             ipc_cpu_relax();
             break;
-        case ZPORT_POSIX_EVENTFD:
+        case IPC_DB_EVENTFD:
             /* The bridge rings after every completion. */
             block_on_efd(z, timeout_ms);
             break;

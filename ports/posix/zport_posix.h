@@ -7,9 +7,9 @@
  *  - wait/wake is a futex on the job's wake word (absolute
  *    CLOCK_MONOTONIC deadline);
  *  - the completion "interrupt" is a thread that runs proxy_complete()
- *    and proxy_tick(): in ZPORT_POSIX_EVENTFD mode it blocks on an eventfd
- *    the bridge writes to; in ZPORT_POSIX_ADAPTIVE mode it spins first,
- *    then announces sleep (W1) and blocks; in ZPORT_POSIX_POLL mode it
+ *    and proxy_tick(): in IPC_DB_EVENTFD mode it blocks on an eventfd
+ *    the bridge writes to; in IPC_DB_ADAPTIVE mode it spins first,
+ *    then announces sleep (W1) and blocks; in IPC_DB_POLL mode it
  *    only spins (no system call but the clock);
  *  - the doorbell towards the bridge is a write to the bridge's eventfd,
  *    handed over with zport_posix_set_peer() (any time; -1: none);
@@ -26,10 +26,8 @@
 #include "proxy.h"
 #include "zport.h"
 
-#define ZPORT_POSIX_MANUAL   0  /* no interrupt thread: the caller runs proxy_complete/proxy_tick */
-#define ZPORT_POSIX_POLL     1
-#define ZPORT_POSIX_EVENTFD  2
-#define ZPORT_POSIX_ADAPTIVE 3
+/* The port's mode is a doorbell mode (ipc_db_mode_t, IPC_DB_*), or: */
+#define ZPORT_POSIX_MANUAL   (-1)  /* no interrupt thread: the caller runs proxy_complete/proxy_tick */
 
 struct zport {
     pthread_mutex_t lock;
@@ -66,7 +64,5 @@ void zport_posix_set_peer(struct zport *z, int peer_efd);
 int  zport_posix_start(struct zport *z, proxy_t *p, uint32_t tick_us, uint64_t spin_ns);
 void zport_posix_stop(struct zport *z);
 
-/* Mode by name ("poll", "eventfd", "adaptive"), or -1. */
-int  zport_posix_mode_parse(const char *s);
 
 #endif /* ZENEDGE_ZPORT_POSIX_H */

@@ -89,7 +89,7 @@ static uint32_t run_case(uint32_t idx, const hcase_t *c, void (*mutate)(ipc_job_
     }
     ipc_packet_t pkt = { c->cmd, c->flags, c->handle, zx_now_ns() };
     int r = ipc_ring_enqueue(&sq[c->ring], &pkt);   /* R1 inside: publishes the descriptor */
-    if (r != 1) {
+    if (r != IPC_OK) {
         zx_printf("hostile %2u %-34s enqueue: %s\n", idx, c->what, r < 0 ? ipc_strerror(r) : "no room");
         return 1;
     }

@@ -574,7 +574,7 @@ static void proxy_setup(void *shm, uint32_t size)
     uint32_t old_epoch = ipc_read_once(&old->magic) == IPC_REGION_MAGIC ? ipc_read_once(&old->zen.epoch) : 0u;
     cfg.epoch = old_epoch + 1u ? old_epoch + 1u : 1u;
     cfg.features = opts.msix ? IPC_FEAT_NEED_WAKEUP : 0u;   /* not SHARED_CLOCK: the TSC is ours */
-    cfg.doorbell = opts.msix ? PROXY_DB_ON_DEMAND : PROXY_DB_NEVER;
+    cfg.doorbell = opts.msix ? IPC_DB_ADAPTIVE : IPC_DB_POLL;
     cfg.n_heap_classes = 3;
     cfg.heap[0].block_size = 256;   cfg.heap[0].count = 64;   /* digits in/out, saxpy alpha */
     cfg.heap[1].block_size = 4096;  cfg.heap[1].count = 48;   /* vectors */

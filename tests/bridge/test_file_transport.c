@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         uint32_t h = zside_next_handle(&z, slot);
         ipc_tensor_ref_t in[2] = {{a, 4096}, {b, 4096}}, out[1] = {{c, 4096}};
         zside_fill(&z, h, 1, IPC_QOS_RT, 2, in, 1, out);
-        ZS_CHECK(zside_send(&z, 0, CMD_RUN_MODEL, 0, h) == 1, "send");
+        ZS_CHECK(zside_send(&z, 0, CMD_RUN_MODEL, 0, h) == IPC_OK, "send");
         ipc_packet_t ans;
         ZS_CHECK(zside_wait(&z, &ans, 10000) == 1, "no answer to job %d", round);
         ZS_CHECK(ans.payload_id == h && ans.flags == IPC_STATUS_OK, "job %d status %u", round, ans.flags);

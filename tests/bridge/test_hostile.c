@@ -39,7 +39,7 @@ static ipc_job_desc_t *desc(uint32_t h)
 static void expect(const char *what, uint32_t ring, uint16_t cmd, uint16_t flags, uint32_t payload, uint16_t want_cmd,
                    uint32_t want_status)
 {
-    ZS_CHECK(zside_send(&z, ring, cmd, flags, payload) == 1, "%s: enqueue", what);
+    ZS_CHECK(zside_send(&z, ring, cmd, flags, payload) == IPC_OK, "%s: enqueue", what);
     ipc_packet_t a;
     ZS_CHECK(zside_wait(&z, &a, 10000) == 1, "%s: no answer within 10 s", what);
     ZS_CHECK(a.cmd == want_cmd && a.flags == want_status && a.payload_id == payload,

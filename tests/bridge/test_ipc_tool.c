@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         ipc_tensor_ref_t in[2] = {{a, 4096}, {b, 4096}}, out[1] = {{c, 4096}};
         zside_fill(&z, handles[i], 1, IPC_QOS_HIGH, 2, in, 1, out);
         z.v.jobs[10 + i].t_submit = zl_now_ns();
-        ZS_CHECK(zside_send(&z, 1, CMD_RUN_MODEL, 0, handles[i]) == 1, "send");
+        ZS_CHECK(zside_send(&z, 1, CMD_RUN_MODEL, 0, handles[i]) == IPC_OK, "send");
         ipc_packet_t ans;
         ZS_CHECK(zside_wait(&z, &ans, 10000) == 1 && ans.flags == IPC_STATUS_OK, "job %u", i);
     }

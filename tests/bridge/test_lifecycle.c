@@ -26,7 +26,7 @@ static uint32_t submit(uint32_t slot, uint32_t model)
         ipc_tensor_ref_t in[2] = {{in_a, 4096}, {in_b, 4096}}, out[1] = {{out_c[slot], 4096}};
         zside_fill(&z, h, 1, qos, 2, in, 1, out);
     }
-    ZS_CHECK(zside_send(&z, qos, CMD_RUN_MODEL, 0, h) == 1, "enqueue slot %u", slot);
+    ZS_CHECK(zside_send(&z, qos, CMD_RUN_MODEL, 0, h) == IPC_OK, "enqueue slot %u", slot);
     cur[slot] = h;
     answered[slot] = 0;
     return h;

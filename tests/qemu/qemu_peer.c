@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 {
     const char *file = NULL, *sock = NULL;
     uint64_t size = 0;
-    int mode = ZL_DB_POLL;
+    int mode = IPC_DB_POLL;
     uint64_t spin_ns = 50000;
     int timeout_s = 60;
     static const struct option lo[] = {
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         case 'f': file = optarg; break;
         case 's': size = strtoull(optarg, NULL, 0); break;
         case 'i': sock = optarg; break;
-        case 'd': mode = zl_db_mode_parse(optarg); break;
+        case 'd': mode = ipc_db_mode_parse(optarg); break;
         case 'p': spin_ns = strtoull(optarg, NULL, 0) * 1000u; break;
         case 't': timeout_s = atoi(optarg); break;
         case 'h': usage(stdout); return 0;
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
         }
     }
     if (file == NULL || size < IPC_REGION_MIN_SIZE || size > IPC_REGION_MAX_SIZE ||
-        (mode != ZL_DB_POLL && mode != ZL_DB_ADAPTIVE) || (mode == ZL_DB_ADAPTIVE && sock == NULL)) {
+        (mode != IPC_DB_POLL && mode != IPC_DB_ADAPTIVE) || (mode == IPC_DB_ADAPTIVE && sock == NULL)) {
         usage(stderr);
         return 2;
     }
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
             continue;
         }
         int w = zl_db_idle_wait(mode, my_efd, me, spin_ns, 10, any_work, &p);
-        if (w > 0 && mode == ZL_DB_ADAPTIVE)
+        if (w > 0 && mode == IPC_DB_ADAPTIVE)
             wakeups = ipc_read_once(&me->wakeups);
     }
     /* Stopped by a signal right after the guest finished: judge the final state. */

@@ -11,7 +11,7 @@ work=$2
 mkdir -p "$work"
 warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-align -Wundef -Werror"
 common="-std=c11 -ffreestanding -nostdlib -fno-tree-loop-distribute-patterns -Os -I$src/include -I$src/rtos -I$src/ports/template"
-core="ipc_errors ipc_heap ipc_region ipc_ring"
+core="ipc_doorbell ipc_errors ipc_heap ipc_region ipc_ring"
 rtos="contract job_table liveness proxy"
 ran=0
 fail=0

@@ -20,7 +20,7 @@ void fx_opts_default(fx_opts_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->mode = ZPORT_POSIX_MANUAL;
-    o->doorbell = PROXY_DB_ALWAYS;
+    o->doorbell = IPC_DB_EVENTFD;
     o->features = IPC_FEAT_SHARED_CLOCK;
 }
 

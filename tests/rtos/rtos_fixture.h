@@ -26,7 +26,7 @@ typedef struct fx_opts {
     uint32_t sq_slots;        /* 0: 32 */
     uint32_t n_heap;          /* 0: default classes below */
     ipc_heap_class_cfg_t heap[4];
-    uint32_t doorbell;        /* PROXY_DB_* */
+    uint32_t doorbell;        /* IPC_DB_* */
     uint32_t features;
     bool     loopback;        /* start the loopback bridge thread */
     uint32_t bridge_hb_us;    /* loopback heartbeat period (0: 2000) */

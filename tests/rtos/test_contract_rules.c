@@ -168,7 +168,7 @@ static void test_budget_exhausted(void **state)
     assert_int_equal(hb_take(&b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h);
     hb_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
-    assert_int_equal(hb_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), 1);
+    assert_int_equal(hb_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
     struct timespec ts = {0, 2000000};  /* the job then existed >= 2 ms: no clamp below 150 us */
     nanosleep(&ts, NULL);
     assert_int_equal(proxy_complete(f.proxy), 1);

@@ -27,7 +27,7 @@ static fx_t *start(void)
     fx_t *f = calloc(1, sizeof(*f));
     fx_opts_t o;
     fx_opts_default(&o);
-    o.mode = ZPORT_POSIX_EVENTFD;
+    o.mode = IPC_DB_EVENTFD;
     o.loopback = true;
     o.bridge_hb_us = 2000;
     assert_int_equal(fx_init(f, &o), 0);

@@ -115,14 +115,14 @@ static void round_trips(int mode, uint32_t doorbell, int n)
     stop(f);
 }
 
-static void test_eventfd(void **state) { (void)state; round_trips(ZPORT_POSIX_EVENTFD, PROXY_DB_ALWAYS, 500); }
-static void test_adaptive(void **state) { (void)state; round_trips(ZPORT_POSIX_ADAPTIVE, PROXY_DB_ALWAYS, 500); }
-static void test_poll(void **state) { (void)state; round_trips(ZPORT_POSIX_POLL, PROXY_DB_ALWAYS, 200); }
+static void test_eventfd(void **state) { (void)state; round_trips(IPC_DB_EVENTFD, IPC_DB_EVENTFD, 500); }
+static void test_adaptive(void **state) { (void)state; round_trips(IPC_DB_ADAPTIVE, IPC_DB_EVENTFD, 500); }
+static void test_poll(void **state) { (void)state; round_trips(IPC_DB_POLL, IPC_DB_EVENTFD, 200); }
 
 static void test_forged_and_duplicates(void **state)
 {
     (void)state;
-    fx_t *f = start(ZPORT_POSIX_EVENTFD, PROXY_DB_ALWAYS);
+    fx_t *f = start(IPC_DB_EVENTFD, IPC_DB_EVENTFD);
     lb_set(&f->lb, LB_FORGE, 1);
     lb_set(&f->lb, LB_DUPLICATE, 1);
     contract_t c;
@@ -152,7 +152,7 @@ static void test_forged_and_duplicates(void **state)
 
 static void misbehave(int knob, int reason)
 {
-    fx_t *f = start(ZPORT_POSIX_EVENTFD, PROXY_DB_ALWAYS);
+    fx_t *f = start(IPC_DB_EVENTFD, IPC_DB_EVENTFD);
     lb_set(&f->lb, knob, 1);
     contract_t c;
     fx_contract(f, &c, "bad", add16_only, 1, 8, IPC_QOS_NORMAL);
@@ -171,7 +171,7 @@ static void test_wrong_cmd(void **state) { (void)state; misbehave(LB_WRONG_CMD, 
 static void test_budget_charged_clamped(void **state)
 {
     (void)state;
-    fx_t *f = start(ZPORT_POSIX_EVENTFD, PROXY_DB_ALWAYS);
+    fx_t *f = start(IPC_DB_EVENTFD, IPC_DB_EVENTFD);
     lb_set(&f->lb, LB_BACKEND_NS, 4000000000u);   /* 4 s claimed per job: in range, clamped */
     contract_t c;
     fx_contract(f, &c, "clamp", add16_only, 1, 8, IPC_QOS_NORMAL);
@@ -188,7 +188,7 @@ static void test_ring_and_table_full(void **state)
     fx_t *f = calloc(1, sizeof(*f));
     fx_opts_t o;
     fx_opts_default(&o);
-    o.mode = ZPORT_POSIX_EVENTFD;
+    o.mode = IPC_DB_EVENTFD;
     o.loopback = true;
     o.sq_slots = 4;
     o.max_jobs = 6;
@@ -222,7 +222,7 @@ static void test_ring_and_table_full(void **state)
 static void test_deadline(void **state)
 {
     (void)state;
-    fx_t *f = start(ZPORT_POSIX_EVENTFD, PROXY_DB_ALWAYS);
+    fx_t *f = start(IPC_DB_EVENTFD, IPC_DB_EVENTFD);
     lb_set(&f->lb, LB_DROP, 1);
     contract_t c;
     fx_contract(f, &c, "dl", add16_only, 1, 8, IPC_QOS_NORMAL);
@@ -253,7 +253,7 @@ static void test_deadline(void **state)
 static void test_cancel(void **state)
 {
     (void)state;
-    fx_t *f = start(ZPORT_POSIX_ADAPTIVE, PROXY_DB_ON_DEMAND);
+    fx_t *f = start(IPC_DB_ADAPTIVE, IPC_DB_ADAPTIVE);
     lb_set(&f->lb, LB_HOLD, 1);
     contract_t c;
     fx_contract(f, &c, "cancel", add16_only, 1, 8, IPC_QOS_NORMAL);
@@ -295,7 +295,7 @@ static void *task_main(void *arg)
 static void test_tasks(void **state)
 {
     (void)state;
-    fx_t *f = start(ZPORT_POSIX_ADAPTIVE, PROXY_DB_ON_DEMAND);
+    fx_t *f = start(IPC_DB_ADAPTIVE, IPC_DB_ADAPTIVE);
     task_arg_t t[4];
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {

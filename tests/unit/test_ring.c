@@ -78,7 +78,7 @@ static void test_single_roundtrip_and_empty(void **state)
     ipc_packet_t out;
     assert_int_equal(ipc_ring_dequeue(&f->c, &out), IPC_E_RING_EMPTY);
     ipc_packet_t in = pkt(7);
-    assert_int_equal(ipc_ring_enqueue(&f->p, &in), 1);
+    assert_int_equal(ipc_ring_enqueue(&f->p, &in), IPC_OK);
     assert_int_equal(ipc_ring_dequeue(&f->c, &out), IPC_OK);
     assert_memory_equal(&in, &out, sizeof(in));
     assert_int_equal(ipc_ring_dequeue(&f->c, &out), IPC_E_RING_EMPTY);
@@ -89,7 +89,7 @@ static void test_full_uses_every_slot(void **state)
     fixture_t *f = *state;
     for (uint32_t i = 0; i < SLOTS; i++) {
         ipc_packet_t in = pkt(i);
-        assert_int_equal(ipc_ring_enqueue(&f->p, &in), 1);
+        assert_int_equal(ipc_ring_enqueue(&f->p, &in), IPC_OK);
     }
     ipc_packet_t extra = pkt(99);
     assert_int_equal(ipc_ring_enqueue(&f->p, &extra), IPC_E_RING_FULL);
@@ -97,7 +97,7 @@ static void test_full_uses_every_slot(void **state)
     ipc_packet_t out;
     assert_int_equal(ipc_ring_dequeue(&f->c, &out), IPC_OK);
     assert_int_equal(out.payload_id, 0);
-    assert_int_equal(ipc_ring_enqueue(&f->p, &extra), 1);
+    assert_int_equal(ipc_ring_enqueue(&f->p, &extra), IPC_OK);
 }
 
 static void test_bulk_all_or_nothing(void **state)
@@ -154,7 +154,7 @@ static void test_corrupt_peer_counters(void **state)
 {
     fixture_t *f = *state;
     ipc_packet_t in = pkt(1), out;
-    assert_int_equal(ipc_ring_enqueue(&f->p, &in), 1);
+    assert_int_equal(ipc_ring_enqueue(&f->p, &in), IPC_OK);
     /* A hostile producer publishes a head far ahead of tail. */
     f->r->head = f->c.tail + SLOTS + 1;
     assert_int_equal(ipc_ring_dequeue(&f->c, &out), IPC_E_RING_CORRUPT);
@@ -184,7 +184,7 @@ static void test_peek_fill(void **state)
     assert_int_equal(ipc_ring_enqueue_bulk(&f->p, in, 3), 3);
     assert_int_equal(ipc_ring_peek_fill(f->r, SLOTS), 3);
     f->r->tail = f->r->head + 1;
-    assert_int_equal(ipc_ring_peek_fill(f->r, SLOTS), -1);
+    assert_int_equal(ipc_ring_peek_fill(f->r, SLOTS), IPC_E_RING_CORRUPT);
 }
 
 static void test_bad_args(void **state)
