@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -466,4 +467,67 @@ int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer)
     if (me != NULL)
         ipc_write_once(&me->doorbells, ipc_read_once(&me->doorbells) + 1u);
     return 1;
+}
+
+/* ---- files ---- */
+
+static void *read_fd(int fd, size_t max, size_t *len, int *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        *err = -errno;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > (uint64_t)max) {
+        *err = -EFBIG;
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    char *buf = malloc(n + 1u);
+    if (buf == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got != n) {
+        free(buf);
+        *err = -EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+void *zl_read_file(const char *path, size_t max, size_t *len, int *err)
+{
+    int dummy;
+    if (err == NULL)
+        err = &dummy;
+    *err = 0;
+    if (path == NULL || len == NULL) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *err = -errno;
+        return NULL;
+    }
+    void *buf = read_fd(fd, max, len, err);
+    close(fd);
+    return buf;
 }

@@ -37,6 +37,14 @@ typedef struct zl_map {
 int zl_shm_create(zl_map_t *m, const char *name, size_t size);
 /* Map an existing POSIX shm object read-write (read-only if ro); size from fstat. */
 int zl_shm_open(zl_map_t *m, const char *name, bool ro);
+/* The one file reader of the Linux side: a regular file (symlinks not
+ * followed, O_NOFOLLOW) of at most max bytes read whole into a malloc'd
+ * buffer with a NUL after its last byte (so text can be parsed in place).
+ * Returns the buffer and sets *len, or NULL with *err set to a negative
+ * errno: -ENOENT/-ELOOP/... from open, -EINVAL not a regular file,
+ * -EFBIG larger than max, -EIO a short read, -ENOMEM. The caller frees. */
+void *zl_read_file(const char *path, size_t max, size_t *len, int *err);
+
 /* Map [offset, offset+size) of a file or device (a /dev/shm file backing an
  * ivshmem device, a UIO map, a carve-out); offset need not be page aligned.
  * size 0 means "to the end of the file". */
