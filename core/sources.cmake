@@ -6,4 +6,5 @@ set(ZENEDGE_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ipc_heap.c
   ${CMAKE_CURRENT_LIST_DIR}/ipc_region.c
   ${CMAKE_CURRENT_LIST_DIR}/ipc_ring.c
+  ${CMAKE_CURRENT_LIST_DIR}/lat_hist.c
 )

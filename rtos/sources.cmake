@@ -5,13 +5,13 @@
 set(ZENEDGE_RTOS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/contract.c
   ${CMAKE_CURRENT_LIST_DIR}/job_table.c
-  ${CMAKE_CURRENT_LIST_DIR}/lat_hist.c
+  ${CMAKE_CURRENT_LIST_DIR}/lat_trace.c
   ${CMAKE_CURRENT_LIST_DIR}/liveness.c
   ${CMAKE_CURRENT_LIST_DIR}/proxy.c
 )
 set(ZENEDGE_RTOS_HEADERS
   ${CMAKE_CURRENT_LIST_DIR}/contract.h
-  ${CMAKE_CURRENT_LIST_DIR}/lat_hist.h
+  ${CMAKE_CURRENT_LIST_DIR}/lat_trace.h
   ${CMAKE_CURRENT_LIST_DIR}/proxy.h
   ${CMAKE_CURRENT_LIST_DIR}/zenedge_config.h
   ${CMAKE_CURRENT_LIST_DIR}/zport.h

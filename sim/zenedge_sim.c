@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "contract.h"
-#include "lat_hist.h"
+#include "lat_trace.h"
 #include "proxy.h"
 #include "zl.h"
 #include "zport_posix.h"
@@ -124,7 +124,7 @@ static void usage(FILE *f)
 "  --sq-slots N        slots per submission ring, power of two (default 256)\n"
 "  --quiet             only the summary lines\n"
 "  --hist FILE         write the per-stage latency histograms of every task\n"
-"                      (fixed log-linear buckets, rtos/lat_hist.h) as CSV:\n"
+"                      (fixed log-linear buckets, zenedge/lat_hist.h) as CSV:\n"
 "                      task,stage,bucket_upper_ns,count\n"
 "  --help              this text\n"
 "\n"
@@ -534,7 +534,7 @@ static bool finish_job(task_t *t, job_t *j, uint32_t timeout_us)
             lat_add(t, 2, res.t_backend_start, res.t_backend_end);
             lat_add(t, 3, res.t_backend_end, res.t_complete);
             lat_add(t, 4, res.t_complete, res.t_complete_seen);
-            /* the wake-up proper (see lat_hist.h): not the time the job
+            /* the wake-up proper (see lat_trace.h): not the time the job
              * waited, done, for a pipelined task to ask for it */
             lat_add(t, 5, res.t_wait_call > res.t_complete_seen ? res.t_wait_call : res.t_complete_seen,
                     res.t_wake);

@@ -11,8 +11,8 @@ work=$2
 mkdir -p "$work"
 warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-align -Wundef -Werror"
 common="-std=c11 -ffreestanding -nostdlib -fno-tree-loop-distribute-patterns -Os -I$src/include -I$src/rtos -I$src/ports/template"
-core="ipc_doorbell ipc_errors ipc_heap ipc_region ipc_ring"
-rtos="contract job_table liveness proxy"
+core="ipc_doorbell ipc_errors ipc_heap ipc_region ipc_ring lat_hist"
+rtos="contract job_table lat_trace liveness proxy"
 ran=0
 fail=0
 for target in arm-none-eabi riscv64-unknown-elf aarch64-linux-gnu; do

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "lat_hist.h"
+#include "lat_trace.h"
 #include "proxy.h"
 
 static void test_edges(void **state)

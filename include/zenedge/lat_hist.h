@@ -1,19 +1,18 @@
 /*
- * lat_hist.h - fixed-bucket latency histogram for the ZENEDGE side.
+ * lat_hist.h - fixed-bucket latency histogram, the one histogram of the
+ * project: the ZENEDGE side, zenedge-sim, the bridge's statistics and the
+ * benchmark all count latencies with it.
  *
  * Freestanding, allocation-free, O(1) per sample: a value in nanoseconds
  * falls in one of LAT_HIST_BUCKETS log-linear buckets (4 per power of
  * two, so a bucket's upper edge overstates a sample by at most 25 %), from
- * "below 1 us" to "2^41 ns and above". A task (or the completion path) can
- * feed it from any context that owns it; quantiles are read from the
- * counts without sorting.
+ * "below 1 us" to "2^41 ns and above". Whoever owns a histogram feeds it;
+ * quantiles are read from the counts without sorting.
  *
- * Per stage of a job (see proxy_result_t): submit->pickup, pickup->start,
- * backend, end->complete, complete->seen, seen->wake, round trip;
- * lat_trace_add() splits one result into them. seen->wake starts at the
- * later of t_complete_seen and t_wait_call: a job that ended before its
- * task called the wait counts only the wait's own cost there (the time it
- * spent done but uncollected stays in the round trip).
+ * The stages of a job have one set of names everywhere (lat_stage_name()):
+ * submit->pickup, pickup->start, backend, end->complete, complete->seen,
+ * seen->wake, round trip. The ZENEDGE side splits one result into them
+ * with lat_trace_add() (rtos/lat_trace.h).
  */
 #ifndef ZENEDGE_LAT_HIST_H
 #define ZENEDGE_LAT_HIST_H
@@ -41,20 +40,12 @@ uint64_t lat_hist_upper(uint32_t bucket);
  * clamped to the largest value seen; 0 when empty. */
 uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille);
 
+/* The stages of one job, in the order they happen. */
 enum lat_stage {
     LAT_SUBMIT_PICKUP = 0, LAT_PICKUP_START, LAT_BACKEND, LAT_END_COMPLETE,
     LAT_COMPLETE_SEEN, LAT_SEEN_WAKE, LAT_ROUND_TRIP, LAT_STAGES
 };
-
-typedef struct lat_trace {
-    lat_hist_t stage[LAT_STAGES];
-} lat_trace_t;
-
-struct proxy_result;
-void lat_trace_init(lat_trace_t *t);
-/* Add one finished job: the bridge-side stages only when res->times_valid
- * (a shared clock and ordered timestamps), the ZENEDGE-side ones always. */
-void lat_trace_add(lat_trace_t *t, const struct proxy_result *res);
+/* "submit->pickup", ..., "round trip"; "?" out of range. */
 const char *lat_stage_name(uint32_t stage);
 
 #endif /* ZENEDGE_LAT_HIST_H */
