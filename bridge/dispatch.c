@@ -313,7 +313,7 @@ static void handle(daemon_t *d, uint32_t ring, const ipc_packet_t *p, uint64_t t
         d->st.rx_other++;
     if (s != IPC_STATUS_OK) {
         BLOG_DEBUG("ring %u: packet cmd=0x%04x flags=0x%04x payload_id=0x%08x refused: %s", ring, p->cmd, p->flags,
-                   p->payload_id, bridge_status_name(s));
+                   p->payload_id, ipc_status_name(s));
         if (bridge_status_attributable(s))
             answer(d, bridge_answer_cmd(p->cmd), p->payload_id, s);
         else
@@ -351,7 +351,7 @@ static void handle(daemon_t *d, uint32_t ring, const ipc_packet_t *p, uint64_t t
 
     if (s != IPC_STATUS_OK) {
         BLOG_DEBUG("job 0x%08x (model %u, qos %u, ring %u) refused: %s", p->payload_id, desc.model_id, desc.qos, ring,
-                   bridge_status_name(s));
+                   ipc_status_name(s));
         /* STALE: the slot belongs to another use; do not touch it. */
         job_finish(d, j, s, s != IPC_STATUS_STALE);
         return;
@@ -787,7 +787,7 @@ static void dump_stats(daemon_t *d, const char *reason)
     int o = snprintf(line, sizeof(line), "statistics: answers by status:");
     for (uint32_t i = 0; i < IPC_STATUS_COUNT && o < (int)sizeof(line); i++)
         if (s->status[i])
-            o += snprintf(line + o, sizeof(line) - (size_t)o, " %s=%llu", bridge_status_name(i) + 11,
+            o += snprintf(line + o, sizeof(line) - (size_t)o, " %s=%llu", ipc_status_name(i) + 11,
                           (unsigned long long)s->status[i]);
     BLOG_INFO("%s", line);
     o = snprintf(line, sizeof(line), "statistics: latency p50/p99/max us:");
@@ -848,7 +848,7 @@ static void shutdown_drain(daemon_t *d)
     ipc_side_t *me = &d->v.hdr->bridge;
     d->stopping = true;
     ipc_store_release(&me->state, IPC_STATE_STOPPING);
-    BLOG_INFO("stopping: finishing jobs in flight, answering queued jobs %s", bridge_status_name(IPC_STATUS_SHUTDOWN));
+    BLOG_INFO("stopping: finishing jobs in flight, answering queued jobs %s", ipc_status_name(IPC_STATUS_SHUTDOWN));
     uint64_t until = zl_now_ns() + (uint64_t)d->cfg->drain_timeout_ms * 1000000u;
     while (d->be->ops->in_flight(d->be) > 0 && zl_now_ns() < until)
         reap(d, 10);

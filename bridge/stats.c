@@ -51,7 +51,7 @@ void bridge_stats_write(const bridge_stats_t *s, FILE *o)
     fprintf(o, "tx.pong %llu\ntx.job_done %llu\ntx.error %llu\n", (unsigned long long)s->tx_pong,
             (unsigned long long)s->tx_job_done, (unsigned long long)s->tx_error);
     for (uint32_t i = 0; i < IPC_STATUS_COUNT; i++)
-        fprintf(o, "status.%s %llu\n", bridge_status_name(i) + strlen("IPC_STATUS_"),
+        fprintf(o, "status.%s %llu\n", ipc_status_name(i) + strlen("IPC_STATUS_"),
                 (unsigned long long)s->status[i]);
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         fprintf(o, "ring%u.rx %llu\nring%u.fill_max %u\n", i, (unsigned long long)s->rx_ring[i], i, s->fill_max[i]);

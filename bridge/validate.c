@@ -10,19 +10,6 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
-static const char *const status_names[IPC_STATUS_COUNT] = {
-    "IPC_STATUS_OK",           "IPC_STATUS_BAD_CMD",          "IPC_STATUS_BAD_FLAGS",
-    "IPC_STATUS_BAD_SLOT",     "IPC_STATUS_STALE",            "IPC_STATUS_BAD_MODEL",
-    "IPC_STATUS_BAD_QOS",      "IPC_STATUS_BAD_TENSOR_COUNT", "IPC_STATUS_BAD_TENSOR_RANGE",
-    "IPC_STATUS_BAD_TENSOR_SIZE", "IPC_STATUS_BAD_DESC",      "IPC_STATUS_BACKEND_ERROR",
-    "IPC_STATUS_CANCELLED",    "IPC_STATUS_EXPIRED",          "IPC_STATUS_SHUTDOWN",
-};
-
-const char *bridge_status_name(uint32_t st)
-{
-    return st < IPC_STATUS_COUNT ? status_names[st] : "IPC_STATUS_?";
-}
-
 enum ipc_status bridge_validate_packet(const ipc_region_t *v, uint32_t ring, const ipc_packet_t *pkt)
 {
     (void)ring;

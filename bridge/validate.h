@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "registry.h"
+#include "zenedge/ipc_errors.h"   /* ipc_status_name() */
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
 
@@ -63,9 +64,6 @@ bool bridge_status_attributable(enum ipc_status st);
 
 /* The answer command for a submission cmd that passed the packet check. */
 uint16_t bridge_answer_cmd(uint16_t submission_cmd);
-
-/* Short constant name of a status ("IPC_STATUS_BAD_QOS"), or "IPC_STATUS_?". */
-const char *bridge_status_name(uint32_t st);
 
 /*
  * Copy the request part of descriptor `slot` (lines 0-1) out of the region

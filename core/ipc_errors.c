@@ -1,25 +1,61 @@
-/* ipc_errors.c - names of the core error codes. Freestanding. */
+/* ipc_errors.c - names of the core error codes and of the wire statuses.
+ * Freestanding. */
 #include "zenedge/ipc_errors.h"
+#include "zenedge/ipc_proto.h"
 
-static const char *const names[] = {
-    "IPC_E_BASE", "IPC_E_INVAL", "IPC_E_RING_FULL", "IPC_E_RING_EMPTY",
-    "IPC_E_RING_MAGIC", "IPC_E_RING_SIZE", "IPC_E_RING_CORRUPT", "IPC_E_RING_ID",
-    "IPC_E_NOT_READY", "IPC_E_REGION_MAGIC", "IPC_E_VERSION_MAJOR", "IPC_E_HDR_SIZE",
-    "IPC_E_REGION_SIZE", "IPC_E_CACHELINE", "IPC_E_FEATURES", "IPC_E_SQ_COUNT",
-    "IPC_E_SQ_SLOTS", "IPC_E_CQ_SLOTS", "IPC_E_MAX_JOBS", "IPC_E_DESC_SIZE",
-    "IPC_E_SQ_OFFSET", "IPC_E_CQ_OFFSET", "IPC_E_JOBS_OFFSET", "IPC_E_HEAP_OFFSET",
-    "IPC_E_OVERLAP", "IPC_E_RESERVED", "IPC_E_NO_SPACE", "IPC_E_HEAP_EXHAUSTED",
-    "IPC_E_HEAP_TOO_BIG", "IPC_E_HEAP_BAD_FREE", "IPC_E_HEAP_CONFIG",
-};
+#define NAME_(name, value, meaning) [IPC_E_BASE - (value)] = #name,
+#define DESC_(name, value, meaning) [IPC_E_BASE - (value)] = meaning,
+static const char *const names[] = { IPC_ERROR_LIST(NAME_) };
+static const char *const descs[] = { IPC_ERROR_LIST(DESC_) };
+#undef NAME_
+#undef DESC_
 
 _Static_assert(sizeof(names) / sizeof(names[0]) == (unsigned)(IPC_E_BASE - IPC_E_LAST),
-               "one name per code");
+               "IPC_ERROR_LIST: consecutive values from IPC_E_BASE - 1 to IPC_E_LAST + 1");
+
+/* Each entry named after its own constant: the name cannot drift. */
+#define STATUS_(s) [s] = #s
+static const char *const status_names[IPC_STATUS_COUNT] = {
+    STATUS_(IPC_STATUS_OK),
+    STATUS_(IPC_STATUS_BAD_CMD),
+    STATUS_(IPC_STATUS_BAD_FLAGS),
+    STATUS_(IPC_STATUS_BAD_SLOT),
+    STATUS_(IPC_STATUS_STALE),
+    STATUS_(IPC_STATUS_BAD_MODEL),
+    STATUS_(IPC_STATUS_BAD_QOS),
+    STATUS_(IPC_STATUS_BAD_TENSOR_COUNT),
+    STATUS_(IPC_STATUS_BAD_TENSOR_RANGE),
+    STATUS_(IPC_STATUS_BAD_TENSOR_SIZE),
+    STATUS_(IPC_STATUS_BAD_DESC),
+    STATUS_(IPC_STATUS_BACKEND_ERROR),
+    STATUS_(IPC_STATUS_CANCELLED),
+    STATUS_(IPC_STATUS_EXPIRED),
+    STATUS_(IPC_STATUS_SHUTDOWN),
+};
+#undef STATUS_
 
 const char *ipc_strerror(int err)
 {
     if (err == IPC_OK)
         return "IPC_OK";
-    if (err <= IPC_E_BASE && err > IPC_E_LAST)
+    if (err < IPC_E_BASE && err > IPC_E_LAST)
         return names[IPC_E_BASE - err];
+    if (err == IPC_E_BASE)
+        return "IPC_E_BASE";
     return "IPC_E_?";
+}
+
+const char *ipc_strdesc(int err)
+{
+    if (err == IPC_OK)
+        return "no error";
+    if (err < IPC_E_BASE && err > IPC_E_LAST)
+        return descs[IPC_E_BASE - err];
+    return "?";
+}
+
+const char *ipc_status_name(uint32_t status)
+{
+    const char *n = status < IPC_STATUS_COUNT ? status_names[status] : 0;
+    return n ? n : "IPC_STATUS_?";
 }

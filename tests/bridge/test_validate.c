@@ -310,8 +310,8 @@ static void test_names(void **state)
     (void)state;
     for (uint32_t s = 0; s < IPC_STATUS_COUNT; s++)
         for (uint32_t t = s + 1; t < IPC_STATUS_COUNT; t++)
-            assert_string_not_equal(bridge_status_name(s), bridge_status_name(t));
-    assert_string_equal(bridge_status_name(IPC_STATUS_COUNT), "IPC_STATUS_?");
+            assert_string_not_equal(ipc_status_name(s), ipc_status_name(t));
+    assert_string_equal(ipc_status_name(IPC_STATUS_COUNT), "IPC_STATUS_?");
     assert_int_equal(bridge_answer_cmd(CMD_PING), CMD_PONG);
     assert_int_equal(bridge_answer_cmd(CMD_RUN_MODEL), CMD_JOB_DONE);
 }
