@@ -192,6 +192,186 @@ static bool area_ok(uint32_t off, uint64_t len, uint32_t lo, uint32_t size)
     return (off & (IPC_CACHELINE - 1u)) == 0 && off >= lo && (uint64_t)off + len <= size;
 }
 
+/* One copy of every layout word of the header: read once, then only the
+ * copy is checked and adopted (no double fetch from the shared header). */
+typedef struct layout {
+    uint32_t vmaj, vmin, hdr_size, region_size, features, cacheline;
+    uint32_t n_sq, sq_slots, cq_slots, max_jobs, desc_size;
+    uint32_t cq_off, jobs_off, heap_off, heap_size, reserved0;
+    uint32_t sq_off[IPC_MAX_SQ], sq_weight[IPC_MAX_SQ];
+} layout_t;
+
+static void layout_read(layout_t *l, const ipc_region_hdr_t *h)
+{
+    l->vmaj = ipc_read_once(&h->version_major);
+    l->vmin = ipc_read_once(&h->version_minor);
+    l->hdr_size = ipc_read_once(&h->hdr_size);
+    l->region_size = ipc_read_once(&h->region_size);
+    l->features = ipc_read_once(&h->features);
+    l->cacheline = ipc_read_once(&h->cacheline);
+    l->n_sq = ipc_read_once(&h->n_sq);
+    l->sq_slots = ipc_read_once(&h->sq_slots);
+    l->cq_slots = ipc_read_once(&h->cq_slots);
+    l->max_jobs = ipc_read_once(&h->max_jobs);
+    l->desc_size = ipc_read_once(&h->job_desc_size);
+    l->cq_off = ipc_read_once(&h->cq_off);
+    l->jobs_off = ipc_read_once(&h->jobs_off);
+    l->heap_off = ipc_read_once(&h->heap_off);
+    l->heap_size = ipc_read_once(&h->heap_size);
+    l->reserved0 = ipc_read_once(&h->reserved0);
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        l->sq_off[i] = ipc_read_once(&h->sq_off[i]);
+        l->sq_weight[i] = ipc_read_once(&h->sq_weight[i]);
+    }
+}
+
+/* Version, sizes and feature bits of the header copy. */
+static int layout_check_header(const layout_t *l, uint32_t mapped_size, ipc_fault_t *f)
+{
+    if (l->vmaj != IPC_VERSION_MAJOR)
+        return fail(f, IPC_E_VERSION_MAJOR, "version_major", l->vmaj, IPC_VERSION_MAJOR, "must equal ours");
+    if (l->hdr_size < sizeof(ipc_region_hdr_t))
+        return fail(f, IPC_E_HDR_SIZE, "hdr_size", l->hdr_size, (uint32_t)sizeof(ipc_region_hdr_t),
+                    "must be at least the 1.0 header size");
+    if (l->region_size < IPC_REGION_MIN_SIZE || l->region_size > mapped_size)
+        return fail(f, IPC_E_REGION_SIZE, "region_size", l->region_size, mapped_size,
+                    "must be in [4096, mapped size]");
+    if (l->hdr_size > l->region_size || (l->hdr_size & (IPC_CACHELINE - 1u)) != 0)
+        return fail(f, IPC_E_HDR_SIZE, "hdr_size", l->hdr_size, l->region_size,
+                    "must be a cache-line multiple inside the region");
+    if (l->cacheline != IPC_CACHELINE)
+        return fail(f, IPC_E_CACHELINE, "cacheline", l->cacheline, IPC_CACHELINE, "must equal ours");
+    if ((l->features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
+        return fail(f, IPC_E_FEATURES, "features", l->features, IPC_FEAT_KNOWN,
+                    "sets a required feature bit we do not know");
+    if (l->reserved0 != 0)
+        return fail(f, IPC_E_RESERVED, "reserved0", l->reserved0, 0, "must be zero");
+    return IPC_OK;
+}
+
+/* Ring sizes, job count and descriptor size of the header copy. */
+static int layout_check_counts(const layout_t *l, ipc_fault_t *f)
+{
+    if (l->n_sq == 0 || l->n_sq > IPC_MAX_SQ)
+        return fail(f, IPC_E_SQ_COUNT, "n_sq", l->n_sq, IPC_MAX_SQ, "must be in [1, IPC_MAX_SQ]");
+    if (!ipc_is_pow2(l->sq_slots) || l->sq_slots < IPC_RING_MIN_SLOTS || l->sq_slots > IPC_RING_MAX_SLOTS)
+        return fail(f, IPC_E_SQ_SLOTS, "sq_slots", l->sq_slots, IPC_RING_MAX_SLOTS,
+                    "must be a power of two in [2, 65536]");
+    if (l->max_jobs == 0 || l->max_jobs > IPC_MAX_JOBS)
+        return fail(f, IPC_E_MAX_JOBS, "max_jobs", l->max_jobs, IPC_MAX_JOBS, "must be in [1, IPC_MAX_JOBS]");
+    if (!ipc_is_pow2(l->cq_slots) || l->cq_slots < IPC_RING_MIN_SLOTS || l->cq_slots > IPC_RING_MAX_SLOTS)
+        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", l->cq_slots, IPC_RING_MAX_SLOTS,
+                    "must be a power of two in [2, 65536]");
+    if (l->cq_slots < l->max_jobs)
+        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", l->cq_slots, l->max_jobs,
+                    "must be >= max_jobs (one slot per job in flight)");
+    if (l->desc_size != sizeof(ipc_job_desc_t))
+        return fail(f, IPC_E_DESC_SIZE, "job_desc_size", l->desc_size, (uint32_t)sizeof(ipc_job_desc_t),
+                    "must equal sizeof(ipc_job_desc_t)");
+    return IPC_OK;
+}
+
+typedef struct areas {
+    uint32_t off[IPC_MAX_SQ + 3];
+    uint64_t len[IPC_MAX_SQ + 3];
+    uint32_t n;
+} areas_t;
+
+/* Each area inside [hdr_size, region_size) and cache-line aligned;
+ * collected in a for the overlap check. */
+static int layout_check_areas(const layout_t *l, areas_t *a, ipc_fault_t *f)
+{
+    uint32_t lo = l->hdr_size, size = l->region_size;
+    uint64_t sq_bytes = IPC_RING_BYTES(l->sq_slots);
+    a->n = 0;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        if (i >= l->n_sq) {
+            if (l->sq_off[i] != 0)
+                return fail(f, IPC_E_RESERVED, sq_off_names[i], l->sq_off[i], 0, "unused ring slot must be zero");
+            continue;
+        }
+        if (!area_ok(l->sq_off[i], sq_bytes, lo, size))
+            return fail(f, IPC_E_SQ_OFFSET, sq_off_names[i], l->sq_off[i], size,
+                        "ring must be cache-line aligned, after the header and inside the region");
+        a->off[a->n] = l->sq_off[i];
+        a->len[a->n++] = sq_bytes;
+    }
+    uint64_t cq_bytes = IPC_RING_BYTES(l->cq_slots);
+    if (!area_ok(l->cq_off, cq_bytes, lo, size))
+        return fail(f, IPC_E_CQ_OFFSET, "cq_off", l->cq_off, size,
+                    "ring must be cache-line aligned, after the header and inside the region");
+    a->off[a->n] = l->cq_off;
+    a->len[a->n++] = cq_bytes;
+    uint64_t jobs_bytes = (uint64_t)l->max_jobs * sizeof(ipc_job_desc_t);
+    if (!area_ok(l->jobs_off, jobs_bytes, lo, size))
+        return fail(f, IPC_E_JOBS_OFFSET, "jobs_off", l->jobs_off, size,
+                    "table must be cache-line aligned, after the header and inside the region");
+    a->off[a->n] = l->jobs_off;
+    a->len[a->n++] = jobs_bytes;
+    if (l->heap_size == 0 || !area_ok(l->heap_off, l->heap_size, lo, size))
+        return fail(f, IPC_E_HEAP_OFFSET, "heap_off", l->heap_off, size,
+                    "heap must be non-empty, cache-line aligned, after the header and inside the region");
+    a->off[a->n] = l->heap_off;
+    a->len[a->n++] = l->heap_size;
+    return IPC_OK;
+}
+
+static int areas_check_overlap(const areas_t *a, ipc_fault_t *f)
+{
+    for (uint32_t i = 0; i < a->n; i++) {
+        for (uint32_t j = i + 1; j < a->n; j++) {
+            uint64_t ai = a->off[i], aj = a->off[j];
+            if (ai < aj + a->len[j] && aj < ai + a->len[i])
+                return fail(f, IPC_E_OVERLAP, "layout", a->off[j], a->off[i], "two areas overlap");
+        }
+    }
+    return IPC_OK;
+}
+
+/* Ring identity words: magic, size, id and producer of every ring. */
+static int layout_check_rings(const layout_t *l, uint8_t *b, ipc_fault_t *f)
+{
+    for (uint32_t i = 0; i <= l->n_sq; i++) {
+        bool is_cq = i == l->n_sq;
+        ipc_ring_t *r = (ipc_ring_t *)(void *)(b + (is_cq ? l->cq_off : l->sq_off[i]));
+        uint32_t want_slots = is_cq ? l->cq_slots : l->sq_slots;
+        uint32_t want_id = is_cq ? IPC_RING_ID_CQ : i;
+        const char *name = is_cq ? "cq_off" : sq_off_names[i];
+        ipc_cache_invalidate(r, IPC_CACHELINE);
+        uint32_t m = ipc_read_once(&r->magic);
+        uint32_t s = ipc_read_once(&r->size);
+        uint32_t id = ipc_read_once(&r->ring_id);
+        uint32_t prod = ipc_read_once(&r->producer);
+        if (m != IPC_RING_MAGIC)
+            return fail(f, IPC_E_RING_MAGIC, name, m, IPC_RING_MAGIC, "ring magic must equal IPC_RING_MAGIC");
+        if (s != want_slots)
+            return fail(f, IPC_E_RING_SIZE, name, s, want_slots, "ring size must equal the header's");
+        if (id != want_id || prod != (is_cq ? IPC_SIDE_BRIDGE : IPC_SIDE_ZENEDGE))
+            return fail(f, IPC_E_RING_ID, name, id, want_id, "ring_id/producer must match its place in the table");
+    }
+    return IPC_OK;
+}
+
+static void layout_adopt(ipc_region_t *v, const layout_t *l, uint8_t *b)
+{
+    v->size = l->region_size;
+    v->version_minor = l->vmin;
+    v->features = l->features;
+    v->n_sq = l->n_sq;
+    v->sq_slots = l->sq_slots;
+    v->cq_slots = l->cq_slots;
+    v->max_jobs = l->max_jobs;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        v->sq_off[i] = l->sq_off[i];
+        v->sq_weight[i] = l->sq_weight[i];
+    }
+    v->cq_off = l->cq_off;
+    v->jobs_off = l->jobs_off;
+    v->heap_off = l->heap_off;
+    v->heap_size = l->heap_size;
+    fill_view(v, b);
+}
+
 int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fault_t *f)
 {
     if (v == 0 || base == 0 || ((uintptr_t)base & 3u) != 0)
@@ -209,142 +389,21 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
     if (magic != IPC_REGION_MAGIC)
         return fail(f, IPC_E_REGION_MAGIC, "magic", magic, IPC_REGION_MAGIC, "must equal IPC_REGION_MAGIC");
 
-    /* One copy of every layout word; only the copy is used from here on. */
-    uint32_t vmaj = ipc_read_once(&h->version_major);
-    uint32_t vmin = ipc_read_once(&h->version_minor);
-    uint32_t hdr_size = ipc_read_once(&h->hdr_size);
-    uint32_t region_size = ipc_read_once(&h->region_size);
-    uint32_t features = ipc_read_once(&h->features);
-    uint32_t cacheline = ipc_read_once(&h->cacheline);
-    uint32_t n_sq = ipc_read_once(&h->n_sq);
-    uint32_t sq_slots = ipc_read_once(&h->sq_slots);
-    uint32_t cq_slots = ipc_read_once(&h->cq_slots);
-    uint32_t max_jobs = ipc_read_once(&h->max_jobs);
-    uint32_t desc_size = ipc_read_once(&h->job_desc_size);
-    uint32_t cq_off = ipc_read_once(&h->cq_off);
-    uint32_t jobs_off = ipc_read_once(&h->jobs_off);
-    uint32_t heap_off = ipc_read_once(&h->heap_off);
-    uint32_t heap_size = ipc_read_once(&h->heap_size);
-    uint32_t reserved0 = ipc_read_once(&h->reserved0);
-    uint32_t sq_off[IPC_MAX_SQ], sq_weight[IPC_MAX_SQ];
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        sq_off[i] = ipc_read_once(&h->sq_off[i]);
-        sq_weight[i] = ipc_read_once(&h->sq_weight[i]);
-    }
-
-    if (vmaj != IPC_VERSION_MAJOR)
-        return fail(f, IPC_E_VERSION_MAJOR, "version_major", vmaj, IPC_VERSION_MAJOR, "must equal ours");
-    if (hdr_size < sizeof(ipc_region_hdr_t))
-        return fail(f, IPC_E_HDR_SIZE, "hdr_size", hdr_size, (uint32_t)sizeof(ipc_region_hdr_t),
-                    "must be at least the 1.0 header size");
-    if (region_size < IPC_REGION_MIN_SIZE || region_size > mapped_size)
-        return fail(f, IPC_E_REGION_SIZE, "region_size", region_size, mapped_size,
-                    "must be in [4096, mapped size]");
-    if (hdr_size > region_size || (hdr_size & (IPC_CACHELINE - 1u)) != 0)
-        return fail(f, IPC_E_HDR_SIZE, "hdr_size", hdr_size, region_size,
-                    "must be a cache-line multiple inside the region");
-    if (cacheline != IPC_CACHELINE)
-        return fail(f, IPC_E_CACHELINE, "cacheline", cacheline, IPC_CACHELINE, "must equal ours");
-    if ((features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
-        return fail(f, IPC_E_FEATURES, "features", features, IPC_FEAT_KNOWN,
-                    "sets a required feature bit we do not know");
-    if (reserved0 != 0)
-        return fail(f, IPC_E_RESERVED, "reserved0", reserved0, 0, "must be zero");
-    if (n_sq == 0 || n_sq > IPC_MAX_SQ)
-        return fail(f, IPC_E_SQ_COUNT, "n_sq", n_sq, IPC_MAX_SQ, "must be in [1, IPC_MAX_SQ]");
-    if (!ipc_is_pow2(sq_slots) || sq_slots < IPC_RING_MIN_SLOTS || sq_slots > IPC_RING_MAX_SLOTS)
-        return fail(f, IPC_E_SQ_SLOTS, "sq_slots", sq_slots, IPC_RING_MAX_SLOTS,
-                    "must be a power of two in [2, 65536]");
-    if (max_jobs == 0 || max_jobs > IPC_MAX_JOBS)
-        return fail(f, IPC_E_MAX_JOBS, "max_jobs", max_jobs, IPC_MAX_JOBS, "must be in [1, IPC_MAX_JOBS]");
-    if (!ipc_is_pow2(cq_slots) || cq_slots < IPC_RING_MIN_SLOTS || cq_slots > IPC_RING_MAX_SLOTS)
-        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", cq_slots, IPC_RING_MAX_SLOTS,
-                    "must be a power of two in [2, 65536]");
-    if (cq_slots < max_jobs)
-        return fail(f, IPC_E_CQ_SLOTS, "cq_slots", cq_slots, max_jobs,
-                    "must be >= max_jobs (one slot per job in flight)");
-    if (desc_size != sizeof(ipc_job_desc_t))
-        return fail(f, IPC_E_DESC_SIZE, "job_desc_size", desc_size, (uint32_t)sizeof(ipc_job_desc_t),
-                    "must equal sizeof(ipc_job_desc_t)");
-
-    /* Areas: each inside [hdr_size, region_size), aligned, then no overlap. */
-    uint32_t a_off[IPC_MAX_SQ + 3];
-    uint64_t a_len[IPC_MAX_SQ + 3];
-    uint32_t n_areas = 0;
-    uint64_t sq_bytes = IPC_RING_BYTES(sq_slots);
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        if (i >= n_sq) {
-            if (sq_off[i] != 0)
-                return fail(f, IPC_E_RESERVED, sq_off_names[i], sq_off[i], 0, "unused ring slot must be zero");
-            continue;
-        }
-        if (!area_ok(sq_off[i], sq_bytes, hdr_size, region_size))
-            return fail(f, IPC_E_SQ_OFFSET, sq_off_names[i], sq_off[i], region_size,
-                        "ring must be cache-line aligned, after the header and inside the region");
-        a_off[n_areas] = sq_off[i];
-        a_len[n_areas++] = sq_bytes;
-    }
-    uint64_t cq_bytes = IPC_RING_BYTES(cq_slots);
-    if (!area_ok(cq_off, cq_bytes, hdr_size, region_size))
-        return fail(f, IPC_E_CQ_OFFSET, "cq_off", cq_off, region_size,
-                    "ring must be cache-line aligned, after the header and inside the region");
-    a_off[n_areas] = cq_off;
-    a_len[n_areas++] = cq_bytes;
-    uint64_t jobs_bytes = (uint64_t)max_jobs * sizeof(ipc_job_desc_t);
-    if (!area_ok(jobs_off, jobs_bytes, hdr_size, region_size))
-        return fail(f, IPC_E_JOBS_OFFSET, "jobs_off", jobs_off, region_size,
-                    "table must be cache-line aligned, after the header and inside the region");
-    a_off[n_areas] = jobs_off;
-    a_len[n_areas++] = jobs_bytes;
-    if (heap_size == 0 || !area_ok(heap_off, heap_size, hdr_size, region_size))
-        return fail(f, IPC_E_HEAP_OFFSET, "heap_off", heap_off, region_size,
-                    "heap must be non-empty, cache-line aligned, after the header and inside the region");
-    a_off[n_areas] = heap_off;
-    a_len[n_areas++] = heap_size;
-    for (uint32_t i = 0; i < n_areas; i++) {
-        for (uint32_t j = i + 1; j < n_areas; j++) {
-            uint64_t ai = a_off[i], aj = a_off[j];
-            if (ai < aj + a_len[j] && aj < ai + a_len[i])
-                return fail(f, IPC_E_OVERLAP, "layout", a_off[j], a_off[i], "two areas overlap");
-        }
-    }
-
-    /* Ring identity words. */
-    for (uint32_t i = 0; i <= n_sq; i++) {
-        bool is_cq = i == n_sq;
-        ipc_ring_t *r = (ipc_ring_t *)(void *)(b + (is_cq ? cq_off : sq_off[i]));
-        uint32_t want_slots = is_cq ? cq_slots : sq_slots;
-        const char *name = is_cq ? "cq_off" : sq_off_names[i];
-        ipc_cache_invalidate(r, IPC_CACHELINE);
-        uint32_t m = ipc_read_once(&r->magic);
-        uint32_t s = ipc_read_once(&r->size);
-        uint32_t id = ipc_read_once(&r->ring_id);
-        uint32_t prod = ipc_read_once(&r->producer);
-        if (m != IPC_RING_MAGIC)
-            return fail(f, IPC_E_RING_MAGIC, name, m, IPC_RING_MAGIC, "ring magic must equal IPC_RING_MAGIC");
-        if (s != want_slots)
-            return fail(f, IPC_E_RING_SIZE, name, s, want_slots, "ring size must equal the header's");
-        if (id != (is_cq ? IPC_RING_ID_CQ : i) || prod != (is_cq ? IPC_SIDE_BRIDGE : IPC_SIDE_ZENEDGE))
-            return fail(f, IPC_E_RING_ID, name, id, is_cq ? IPC_RING_ID_CQ : i,
-                        "ring_id/producer must match its place in the table");
-    }
-
-    v->size = region_size;
-    v->version_minor = vmin;
-    v->features = features;
-    v->n_sq = n_sq;
-    v->sq_slots = sq_slots;
-    v->cq_slots = cq_slots;
-    v->max_jobs = max_jobs;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        v->sq_off[i] = sq_off[i];
-        v->sq_weight[i] = sq_weight[i];
-    }
-    v->cq_off = cq_off;
-    v->jobs_off = jobs_off;
-    v->heap_off = heap_off;
-    v->heap_size = heap_size;
-    fill_view(v, b);
+    layout_t l;
+    areas_t a;
+    layout_read(&l, h);
+    int rc = layout_check_header(&l, mapped_size, f);
+    if (rc == IPC_OK)
+        rc = layout_check_counts(&l, f);
+    if (rc == IPC_OK)
+        rc = layout_check_areas(&l, &a, f);
+    if (rc == IPC_OK)
+        rc = areas_check_overlap(&a, f);
+    if (rc == IPC_OK)
+        rc = layout_check_rings(&l, b, f);
+    if (rc != IPC_OK)
+        return rc;
+    layout_adopt(v, &l, b);
     return IPC_OK;
 }
 
