@@ -29,7 +29,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +42,6 @@
 
 #define CU_SLOTS_MAX   4u
 #define CU_SOURCE_MAX  (1u << 20)
-
-/* snprintf into a message buffer; truncation of a long path is fine. */
-__attribute__((format(printf, 3, 4))) static void msg_set(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the driver, loaded once ------------------------------------------ */
 
@@ -121,7 +111,7 @@ static int cu_sym(void *lib, const char *name, void *slot, size_t size, char *wh
 {
     void *p = dlsym(lib, name);
     if (p == NULL) {
-        msg_set(why, whylen, "missing symbol %s", name);
+        bridge_why(why, whylen, "missing symbol %s", name);
         return -1;
     }
     memcpy(slot, &p, size);
@@ -144,14 +134,14 @@ static int cu_load(void)
     if (name == NULL || name[0] == '\0')
         name = "libcuda.so.1";
     if (strcmp(name, "none") == 0) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
-                 "ZENEDGE_CUDA_LIBRARY=none");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
+                   "ZENEDGE_CUDA_LIBRARY=none");
         return -1;
     }
     cu.lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (cu.lib == NULL) {
         const char *e = dlerror();
-        msg_set(cu.why, sizeof(cu.why), "CUDA: %s not found (no NVIDIA driver): %s", name, e ? e : "dlopen failed");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: %s not found (no NVIDIA driver): %s", name, e ? e : "dlopen failed");
         return -1;
     }
     char w[128] = "";
@@ -187,15 +177,15 @@ static int cu_load(void)
         CU_SYM(cu.lib, cu.EventDestroy, "cuEventDestroy_v2", w, sizeof(w)) ||
         CU_SYM(cu.lib, cu.LaunchKernel, "cuLaunchKernel", w, sizeof(w)) ||
         CU_SYM(cu.lib, cu.GetErrorName, "cuGetErrorName", w, sizeof(w))) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: %s is not a usable driver library: %s", name, w);
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: %s is not a usable driver library: %s", name, w);
         dlclose(cu.lib);
         cu.lib = NULL;
         return -1;
     }
     CUresult r = cu.Init(0);
     if (r != CUDA_SUCCESS) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: driver present but cuInit failed: %s (%d)%s", cu_errname(r), r,
-                 r == CUDA_ERROR_NO_DEVICE ? ": no CUDA device" : "");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: driver present but cuInit failed: %s (%d)%s", cu_errname(r), r,
+                   r == CUDA_ERROR_NO_DEVICE ? ": no CUDA device" : "");
         return -1;
     }
     cu.ok = 1;
@@ -211,7 +201,7 @@ static int nvrtc_load(void)
     static const char *const names[] = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"};
     const char *env = getenv("ZENEDGE_NVRTC_LIBRARY");
     if (env && strcmp(env, "none") == 0) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC disabled by ZENEDGE_NVRTC_LIBRARY=none");
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC disabled by ZENEDGE_NVRTC_LIBRARY=none");
         return -1;
     }
     const char *e = NULL;
@@ -226,7 +216,7 @@ static int nvrtc_load(void)
         }
     }
     if (nvrtc.lib == NULL) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC not found: %s", e ? e : "dlopen failed");
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC not found: %s", e ? e : "dlopen failed");
         return -1;
     }
     char w[128] = "";
@@ -238,7 +228,7 @@ static int nvrtc_load(void)
         CU_SYM(nvrtc.lib, nvrtc.GetPTX, "nvrtcGetPTX", w, sizeof(w)) ||
         CU_SYM(nvrtc.lib, nvrtc.DestroyProgram, "nvrtcDestroyProgram", w, sizeof(w)) ||
         CU_SYM(nvrtc.lib, nvrtc.GetErrorString, "nvrtcGetErrorString", w, sizeof(w))) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC library unusable: %s", w);
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC library unusable: %s", w);
         dlclose(nvrtc.lib);
         nvrtc.lib = NULL;
         return -1;
@@ -271,6 +261,7 @@ typedef struct cu_slot {
 } cu_slot_t;
 
 typedef struct cu_state {
+    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
     CUdevice        dev;
     CUcontext       ctx;
     int             ctx_retained;
@@ -279,7 +270,6 @@ typedef struct cu_state {
     int             zerocopy, max_threads, cc_major, cc_minor;
     char            dev_name[128];
     cu_slot_t       slots[CU_SLOTS_MAX];
-    bridge_sched_t  sched;         /* queues, slots, models, job skeleton (jobq.h) */
     int             sched_up;
 } cu_state_t;
 
@@ -290,13 +280,13 @@ static const bridge_sched_hooks_t cu_hooks;
 static int cu_probe(bridge_device_info_t *devs, int max, char *why, size_t whylen)
 {
     if (cu_load() != 0) {
-        msg_set(why, whylen, "%s", cu.why);
+        bridge_why(why, whylen, "%s", cu.why);
         return BRIDGE_E_NO_DEVICE;
     }
     int n = 0, ver = 0;
     CUresult r = cu.DeviceGetCount(&n);
     if (r != CUDA_SUCCESS || n <= 0) {
-        msg_set(why, whylen, "CUDA: no device (cuDeviceGetCount: %s, count %d)", cu_errname(r), n);
+        bridge_why(why, whylen, "CUDA: no device (cuDeviceGetCount: %s, count %d)", cu_errname(r), n);
         return BRIDGE_E_NO_DEVICE;
     }
     cu.DriverGetVersion(&ver);
@@ -522,15 +512,15 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
 {
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, ptx);
-    msg_set(looked, looklen, "%s", path);
+    bridge_why(looked, looklen, "%s", path);
     char *text = read_text(path);
 #ifdef ZENEDGE_CUDA_PTX_BUILD_DIR
     if (text == NULL) {
         const char *base = strrchr(m->dir, '/');
         base = base ? base + 1 : m->dir;
-        msg_set(path, sizeof(path), "%s/%s/%s", ZENEDGE_CUDA_PTX_BUILD_DIR, base, ptx);
+        bridge_why(path, sizeof(path), "%s/%s/%s", ZENEDGE_CUDA_PTX_BUILD_DIR, base, ptx);
         size_t l = strlen(looked);
-        msg_set(looked + l, looklen - l, ", %s", path);
+        bridge_why(looked + l, looklen - l, ", %s", path);
         text = read_text(path);
     }
 #endif
@@ -541,21 +531,21 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
 static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *src_name, char *why, size_t whylen)
 {
     if (nvrtc_load() != 0) {
-        msg_set(why, whylen, "%s", nvrtc.why);
+        bridge_why(why, whylen, "%s", nvrtc.why);
         return NULL;
     }
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, src_name);
     char *src = read_text(path);
     if (src == NULL) {
-        msg_set(why, whylen, "cannot read CUDA source '%s'", path);
+        bridge_why(why, whylen, "cannot read CUDA source '%s'", path);
         return NULL;
     }
     nvrtcProgram p = NULL;
     nvrtcResult r = nvrtc.CreateProgram(&p, src, src_name, 0, NULL, NULL);
     free(src);
     if (r != NVRTC_SUCCESS) {
-        msg_set(why, whylen, "nvrtcCreateProgram(%s): %s", path, nvrtc.GetErrorString(r));
+        bridge_why(why, whylen, "nvrtcCreateProgram(%s): %s", path, nvrtc.GetErrorString(r));
         return NULL;
     }
     char arch[48];
@@ -574,7 +564,7 @@ static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *
         for (char *c = log; *c; c++)
             if (*c == '\n')
                 *c = ' ';
-        msg_set(why, whylen, "NVRTC compile of %s (%s): %s: %s", path, arch, nvrtc.GetErrorString(r), log);
+        bridge_why(why, whylen, "NVRTC compile of %s (%s): %s: %s", path, arch, nvrtc.GetErrorString(r), log);
         nvrtc.DestroyProgram(&p);
         return NULL;
     }
@@ -590,7 +580,7 @@ static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *
     }
     nvrtc.DestroyProgram(&p);
     if (ptx == NULL)
-        msg_set(why, whylen, "NVRTC returned no PTX for %s", path);
+        bridge_why(why, whylen, "NVRTC returned no PTX for %s", path);
     return ptx;
 }
 
@@ -611,7 +601,7 @@ static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whyl
     o = bridge_model_opt(m, "cuda", "source");
     snprintf(cu_name, sizeof(cu_name), o ? "%s" : "%s.cu", o ? o : m->name);
     if (!plain_name(ptx_name) || !plain_name(cu_name)) {
-        msg_set(why, whylen, "%s: [backend.cuda] ptx/source must be file names in the model folder", m->manifest);
+        bridge_why(why, whylen, "%s: [backend.cuda] ptx/source must be file names in the model folder", m->manifest);
         return BRIDGE_E_UNSUPPORTED;
     }
     char looked[2 * BRIDGE_PATH_MAX], ptx_err[160] = "", rtc_err[512] = "";
@@ -623,9 +613,9 @@ static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whyl
         if (r == CUDA_SUCCESS)
             snprintf(om->origin, sizeof(om->origin), "ptx");
         else
-            msg_set(ptx_err, sizeof(ptx_err), "PTX refused by the driver: %s (%d)", cu_errname(r), r);
+            bridge_why(ptx_err, sizeof(ptx_err), "PTX refused by the driver: %s (%d)", cu_errname(r), r);
     } else {
-        msg_set(ptx_err, sizeof(ptx_err), "no PTX");
+        bridge_why(ptx_err, sizeof(ptx_err), "no PTX");
     }
     if (r != CUDA_SUCCESS) {
         ptx = cu_nvrtc(s, m, cu_name, rtc_err, sizeof(rtc_err));
@@ -635,11 +625,11 @@ static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whyl
             if (r == CUDA_SUCCESS)
                 snprintf(om->origin, sizeof(om->origin), "nvrtc");
             else
-                msg_set(rtc_err, sizeof(rtc_err), "NVRTC PTX refused by the driver: %s (%d)", cu_errname(r), r);
+                bridge_why(rtc_err, sizeof(rtc_err), "NVRTC PTX refused by the driver: %s (%d)", cu_errname(r), r);
         }
     }
     if (r != CUDA_SUCCESS) {
-        msg_set(why, whylen, "%s: no CUDA kernel: %s (looked in %s); %s", m->manifest, ptx_err, looked, rtc_err);
+        bridge_why(why, whylen, "%s: no CUDA kernel: %s (looked in %s); %s", m->manifest, ptx_err, looked, rtc_err);
         return BRIDGE_E_UNSUPPORTED;
     }
     return BRIDGE_OK;
@@ -666,8 +656,8 @@ static int cu_geometry(const cu_state_t *s, cu_model_t *om, char *why, size_t wh
         unsigned t = h->d1 > h->d2 ? h->d1 : h->d2;
         t = div_up(t, 32) * 32;
         if (s->max_threads > 0 && t > (unsigned)s->max_threads) {
-            msg_set(why, whylen, "%s: mlp needs one block of %u threads, device allows %d", h->m->manifest, t,
-                    s->max_threads);
+            bridge_why(why, whylen, "%s: mlp needs one block of %u threads, device allows %d", h->m->manifest, t,
+                       s->max_threads);
             return BRIDGE_E_UNSUPPORTED;
         }
         om->block[0] = t;
@@ -695,8 +685,8 @@ static int cu_buffers(const cu_state_t *s, cu_model_t *om, char *why, size_t why
             if (r == CUDA_SUCCESS)
                 r = cu.MemcpyHtoD(om->w[i], w->data, w->spec.bytes);
             if (r != CUDA_SUCCESS) {
-                msg_set(why, whylen, "%s: weight %s (%u bytes): %s (%d)", m->manifest, wn[i], w->spec.bytes,
-                        cu_errname(r), r);
+                bridge_why(why, whylen, "%s: weight %s (%u bytes): %s (%d)", m->manifest, wn[i], w->spec.bytes,
+                           cu_errname(r), r);
                 return BRIDGE_E_BACKEND;
             }
         }
@@ -709,7 +699,7 @@ static int cu_buffers(const cu_state_t *s, cu_model_t *om, char *why, size_t why
         if (r == CUDA_SUCCESS)
             r = cu.MemAlloc(&om->out[sl], m->out[0].bytes);
         if (r != CUDA_SUCCESS) {
-            msg_set(why, whylen, "%s: device buffers: cuMemAlloc: %s (%d)", m->manifest, cu_errname(r), r);
+            bridge_why(why, whylen, "%s: device buffers: cuMemAlloc: %s (%d)", m->manifest, cu_errname(r), r);
             return BRIDGE_E_BACKEND;
         }
     }
@@ -725,7 +715,7 @@ static int cu_prepare(cu_state_t *s, cu_model_t *om, const char *kname, char *wh
         return rc;
     CUresult r = cu.ModuleGetFunction(&om->fn, om->mod, kname);
     if (r != CUDA_SUCCESS) {
-        msg_set(why, whylen, "%s: no kernel '%s' in the module: %s (%d)", m->manifest, kname, cu_errname(r), r);
+        bridge_why(why, whylen, "%s: no kernel '%s' in the module: %s (%d)", m->manifest, kname, cu_errname(r), r);
         return BRIDGE_E_UNSUPPORTED;
     }
     rc = cu_geometry(s, om, why, whylen);
@@ -737,7 +727,7 @@ static int cu_prepare(cu_state_t *s, cu_model_t *om, const char *kname, char *wh
     int err = 0;
     rc = bridge_sched_stage_grow(&s->sched, m, &bytes, &err);
     if (rc != BRIDGE_OK)
-        msg_set(why, whylen, "%s: pinned staging (%zu bytes): %s (%d)", m->manifest, bytes, cu_errname(err), err);
+        bridge_why(why, whylen, "%s: pinned staging (%zu bytes): %s (%d)", m->manifest, bytes, cu_errname(err), err);
     return rc;
 }
 
@@ -874,33 +864,13 @@ static const bridge_sched_hooks_t cu_hooks = {
     .errname = cu_errname,
 };
 
-/* ---- the ops: the skeleton of jobq.c ------------------------------------ */
-
-static int cu_submit(bridge_backend_t *be, bridge_job_t *job)
-{
-    cu_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_submit(s ? &s->sched : NULL, job);
-}
-
-static int cu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
-{
-    cu_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_poll(s ? &s->sched : NULL, done, max, timeout_ms);
-}
-
-static int cu_in_flight(const bridge_backend_t *be)
-{
-    const cu_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_in_flight(s ? &s->sched : NULL);
-}
-
 const bridge_backend_ops_t bridge_backend_cuda = {
     .name = "cuda",
     .probe = cu_probe,
     .init = cu_init,
     .load_model = cu_load_model,
-    .submit = cu_submit,
-    .poll = cu_poll,
-    .in_flight = cu_in_flight,
+    .submit = bridge_sched_op_submit,
+    .poll = bridge_sched_op_poll,
+    .in_flight = bridge_sched_op_in_flight,
     .shutdown = cu_shutdown,
 };

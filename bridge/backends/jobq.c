@@ -63,7 +63,7 @@ int bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, voi
                       uint32_t n_slots, void *owner, const bridge_sched_hooks_t *hooks)
 {
     memset(e, 0, sizeof(*e));
-    e->depth = cfg && cfg->queue_depth ? cfg->queue_depth : BRIDGE_SCHED_DEPTH_DEFAULT;
+    e->depth = cfg && cfg->queue_depth ? cfg->queue_depth : BRIDGE_QUEUE_DEPTH_DEFAULT;
     if (n_slots > BRIDGE_SCHED_SLOTS_MAX)
         n_slots = BRIDGE_SCHED_SLOTS_MAX;
     e->n_slots = e->depth < n_slots ? e->depth : n_slots;
@@ -133,11 +133,11 @@ int bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, c
                              bridge_sched_model_t *hdr, const char **kname, char *why, size_t whylen)
 {
     if (e->n_models >= BRIDGE_MAX_MODELS) {
-        snprintf(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
+        bridge_why(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
         return BRIDGE_E_NOMEM;
     }
     if (e->taken) {
-        snprintf(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, e->taken);
+        bridge_why(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, e->taken);
         return BRIDGE_E_INVAL;
     }
     /* The kernel of [backend.<backend>], else the CPU one's name. */
@@ -145,7 +145,7 @@ int bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, c
     if (k == NULL)
         k = bridge_model_opt(m, "cpu", "kernel");
     if (k == NULL) {
-        snprintf(why, whylen, "%s: [backend.%s] kernel: missing", m->manifest, backend);
+        bridge_why(why, whylen, "%s: [backend.%s] kernel: missing", m->manifest, backend);
         return BRIDGE_E_UNSUPPORTED;
     }
     uint32_t dim[3];
@@ -154,7 +154,7 @@ int bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, c
     hdr->kind = bridge_kernel_by_name(k);
     const char *bad = bridge_kernel_check(hdr->kind, m, dim);
     if (bad) {
-        snprintf(why, whylen, "%s: [backend.%s] kernel: %s %s", m->manifest, backend, k, bad);
+        bridge_why(why, whylen, "%s: [backend.%s] kernel: %s %s", m->manifest, backend, k, bad);
         return BRIDGE_E_UNSUPPORTED;
     }
     hdr->d0 = dim[0];
@@ -288,8 +288,9 @@ static void sched_dispatch(bridge_sched_t *e)
     }
 }
 
-int bridge_sched_submit(bridge_sched_t *e, bridge_job_t *job)
+int bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job)
 {
+    bridge_sched_t *e = be ? be->priv : NULL;
     if (e == NULL || job == NULL || job->model == NULL)
         return BRIDGE_E_INVAL;
     const bridge_model_t *m = job->model;
@@ -355,13 +356,15 @@ static int sched_busy(const bridge_sched_t *e)
     return 0;
 }
 
-int bridge_sched_in_flight(const bridge_sched_t *e)
+int bridge_sched_op_in_flight(const bridge_backend_t *be)
 {
+    const bridge_sched_t *e = be ? be->priv : NULL;
     return e ? (int)e->taken : 0;
 }
 
-int bridge_sched_poll(bridge_sched_t *e, bridge_job_t **done, int max, int timeout_ms)
+int bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
 {
+    bridge_sched_t *e = be ? be->priv : NULL;
     if (e == NULL || done == NULL || max < 0)
         return BRIDGE_E_INVAL;
     struct timespec dl;

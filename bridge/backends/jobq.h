@@ -99,8 +99,7 @@ typedef struct bridge_sched_hooks {
     const char *(*errname)(int code);
 } bridge_sched_hooks_t;
 
-#define BRIDGE_SCHED_SLOTS_MAX    64u
-#define BRIDGE_SCHED_DEPTH_DEFAULT 16u   /* queue_depth 0 in the backend config */
+#define BRIDGE_SCHED_SLOTS_MAX 64u
 
 typedef struct bridge_sched {
     pthread_mutex_t       lock;      /* the slots' job/done/seq/dev_status/t_done */
@@ -122,7 +121,7 @@ typedef struct bridge_sched {
 
 /*
  * Lock, condition (CLOCK_MONOTONIC) and queues for cfg->queue_depth jobs
- * (BRIDGE_SCHED_DEPTH_DEFAULT when cfg is NULL or says 0) on
+ * (BRIDGE_QUEUE_DEPTH_DEFAULT when cfg is NULL or says 0) on
  * min(depth, n_slots) slots: slot i is the bridge_slot_t at
  * slots + i * stride (the first member of the backend's slot records).
  * Strict class barrier until bridge_sched_qos_policy says otherwise.
@@ -161,21 +160,25 @@ void bridge_sched_add_model(bridge_sched_t *e, bridge_sched_model_t *om);
 bridge_sched_model_t *bridge_sched_find_model(const bridge_sched_t *e, uint32_t id);
 
 /*
- * bridge_backend_ops_t.submit of an accelerator backend (e NULL: not
- * initialised). Returns BRIDGE_OK (queued, and started if a slot was
- * free), BRIDGE_E_INVAL (e, job or its model NULL; QoS class out of range;
- * a tensor missing, not of the model's length or over the staging),
- * BRIDGE_E_UNSUPPORTED (a model not loaded here), BRIDGE_E_BUSY (`depth`
- * jobs already taken). A job that fails to start is still taken: it comes
- * back from poll with IPC_STATUS_BACKEND_ERROR.
+ * The ops submit, poll and in_flight of an accelerator backend, for its
+ * bridge_backend_ops_t as they are: be->priv is the backend's state, whose
+ * first member is its bridge_sched_t.
+ *
+ * submit returns BRIDGE_OK (queued, and started if a slot was free),
+ * BRIDGE_E_INVAL (be not initialised, job or its model NULL, QoS class out
+ * of range, a tensor missing, not of the model's length or over the
+ * staging), BRIDGE_E_UNSUPPORTED (a model not loaded here), BRIDGE_E_BUSY
+ * (`depth` jobs already taken; nothing was taken). A job that fails to
+ * start is still taken: it comes back from poll with
+ * IPC_STATUS_BACKEND_ERROR.
  */
-int  bridge_sched_submit(bridge_sched_t *e, bridge_job_t *job);
-/* bridge_backend_ops_t.poll: the count of jobs ended since the last call
- * (0..max), or BRIDGE_E_INVAL (e or done NULL, max < 0). */
-int  bridge_sched_poll(bridge_sched_t *e, bridge_job_t **done, int max, int timeout_ms);
-/* bridge_backend_ops_t.in_flight: jobs taken and not yet handed back (0
- * for e NULL). */
-int  bridge_sched_in_flight(const bridge_sched_t *e);
+int  bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job);
+/* Moves up to max jobs ended since the last call into done[], waiting at
+ * most timeout_ms when none has ended: their count (0..max), or
+ * BRIDGE_E_INVAL (be not initialised, done NULL, max < 0). */
+int  bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
+/* Jobs taken and not yet handed back by poll; 0 when be is not initialised. */
+int  bridge_sched_op_in_flight(const bridge_backend_t *be);
 /* From the device's completion callback (any thread): the job on slot sl
  * ended with dev_status (0: ran to its end). Takes e->lock. */
 void bridge_sched_complete(bridge_sched_t *e, bridge_slot_t *sl, int dev_status);

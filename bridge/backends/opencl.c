@@ -33,7 +33,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,15 +57,6 @@
 #define OCL_MAX_DEV     32u
 #define OCL_SOURCE_MAX  (1u << 20)
 
-/* snprintf into a message buffer; truncation of a long path is fine. */
-__attribute__((format(printf, 3, 4))) static void msg_set(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct ocl_model {
     bridge_sched_model_t hdr;                           /* model, kernel, sizes: the skeleton's */
     cl_program            prog;
@@ -88,6 +78,7 @@ typedef struct ocl_slot {
 } ocl_slot_t;
 
 typedef struct ocl_state {
+    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
     cl_platform_id   plat;
     cl_device_id     dev;
     cl_context       ctx;
@@ -95,7 +86,6 @@ typedef struct ocl_state {
     int              prio_hints;
     char             dev_name[128];
     ocl_slot_t       slots[OCL_SLOTS_MAX];
-    bridge_sched_t   sched;         /* queues, slots, models, job skeleton (jobq.h) */
     int              sched_up;
 } ocl_state_t;
 
@@ -219,12 +209,12 @@ static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(OCL_MAX_PLAT, plats, &np);
     if (e == -1001 || (e == CL_SUCCESS && np == 0)) {
-        msg_set(why, whylen, "OpenCL: no platform found (the ICD loader lists no vendor driver; "
-                 "install one, e.g. Debian's pocl-opencl-icd)");
+        bridge_why(why, whylen, "OpenCL: no platform found (the ICD loader lists no vendor driver; "
+                   "install one, e.g. Debian's pocl-opencl-icd)");
         return BRIDGE_E_NO_DEVICE;
     }
     if (e != CL_SUCCESS) {
-        msg_set(why, whylen, "OpenCL: clGetPlatformIDs failed: %s (%d)", ocl_errname(e), e);
+        bridge_why(why, whylen, "OpenCL: clGetPlatformIDs failed: %s (%d)", ocl_errname(e), e);
         return BRIDGE_E_NO_DEVICE;
     }
     if (np > OCL_MAX_PLAT)
@@ -250,7 +240,7 @@ static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
         }
     }
     if (l->n == 0) {
-        msg_set(why, whylen, "OpenCL: %u platform(s) but no device", (unsigned)np);
+        bridge_why(why, whylen, "OpenCL: %u platform(s) but no device", (unsigned)np);
         return BRIDGE_E_NO_DEVICE;
     }
     return BRIDGE_OK;
@@ -516,16 +506,16 @@ static char *ocl_read_source(const bridge_model_t *m, char *path, size_t pathlen
         src_name = fname;
     }
     if (strchr(src_name, '/') || src_name[0] == '.') {
-        msg_set(why, whylen, "%s: [backend.opencl] source: '%s' must be a file name in the model folder",
-                m->manifest, src_name);
+        bridge_why(why, whylen, "%s: [backend.opencl] source: '%s' must be a file name in the model folder",
+                   m->manifest, src_name);
         return NULL;
     }
     snprintf(path, pathlen, "%s/%s", m->dir, src_name);
     int err = 0;
     char *src = zl_read_file(path, OCL_SOURCE_MAX, len, &err);
     if (src == NULL || *len == 0) {
-        msg_set(why, whylen, "%s: [backend.opencl] source: cannot read '%s' (%s; a regular file of 1 to %u bytes)",
-                m->manifest, path, src ? "empty" : strerror(-err), OCL_SOURCE_MAX);
+        bridge_why(why, whylen, "%s: [backend.opencl] source: cannot read '%s' (%s; a regular file of 1 to %u bytes)",
+                   m->manifest, path, src ? "empty" : strerror(-err), OCL_SOURCE_MAX);
         free(src);
         return NULL;
     }
@@ -546,7 +536,7 @@ static int ocl_build(ocl_state_t *s, ocl_model_t *om, const char *kname, char *w
     om->prog = clCreateProgramWithSource(s->ctx, 1, srcs, &srclen, &e);
     free(src);
     if (om->prog == NULL) {
-        msg_set(why, whylen, "%s: clCreateProgramWithSource: %s (%d)", path, ocl_errname(e), e);
+        bridge_why(why, whylen, "%s: clCreateProgramWithSource: %s (%d)", path, ocl_errname(e), e);
         return BRIDGE_E_BACKEND;
     }
     e = clBuildProgram(om->prog, 1, &s->dev, "-cl-std=CL1.2", NULL, NULL);
@@ -556,12 +546,12 @@ static int ocl_build(ocl_state_t *s, ocl_model_t *om, const char *kname, char *w
         for (char *p = log; *p; p++)
             if (*p == '\n')
                 *p = ' ';
-        msg_set(why, whylen, "%s: build failed: %s (%d): %.300s", path, ocl_errname(e), e, log);
+        bridge_why(why, whylen, "%s: build failed: %s (%d): %.300s", path, ocl_errname(e), e, log);
         return BRIDGE_E_UNSUPPORTED;
     }
     om->kern = clCreateKernel(om->prog, kname, &e);
     if (om->kern == NULL) {
-        msg_set(why, whylen, "%s: no kernel '%s' in the program: %s (%d)", path, kname, ocl_errname(e), e);
+        bridge_why(why, whylen, "%s: no kernel '%s' in the program: %s (%d)", path, kname, ocl_errname(e), e);
         return BRIDGE_E_UNSUPPORTED;
     }
     return BRIDGE_OK;
@@ -598,8 +588,8 @@ static int ocl_geometry(ocl_state_t *s, ocl_model_t *om, char *why, size_t whyle
     case BRIDGE_K_MLP_RELU_F32: {
         size_t l = h->d1 > h->d2 ? h->d1 : h->d2;
         if (l > wg_max) {
-            msg_set(why, whylen, "%s: mlp needs one work-group of %zu items, device allows %zu", h->m->manifest, l,
-                    wg_max);
+            bridge_why(why, whylen, "%s: mlp needs one work-group of %zu items, device allows %zu", h->m->manifest, l,
+                       wg_max);
             return BRIDGE_E_UNSUPPORTED;
         }
         om->work_dim = 1;
@@ -625,8 +615,8 @@ static int ocl_buffers(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen
             const bridge_weight_t *w = bridge_model_weight(m, wn[i]);
             om->w[i] = clCreateBuffer(s->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, w->spec.bytes, w->data, &e);
             if (om->w[i] == NULL) {
-                msg_set(why, whylen, "%s: weight %s (%u bytes): clCreateBuffer: %s (%d)", m->manifest, wn[i],
-                        w->spec.bytes, ocl_errname(e), e);
+                bridge_why(why, whylen, "%s: weight %s (%u bytes): clCreateBuffer: %s (%d)", m->manifest, wn[i],
+                           w->spec.bytes, ocl_errname(e), e);
                 return BRIDGE_E_BACKEND;
             }
         }
@@ -643,7 +633,7 @@ static int ocl_buffers(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen
     }
     return BRIDGE_OK;
 buf_fail:
-    msg_set(why, whylen, "%s: device buffers: clCreateBuffer: %s (%d)", m->manifest, ocl_errname(e), e);
+    bridge_why(why, whylen, "%s: device buffers: clCreateBuffer: %s (%d)", m->manifest, ocl_errname(e), e);
     return BRIDGE_E_BACKEND;
 }
 
@@ -807,33 +797,13 @@ static const bridge_sched_hooks_t ocl_hooks = {
     .errname = ocl_errname,
 };
 
-/* ---- the ops: the skeleton of jobq.c ------------------------------------ */
-
-static int ocl_submit(bridge_backend_t *be, bridge_job_t *job)
-{
-    ocl_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_submit(s ? &s->sched : NULL, job);
-}
-
-static int ocl_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
-{
-    ocl_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_poll(s ? &s->sched : NULL, done, max, timeout_ms);
-}
-
-static int ocl_in_flight(const bridge_backend_t *be)
-{
-    const ocl_state_t *s = be ? be->priv : NULL;
-    return bridge_sched_in_flight(s ? &s->sched : NULL);
-}
-
 const bridge_backend_ops_t bridge_backend_opencl = {
     .name = "opencl",
     .probe = ocl_probe,
     .init = ocl_init,
     .load_model = ocl_load_model,
-    .submit = ocl_submit,
-    .poll = ocl_poll,
-    .in_flight = ocl_in_flight,
+    .submit = bridge_sched_op_submit,
+    .poll = bridge_sched_op_poll,
+    .in_flight = bridge_sched_op_in_flight,
     .shutdown = ocl_shutdown,
 };
