@@ -19,7 +19,8 @@
  * staging buffers directly instead (no copies; see docs/backends.md).
  * Device time is measured between two events around each job
  * (cuEventElapsedTime). A stream callback marks the slot finished and
- * wakes poll().
+ * wakes poll(). Submit, start, unwind and finish are the job skeleton of
+ * jobq.c; what is CUDA here are the hooks of bridge_sched_hooks_t.
  *
  * QoS as in the OpenCL backend: strict dispatch by class, and no job is
  * dispatched while a more urgent one is on the device, unless
@@ -490,7 +491,7 @@ static void cu_shutdown(bridge_backend_t *be)
 
 /* A kernel file (PTX or CUDA C) whole and NUL-terminated, or NULL when it
  * is absent, not a regular file, empty or over CU_SOURCE_MAX bytes. */
-static char *read_text(const char *path)
+static char *cu_kernel_text(const char *path)
 {
     size_t len = 0;
     char *text = zl_read_file(path, CU_SOURCE_MAX, &len, NULL);
@@ -513,7 +514,7 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, ptx);
     bridge_why(looked, looklen, "%s", path);
-    char *text = read_text(path);
+    char *text = cu_kernel_text(path);
 #ifdef ZENEDGE_CUDA_PTX_BUILD_DIR
     if (text == NULL) {
         const char *base = strrchr(m->dir, '/');
@@ -521,7 +522,7 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
         bridge_why(path, sizeof(path), "%s/%s/%s", ZENEDGE_CUDA_PTX_BUILD_DIR, base, ptx);
         size_t l = strlen(looked);
         bridge_why(looked + l, looklen - l, ", %s", path);
-        text = read_text(path);
+        text = cu_kernel_text(path);
     }
 #endif
     return text;
@@ -536,7 +537,7 @@ static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *
     }
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, src_name);
-    char *src = read_text(path);
+    char *src = cu_kernel_text(path);
     if (src == NULL) {
         bridge_why(why, whylen, "cannot read CUDA source '%s'", path);
         return NULL;

@@ -8,11 +8,13 @@
  * is built once, weights are uploaded once, and OCL_SLOTS_MAX sets of
  * input/output buffers are created once and reused by every job.
  *
- * Jobs run asynchronously. submit() copies the inputs into the private
- * staging buffers of a free slot and enqueues write, kernel and read
- * without blocking (or parks the job in its class's pending list);
- * an event callback, run on a driver thread, marks the slot finished and
+ * Jobs run asynchronously, through the job skeleton of jobq.c: submit()
+ * copies the inputs into the private staging buffers of a free slot and
+ * has this file enqueue write, kernel and read without blocking (or parks
+ * the job in its class's pending list); an event callback, run on a
+ * driver thread, marks the slot finished (bridge_sched_complete) and
  * wakes poll(), which copies the output to the job and hands it back.
+ * What is OpenCL here are the hooks of bridge_sched_hooks_t.
  *
  * QoS: pending jobs are dispatched strictly by class (RT first), so a job
  * never waits inside the backend behind a less urgent one, and a job is
@@ -23,7 +25,7 @@
  *
  * Threads: every entry point runs on the dispatcher thread; the event
  * callback only touches the slot's done/status/time words and the
- * completion counter, under st->lock.
+ * completion counter, under sched.lock (bridge_sched_complete).
  */
 #define CL_TARGET_OPENCL_VERSION 300
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
