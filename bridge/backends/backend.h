@@ -133,7 +133,7 @@ const bridge_backend_ops_t *const *bridge_backend_list(void);
  * BRIDGE_RESULT_ARGMAX models, else 0; 0 also for m or out0 NULL). */
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0);
 
-/* Helper for backends: printf into a why[] buffer of len bytes (cut at
+/* For backends: printf into a why[] buffer of len bytes (cut at
  * len - 1, always NUL-terminated when len > 0; cutting a long path short
  * is fine). No return value. */
 __attribute__((format(printf, 3, 4))) void bridge_why(char *buf, size_t len, const char *fmt, ...);
