@@ -1,9 +1,10 @@
 /* backend.c - the table of built-in backends and helpers shared by them. */
 #include "backend.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
-
 
 static const bridge_backend_ops_t *const builtin[] = {
     &bridge_backend_cpu,
@@ -27,6 +28,14 @@ const bridge_backend_ops_t *bridge_backend_find(const char *name)
 const bridge_backend_ops_t *const *bridge_backend_list(void)
 {
     return builtin;
+}
+
+void bridge_why(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
 }
 
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0)

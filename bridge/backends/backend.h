@@ -70,32 +70,46 @@ typedef struct bridge_device_info {
 
 typedef struct bridge_backend_config {
     const char *device;       /* backend-specific device choice, NULL = default */
-    uint32_t    queue_depth;  /* jobs that may be in flight, >= 1 */
+    uint32_t    queue_depth;  /* jobs that may be in flight; 0: BRIDGE_QUEUE_DEPTH_DEFAULT */
 } bridge_backend_config_t;
+
+#define BRIDGE_QUEUE_DEPTH_DEFAULT 16u
 
 typedef struct bridge_backend bridge_backend_t;
 
 typedef struct bridge_backend_ops {
     const char *name;   /* "cpu", "opencl", "cuda" */
-    /* Fill up to max entries of devs; returns the number of devices found
-     * (may exceed max), or BRIDGE_E_NO_DEVICE with why[] saying why. */
+    /* Fill up to max entries of devs (devs may be NULL: count only).
+     * Returns the number of devices found (may exceed max), or
+     * BRIDGE_E_NO_DEVICE (why[] says why) / BRIDGE_E_NOMEM. */
     int  (*probe)(bridge_device_info_t *devs, int max, char *why, size_t whylen);
-    /* Open the device; be->priv is the backend's to set. */
+    /* Open the device; be->priv is the backend's to set. Returns BRIDGE_OK,
+     * or BRIDGE_E_INVAL (be NULL), BRIDGE_E_NO_DEVICE (none, or none
+     * matches cfg->device), BRIDGE_E_NOMEM, BRIDGE_E_BACKEND (the device
+     * refused; the accelerators say why on stderr). Nothing stays
+     * allocated after a failed init. */
     int  (*init)(bridge_backend_t *be, const bridge_backend_config_t *cfg);
-    /* Prepare a model (kernels, weights on the device). BRIDGE_OK or
-     * BRIDGE_E_UNSUPPORTED / other errors (why[] says which field). */
+    /* Prepare a model (kernels, weights on the device). Returns BRIDGE_OK,
+     * or with why[] saying which field: BRIDGE_E_UNSUPPORTED (no kernel
+     * for it here), BRIDGE_E_INVAL (an argument NULL, or jobs in flight),
+     * BRIDGE_E_NOMEM (too many models, or memory), BRIDGE_E_BACKEND (the
+     * device failed). A failed load leaves the other models usable. */
     int  (*load_model)(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen);
-    /* Start a job (may run it at once, or queue it). BRIDGE_OK: taken, it
-     * will come back from poll. BRIDGE_E_BUSY: full, not taken. Other:
-     * refused, not taken. */
+    /* Start a job (may run it at once, or queue it). Returns BRIDGE_OK:
+     * taken, it will come back from poll. Not taken: BRIDGE_E_BUSY (full),
+     * BRIDGE_E_INVAL (not initialised, job malformed),
+     * BRIDGE_E_UNSUPPORTED (its model is not loaded here). */
     int  (*submit)(bridge_backend_t *be, bridge_job_t *job);
     /* Move up to max finished jobs into done[], waiting at most timeout_ms
-     * (0: no wait) when none is finished. Returns the count. */
+     * (0: no wait) when none is finished. Returns the count (0..max), or
+     * BRIDGE_E_INVAL (not initialised, done NULL, max < 0). */
     int  (*poll)(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
-    /* Jobs taken by submit and not yet returned by poll. */
+    /* Jobs taken by submit and not yet returned by poll (>= 0; 0 when
+     * not initialised). */
     int  (*in_flight)(const bridge_backend_t *be);
-    /* Release everything. Jobs still in flight are lost to the caller, who
-     * must have drained them with poll first. */
+    /* Release everything; be->priv is NULL after (be or be->priv NULL: no
+     * effect). Jobs still in flight are lost to the caller, who must have
+     * drained them with poll first. */
     void (*shutdown)(bridge_backend_t *be);
 } bridge_backend_ops_t;
 
@@ -109,14 +123,20 @@ extern const bridge_backend_ops_t bridge_backend_cpu;
 extern const bridge_backend_ops_t bridge_backend_opencl;  /* when built with OpenCL */
 extern const bridge_backend_ops_t bridge_backend_cuda;    /* driver loaded at run time */
 
-/* Built-in backend by name, or NULL. */
+/* Built-in backend by name; NULL for any other name (or NULL). No error
+ * code: the caller says which names exist (bridge_backend_list). */
 const bridge_backend_ops_t *bridge_backend_find(const char *name);
-/* NULL-terminated list of built-in backends. */
+/* NULL-terminated list of built-in backends; never NULL. */
 const bridge_backend_ops_t *const *bridge_backend_list(void);
 
 /* Helper for backends: result word of a finished job (argmax for
- * BRIDGE_RESULT_ARGMAX models, else 0). */
+ * BRIDGE_RESULT_ARGMAX models, else 0; 0 also for m or out0 NULL). */
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0);
+
+/* For backends: printf into a why[] buffer of len bytes (cut at
+ * len - 1, always NUL-terminated when len > 0; cutting a long path short
+ * is fine). No return value. */
+__attribute__((format(printf, 3, 4))) void bridge_why(char *buf, size_t len, const char *fmt, ...);
 
 /* The kernels every backend implements, named by `kernel =` in a model's
  * [backend.<name>] section. */
@@ -128,12 +148,14 @@ typedef enum bridge_kernel {
     BRIDGE_K_MLP_RELU_F32      /* "mlp_relu_f32" */
 } bridge_kernel_t;
 
-/* The kernel called name, BRIDGE_K_NONE for any other name (or NULL). */
+/* The kernel called name; BRIDGE_K_NONE (no error code) for any other
+ * name, or NULL. */
 bridge_kernel_t bridge_kernel_by_name(const char *name);
 
 /* Whether the model's tensors (and for the MLP its f32 weights w1[k][h],
- * b1[h], w2[h][n], b2[n]) fit kernel k: NULL if they do, else what the
- * kernel needs, for the message. On success dim[] holds the kernel's
+ * b1[h], w2[h][n], b2[n]) fit kernel k. Returns NULL if they do, else
+ * what the kernel needs, a static string for the message (the caller
+ * answers BRIDGE_E_UNSUPPORTED). On success dim[] holds the kernel's
  * sizes: vector_add and saxpy {n, 0, 0}; gemm {m, k, n}; mlp {k, h, n}. */
 const char *bridge_kernel_check(bridge_kernel_t k, const bridge_model_t *m, uint32_t dim[3]);
 

@@ -62,7 +62,7 @@ static int cpu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     cpu_state_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return BRIDGE_E_NOMEM;
-    s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : 16u;
+    s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : BRIDGE_QUEUE_DEPTH_DEFAULT;
     s->done = calloc(s->depth, sizeof(*s->done));
     if (s->done == NULL) {
         free(s);

@@ -19,7 +19,8 @@
  * staging buffers directly instead (no copies; see docs/backends.md).
  * Device time is measured between two events around each job
  * (cuEventElapsedTime). A stream callback marks the slot finished and
- * wakes poll().
+ * wakes poll(). Submit, start, unwind and finish are the job skeleton of
+ * jobq.c; what is CUDA here are the hooks of bridge_sched_hooks_t.
  *
  * QoS as in the OpenCL backend: strict dispatch by class, and no job is
  * dispatched while a more urgent one is on the device, unless
@@ -29,7 +30,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +43,6 @@
 
 #define CU_SLOTS_MAX   4u
 #define CU_SOURCE_MAX  (1u << 20)
-
-/* snprintf into a message buffer; truncation of a long path is fine. */
-__attribute__((format(printf, 3, 4))) static void msg_set(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the driver, loaded once ------------------------------------------ */
 
@@ -121,7 +112,7 @@ static int cu_sym(void *lib, const char *name, void *slot, size_t size, char *wh
 {
     void *p = dlsym(lib, name);
     if (p == NULL) {
-        msg_set(why, whylen, "missing symbol %s", name);
+        bridge_why(why, whylen, "missing symbol %s", name);
         return -1;
     }
     memcpy(slot, &p, size);
@@ -144,14 +135,14 @@ static int cu_load(void)
     if (name == NULL || name[0] == '\0')
         name = "libcuda.so.1";
     if (strcmp(name, "none") == 0) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
-                 "ZENEDGE_CUDA_LIBRARY=none");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
+                   "ZENEDGE_CUDA_LIBRARY=none");
         return -1;
     }
     cu.lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (cu.lib == NULL) {
         const char *e = dlerror();
-        msg_set(cu.why, sizeof(cu.why), "CUDA: %s not found (no NVIDIA driver): %s", name, e ? e : "dlopen failed");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: %s not found (no NVIDIA driver): %s", name, e ? e : "dlopen failed");
         return -1;
     }
     char w[128] = "";
@@ -187,15 +178,15 @@ static int cu_load(void)
         CU_SYM(cu.lib, cu.EventDestroy, "cuEventDestroy_v2", w, sizeof(w)) ||
         CU_SYM(cu.lib, cu.LaunchKernel, "cuLaunchKernel", w, sizeof(w)) ||
         CU_SYM(cu.lib, cu.GetErrorName, "cuGetErrorName", w, sizeof(w))) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: %s is not a usable driver library: %s", name, w);
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: %s is not a usable driver library: %s", name, w);
         dlclose(cu.lib);
         cu.lib = NULL;
         return -1;
     }
     CUresult r = cu.Init(0);
     if (r != CUDA_SUCCESS) {
-        msg_set(cu.why, sizeof(cu.why), "CUDA: driver present but cuInit failed: %s (%d)%s", cu_errname(r), r,
-                 r == CUDA_ERROR_NO_DEVICE ? ": no CUDA device" : "");
+        bridge_why(cu.why, sizeof(cu.why), "CUDA: driver present but cuInit failed: %s (%d)%s", cu_errname(r), r,
+                   r == CUDA_ERROR_NO_DEVICE ? ": no CUDA device" : "");
         return -1;
     }
     cu.ok = 1;
@@ -211,7 +202,7 @@ static int nvrtc_load(void)
     static const char *const names[] = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"};
     const char *env = getenv("ZENEDGE_NVRTC_LIBRARY");
     if (env && strcmp(env, "none") == 0) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC disabled by ZENEDGE_NVRTC_LIBRARY=none");
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC disabled by ZENEDGE_NVRTC_LIBRARY=none");
         return -1;
     }
     const char *e = NULL;
@@ -226,7 +217,7 @@ static int nvrtc_load(void)
         }
     }
     if (nvrtc.lib == NULL) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC not found: %s", e ? e : "dlopen failed");
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC not found: %s", e ? e : "dlopen failed");
         return -1;
     }
     char w[128] = "";
@@ -238,7 +229,7 @@ static int nvrtc_load(void)
         CU_SYM(nvrtc.lib, nvrtc.GetPTX, "nvrtcGetPTX", w, sizeof(w)) ||
         CU_SYM(nvrtc.lib, nvrtc.DestroyProgram, "nvrtcDestroyProgram", w, sizeof(w)) ||
         CU_SYM(nvrtc.lib, nvrtc.GetErrorString, "nvrtcGetErrorString", w, sizeof(w))) {
-        msg_set(nvrtc.why, sizeof(nvrtc.why), "NVRTC library unusable: %s", w);
+        bridge_why(nvrtc.why, sizeof(nvrtc.why), "NVRTC library unusable: %s", w);
         dlclose(nvrtc.lib);
         nvrtc.lib = NULL;
         return -1;
@@ -249,13 +240,10 @@ static int nvrtc_load(void)
 
 /* ---- state -------------------------------------------------------------- */
 
-
 typedef struct cu_model {
-    const bridge_model_t *m;
-    bridge_kernel_t             kind;
+    bridge_sched_model_t hdr;                /* model, kernel, sizes: the skeleton's */
     CUmodule              mod;
     CUfunction            fn;
-    unsigned              d0, d1, d2;        /* gemm m,k,n; mlp in,hidden,out; else n */
     CUdeviceptr           w[4];              /* mlp: w1 b1 w2 b2 */
     CUdeviceptr           in[CU_SLOTS_MAX][IPC_MAX_TENSORS];
     CUdeviceptr           out[CU_SLOTS_MAX];
@@ -266,20 +254,15 @@ typedef struct cu_model {
 struct cu_state;
 
 typedef struct cu_slot {
-    bridge_slot_t    hdr;                     /* job (NULL: free), done, seq: the scheduler's */
-    struct cu_state *owner;
-    cu_model_t      *om;
+    bridge_slot_t    hdr;                     /* job, completion, staging (pinned): the skeleton's */
+    struct cu_state *owner;                   /* for the stream callback */
     CUevent          ev0, ev1;
-    void            *stage_in[IPC_MAX_TENSORS];   /* pinned */
-    void            *stage_out;
-    CUdeviceptr      map_in[IPC_MAX_TENSORS];     /* zero-copy device views */
+    CUdeviceptr      map_in[IPC_MAX_TENSORS]; /* zero-copy device views of the staging */
     CUdeviceptr      map_out;
-    /* written by the stream callback, under sched.lock */
-    CUresult         status;
-    uint64_t         t_done;
 } cu_slot_t;
 
 typedef struct cu_state {
+    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
     CUdevice        dev;
     CUcontext       ctx;
     int             ctx_retained;
@@ -287,29 +270,24 @@ typedef struct cu_state {
     int             prio[IPC_QOS_COUNT];
     int             zerocopy, max_threads, cc_major, cc_minor;
     char            dev_name[128];
-    cu_model_t     *models[BRIDGE_MAX_MODELS];
-    uint32_t        n_models;
-    size_t          stage_len;
     cu_slot_t       slots[CU_SLOTS_MAX];
-    bridge_sched_t  sched;         /* queues, slot scheduling, lock (jobq.h) */
     int             sched_up;
 } cu_state_t;
 
-static int  cu_start(void *owner, uint32_t idx, bridge_job_t *job);
-static void cu_finish(void *owner, uint32_t idx);
+static const bridge_sched_hooks_t cu_hooks;
 
 /* ---- probe / init / shutdown ------------------------------------------- */
 
 static int cu_probe(bridge_device_info_t *devs, int max, char *why, size_t whylen)
 {
     if (cu_load() != 0) {
-        msg_set(why, whylen, "%s", cu.why);
+        bridge_why(why, whylen, "%s", cu.why);
         return BRIDGE_E_NO_DEVICE;
     }
     int n = 0, ver = 0;
     CUresult r = cu.DeviceGetCount(&n);
     if (r != CUDA_SUCCESS || n <= 0) {
-        msg_set(why, whylen, "CUDA: no device (cuDeviceGetCount: %s, count %d)", cu_errname(r), n);
+        bridge_why(why, whylen, "CUDA: no device (cuDeviceGetCount: %s, count %d)", cu_errname(r), n);
         return BRIDGE_E_NO_DEVICE;
     }
     cu.DriverGetVersion(&ver);
@@ -336,10 +314,10 @@ static int cu_probe(bridge_device_info_t *devs, int max, char *why, size_t whyle
 
 static void cu_shutdown(bridge_backend_t *be);
 
-static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
+/* Device: NULL/"" = 0, "N" = index N, else a substring of the name. The
+ * index in *pick, or BRIDGE_E_NO_DEVICE (said on stderr). */
+static int cu_pick(const bridge_backend_config_t *cfg, int *pick)
 {
-    if (be == NULL)
-        return BRIDGE_E_INVAL;
     if (cu_load() != 0) {
         fprintf(stderr, "%s\n", cu.why);
         return BRIDGE_E_NO_DEVICE;
@@ -349,10 +327,9 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
         fprintf(stderr, "CUDA: no device\n");
         return BRIDGE_E_NO_DEVICE;
     }
-    /* Device: NULL/"" = 0, "N" = index N, else a substring of the name. */
-    int pick = -1;
     const char *spec = cfg ? cfg->device : NULL;
-    for (int i = 0; i < n && pick < 0; i++) {
+    *pick = -1;
+    for (int i = 0; i < n && *pick < 0; i++) {
         CUdevice d;
         char name[128] = "";
         if (cu.DeviceGet(&d, i) != CUDA_SUCCESS)
@@ -363,29 +340,19 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
         if ((spec == NULL || spec[0] == '\0') ? i == 0
             : (end && *end == '\0') ? want == i
             : strstr(name, spec) != NULL)
-            pick = i;
+            *pick = i;
     }
-    if (pick < 0) {
+    if (*pick < 0) {
         fprintf(stderr, "CUDA: no device matches '%s' (see --list-devices; forms: N, NAME)\n", spec);
         return BRIDGE_E_NO_DEVICE;
     }
-    cu_state_t *s = calloc(1, sizeof(*s));
-    if (s == NULL)
-        return BRIDGE_E_NOMEM;
-    for (uint32_t i = 0; i < CU_SLOTS_MAX; i++)
-        s->slots[i].owner = s;
-    be->priv = s;
-    if (bridge_sched_init(&s->sched, cfg && cfg->queue_depth ? cfg->queue_depth : 16u, CU_SLOTS_MAX, s, cu_start,
-                          cu_finish) != BRIDGE_OK)
-        goto nomem;
-    s->sched_up = 1;
-    for (uint32_t i = 0; i < s->sched.n_slots; i++)
-        s->sched.slot[i] = &s->slots[i].hdr;
-    const char *mem = getenv("ZENEDGE_CUDA_MEMORY");
-    s->zerocopy = mem && strcmp(mem, "zerocopy") == 0;
-    const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
-    s->sched.strict = !(ov && strcmp(ov, "1") == 0);
+    return BRIDGE_OK;
+}
 
+/* The primary context of device pick, current on this thread, and what
+ * the device can do: BRIDGE_OK or BRIDGE_E_BACKEND. */
+static int cu_context(cu_state_t *s, int pick)
+{
     CUresult r = cu.DeviceGet(&s->dev, pick);
     if (r == CUDA_SUCCESS)
         r = cu.PrimaryCtxRetain(&s->ctx, s->dev);
@@ -395,7 +362,6 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     }
     if (r != CUDA_SUCCESS) {
         fprintf(stderr, "CUDA: context on device %d: %s (%d)\n", pick, cu_errname(r), r);
-        cu_shutdown(be);
         return BRIDGE_E_BACKEND;
     }
     cu.DeviceGetName(s->dev_name, (int)sizeof(s->dev_name) - 1, s->dev);
@@ -410,17 +376,24 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
             s->zerocopy = 0;
         }
     }
+    return BRIDGE_OK;
+}
+
+/* One stream per QoS class and the two timing events of every slot:
+ * BRIDGE_OK or BRIDGE_E_BACKEND. */
+static int cu_streams(cu_state_t *s)
+{
     /* QoS class c -> priority: RT the greatest, BACKGROUND the least,
      * the classes between spread evenly (lower number = higher priority). */
     int least = 0, greatest = 0;
     cu.CtxGetStreamPriorityRange(&least, &greatest);
+    CUresult r;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         int span = least - greatest;
         s->prio[c] = greatest + (span * (int)c + (int)(IPC_QOS_COUNT - 1) / 2) / (int)(IPC_QOS_COUNT - 1);
         r = cu.StreamCreateWithPriority(&s->stream[c], CU_STREAM_NON_BLOCKING, s->prio[c]);
         if (r != CUDA_SUCCESS) {
             fprintf(stderr, "CUDA: stream for QoS %u (priority %d): %s (%d)\n", c, s->prio[c], cu_errname(r), r);
-            cu_shutdown(be);
             return BRIDGE_E_BACKEND;
         }
     }
@@ -430,14 +403,40 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
             r = cu.EventCreate(&s->slots[i].ev1, CU_EVENT_DEFAULT);
         if (r != CUDA_SUCCESS) {
             fprintf(stderr, "CUDA: cuEventCreate: %s (%d)\n", cu_errname(r), r);
-            cu_shutdown(be);
             return BRIDGE_E_BACKEND;
         }
     }
     return BRIDGE_OK;
-nomem:
-    cu_shutdown(be);
-    return BRIDGE_E_NOMEM;
+}
+
+static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
+{
+    if (be == NULL)
+        return BRIDGE_E_INVAL;
+    int pick = -1;
+    int rc = cu_pick(cfg, &pick);
+    if (rc != BRIDGE_OK)
+        return rc;
+    cu_state_t *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return BRIDGE_E_NOMEM;
+    for (uint32_t i = 0; i < CU_SLOTS_MAX; i++)
+        s->slots[i].owner = s;
+    be->priv = s;
+    rc = bridge_sched_init(&s->sched, cfg, s->slots, sizeof(s->slots[0]), CU_SLOTS_MAX, s, &cu_hooks);
+    if (rc == BRIDGE_OK) {
+        s->sched_up = 1;
+        const char *mem = getenv("ZENEDGE_CUDA_MEMORY");
+        s->zerocopy = mem && strcmp(mem, "zerocopy") == 0;
+        /* Streams have priorities: ZENEDGE_QOS_OVERLAP=1 may lift the barrier. */
+        bridge_sched_qos_policy(&s->sched, 1);
+        rc = cu_context(s, pick);
+    }
+    if (rc == BRIDGE_OK)
+        rc = cu_streams(s);
+    if (rc != BRIDGE_OK)
+        cu_shutdown(be);
+    return rc;
 }
 
 static void cu_free_model(cu_model_t *om)
@@ -469,45 +468,38 @@ static void cu_shutdown(bridge_backend_t *be)
             cu.StreamSynchronize(s->stream[c]);
     for (uint32_t i = 0; i < CU_SLOTS_MAX; i++) {
         cu_slot_t *sl = &s->slots[i];
-        for (uint32_t t = 0; t < IPC_MAX_TENSORS; t++)
-            if (sl->stage_in[t])
-                cu.MemFreeHost(sl->stage_in[t]);
-        if (sl->stage_out)
-            cu.MemFreeHost(sl->stage_out);
         if (sl->ev0)
             cu.EventDestroy(sl->ev0);
         if (sl->ev1)
             cu.EventDestroy(sl->ev1);
     }
-    for (uint32_t i = 0; i < s->n_models; i++)
-        cu_free_model(s->models[i]);
+    for (uint32_t i = 0; i < s->sched.n_models; i++)
+        cu_free_model((cu_model_t *)s->sched.model[i]);
+    /* The pinned staging goes with the scheduler, while the context lives. */
+    if (s->sched_up)
+        bridge_sched_destroy(&s->sched);
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->stream[c])
             cu.StreamDestroy(s->stream[c]);
     if (s->ctx_retained)
         cu.PrimaryCtxRelease(s->dev);
-    if (s->sched_up)
-        bridge_sched_destroy(&s->sched);
     free(s);
     be->priv = NULL;
 }
 
 /* ---- load_model ------------------------------------------------------- */
 
-static char *read_text(const char *path)
+/* A kernel file (PTX or CUDA C) whole and NUL-terminated, or NULL when it
+ * is absent, not a regular file, empty or over CU_SOURCE_MAX bytes. */
+static char *cu_kernel_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = malloc(CU_SOURCE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, CU_SOURCE_MAX + 1, f) : 0;
-    fclose(f);
-    if (buf == NULL || n == 0 || n > CU_SOURCE_MAX) {
-        free(buf);
-        return NULL;
+    size_t len = 0;
+    char *text = zl_read_file(path, CU_SOURCE_MAX, &len, NULL);
+    if (text != NULL && len == 0) {
+        free(text);
+        text = NULL;
     }
-    buf[n] = '\0';
-    return buf;
+    return text;
 }
 
 static int plain_name(const char *s)
@@ -521,16 +513,16 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
 {
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, ptx);
-    msg_set(looked, looklen, "%s", path);
-    char *text = read_text(path);
+    bridge_why(looked, looklen, "%s", path);
+    char *text = cu_kernel_text(path);
 #ifdef ZENEDGE_CUDA_PTX_BUILD_DIR
     if (text == NULL) {
         const char *base = strrchr(m->dir, '/');
         base = base ? base + 1 : m->dir;
-        msg_set(path, sizeof(path), "%s/%s/%s", ZENEDGE_CUDA_PTX_BUILD_DIR, base, ptx);
+        bridge_why(path, sizeof(path), "%s/%s/%s", ZENEDGE_CUDA_PTX_BUILD_DIR, base, ptx);
         size_t l = strlen(looked);
-        msg_set(looked + l, looklen - l, ", %s", path);
-        text = read_text(path);
+        bridge_why(looked + l, looklen - l, ", %s", path);
+        text = cu_kernel_text(path);
     }
 #endif
     return text;
@@ -540,21 +532,21 @@ static char *cu_find_ptx(const bridge_model_t *m, const char *ptx, char *looked,
 static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *src_name, char *why, size_t whylen)
 {
     if (nvrtc_load() != 0) {
-        msg_set(why, whylen, "%s", nvrtc.why);
+        bridge_why(why, whylen, "%s", nvrtc.why);
         return NULL;
     }
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
     snprintf(path, sizeof(path), "%s/%s", m->dir, src_name);
-    char *src = read_text(path);
+    char *src = cu_kernel_text(path);
     if (src == NULL) {
-        msg_set(why, whylen, "cannot read CUDA source '%s'", path);
+        bridge_why(why, whylen, "cannot read CUDA source '%s'", path);
         return NULL;
     }
     nvrtcProgram p = NULL;
     nvrtcResult r = nvrtc.CreateProgram(&p, src, src_name, 0, NULL, NULL);
     free(src);
     if (r != NVRTC_SUCCESS) {
-        msg_set(why, whylen, "nvrtcCreateProgram(%s): %s", path, nvrtc.GetErrorString(r));
+        bridge_why(why, whylen, "nvrtcCreateProgram(%s): %s", path, nvrtc.GetErrorString(r));
         return NULL;
     }
     char arch[48];
@@ -573,7 +565,7 @@ static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *
         for (char *c = log; *c; c++)
             if (*c == '\n')
                 *c = ' ';
-        msg_set(why, whylen, "NVRTC compile of %s (%s): %s: %s", path, arch, nvrtc.GetErrorString(r), log);
+        bridge_why(why, whylen, "NVRTC compile of %s (%s): %s: %s", path, arch, nvrtc.GetErrorString(r), log);
         nvrtc.DestroyProgram(&p);
         return NULL;
     }
@@ -589,7 +581,7 @@ static char *cu_nvrtc(const cu_state_t *s, const bridge_model_t *m, const char *
     }
     nvrtc.DestroyProgram(&p);
     if (ptx == NULL)
-        msg_set(why, whylen, "NVRTC returned no PTX for %s", path);
+        bridge_why(why, whylen, "NVRTC returned no PTX for %s", path);
     return ptx;
 }
 
@@ -598,55 +590,21 @@ static unsigned div_up(unsigned a, unsigned b)
     return (a + b - 1) / b;
 }
 
-static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
+/* The module of the model: build-time PTX first, NVRTC if it is absent or
+ * the driver refuses it (e.g. PTX newer than the driver). BRIDGE_OK, or
+ * BRIDGE_E_UNSUPPORTED with why[] set. */
+static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whylen)
 {
-    cu_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || m == NULL || why == NULL)
-        return BRIDGE_E_INVAL;
-    if (s->n_models >= BRIDGE_MAX_MODELS) {
-        msg_set(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
-        return BRIDGE_E_NOMEM;
-    }
-    if (s->sched.taken) {
-        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->sched.taken);
-        return BRIDGE_E_INVAL;
-    }
-    cu.CtxSetCurrent(s->ctx);
-    const char *kname = bridge_model_opt(m, "cuda", "kernel");
-    if (kname == NULL)
-        kname = bridge_model_opt(m, "cpu", "kernel");
-    if (kname == NULL) {
-        msg_set(why, whylen, "%s: [backend.cuda] kernel: missing", m->manifest);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    cu_model_t *om = calloc(1, sizeof(*om));
-    if (om == NULL)
-        return BRIDGE_E_NOMEM;
-    om->m = m;
-    om->kind = bridge_kernel_by_name(kname);
-    uint32_t dim[3];
-    const char *bad = bridge_kernel_check(om->kind, m, dim);
-    if (bad) {
-        msg_set(why, whylen, "%s: [backend.cuda] kernel: %s %s", m->manifest, kname, bad);
-        free(om);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    om->d0 = dim[0];
-    om->d1 = dim[1];
-    om->d2 = dim[2];
+    const bridge_model_t *m = om->hdr.m;
     char ptx_name[BRIDGE_FILE_MAX + 8], cu_name[BRIDGE_FILE_MAX + 8];
     const char *o = bridge_model_opt(m, "cuda", "ptx");
     snprintf(ptx_name, sizeof(ptx_name), o ? "%s" : "%s.ptx", o ? o : m->name);
     o = bridge_model_opt(m, "cuda", "source");
     snprintf(cu_name, sizeof(cu_name), o ? "%s" : "%s.cu", o ? o : m->name);
     if (!plain_name(ptx_name) || !plain_name(cu_name)) {
-        msg_set(why, whylen, "%s: [backend.cuda] ptx/source must be file names in the model folder", m->manifest);
-        free(om);
+        bridge_why(why, whylen, "%s: [backend.cuda] ptx/source must be file names in the model folder", m->manifest);
         return BRIDGE_E_UNSUPPORTED;
     }
-
-    /* Kernel image: build-time PTX first, NVRTC if it is absent or the
-     * driver refuses it (e.g. PTX newer than the driver). */
     char looked[2 * BRIDGE_PATH_MAX], ptx_err[160] = "", rtc_err[512] = "";
     char *ptx = cu_find_ptx(m, ptx_name, looked, sizeof(looked));
     CUresult r = CUDA_ERROR_NOT_FOUND;
@@ -656,9 +614,9 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
         if (r == CUDA_SUCCESS)
             snprintf(om->origin, sizeof(om->origin), "ptx");
         else
-            msg_set(ptx_err, sizeof(ptx_err), "PTX refused by the driver: %s (%d)", cu_errname(r), r);
+            bridge_why(ptx_err, sizeof(ptx_err), "PTX refused by the driver: %s (%d)", cu_errname(r), r);
     } else {
-        msg_set(ptx_err, sizeof(ptx_err), "no PTX");
+        bridge_why(ptx_err, sizeof(ptx_err), "no PTX");
     }
     if (r != CUDA_SUCCESS) {
         ptx = cu_nvrtc(s, m, cu_name, rtc_err, sizeof(rtc_err));
@@ -668,52 +626,59 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
             if (r == CUDA_SUCCESS)
                 snprintf(om->origin, sizeof(om->origin), "nvrtc");
             else
-                msg_set(rtc_err, sizeof(rtc_err), "NVRTC PTX refused by the driver: %s (%d)", cu_errname(r), r);
+                bridge_why(rtc_err, sizeof(rtc_err), "NVRTC PTX refused by the driver: %s (%d)", cu_errname(r), r);
         }
     }
     if (r != CUDA_SUCCESS) {
-        msg_set(why, whylen, "%s: no CUDA kernel: %s (looked in %s); %s", m->manifest, ptx_err, looked, rtc_err);
-        free(om);
+        bridge_why(why, whylen, "%s: no CUDA kernel: %s (looked in %s); %s", m->manifest, ptx_err, looked, rtc_err);
         return BRIDGE_E_UNSUPPORTED;
     }
-    r = cu.ModuleGetFunction(&om->fn, om->mod, kname);
-    if (r != CUDA_SUCCESS) {
-        msg_set(why, whylen, "%s: no kernel '%s' in the module: %s (%d)", m->manifest, kname, cu_errname(r), r);
-        cu_free_model(om);
-        return BRIDGE_E_UNSUPPORTED;
-    }
+    return BRIDGE_OK;
+}
 
+/* Grid and block of the kernel on this device: BRIDGE_OK, or
+ * BRIDGE_E_UNSUPPORTED when the MLP's one block does not fit. */
+static int cu_geometry(const cu_state_t *s, cu_model_t *om, char *why, size_t whylen)
+{
+    const bridge_sched_model_t *h = &om->hdr;
     om->grid[1] = om->grid[2] = om->block[1] = om->block[2] = 1;
-    switch (om->kind) {
+    switch (h->kind) {
     case BRIDGE_K_VECTOR_ADD_I32:
     case BRIDGE_K_SAXPY_F32:
         om->block[0] = 128;
-        om->grid[0] = div_up(om->d0, 128);
+        om->grid[0] = div_up(h->d0, 128);
         break;
     case BRIDGE_K_GEMM_F32:
         om->block[0] = om->block[1] = 16;
-        om->grid[0] = div_up(om->d2, 16);
-        om->grid[1] = div_up(om->d0, 16);
+        om->grid[0] = div_up(h->d2, 16);
+        om->grid[1] = div_up(h->d0, 16);
         break;
     case BRIDGE_K_MLP_RELU_F32: {
-        unsigned t = om->d1 > om->d2 ? om->d1 : om->d2;
+        unsigned t = h->d1 > h->d2 ? h->d1 : h->d2;
         t = div_up(t, 32) * 32;
         if (s->max_threads > 0 && t > (unsigned)s->max_threads) {
-            msg_set(why, whylen, "%s: mlp needs one block of %u threads, device allows %d", m->manifest, t,
-                     s->max_threads);
-            cu_free_model(om);
+            bridge_why(why, whylen, "%s: mlp needs one block of %u threads, device allows %d", h->m->manifest, t,
+                       s->max_threads);
             return BRIDGE_E_UNSUPPORTED;
         }
         om->block[0] = t;
         om->grid[0] = 1;
-        om->shmem = om->d1 * (unsigned)sizeof(float);
+        om->shmem = h->d1 * (unsigned)sizeof(float);
         break;
     }
     default:
         break;
     }
+    return BRIDGE_OK;
+}
 
-    if (om->kind == BRIDGE_K_MLP_RELU_F32) {
+/* The MLP's weights, once, and (unless zero-copy) every slot's device
+ * input and output buffers: BRIDGE_OK or BRIDGE_E_BACKEND with why[] set. */
+static int cu_buffers(const cu_state_t *s, cu_model_t *om, char *why, size_t whylen)
+{
+    const bridge_model_t *m = om->hdr.m;
+    CUresult r = CUDA_SUCCESS;
+    if (om->hdr.kind == BRIDGE_K_MLP_RELU_F32) {
         static const char *const wn[4] = {"w1", "b1", "w2", "b2"};
         for (uint32_t i = 0; i < 4; i++) {
             const bridge_weight_t *w = bridge_model_weight(m, wn[i]);
@@ -721,196 +686,192 @@ static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *wh
             if (r == CUDA_SUCCESS)
                 r = cu.MemcpyHtoD(om->w[i], w->data, w->spec.bytes);
             if (r != CUDA_SUCCESS) {
-                msg_set(why, whylen, "%s: weight %s (%u bytes): %s (%d)", m->manifest, wn[i], w->spec.bytes,
-                         cu_errname(r), r);
-                cu_free_model(om);
+                bridge_why(why, whylen, "%s: weight %s (%u bytes): %s (%d)", m->manifest, wn[i], w->spec.bytes,
+                           cu_errname(r), r);
                 return BRIDGE_E_BACKEND;
             }
         }
     }
-    size_t need = m->out[0].bytes;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        need = m->in[i].bytes > need ? m->in[i].bytes : need;
-    if (!s->zerocopy)
-        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
-            for (uint32_t i = 0; i < m->n_in && r == CUDA_SUCCESS; i++)
-                r = cu.MemAlloc(&om->in[sl][i], m->in[i].bytes);
-            if (r == CUDA_SUCCESS)
-                r = cu.MemAlloc(&om->out[sl], m->out[0].bytes);
-            if (r != CUDA_SUCCESS) {
-                msg_set(why, whylen, "%s: device buffers: cuMemAlloc: %s (%d)", m->manifest, cu_errname(r), r);
-                cu_free_model(om);
-                return BRIDGE_E_BACKEND;
-            }
+    if (s->zerocopy)
+        return BRIDGE_OK;
+    for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
+        for (uint32_t i = 0; i < m->n_in && r == CUDA_SUCCESS; i++)
+            r = cu.MemAlloc(&om->in[sl][i], m->in[i].bytes);
+        if (r == CUDA_SUCCESS)
+            r = cu.MemAlloc(&om->out[sl], m->out[0].bytes);
+        if (r != CUDA_SUCCESS) {
+            bridge_why(why, whylen, "%s: device buffers: cuMemAlloc: %s (%d)", m->manifest, cu_errname(r), r);
+            return BRIDGE_E_BACKEND;
         }
-    if (need > s->stage_len) {
-        unsigned flags = s->zerocopy ? CU_MEMHOSTALLOC_DEVICEMAP : 0;
-        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++)
-            for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++) {
-                cu_slot_t *slot = &s->slots[sl];
-                void **pp = i < IPC_MAX_TENSORS ? &slot->stage_in[i] : &slot->stage_out;
-                CUdeviceptr *dp = i < IPC_MAX_TENSORS ? &slot->map_in[i] : &slot->map_out;
-                void *p = NULL;
-                r = cu.MemHostAlloc(&p, need, flags);
-                if (r == CUDA_SUCCESS && s->zerocopy)
-                    r = cu.MemHostGetDevicePointer(dp, p, 0);
-                if (r != CUDA_SUCCESS) {
-                    if (p)
-                        cu.MemFreeHost(p);
-                    msg_set(why, whylen, "%s: pinned staging (%zu bytes): %s (%d)", m->manifest, need,
-                             cu_errname(r), r);
-                    cu_free_model(om);
-                    return BRIDGE_E_NOMEM;
-                }
-                if (*pp)
-                    cu.MemFreeHost(*pp);
-                *pp = p;
-            }
-        s->stage_len = need;
     }
-    s->models[s->n_models++] = om;
     return BRIDGE_OK;
 }
 
-/* ---- dispatch --------------------------------------------------------- */
-
-static cu_model_t *cu_find(const cu_state_t *s, uint32_t id)
+/* Kernel function, geometry, weights, buffers and staging of om. */
+static int cu_prepare(cu_state_t *s, cu_model_t *om, const char *kname, char *why, size_t whylen)
 {
-    for (uint32_t i = 0; i < s->n_models; i++)
-        if (s->models[i]->m->id == id)
-            return s->models[i];
-    return NULL;
+    const bridge_model_t *m = om->hdr.m;
+    int rc = cu_module(s, om, why, whylen);
+    if (rc != BRIDGE_OK)
+        return rc;
+    CUresult r = cu.ModuleGetFunction(&om->fn, om->mod, kname);
+    if (r != CUDA_SUCCESS) {
+        bridge_why(why, whylen, "%s: no kernel '%s' in the module: %s (%d)", m->manifest, kname, cu_errname(r), r);
+        return BRIDGE_E_UNSUPPORTED;
+    }
+    rc = cu_geometry(s, om, why, whylen);
+    if (rc == BRIDGE_OK)
+        rc = cu_buffers(s, om, why, whylen);
+    if (rc != BRIDGE_OK)
+        return rc;
+    size_t bytes = 0;
+    int err = 0;
+    rc = bridge_sched_stage_grow(&s->sched, m, &bytes, &err);
+    if (rc != BRIDGE_OK)
+        bridge_why(why, whylen, "%s: pinned staging (%zu bytes): %s (%d)", m->manifest, bytes, cu_errname(err), err);
+    return rc;
 }
+
+static int cu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
+{
+    cu_state_t *s = be ? be->priv : NULL;
+    if (s == NULL || m == NULL || why == NULL)
+        return BRIDGE_E_INVAL;
+    bridge_sched_model_t hdr;
+    const char *kname = NULL;
+    int rc = bridge_sched_model_check(&s->sched, m, "cuda", &hdr, &kname, why, whylen);
+    if (rc != BRIDGE_OK)
+        return rc;
+    cu.CtxSetCurrent(s->ctx);
+    cu_model_t *om = calloc(1, sizeof(*om));
+    if (om == NULL)
+        return BRIDGE_E_NOMEM;
+    om->hdr = hdr;
+    rc = cu_prepare(s, om, kname, why, whylen);
+    if (rc != BRIDGE_OK) {
+        cu_free_model(om);
+        return rc;
+    }
+    bridge_sched_add_model(&s->sched, &om->hdr);
+    return BRIDGE_OK;
+}
+
+/* ---- the device-specific part of a job (bridge_sched_hooks_t) ----------- */
 
 /* Runs on a driver thread once everything before it in the stream is done. */
 static void cu_stream_done(CUstream stream, CUresult status, void *arg)
 {
     (void)stream;
     cu_slot_t *sl = arg;
-    cu_state_t *s = sl->owner;
-    uint64_t now = zl_now_ns();
-    pthread_mutex_lock(&s->sched.lock);
-    sl->status = status;
-    sl->t_done = now;
-    bridge_sched_done_locked(&s->sched, &sl->hdr);
-    pthread_mutex_unlock(&s->sched.lock);
+    bridge_sched_complete(&sl->owner->sched, &sl->hdr, status == CUDA_SUCCESS ? 0 : status);
 }
 
-/* Copy, launch and read back one job on slot idx, without blocking
- * (bridge_sched_t.start). */
-static int cu_start(void *owner, uint32_t idx, bridge_job_t *job)
+/* Event, copies in (none with zero-copy), kernel, copy out, event: all on
+ * the class's stream, without blocking. */
+static int cu_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched_model_t *model)
 {
     cu_state_t *s = owner;
     cu_slot_t *sl = &s->slots[idx];
-    cu_model_t *om = cu_find(s, job->model->id);
+    cu_model_t *om = (cu_model_t *)model;
     const bridge_model_t *m = job->model;
-    if (om == NULL)
-        return BRIDGE_E_UNSUPPORTED;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        memcpy(sl->stage_in[i], job->in[i], m->in[i].bytes);
     CUstream st = s->stream[job->qos];
     CUdeviceptr din[IPC_MAX_TENSORS], dout;
     for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++)
         din[i] = s->zerocopy ? sl->map_in[i] : om->in[idx][i];
     dout = s->zerocopy ? sl->map_out : om->out[idx];
-    job->t_backend_start = zl_now_ns();
     CUresult r = cu.EventRecord(sl->ev0, st);
     for (uint32_t i = 0; i < m->n_in && r == CUDA_SUCCESS && !s->zerocopy; i++)
-        r = cu.MemcpyHtoDAsync(din[i], sl->stage_in[i], m->in[i].bytes, st);
+        r = cu.MemcpyHtoDAsync(din[i], sl->hdr.stage_in[i], m->in[i].bytes, st);
     if (r == CUDA_SUCCESS) {
         void *params[12];
         unsigned a = 0;
         for (uint32_t i = 0; i < m->n_in; i++)
             params[a++] = &din[i];
-        if (om->kind == BRIDGE_K_MLP_RELU_F32)
+        if (om->hdr.kind == BRIDGE_K_MLP_RELU_F32)
             for (uint32_t i = 0; i < 4; i++)
                 params[a++] = &om->w[i];
         params[a++] = &dout;
-        params[a++] = &om->d0;
-        if (om->kind == BRIDGE_K_GEMM_F32 || om->kind == BRIDGE_K_MLP_RELU_F32) {
-            params[a++] = &om->d1;
-            params[a++] = &om->d2;
+        params[a++] = &om->hdr.d0;
+        if (om->hdr.kind == BRIDGE_K_GEMM_F32 || om->hdr.kind == BRIDGE_K_MLP_RELU_F32) {
+            params[a++] = &om->hdr.d1;
+            params[a++] = &om->hdr.d2;
         }
         r = cu.LaunchKernel(om->fn, om->grid[0], om->grid[1], om->grid[2], om->block[0], om->block[1],
                             om->block[2], om->shmem, st, params, NULL);
     }
     if (r == CUDA_SUCCESS && !s->zerocopy)
-        r = cu.MemcpyDtoHAsync(sl->stage_out, dout, m->out[0].bytes, st);
+        r = cu.MemcpyDtoHAsync(sl->hdr.stage_out, dout, m->out[0].bytes, st);
     if (r == CUDA_SUCCESS)
         r = cu.EventRecord(sl->ev1, st);
-    if (r == CUDA_SUCCESS) {
-        pthread_mutex_lock(&s->sched.lock);
-        sl->hdr.job = job;
-        sl->om = om;
-        sl->hdr.done = 0;
-        pthread_mutex_unlock(&s->sched.lock);
-        r = cu.StreamAddCallback(st, cu_stream_done, sl, 0);
-        if (r == CUDA_SUCCESS)
-            return BRIDGE_OK;
-        pthread_mutex_lock(&s->sched.lock);
-        sl->hdr.job = NULL;
-        pthread_mutex_unlock(&s->sched.lock);
-    }
-    fprintf(stderr, "CUDA: job 0x%08x (model %u) not started: %s (%d)\n", job->handle, m->id, cu_errname(r), r);
-    cu.StreamSynchronize(st);
-    return BRIDGE_E_BACKEND;
+    return r;
 }
 
-static int cu_submit(bridge_backend_t *be, bridge_job_t *job)
-{
-    cu_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || job == NULL || job->model == NULL)
-        return BRIDGE_E_INVAL;
-    if (cu_find(s, job->model->id) == NULL)
-        return BRIDGE_E_UNSUPPORTED;
-    return bridge_sched_submit(&s->sched, job, s->stage_len);
-}
-
-/* Read the finished slot idx into its job (bridge_sched_t.finish). */
-static void cu_finish(void *owner, uint32_t idx)
+static int cu_arm(void *owner, uint32_t idx, bridge_job_t *job)
 {
     cu_state_t *s = owner;
-    cu_slot_t *sl = &s->slots[idx];
-    bridge_job_t *job = sl->hdr.job;
-    const bridge_model_t *m = job->model;
-    job->t_backend_end = sl->t_done;
-    job->backend_ns = 0;
-    job->result = 0;
-    if (sl->status == CUDA_SUCCESS) {
-        float ms = 0.0f;
-        if (cu.EventElapsedTime(&ms, sl->ev0, sl->ev1) == CUDA_SUCCESS && ms > 0.0f)
-            job->backend_ns = (uint64_t)((double)ms * 1e6);
-        memcpy(job->out[0], sl->stage_out, m->out[0].bytes);
-        job->result = bridge_backend_result(m, sl->stage_out);
-        job->status = IPC_STATUS_OK;
-    } else {
-        fprintf(stderr, "CUDA: job 0x%08x (model %u) failed on the device: %s (%d)\n", job->handle, m->id,
-                cu_errname(sl->status), sl->status);
-        job->status = IPC_STATUS_BACKEND_ERROR;
+    return cu.StreamAddCallback(s->stream[job->qos], cu_stream_done, &s->slots[idx], 0);
+}
+
+static void cu_unwind(void *owner, uint32_t idx, bridge_job_t *job)
+{
+    cu_state_t *s = owner;
+    (void)idx;
+    cu.StreamSynchronize(s->stream[job->qos]);
+}
+
+/* Between the events recorded before the first copy and after the last. */
+static uint64_t cu_device_ns(void *owner, uint32_t idx)
+{
+    const cu_slot_t *sl = &((cu_state_t *)owner)->slots[idx];
+    float ms = 0.0f;
+    if (cu.EventElapsedTime(&ms, sl->ev0, sl->ev1) == CUDA_SUCCESS && ms > 0.0f)
+        return (uint64_t)((double)ms * 1e6);
+    return 0;
+}
+
+/* Pinned host staging; with zero-copy also mapped, its device view kept
+ * in the slot for the kernel. */
+static int cu_stage_alloc(void *owner, uint32_t idx, uint32_t t, size_t bytes, void **p)
+{
+    cu_state_t *s = owner;
+    cu_slot_t *slot = &s->slots[idx];
+    CUdeviceptr *dp = t < IPC_MAX_TENSORS ? &slot->map_in[t] : &slot->map_out;
+    *p = NULL;
+    CUresult r = cu.MemHostAlloc(p, bytes, s->zerocopy ? CU_MEMHOSTALLOC_DEVICEMAP : 0);
+    if (r == CUDA_SUCCESS && s->zerocopy)
+        r = cu.MemHostGetDevicePointer(dp, *p, 0);
+    if (r != CUDA_SUCCESS && *p) {
+        cu.MemFreeHost(*p);
+        *p = NULL;
     }
+    return r;
 }
 
-static int cu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
+static void cu_stage_free(void *owner, void *p)
 {
-    cu_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || done == NULL || max < 0)
-        return BRIDGE_E_INVAL;
-    return bridge_sched_poll(&s->sched, done, max, timeout_ms);
+    (void)owner;
+    cu.MemFreeHost(p);
 }
 
-static int cu_in_flight(const bridge_backend_t *be)
-{
-    const cu_state_t *s = be ? be->priv : NULL;
-    return s ? (int)s->sched.taken : 0;
-}
+static const bridge_sched_hooks_t cu_hooks = {
+    .label = "CUDA",
+    .enqueue = cu_enqueue,
+    .arm = cu_arm,
+    .unwind = cu_unwind,
+    .device_ns = cu_device_ns,
+    .release = NULL,
+    .stage_alloc = cu_stage_alloc,
+    .stage_free = cu_stage_free,
+    .errname = cu_errname,
+};
 
 const bridge_backend_ops_t bridge_backend_cuda = {
     .name = "cuda",
     .probe = cu_probe,
     .init = cu_init,
     .load_model = cu_load_model,
-    .submit = cu_submit,
-    .poll = cu_poll,
-    .in_flight = cu_in_flight,
+    .submit = bridge_sched_op_submit,
+    .poll = bridge_sched_op_poll,
+    .in_flight = bridge_sched_op_in_flight,
     .shutdown = cu_shutdown,
 };

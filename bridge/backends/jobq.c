@@ -1,8 +1,10 @@
-/* jobq.c - bounded job FIFOs, class selection and the device slot
- * scheduler of the asynchronous backends. */
+/* jobq.c - bounded job FIFOs, class selection, the device slot
+ * scheduler and the job skeleton (submit, start, unwind, finish) of the
+ * asynchronous backends (jobq.h). */
 #include "jobq.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,17 +59,19 @@ void bridge_job_fail_start(bridge_job_t *job)
 
 /* ---- the slot scheduler -------------------------------------------------- */
 
-int bridge_sched_init(bridge_sched_t *e, uint32_t depth, uint32_t n_slots, void *owner,
-                      int (*start)(void *, uint32_t, bridge_job_t *), void (*finish)(void *, uint32_t))
+int bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, void *slots, size_t stride,
+                      uint32_t n_slots, void *owner, const bridge_sched_hooks_t *hooks)
 {
     memset(e, 0, sizeof(*e));
-    e->depth = depth ? depth : 1u;
+    e->depth = cfg && cfg->queue_depth ? cfg->queue_depth : BRIDGE_QUEUE_DEPTH_DEFAULT;
     if (n_slots > BRIDGE_SCHED_SLOTS_MAX)
         n_slots = BRIDGE_SCHED_SLOTS_MAX;
     e->n_slots = e->depth < n_slots ? e->depth : n_slots;
+    for (uint32_t i = 0; i < e->n_slots; i++)
+        e->slot[i] = (bridge_slot_t *)(void *)((char *)slots + (size_t)i * stride);
+    e->strict = 1;
     e->owner = owner;
-    e->start = start;
-    e->finish = finish;
+    e->hooks = hooks;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (bridge_jobq_init(&e->pending[c], e->depth) != BRIDGE_OK)
             goto nomem;
@@ -89,6 +93,15 @@ nomem:
 
 void bridge_sched_destroy(bridge_sched_t *e)
 {
+    for (uint32_t i = 0; i < e->n_slots; i++) {
+        bridge_slot_t *sl = e->slot[i];
+        for (uint32_t t = 0; t <= IPC_MAX_TENSORS; t++) {
+            void **pp = t < IPC_MAX_TENSORS ? &sl->stage_in[t] : &sl->stage_out;
+            if (*pp)
+                e->hooks->stage_free(e->owner, *pp);
+            *pp = NULL;
+        }
+    }
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         bridge_jobq_free(&e->pending[c]);
     bridge_jobq_free(&e->failed);
@@ -96,11 +109,157 @@ void bridge_sched_destroy(bridge_sched_t *e)
     pthread_mutex_destroy(&e->lock);
 }
 
-void bridge_sched_done_locked(bridge_sched_t *e, bridge_slot_t *sl)
+void bridge_sched_qos_policy(bridge_sched_t *e, int device_prioritises)
 {
+    const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
+    e->strict = !(device_prioritises && ov && strcmp(ov, "1") == 0);
+}
+
+void bridge_sched_complete(bridge_sched_t *e, bridge_slot_t *sl, int dev_status)
+{
+    uint64_t now = zl_now_ns();
+    pthread_mutex_lock(&e->lock);
+    sl->dev_status = dev_status;
+    sl->t_done = now;
     sl->seq = ++e->seq;
     sl->done = 1;
     pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* ---- the job skeleton ----------------------------------------------------- */
+
+int bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, const char *backend,
+                             bridge_sched_model_t *hdr, const char **kname, char *why, size_t whylen)
+{
+    if (e->n_models >= BRIDGE_MAX_MODELS) {
+        bridge_why(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
+        return BRIDGE_E_NOMEM;
+    }
+    if (e->taken) {
+        bridge_why(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, e->taken);
+        return BRIDGE_E_INVAL;
+    }
+    /* The kernel of [backend.<backend>], else the CPU one's name. */
+    const char *k = bridge_model_opt(m, backend, "kernel");
+    if (k == NULL)
+        k = bridge_model_opt(m, "cpu", "kernel");
+    if (k == NULL) {
+        bridge_why(why, whylen, "%s: [backend.%s] kernel: missing", m->manifest, backend);
+        return BRIDGE_E_UNSUPPORTED;
+    }
+    uint32_t dim[3];
+    memset(hdr, 0, sizeof(*hdr));
+    hdr->m = m;
+    hdr->kind = bridge_kernel_by_name(k);
+    const char *bad = bridge_kernel_check(hdr->kind, m, dim);
+    if (bad) {
+        bridge_why(why, whylen, "%s: [backend.%s] kernel: %s %s", m->manifest, backend, k, bad);
+        return BRIDGE_E_UNSUPPORTED;
+    }
+    hdr->d0 = dim[0];
+    hdr->d1 = dim[1];
+    hdr->d2 = dim[2];
+    *kname = k;
+    return BRIDGE_OK;
+}
+
+int bridge_sched_stage_grow(bridge_sched_t *e, const bridge_model_t *m, size_t *bytes, int *dev_err)
+{
+    size_t need = m->out[0].bytes;
+    for (uint32_t i = 0; i < m->n_in; i++)
+        need = m->in[i].bytes > need ? m->in[i].bytes : need;
+    if (need <= e->stage_len)
+        return BRIDGE_OK;
+    for (uint32_t i = 0; i < e->n_slots; i++)
+        for (uint32_t t = 0; t <= IPC_MAX_TENSORS; t++) {
+            bridge_slot_t *sl = e->slot[i];
+            void **pp = t < IPC_MAX_TENSORS ? &sl->stage_in[t] : &sl->stage_out;
+            void *p = NULL;
+            int rc = e->hooks->stage_alloc(e->owner, i, t, need, &p);
+            if (rc != 0) {
+                *bytes = need;
+                *dev_err = rc;
+                return BRIDGE_E_NOMEM;
+            }
+            if (*pp)
+                e->hooks->stage_free(e->owner, *pp);
+            *pp = p;
+        }
+    e->stage_len = need;
+    return BRIDGE_OK;
+}
+
+void bridge_sched_add_model(bridge_sched_t *e, bridge_sched_model_t *om)
+{
+    e->model[e->n_models++] = om;
+}
+
+bridge_sched_model_t *bridge_sched_find_model(const bridge_sched_t *e, uint32_t id)
+{
+    for (uint32_t i = 0; i < e->n_models; i++)
+        if (e->model[i]->m->id == id)
+            return e->model[i];
+    return NULL;
+}
+
+/* Stage the inputs and start job on slot idx without blocking: BRIDGE_OK,
+ * or an error after which the slot is free and the job is answered
+ * failed. */
+static int sched_start(bridge_sched_t *e, uint32_t idx, bridge_job_t *job)
+{
+    const bridge_sched_hooks_t *h = e->hooks;
+    bridge_slot_t *sl = e->slot[idx];
+    const bridge_model_t *m = job->model;
+    bridge_sched_model_t *om = bridge_sched_find_model(e, m->id);
+    if (om == NULL)
+        return BRIDGE_E_UNSUPPORTED;
+    /* Copy once out of the shared region: the device reads our copy. */
+    for (uint32_t i = 0; i < m->n_in; i++)
+        memcpy(sl->stage_in[i], job->in[i], m->in[i].bytes);
+    job->t_backend_start = zl_now_ns();
+    int rc = h->enqueue(e->owner, idx, job, om);
+    if (rc == 0) {
+        pthread_mutex_lock(&e->lock);
+        sl->job = job;
+        sl->done = 0;
+        pthread_mutex_unlock(&e->lock);
+        rc = h->arm(e->owner, idx, job);
+        if (rc == 0)
+            return BRIDGE_OK;
+        pthread_mutex_lock(&e->lock);
+        sl->job = NULL;
+        pthread_mutex_unlock(&e->lock);
+    }
+    /* Part of the job may be queued: let it drain before the slot is reused. */
+    fprintf(stderr, "%s: job 0x%08x (model %u) not started: %s (%d)\n", h->label, job->handle, m->id,
+            h->errname(rc), rc);
+    h->unwind(e->owner, idx, job);
+    return BRIDGE_E_BACKEND;
+}
+
+/* Hand back the finished slot idx's job: status, times, output, result. */
+static void sched_finish(bridge_sched_t *e, uint32_t idx)
+{
+    const bridge_sched_hooks_t *h = e->hooks;
+    bridge_slot_t *sl = e->slot[idx];
+    bridge_job_t *job = sl->job;
+    const bridge_model_t *m = job->model;
+    job->t_backend_end = sl->t_done;
+    job->backend_ns = 0;
+    job->result = 0;
+    if (sl->dev_status == 0) {
+        job->backend_ns = h->device_ns(e->owner, idx);
+        memcpy(job->out[0], sl->stage_out, m->out[0].bytes);
+        job->result = bridge_backend_result(m, sl->stage_out);
+        job->status = IPC_STATUS_OK;
+    } else {
+        fprintf(stderr, "%s: job 0x%08x (model %u) failed on the device: %s (%d)\n", h->label, job->handle, m->id,
+                h->errname(sl->dev_status), sl->dev_status);
+        job->status = IPC_STATUS_BACKEND_ERROR;
+    }
+    if (h->release)
+        h->release(e->owner, idx);
 }
 
 /* Free slots go to the most urgent pending job; with `strict`, a class
@@ -122,22 +281,27 @@ static void sched_dispatch(bridge_sched_t *e)
         if (f < 0)
             return;
         bridge_job_t *job = bridge_jobq_pop(&e->pending[c]);
-        if (e->start(e->owner, (uint32_t)f, job) != BRIDGE_OK) {
+        if (sched_start(e, (uint32_t)f, job) != BRIDGE_OK) {
             bridge_job_fail_start(job);
             bridge_jobq_push(&e->failed, job);
         }
     }
 }
 
-int bridge_sched_submit(bridge_sched_t *e, bridge_job_t *job, size_t stage_len)
+int bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job)
 {
+    bridge_sched_t *e = be ? be->priv : NULL;
+    if (e == NULL || job == NULL || job->model == NULL)
+        return BRIDGE_E_INVAL;
     const bridge_model_t *m = job->model;
+    if (bridge_sched_find_model(e, m->id) == NULL)
+        return BRIDGE_E_UNSUPPORTED;
     if (job->qos >= IPC_QOS_COUNT)
         return BRIDGE_E_INVAL;
     for (uint32_t i = 0; i < m->n_in; i++)
-        if (job->in[i] == NULL || job->in_len[i] != m->in[i].bytes || m->in[i].bytes > stage_len)
+        if (job->in[i] == NULL || job->in_len[i] != m->in[i].bytes || m->in[i].bytes > e->stage_len)
             return BRIDGE_E_INVAL;
-    if (job->out[0] == NULL || job->out_len[0] != m->out[0].bytes || m->out[0].bytes > stage_len)
+    if (job->out[0] == NULL || job->out_len[0] != m->out[0].bytes || m->out[0].bytes > e->stage_len)
         return BRIDGE_E_INVAL;
     if (e->taken >= e->depth)
         return BRIDGE_E_BUSY;
@@ -146,7 +310,6 @@ int bridge_sched_submit(bridge_sched_t *e, bridge_job_t *job, size_t stage_len)
     sched_dispatch(e);
     return BRIDGE_OK;
 }
-
 /* Finished slots, oldest completion first, into done[]. */
 static int sched_collect(bridge_sched_t *e, bridge_job_t **done, int max)
 {
@@ -164,7 +327,7 @@ static int sched_collect(bridge_sched_t *e, bridge_job_t **done, int max)
             break;
         bridge_slot_t *sl = e->slot[best];
         bridge_job_t *job = sl->job;
-        e->finish(e->owner, (uint32_t)best);
+        sched_finish(e, (uint32_t)best);
         pthread_mutex_lock(&e->lock);
         sl->job = NULL;
         sl->done = 0;
@@ -193,8 +356,17 @@ static int sched_busy(const bridge_sched_t *e)
     return 0;
 }
 
-int bridge_sched_poll(bridge_sched_t *e, bridge_job_t **done, int max, int timeout_ms)
+int bridge_sched_op_in_flight(const bridge_backend_t *be)
 {
+    const bridge_sched_t *e = be ? be->priv : NULL;
+    return e ? (int)e->taken : 0;
+}
+
+int bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
+{
+    bridge_sched_t *e = be ? be->priv : NULL;
+    if (e == NULL || done == NULL || max < 0)
+        return BRIDGE_E_INVAL;
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     if (timeout_ms > 0) {

@@ -8,11 +8,13 @@
  * is built once, weights are uploaded once, and OCL_SLOTS_MAX sets of
  * input/output buffers are created once and reused by every job.
  *
- * Jobs run asynchronously. submit() copies the inputs into the private
- * staging buffers of a free slot and enqueues write, kernel and read
- * without blocking (or parks the job in its class's pending list);
- * an event callback, run on a driver thread, marks the slot finished and
+ * Jobs run asynchronously, through the job skeleton of jobq.c: submit()
+ * copies the inputs into the private staging buffers of a free slot and
+ * has this file enqueue write, kernel and read without blocking (or parks
+ * the job in its class's pending list); an event callback, run on a
+ * driver thread, marks the slot finished (bridge_sched_complete) and
  * wakes poll(), which copies the output to the job and hands it back.
+ * What is OpenCL here are the hooks of bridge_sched_hooks_t.
  *
  * QoS: pending jobs are dispatched strictly by class (RT first), so a job
  * never waits inside the backend behind a less urgent one, and a job is
@@ -23,7 +25,7 @@
  *
  * Threads: every entry point runs on the dispatcher thread; the event
  * callback only touches the slot's done/status/time words and the
- * completion counter, under st->lock.
+ * completion counter, under sched.lock (bridge_sched_complete).
  */
 #define CL_TARGET_OPENCL_VERSION 300
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
@@ -33,7 +35,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,21 +59,10 @@
 #define OCL_MAX_DEV     32u
 #define OCL_SOURCE_MAX  (1u << 20)
 
-/* snprintf into a message buffer; truncation of a long path is fine. */
-__attribute__((format(printf, 3, 4))) static void msg_set(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct ocl_model {
-    const bridge_model_t *m;
-    bridge_kernel_t       kind;
+    bridge_sched_model_t hdr;                           /* model, kernel, sizes: the skeleton's */
     cl_program            prog;
     cl_kernel             kern;
-    cl_uint               d0, d1, d2;                   /* gemm m,k,n; mlp in,hidden,out; else n */
     cl_mem                w[4];                         /* mlp: w1 b1 w2 b2 */
     cl_mem                in[OCL_SLOTS_MAX][IPC_MAX_TENSORS];
     cl_mem                out[OCL_SLOTS_MAX];
@@ -84,38 +74,28 @@ typedef struct ocl_model {
 struct ocl_state;
 
 typedef struct ocl_slot {
-    bridge_slot_t hdr;          /* job (NULL: free), done, seq: the scheduler's */
+    bridge_slot_t     hdr;      /* job, completion, staging: the skeleton's (jobq.h) */
     struct ocl_state *owner;    /* for the event callback */
-    ocl_model_t  *om;
-    cl_event      ev_first, ev_last;
-    void         *stage_in[IPC_MAX_TENSORS];
-    void         *stage_out;
-    /* written by the event callback, under sched.lock */
-    cl_int        exec_status;
-    uint64_t      t_done;
+    cl_event          ev_first, ev_last;
 } ocl_slot_t;
 
 typedef struct ocl_state {
+    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
     cl_platform_id   plat;
     cl_device_id     dev;
     cl_context       ctx;
     cl_command_queue q[IPC_QOS_COUNT];
     int              prio_hints;
     char             dev_name[128];
-    ocl_model_t     *models[BRIDGE_MAX_MODELS];
-    uint32_t         n_models;
-    size_t           stage_len;
     ocl_slot_t       slots[OCL_SLOTS_MAX];
-    bridge_sched_t   sched;         /* queues, slot scheduling, lock (jobq.h) */
     int              sched_up;
 } ocl_state_t;
 
-static int  ocl_start(void *owner, uint32_t idx, bridge_job_t *job);
-static void ocl_finish(void *owner, uint32_t idx);
+static const bridge_sched_hooks_t ocl_hooks;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *ocl_errname(cl_int e)
+static const char *ocl_errname(int e)
 {
     switch (e) {
     case CL_SUCCESS: return "CL_SUCCESS";
@@ -231,12 +211,12 @@ static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(OCL_MAX_PLAT, plats, &np);
     if (e == -1001 || (e == CL_SUCCESS && np == 0)) {
-        msg_set(why, whylen, "OpenCL: no platform found (the ICD loader lists no vendor driver; "
-                 "install one, e.g. Debian's pocl-opencl-icd)");
+        bridge_why(why, whylen, "OpenCL: no platform found (the ICD loader lists no vendor driver; "
+                   "install one, e.g. Debian's pocl-opencl-icd)");
         return BRIDGE_E_NO_DEVICE;
     }
     if (e != CL_SUCCESS) {
-        msg_set(why, whylen, "OpenCL: clGetPlatformIDs failed: %s (%d)", ocl_errname(e), e);
+        bridge_why(why, whylen, "OpenCL: clGetPlatformIDs failed: %s (%d)", ocl_errname(e), e);
         return BRIDGE_E_NO_DEVICE;
     }
     if (np > OCL_MAX_PLAT)
@@ -262,7 +242,7 @@ static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
         }
     }
     if (l->n == 0) {
-        msg_set(why, whylen, "OpenCL: %u platform(s) but no device", (unsigned)np);
+        bridge_why(why, whylen, "OpenCL: %u platform(s) but no device", (unsigned)np);
         return BRIDGE_E_NO_DEVICE;
     }
     return BRIDGE_OK;
@@ -360,10 +340,10 @@ static cl_command_queue ocl_queue(ocl_state_t *s, uint32_t qos, int version_majo
 
 static void ocl_shutdown(bridge_backend_t *be);
 
-static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
+/* The device the config names, in a new state: BRIDGE_OK with *out set,
+ * or BRIDGE_E_NO_DEVICE / BRIDGE_E_NOMEM (said on stderr). */
+static int ocl_open(const bridge_backend_config_t *cfg, ocl_state_t **out)
 {
-    if (be == NULL)
-        return BRIDGE_E_INVAL;
     char why[256];
     ocl_devlist_t *l = malloc(sizeof(*l));
     if (l == NULL)
@@ -392,15 +372,15 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     free(l);
     for (uint32_t i = 0; i < OCL_SLOTS_MAX; i++)
         s->slots[i].owner = s;
-    be->priv = s;
+    *out = s;
+    return BRIDGE_OK;
+}
 
-    if (bridge_sched_init(&s->sched, cfg && cfg->queue_depth ? cfg->queue_depth : 16u, OCL_SLOTS_MAX, s, ocl_start,
-                          ocl_finish) != BRIDGE_OK)
-        goto nomem;
-    s->sched_up = 1;
-    for (uint32_t i = 0; i < s->sched.n_slots; i++)
-        s->sched.slot[i] = &s->slots[i].hdr;
-
+/* OpenCL version of the device (1 when it does not say) and whether its
+ * queues take priorities (cl_khr_priority_hints), which decides the QoS
+ * policy. */
+static int ocl_device_caps(ocl_state_t *s)
+{
     char ver[64] = "", ext[4096] = "";
     clGetDeviceInfo(s->dev, CL_DEVICE_VERSION, sizeof(ver) - 1, ver, NULL);
     clGetDeviceInfo(s->dev, CL_DEVICE_EXTENSIONS, sizeof(ext) - 1, ext, NULL);
@@ -410,15 +390,18 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     s->prio_hints = major >= 2 && strstr(ext, "cl_khr_priority_hints") != NULL;
     /* Strict class barrier unless the device can prioritise queues itself
      * and ZENEDGE_QOS_OVERLAP=1 asks to let lower classes run alongside. */
-    const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
-    s->sched.strict = !(s->prio_hints && ov && strcmp(ov, "1") == 0);
+    bridge_sched_qos_policy(&s->sched, s->prio_hints);
+    return major;
+}
 
+/* Context and one queue per QoS class: BRIDGE_OK or BRIDGE_E_BACKEND. */
+static int ocl_context(ocl_state_t *s, int major)
+{
     cl_int e;
     cl_context_properties cp[3] = {CL_CONTEXT_PLATFORM, (cl_context_properties)s->plat, 0};
     s->ctx = clCreateContext(cp, 1, &s->dev, NULL, NULL, &e);
     if (s->ctx == NULL) {
         fprintf(stderr, "OpenCL: clCreateContext on '%s' failed: %s (%d)\n", s->dev_name, ocl_errname(e), e);
-        ocl_shutdown(be);
         return BRIDGE_E_BACKEND;
     }
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
@@ -426,14 +409,29 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
         if (s->q[c] == NULL) {
             fprintf(stderr, "OpenCL: command queue for QoS %u on '%s' failed: %s (%d)\n", c, s->dev_name,
                     ocl_errname(e), e);
-            ocl_shutdown(be);
             return BRIDGE_E_BACKEND;
         }
     }
     return BRIDGE_OK;
-nomem:
-    ocl_shutdown(be);
-    return BRIDGE_E_NOMEM;
+}
+
+static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
+{
+    if (be == NULL)
+        return BRIDGE_E_INVAL;
+    ocl_state_t *s = NULL;
+    int rc = ocl_open(cfg, &s);
+    if (rc != BRIDGE_OK)
+        return rc;
+    be->priv = s;
+    rc = bridge_sched_init(&s->sched, cfg, s->slots, sizeof(s->slots[0]), OCL_SLOTS_MAX, s, &ocl_hooks);
+    if (rc == BRIDGE_OK) {
+        s->sched_up = 1;
+        rc = ocl_context(s, ocl_device_caps(s));
+    }
+    if (rc != BRIDGE_OK)
+        ocl_shutdown(be);
+    return rc;
 }
 
 static void ocl_release_slot_events(ocl_slot_t *sl)
@@ -475,86 +473,34 @@ static void ocl_shutdown(bridge_backend_t *be)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->q[c])
             clFinish(s->q[c]);
-    for (uint32_t i = 0; i < OCL_SLOTS_MAX; i++) {
+    for (uint32_t i = 0; i < OCL_SLOTS_MAX; i++)
         ocl_release_slot_events(&s->slots[i]);
-        for (uint32_t t = 0; t < IPC_MAX_TENSORS; t++)
-            free(s->slots[i].stage_in[t]);
-        free(s->slots[i].stage_out);
-    }
-    for (uint32_t i = 0; i < s->n_models; i++)
-        ocl_free_model(s->models[i]);
+    for (uint32_t i = 0; i < s->sched.n_models; i++)
+        ocl_free_model((ocl_model_t *)s->sched.model[i]);
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->q[c])
             clReleaseCommandQueue(s->q[c]);
     if (s->ctx)
         clReleaseContext(s->ctx);
     if (s->sched_up)
-        bridge_sched_destroy(&s->sched);
+        bridge_sched_destroy(&s->sched);   /* and the staging buffers */
     free(s);
     be->priv = NULL;
 }
 
 /* ---- load_model --------------------------------------------------------- */
 
-static char *read_source(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = malloc(OCL_SOURCE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, OCL_SOURCE_MAX + 1, f) : 0;
-    fclose(f);
-    if (buf == NULL || n == 0 || n > OCL_SOURCE_MAX) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static size_t round_up(size_t x, size_t to)
 {
     return (x + to - 1) / to * to;
 }
 
-static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
+/* The model's OpenCL C source ([backend.opencl] source, default <name>.cl
+ * next to the manifest) into path[] and a NUL-terminated buffer (*len
+ * bytes, the caller frees), or NULL with why[] set. */
+static char *ocl_read_source(const bridge_model_t *m, char *path, size_t pathlen, size_t *len, char *why,
+                             size_t whylen)
 {
-    ocl_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || m == NULL || why == NULL)
-        return BRIDGE_E_INVAL;
-    if (s->n_models >= BRIDGE_MAX_MODELS) {
-        msg_set(why, whylen, "%s: more than %u models", m->manifest, BRIDGE_MAX_MODELS);
-        return BRIDGE_E_NOMEM;
-    }
-    if (s->sched.taken) {
-        msg_set(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->sched.taken);
-        return BRIDGE_E_INVAL;
-    }
-    /* [backend.opencl] kernel and source; defaults: the CPU kernel name
-     * and <name>.cl next to the manifest. */
-    const char *kname = bridge_model_opt(m, "opencl", "kernel");
-    if (kname == NULL)
-        kname = bridge_model_opt(m, "cpu", "kernel");
-    if (kname == NULL) {
-        msg_set(why, whylen, "%s: [backend.opencl] kernel: missing", m->manifest);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    ocl_model_t *om = calloc(1, sizeof(*om));
-    if (om == NULL)
-        return BRIDGE_E_NOMEM;
-    om->m = m;
-    om->kind = bridge_kernel_by_name(kname);
-    uint32_t dim[3];
-    const char *bad = bridge_kernel_check(om->kind, m, dim);
-    if (bad) {
-        msg_set(why, whylen, "%s: [backend.opencl] kernel: %s %s", m->manifest, kname, bad);
-        free(om);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    om->d0 = dim[0];
-    om->d1 = dim[1];
-    om->d2 = dim[2];
     const char *src_name = bridge_model_opt(m, "opencl", "source");
     char fname[BRIDGE_FILE_MAX + 8];
     if (src_name == NULL) {
@@ -562,28 +508,37 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         src_name = fname;
     }
     if (strchr(src_name, '/') || src_name[0] == '.') {
-        msg_set(why, whylen, "%s: [backend.opencl] source: '%s' must be a file name in the model folder",
-                 m->manifest, src_name);
-        free(om);
-        return BRIDGE_E_UNSUPPORTED;
+        bridge_why(why, whylen, "%s: [backend.opencl] source: '%s' must be a file name in the model folder",
+                   m->manifest, src_name);
+        return NULL;
     }
+    snprintf(path, pathlen, "%s/%s", m->dir, src_name);
+    int err = 0;
+    char *src = zl_read_file(path, OCL_SOURCE_MAX, len, &err);
+    if (src == NULL || *len == 0) {
+        bridge_why(why, whylen, "%s: [backend.opencl] source: cannot read '%s' (%s; a regular file of 1 to %u bytes)",
+                   m->manifest, path, src ? "empty" : strerror(-err), OCL_SOURCE_MAX);
+        free(src);
+        return NULL;
+    }
+    return src;
+}
+
+/* Build the model's program and find kernel kname in it: BRIDGE_OK, or
+ * BRIDGE_E_UNSUPPORTED / BRIDGE_E_BACKEND with why[] set. */
+static int ocl_build(ocl_state_t *s, ocl_model_t *om, const char *kname, char *why, size_t whylen)
+{
     char path[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 8];
-    snprintf(path, sizeof(path), "%s/%s", m->dir, src_name);
     size_t srclen = 0;
-    char *src = read_source(path, &srclen);
-    if (src == NULL) {
-        msg_set(why, whylen, "%s: [backend.opencl] source: cannot read '%s' (absent, empty or over %u bytes)",
-                 m->manifest, path, OCL_SOURCE_MAX);
-        free(om);
+    char *src = ocl_read_source(om->hdr.m, path, sizeof(path), &srclen, why, whylen);
+    if (src == NULL)
         return BRIDGE_E_UNSUPPORTED;
-    }
     cl_int e;
     const char *srcs[1] = {src};
     om->prog = clCreateProgramWithSource(s->ctx, 1, srcs, &srclen, &e);
     free(src);
     if (om->prog == NULL) {
-        msg_set(why, whylen, "%s: clCreateProgramWithSource: %s (%d)", path, ocl_errname(e), e);
-        ocl_free_model(om);
+        bridge_why(why, whylen, "%s: clCreateProgramWithSource: %s (%d)", path, ocl_errname(e), e);
         return BRIDGE_E_BACKEND;
     }
     e = clBuildProgram(om->prog, 1, &s->dev, "-cl-std=CL1.2", NULL, NULL);
@@ -593,29 +548,33 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         for (char *p = log; *p; p++)
             if (*p == '\n')
                 *p = ' ';
-        msg_set(why, whylen, "%s: build failed: %s (%d): %.300s", path, ocl_errname(e), e, log);
-        ocl_free_model(om);
+        bridge_why(why, whylen, "%s: build failed: %s (%d): %.300s", path, ocl_errname(e), e, log);
         return BRIDGE_E_UNSUPPORTED;
     }
     om->kern = clCreateKernel(om->prog, kname, &e);
     if (om->kern == NULL) {
-        msg_set(why, whylen, "%s: no kernel '%s' in the program: %s (%d)", path, kname, ocl_errname(e), e);
-        ocl_free_model(om);
+        bridge_why(why, whylen, "%s: no kernel '%s' in the program: %s (%d)", path, kname, ocl_errname(e), e);
         return BRIDGE_E_UNSUPPORTED;
     }
+    return BRIDGE_OK;
+}
+
+/* Launch geometry of the kernel on this device: BRIDGE_OK, or
+ * BRIDGE_E_UNSUPPORTED when the MLP's one work-group does not fit. */
+static int ocl_geometry(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen)
+{
     size_t wg_max = 0;
     clGetKernelWorkGroupInfo(om->kern, s->dev, CL_KERNEL_WORK_GROUP_SIZE, sizeof(wg_max), &wg_max, NULL);
     if (wg_max == 0)
         wg_max = 1;
-
-    /* Launch geometry. */
-    switch (om->kind) {
+    const bridge_sched_model_t *h = &om->hdr;
+    switch (h->kind) {
     case BRIDGE_K_VECTOR_ADD_I32:
     case BRIDGE_K_SAXPY_F32: {
         size_t l = wg_max < 64 ? wg_max : 64;
         om->work_dim = 1;
         om->lws[0] = l;
-        om->gws[0] = round_up(om->d0, l);
+        om->gws[0] = round_up(h->d0, l);
         om->use_lws = 1;
         break;
     }
@@ -623,17 +582,16 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         size_t l = wg_max >= 64 ? 8 : 1;
         om->work_dim = 2;
         om->lws[0] = om->lws[1] = l;
-        om->gws[0] = round_up(om->d2, l);
-        om->gws[1] = round_up(om->d0, l);
+        om->gws[0] = round_up(h->d2, l);
+        om->gws[1] = round_up(h->d0, l);
         om->use_lws = 1;
         break;
     }
     case BRIDGE_K_MLP_RELU_F32: {
-        size_t l = om->d1 > om->d2 ? om->d1 : om->d2;
+        size_t l = h->d1 > h->d2 ? h->d1 : h->d2;
         if (l > wg_max) {
-            msg_set(why, whylen, "%s: mlp needs one work-group of %zu items, device allows %zu", m->manifest, l,
-                     wg_max);
-            ocl_free_model(om);
+            bridge_why(why, whylen, "%s: mlp needs one work-group of %zu items, device allows %zu", h->m->manifest, l,
+                       wg_max);
             return BRIDGE_E_UNSUPPORTED;
         }
         om->work_dim = 1;
@@ -644,105 +602,109 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
     default:
         break;
     }
+    return BRIDGE_OK;
+}
 
-    /* Weights, once. */
-    if (om->kind == BRIDGE_K_MLP_RELU_F32) {
+/* The MLP's weights, once, and every slot's input and output buffers:
+ * BRIDGE_OK or BRIDGE_E_BACKEND with why[] set. */
+static int ocl_buffers(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen)
+{
+    const bridge_model_t *m = om->hdr.m;
+    cl_int e;
+    if (om->hdr.kind == BRIDGE_K_MLP_RELU_F32) {
         static const char *const wn[4] = {"w1", "b1", "w2", "b2"};
         for (uint32_t i = 0; i < 4; i++) {
             const bridge_weight_t *w = bridge_model_weight(m, wn[i]);
             om->w[i] = clCreateBuffer(s->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, w->spec.bytes, w->data, &e);
             if (om->w[i] == NULL) {
-                msg_set(why, whylen, "%s: weight %s (%u bytes): clCreateBuffer: %s (%d)", m->manifest, wn[i],
-                         w->spec.bytes, ocl_errname(e), e);
-                ocl_free_model(om);
+                bridge_why(why, whylen, "%s: weight %s (%u bytes): clCreateBuffer: %s (%d)", m->manifest, wn[i],
+                           w->spec.bytes, ocl_errname(e), e);
                 return BRIDGE_E_BACKEND;
             }
         }
     }
-    /* Input and output buffers, once per slot. */
-    size_t need = m->out[0].bytes;
     for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
         for (uint32_t i = 0; i < m->n_in; i++) {
             om->in[sl][i] = clCreateBuffer(s->ctx, CL_MEM_READ_ONLY, m->in[i].bytes, NULL, &e);
             if (om->in[sl][i] == NULL)
                 goto buf_fail;
-            need = m->in[i].bytes > need ? m->in[i].bytes : need;
         }
         om->out[sl] = clCreateBuffer(s->ctx, CL_MEM_WRITE_ONLY, m->out[0].bytes, NULL, &e);
         if (om->out[sl] == NULL)
             goto buf_fail;
     }
-    /* Host staging, grown to the largest tensor of any model. */
-    if (need > s->stage_len) {
-        for (uint32_t sl = 0; sl < s->sched.n_slots; sl++) {
-            for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++) {
-                void **pp = i < IPC_MAX_TENSORS ? &s->slots[sl].stage_in[i] : &s->slots[sl].stage_out;
-                void *p = aligned_alloc(64, round_up(need, 64));
-                if (p == NULL) {
-                    ocl_free_model(om);
-                    return BRIDGE_E_NOMEM;
-                }
-                free(*pp);
-                *pp = p;
-            }
-        }
-        s->stage_len = need;
-    }
-    s->models[s->n_models++] = om;
     return BRIDGE_OK;
 buf_fail:
-    msg_set(why, whylen, "%s: device buffers: clCreateBuffer: %s (%d)", m->manifest, ocl_errname(e), e);
-    ocl_free_model(om);
+    bridge_why(why, whylen, "%s: device buffers: clCreateBuffer: %s (%d)", m->manifest, ocl_errname(e), e);
     return BRIDGE_E_BACKEND;
 }
 
-/* ---- dispatch --------------------------------------------------------- */
-
-static ocl_model_t *ocl_find(const ocl_state_t *s, uint32_t id)
+static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
 {
-    for (uint32_t i = 0; i < s->n_models; i++)
-        if (s->models[i]->m->id == id)
-            return s->models[i];
-    return NULL;
+    ocl_state_t *s = be ? be->priv : NULL;
+    if (s == NULL || m == NULL || why == NULL)
+        return BRIDGE_E_INVAL;
+    bridge_sched_model_t hdr;
+    const char *kname = NULL;
+    int rc = bridge_sched_model_check(&s->sched, m, "opencl", &hdr, &kname, why, whylen);
+    if (rc != BRIDGE_OK)
+        return rc;
+    ocl_model_t *om = calloc(1, sizeof(*om));
+    if (om == NULL)
+        return BRIDGE_E_NOMEM;
+    om->hdr = hdr;
+    rc = ocl_build(s, om, kname, why, whylen);
+    if (rc == BRIDGE_OK)
+        rc = ocl_geometry(s, om, why, whylen);
+    if (rc == BRIDGE_OK)
+        rc = ocl_buffers(s, om, why, whylen);
+    /* Host staging, grown to the largest tensor of any model. */
+    size_t bytes = 0;
+    int dev_err = 0;
+    if (rc == BRIDGE_OK)
+        rc = bridge_sched_stage_grow(&s->sched, m, &bytes, &dev_err);
+    if (rc != BRIDGE_OK) {
+        ocl_free_model(om);
+        return rc;
+    }
+    bridge_sched_add_model(&s->sched, &om->hdr);
+    return BRIDGE_OK;
 }
+
+/* ---- the device-specific part of a job (bridge_sched_hooks_t) ----------- */
 
 /* Runs on a driver thread when the job's last command finished (or failed). */
 static void CL_CALLBACK ocl_event_done(cl_event ev, cl_int status, void *arg)
 {
     (void)ev;
     ocl_slot_t *sl = arg;
-    ocl_state_t *s = sl->owner;
-    uint64_t now = zl_now_ns();
-    pthread_mutex_lock(&s->sched.lock);
-    sl->exec_status = status;
-    sl->t_done = now;
-    bridge_sched_done_locked(&s->sched, &sl->hdr);
-    pthread_mutex_unlock(&s->sched.lock);
+    bridge_sched_complete(&sl->owner->sched, &sl->hdr, status == CL_COMPLETE ? 0 : (int)status);
 }
 
 static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
 {
     cl_kernel k = om->kern;
+    const bridge_sched_model_t *h = &om->hdr;
     cl_int e = CL_SUCCESS;
     cl_uint a = 0;
-    for (uint32_t i = 0; i < om->m->n_in; i++)
+    for (uint32_t i = 0; i < h->m->n_in; i++)
         e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->in[idx][i]);
-    if (om->kind == BRIDGE_K_MLP_RELU_F32)
+    if (h->kind == BRIDGE_K_MLP_RELU_F32)
         for (uint32_t i = 0; i < 4; i++)
             e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->w[i]);
     e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->out[idx]);
-    switch (om->kind) {
+    switch (h->kind) {
     case BRIDGE_K_VECTOR_ADD_I32:
     case BRIDGE_K_SAXPY_F32:
-        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d0);
+        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d0);
         break;
     case BRIDGE_K_GEMM_F32:
     case BRIDGE_K_MLP_RELU_F32:
-        if (om->kind == BRIDGE_K_MLP_RELU_F32)
-            e |= clSetKernelArg(k, a++, (size_t)om->d1 * sizeof(float), NULL);
-        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d0);
-        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d1);
-        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &om->d2);
+        if (h->kind == BRIDGE_K_MLP_RELU_F32)
+            e |= clSetKernelArg(k, a++, (size_t)h->d1 * sizeof(float), NULL);
+        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d0);
+        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d1);
+        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d2);
         break;
     default:
         break;
@@ -751,23 +713,17 @@ static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
 }
 
 /* Enqueue write(s), kernel and read of one job on slot idx, without
- * blocking (bridge_sched_t.start). */
-static int ocl_start(void *owner, uint32_t idx, bridge_job_t *job)
+ * blocking; the first write and the read keep their events. */
+static int ocl_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched_model_t *model)
 {
     ocl_state_t *s = owner;
     ocl_slot_t *sl = &s->slots[idx];
-    ocl_model_t *om = ocl_find(s, job->model->id);
+    const ocl_model_t *om = (const ocl_model_t *)model;
     const bridge_model_t *m = job->model;
-    if (om == NULL)
-        return BRIDGE_E_UNSUPPORTED;
-    /* Copy once out of the shared region: the device reads our copy. */
-    for (uint32_t i = 0; i < m->n_in; i++)
-        memcpy(sl->stage_in[i], job->in[i], m->in[i].bytes);
-    job->t_backend_start = zl_now_ns();
     cl_command_queue q = s->q[job->qos];
     cl_int e = CL_SUCCESS;
     for (uint32_t i = 0; i < m->n_in && e == CL_SUCCESS; i++)
-        e = clEnqueueWriteBuffer(q, om->in[idx][i], CL_FALSE, 0, m->in[i].bytes, sl->stage_in[i], 0, NULL,
+        e = clEnqueueWriteBuffer(q, om->in[idx][i], CL_FALSE, 0, m->in[i].bytes, sl->hdr.stage_in[i], 0, NULL,
                                  i == 0 ? &sl->ev_first : NULL);
     if (e == CL_SUCCESS)
         e = ocl_set_args(om, idx);
@@ -775,89 +731,81 @@ static int ocl_start(void *owner, uint32_t idx, bridge_job_t *job)
         e = clEnqueueNDRangeKernel(q, om->kern, om->work_dim, NULL, om->gws, om->use_lws ? om->lws : NULL, 0,
                                    NULL, NULL);
     if (e == CL_SUCCESS)
-        e = clEnqueueReadBuffer(q, om->out[idx], CL_FALSE, 0, m->out[0].bytes, sl->stage_out, 0, NULL,
+        e = clEnqueueReadBuffer(q, om->out[idx], CL_FALSE, 0, m->out[0].bytes, sl->hdr.stage_out, 0, NULL,
                                 &sl->ev_last);
-    if (e == CL_SUCCESS) {
-        pthread_mutex_lock(&s->sched.lock);
-        sl->hdr.job = job;
-        sl->om = om;
-        sl->hdr.done = 0;
-        pthread_mutex_unlock(&s->sched.lock);
-        e = clSetEventCallback(sl->ev_last, CL_COMPLETE, ocl_event_done, sl);
-        if (e == CL_SUCCESS) {
-            clFlush(q);
-            return BRIDGE_OK;
-        }
-        pthread_mutex_lock(&s->sched.lock);
-        sl->hdr.job = NULL;
-        pthread_mutex_unlock(&s->sched.lock);
-    }
-    /* Part of the job may be queued: let it drain before the slot is reused. */
-    fprintf(stderr, "OpenCL: job 0x%08x (model %u) not started: %s (%d)\n", job->handle, m->id, ocl_errname(e), e);
-    clFinish(q);
-    ocl_release_slot_events(sl);
-    return BRIDGE_E_BACKEND;
+    return e;
 }
 
-static int ocl_submit(bridge_backend_t *be, bridge_job_t *job)
-{
-    ocl_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || job == NULL || job->model == NULL)
-        return BRIDGE_E_INVAL;
-    if (ocl_find(s, job->model->id) == NULL)
-        return BRIDGE_E_UNSUPPORTED;
-    return bridge_sched_submit(&s->sched, job, s->stage_len);
-}
-
-/* Hand back a finished slot's job (status, times, output, result). */
-static void ocl_finish(void *owner, uint32_t idx)
+/* The read's event calls ocl_event_done; flush so that the job starts. */
+static int ocl_arm(void *owner, uint32_t idx, bridge_job_t *job)
 {
     ocl_state_t *s = owner;
     ocl_slot_t *sl = &s->slots[idx];
-    bridge_job_t *job = sl->hdr.job;
-    const bridge_model_t *m = job->model;
-    job->t_backend_end = sl->t_done;
-    job->backend_ns = 0;
-    job->result = 0;
-    if (sl->exec_status == CL_COMPLETE) {
-        cl_ulong t0 = 0, t1 = 0;
-        if (clGetEventProfilingInfo(sl->ev_first, CL_PROFILING_COMMAND_START, sizeof(t0), &t0, NULL) ==
-                CL_SUCCESS &&
-            clGetEventProfilingInfo(sl->ev_last, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) == CL_SUCCESS &&
-            t1 >= t0)
-            job->backend_ns = t1 - t0;
-        memcpy(job->out[0], sl->stage_out, m->out[0].bytes);
-        job->result = bridge_backend_result(m, sl->stage_out);
-        job->status = IPC_STATUS_OK;
-    } else {
-        fprintf(stderr, "OpenCL: job 0x%08x (model %u) failed on the device: %s (%d)\n", job->handle, m->id,
-                ocl_errname(sl->exec_status), sl->exec_status);
-        job->status = IPC_STATUS_BACKEND_ERROR;
-    }
-    ocl_release_slot_events(sl);
+    cl_int e = clSetEventCallback(sl->ev_last, CL_COMPLETE, ocl_event_done, sl);
+    if (e == CL_SUCCESS)
+        clFlush(s->q[job->qos]);
+    return e;
 }
 
-static int ocl_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
+static void ocl_unwind(void *owner, uint32_t idx, bridge_job_t *job)
 {
-    ocl_state_t *s = be ? be->priv : NULL;
-    if (s == NULL || done == NULL || max < 0)
-        return BRIDGE_E_INVAL;
-    return bridge_sched_poll(&s->sched, done, max, timeout_ms);
+    ocl_state_t *s = owner;
+    clFinish(s->q[job->qos]);
+    ocl_release_slot_events(&s->slots[idx]);
 }
 
-static int ocl_in_flight(const bridge_backend_t *be)
+/* Profiling: START of the first write to END of the read. */
+static uint64_t ocl_device_ns(void *owner, uint32_t idx)
 {
-    const ocl_state_t *s = be ? be->priv : NULL;
-    return s ? (int)s->sched.taken : 0;
+    const ocl_slot_t *sl = &((ocl_state_t *)owner)->slots[idx];
+    cl_ulong t0 = 0, t1 = 0;
+    if (clGetEventProfilingInfo(sl->ev_first, CL_PROFILING_COMMAND_START, sizeof(t0), &t0, NULL) == CL_SUCCESS &&
+        clGetEventProfilingInfo(sl->ev_last, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) == CL_SUCCESS &&
+        t1 >= t0)
+        return t1 - t0;
+    return 0;
 }
+
+static void ocl_release(void *owner, uint32_t idx)
+{
+    ocl_release_slot_events(&((ocl_state_t *)owner)->slots[idx]);
+}
+
+/* Host staging on cache-line (64-byte) boundaries. */
+static int ocl_stage_alloc(void *owner, uint32_t idx, uint32_t t, size_t bytes, void **p)
+{
+    (void)owner;
+    (void)idx;
+    (void)t;
+    *p = aligned_alloc(64, round_up(bytes, 64));
+    return *p ? CL_SUCCESS : CL_OUT_OF_HOST_MEMORY;
+}
+
+static void ocl_stage_free(void *owner, void *p)
+{
+    (void)owner;
+    free(p);
+}
+
+static const bridge_sched_hooks_t ocl_hooks = {
+    .label = "OpenCL",
+    .enqueue = ocl_enqueue,
+    .arm = ocl_arm,
+    .unwind = ocl_unwind,
+    .device_ns = ocl_device_ns,
+    .release = ocl_release,
+    .stage_alloc = ocl_stage_alloc,
+    .stage_free = ocl_stage_free,
+    .errname = ocl_errname,
+};
 
 const bridge_backend_ops_t bridge_backend_opencl = {
     .name = "opencl",
     .probe = ocl_probe,
     .init = ocl_init,
     .load_model = ocl_load_model,
-    .submit = ocl_submit,
-    .poll = ocl_poll,
-    .in_flight = ocl_in_flight,
+    .submit = bridge_sched_op_submit,
+    .poll = bridge_sched_op_poll,
+    .in_flight = bridge_sched_op_in_flight,
     .shutdown = ocl_shutdown,
 };
