@@ -148,7 +148,7 @@ static void test_budget_exhausted(void **state)
     fx_opts_default(&o);
     setup_ready(&f, &o);
     hand_bridge_t b;
-    assert_int_equal(hb_attach(&b, f.region, f.size), 0);
+    assert_int_equal(hand_attach(&b, f.region, f.size), 0);
     contract_t c;
     contract_config_t cc;
     memset(&cc, 0, sizeof(cc));
@@ -165,10 +165,10 @@ static void test_budget_exhausted(void **state)
     uint32_t h;
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h), 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&b, &pkt), 0);
+    assert_int_equal(hand_take(&b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h);
-    hb_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
-    assert_int_equal(hb_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
+    hand_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
+    assert_int_equal(hand_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
     struct timespec ts = {0, 2000000};  /* the job then existed >= 2 ms: no clamp below 150 us */
     nanosleep(&ts, NULL);
     assert_int_equal(proxy_complete(f.proxy), 1);
