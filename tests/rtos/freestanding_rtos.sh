@@ -12,7 +12,7 @@ mkdir -p "$work"
 warn="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-align -Wundef -Werror"
 common="-std=c11 -ffreestanding -nostdlib -fno-tree-loop-distribute-patterns -Os -I$src/include -I$src/rtos -I$src/ports/template"
 core="ipc_doorbell ipc_errors ipc_heap ipc_region ipc_ring lat_hist"
-rtos="contract job_table lat_trace liveness proxy"
+rtos="contract job_table lat_trace liveness proxy_bufs proxy_complete proxy_mem proxy_setup proxy_submit proxy_wait"
 ran=0
 fail=0
 for target in arm-none-eabi riscv64-unknown-elf aarch64-linux-gnu; do
@@ -39,7 +39,7 @@ for target in arm-none-eabi riscv64-unknown-elf aarch64-linux-gnu; do
         objs="$objs $out/$f.o"
     done
     # each public header of rtos/ compiles alone
-    for h in contract.h proxy.h zenedge_config.h zport.h; do
+    for h in contract.h proxy.h proxy_types.h zenedge_config.h zport.h; do
         printf '#include "%s"\n' "$h" > "$out/alone.c"
         $cc $common $flags $warn -c "$out/alone.c" -o "$out/alone.o" || { echo "freestanding: $target: rtos/$h does not compile alone"; fail=1; }
     done

@@ -246,9 +246,10 @@ static void test_bad_buffers(void **state)
     in_small[1] = sid;
     assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in_small, 2, o, 1, 0, &h), PROXY_E_BAD_BUF);
     /* counts and signatures */
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 1, o, 1, 0, &h), CONTRACT_E_BAD_TENSORS);
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 0, 0, &h), CONTRACT_E_BAD_TENSORS);
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, NULL, 2, o, 1, 0, &h), CONTRACT_E_INVAL);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 1, o, 1, 0, &h), PROXY_E_MODEL_SIGNATURE);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 0, 0, &h), PROXY_E_MODEL_SIGNATURE);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, NULL, 2, o, 1, 0, &h), PROXY_E_INVAL);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 1, 0, &h), CONTRACT_E_INVAL);
     assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, o, 1, 0, NULL), CONTRACT_E_INVAL);
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
