@@ -368,10 +368,44 @@ static void test_error_names_distinct(void **state)
         assert_int_equal(contract_reject_reason(reasons[i]), (int)i);
 }
 
+/* Every name table is generated from its list: one distinct name per value,
+ * the constant's own spelling for the codes, "?" outside the range. */
+static void assert_names(const char *(*name)(int), int first, int end)
+{
+    for (int a = first; a < end; a++) {
+        assert_string_not_equal(name(a), "?");
+        for (int b = a + 1; b < end; b++)
+            assert_string_not_equal(name(a), name(b));
+    }
+    assert_string_equal(name(first - 1), "?");
+    assert_string_equal(name(end), "?");
+}
+
+static void test_name_tables(void **state)
+{
+    (void)state;
+    assert_names(proxy_cq_reject_name, 0, PROXY_CQ_REJECT_COUNT);
+    assert_names(proxy_end_name, 0, PROXY_END_COUNT);
+    assert_names(proxy_job_state_name, PROXY_JOB_INVALID, PROXY_JOB_BRIDGE_LOST + 1);
+    assert_names(contract_reject_name, 0, CONTRACT_REJ_COUNT);
+    assert_string_equal(proxy_cq_reject_name(PROXY_CQ_UNATTRIBUTED), "unattributed_error");
+    assert_string_equal(proxy_end_name(PROXY_END_BRIDGE_LOST), "bridge_lost");
+    assert_string_equal(proxy_job_state_name(PROXY_JOB_TIMED_OUT), "TIMED_OUT");
+    assert_string_equal(contract_reject_name(CONTRACT_REJ_OFFLINE), "bridge_offline");
+    assert_string_equal(proxy_strerror(PROXY_E_BUF_TABLE_FULL), "PROXY_E_BUF_TABLE_FULL");
+    assert_string_equal(proxy_strerror(PROXY_E_INVAL), "PROXY_E_INVAL");
+    assert_string_equal(proxy_strerror(PROXY_E_BASE), "PROXY_E_BASE");
+    assert_string_equal(proxy_strerror(PROXY_E_LAST), "PROXY_E_?");
+    assert_string_equal(contract_strerror(CONTRACT_E_NOT_OWNER), "CONTRACT_E_NOT_OWNER");
+    assert_string_equal(contract_strerror(CONTRACT_E_INVAL), "CONTRACT_E_INVAL");
+    assert_string_equal(contract_strerror(PROXY_E_MODEL_SIGNATURE), "PROXY_E_MODEL_SIGNATURE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_argument),
+        cmocka_unit_test(test_name_tables),
         cmocka_unit_test(test_unknown_model),
         cmocka_unit_test(test_not_allowed),
         cmocka_unit_test(test_inflight_limit),
