@@ -9,8 +9,8 @@
  *     buffers (proxy_bufs.c); writes the slot's fields, n_busy, the
  *     reject counters of stats;
  *  2. fill, outside it: the inputs into the slot's own blocks and the
- *     descriptor (lines 0-1; line 3 zeroed): nobody else can reach a slot
- *     that is not yet PJ_PUBLISHED;
+ *     descriptor (the request lines; the answer and trace lines zeroed):
+ *     nobody else can reach a slot that is not yet PJ_PUBLISHED;
  *  3. publish, inside it again: re-check the bridge, ipc_send() (R1 on
  *     the submission ring publishes the descriptor; W2 decides the
  *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back.
