@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     fx_fake_bridge(&f, IPC_STATE_READY, 1);
     hand_bridge_t b;
-    if (hb_attach(&b, f.region, f.size) != 0)
+    if (hand_attach(&b, f.region, f.size) != 0)
         abort();
     contract_t c;
     fx_contract(&f, &c, "fuzz", models, 1, JOBS, IPC_QOS_NORMAL);
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         ipc_packet_t taken;
         if (i % 2 == 0)   /* half of them picked up by the "bridge" */
-            (void)hb_take(&b, &taken);
+            (void)hand_take(&b, &taken);
     }
     for (size_t at = 0; at + 64 <= size; at += 64) {
         ipc_packet_t pkt;
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ipc_job_desc_t *d = ipc_region_job(&b.view, slot);
         if (d != NULL)
             memcpy(&d->t_pickup, data + at + 16, 48);
-        if (hb_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != IPC_OK)
+        if (hand_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != IPC_OK)
             break;   /* completion ring full */
         int n = proxy_complete(f.proxy);
         if (n < 0 || n > (int)b.view.cq_slots)

@@ -2,38 +2,38 @@
  * contract.c - contract checks in front of the proxy driver.
  * Freestanding: no libc.
  *
- * Check order (the first broken rule is reported): bad argument, unknown
- * model, not allowed, tensor sizes, in-flight limit, budget; then the
- * proxy's own refusals (bridge offline, ring full, job table full, heap
- * exhausted). The in-flight and budget checks and the reservation that
- * follows happen in one critical section, so two tasks sharing a contract
- * cannot both take its last place.
+ * Context: task. The check order and which layer owns which check are in
+ * contract.h. The contract's counters (submitted, rejected[], reserving,
+ * period_start_ns) and its proxy_account_t are written inside the proxy
+ * port's critical section: the in-flight and budget checks and the
+ * reservation that follows happen in one, so two tasks sharing a contract
+ * cannot both take its last place; the proxy charges the account in its
+ * own critical sections (completion, end of a job).
  */
 #include "contract.h"
 
 #include "zenedge/ipc_errors.h"
 
-static const char *const err_names[] = {
-    "CONTRACT_E_BASE", "CONTRACT_E_INVAL", "CONTRACT_E_CONFIG", "CONTRACT_E_UNKNOWN_MODEL",
-    "CONTRACT_E_NOT_ALLOWED", "CONTRACT_E_BAD_TENSORS", "CONTRACT_E_INFLIGHT_LIMIT",
-    "CONTRACT_E_BUDGET_EXHAUSTED", "CONTRACT_E_NOT_OWNER",
-};
-_Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(CONTRACT_E_BASE - CONTRACT_E_LAST),
-               "one name per contract code");
+#define ERR_NAME_(name, value, meaning) #name,
+static const char *const err_names[] = { CONTRACT_ERROR_LIST(ERR_NAME_) };
+#undef ERR_NAME_
+_Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(CONTRACT_E_BASE - CONTRACT_E_LAST) - 1u,
+               "CONTRACT_ERROR_LIST: consecutive values from CONTRACT_E_BASE - 1 to CONTRACT_E_LAST + 1");
 
 const char *contract_strerror(int err)
 {
     if (err == CONTRACT_OK)
         return "CONTRACT_OK";
-    if (err <= CONTRACT_E_BASE && err > CONTRACT_E_LAST)
-        return err_names[CONTRACT_E_BASE - err];
+    if (err == CONTRACT_E_BASE)
+        return "CONTRACT_E_BASE";
+    if (err < CONTRACT_E_BASE && err > CONTRACT_E_LAST)
+        return err_names[CONTRACT_E_BASE - 1 - err];
     return proxy_strerror(err);
 }
 
-static const char *const rej_names[CONTRACT_REJ_COUNT] = {
-    "bad_argument", "unknown_model", "not_allowed", "inflight_limit", "budget_exhausted",
-    "ring_full", "heap_exhausted", "job_table_full", "bridge_offline", "buffer_busy", "other",
-};
+#define REJ_NAME_(reason, name) [reason] = name,
+static const char *const rej_names[CONTRACT_REJ_COUNT] = { CONTRACT_REJECT_LIST(REJ_NAME_) };
+#undef REJ_NAME_
 
 const char *contract_reject_name(int reason)
 {
@@ -46,13 +46,11 @@ int contract_reject_reason(int err)
 {
     switch (err) {
     case CONTRACT_E_INVAL:
-    case CONTRACT_E_BAD_TENSORS:
     case PROXY_E_INVAL:
     case PROXY_E_MODEL_SIGNATURE:
     case PROXY_E_TENSOR_TOO_BIG:
     case PROXY_E_BAD_BUF: return CONTRACT_REJ_BAD_ARG;
     case PROXY_E_BUF_BUSY: return CONTRACT_REJ_BUF_BUSY;
-    case CONTRACT_E_UNKNOWN_MODEL:
     case PROXY_E_UNKNOWN_MODEL: return CONTRACT_REJ_UNKNOWN_MODEL;
     case CONTRACT_E_NOT_ALLOWED: return CONTRACT_REJ_NOT_ALLOWED;
     case CONTRACT_E_INFLIGHT_LIMIT: return CONTRACT_REJ_INFLIGHT;
@@ -151,34 +149,33 @@ static int reject(contract_t *c, int err)
     return err;
 }
 
-/* The contract's part of a submission, around proxy_submit(): the model
- * rules, the in-flight and budget reservation, the counters. req carries
- * the tensors; the rest of it is filled here. */
+/* The contract's part of a submission, around the proxy's: the allowed
+ * list, the request check (once, by the proxy), the in-flight and budget
+ * reservation, the counters. req carries the model and the tensors; the
+ * rest of it is filled here. */
 static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uint32_t *handle)
 {
     proxy_t *p = c->proxy;
-    const proxy_model_t *m = proxy_model_find(p, req->model_id);
-    if (m == 0)
-        return reject(c, CONTRACT_E_UNKNOWN_MODEL);
+    req->qos = c->cfg.qos;
+    req->deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
+    req->acct = &c->acct;
+    /* The contract's rule first: a model it does not name is refused as
+     * such, whatever the request holds (and tells nothing about it). */
     if (!allowed(c, req->model_id))
         return reject(c, CONTRACT_E_NOT_ALLOWED);
-    if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
-        return reject(c, CONTRACT_E_BAD_TENSORS);
-    for (uint32_t i = 0; req->in != 0 && i < req->n_in; i++)
-        if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
-            return reject(c, CONTRACT_E_BAD_TENSORS);
+    const proxy_model_t *m = 0;
+    int rc = proxy_check_request(p, req, &m);
+    if (rc != PROXY_OK)
+        return reject(c, rc);
 
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    int rc = check_and_reserve(c, now);
+    rc = check_and_reserve(c, now);
     zport_crit_exit(p->port, key);
     if (rc != CONTRACT_OK)
         return reject(c, rc);
 
-    req->qos = c->cfg.qos;
-    req->deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
-    req->acct = &c->acct;
-    rc = proxy_submit(p, req, handle);
+    rc = proxy_submit_checked(p, req, m, handle);
 
     key = zport_crit_enter(p->port);
     c->reserving--;
@@ -195,7 +192,7 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;
-    if (handle == 0 || (n_in != 0 && in == 0) || n_in > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+    if (handle == 0)
         return reject(c, CONTRACT_E_INVAL);
     proxy_request_t req;
     req.model_id = model_id;
@@ -212,16 +209,21 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;
-    if (handle == 0 || (n_in != 0 && in_buf == 0) || (n_out != 0 && out_buf == 0) || n_in > IPC_MAX_TENSORS ||
-        n_out > IPC_MAX_TENSORS || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+    /* A count without its list is this call's own error: in a request an
+     * absent out_buf means "copy the outputs out", which this call does
+     * not offer. */
+    if (handle == 0 || (n_out != 0 && out_buf == 0))
         return reject(c, CONTRACT_E_INVAL);
-    /* Every output goes to a buffer: a model with outputs needs out_buf. */
+    /* Every output goes to a buffer: a model with outputs needs out_buf,
+     * so an absent list is an empty one (the proxy's check then finds the
+     * count wrong). An absent input list with inputs stays absent: the
+     * proxy's check refuses it (PROXY_E_INVAL). */
     static const uint32_t no_ids[1] = { 0u };
     proxy_request_t req;
     req.model_id = model_id;
     req.in = 0;
     req.n_in = n_in;
-    req.in_buf = in_buf ? in_buf : no_ids;
+    req.in_buf = in_buf ? in_buf : (n_in == 0 ? no_ids : 0);
     req.out_buf = out_buf ? out_buf : no_ids;
     req.n_out = n_out;
     return submit(c, &req, deadline_us, handle);

@@ -8,10 +8,29 @@
  *
  * Freestanding; storage (contract_t) is the caller's.
  *
- * Return codes: 0, a contract code (base -2000) for a broken rule, or a
- * proxy code (base -3000) for a resource the proxy lacked (ring full, heap
- * exhausted, job table full, bridge offline). contract_strerror() names
- * both.
+ * Return codes: 0, a contract code (base -2000) for a broken contract rule,
+ * or a proxy code (base -3000) for the proxy's own checks (the request,
+ * the model, the tensors) and the resources the proxy lacked (ring full,
+ * heap exhausted, job table full, bridge offline). contract_strerror()
+ * names both. Every failure has one code, that of the layer that owns the
+ * check: the request is checked once, by proxy_check_request(), so an
+ * unknown model is PROXY_E_UNKNOWN_MODEL, wrong tensors are
+ * PROXY_E_MODEL_SIGNATURE and a bad deadline or input list PROXY_E_INVAL,
+ * whichever layer the task called.
+ *
+ * Check order of a submission (the first failure is reported):
+ *  1. the contract's own arguments (contract, handle, for buffers an
+ *     output count without its list): CONTRACT_E_INVAL;
+ *  2. the allowed list: CONTRACT_E_NOT_ALLOWED (a model the contract does
+ *     not name is refused as such, whatever the request holds);
+ *  3. the request, by proxy_check_request(): PROXY_E_INVAL,
+ *     PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE;
+ *  4. in one critical section, the in-flight limit and the budget:
+ *     CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED;
+ *  5. the proxy's resources, by proxy_submit_checked(): PROXY_E_NOT_STARTED,
+ *     PROXY_E_BRIDGE_OFFLINE, PROXY_E_RING_FULL, PROXY_E_RING_CORRUPT,
+ *     PROXY_E_JOB_TABLE_FULL, PROXY_E_HEAP_EXHAUSTED, PROXY_E_TENSOR_TOO_BIG,
+ *     and for buffers PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY.
  */
 #ifndef ZENEDGE_CONTRACT_H
 #define ZENEDGE_CONTRACT_H
@@ -21,30 +40,54 @@
 #include "proxy.h"
 #include "zenedge_config.h"
 
+/* The one list of contract codes: X(name, value, meaning). The enum and
+ * the names of contract_strerror() are generated from it. Values are
+ * consecutive from CONTRACT_E_BASE - 1. An unknown model and tensors
+ * that do not fit it have no contract code: proxy_check_request() owns
+ * those checks (PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE). */
+#define CONTRACT_ERROR_LIST(X) \
+    X(CONTRACT_E_INVAL           , -2001, "bad argument of a contract call (NULL contract or handle, a count without its list)") \
+    X(CONTRACT_E_CONFIG          , -2002, "contract configuration out of range") \
+    X(CONTRACT_E_NOT_ALLOWED     , -2003, "model not in the contract's allowed list") \
+    X(CONTRACT_E_INFLIGHT_LIMIT  , -2004, "max_inflight jobs already in flight") \
+    X(CONTRACT_E_BUDGET_EXHAUSTED, -2005, "backend time budget of this period used up") \
+    X(CONTRACT_E_NOT_OWNER       , -2006, "handle belongs to another contract")
+
 typedef enum contract_err {
-    CONTRACT_OK                 = 0,
-    CONTRACT_E_BASE             = -2000,
-    CONTRACT_E_INVAL            = -2001, /* bad argument (NULL, count, qos, deadline) */
-    CONTRACT_E_CONFIG           = -2002, /* contract configuration out of range */
-    CONTRACT_E_UNKNOWN_MODEL    = -2003, /* model id not registered with the proxy */
-    CONTRACT_E_NOT_ALLOWED      = -2004, /* model not in the contract's allowed list */
-    CONTRACT_E_BAD_TENSORS      = -2005, /* input count or sizes differ from the model */
-    CONTRACT_E_INFLIGHT_LIMIT   = -2006, /* max_inflight jobs already in flight */
-    CONTRACT_E_BUDGET_EXHAUSTED = -2007, /* backend time budget of this period used up */
-    CONTRACT_E_NOT_OWNER        = -2008, /* handle belongs to another contract */
-    CONTRACT_E_LAST             = -2009
+    CONTRACT_OK     = 0,
+    CONTRACT_E_BASE = -2000,
+#define CONTRACT_ERR_ENUM_(name, value, meaning) name = value,
+    CONTRACT_ERROR_LIST(CONTRACT_ERR_ENUM_)
+#undef CONTRACT_ERR_ENUM_
+    CONTRACT_E_LAST = -2007
 } contract_err_t;
 
-/* Name of a contract, proxy or core code. */
+/* Name of a contract, proxy or core code ("CONTRACT_E_?" / "PROXY_E_?"
+ * for none). */
 const char *contract_strerror(int err);
 
-/* Why a submission was refused (per-contract counters). */
+/* Why a submission was refused (per-contract counters): X(reason, name).
+ * The enum and the names of contract_reject_name() come from this list. */
+#define CONTRACT_REJECT_LIST(X) \
+    X(CONTRACT_REJ_BAD_ARG      , "bad_argument") \
+    X(CONTRACT_REJ_UNKNOWN_MODEL, "unknown_model") \
+    X(CONTRACT_REJ_NOT_ALLOWED  , "not_allowed") \
+    X(CONTRACT_REJ_INFLIGHT     , "inflight_limit") \
+    X(CONTRACT_REJ_BUDGET       , "budget_exhausted") \
+    X(CONTRACT_REJ_RING_FULL    , "ring_full") \
+    X(CONTRACT_REJ_HEAP         , "heap_exhausted") \
+    X(CONTRACT_REJ_JOB_TABLE    , "job_table_full") \
+    X(CONTRACT_REJ_OFFLINE      , "bridge_offline") \
+    X(CONTRACT_REJ_BUF_BUSY     , "buffer_busy") \
+    X(CONTRACT_REJ_OTHER        , "other")
+
 enum contract_reject {
-    CONTRACT_REJ_BAD_ARG = 0, CONTRACT_REJ_UNKNOWN_MODEL, CONTRACT_REJ_NOT_ALLOWED,
-    CONTRACT_REJ_INFLIGHT, CONTRACT_REJ_BUDGET, CONTRACT_REJ_RING_FULL, CONTRACT_REJ_HEAP,
-    CONTRACT_REJ_JOB_TABLE, CONTRACT_REJ_OFFLINE, CONTRACT_REJ_BUF_BUSY, CONTRACT_REJ_OTHER,
+#define CONTRACT_REJ_ENUM_(reason, name) reason,
+    CONTRACT_REJECT_LIST(CONTRACT_REJ_ENUM_)
+#undef CONTRACT_REJ_ENUM_
     CONTRACT_REJ_COUNT
 };
+/* Name of a reject reason; "?" out of range. */
 const char *contract_reject_name(int reason);
 /* The reason a submission return code stands for (CONTRACT_REJ_OTHER for
  * codes that are not rejections). */
@@ -71,12 +114,16 @@ typedef struct contract {
     uint32_t          rejected[CONTRACT_REJ_COUNT];
 } contract_t;
 
-/* Check cfg and bind the contract to a proxy. */
+/* Check cfg and bind the contract to a proxy.
+ * Returns CONTRACT_OK, CONTRACT_E_INVAL (NULL), CONTRACT_E_CONFIG (model
+ * count, max_inflight, qos, budget without period, deadline; logged). */
 int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg);
 
 /* Submit model_id with n_in inputs (copied into the shared heap).
  * deadline_us 0: the contract's default. On success *handle names the
- * job; collect it with contract_wait(). */
+ * job; collect it with contract_wait().
+ * Returns CONTRACT_OK or the codes of the check order above (steps 1-5;
+ * every refusal is counted in rejected[]). */
 int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
                         uint32_t deadline_us, uint32_t *handle);
 
@@ -91,11 +138,15 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
 int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
                          const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle);
 
-/* As proxy_wait(), for a job of this contract. */
+/* As proxy_wait(), for a job of this contract: its codes, plus
+ * CONTRACT_E_INVAL (NULL contract), PROXY_E_BAD_HANDLE (not a live job),
+ * CONTRACT_E_NOT_OWNER (another contract's job). */
 int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
                   const proxy_out_t *out, uint32_t n_out);
 
-/* As proxy_job_status() (non-blocking) and proxy_cancel(). */
+/* As proxy_job_status() (non-blocking) and proxy_cancel(): their codes,
+ * plus CONTRACT_E_INVAL, PROXY_E_BAD_HANDLE, CONTRACT_E_NOT_OWNER as for
+ * contract_wait(). */
 int contract_job_status(contract_t *c, uint32_t handle, proxy_job_info_t *info);
 int contract_cancel(contract_t *c, uint32_t handle);
 
@@ -109,6 +160,7 @@ typedef struct contract_stats {
     uint64_t used_ns;                          /* this period */
     uint64_t charged_total_ns;
 } contract_stats_t;
+/* Nothing written for a NULL or unbound contract. */
 void contract_get_stats(contract_t *c, contract_stats_t *st);
 
 #endif /* ZENEDGE_CONTRACT_H */

@@ -1,24 +1,30 @@
 /*
- * liveness.c - heartbeats, bridge epochs and deadlines (proxy_tick).
- * Freestanding: no libc.
+ * liveness.c - heartbeats, bridge epochs and deadlines (proxy_tick), with
+ * the ring-tail and reclaim helpers of a bridge loss and a new epoch.
  *
- * The bridge is "online" (submissions accepted) while its state is READY,
- * its epoch is not 0 and its heartbeat moved within
- * ZEN_CFG_HB_MISSES * period + slack, where period is the bridge's own
- * promise clamped to [ZEN_CFG_HB_PERIOD_MIN_US, ZEN_CFG_HB_PERIOD_MAX_US].
- * It is "lost" when the heartbeat is stale or the state is OFFLINE: every
- * job in flight then ends with PROXY_E_BRIDGE_LOST at once. A STOPPING
- * bridge is offline for new work but still answers what it holds. A new
- * epoch ends the jobs the previous instance held (with the start tails the
- * new instance published, those whose packets were dequeued before them;
- * without, every job in flight) and reclaims the slots of jobs that ended
- * locally and whose packets the lost instance had dequeued (see proxy.h).
+ * Context: timer (proxy_tick, about every half heartbeat period). The
+ * watch runs in one critical section: it writes this side's heartbeat
+ * word (L3), reads the bridge's state (L1), epoch (L2), heartbeat (L3)
+ * and start tails (L4) (labels in ipc_proto.h), and writes the liveness
+ * fields of proxy_t (zen_hb, zen_hb_next_ns, bridge_*, lost_tail[],
+ * lost_tail_valid), stats (bridge_lost, bridge_epochs, reclaimed,
+ * start_tails_*), and through job_table.c the jobs it ends or reclaims
+ * (a reclaimed descriptor's cancel and handle words: write once). The
+ * deadline sweep takes one short critical section per slot, so the time
+ * with interrupts masked is bounded by one job, not by the table.
+ *
+ * What is online, lost and a new epoch, and what each does to the jobs,
+ * is told step by step in docs/protocol.md ("Bridge loss and restart");
+ * the steps are numbered the same here.
  */
-#include "proxy.h"
-
 #include "proxy_internal.h"
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
+
+int32_t pj_expiry_code(const proxy_t *p)
+{
+    return p->bridge_online ? PROXY_E_TIMED_OUT : PROXY_E_BRIDGE_LOST;
+}
 
 static uint32_t clamp_period(uint32_t us)
 {
@@ -31,62 +37,162 @@ static uint32_t clamp_period(uint32_t us)
     return us;
 }
 
-/* Our heartbeat and the bridge watch; critical section held. */
+/* A published, unanswered job that has no final status yet. */
+static bool in_flight(const proxy_job_t *j)
+{
+    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED);
+}
+
+/* End every job in flight with `code`. */
+static void end_all_inflight(proxy_t *p, int32_t code)
+{
+    for (uint32_t s = 0; s < p->max_jobs; s++)
+        if (in_flight(&p->jobs[s]))
+            pj_end(p, &p->jobs[s], code, IPC_STATUS_COUNT);
+}
+
+/* Step 2: the bridge was lost: remember how far it had read each ring. */
+static void snapshot_tails(proxy_t *p)
+{
+    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+        (void)ipc_ring_free_count(&p->sq[i]);   /* refreshes tail_seen (A2) */
+        p->lost_tail[i] = p->sq[i].tail_seen;
+    }
+    p->lost_tail_valid = 1;
+}
+
+/* Step 4: take the tails the new instance adopted at attach as the point
+ * up to which the lost instances dequeued (lost_tail), if it published
+ * them (IPC_FEAT_START_TAILS) and each lies within one ring of our head.
+ * Returns whether it did. Called after the L2 acquire of the new epoch. */
+static bool adopt_start_tails(proxy_t *p)
+{
+    ipc_side_t *b = &p->region.hdr->bridge;
+    if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS))   /* L2: written before the epoch */
+        return false;   /* a 1.0 bridge: our own snapshot decides */
+    uint32_t start[IPC_MAX_SQ];
+    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+        start[i] = ipc_read_once(&b->sq_tail_at_start[i]);   /* L4 */
+        /* The tail can be at most one ring behind our head and never
+         * ahead of it. */
+        uint32_t behind = p->sq[i].head - start[i];
+        if (behind > p->region.sq_slots) {
+            p->stats.start_tails_bad++;
+            zport_log(p->port, ZPORT_LOG_WARN,
+                      "proxy: bridge epoch start tail of ring %u is %u, %u behind our head %u (limit %u): ignored",
+                      (unsigned)i, (unsigned)start[i], (unsigned)behind, (unsigned)p->sq[i].head,
+                      (unsigned)p->region.sq_slots);
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < p->region.n_sq; i++)
+        p->lost_tail[i] = start[i];
+    p->lost_tail_valid = 1;
+    p->stats.start_tails_used++;
+    return true;
+}
+
+/* Step 5: end the jobs in flight whose packets were dequeued before
+ * lost_tail (the lost instances held them); the others are still in a
+ * ring for the new instance. */
+static void end_dequeued_inflight(proxy_t *p, int32_t code)
+{
+    for (uint32_t s = 0; s < p->max_jobs; s++) {
+        proxy_job_t *j = &p->jobs[s];
+        if (in_flight(j) && pj_below(j, p->lost_tail[j->ring]))
+            pj_end(p, j, code, IPC_STATUS_COUNT);
+    }
+}
+
+/* Step 6: free the reserved slots (ended, unanswered) whose packets the
+ * lost instance had dequeued (snapshot now if the loss went unnoticed). */
+static void reclaim_reserved(proxy_t *p)
+{
+    if (!p->lost_tail_valid)
+        snapshot_tails(p);
+    for (uint32_t s = 0; s < p->max_jobs; s++) {
+        proxy_job_t *j = &p->jobs[s];
+        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) != (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED))
+            continue;
+        if (!pj_below(j, p->lost_tail[j->ring]))
+            continue;   /* still in a ring: the new instance answers it */
+        /* Should the packet be read again anyway, the descriptor names no
+         * job (handle 0, cancel set): it is answered STALE and never
+         * touches the tensor blocks we are about to free. */
+        ipc_job_desc_t *d = ipc_region_job(&p->region, s);
+        ipc_write_once(&d->cancel, 1u);
+        ipc_write_once(&d->handle, 0u);
+        ipc_cache_clean(d, 32u);
+        j->flags |= PJ_ANSWERED;
+        if (p->n_reserved)
+            p->n_reserved--;
+        p->stats.reclaimed++;
+        pj_release_if_done(p, j);
+    }
+    p->lost_tail_valid = 0;
+}
+
+/* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). */
+static void new_epoch(proxy_t *p, uint32_t epoch, uint32_t hb, uint64_t now)
+{
+    if (p->bridge_epoch != 0u) {
+        zport_log(p->port, ZPORT_LOG_WARN,
+                  "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
+                  (unsigned)epoch, (unsigned)p->bridge_epoch);
+    }
+    if (epoch != 0u && adopt_start_tails(p))
+        end_dequeued_inflight(p, PROXY_E_BRIDGE_LOST);
+    else
+        end_all_inflight(p, PROXY_E_BRIDGE_LOST);
+    reclaim_reserved(p);
+    if (epoch != 0u)
+        p->stats.bridge_epochs++;
+    p->bridge_epoch = epoch;
+    p->bridge_hb = hb;
+    p->bridge_hb_ns = now;
+    p->bridge_online = 0;
+}
+
+/* Our heartbeat (L3): one untorn store, read once by the bridge. */
+static void beat(proxy_t *p, uint64_t now)
+{
+    if (!p->started || now < p->zen_hb_next_ns)
+        return;
+    p->zen_hb++;
+    ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb);   /* L3 */
+    ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
+    p->zen_hb_next_ns = now + (uint64_t)p->hb_period_us * 1000u;
+}
+
+/* Our heartbeat and the bridge watch (steps 1-6); critical section held. */
 static void watch(proxy_t *p, uint64_t now)
 {
     ipc_region_hdr_t *h = p->region.hdr;
-
-    if (p->started && now >= p->zen_hb_next_ns) {
-        p->zen_hb++;
-        ipc_write_once(&h->zen.heartbeat, p->zen_hb);   /* read once by the bridge */
-        ipc_cache_clean(&h->zen.heartbeat, 4);
-        p->zen_hb_next_ns = now + (uint64_t)p->hb_period_us * 1000u;
-    }
-
+    beat(p, now);
     ipc_cache_invalidate(&h->bridge, (uint32_t)sizeof(h->bridge));
-    /* Acquire on state and epoch: they publish the bridge's other words. */
-    uint32_t state = ipc_load_acquire(&h->bridge.state);
-    uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);
-    uint32_t hb = ipc_read_once(&h->bridge.heartbeat);
-    uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us));
+    uint32_t state = ipc_load_acquire(&h->bridge.state);   /* L1 */
+    uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);   /* L2 */
+    uint32_t hb = ipc_read_once(&h->bridge.heartbeat);     /* L3 */
+    uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us));   /* after L1/L2 */
     uint64_t window = ((uint64_t)period * ZEN_CFG_HB_MISSES + p->hb_slack_us) * 1000u;
 
     if (epoch != p->bridge_epoch) {
-        if (p->bridge_epoch != 0u) {
-            zport_log(p->port, ZPORT_LOG_WARN,
-                      "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
-                      (unsigned)epoch, (unsigned)p->bridge_epoch);
-        }
-        /* After the acquire of epoch above. With the tails the new
-         * instance adopted, only the jobs an earlier instance had dequeued
-         * are lost; the packets still in a ring are the new instance's
-         * and their jobs go on. Without them, every job in flight ends. */
-        if (epoch != 0u && pj_adopt_start_tails(p))
-            pj_end_dequeued_inflight(p, PROXY_E_BRIDGE_LOST);
-        else
-            pj_end_all_inflight(p, PROXY_E_BRIDGE_LOST);
-        pj_reclaim_reserved(p);
-        if (epoch != 0u)
-            p->stats.bridge_epochs++;
-        p->bridge_epoch = epoch;
-        p->bridge_hb = hb;
-        p->bridge_hb_ns = now;
-        p->bridge_online = 0;
+        new_epoch(p, epoch, hb, now);
     } else if (hb != p->bridge_hb) {
         p->bridge_hb = hb;
         p->bridge_hb_ns = now;
     }
 
     bool stale = now - p->bridge_hb_ns > window;
-    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale;
-    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);
+    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale;     /* step 1 */
+    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);   /* step 2 */
 
     if (alive && !p->bridge_online) {
         zport_log(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)",
                   (unsigned)epoch, (unsigned)period);
     }
     if (orphaned && !p->lost_tail_valid)
-        pj_snapshot_tails(p);
+        snapshot_tails(p);
     if (!alive && p->bridge_online) {
         p->stats.bridge_lost++;
         zport_log(p->port, ZPORT_LOG_WARN,
@@ -98,7 +204,15 @@ static void watch(proxy_t *p, uint64_t now)
         p->lost_tail_valid = 0;   /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
     if (orphaned)
-        pj_end_all_inflight(p, PROXY_E_BRIDGE_LOST);
+        end_all_inflight(p, PROXY_E_BRIDGE_LOST);
+}
+
+static uint32_t ended_total(const proxy_t *p)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
+        n += p->stats.ended[k];
+    return n;
 }
 
 int proxy_tick(proxy_t *p)
@@ -107,14 +221,11 @@ int proxy_tick(proxy_t *p)
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    uint32_t ended_before = 0;
-    for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
-        ended_before += p->stats.ended[k];
+    uint32_t ended_before = ended_total(p);
     watch(p, now);
     zport_crit_exit(p->port, key);
 
-    /* Deadlines: one short critical section per slot keeps the time with
-     * interrupts masked bounded by one job, not by the table. */
+    /* Step 7, deadlines: one short critical section per slot. */
     for (uint32_t s = 0; s < p->max_jobs; s++) {
         key = zport_crit_enter(p->port);
         proxy_job_t *j = &p->jobs[s];
@@ -125,9 +236,7 @@ int proxy_tick(proxy_t *p)
     }
 
     key = zport_crit_enter(p->port);
-    uint32_t ended_after = 0;
-    for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
-        ended_after += p->stats.ended[k];
+    uint32_t ended_after = ended_total(p);
     zport_crit_exit(p->port, key);
     return (int)(ended_after - ended_before);
 }

@@ -1,6 +1,8 @@
 /*
- * proxy_internal.h - definitions shared by the proxy's own .c files
- * (proxy.c, job_table.c, liveness.c). Not part of the API.
+ * proxy_internal.h - definitions shared by the proxy's own .c files. Not
+ * part of the API. Grouped by the file that defines them; every function
+ * here expects the caller to hold the port's critical section unless its
+ * comment says otherwise.
  */
 #ifndef ZENEDGE_PROXY_INTERNAL_H
 #define ZENEDGE_PROXY_INTERNAL_H
@@ -19,13 +21,23 @@
 
 #define PJ_NIL        0xFFFFFFFFu
 
-/* Copy / zero private or shared memory with plain loops (no libc). The
- * library is built with -fno-tree-loop-distribute-patterns so that the
- * compiler does not turn them back into memcpy/memset calls. */
+/* Index of a job record. */
+static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
+{
+    return (uint32_t)(j - p->jobs);
+}
+
+/* proxy_mem.c: copy / zero private or shared memory with plain loops (no
+ * libc), any context, no lock. The library is built with
+ * -fno-tree-loop-distribute-patterns so that the compiler does not turn
+ * them back into memcpy/memset calls. */
 void pj_copy(void *dst, const void *src, uint32_t n);
 void pj_zero(void *dst, uint32_t n);
 
-/* All below: the caller holds the critical section. */
+/* job_table.c: the slot life cycle. */
+
+/* Take a free slot and give it its next generation, or NULL. */
+proxy_job_t *pj_take(proxy_t *p);
 
 /* The live job named by h (busy, published, generation matches, not
  * collected), or NULL. */
@@ -41,46 +53,37 @@ void pj_release_if_done(proxy_t *p, proxy_job_t *j);
 /* Return a slot that never reached a ring (submission rolled back). */
 void pj_unreserve(proxy_t *p, proxy_job_t *j);
 
-/* End every published, unanswered, not yet ended job with `code`. */
-void pj_end_all_inflight(proxy_t *p, int32_t code);
-
-/* The bridge was lost: remember how far it had read each ring. */
-void pj_snapshot_tails(proxy_t *p);
-
-/* A new bridge epoch: free the reserved slots whose packets the lost
- * instance had dequeued (snapshot now if the loss went unnoticed). */
-void pj_reclaim_reserved(proxy_t *p);
-
-/* A new bridge epoch: take the tails it adopted at attach as the point up
- * to which the lost instances dequeued (lost_tail), if it published them
- * (IPC_FEAT_START_TAILS) and each lies within one ring of our head.
- * Returns whether it did. */
-bool pj_adopt_start_tails(proxy_t *p);
-
-/* End with `code` the published, unanswered, not yet ended jobs whose
- * packets were dequeued before lost_tail (the lost instances held them);
- * the others are still in a ring for the new instance. */
-void pj_end_dequeued_inflight(proxy_t *p, int32_t code);
-
 /* True when the ring has dequeued the job's packet (tail passed it). */
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j);
 
-/* Final status for a job whose time ran out, given the bridge's state. */
+/* True when the job's packet lies below `tail` on its ring. */
+static inline bool pj_below(const proxy_job_t *j, uint32_t tail)
+{
+    return (int32_t)(tail - (j->sq_seq + 1u)) >= 0;
+}
+
+/* liveness.c: final status for a job whose time ran out, given the
+ * bridge's state. */
 int32_t pj_expiry_code(const proxy_t *p);
+
+/* proxy_bufs.c: the tensor buffer table. */
 
 /* The live tensor buffer named by id, or NULL. */
 proxy_buf_t *pb_lookup(proxy_t *p, uint32_t id);
+
+/* Take buffer id as the next input (is_in) or output of job j, need bytes
+ * of it: PROXY_OK, PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY. The job's counts
+ * grow only on success so that pj_unreserve() gives back exactly what was
+ * taken. */
+int pb_take(proxy_t *p, proxy_job_t *j, uint32_t id, uint32_t need, bool is_in);
+
+/* A released job no longer reads (is_in) or writes buffer slot s. */
+void pb_drop(proxy_t *p, uint32_t s, bool is_in);
 
 /* An unreleased job reads or writes the buffer. */
 static inline bool pb_busy(const proxy_buf_t *b)
 {
     return b->readers != 0u || b->writer != 0u;
-}
-
-/* Index of a job record. */
-static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
-{
-    return (uint32_t)(j - p->jobs);
 }
 
 #endif /* ZENEDGE_PROXY_INTERNAL_H */

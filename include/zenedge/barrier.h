@@ -16,6 +16,11 @@
  *                             before it is visible before a load after it
  *                             (needed only by the needs-wake-up handshake)
  *
+ * The pairs they form carry labels, written at every access: R1/A1 and
+ * R2/A2 (rings), W1/W2 (needs-wake-up handshake) and L1..L4 (liveness
+ * words), all defined in ipc_proto.h. Code outside this header uses these
+ * names only, never the builtins.
+ *
  * They are built on the GCC/Clang __atomic builtins, which exist on every
  * freestanding target we build for and need no libatomic for 32-bit words.
  * Shared words accessed through them are uint32_t: 64-bit atomics are not

@@ -21,7 +21,7 @@
 /*
  * Doorbell mode: how a side learns that its peer published work. One
  * enum for both sides and every program (zenedge-bridged --doorbell,
- * zenedge-sim --doorbell, proxy_cfg_t.doorbell, the POSIX port).
+ * zenedge-sim --doorbell, proxy_config_t.doorbell, the POSIX port).
  *   IPC_DB_POLL      never ring, never sleep: the peer polls;
  *   IPC_DB_EVENTFD   ring after every publication; the peer blocks;
  *   IPC_DB_ADAPTIVE  the needs-wake-up handshake below: ring only when the

@@ -250,6 +250,20 @@ typedef struct ipc_ring {
 /*
  * Per-side liveness and doorbell words: one cache line, one writer.
  *
+ * Liveness ordering (labels used at the accesses on both sides; what the
+ * ZENEDGE side makes of them, step by step: docs/protocol.md, "Bridge loss
+ * and restart"):
+ *  L1 state: a side writes its other words of this line (features,
+ *     hb_period_us, ...), then store-release state; the peer load-acquires
+ *     state before it reads them.
+ *  L2 epoch: a starting side writes sq_tail_at_start[] and features (with
+ *     IPC_FEAT_START_TAILS), then store-release epoch; the peer
+ *     load-acquires epoch and, when it changed, only then reads them.
+ *  L3 heartbeat: written once (untorn, no ordering) every hb_period_us by
+ *     its side only, read once by the peer: only its movement matters.
+ *  L4 start tails: read once after the L2 acquire of a new epoch; untrusted,
+ *     each checked against the reader's own head before use.
+ *
  * needs_wakeup handshake (Dekker-style, labels used in the code):
  *  W1 a side about to sleep: store needs_wakeup = 1, ipc_fence(), re-check
  *     its input rings; if work is there, store needs_wakeup = 0 and go on,
@@ -261,9 +275,9 @@ typedef struct ipc_ring {
  *  peer is busy polling.
  */
 typedef struct ipc_side {
-    uint32_t state;        /* IPC_STATE_*.            read: acquire */
-    uint32_t epoch;        /* +1 at every start of this side. read: acquire */
-    uint32_t heartbeat;    /* +1 every hb_period_us while alive. read: once */
+    uint32_t state;        /* IPC_STATE_*.            read: acquire (L1) */
+    uint32_t epoch;        /* +1 at every start of this side. read: acquire (L2) */
+    uint32_t heartbeat;    /* +1 every hb_period_us while alive. read: once (L3) */
     uint32_t needs_wakeup; /* 1: sleeping, ring my doorbell (W1/W2). read: once after fence */
     uint32_t features;     /* feature bits this side accepted. read: once */
     uint32_t hb_period_us; /* heartbeat period this side promises. read: once */
@@ -273,14 +287,13 @@ typedef struct ipc_side {
      * ring as this bridge instance adopted it at attach, before it
      * dequeued anything; 0 beyond n_sq. Written with plain stores before
      * the store-release of `epoch` (with IPC_FEAT_START_TAILS in
-     * `features`); read by zenedge after it load-acquired a new epoch.
-     * Every packet below it was dequeued by an earlier instance, which can
-     * no longer answer it; every packet from it on is this instance's to
-     * answer. The zenedge side reclaims the job slots (and tensor memory)
-     * of the former only, so a quick restart never frees memory the new
-     * instance is writing. Untrusted: each value must lie between the
-     * last tail zenedge saw and its own head, else it is ignored and
-     * counted. read: once */
+     * `features`) (L2); read by zenedge after it load-acquired a new
+     * epoch. Every packet below it was dequeued by an earlier instance,
+     * which can no longer answer it; every packet from it on is this
+     * instance's to answer. What zenedge does with it: docs/protocol.md,
+     * "Bridge loss and restart", steps 4-6. Untrusted: each value must lie
+     * within one ring behind zenedge's own head, else it is ignored and
+     * counted. read: once (L4) */
     uint32_t sq_tail_at_start[IPC_MAX_SQ];
 } ipc_side_t;
 

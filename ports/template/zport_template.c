@@ -1,8 +1,8 @@
 /*
  * zport_template.c - a complete, freestanding port for a single-core
- * board, meant to be copied. It builds as is (tests/rtos cross-builds it)
- * and is correct on one core with interrupts; the places a real board
- * changes are marked BOARD.
+ * board, meant to be copied. It builds as is (cmake/freestanding
+ * cross-builds it) and is correct on one core with interrupts; the places
+ * a real board changes are marked BOARD.
  */
 #include "zport_template.h"
 

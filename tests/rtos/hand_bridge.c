@@ -13,7 +13,7 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int hb_attach(hand_bridge_t *b, void *base, uint32_t size)
+int hand_attach(hand_bridge_t *b, void *base, uint32_t size)
 {
     int r = ipc_region_attach(&b->view, base, size, 0);
     if (r != IPC_OK)
@@ -24,7 +24,7 @@ int hb_attach(hand_bridge_t *b, void *base, uint32_t size)
     return ipc_ring_prod_attach(&b->cq, b->view.cq, b->view.cq_slots);
 }
 
-int hb_take(hand_bridge_t *b, ipc_packet_t *pkt)
+int hand_take(hand_bridge_t *b, ipc_packet_t *pkt)
 {
     for (uint32_t i = 0; i < b->view.n_sq; i++)
         if (ipc_ring_dequeue(&b->sq[i], pkt) == IPC_OK)
@@ -32,7 +32,7 @@ int hb_take(hand_bridge_t *b, ipc_packet_t *pkt)
     return -1;
 }
 
-void hb_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t epoch)
+void hand_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t epoch)
 {
     ipc_job_desc_t *d = ipc_region_job(&b->view, IPC_HANDLE_SLOT(h));
     if (d == 0)
@@ -55,7 +55,7 @@ void hb_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t 
     d->result = 7;
 }
 
-int hb_post(hand_bridge_t *b, uint16_t cmd, uint16_t status, uint32_t h)
+int hand_post(hand_bridge_t *b, uint16_t cmd, uint16_t status, uint32_t h)
 {
     ipc_packet_t pkt = {.cmd = cmd, .flags = status, .payload_id = h, .timestamp = now_ns()};
     return ipc_ring_enqueue(&b->cq, &pkt);

@@ -17,14 +17,14 @@ typedef struct hand_bridge {
     ipc_ring_prod_t cq;
 } hand_bridge_t;
 
-int hb_attach(hand_bridge_t *b, void *base, uint32_t size);
+int hand_attach(hand_bridge_t *b, void *base, uint32_t size);
 /* Take the next submission (lowest ring first) into *pkt: 0, or -1 if none. */
-int hb_take(hand_bridge_t *b, ipc_packet_t *pkt);
+int hand_take(hand_bridge_t *b, ipc_packet_t *pkt);
 /* Write the descriptor's answer line for handle h (consistent times on
  * the shared clock, backend_ns as given), computing ADD-style outputs. */
-void hb_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t epoch);
+void hand_fill_answer(hand_bridge_t *b, uint32_t h, uint64_t backend_ns, uint32_t epoch);
 /* Post a completion packet: 1 (posted), or a negative core code
  * (IPC_E_RING_FULL when the completion ring is full). */
-int hb_post(hand_bridge_t *b, uint16_t cmd, uint16_t status, uint32_t h);
+int hand_post(hand_bridge_t *b, uint16_t cmd, uint16_t status, uint32_t h);
 
 #endif

@@ -43,7 +43,7 @@ static world_t *world_new(uint32_t hb_slack_us)
     o.hb_slack_us = hb_slack_us;
     assert_int_equal(fx_init(&w->f, &o), 0);
     fx_fake_bridge(&w->f, IPC_STATE_READY, 1);
-    assert_int_equal(hb_attach(&w->b, w->f.region, w->f.size), 0);
+    assert_int_equal(hand_attach(&w->b, w->f.region, w->f.size), 0);
     fx_contract(&w->f, &w->c, "t", add16_only, 1, 16, IPC_QOS_NORMAL);
     w->a = buf_new(w, 64, &w->pa);
     w->bb = buf_new(w, 64, &w->pb);
@@ -73,10 +73,10 @@ static uint32_t submit_bufs(world_t *w, uint32_t deadline_us)
 static void bridge_answer(world_t *w, uint32_t expect_h, uint32_t epoch)
 {
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     assert_int_equal(pkt.payload_id, expect_h);
-    hb_fill_answer(&w->b, expect_h, 1000, epoch);
-    assert_true(hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, expect_h) >= 0);
+    hand_fill_answer(&w->b, expect_h, 1000, epoch);
+    assert_true(hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, expect_h) >= 0);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
 }
 
@@ -246,9 +246,10 @@ static void test_bad_buffers(void **state)
     in_small[1] = sid;
     assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in_small, 2, o, 1, 0, &h), PROXY_E_BAD_BUF);
     /* counts and signatures */
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 1, o, 1, 0, &h), CONTRACT_E_BAD_TENSORS);
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 0, 0, &h), CONTRACT_E_BAD_TENSORS);
-    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, NULL, 2, o, 1, 0, &h), CONTRACT_E_INVAL);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 1, o, 1, 0, &h), PROXY_E_MODEL_SIGNATURE);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 0, 0, &h), PROXY_E_MODEL_SIGNATURE);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, NULL, 2, o, 1, 0, &h), PROXY_E_INVAL);
+    assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, NULL, 1, 0, &h), CONTRACT_E_INVAL);
     assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, o, 1, 0, NULL), CONTRACT_E_INVAL);
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
@@ -327,7 +328,7 @@ static void test_reclaim_frees_buffers(void **state)
     proxy_tick(w->f.proxy);
     uint32_t h = submit_bufs(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* taken, then the instance dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* taken, then the instance dies */
     struct timespec ts = {0, 10000000L};
     nanosleep(&ts, NULL);
     proxy_tick(w->f.proxy);

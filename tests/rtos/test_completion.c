@@ -31,7 +31,7 @@ static world_t *world_new(uint32_t hb_slack_us)
     o.hb_slack_us = hb_slack_us;
     assert_int_equal(fx_init(&w->f, &o), 0);
     fx_fake_bridge(&w->f, IPC_STATE_READY, 1);
-    assert_int_equal(hb_attach(&w->b, w->f.region, w->f.size), 0);
+    assert_int_equal(hand_attach(&w->b, w->f.region, w->f.size), 0);
     fx_contract(&w->f, &w->c, "t", add16_only, 1, 16, IPC_QOS_NORMAL);
     fx_add16_fill(&w->x, 10);
     return w;
@@ -70,14 +70,14 @@ static void test_good_answer(void **state)
     assert_int_equal(contract_job_status(&w->c, h, &info), 0);
     assert_int_equal(info.state, PROXY_JOB_SUBMITTED);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     assert_int_equal(pkt.cmd, CMD_RUN_MODEL);
     assert_int_equal(pkt.flags, 0);
     assert_int_equal(contract_job_status(&w->c, h, &info), 0);
     assert_int_equal(info.state, PROXY_JOB_RUNNING);
     assert_int_equal(contract_cancel(&w->c, h), PROXY_E_TOO_LATE);
-    hb_fill_answer(&w->b, h, 1000, 1);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
+    hand_fill_answer(&w->b, h, 1000, 1);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(contract_job_status(&w->c, h, &info), 0);
     assert_int_equal(info.state, PROXY_JOB_DONE);
@@ -110,14 +110,14 @@ static void test_rejects_write_nothing(void **state)
     world_t *w = world_new(0);
     uint32_t h = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     uint32_t slot = IPC_HANDLE_SLOT(h), gen = IPC_HANDLE_GEN(h);
-    hb_post(&w->b, 0x7777, 0, h);                                   /* bad cmd */
-    hb_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 31) & ~(IPC_GEN_MASK << IPC_SLOT_BITS)); /* gen 0 */
-    hb_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 40));          /* slot >= max_jobs (32) */
-    hb_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen + 5u, slot));   /* forged generation */
-    hb_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(1, slot + 1u));     /* slot never used */
-    hb_post(&w->b, CMD_ERROR, IPC_STATUS_BAD_CMD, 0xABCDEFu);      /* error for nobody */
+    hand_post(&w->b, 0x7777, 0, h);                                   /* bad cmd */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 31) & ~(IPC_GEN_MASK << IPC_SLOT_BITS)); /* gen 0 */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 40));          /* slot >= max_jobs (32) */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen + 5u, slot));   /* forged generation */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(1, slot + 1u));     /* slot never used */
+    hand_post(&w->b, CMD_ERROR, IPC_STATUS_BAD_CMD, 0xABCDEFu);      /* error for nobody */
     size_t size = w->f.size;
     uint8_t *before = malloc(size);
     memcpy(before, w->f.region, size);
@@ -137,14 +137,14 @@ static void test_rejects_write_nothing(void **state)
 
     /* the real answer, then a duplicate while the slot is held, then one
      * after the slot was released */
-    hb_fill_answer(&w->b, h, 10, 1);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
+    hand_fill_answer(&w->b, h, 10, 1);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
     assert_int_equal(proxy_complete(w->f.proxy), 2);
     assert_int_equal(rej(w)[PROXY_CQ_DUPLICATE], 1);
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h, 0, &res, NULL, 0), PROXY_OK);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(rej(w)[PROXY_CQ_STALE], 1);
     assert_int_equal(w->c.acct.ended[PROXY_END_OK], 1);
@@ -157,9 +157,9 @@ static void bad_answer_case(uint16_t cmd, uint16_t status, uint64_t backend_ns, 
     world_t *w = world_new(0);
     uint32_t h = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
-    hb_fill_answer(&w->b, h, backend_ns, 1);
-    hb_post(&w->b, cmd, status, h);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
+    hand_fill_answer(&w->b, h, backend_ns, 1);
+    hand_post(&w->b, cmd, status, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(rej(w)[reason], 1);
     proxy_result_t res;
@@ -197,9 +197,9 @@ static void test_failed_status_and_clamp(void **state)
     world_t *w = world_new(0);
     uint32_t h = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
-    hb_fill_answer(&w->b, h, 9000000000ull, 1);  /* 9 s: in range, far above the job's life */
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_BACKEND_ERROR, h);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
+    hand_fill_answer(&w->b, h, 9000000000ull, 1);  /* 9 s: in range, far above the job's life */
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_BACKEND_ERROR, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h, 0, &res, NULL, 0), PROXY_E_JOB_FAILED);
@@ -218,11 +218,11 @@ static void test_ping(void **state)
     uint32_t h;
     assert_int_equal(proxy_ping(w->f.proxy, IPC_QOS_RT, 0, &h), 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     assert_int_equal(pkt.cmd, CMD_PING);
     assert_int_equal(pkt.payload_id, h);
-    hb_fill_answer(&w->b, h, 0, 1);
-    hb_post(&w->b, CMD_PONG, IPC_STATUS_OK, h);
+    hand_fill_answer(&w->b, h, 0, 1);
+    hand_post(&w->b, CMD_PONG, IPC_STATUS_OK, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     proxy_result_t res;
     assert_int_equal(proxy_wait(w->f.proxy, h, 0, &res, NULL, 0), PROXY_OK);
@@ -248,9 +248,9 @@ static void test_deadline_and_late_answer(void **state)
     assert_int_equal(u.slots_reserved, 1);
     assert_int_equal(w->c.acct.inflight, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
-    hb_fill_answer(&w->b, h, 1000, 1);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
+    hand_fill_answer(&w->b, h, 1000, 1);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(w->f.proxy->stats.late_answers, 1);
     proxy_usage(w->f.proxy, &u);
@@ -287,13 +287,13 @@ static void test_cancel(void **state)
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h, 0, &res, NULL, 0), PROXY_E_CANCELLED);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     ipc_job_desc_t *d = ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h));
     assert_int_equal(ipc_read_once(&d->cancel), 1);
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_reserved, 1);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_CANCELLED, h);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_CANCELLED, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
@@ -314,8 +314,8 @@ static void test_lost_then_new_epoch(void **state)
     proxy_tick(w->f.proxy);
     uint32_t h1 = submit(w, 0), h2 = submit(w, 0), h3 = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* the instance takes h1 and h2, then dies */
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* the instance takes h1 and h2, then dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     sleep_ms(10);
     proxy_tick(w->f.proxy);
     assert_false(proxy_bridge_online(w->f.proxy));
@@ -336,26 +336,26 @@ static void test_lost_then_new_epoch(void **state)
     ipc_job_desc_t *d1 = ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h1));
     assert_int_equal(ipc_read_once(&d1->handle), 0);
     /* a stale answer for h1 from the old instance */
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h1);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h1);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(rej(w)[PROXY_CQ_STALE], 1);
     /* the new instance finds h3 in the ring, with its cancel word set */
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h3);
     ipc_job_desc_t *d3 = ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h3));
     assert_int_equal(ipc_read_once(&d3->handle), h3);
     assert_int_equal(ipc_read_once(&d3->cancel), 1);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_CANCELLED, h3);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_CANCELLED, h3);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(w->f.proxy->stats.late_answers, 1);
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
     /* new work goes through */
     h4 = submit(w, 0);
-    assert_int_equal(hb_take(&w->b, &pkt), 0);
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h4);
-    hb_fill_answer(&w->b, h4, 10, 2);
-    hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h4);
+    hand_fill_answer(&w->b, h4, 10, 2);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h4);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     assert_int_equal(contract_wait(&w->c, h4, 0, &res, NULL, 0), PROXY_OK);
     assert_int_equal(res.bridge_epoch, 2);
@@ -375,7 +375,7 @@ static void restart_before_loss(int mode)
     world_t *w = world_new(0);
     uint32_t h1 = submit(w, 0), h2 = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* the old instance takes h1, then dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* the old instance takes h1, then dies */
     assert_int_equal(pkt.payload_id, h1);
     uint32_t ring = ipc_region_ring_of(&w->f.proxy->region, IPC_QOS_NORMAL);
     ipc_side_t *b = &w->f.proxy->region.hdr->bridge;
@@ -386,7 +386,7 @@ static void restart_before_loss(int mode)
         ipc_write_once(&b->sq_tail_at_start[ring], w->b.sq[ring].tail + 5u);   /* ahead of our head */
     ipc_write_once(&b->features, mode == 1 ? 0u : IPC_FEAT_START_TAILS);
     ipc_store_release(&b->epoch, 2u);
-    assert_int_equal(hb_take(&w->b, &pkt), 0);   /* ... and takes h2 before our tick */
+    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* ... and takes h2 before our tick */
     assert_int_equal(pkt.payload_id, h2);
     fx_fake_bridge(&w->f, IPC_STATE_READY, 2);    /* our tick sees epoch 2 */
     proxy_result_t res;
@@ -405,8 +405,8 @@ static void restart_before_loss(int mode)
         ipc_job_desc_t *d2 = ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h2));
         assert_int_equal(ipc_read_once(&d2->cancel), 0);
         /* ... and its answer ends it normally */
-        hb_fill_answer(&w->b, h2, 10, 2);
-        hb_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h2);
+        hand_fill_answer(&w->b, h2, 10, 2);
+        hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h2);
         assert_int_equal(proxy_complete(w->f.proxy), 1);
         assert_int_equal(contract_wait(&w->c, h2, 0, &res, NULL, 0), PROXY_OK);
         assert_int_equal(res.bridge_epoch, 2);

@@ -65,12 +65,13 @@ static void test_bad_argument(void **state)
     uint32_t h;
     snap_t s = take_snap(&f, &c);
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, NULL), CONTRACT_E_INVAL);
-    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, NULL, 2, 0, &h), CONTRACT_E_INVAL);
+    /* The request itself is checked once, by the proxy: its codes. */
+    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, NULL, 2, 0, &h), PROXY_E_INVAL);
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, ZEN_CFG_MAX_DEADLINE_US + 1u, &h),
-                     CONTRACT_E_INVAL);
-    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 1, 0, &h), CONTRACT_E_BAD_TENSORS);
+                     PROXY_E_INVAL);
+    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 1, 0, &h), PROXY_E_MODEL_SIGNATURE);
     x.in[1].len = 60;
-    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h), CONTRACT_E_BAD_TENSORS);
+    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h), PROXY_E_MODEL_SIGNATURE);
     assert_same(&f, &c, &s);
     assert_int_equal(c.rejected[CONTRACT_REJ_BAD_ARG], 5);
     fx_fini(&f);
@@ -90,7 +91,10 @@ static void test_unknown_model(void **state)
     fx_add16_fill(&x, 1);
     uint32_t h;
     snap_t s = take_snap(&f, &c);
-    assert_int_equal(contract_submit_job(&c, 99, x.in, 2, 0, &h), CONTRACT_E_UNKNOWN_MODEL);
+    assert_int_equal(contract_submit_job(&c, 99, x.in, 2, 0, &h), PROXY_E_UNKNOWN_MODEL);
+    /* one failure, one code: the proxy called directly says the same */
+    proxy_request_t req = {.model_id = 99, .qos = IPC_QOS_NORMAL, .in = x.in, .n_in = 2};
+    assert_int_equal(proxy_submit(f.proxy, &req, &h), PROXY_E_UNKNOWN_MODEL);
     assert_same(&f, &c, &s);
     assert_int_equal(c.rejected[CONTRACT_REJ_UNKNOWN_MODEL], 1);
     fx_fini(&f);
@@ -148,7 +152,7 @@ static void test_budget_exhausted(void **state)
     fx_opts_default(&o);
     setup_ready(&f, &o);
     hand_bridge_t b;
-    assert_int_equal(hb_attach(&b, f.region, f.size), 0);
+    assert_int_equal(hand_attach(&b, f.region, f.size), 0);
     contract_t c;
     contract_config_t cc;
     memset(&cc, 0, sizeof(cc));
@@ -165,10 +169,10 @@ static void test_budget_exhausted(void **state)
     uint32_t h;
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h), 0);
     ipc_packet_t pkt;
-    assert_int_equal(hb_take(&b, &pkt), 0);
+    assert_int_equal(hand_take(&b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h);
-    hb_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
-    assert_int_equal(hb_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
+    hand_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
+    assert_int_equal(hand_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
     struct timespec ts = {0, 2000000};  /* the job then existed >= 2 ms: no clamp below 150 us */
     nanosleep(&ts, NULL);
     assert_int_equal(proxy_complete(f.proxy), 1);
@@ -357,17 +361,51 @@ static void test_error_names_distinct(void **state)
     }
     assert_string_equal(contract_strerror(-1002), "IPC_E_RING_FULL");
     /* every rejection reason has its own counter */
-    int reasons[] = {CONTRACT_E_INVAL, CONTRACT_E_UNKNOWN_MODEL, CONTRACT_E_NOT_ALLOWED,
+    int reasons[] = {CONTRACT_E_INVAL, PROXY_E_UNKNOWN_MODEL, CONTRACT_E_NOT_ALLOWED,
                      CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED, PROXY_E_RING_FULL,
                      PROXY_E_HEAP_EXHAUSTED, PROXY_E_JOB_TABLE_FULL, PROXY_E_BRIDGE_OFFLINE};
     for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
         assert_int_equal(contract_reject_reason(reasons[i]), (int)i);
 }
 
+/* Every name table is generated from its list: one distinct name per value,
+ * the constant's own spelling for the codes, "?" outside the range. */
+static void assert_names(const char *(*name)(int), int first, int end)
+{
+    for (int a = first; a < end; a++) {
+        assert_string_not_equal(name(a), "?");
+        for (int b = a + 1; b < end; b++)
+            assert_string_not_equal(name(a), name(b));
+    }
+    assert_string_equal(name(first - 1), "?");
+    assert_string_equal(name(end), "?");
+}
+
+static void test_name_tables(void **state)
+{
+    (void)state;
+    assert_names(proxy_cq_reject_name, 0, PROXY_CQ_REJECT_COUNT);
+    assert_names(proxy_end_name, 0, PROXY_END_COUNT);
+    assert_names(proxy_job_state_name, PROXY_JOB_INVALID, PROXY_JOB_BRIDGE_LOST + 1);
+    assert_names(contract_reject_name, 0, CONTRACT_REJ_COUNT);
+    assert_string_equal(proxy_cq_reject_name(PROXY_CQ_UNATTRIBUTED), "unattributed_error");
+    assert_string_equal(proxy_end_name(PROXY_END_BRIDGE_LOST), "bridge_lost");
+    assert_string_equal(proxy_job_state_name(PROXY_JOB_TIMED_OUT), "TIMED_OUT");
+    assert_string_equal(contract_reject_name(CONTRACT_REJ_OFFLINE), "bridge_offline");
+    assert_string_equal(proxy_strerror(PROXY_E_BUF_TABLE_FULL), "PROXY_E_BUF_TABLE_FULL");
+    assert_string_equal(proxy_strerror(PROXY_E_INVAL), "PROXY_E_INVAL");
+    assert_string_equal(proxy_strerror(PROXY_E_BASE), "PROXY_E_BASE");
+    assert_string_equal(proxy_strerror(PROXY_E_LAST), "PROXY_E_?");
+    assert_string_equal(contract_strerror(CONTRACT_E_NOT_OWNER), "CONTRACT_E_NOT_OWNER");
+    assert_string_equal(contract_strerror(CONTRACT_E_INVAL), "CONTRACT_E_INVAL");
+    assert_string_equal(contract_strerror(PROXY_E_MODEL_SIGNATURE), "PROXY_E_MODEL_SIGNATURE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_argument),
+        cmocka_unit_test(test_name_tables),
         cmocka_unit_test(test_unknown_model),
         cmocka_unit_test(test_not_allowed),
         cmocka_unit_test(test_inflight_limit),

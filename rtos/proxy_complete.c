@@ -1,0 +1,193 @@
+/*
+ * proxy_complete.c - the completion handler and the idle handshake of the
+ * completion context.
+ *
+ * Context: interrupt (or the port's completion thread). Every packet is
+ * handled inside its own critical section: dequeue (A1 on the completion
+ * ring publishes the packet and the descriptor's answer line), judge,
+ * then write only the job table (the answered job's record, its owner's
+ * account, n_reserved), stats (completions, late_answers, cq_rejected,
+ * time_clamped, bad_timestamps, epoch_mismatch) and the descriptor's line
+ * 3 (t_complete_seen, this side's trace). At most ZEN_CFG_CQ_BUDGET
+ * packets per call. The idle handshake writes this side's needs_wakeup
+ * and wakeups only, through the ipc_doorbell.h helpers (W1).
+ */
+#include "proxy_internal.h"
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_errors.h"
+
+static void cq_reject(proxy_t *p, uint32_t reason)
+{
+    p->stats.cq_rejected[reason]++;
+}
+
+/* Copy the answer line of the descriptor once (after A1 on the CQ, which
+ * published it), then judge the copy. Returns false if backend_ns is out
+ * of range. */
+static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
+{
+    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
+    uint64_t t_pickup = d->t_pickup;
+    uint64_t t_bstart = d->t_backend_start;
+    uint64_t t_bend = d->t_backend_end;
+    uint64_t t_complete = d->t_complete;
+    uint64_t backend_ns = d->backend_ns;
+    uint32_t epoch = d->bridge_epoch;
+    uint32_t result = d->result;
+
+    if (backend_ns > p->backend_ns_max)
+        return false;
+    /* The backend cannot have run longer than the job existed on our
+     * clock: clamp to the submit -> seen span before charging. */
+    uint64_t span = now >= j->t_submit ? now - j->t_submit : 0u;
+    if (backend_ns > span) {
+        backend_ns = span;
+        p->stats.time_clamped++;
+    }
+    j->backend_ns = backend_ns;
+    j->result = result;
+    j->bridge_epoch = epoch;
+    if (epoch != p->bridge_epoch)
+        p->stats.epoch_mismatch++;
+    bool shared = (p->region.features & IPC_FEAT_SHARED_CLOCK) != 0u;
+    bool ordered = j->t_submit <= t_pickup && t_pickup <= t_bstart && t_bstart <= t_bend &&
+                   t_bend <= t_complete && t_complete <= now;
+    if (shared && ordered) {
+        j->t_pickup = t_pickup;
+        j->t_backend_start = t_bstart;
+        j->t_backend_end = t_bend;
+        j->t_complete = t_complete;
+        j->times_valid = 1;
+    } else {
+        if (shared)
+            p->stats.bad_timestamps++;
+        j->t_pickup = j->t_backend_start = j->t_backend_end = j->t_complete = 0;
+        j->times_valid = 0;
+    }
+    return true;
+}
+
+static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
+{
+    uint32_t cmd = pkt->cmd;
+    uint32_t status = pkt->flags;
+    uint32_t h = pkt->payload_id;
+    bool is_error = cmd == CMD_ERROR;
+
+    if (cmd != CMD_PONG && cmd != CMD_JOB_DONE && !is_error) {
+        cq_reject(p, PROXY_CQ_BAD_CMD);
+        return;
+    }
+    uint32_t slot = IPC_HANDLE_SLOT(h);
+    uint32_t gen = IPC_HANDLE_GEN(h);
+    if (gen == 0 || slot >= p->max_jobs) {
+        cq_reject(p, is_error ? PROXY_CQ_UNATTRIBUTED : PROXY_CQ_BAD_HANDLE);
+        return;
+    }
+    proxy_job_t *j = &p->jobs[slot];
+    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen) {
+        if (is_error)
+            cq_reject(p, PROXY_CQ_UNATTRIBUTED);
+        else
+            cq_reject(p, j->gen == gen ? PROXY_CQ_STALE : PROXY_CQ_UNKNOWN_JOB);
+        return;
+    }
+    if (j->flags & PJ_ANSWERED) {
+        cq_reject(p, PROXY_CQ_DUPLICATE);
+        return;
+    }
+
+    /* An answer attributed to a live job: from here on the slot is no
+     * longer needed by the bridge, whatever the answer's quality. */
+    bool ping = (j->flags & PJ_PING) != 0u;
+    bool good = true;
+    if (!is_error && ((ping && cmd != CMD_PONG) || (!ping && cmd != CMD_JOB_DONE))) {
+        cq_reject(p, PROXY_CQ_CMD_MISMATCH);
+        good = false;
+    } else if (status >= IPC_STATUS_COUNT || (is_error && status == IPC_STATUS_OK)) {
+        cq_reject(p, PROXY_CQ_BAD_STATUS);
+        good = false;
+    } else if (!is_error && !take_answer(p, j, now)) {
+        cq_reject(p, PROXY_CQ_BAD_TIME);
+        good = false;
+    }
+
+    j->flags |= PJ_ANSWERED;
+    j->t_seen = now;
+    ipc_job_desc_t *d = ipc_region_job(&p->region, slot);
+    d->t_complete_seen = now;   /* line 3: written by this side only */
+
+    if (good) {
+        p->stats.completions++;
+        if (j->acct && !is_error) {
+            j->acct->used_ns += j->backend_ns;
+            j->acct->charged_total_ns += j->backend_ns;
+        }
+    }
+    if (j->flags & PJ_ENDED) {
+        p->stats.late_answers++;
+        if (p->n_reserved)
+            p->n_reserved--;
+    } else if (!good) {
+        pj_end(p, j, PROXY_E_BAD_COMPLETION, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
+    } else {
+        pj_end(p, j, status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED, status);
+    }
+    pj_release_if_done(p, j);
+}
+
+int proxy_complete(proxy_t *p)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    int handled = 0;
+    for (uint32_t i = 0; i < ZEN_CFG_CQ_BUDGET; i++) {   /* bounded work per interrupt */
+        ipc_packet_t pkt;
+        uint32_t key = zport_crit_enter(p->port);
+        int r = ipc_ring_dequeue(&p->cq, &pkt);   /* A1 inside: publishes the packet and line 2 */
+        if (r != IPC_OK) {
+            if (r == IPC_E_RING_CORRUPT)
+                cq_reject(p, PROXY_CQ_RING_CORRUPT);
+            zport_crit_exit(p->port, key);
+            break;
+        }
+        handle_one(p, &pkt, zport_now_ns(p->port));
+        zport_crit_exit(p->port, key);
+        handled++;
+    }
+    return handled;
+}
+
+bool proxy_work_pending(proxy_t *p)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return false;
+    uint32_t key = zport_crit_enter(p->port);
+    int r = ipc_ring_ready_count(&p->cq);
+    zport_crit_exit(p->port, key);
+    return r != 0;   /* a corrupt ring counts as work: the handler counts it */
+}
+
+bool proxy_idle_prepare(proxy_t *p)
+{
+    ipc_side_t *me = &p->region.hdr->zen;
+    /* W1: announce sleep, full fence, then re-check the completion ring;
+     * pairs with the bridge's W2 (publish, fence, read our flag). */
+    ipc_sleep_announce(me);
+    if (proxy_work_pending(p)) {
+        ipc_sleep_cancel(me);
+        return true;
+    }
+    return false;
+}
+
+void proxy_idle_finish(proxy_t *p, bool was_woken)
+{
+    ipc_side_t *me = &p->region.hdr->zen;
+    ipc_sleep_cancel(me);
+    if (was_woken)   /* statistic; only this side writes it */
+        ipc_write_once(&me->wakeups, ipc_read_once(&me->wakeups) + 1u);
+    ipc_cache_clean(me, (uint32_t)sizeof(*me));
+}

@@ -1,0 +1,64 @@
+/*
+ * proxy_mem.c - the proxy's copy and zero loops (no libc).
+ *
+ * Context: any (task, interrupt, timer); no lock, no shared state: the
+ * caller owns both ranges (a job's tensor blocks are its own until the
+ * packet is published or the slot is released, see proxy_submit.c and
+ * proxy_wait.c).
+ */
+#include "proxy_internal.h"
+
+/* Word types that may alias the caller's tensors (int32, float, ...). */
+typedef uint64_t __attribute__((may_alias)) pj_u64_t;
+typedef uint32_t __attribute__((may_alias)) pj_u32_t;
+
+void pj_copy(void *dst, const void *src, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    if ((((uintptr_t)d | (uintptr_t)s) & 7u) == 0) {
+        /* One 64-byte line per iteration, loads before stores: tensors in
+         * the heap are line aligned, and the lines of a copy out of the
+         * heap come from the peer's cache, so several misses in flight
+         * matter more than the instruction count. */
+        pj_u64_t *dw = (pj_u64_t *)dst;
+        const pj_u64_t *sw = (const pj_u64_t *)src;
+        uint32_t lines = n / 64u;
+        for (uint32_t i = 0; i < lines; i++, dw += 8, sw += 8) {
+            uint64_t a0 = sw[0], a1 = sw[1], a2 = sw[2], a3 = sw[3];
+            uint64_t a4 = sw[4], a5 = sw[5], a6 = sw[6], a7 = sw[7];
+            dw[0] = a0; dw[1] = a1; dw[2] = a2; dw[3] = a3;
+            dw[4] = a4; dw[5] = a5; dw[6] = a6; dw[7] = a7;
+        }
+        d += lines * 64u;
+        s += lines * 64u;
+        n -= lines * 64u;
+    }
+    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
+        pj_u32_t *dw = (pj_u32_t *)(void *)d;           /* alignment checked above */
+        const pj_u32_t *sw = (const pj_u32_t *)(const void *)s;
+        uint32_t words = n / 4u;
+        for (uint32_t i = 0; i < words; i++)
+            dw[i] = sw[i];
+        d += words * 4u;
+        s += words * 4u;
+        n -= words * 4u;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        d[i] = s[i];
+}
+
+void pj_zero(void *dst, uint32_t n)
+{
+    volatile uint8_t *d = (volatile uint8_t *)dst;
+    if (((uintptr_t)d & 3u) == 0) {
+        volatile uint32_t *dw = (volatile uint32_t *)dst;
+        uint32_t words = n / 4u;
+        for (uint32_t i = 0; i < words; i++)
+            dw[i] = 0u;
+        d += words * 4u;
+        n -= words * 4u;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        d[i] = 0u;
+}

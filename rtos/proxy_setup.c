@@ -1,0 +1,256 @@
+/*
+ * proxy_setup.c - the proxy's names, configuration, region layout, model
+ * table, start and stop.
+ *
+ * Context: task, before the other contexts run (proxy_init,
+ * proxy_model_register) or while they run (proxy_start, proxy_stop).
+ * proxy_init() writes every field of proxy_t without a lock: nothing else
+ * may use the proxy yet. proxy_model_register() writes models[] and
+ * n_models in one critical section. proxy_start()/proxy_stop() write
+ * `started` and publish this side's state (L1 in ipc_proto.h) in one
+ * critical section; the heartbeat and the bridge watch are liveness.c's.
+ */
+#include "proxy_internal.h"
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_errors.h"
+
+/* ---------------------------------------------------------------------- */
+/* Names, each generated from the list that defines its value             */
+/* ---------------------------------------------------------------------- */
+
+#define ERR_NAME_(name, value, meaning) #name,
+static const char *const err_names[] = { PROXY_ERROR_LIST(ERR_NAME_) };
+#undef ERR_NAME_
+_Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(PROXY_E_BASE - PROXY_E_LAST) - 1u,
+               "PROXY_ERROR_LIST: consecutive values from PROXY_E_BASE - 1 to PROXY_E_LAST + 1");
+
+const char *proxy_strerror(int err)
+{
+    if (err == PROXY_OK)
+        return "PROXY_OK";
+    if (err == PROXY_E_BASE)
+        return "PROXY_E_BASE";
+    if (err < PROXY_E_BASE && err > PROXY_E_LAST)
+        return err_names[PROXY_E_BASE - 1 - err];
+    if (err <= IPC_E_BASE && err > IPC_E_LAST)
+        return ipc_strerror(err);
+    return "PROXY_E_?";
+}
+
+#define STATE_NAME_(state, value, name) [value] = name,
+static const char *const state_names[] = { PROXY_JOB_STATE_LIST(STATE_NAME_) };
+#undef STATE_NAME_
+
+const char *proxy_job_state_name(int state)
+{
+    if (state < 0 || (unsigned)state >= sizeof(state_names) / sizeof(state_names[0]) || state_names[state] == 0)
+        return "?";
+    return state_names[state];
+}
+
+#define END_NAME_(kind, name) [kind] = name,
+static const char *const end_names[PROXY_END_COUNT] = { PROXY_END_LIST(END_NAME_) };
+#undef END_NAME_
+
+const char *proxy_end_name(int kind)
+{
+    if (kind < 0 || kind >= PROXY_END_COUNT)
+        return "?";
+    return end_names[kind];
+}
+
+#define CQ_NAME_(reason, name, meaning) [reason] = name,
+static const char *const cq_names[PROXY_CQ_REJECT_COUNT] = { PROXY_CQ_REJECT_LIST(CQ_NAME_) };
+#undef CQ_NAME_
+
+const char *proxy_cq_reject_name(int reason)
+{
+    if (reason < 0 || reason >= PROXY_CQ_REJECT_COUNT)
+        return "?";
+    return cq_names[reason];
+}
+
+/* ---------------------------------------------------------------------- */
+/* Set-up                                                                 */
+/* ---------------------------------------------------------------------- */
+
+void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t region_size)
+{
+    if (cfg == 0)
+        return;
+    pj_zero(cfg, (uint32_t)sizeof(*cfg));
+    cfg->port = port;
+    cfg->region_size = region_size;
+    cfg->n_sq = IPC_QOS_COUNT;
+    cfg->sq_slots = 64;
+    cfg->cq_slots = 0;
+    cfg->max_jobs = ZEN_CFG_MAX_JOBS;
+    cfg->features = 0;
+    cfg->hb_period_us = ZEN_CFG_HB_PERIOD_US;
+    cfg->epoch = 1;
+    cfg->doorbell = IPC_DB_ADAPTIVE;
+    cfg->n_heap_classes = 0;
+    cfg->backend_ns_max = 0;
+    cfg->hb_slack_us = 0;
+}
+
+int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
+{
+    if (p == 0 || region_base == 0 || cfg == 0 || cfg->port == 0)
+        return PROXY_E_INVAL;
+    pj_zero(p, (uint32_t)sizeof(*p));
+    p->port = cfg->port;
+    if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]",
+                  (unsigned)cfg->max_jobs, (unsigned)ZEN_CFG_MAX_JOBS);
+        return PROXY_E_CONFIG;
+    }
+    if (cfg->doorbell >= IPC_DB_MODES) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
+                  (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
+        return PROXY_E_CONFIG;
+    }
+    if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]",
+                  (unsigned)cfg->n_heap_classes, (unsigned)IPC_HEAP_MAX_CLASSES);
+        return PROXY_E_HEAP_CONFIG;
+    }
+
+    ipc_region_config_t rc;
+    ipc_region_config_default(&rc, cfg->region_size);
+    rc.n_sq = cfg->n_sq;
+    rc.sq_slots = cfg->sq_slots;
+    rc.cq_slots = cfg->cq_slots;
+    rc.max_jobs = cfg->max_jobs;
+    rc.features = cfg->features;
+    rc.hb_period_us = cfg->hb_period_us ? cfg->hb_period_us : ZEN_CFG_HB_PERIOD_US;
+    rc.epoch = cfg->epoch ? cfg->epoch : 1u;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        rc.sq_weight[i] = cfg->sq_weight[i];
+    int err = ipc_region_init(&p->region, region_base, &rc);
+    if (err != IPC_OK) {
+        zport_log(p->port, ZPORT_LOG_ERROR,
+                  "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
+                  ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq,
+                  (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
+        return PROXY_E_REGION;
+    }
+    uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
+    if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
+        zport_log(p->port, ZPORT_LOG_ERROR,
+                  "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = malformed)",
+                  (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+        return PROXY_E_HEAP_CONFIG;
+    }
+    err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links,
+                        ZEN_CFG_HEAP_MAX_BLOCKS);
+    if (err != IPC_OK) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+        return PROXY_E_HEAP_CONFIG;
+    }
+    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+        err = ipc_ring_prod_attach(&p->sq[i], p->region.sq[i], p->region.sq_slots);
+        if (err != IPC_OK)
+            return PROXY_E_REGION;
+    }
+    err = ipc_ring_cons_attach(&p->cq, p->region.cq, p->region.cq_slots);
+    if (err != IPC_OK)
+        return PROXY_E_REGION;
+
+    p->max_jobs = cfg->max_jobs;
+    p->doorbell = cfg->doorbell;
+    p->backend_ns_max = cfg->backend_ns_max ? cfg->backend_ns_max : ZEN_CFG_BACKEND_NS_MAX;
+    p->hb_slack_us = cfg->hb_slack_us ? cfg->hb_slack_us : ZEN_CFG_HB_SLACK_US;
+    p->hb_period_us = rc.hb_period_us;
+    for (uint32_t s = 0; s < p->max_jobs; s++) {
+        p->jobs[s].next_free = (s + 1u < p->max_jobs) ? s + 1u : PJ_NIL;
+        p->jobs[s].gen = 0;
+    }
+    p->free_head = 0;
+    return PROXY_OK;
+}
+
+int proxy_model_register(proxy_t *p, const proxy_model_t *m)
+{
+    if (p == 0 || m == 0 || m->id == 0)
+        return PROXY_E_INVAL;
+    if (m->n_in > IPC_MAX_TENSORS || m->n_out > IPC_MAX_TENSORS) {
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit IPC_MAX_TENSORS=%u)",
+                  (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)IPC_MAX_TENSORS);
+        return PROXY_E_MODEL_SIGNATURE;
+    }
+    uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
+    for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
+        uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
+        if (len == 0 || len > largest) {
+            zport_log(p->port, ZPORT_LOG_ERROR,
+                      "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])",
+                      (unsigned)m->id, (unsigned)i, (unsigned)len, (unsigned)largest);
+            return PROXY_E_MODEL_SIGNATURE;
+        }
+    }
+    uint32_t key = zport_crit_enter(p->port);
+    int rc = PROXY_OK;
+    proxy_model_t *slot = 0;
+    for (uint32_t i = 0; i < p->n_models; i++)
+        if (p->models[i].id == m->id)
+            slot = &p->models[i];
+    if (slot == 0) {
+        if (p->n_models >= ZEN_CFG_MAX_MODELS)
+            rc = PROXY_E_MODEL_TABLE_FULL;
+        else
+            slot = &p->models[p->n_models++];
+    }
+    if (slot) {
+        slot->id = m->id;
+        slot->n_in = m->n_in;
+        slot->n_out = m->n_out;
+        for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
+            slot->in_len[i] = i < m->n_in ? m->in_len[i] : 0u;
+            slot->out_len[i] = i < m->n_out ? m->out_len[i] : 0u;
+        }
+    }
+    zport_crit_exit(p->port, key);
+    if (rc != PROXY_OK)
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u",
+                  (unsigned)m->id, (unsigned)ZEN_CFG_MAX_MODELS);
+    return rc;
+}
+
+const proxy_model_t *proxy_model_find(const proxy_t *p, uint32_t model_id)
+{
+    if (p == 0 || model_id == 0)
+        return 0;
+    for (uint32_t i = 0; i < p->n_models && i < ZEN_CFG_MAX_MODELS; i++)  /* bounded by config */
+        if (p->models[i].id == model_id)
+            return &p->models[i];
+    return 0;
+}
+
+int proxy_start(proxy_t *p)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    uint32_t key = zport_crit_enter(p->port);
+    p->started = 1;
+    p->zen_hb_next_ns = 0;
+    ipc_region_hdr_t *h = p->region.hdr;
+    /* L1: publishes this side's words (features, period) written at init. */
+    ipc_store_release(&h->zen.state, IPC_STATE_READY);
+    ipc_cache_clean(&h->zen, (uint32_t)sizeof(h->zen));
+    zport_crit_exit(p->port, key);
+    proxy_tick(p);
+    return PROXY_OK;
+}
+
+void proxy_stop(proxy_t *p)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return;
+    uint32_t key = zport_crit_enter(p->port);
+    p->started = 0;
+    ipc_store_release(&p->region.hdr->zen.state, IPC_STATE_OFFLINE);   /* L1 */
+    ipc_cache_clean(&p->region.hdr->zen, (uint32_t)sizeof(p->region.hdr->zen));
+    zport_crit_exit(p->port, key);
+}

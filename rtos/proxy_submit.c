@@ -1,0 +1,291 @@
+/*
+ * proxy_submit.c - submission: the request check, proxy_submit, proxy_ping
+ * and ipc_send.
+ *
+ * Context: task. A submission runs in three steps, so that the critical
+ * section never covers a copy:
+ *  1. reserve, inside the critical section: started, bridge online, room
+ *     in the ring, a slot (job_table.c), its tensor blocks (heap) or
+ *     buffers (proxy_bufs.c); writes the slot's fields, n_busy, the
+ *     reject counters of stats;
+ *  2. fill, outside it: the inputs into the slot's own blocks and the
+ *     descriptor (the request lines; the answer and trace lines zeroed):
+ *     nobody else can reach a slot that is not yet PJ_PUBLISHED;
+ *  3. publish, inside it again: re-check the bridge, ipc_send() (R1 on
+ *     the submission ring publishes the descriptor; W2 decides the
+ *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back.
+ * proxy_check_request() is pure and takes no lock.
+ */
+#include "proxy_internal.h"
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_errors.h"
+
+int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const proxy_model_t **model)
+{
+    if (p == 0 || req == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    if (req->qos >= IPC_QOS_COUNT || req->deadline_us > ZEN_CFG_MAX_DEADLINE_US ||
+        (req->n_in != 0 && req->in == 0 && req->in_buf == 0) || (req->in != 0 && req->in_buf != 0))
+        return PROXY_E_INVAL;
+    const proxy_model_t *m = proxy_model_find(p, req->model_id);
+    if (m == 0)
+        return PROXY_E_UNKNOWN_MODEL;
+    if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
+        return PROXY_E_MODEL_SIGNATURE;
+    if (req->in_buf == 0)
+        for (uint32_t i = 0; i < m->n_in; i++)
+            if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
+                return PROXY_E_MODEL_SIGNATURE;
+    if (model)
+        *model = m;
+    return PROXY_OK;
+}
+
+int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
+{
+    if (p == 0 || pkt == 0 || ring >= p->region.n_sq)
+        return PROXY_E_INVAL;
+    int r = ipc_ring_enqueue(&p->sq[ring], pkt);   /* R1 inside: publishes the packet */
+    if (r == IPC_E_RING_FULL)
+        return PROXY_E_RING_FULL;
+    if (r == IPC_E_RING_CORRUPT)
+        return PROXY_E_RING_CORRUPT;
+    if (r < 0)
+        return PROXY_E_INVAL;
+    bool ring_it = p->doorbell == IPC_DB_EVENTFD ||
+                   (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge));   /* W2 */
+    if (ring_it) {
+        zport_doorbell(p->port);
+        p->stats.doorbells++;
+        /* statistic; only this side writes it */
+        ipc_write_once(&p->region.hdr->zen.doorbells, p->stats.doorbells);
+    }
+    return PROXY_OK;
+}
+
+static bool bridge_accepts(const proxy_t *p)
+{
+    return p->bridge_online != 0u;
+}
+
+/* Fill descriptor lines 0-3 of a new job with plain stores; the packet's
+ * R1 publishes them. The handle and the cancel word are stored "once":
+ * they are the words a late reader of an older use of the slot may look at. */
+static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos, uint32_t timeout_us)
+{
+    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
+    ipc_write_once(&d->handle, h);
+    d->model_id = j->model_id;
+    d->qos = (uint8_t)qos;
+    d->n_in = j->n_in;
+    d->n_out = j->n_out;
+    d->req_flags = 0;
+    d->timeout_us = timeout_us;
+    d->t_submit = j->t_submit;
+    ipc_write_once(&d->cancel, 0u);
+    d->reserved0 = 0;
+    for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
+        d->in[i].off = i < j->n_in ? j->in[i].off : 0u;
+        d->in[i].len = i < j->n_in ? j->in[i].len : 0u;
+        d->out[i].off = i < j->n_out ? j->out[i].off : 0u;
+        d->out[i].len = i < j->n_out ? j->out[i].len : 0u;
+    }
+    ipc_cache_clean(d, (uint32_t)sizeof(*d));
+}
+
+/* Step 3: inside the critical section, re-check the bridge and publish the
+ * packet; roll back on failure. */
+static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h,
+                   proxy_account_t *acct)
+{
+    int rc;
+    uint32_t key = zport_crit_enter(p->port);
+    if (!bridge_accepts(p)) {
+        p->stats.rej_offline++;
+        rc = PROXY_E_BRIDGE_OFFLINE;
+    } else {
+        ipc_packet_t pkt;
+        pkt.cmd = (uint16_t)cmd;
+        pkt.flags = IPC_PKT_FLAGS_NONE;
+        pkt.payload_id = h;
+        pkt.timestamp = j->t_submit;
+        uint32_t seq = p->sq[ring].head;
+        rc = ipc_send(p, ring, &pkt);
+        if (rc == PROXY_OK) {
+            j->sq_seq = seq;
+            j->ring = (uint8_t)ring;
+            j->acct = acct;
+            j->flags |= PJ_PUBLISHED;
+            if (acct)
+                acct->inflight++;
+            p->stats.submitted++;
+        } else if (rc == PROXY_E_RING_FULL) {
+            p->stats.rej_ring_full++;
+        }
+    }
+    if (rc != PROXY_OK) {
+        ipc_write_once(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 0u);
+        pj_unreserve(p, j);
+    }
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+/* Step 1, tensors: the model's inputs and outputs as own heap blocks or
+ * the caller's buffers. On failure the caller rolls the slot back, which
+ * gives back exactly what was taken. */
+static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, const uint32_t *in_buf,
+                        const uint32_t *out_buf)
+{
+    if (in_buf)
+        j->flags |= PJ_IN_BUFS;
+    if (out_buf)
+        j->flags |= PJ_OUT_BUFS;
+    for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
+        bool is_in = i < m->n_in;
+        uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
+        const uint32_t *ids = is_in ? in_buf : out_buf;
+        if (ids) {
+            int brc = pb_take(p, j, ids[is_in ? i : i - m->n_in], len, is_in);
+            if (brc != PROXY_OK)
+                return brc;
+            continue;
+        }
+        ipc_tensor_ref_t *ref = is_in ? &j->in[i] : &j->out[i - m->n_in];
+        int err = ipc_heap_alloc(&p->heap, len, ref);
+        if (err != IPC_OK) {
+            if (err == IPC_E_HEAP_TOO_BIG)
+                return PROXY_E_TENSOR_TOO_BIG;
+            p->stats.rej_heap++;
+            return PROXY_E_HEAP_EXHAUSTED;
+        }
+        if (is_in)
+            j->n_in = (uint8_t)(i + 1u);
+        else
+            j->n_out = (uint8_t)(i - m->n_in + 1u);
+    }
+    return PROXY_OK;
+}
+
+/* Step 1, inside the critical section: every check that does not need
+ * the inputs, a slot and the tensor blocks (or the caller's buffers). */
+static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf,
+                   const uint32_t *out_buf, proxy_job_t **out)
+{
+    if (!p->started)
+        return PROXY_E_NOT_STARTED;
+    if (!bridge_accepts(p)) {
+        p->stats.rej_offline++;
+        return PROXY_E_BRIDGE_OFFLINE;
+    }
+    int room = ipc_ring_free_count(&p->sq[ring]);
+    if (room < 0)
+        return PROXY_E_RING_CORRUPT;
+    if (room == 0) {
+        p->stats.rej_ring_full++;
+        return PROXY_E_RING_FULL;
+    }
+    proxy_job_t *j = pj_take(p);
+    if (j == 0) {
+        p->stats.rej_jobs_full++;
+        return PROXY_E_JOB_TABLE_FULL;
+    }
+    if (m) {
+        int rc = take_tensors(p, j, m, in_buf, out_buf);
+        if (rc != PROXY_OK) {
+            pj_unreserve(p, j);   /* gives back what was taken so far */
+            return rc;
+        }
+    }
+    *out = j;
+    return PROXY_OK;
+}
+
+static uint32_t deadline_of(uint32_t deadline_us)
+{
+    return deadline_us ? deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
+}
+
+int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m,
+                         uint32_t *handle)
+{
+    if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    /* An empty id list is no list: a model without inputs (or outputs)
+     * gets no buffer flag. */
+    const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
+    const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
+
+    uint32_t ring = ipc_region_ring_of(&p->region, req->qos);
+    uint32_t dl_us = deadline_of(req->deadline_us);
+    uint64_t now = zport_now_ns(p->port);
+    proxy_job_t *j = 0;
+    uint32_t key = zport_crit_enter(p->port);
+    int rc = reserve(p, m, ring, in_buf, out_buf, &j);
+    if (rc == PROXY_OK) {
+        j->model_id = m->id;
+        j->t_submit = now;
+        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+    }
+    zport_crit_exit(p->port, key);
+    if (rc != PROXY_OK)
+        return rc;
+
+    /* Step 2: the slot and blocks are ours alone until the packet is
+     * published: fill them outside the critical section. */
+    for (uint32_t i = 0; i < j->n_in; i++) {
+        uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
+        if (in_buf == 0)
+            pj_copy(dst, req->in[i].ptr, j->in[i].len);
+        ipc_cache_clean(dst, j->in[i].len);   /* buffers: the task wrote them in place */
+    }
+    uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
+    desc_fill(p, j, h, req->qos, dl_us);
+    rc = publish(p, j, CMD_RUN_MODEL, ring, h, req->acct);
+    if (rc == PROXY_OK)
+        *handle = h;
+    return rc;
+}
+
+int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
+{
+    if (handle == 0)
+        return PROXY_E_INVAL;
+    const proxy_model_t *m = 0;
+    int rc = proxy_check_request(p, req, &m);
+    if (rc != PROXY_OK)
+        return rc;
+    return proxy_submit_checked(p, req, m, handle);
+}
+
+int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
+{
+    if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT ||
+        deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+        return PROXY_E_INVAL;
+    uint32_t ring = ipc_region_ring_of(&p->region, qos);
+    uint32_t dl_us = deadline_of(deadline_us);
+    uint64_t now = zport_now_ns(p->port);
+    proxy_job_t *j = 0;
+    uint32_t key = zport_crit_enter(p->port);
+    int rc = reserve(p, 0, ring, 0, 0, &j);
+    if (rc == PROXY_OK) {
+        j->flags |= PJ_PING;
+        j->model_id = 0;
+        j->t_submit = now;
+        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+    }
+    zport_crit_exit(p->port, key);
+    if (rc != PROXY_OK)
+        return rc;
+    uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
+    desc_fill(p, j, h, qos, dl_us);
+    rc = publish(p, j, CMD_PING, ring, h, 0);
+    if (rc == PROXY_OK) {
+        *handle = h;
+        p->stats.pings++;
+    }
+    return rc;
+}

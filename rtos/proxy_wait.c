@@ -1,0 +1,229 @@
+/*
+ * proxy_wait.c - the task's half of a job: wait, status query, cancel, and
+ * the queries (account, bridge online, usage).
+ *
+ * Context: task; proxy_wait() may block in zport_wait() (outside the
+ * critical section). Each look at a job is one critical section: look up
+ * the handle, end the job if its deadline passed (job_table.c), read its
+ * record. Collecting writes the job's PJ_COLLECTED flag (and releases the
+ * slot when the bridge has answered) and the descriptor's line 3 (t_wake,
+ * this side's trace). The outputs are copied outside the critical
+ * section: the slot and its blocks stay the task's until PJ_COLLECTED is
+ * set. A cancel writes the descriptor's cancel word (write once, read
+ * once by the bridge at pickup) and ends the job.
+ */
+#include "proxy_internal.h"
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+
+static uint32_t state_of(proxy_t *p, const proxy_job_t *j)
+{
+    if (!(j->flags & PJ_ENDED))
+        return pj_picked_up(p, j) ? PROXY_JOB_RUNNING : PROXY_JOB_SUBMITTED;
+    switch (j->final) {
+    case PROXY_OK: return PROXY_JOB_DONE;
+    case PROXY_E_TIMED_OUT: return PROXY_JOB_TIMED_OUT;
+    case PROXY_E_CANCELLED: return PROXY_JOB_CANCELLED;
+    case PROXY_E_BRIDGE_LOST: return PROXY_JOB_BRIDGE_LOST;
+    default: return PROXY_JOB_FAILED;
+    }
+}
+
+/* End the job if its deadline has passed (critical section held). */
+static void check_deadline(proxy_t *p, proxy_job_t *j, uint64_t now)
+{
+    if (!(j->flags & PJ_ENDED) && now >= j->deadline_ns)
+        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
+}
+
+static void fill_result(const proxy_t *p, const proxy_job_t *j, uint32_t h, proxy_result_t *res)
+{
+    (void)p;
+    res->status = j->final;
+    res->ipc_status = j->ipc_status;
+    res->handle = h;
+    res->model_id = j->model_id;
+    res->result = j->result;
+    res->bridge_epoch = j->bridge_epoch;
+    res->backend_ns = j->backend_ns;
+    res->t_submit = j->t_submit;
+    res->t_pickup = j->t_pickup;
+    res->t_backend_start = j->t_backend_start;
+    res->t_backend_end = j->t_backend_end;
+    res->t_complete = j->t_complete;
+    res->t_complete_seen = j->t_seen;
+    res->t_wake = 0;
+    res->times_valid = j->times_valid != 0u && j->final == PROXY_OK;
+}
+
+/* The outputs of a job that ended PROXY_OK: invalidated in place in its
+ * buffers, or invalidated and copied out of its own blocks. */
+static void take_outputs(proxy_t *p, const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
+{
+    if (j->flags & PJ_OUT_BUFS) {
+        for (uint32_t i = 0; i < j->n_out; i++)
+            ipc_cache_invalidate(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
+    } else if (out) {
+        for (uint32_t i = 0; i < n_out; i++) {
+            const uint8_t *src = (const uint8_t *)ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len);
+            ipc_cache_invalidate(src, j->out[i].len);
+            pj_copy(out[i].ptr, src, j->out[i].len);
+        }
+    }
+}
+
+/* The caller's output list fits the job (critical section held). */
+static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
+{
+    if (out == 0)
+        return true;
+    if (j->flags & PJ_OUT_BUFS)
+        return false;   /* the outputs are in the job's buffers */
+    const proxy_model_t *m = proxy_model_find(p, j->model_id);
+    bool ok = m != 0 && n_out == m->n_out;
+    for (uint32_t i = 0; ok && i < n_out; i++)
+        ok = out[i].ptr != 0 && out[i].len >= m->out_len[i];
+    return ok;
+}
+
+/* Collect an ended job: entered with the critical section held (key),
+ * returns with it released. */
+static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, proxy_result_t *res,
+                   const proxy_out_t *out, uint32_t n_out)
+{
+    /* The job may have ended after the caller read the clock: read it
+     * again so that t_wake is never before t_complete_seen. */
+    uint64_t now = zport_now_ns(p->port);
+    fill_result(p, j, h, res);
+    res->t_wake = now;
+    res->t_wait_call = start;
+    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    d->t_wake = now;   /* line 3: written by this side only */
+    zport_crit_exit(p->port, key);
+    if (res->status == PROXY_OK)
+        take_outputs(p, j, out, n_out);
+    key = zport_crit_enter(p->port);
+    j->flags |= PJ_COLLECTED;
+    pj_release_if_done(p, j);
+    zport_crit_exit(p->port, key);
+    return res->status;
+}
+
+int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
+               const proxy_out_t *out, uint32_t n_out)
+{
+    if (p == 0 || res == 0 || (n_out != 0 && out == 0) || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    uint64_t start = zport_now_ns(p->port);
+    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0
+                                                            : start + (uint64_t)timeout_us * 1000u;
+    uint64_t now = start;
+    for (;;) {   /* each pass blocks until a wake-up or a deadline */
+        uint32_t key = zport_crit_enter(p->port);
+        proxy_job_t *j = pj_lookup(p, h);
+        int rc = j == 0 ? PROXY_E_BAD_HANDLE : outputs_fit(p, j, out, n_out) ? PROXY_OK : PROXY_E_INVAL;
+        if (rc != PROXY_OK) {
+            zport_crit_exit(p->port, key);
+            return rc;
+        }
+        check_deadline(p, j, now);
+        if (j->flags & PJ_ENDED)
+            return collect(p, j, h, key, start, res, out, n_out);
+        uint32_t seq = ipc_read_once(&j->wake_seq);
+        uint64_t wake_at = until < j->deadline_ns ? until : j->deadline_ns;
+        zport_crit_exit(p->port, key);
+        if (now >= until)
+            return PROXY_E_WAIT_TIMEOUT;
+        (void)zport_wait(p->port, &j->wake_seq, seq, wake_at);
+        now = zport_now_ns(p->port);
+    }
+}
+
+int proxy_job_status(proxy_t *p, uint32_t h, proxy_job_info_t *info)
+{
+    if (p == 0 || info == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    uint64_t now = zport_now_ns(p->port);
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_job_t *j = pj_lookup(p, h);
+    int rc = PROXY_E_BAD_HANDLE;
+    info->state = PROXY_JOB_INVALID;
+    info->status = 0;
+    info->model_id = 0;
+    info->deadline_ns = 0;
+    if (j) {
+        check_deadline(p, j, now);
+        info->state = state_of(p, j);
+        info->status = (j->flags & PJ_ENDED) ? j->final : 0;
+        info->model_id = j->model_id;
+        info->deadline_ns = j->deadline_ns;
+        rc = PROXY_OK;
+    }
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+int proxy_cancel(proxy_t *p, uint32_t h)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_job_t *j = pj_lookup(p, h);
+    int rc;
+    if (j == 0) {
+        rc = PROXY_E_BAD_HANDLE;
+    } else if (j->flags & PJ_ENDED) {
+        rc = PROXY_E_ALREADY_ENDED;
+    } else if (pj_picked_up(p, j)) {
+        rc = PROXY_E_TOO_LATE;
+    } else {
+        /* Read once by the bridge at pickup; it answers CANCELLED, and
+         * that answer frees the slot. */
+        ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+        ipc_write_once(&d->cancel, 1u);
+        ipc_cache_clean(&d->cancel, 4);
+        pj_end(p, j, PROXY_E_CANCELLED, IPC_STATUS_COUNT);
+        rc = PROXY_OK;
+    }
+    zport_crit_exit(p->port, key);
+    return rc;
+}
+
+proxy_account_t *proxy_job_account(proxy_t *p, uint32_t h)
+{
+    if (p == 0 || p->region.hdr == 0)
+        return 0;
+    uint32_t key = zport_crit_enter(p->port);
+    proxy_job_t *j = pj_lookup(p, h);
+    proxy_account_t *a = j ? j->acct : 0;
+    zport_crit_exit(p->port, key);
+    return a;
+}
+
+bool proxy_bridge_online(proxy_t *p)
+{
+    if (p == 0)
+        return false;
+    uint32_t key = zport_crit_enter(p->port);
+    bool on = p->bridge_online != 0u;
+    zport_crit_exit(p->port, key);
+    return on;
+}
+
+void proxy_usage(proxy_t *p, proxy_usage_t *u)
+{
+    if (p == 0 || u == 0)
+        return;
+    uint32_t key = zport_crit_enter(p->port);
+    u->slots_busy = p->n_busy;
+    u->slots_reserved = p->n_reserved;
+    u->heap_free_bytes = ipc_heap_free_bytes(&p->heap);
+    u->bufs_live = p->n_bufs;
+    u->bufs_busy = 0;
+    for (uint32_t i = 0; i < ZEN_CFG_MAX_BUFS; i++)
+        if (p->bufs[i].live && pb_busy(&p->bufs[i]))
+            u->bufs_busy++;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        u->sq_head[i] = i < p->region.n_sq ? p->sq[i].head : 0u;
+    zport_crit_exit(p->port, key);
+}
