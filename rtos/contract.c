@@ -63,11 +63,6 @@ int contract_reject_reason(int err)
     }
 }
 
-static const char *cname(const contract_t *c)
-{
-    return c->cfg.name ? c->cfg.name : "?";
-}
-
 int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
 {
     if (c == 0 || proxy == 0 || cfg == 0)
@@ -229,44 +224,26 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
     return submit(c, &req, deadline_us, handle);
 }
 
-static int owned(contract_t *c, uint32_t handle)
-{
-    if (c == 0 || c->proxy == 0)
-        return CONTRACT_E_INVAL;
-    proxy_account_t *a = proxy_job_account(c->proxy, handle);
-    if (a == 0)
-        return PROXY_E_BAD_HANDLE;
-    if (a != &c->acct) {
-        zport_log(c->proxy->port, ZPORT_LOG_WARN, "contract %s: handle 0x%x belongs to another contract",
-                  cname(c), (unsigned)handle);
-        return CONTRACT_E_NOT_OWNER;
-    }
-    return CONTRACT_OK;
-}
-
 int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
                   const proxy_out_t *out, uint32_t n_out)
 {
-    int rc = owned(c, handle);
-    if (rc != CONTRACT_OK)
-        return rc;
-    return proxy_wait(c->proxy, handle, timeout_us, res, out, n_out);
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    return proxy_wait_as(c->proxy, &c->acct, handle, timeout_us, res, out, n_out);
 }
 
 int contract_job_status(contract_t *c, uint32_t handle, proxy_job_info_t *info)
 {
-    int rc = owned(c, handle);
-    if (rc != CONTRACT_OK)
-        return rc;
-    return proxy_job_status(c->proxy, handle, info);
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    return proxy_job_status_as(c->proxy, &c->acct, handle, info);
 }
 
 int contract_cancel(contract_t *c, uint32_t handle)
 {
-    int rc = owned(c, handle);
-    if (rc != CONTRACT_OK)
-        return rc;
-    return proxy_cancel(c->proxy, handle);
+    if (c == 0 || c->proxy == 0)
+        return CONTRACT_E_INVAL;
+    return proxy_cancel_as(c->proxy, &c->acct, handle);
 }
 
 void contract_get_stats(contract_t *c, contract_stats_t *st)

@@ -50,8 +50,7 @@
     X(CONTRACT_E_CONFIG          , -2002, "contract configuration out of range") \
     X(CONTRACT_E_NOT_ALLOWED     , -2003, "model not in the contract's allowed list") \
     X(CONTRACT_E_INFLIGHT_LIMIT  , -2004, "max_inflight jobs already in flight") \
-    X(CONTRACT_E_BUDGET_EXHAUSTED, -2005, "backend time budget of this period used up") \
-    X(CONTRACT_E_NOT_OWNER       , -2006, "handle belongs to another contract")
+    X(CONTRACT_E_BUDGET_EXHAUSTED, -2005, "backend time budget of this period used up")
 
 typedef enum contract_err {
     CONTRACT_OK     = 0,
@@ -59,7 +58,7 @@ typedef enum contract_err {
 #define CONTRACT_ERR_ENUM_(name, value, meaning) name = value,
     CONTRACT_ERROR_LIST(CONTRACT_ERR_ENUM_)
 #undef CONTRACT_ERR_ENUM_
-    CONTRACT_E_LAST = -2007
+    CONTRACT_E_LAST = -2006
 } contract_err_t;
 
 /* Name of a contract, proxy or core code ("CONTRACT_E_?" / "PROXY_E_?"
@@ -138,14 +137,15 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
 int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
                          const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle);
 
-/* As proxy_wait(), for a job of this contract: its codes, plus
- * CONTRACT_E_INVAL (NULL contract), PROXY_E_BAD_HANDLE (not a live job),
- * CONTRACT_E_NOT_OWNER (another contract's job). */
+/* As proxy_wait(), for a job of this contract (proxy_wait_as() with the
+ * contract's account: one look-up): its codes, plus CONTRACT_E_INVAL (NULL
+ * contract), PROXY_E_BAD_HANDLE (not a live job), PROXY_E_NOT_OWNER
+ * (another contract's job; nothing touched). */
 int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
                   const proxy_out_t *out, uint32_t n_out);
 
 /* As proxy_job_status() (non-blocking) and proxy_cancel(): their codes,
- * plus CONTRACT_E_INVAL, PROXY_E_BAD_HANDLE, CONTRACT_E_NOT_OWNER as for
+ * plus CONTRACT_E_INVAL, PROXY_E_BAD_HANDLE, PROXY_E_NOT_OWNER as for
  * contract_wait(). */
 int contract_job_status(contract_t *c, uint32_t handle, proxy_job_info_t *info);
 int contract_cancel(contract_t *c, uint32_t handle);

@@ -73,7 +73,9 @@
     /* Tensor buffers (zero-copy path). */ \
     X(PROXY_E_BAD_BUF          , -3024, "not a live buffer id of this proxy, or too short for the tensor") \
     X(PROXY_E_BUF_BUSY         , -3025, "a job not yet released reads (or writes) the buffer") \
-    X(PROXY_E_BUF_TABLE_FULL   , -3026, "ZEN_CFG_MAX_BUFS buffers already allocated")
+    X(PROXY_E_BUF_TABLE_FULL   , -3026, "ZEN_CFG_MAX_BUFS buffers already allocated") \
+    /* Owner check of the *_as() calls (the contract layer). */ \
+    X(PROXY_E_NOT_OWNER        , -3027, "the job is charged to another account (another contract)")
 
 typedef enum proxy_err {
     PROXY_OK     = 0,
@@ -81,7 +83,7 @@ typedef enum proxy_err {
 #define PROXY_ERR_ENUM_(name, value, meaning) name = value,
     PROXY_ERROR_LIST(PROXY_ERR_ENUM_)
 #undef PROXY_ERR_ENUM_
-    PROXY_E_LAST = -3027
+    PROXY_E_LAST = -3028
 } proxy_err_t;
 
 /* Short constant name of a proxy code, delegating to ipc_strerror() for
@@ -311,8 +313,15 @@ int proxy_job_status(proxy_t *p, uint32_t h, proxy_job_info_t *info);
  * initialised). */
 int proxy_cancel(proxy_t *p, uint32_t h);
 
-/* The account a live job is charged to (NULL if none or bad handle). */
-proxy_account_t *proxy_job_account(proxy_t *p, uint32_t h);
+/* The same three calls for the owner of a job (the contract layer): one
+ * look-up finds the job and checks that it is charged to `owner`; a job
+ * of another account is left untouched and answered PROXY_E_NOT_OWNER
+ * (logged as a warning). owner NULL: any account, as the calls above.
+ * Returns what the call above returns, plus PROXY_E_NOT_OWNER. */
+int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us,
+                  proxy_result_t *res, const proxy_out_t *out, uint32_t n_out);
+int proxy_job_status_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_info_t *info);
+int proxy_cancel_as(proxy_t *p, const proxy_account_t *owner, uint32_t h);
 
 /* Queries, any task: bridge online (false for NULL); what the proxy holds
  * (nothing written for NULL). */

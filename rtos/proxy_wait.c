@@ -109,8 +109,36 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
     return res->status;
 }
 
+/* In the critical section: the job of handle h if it is charged to owner
+ * (any account when owner is NULL), in one look-up. */
+static int lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_t **out)
+{
+    proxy_job_t *j = pj_lookup(p, h);
+    *out = j;
+    if (j == 0)
+        return PROXY_E_BAD_HANDLE;
+    if (owner != 0 && j->acct != owner) {
+        *out = 0;
+        return PROXY_E_NOT_OWNER;
+    }
+    return PROXY_OK;
+}
+
+static int refuse(proxy_t *p, uint32_t h, int rc)
+{
+    if (rc == PROXY_E_NOT_OWNER)
+        zport_log(p->port, ZPORT_LOG_WARN, "proxy: handle 0x%x is charged to another account", (unsigned)h);
+    return rc;
+}
+
 int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
                const proxy_out_t *out, uint32_t n_out)
+{
+    return proxy_wait_as(p, 0, h, timeout_us, res, out, n_out);
+}
+
+int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us,
+                  proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
     if (p == 0 || res == 0 || (n_out != 0 && out == 0) || p->region.hdr == 0)
         return PROXY_E_INVAL;
@@ -120,11 +148,13 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
     uint64_t now = start;
     for (;;) {   /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
-        proxy_job_t *j = pj_lookup(p, h);
-        int rc = j == 0 ? PROXY_E_BAD_HANDLE : outputs_fit(p, j, out, n_out) ? PROXY_OK : PROXY_E_INVAL;
+        proxy_job_t *j;
+        int rc = lookup_as(p, owner, h, &j);
+        if (rc == PROXY_OK && !outputs_fit(p, j, out, n_out))
+            rc = PROXY_E_INVAL;
         if (rc != PROXY_OK) {
             zport_crit_exit(p->port, key);
-            return rc;
+            return refuse(p, h, rc);
         }
         check_deadline(p, j, now);
         if (j->flags & PJ_ENDED)
@@ -141,12 +171,17 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
 
 int proxy_job_status(proxy_t *p, uint32_t h, proxy_job_info_t *info)
 {
+    return proxy_job_status_as(p, 0, h, info);
+}
+
+int proxy_job_status_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_info_t *info)
+{
     if (p == 0 || info == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j = pj_lookup(p, h);
-    int rc = PROXY_E_BAD_HANDLE;
+    proxy_job_t *j;
+    int rc = lookup_as(p, owner, h, &j);
     info->state = PROXY_JOB_INVALID;
     info->status = 0;
     info->model_id = 0;
@@ -157,21 +192,25 @@ int proxy_job_status(proxy_t *p, uint32_t h, proxy_job_info_t *info)
         info->status = (j->flags & PJ_ENDED) ? j->final : 0;
         info->model_id = j->model_id;
         info->deadline_ns = j->deadline_ns;
-        rc = PROXY_OK;
     }
     zport_crit_exit(p->port, key);
-    return rc;
+    return refuse(p, h, rc);
 }
 
 int proxy_cancel(proxy_t *p, uint32_t h)
 {
+    return proxy_cancel_as(p, 0, h);
+}
+
+int proxy_cancel_as(proxy_t *p, const proxy_account_t *owner, uint32_t h)
+{
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j = pj_lookup(p, h);
-    int rc;
-    if (j == 0) {
-        rc = PROXY_E_BAD_HANDLE;
+    proxy_job_t *j;
+    int rc = lookup_as(p, owner, h, &j);
+    if (rc != PROXY_OK) {
+        /* no job of this owner: nothing touched */
     } else if (j->flags & PJ_ENDED) {
         rc = PROXY_E_ALREADY_ENDED;
     } else if (pj_picked_up(p, j)) {
@@ -183,21 +222,9 @@ int proxy_cancel(proxy_t *p, uint32_t h)
         ipc_write_once(&d->cancel, 1u);
         ipc_cache_clean(&d->cancel, 4);
         pj_end(p, j, PROXY_E_CANCELLED, IPC_STATUS_COUNT);
-        rc = PROXY_OK;
     }
     zport_crit_exit(p->port, key);
-    return rc;
-}
-
-proxy_account_t *proxy_job_account(proxy_t *p, uint32_t h)
-{
-    if (p == 0 || p->region.hdr == 0)
-        return 0;
-    uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j = pj_lookup(p, h);
-    proxy_account_t *a = j ? j->acct : 0;
-    zport_crit_exit(p->port, key);
-    return a;
+    return refuse(p, h, rc);
 }
 
 bool proxy_bridge_online(proxy_t *p)

@@ -313,8 +313,10 @@ static void test_not_owner(void **state)
     uint32_t h;
     assert_int_equal(contract_submit_job(&c1, FX_MODEL_ADD16, x.in, 2, 0, &h), 0);
     proxy_job_info_t info;
-    assert_int_equal(contract_job_status(&c2, h, &info), CONTRACT_E_NOT_OWNER);
-    assert_int_equal(contract_cancel(&c2, h), CONTRACT_E_NOT_OWNER);
+    assert_int_equal(contract_job_status(&c2, h, &info), PROXY_E_NOT_OWNER);
+    assert_int_equal(contract_cancel(&c2, h), PROXY_E_NOT_OWNER);
+    proxy_result_t res;
+    assert_int_equal(contract_wait(&c2, h, 0, &res, NULL, 0), PROXY_E_NOT_OWNER);
     assert_int_equal(contract_job_status(&c1, h, &info), 0);
     assert_int_equal(info.state, PROXY_JOB_SUBMITTED);
     fx_fini(&f);
@@ -396,7 +398,7 @@ static void test_name_tables(void **state)
     assert_string_equal(proxy_strerror(PROXY_E_INVAL), "PROXY_E_INVAL");
     assert_string_equal(proxy_strerror(PROXY_E_BASE), "PROXY_E_BASE");
     assert_string_equal(proxy_strerror(PROXY_E_LAST), "PROXY_E_?");
-    assert_string_equal(contract_strerror(CONTRACT_E_NOT_OWNER), "CONTRACT_E_NOT_OWNER");
+    assert_string_equal(contract_strerror(PROXY_E_NOT_OWNER), "PROXY_E_NOT_OWNER");
     assert_string_equal(contract_strerror(CONTRACT_E_INVAL), "CONTRACT_E_INVAL");
     assert_string_equal(contract_strerror(PROXY_E_MODEL_SIGNATURE), "PROXY_E_MODEL_SIGNATURE");
 }
