@@ -118,8 +118,8 @@ static bool allowed(const contract_t *c, uint32_t model_id)
     return false;
 }
 
-/* In the critical section: in-flight and budget rules, then reserve. */
-static int check_and_reserve(contract_t *c, uint64_t now)
+/* In the critical section: in-flight and budget rules, then charge the job to the contract. */
+static int check_and_charge(contract_t *c, uint64_t now)
 {
     if (c->acct.inflight + c->reserving >= c->cfg.max_inflight)
         return CONTRACT_E_INFLIGHT_LIMIT;
@@ -165,7 +165,7 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
 
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    rc = check_and_reserve(c, now);
+    rc = check_and_charge(c, now);
     zport_crit_exit(p->port, key);
     if (rc != CONTRACT_OK)
         return reject(c, rc);

@@ -129,7 +129,7 @@ void pj_release_if_done(proxy_t *p, proxy_job_t *j)
         slot_put(p, j);
 }
 
-void pj_unreserve(proxy_t *p, proxy_job_t *j)
+void pj_unclaim(proxy_t *p, proxy_job_t *j)
 {
     slot_put(p, j);
 }

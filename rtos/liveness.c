@@ -104,7 +104,7 @@ static void end_dequeued_inflight(proxy_t *p, int32_t code)
     }
 }
 
-/* Step 6: free the reserved slots (ended, unanswered) whose packets the
+/* Step 6: free the held slots (ended, unanswered) whose packets the
  * lost instance had dequeued (snapshot now if the loss went unnoticed). */
 static void reclaim_reserved(proxy_t *p)
 {

@@ -24,10 +24,10 @@
  *                     new bridge epoch made an answer impossible)
  *
  * A slot whose job ended locally (timed out, cancelled, bridge lost) stays
- * reserved, with its tensor blocks, until the bridge answers it, so that
+ * held, with its tensor blocks, until the bridge answers it, so that
  * the bridge never writes into memory that was handed to another job.
  * What a bridge loss and a new bridge epoch do to the jobs in flight and
- * the reserved slots is told once, step by step, in docs/protocol.md
+ * the held slots is told once, step by step, in docs/protocol.md
  * ("Bridge loss and restart").
  *
  * Error codes: PROXY_OK (0) or a negative proxy_err_t (base -3000); every
@@ -273,7 +273,7 @@ void proxy_idle_finish(proxy_t *p, bool was_woken);
 
 /* Periodic work (about every half heartbeat period): publish our
  * heartbeat, watch the bridge's state/epoch/heartbeat, end jobs past their
- * deadline or orphaned by a lost bridge, reclaim reserved slots on a new
+ * deadline or orphaned by a lost bridge, reclaim held slots on a new
  * epoch. Returns the number of jobs it ended (>= 0), or PROXY_E_INVAL
  * (NULL, not initialised). */
 int proxy_tick(proxy_t *p);
@@ -306,7 +306,7 @@ int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
 int proxy_job_status(proxy_t *p, uint32_t h, proxy_job_info_t *info);
 
 /* Cancel a job not yet picked up by the bridge: it ends CANCELLED at once
- * (collect it with proxy_wait); its slot stays reserved until the bridge
+ * (collect it with proxy_wait); its slot stays held until the bridge
  * answers.
  * Returns PROXY_OK, PROXY_E_TOO_LATE (the bridge dequeued it),
  * PROXY_E_ALREADY_ENDED, PROXY_E_BAD_HANDLE, PROXY_E_INVAL (NULL, not

@@ -51,7 +51,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status);
 void pj_release_if_done(proxy_t *p, proxy_job_t *j);
 
 /* Return a slot that never reached a ring (submission rolled back). */
-void pj_unreserve(proxy_t *p, proxy_job_t *j);
+void pj_unclaim(proxy_t *p, proxy_job_t *j);
 
 /* True when the ring has dequeued the job's packet (tail passed it). */
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j);
@@ -73,7 +73,7 @@ proxy_buf_t *pb_lookup(proxy_t *p, uint32_t id);
 
 /* Take buffer id as the next input (is_in) or output of job j, need bytes
  * of it: PROXY_OK, PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY. The job's counts
- * grow only on success so that pj_unreserve() gives back exactly what was
+ * grow only on success so that pj_unclaim() gives back exactly what was
  * taken. */
 int pb_take(proxy_t *p, proxy_job_t *j, uint32_t id, uint32_t need, bool is_in);
 

@@ -4,7 +4,7 @@
  *
  * Context: task. A submission runs in three steps, so that the critical
  * section never covers a copy:
- *  1. reserve, inside the critical section: started, bridge online, room
+ *  1. claim, inside the critical section: started, bridge online, room
  *     in the ring, a slot (job_table.c), its tensor blocks (heap) or
  *     buffers (proxy_bufs.c); writes the slot's fields, n_busy, the
  *     reject counters of stats;
@@ -127,7 +127,7 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
     }
     if (rc != PROXY_OK) {
         ipc_write_once(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 0u);
-        pj_unreserve(p, j);
+        pj_unclaim(p, j);
     }
     zport_crit_exit(p->port, key);
     return rc;
@@ -171,7 +171,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
 
 /* Step 1, inside the critical section: every check that does not need
  * the inputs, a slot and the tensor blocks (or the caller's buffers). */
-static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf,
+static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf,
                    const uint32_t *out_buf, proxy_job_t **out)
 {
     if (!p->started)
@@ -195,7 +195,7 @@ static int reserve(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint
     if (m) {
         int rc = take_tensors(p, j, m, in_buf, out_buf);
         if (rc != PROXY_OK) {
-            pj_unreserve(p, j);   /* gives back what was taken so far */
+            pj_unclaim(p, j);   /* gives back what was taken so far */
             return rc;
         }
     }
@@ -223,7 +223,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
-    int rc = reserve(p, m, ring, in_buf, out_buf, &j);
+    int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
     if (rc == PROXY_OK) {
         j->model_id = m->id;
         j->t_submit = now;
@@ -270,7 +270,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
-    int rc = reserve(p, 0, ring, 0, 0, &j);
+    int rc = job_claim(p, 0, ring, 0, 0, &j);
     if (rc == PROXY_OK) {
         j->flags |= PJ_PING;
         j->model_id = 0;

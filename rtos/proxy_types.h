@@ -156,7 +156,7 @@ typedef struct proxy_stats {
     uint32_t ended[PROXY_END_COUNT];      /* final statuses, all owners */
     uint32_t bridge_lost;                 /* online -> lost transitions */
     uint32_t bridge_epochs;               /* new bridge epochs seen */
-    uint32_t reclaimed;                   /* reserved slots freed by a new epoch */
+    uint32_t reclaimed;                   /* held slots freed by a new epoch */
     uint32_t start_tails_used;            /* new epochs whose sq_tail_at_start[] decided the reclaim */
     uint32_t start_tails_bad;             /* ... whose sq_tail_at_start[] was implausible (ignored) */
 } proxy_stats_t;

@@ -1,4 +1,4 @@
-/* test_completion.c - the completion handler, deadlines, cancellation and reserved slots, with the test as a step-by-step bridge (no threads). */
+/* test_completion.c - the completion handler, deadlines, cancellation and held slots, with the test as a step-by-step bridge (no threads). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -230,7 +230,7 @@ static void test_ping(void **state)
     world_free(w);
 }
 
-/* Deadline passes: TIMED_OUT; the slot stays reserved until the late
+/* Deadline passes: TIMED_OUT; the slot stays held until the late
  * answer arrives, which is counted and frees it. */
 static void test_deadline_and_late_answer(void **state)
 {

@@ -218,7 +218,7 @@ static void test_ring_and_table_full(void **state)
 }
 
 /* The bridge picks jobs up and never answers: each ends TIMED_OUT at its
- * deadline; the slots stay reserved (the bridge might still write). */
+ * deadline; the slots stay held (the bridge might still write). */
 static void test_deadline(void **state)
 {
     (void)state;
