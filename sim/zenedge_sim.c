@@ -172,15 +172,15 @@ static void sim_free(void)
 
 int main(int argc, char **argv)
 {
-    int rc = sim_cli_parse(argc, argv);
-    if (rc >= 0)
-        return rc;
-    if ((rc = sim_models_load()) != 0)
-        return rc;
-    int exit_code = sim_tasks_resolve();
-    if (exit_code == 2) {
+    int rc = sim_cli_parse(argc, argv);   /* -1: go on */
+    int exit_code = 0;
+    if (rc < 0 && (rc = sim_models_load()) == 0) {
+        exit_code = sim_tasks_resolve();   /* 1: a task cannot run, the others do */
+        rc = exit_code == 2 ? 2 : -1;
+    }
+    if (rc >= 0) {
         sim_free();
-        return 2;
+        return rc;
     }
     if (sim.cpu >= 0) {
         int r = zl_pin_cpu(sim.cpu);
