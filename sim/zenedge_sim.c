@@ -23,7 +23,7 @@
 
 static char sock_path[300];
 static int conn_fd = -1, peer_efd = -1;
-static volatile int link_stop;
+static int link_stop;   /* set by main, read by the link thread: atomic, relaxed (the join orders the rest) */
 
 static int link_connect(int timeout_ms)
 {
@@ -42,7 +42,7 @@ static int link_connect(int timeout_ms)
 static void *link_main(void *arg)
 {
     (void)arg;
-    while (!link_stop) {
+    while (!__atomic_load_n(&link_stop, __ATOMIC_RELAXED)) {
         if (conn_fd >= 0 && zl_db_peer_gone(conn_fd)) {
             sim_say("zenedge-sim: bridge closed the doorbell socket; reconnecting\n");
             zport_posix_set_peer(&sim.port, -1);
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
     else
         exit_code = 1;
 
-    link_stop = 1;
+    __atomic_store_n(&link_stop, 1, __ATOMIC_RELAXED);
     if (have_link)
         pthread_join(link, NULL);
     zport_posix_stop(&sim.port);
