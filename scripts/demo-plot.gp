@@ -10,10 +10,11 @@ set ylabel "fraction of jobs at or below"
 set logscale x
 set key bottom right
 set grid
-# Columns 16..22: submit->pickup, pickup->start, backend, end->complete,
-# complete->seen, seen->wake, submit->wake (ns).
+# Columns 16..22 hold the stage durations (ns), headed by the stage names
+# of zenedge/lat_hist.h: submit->pickup, pickup->start, backend,
+# end->complete, complete->seen, seen->wake, round trip. The curves take
+# their titles from that header.
 stats ARG1 using 22 skip 1 nooutput
 n = STATS_records
-names = "submit->pickup pickup->start backend end->complete complete->seen seen->wake submit->wake"
-plot for [c=16:22] ARG1 skip 1 using (column(c)/1000.0):(1.0/n) smooth cumulative \
-     with lines lw 2 title word(names, c - 15)
+set key autotitle columnheader
+plot for [c=16:22] ARG1 using (column(c)/1000.0):(1.0/n) smooth cumulative with lines lw 2 title columnheader(c)

@@ -24,6 +24,7 @@
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
 #include "zenedge/ipc_ring.h"
+#include "zenedge/lat_hist.h"
 #include "zl.h"
 
 #ifndef ZENEDGE_VERSION
@@ -42,7 +43,9 @@ static void usage(FILE *o)
 "              (and whether it moves), doorbell counters, fill of every ring,\n"
 "              job slots in use\n"
 "  trace       one CSV line per job descriptor with its per-stage timestamps\n"
-"              (ns) and the stage durations derived from them\n"
+"              (ns) and the stage durations derived from them (ns), in\n"
+"              columns named as the stages: submit->pickup, pickup->start,\n"
+"              backend, end->complete, complete->seen, seen->wake, round trip\n"
 "\n"
 "Region:\n"
 "  --shm NAME          POSIX shared memory object (e.g. /zenedge)\n"
@@ -152,9 +155,14 @@ static void delta(uint64_t a, uint64_t b)
 
 static int do_trace(const ipc_region_t *v, bool all)
 {
+    /* The durations (ns) are named as the stages everywhere else
+     * (lat_stage_name()). The descriptor keeps no t_wait_call, so here
+     * seen->wake starts at t_complete_seen. */
     printf("slot,handle,generation,model_id,qos,t_submit,t_pickup,t_backend_start,t_backend_end,t_complete,"
-           "t_complete_seen,t_wake,backend_ns,bridge_epoch,result,submit_to_pickup_ns,pickup_to_start_ns,"
-           "backend_wall_ns,end_to_complete_ns,complete_to_seen_ns,seen_to_wake_ns,submit_to_wake_ns\n");
+           "t_complete_seen,t_wake,backend_ns,bridge_epoch,result");
+    for (uint32_t s = 0; s < LAT_STAGES; s++)
+        printf(",%s", lat_stage_name(s));
+    printf("\n");
     for (uint32_t s = 0; s < v->max_jobs; s++) {
         ipc_job_desc_t d;
         memcpy(&d, &v->jobs[s], sizeof(d));   /* one copy of a live descriptor */
