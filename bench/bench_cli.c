@@ -14,7 +14,8 @@
 #define ZENEDGE_BENCH_MODELS_DIR "models"
 #endif
 
-/* man/zenedge-bench.1 repeats this text: change both together. */
+/* man/zenedge-bench.1 repeats this text: change both together (the test
+ * bench_man_options compares their lists of options). */
 static void usage(FILE *f)
 {
     fprintf(f,
