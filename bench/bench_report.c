@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -208,7 +207,7 @@ static void table_e2e_targets(const report_t *r)
         double h = bench_e2e_headline(e, copy);
         if (isnan(h))
             fprintf(f, "%-40s %-5s %8s %8s %8s %-9s %-8s e2e: %s\n", key, r->pair, "-", "-", "-", r->e2e_tgt, "n/a",
-                    e->note[0] ? e->note : "not measured");
+                    e2e_note(e));
         else
             fprintf(f, "%-40s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, r->pair, h, "-", "-", r->e2e_tgt,
                     bench_e2e_status(h),
