@@ -17,7 +17,14 @@
  *
  * Adding an item means: an entry in the item table (bench_items.c)
  * with its lead/follow functions, and, if it takes part in a ratio, an entry
- * in the ratio table (bench_main.c).
+ * in the ratio table (bench_ratios.c).
+ *
+ * The program by role: bench_cli.c (options, --help, --list),
+ * bench_harness.c (the two pinned processes, phases, rounds, medians,
+ * the self-test checks), bench_ratios.c (every ratio and target, in one
+ * table), bench_report.c (text table, JSON, CSV), bench_main.c (the order
+ * of the steps). The items: bench_items.c, bench_layout.c, bench_dpdk.c;
+ * the end-to-end section: bench_e2e.c.
  */
 #ifndef ZENEDGE_BENCH_H
 #define ZENEDGE_BENCH_H
@@ -25,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
@@ -250,5 +258,104 @@ typedef struct bench_e2e {
 } bench_e2e_t;
 /* Returns 0 (e->measured says whether anything ran) or -1 on a failure. */
 int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
+
+/* ---------------------------------------------------------------------- */
+/* The run: options, results, ratios, report                               */
+/* ---------------------------------------------------------------------- */
+
+/* median, min, max over the rounds (or phases) that have a value. */
+typedef struct bench_summary {
+    double   median, min, max;
+    uint32_t n;
+} bench_summary_t;
+
+/* Placement of the two vCPUs in a round, told by that round's raw RTT
+ * (bench_ratios.c). */
+#define BENCH_PLACES       3u
+#define BENCH_N_RATIOS     13u   /* entries of bench_ratios[] */
+
+typedef struct bench_results {
+    uint32_t rounds;
+    double  *value;     /* [item][round]: ns per RTT or per packet; NAN if not run */
+    double  *dbpp;      /* [item][round]: eventfd writes per packet */
+    bool    *run;       /* [item]: measured */
+    const char **skip;  /* [item]: reason, if skipped */
+    bench_summary_t *item_sum;
+    bench_summary_t *db_sum;
+    bench_summary_t ratio_sum[BENCH_N_RATIOS];
+    bench_summary_t ratio_cls[BENCH_N_RATIOS][BENCH_PLACES];   /* by placement class of the round */
+    uint32_t  cls_rounds[BENCH_PLACES];
+    uint64_t  errors;
+    bench_e2e_t e2e;
+} bench_results_t;
+
+/* bench_cli.c: fills *o from the command line. Returns BENCH_CLI_RUN, or
+ * the exit status when the program ends here (--help, --list, --version:
+ * 0; bad usage: 2). */
+#define BENCH_CLI_RUN      (-1)
+int bench_cli_parse(int argc, char **argv, bench_opts_t *o);
+
+/* bench_harness.c */
+int  bench_results_alloc(bench_results_t *res, uint32_t rounds);   /* 0 or -1 */
+void bench_results_free(bench_results_t *res);
+/* Forks the follower, pins both sides, runs the rounds, ends the follower.
+ * Returns 0, or 1 on a failure (already reported on stderr). */
+int  bench_harness_run(bench_ctx_t *c, bench_results_t *res);
+/* Item medians (and doorbell counts) over the rounds. */
+void bench_harness_summarise(bench_results_t *res);
+/* median/min/max of the non-NaN values of v[0..n); scratch holds n values
+ * and may be v itself (then v is reordered). */
+bench_summary_t bench_summarise(const double *v, uint32_t n, double *scratch);
+int  bench_item_index(const char *key);       /* -1 if there is no such item */
+int  bench_selftest_check(bench_ctx_t *c, const bench_results_t *res);   /* 0 pass, 1 fail */
+int  bench_selftest_e2e_check(const bench_e2e_t *e);
+
+/* bench_ratios.c: every ratio with its target, in one table. */
+typedef enum bench_cmp { BENCH_CMP_NONE = 0, BENCH_CMP_AT_MOST, BENCH_CMP_AT_LEAST } bench_cmp_t;
+typedef struct bench_ratio {
+    const char *key;
+    const char *num;        /* item key: ours */
+    const char *den;        /* item key: the reference */
+    bool        throughput; /* true: num throughput / den throughput (higher is better);
+                               false: num time / den time (lower is better) */
+    bench_cmp_t cmp;
+    double      target;
+    const char *meaning;
+} bench_ratio_t;
+extern const bench_ratio_t bench_ratios[BENCH_N_RATIOS];
+/* Eventfd writes per packet of one item, with its target (== 0). */
+typedef struct bench_db_target {
+    const char *key;
+    const char *item;
+    const char *target;     /* as printed */
+    double      max;        /* met when the median is at most this */
+    const char *meaning;
+} bench_db_target_t;
+extern const bench_db_target_t bench_db_target;
+extern const double bench_e2e_target_us;      /* e2e overhead, CPU backend: at most this */
+extern const double bench_place_near_ns;      /* raw RTT below: "near" */
+extern const double bench_place_far_ns;       /* raw RTT from: "far"; between: "mid" */
+extern const char *const bench_place_names[BENCH_PLACES];
+const char *bench_ratio_cmp_str(const bench_ratio_t *d);                /* "<=", ">=" or "" */
+const char *bench_ratio_status(const bench_ratio_t *d, double v);       /* "met", "NOT met", "n/a", "" */
+const char *bench_e2e_status(double overhead_us);                       /* "met" or "NOT met" */
+/* The largest CPU-backend overhead over models (in place, or copying);
+ * NAN when none was measured. */
+double bench_e2e_headline(const bench_e2e_t *e, bool copy);
+/* Per-round ratios and their summaries, overall and by placement. */
+void bench_ratios_compute(bench_results_t *res);
+
+/* bench_report.c */
+typedef struct bench_machine {
+    char cpu_model[128];
+    long n_cpus;
+    char kernel[256];
+    char date[64];
+} bench_machine_t;
+void bench_machine_read(bench_machine_t *m);
+void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m, const bench_results_t *res);
+int  bench_report_json(const char *path, const bench_opts_t *o, const bench_machine_t *m,
+                       const bench_results_t *res);   /* 0 or -1 */
+int  bench_report_csv(const char *path, const bench_results_t *res);   /* 0 or -1 */
 
 #endif /* ZENEDGE_BENCH_H */

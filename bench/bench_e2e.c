@@ -113,27 +113,14 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* median/min/max of the non-NaN values of v (sorted in place). */
+/* median/min/max of the non-NaN values of v (v is reordered): the
+ * harness's exact median, on the phases of one path. */
 static void summ3(double *v, uint32_t n, double out[3])
 {
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (!isnan(v[i]))
-            v[k++] = v[i];
-    if (k == 0) {
-        out[0] = out[1] = out[2] = NAN;
-        return;
-    }
-    qsort(v, k, sizeof(double), cmp_d);
-    out[0] = (k & 1u) ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-    out[1] = v[0];
-    out[2] = v[k - 1];
+    bench_summary_t s = bench_summarise(v, n, v);
+    out[0] = s.median;
+    out[1] = s.min;
+    out[2] = s.max;
 }
 
 /* One model as both paths see it. */
@@ -350,6 +337,388 @@ static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why
 /* One backend: fork its dispatcher, alternate phases, summarise           */
 /* ---------------------------------------------------------------------- */
 
+/* Everything one backend's measurement holds, so that every step can be
+ * undone by e2e_close() whichever step failed. */
+typedef struct e2e_run {
+    const bench_opts_t         *o;
+    const char                 *backend;
+    const bridge_registry_t    *reg;
+    const bridge_backend_ops_t *ops;
+    char              shm[64];
+    zl_map_t          map;
+    struct zport      port;
+    bool              port_up;
+    proxy_t          *p;
+    contract_t       *ct;
+    e2e_model_t       mods[E2E_N_MODELS];
+    pid_t             child;        /* the dispatcher, or -1 */
+    bridge_backend_t  be;           /* our side of the direct path */
+    bool              be_up;
+    uint32_t          phases;       /* per path and model */
+    uint32_t          per;          /* jobs per phase */
+    uint32_t          seq;          /* direct path: job sequence number */
+    double           *dv;           /* [model][phase]: direct, ns per job */
+    double           *rv;           /* [path][model][phase]: ring copy, ring in place */
+    double           *bv;           /* [model][phase]: direct, backend ns per job */
+    double           *sv;           /* [path][model][stage][phase] */
+    uint32_t          bad_times[2][E2E_N_MODELS];
+} e2e_run_t;
+
+static double *rv_at(const e2e_run_t *r, int path, size_t k, uint32_t ph)
+{
+    return &r->rv[((size_t)path * E2E_N_MODELS + k) * r->phases + ph];
+}
+
+static double *sv_at(const e2e_run_t *r, int path, size_t k, int s, uint32_t ph)
+{
+    return &r->sv[(((size_t)path * E2E_N_MODELS + k) * E2E_ST_COUNT + (size_t)s) * r->phases + ph];
+}
+
+/* The shared region and our side of it: the POSIX port in manual mode and
+ * the proxy laid out with a small heap. 0 or -1. */
+static int e2e_open(e2e_run_t *r)
+{
+    snprintf(r->shm, sizeof(r->shm), "zenedge-bench-e2e-%d-%s", (int)getpid(), r->backend);
+    int rc = zl_shm_create(&r->map, r->shm, E2E_REGION_BYTES);
+    if (rc != 0) {
+        fprintf(stderr, "zenedge-bench: e2e: cannot create shm %s: %s\n", r->shm, strerror(-rc));
+        return -1;
+    }
+    r->p = calloc(1, sizeof(*r->p));
+    r->ct = calloc(1, sizeof(*r->ct));
+    if (!r->p || !r->ct)
+        return -1;
+    if (zport_posix_init(&r->port, ZPORT_POSIX_MANUAL) != 0)
+        return -1;
+    r->port_up = true;
+    zport_posix_set_log(&r->port, ZPORT_LOG_WARN, "zenedge-bench-e2e ");
+    zport_posix_set_peer(&r->port, -1);
+
+    proxy_config_t pc;
+    proxy_config_default(&pc, &r->port, E2E_REGION_BYTES);
+    pc.max_jobs = 16;
+    pc.sq_slots = 16;
+    pc.doorbell = IPC_DB_POLL;
+    pc.features = IPC_FEAT_SHARED_CLOCK;
+    pc.hb_period_us = 100000;
+    pc.n_heap_classes = 3;
+    pc.heap[0] = (ipc_heap_class_cfg_t){ 64, 64 };
+    pc.heap[1] = (ipc_heap_class_cfg_t){ 256, 64 };
+    pc.heap[2] = (ipc_heap_class_cfg_t){ 4096, 64 };
+    rc = proxy_init(r->p, r->map.base, &pc);
+    if (rc != PROXY_OK) {
+        fprintf(stderr, "zenedge-bench: e2e: proxy_init: %s\n", proxy_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* One model of the registry: prepared for both paths and registered
+ * with the proxy. 0 or -1. */
+static int e2e_model_add(e2e_run_t *r, size_t k)
+{
+    const bridge_model_t *bm = bridge_registry_find(r->reg, e2e_models[k]);
+    if (bm == NULL) {
+        fprintf(stderr, "zenedge-bench: e2e: model %u not in the registry %s\n", e2e_models[k], r->o->models_dir);
+        return -1;
+    }
+    if (model_prepare(&r->mods[k], bm) != 0)
+        return -1;
+    proxy_model_t pm;
+    memset(&pm, 0, sizeof(pm));
+    pm.id = bm->id;
+    pm.n_in = bm->n_in;
+    pm.n_out = bm->n_out;
+    for (uint32_t i = 0; i < bm->n_in; i++)
+        pm.in_len[i] = bm->in[i].bytes;
+    for (uint32_t i = 0; i < bm->n_out; i++)
+        pm.out_len[i] = bm->out[i].bytes;
+    int rc = proxy_model_register(r->p, &pm);
+    if (rc != PROXY_OK) {
+        fprintf(stderr, "zenedge-bench: e2e: register model %u: %s\n", bm->id, proxy_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* The models, the contract over them, the proxy started, the in-place
+ * path's buffers. 0 or -1. */
+static int e2e_models_start(e2e_run_t *r)
+{
+    contract_config_t cc;
+    memset(&cc, 0, sizeof(cc));
+    cc.name = "bench";
+    for (size_t k = 0; k < E2E_N_MODELS; k++) {
+        if (e2e_model_add(r, k) != 0)
+            return -1;
+        cc.models[cc.n_models++] = r->mods[k].bm->id;
+    }
+    cc.max_inflight = 1;
+    cc.qos = IPC_QOS_RT;
+    cc.deadline_us = 1000000;
+    if (contract_init(r->ct, r->p, &cc) != CONTRACT_OK || proxy_start(r->p) != PROXY_OK)
+        return -1;
+    for (size_t k = 0; k < E2E_N_MODELS; k++)
+        if (model_bufs(r->p, &r->mods[k]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Our side of the direct path (after the fork: device contexts do not
+ * survive one). 0 or -1. */
+static int e2e_local_backend(e2e_run_t *r)
+{
+    char why[256] = "";
+    bridge_backend_config_t bcfg = { .device = NULL, .queue_depth = 1 };
+    if (r->ops->init(&r->be, &bcfg) != BRIDGE_OK) {
+        fprintf(stderr, "zenedge-bench: e2e: backend %s: init failed\n", r->backend);
+        return -1;
+    }
+    r->be_up = true;
+    for (size_t k = 0; k < E2E_N_MODELS; k++) {
+        if (r->ops->load_model(&r->be, r->mods[k].bm, why, sizeof(why)) != BRIDGE_OK) {
+            fprintf(stderr, "zenedge-bench: e2e: backend %s cannot run model %u: %s\n", r->backend,
+                    r->mods[k].bm->id, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Forks the dispatcher, brings up our backend, waits until the bridge is
+ * READY. 0 or -1. */
+static int e2e_start_dispatcher(e2e_run_t *r)
+{
+    fflush(NULL);
+    pid_t parent = getpid();
+    r->child = fork();
+    if (r->child < 0) {
+        fprintf(stderr, "zenedge-bench: e2e: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (r->child == 0)
+        _exit(dispatcher_main(r->o, r->shm, r->backend, r->reg, parent));
+    if (e2e_local_backend(r) != 0)
+        return -1;
+    uint64_t give_up = zl_now_ns() + E2E_ONLINE_NS;
+    while (!proxy_bridge_online(r->p)) {
+        proxy_tick(r->p);
+        int st;
+        if (waitpid(r->child, &st, WNOHANG) == r->child) {
+            fprintf(stderr, "zenedge-bench: e2e: the dispatcher exited during start (status 0x%x)\n", st);
+            r->child = -1;
+            return -1;
+        }
+        if (zl_now_ns() > give_up) {
+            fprintf(stderr, "zenedge-bench: e2e: the dispatcher did not become READY within 10 s\n");
+            return -1;
+        }
+        usleep(1000);
+    }
+    return 0;
+}
+
+/* The sample arrays, then a warm-up: a few jobs of each path and model,
+ * which also give the reference result word. 0 or -1. */
+static int e2e_warm_up(e2e_run_t *r)
+{
+    size_t nm = E2E_N_MODELS;
+    r->dv = calloc(nm * r->phases, sizeof(double));
+    r->rv = calloc(2 * nm * r->phases, sizeof(double));
+    r->bv = calloc(nm * r->phases, sizeof(double));
+    r->sv = calloc(2 * nm * r->phases * E2E_ST_COUNT, sizeof(double));
+    if (!r->dv || !r->rv || !r->bv || !r->sv)
+        return -1;
+    for (size_t k = 0; k < nm; k++) {
+        for (uint32_t w = 0; w < 32; w++) {
+            uint64_t bns, t0, t1;
+            uint32_t res_word;
+            proxy_result_t pr;
+            if (direct_job(&r->be, &r->mods[k], w, &bns, &res_word) != 0 ||
+                ring_job(r->p, r->ct, &r->mods[k], false, &pr, &t0, &t1) != 0 ||
+                ring_job(r->p, r->ct, &r->mods[k], true, &pr, &t0, &t1) != 0)
+                return -1;
+            r->mods[k].expect_result = res_word;
+        }
+    }
+    return 0;
+}
+
+/* One phase of the direct path for model k. 0 or -1. */
+static int phase_direct(e2e_run_t *r, size_t k, uint32_t ph, bench_e2e_t *e)
+{
+    e2e_model_t *m = &r->mods[k];
+    uint64_t bsum = 0, t0 = zl_now_ns();
+    for (uint32_t j = 0; j < r->per; j++) {
+        uint64_t bns;
+        uint32_t res_word;
+        if (direct_job(&r->be, m, ++r->seq, &bns, &res_word) != 0)
+            return -1;
+        bsum += bns;
+        if (res_word != m->expect_result)
+            e->errors++;
+    }
+    r->dv[k * r->phases + ph] = (double)(zl_now_ns() - t0) / r->per;
+    r->bv[k * r->phases + ph] = (double)bsum / r->per;
+    return 0;
+}
+
+/* Adds one ring job's stages to st[]; false when its times are not
+ * usable (out of order against the caller's clock readings). */
+static bool stages_add(double st[E2E_ST_COUNT], const proxy_result_t *pr, uint64_t tc, uint64_t tr)
+{
+    if (!pr->times_valid || pr->t_submit < tc || tr < pr->t_complete_seen)
+        return false;
+    st[E2E_ST_CALL] += (double)(pr->t_submit - tc);
+    st[E2E_ST_QUEUE] += (double)(pr->t_pickup - pr->t_submit);
+    st[E2E_ST_PREP] += (double)(pr->t_backend_start - pr->t_pickup);
+    st[E2E_ST_BACKEND] += (double)(pr->t_backend_end - pr->t_backend_start);
+    st[E2E_ST_POST] += (double)(pr->t_complete - pr->t_backend_end);
+    st[E2E_ST_SEEN] += (double)(pr->t_complete_seen - pr->t_complete);
+    st[E2E_ST_RETURN] += (double)(tr - pr->t_complete_seen);
+    return true;
+}
+
+/* One phase of a ring path (x 0: copies, 1: in place) for model k. 0 or -1. */
+static int phase_ring(e2e_run_t *r, size_t k, uint32_t ph, int x, bench_e2e_t *e)
+{
+    e2e_model_t *m = &r->mods[k];
+    double st[E2E_ST_COUNT] = { 0 };
+    uint32_t nvalid = 0;
+    uint64_t t0 = zl_now_ns();
+    for (uint32_t j = 0; j < r->per; j++) {
+        proxy_result_t pr;
+        uint64_t tc, tr;
+        if (ring_job(r->p, r->ct, m, x == 1, &pr, &tc, &tr) != 0)
+            return -1;
+        if (pr.result != m->expect_result)
+            e->errors++;
+        if (stages_add(st, &pr, tc, tr))
+            nvalid++;
+        else
+            r->bad_times[x][k]++;
+    }
+    *rv_at(r, x, k, ph) = (double)(zl_now_ns() - t0) / r->per;
+    for (int s = 0; s < E2E_ST_COUNT; s++)
+        *sv_at(r, x, k, s, ph) = nvalid ? st[s] / nvalid : NAN;
+    return 0;
+}
+
+/* The phases. Three paths per model and phase: 0 direct, 1 ring with
+ * copies, 2 ring in place. The order goes through all six permutations,
+ * so that no path always runs first or after the same neighbour. */
+static int e2e_measure(e2e_run_t *r, bench_e2e_t *e)
+{
+    static const uint8_t perms[6][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 },
+                                         { 0, 2, 1 }, { 2, 0, 1 }, { 1, 0, 2 } };
+    size_t nm = E2E_N_MODELS;
+    for (uint32_t ph = 0; ph < r->phases; ph++) {
+        proxy_tick(r->p);   /* our heartbeat; watches the bridge */
+        for (size_t kk = 0; kk < nm; kk++) {
+            size_t k = (ph & 1u) ? nm - 1 - kk : kk;
+            for (int pass = 0; pass < 3; pass++) {
+                int path = perms[ph % 6u][pass];
+                int rc = path == 0 ? phase_direct(r, k, ph, e) : phase_ring(r, k, ph, path - 1, e);
+                if (rc != 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The vector_add outputs of the last ring jobs of both kinds, checked
+ * against a + b. */
+static void e2e_check_outputs(const e2e_run_t *r, bench_e2e_t *e)
+{
+    const e2e_model_t *m = &r->mods[0];
+    if (m->bm->id != 1u)
+        return;
+    const int32_t *a = m->in[0], *b = m->in[1];
+    const int32_t *c[2] = { m->rout[0], m->bout[0] };
+    for (int x = 0; x < 2; x++)
+        for (uint32_t i = 0; i < m->out_len[0] / 4u; i++)
+            if (c[x][i] != (int32_t)((uint32_t)a[i] + (uint32_t)b[i])) {
+                e->errors++;
+                break;
+            }
+}
+
+/* One row per model: summaries over phases, the overheads. */
+static void e2e_rows(e2e_run_t *r, bench_e2e_t *e)
+{
+    for (size_t k = 0; k < E2E_N_MODELS && e->n_rows < BENCH_E2E_MAX_ROWS; k++) {
+        bench_e2e_row_t *row = &e->row[e->n_rows++];
+        memset(row, 0, sizeof(*row));
+        snprintf(row->backend, sizeof(row->backend), "%s", r->backend);
+        snprintf(row->model, sizeof(row->model), "%s", r->mods[k].bm->name);
+        row->model_id = r->mods[k].bm->id;
+        row->phases = r->phases;
+        row->jobs_per_phase = r->per;
+        row->bad_times = r->bad_times[0][k];
+        row->bad_times_ip = r->bad_times[1][k];
+        summ3(&r->dv[k * r->phases], r->phases, row->direct);
+        summ3(rv_at(r, 0, k, 0), r->phases, row->ring);
+        summ3(rv_at(r, 1, k, 0), r->phases, row->ring_ip);
+        double tmp[3];
+        summ3(&r->bv[k * r->phases], r->phases, tmp);
+        row->direct_backend_ns = tmp[0];
+        for (int s = 0; s < E2E_ST_COUNT; s++) {
+            summ3(sv_at(r, 0, k, s, 0), r->phases, tmp);
+            row->stage[s] = tmp[0];
+            summ3(sv_at(r, 1, k, s, 0), r->phases, tmp);
+            row->stage_ip[s] = tmp[0];
+        }
+        row->overhead_us = (row->ring[0] - row->direct[0]) / 1000.0;
+        row->overhead_ip_us = (row->ring_ip[0] - row->direct[0]) / 1000.0;
+    }
+}
+
+/* Stops the dispatcher (SIGTERM, then SIGKILL after 5 s); returns rcode,
+ * or -1 when a good run's dispatcher did not end cleanly. */
+static int e2e_stop_dispatcher(pid_t child, int rcode)
+{
+    kill(child, SIGTERM);
+    int st = 0;
+    uint64_t until = zl_now_ns() + 5000000000ull;
+    pid_t w;
+    while ((w = waitpid(child, &st, WNOHANG)) == 0 && zl_now_ns() < until)
+        usleep(2000);
+    if (w == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &st, 0);
+        fprintf(stderr, "zenedge-bench: e2e: the dispatcher did not stop on SIGTERM\n");
+    } else if (w == child && rcode == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        fprintf(stderr, "zenedge-bench: e2e: the dispatcher ended with status 0x%x\n", st);
+        rcode = -1;
+    }
+    return rcode;
+}
+
+/* Undoes whatever the steps set up; returns the run's result. */
+static int e2e_close(e2e_run_t *r, int rcode)
+{
+    if (r->child > 0)
+        rcode = e2e_stop_dispatcher(r->child, rcode);
+    if (r->be_up)
+        r->ops->shutdown(&r->be);
+    if (r->p && r->p->started)
+        proxy_stop(r->p);
+    if (r->port_up)
+        zport_posix_destroy(&r->port);
+    for (size_t k = 0; k < E2E_N_MODELS; k++)
+        model_free(&r->mods[k]);
+    free(r->dv);
+    free(r->rv);
+    free(r->bv);
+    free(r->sv);
+    free(r->ct);
+    free(r->p);
+    zl_unmap(&r->map);
+    return rcode;
+}
+
+/* 0 measured, 1 backend absent (not built, or no device: noted in e), -1 failure. */
 static int run_backend(const bench_opts_t *o, const char *backend, const bridge_registry_t *reg, bench_e2e_t *e)
 {
     const bridge_backend_ops_t *ops = bridge_backend_find(backend);
@@ -362,283 +731,26 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
                  why[0] ? why : "probe failed");
         return 1;
     }
-
-    int rcode = -1;
-    zl_map_t map;
-    memset(&map, 0, sizeof(map));
-    char shm[64];
-    snprintf(shm, sizeof(shm), "zenedge-bench-e2e-%d-%s", (int)getpid(), backend);
-    int r = zl_shm_create(&map, shm, E2E_REGION_BYTES);
-    if (r != 0) {
-        fprintf(stderr, "zenedge-bench: e2e: cannot create shm %s: %s\n", shm, strerror(-r));
+    e2e_run_t *r = calloc(1, sizeof(*r));
+    if (r == NULL)
         return -1;
+    r->o = o;
+    r->backend = backend;
+    r->reg = reg;
+    r->ops = ops;
+    r->child = -1;
+    r->be = (bridge_backend_t){ .ops = ops, .priv = NULL };
+    r->phases = o->selftest ? 4u : o->quick ? 300u : 3000u;
+    r->per = o->selftest ? 4u : 16u;
+    int rcode = -1;
+    if (e2e_open(r) == 0 && e2e_models_start(r) == 0 && e2e_start_dispatcher(r) == 0 && e2e_warm_up(r) == 0 &&
+        e2e_measure(r, e) == 0) {
+        e2e_check_outputs(r, e);
+        e2e_rows(r, e);
+        rcode = 0;
     }
-    struct zport port;
-    proxy_t *p = calloc(1, sizeof(*p));
-    contract_t *ct = calloc(1, sizeof(*ct));
-    e2e_model_t mods[E2E_N_MODELS];
-    memset(mods, 0, sizeof(mods));
-    pid_t child = -1;
-    bridge_backend_t be = { .ops = ops, .priv = NULL };
-    bool be_up = false, port_up = false;
-    double *dv = NULL, *rv = NULL, *bv = NULL, *sv = NULL;
-    uint32_t phases = o->selftest ? 4u : o->quick ? 300u : 3000u;
-    uint32_t per = o->selftest ? 4u : 16u;
-    if (!p || !ct)
-        goto out;
-    if (zport_posix_init(&port, ZPORT_POSIX_MANUAL) != 0)
-        goto out;
-    port_up = true;
-    zport_posix_set_log(&port, ZPORT_LOG_WARN, "zenedge-bench-e2e ");
-    zport_posix_set_peer(&port, -1);
-
-    proxy_config_t pc;
-    proxy_config_default(&pc, &port, E2E_REGION_BYTES);
-    pc.max_jobs = 16;
-    pc.sq_slots = 16;
-    pc.doorbell = IPC_DB_POLL;
-    pc.features = IPC_FEAT_SHARED_CLOCK;
-    pc.hb_period_us = 100000;
-    pc.n_heap_classes = 3;
-    pc.heap[0] = (ipc_heap_class_cfg_t){ 64, 64 };
-    pc.heap[1] = (ipc_heap_class_cfg_t){ 256, 64 };
-    pc.heap[2] = (ipc_heap_class_cfg_t){ 4096, 64 };
-    r = proxy_init(p, map.base, &pc);
-    if (r != PROXY_OK) {
-        fprintf(stderr, "zenedge-bench: e2e: proxy_init: %s\n", proxy_strerror(r));
-        goto out;
-    }
-    contract_config_t cc;
-    memset(&cc, 0, sizeof(cc));
-    cc.name = "bench";
-    for (size_t k = 0; k < E2E_N_MODELS; k++) {
-        const bridge_model_t *bm = bridge_registry_find(reg, e2e_models[k]);
-        if (bm == NULL) {
-            fprintf(stderr, "zenedge-bench: e2e: model %u not in the registry %s\n", e2e_models[k], o->models_dir);
-            goto out;
-        }
-        if (model_prepare(&mods[k], bm) != 0)
-            goto out;
-        proxy_model_t pm;
-        memset(&pm, 0, sizeof(pm));
-        pm.id = bm->id;
-        pm.n_in = bm->n_in;
-        pm.n_out = bm->n_out;
-        for (uint32_t i = 0; i < bm->n_in; i++)
-            pm.in_len[i] = bm->in[i].bytes;
-        for (uint32_t i = 0; i < bm->n_out; i++)
-            pm.out_len[i] = bm->out[i].bytes;
-        if ((r = proxy_model_register(p, &pm)) != PROXY_OK) {
-            fprintf(stderr, "zenedge-bench: e2e: register model %u: %s\n", bm->id, proxy_strerror(r));
-            goto out;
-        }
-        cc.models[cc.n_models++] = bm->id;
-    }
-    cc.max_inflight = 1;
-    cc.qos = IPC_QOS_RT;
-    cc.deadline_us = 1000000;
-    if (contract_init(ct, p, &cc) != CONTRACT_OK || proxy_start(p) != PROXY_OK)
-        goto out;
-    for (size_t k = 0; k < E2E_N_MODELS; k++)
-        if (model_bufs(p, &mods[k]) != 0)
-            goto out;
-
-    fflush(NULL);
-    pid_t parent = getpid();
-    child = fork();
-    if (child < 0) {
-        fprintf(stderr, "zenedge-bench: e2e: fork: %s\n", strerror(errno));
-        goto out;
-    }
-    if (child == 0)
-        _exit(dispatcher_main(o, shm, backend, reg, parent));
-
-    /* Our side of the direct path (after the fork: device contexts do not
-     * survive one). */
-    bridge_backend_config_t bcfg = { .device = NULL, .queue_depth = 1 };
-    if (ops->init(&be, &bcfg) != BRIDGE_OK) {
-        fprintf(stderr, "zenedge-bench: e2e: backend %s: init failed\n", backend);
-        goto out;
-    }
-    be_up = true;
-    for (size_t k = 0; k < E2E_N_MODELS; k++) {
-        if (ops->load_model(&be, mods[k].bm, why, sizeof(why)) != BRIDGE_OK) {
-            fprintf(stderr, "zenedge-bench: e2e: backend %s cannot run model %u: %s\n", backend, mods[k].bm->id, why);
-            goto out;
-        }
-    }
-
-    uint64_t give_up = zl_now_ns() + E2E_ONLINE_NS;
-    while (!proxy_bridge_online(p)) {
-        proxy_tick(p);
-        int st;
-        if (waitpid(child, &st, WNOHANG) == child) {
-            fprintf(stderr, "zenedge-bench: e2e: the dispatcher exited during start (status 0x%x)\n", st);
-            child = -1;
-            goto out;
-        }
-        if (zl_now_ns() > give_up) {
-            fprintf(stderr, "zenedge-bench: e2e: the dispatcher did not become READY within 10 s\n");
-            goto out;
-        }
-        usleep(1000);
-    }
-
-    size_t nm = E2E_N_MODELS;
-    dv = calloc(nm * phases, sizeof(double));
-    rv = calloc(2 * nm * phases, sizeof(double));                 /* [path][model][phase] */
-    bv = calloc(nm * phases, sizeof(double));
-    sv = calloc(2 * nm * phases * E2E_ST_COUNT, sizeof(double));  /* [path][model][stage][phase] */
-    uint32_t bad_times[2][E2E_N_MODELS] = { { 0 } };
-    if (!dv || !rv || !bv || !sv)
-        goto out;
-#define RV(path, k, ph)    rv[((size_t)(path) * nm + (k)) * phases + (ph)]
-#define SV(path, k, s, ph) sv[(((size_t)(path) * nm + (k)) * E2E_ST_COUNT + (size_t)(s)) * phases + (ph)]
-    /* Warm-up: a few jobs of each path and model; the reference result word. */
-    for (size_t k = 0; k < nm; k++) {
-        for (uint32_t w = 0; w < 32; w++) {
-            uint64_t bns, t0, t1;
-            uint32_t res_word;
-            proxy_result_t pr;
-            if (direct_job(&be, &mods[k], w, &bns, &res_word) != 0 ||
-                ring_job(p, ct, &mods[k], false, &pr, &t0, &t1) != 0 ||
-                ring_job(p, ct, &mods[k], true, &pr, &t0, &t1) != 0)
-                goto out;
-            mods[k].expect_result = res_word;
-        }
-    }
-    /* Three paths per model and phase: 0 direct, 1 ring with copies, 2 ring
-     * in place. The order goes through all six permutations, so that no
-     * path always runs first or after the same neighbour. */
-    static const uint8_t perms[6][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 },
-                                         { 0, 2, 1 }, { 2, 0, 1 }, { 1, 0, 2 } };
-    uint32_t seq = 0;
-    for (uint32_t ph = 0; ph < phases; ph++) {
-        proxy_tick(p);   /* our heartbeat; watches the bridge */
-        for (size_t kk = 0; kk < nm; kk++) {
-            size_t k = (ph & 1u) ? nm - 1 - kk : kk;
-            e2e_model_t *m = &mods[k];
-            for (int pass = 0; pass < 3; pass++) {
-                int path = perms[ph % 6u][pass];
-                if (path == 0) {
-                    uint64_t bsum = 0, t0 = zl_now_ns();
-                    for (uint32_t j = 0; j < per; j++) {
-                        uint64_t bns;
-                        uint32_t res_word;
-                        if (direct_job(&be, m, ++seq, &bns, &res_word) != 0)
-                            goto out;
-                        bsum += bns;
-                        if (res_word != m->expect_result)
-                            e->errors++;
-                    }
-                    dv[k * phases + ph] = (double)(zl_now_ns() - t0) / per;
-                    bv[k * phases + ph] = (double)bsum / per;
-                } else {
-                    bool inplace = path == 2;
-                    int x = inplace ? 1 : 0;
-                    double st[E2E_ST_COUNT] = { 0 };
-                    uint32_t nvalid = 0;
-                    uint64_t t0 = zl_now_ns();
-                    for (uint32_t j = 0; j < per; j++) {
-                        proxy_result_t pr;
-                        uint64_t tc, tr;
-                        if (ring_job(p, ct, m, inplace, &pr, &tc, &tr) != 0)
-                            goto out;
-                        if (pr.result != m->expect_result)
-                            e->errors++;
-                        if (pr.times_valid && pr.t_submit >= tc && tr >= pr.t_complete_seen) {
-                            st[E2E_ST_CALL] += (double)(pr.t_submit - tc);
-                            st[E2E_ST_QUEUE] += (double)(pr.t_pickup - pr.t_submit);
-                            st[E2E_ST_PREP] += (double)(pr.t_backend_start - pr.t_pickup);
-                            st[E2E_ST_BACKEND] += (double)(pr.t_backend_end - pr.t_backend_start);
-                            st[E2E_ST_POST] += (double)(pr.t_complete - pr.t_backend_end);
-                            st[E2E_ST_SEEN] += (double)(pr.t_complete_seen - pr.t_complete);
-                            st[E2E_ST_RETURN] += (double)(tr - pr.t_complete_seen);
-                            nvalid++;
-                        } else {
-                            bad_times[x][k]++;
-                        }
-                    }
-                    RV(x, k, ph) = (double)(zl_now_ns() - t0) / per;
-                    for (int s = 0; s < E2E_ST_COUNT; s++)
-                        SV(x, k, s, ph) = nvalid ? st[s] / nvalid : NAN;
-                }
-            }
-        }
-    }
-    /* The vector_add outputs of the last ring jobs of both kinds, checked
-     * against a + b. */
-    if (mods[0].bm->id == 1u) {
-        const int32_t *a = mods[0].in[0], *b = mods[0].in[1];
-        const int32_t *c[2] = { mods[0].rout[0], mods[0].bout[0] };
-        for (int x = 0; x < 2; x++)
-            for (uint32_t i = 0; i < mods[0].out_len[0] / 4u; i++)
-                if (c[x][i] != (int32_t)((uint32_t)a[i] + (uint32_t)b[i])) {
-                    e->errors++;
-                    break;
-                }
-    }
-    for (size_t k = 0; k < nm && e->n_rows < BENCH_E2E_MAX_ROWS; k++) {
-        bench_e2e_row_t *row = &e->row[e->n_rows++];
-        memset(row, 0, sizeof(*row));
-        snprintf(row->backend, sizeof(row->backend), "%s", backend);
-        snprintf(row->model, sizeof(row->model), "%s", mods[k].bm->name);
-        row->model_id = mods[k].bm->id;
-        row->phases = phases;
-        row->jobs_per_phase = per;
-        row->bad_times = bad_times[0][k];
-        row->bad_times_ip = bad_times[1][k];
-        summ3(&dv[k * phases], phases, row->direct);
-        summ3(&RV(0, k, 0), phases, row->ring);
-        summ3(&RV(1, k, 0), phases, row->ring_ip);
-        double tmp[3];
-        summ3(&bv[k * phases], phases, tmp);
-        row->direct_backend_ns = tmp[0];
-        for (int s = 0; s < E2E_ST_COUNT; s++) {
-            summ3(&SV(0, k, s, 0), phases, tmp);
-            row->stage[s] = tmp[0];
-            summ3(&SV(1, k, s, 0), phases, tmp);
-            row->stage_ip[s] = tmp[0];
-        }
-        row->overhead_us = (row->ring[0] - row->direct[0]) / 1000.0;
-        row->overhead_ip_us = (row->ring_ip[0] - row->direct[0]) / 1000.0;
-    }
-#undef RV
-#undef SV
-    rcode = 0;
-
-out:
-    if (child > 0) {
-        kill(child, SIGTERM);
-        int st = 0;
-        uint64_t until = zl_now_ns() + 5000000000ull;
-        pid_t w;
-        while ((w = waitpid(child, &st, WNOHANG)) == 0 && zl_now_ns() < until)
-            usleep(2000);
-        if (w == 0) {
-            kill(child, SIGKILL);
-            waitpid(child, &st, 0);
-            fprintf(stderr, "zenedge-bench: e2e: the dispatcher did not stop on SIGTERM\n");
-        } else if (w == child && rcode == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-            fprintf(stderr, "zenedge-bench: e2e: the dispatcher ended with status 0x%x\n", st);
-            rcode = -1;
-        }
-    }
-    if (be_up)
-        ops->shutdown(&be);
-    if (p && p->started)
-        proxy_stop(p);
-    if (port_up)
-        zport_posix_destroy(&port);
-    for (size_t k = 0; k < E2E_N_MODELS; k++)
-        model_free(&mods[k]);
-    free(dv);
-    free(rv);
-    free(bv);
-    free(sv);
-    free(ct);
-    free(p);
-    zl_unmap(&map);
+    rcode = e2e_close(r, rcode);
+    free(r);
     return rcode;
 }
 

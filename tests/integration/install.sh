@@ -24,7 +24,7 @@ cmake --install "$BUILD" --prefix "$PREFIX" >"$PREFIX/install.log" 2>&1 || { cat
 D=$PREFIX/sbin/zenedge-bridged
 for f in sbin/zenedge-bridged bin/zenedge-ipc share/man/man8/zenedge-bridged.8 share/man/man1/zenedge-ipc.1 \
          share/man/man1/zenedge-sim.1 etc/zenedge/zenedge-bridged.conf lib/systemd/system/zenedge-bridged.service \
-         lib/sysusers.d/zenedge.conf include/zenedge/ipc_proto.h \
+         lib/sysusers.d/zenedge.conf include/zenedge/ipc_proto.h bin/zenedge-bench share/man/man1/zenedge-bench.1 \
          share/zenedge/models/vector_add/model.ini share/zenedge/models/saxpy/model.ini \
          share/zenedge/models/gemm/model.ini share/zenedge/models/digits_mlp/model.ini \
          share/zenedge/models/digits_mlp/w1.f32; do
