@@ -82,8 +82,8 @@ fi
 # ---- build what was not given ------------------------------------------
 if [ -z "$guest" ]; then
     gdir="$build_dir/x86-qemu"
-    cmake -S "$top/ports/x86-qemu" -B "$gdir" \
-          -DCMAKE_TOOLCHAIN_FILE="$top/ports/x86-qemu/toolchain-i386.cmake" >"$gdir.configure.log" 2>&1 \
+    cmake -S "$top/guests/x86-qemu" -B "$gdir" \
+          -DCMAKE_TOOLCHAIN_FILE="$top/cmake/toolchains/i386-none.cmake" >"$gdir.configure.log" 2>&1 \
         || { cat "$gdir.configure.log"; exit 1; }
     cmake --build "$gdir" >"$gdir.build.log" 2>&1 || { cat "$gdir.build.log"; exit 1; }
     guest="$gdir/zenedge-guest.elf"

@@ -22,7 +22,7 @@
 #include "lat_trace.h"
 #include "proxy.h"
 #include "zl.h"
-#include "zport_posix.h"
+#include "port.h"
 
 #define SIM_MAX_TASKS 16
 #define N_STAGES      7

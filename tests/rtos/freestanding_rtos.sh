@@ -44,7 +44,7 @@ for target in arm-none-eabi riscv64-unknown-elf aarch64-linux-gnu; do
         $cc $common $flags $warn -c "$out/alone.c" -o "$out/alone.o" || { echo "freestanding: $target: rtos/$h does not compile alone"; fail=1; }
     done
     # the template port compiles too
-    $cc $common $flags $warn -c "$src/ports/template/zport_template.c" -o "$out/zport_template.o" ||
+    $cc $common $flags $warn -c "$src/ports/template/port.c" -o "$out/port_template.o" ||
         { echo "freestanding: $target: ports/template does not build"; fail=1; }
     [ $fail -eq 0 ] || continue
     ran=1
@@ -60,7 +60,7 @@ for target in arm-none-eabi riscv64-unknown-elf aarch64-linux-gnu; do
         echo "freestanding: $target: no undefined symbol but zport_* ($($nm -u "$out/zenedge_side.o" | wc -l) hooks)"
     fi
     # with the template port linked in, nothing at all stays undefined
-    $ld -r -o "$out/with_port.o" "$out/zenedge_side.o" "$out/zport_template.o"
+    $ld -r -o "$out/with_port.o" "$out/zenedge_side.o" "$out/port_template.o"
     left=$($nm -u "$out/with_port.o" | awk '{print $2}')
     if [ -n "$left" ]; then
         echo "freestanding: $target: with the template port still undefined: $left"
