@@ -292,6 +292,10 @@ static void test_malformed_manifests(void **state)
     both(HDR IN0 OUT0 "[backend.Cpu]\nkernel = k\n", AGREE);
     both(HDR IN0 OUT0 "[backend.cpu]\nKernel = k\n", AGREE);
     both(HDR IN0 OUT0 "[extra]\nk = v\n", AGREE);
+    both(HDR IN0 OUT0 "[backend.cpu]\nk0=v\nk1=v\nk2=v\nk3=v\nk4=v\nk5=v\nk6=v\nk7=v\n"
+         "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\n", AGREE);
+    both(HDR IN0 OUT0 "[backend.cpu]\nk0=v\nk1=v\nk2=v\nk3=v\nk4=v\nk5=v\nk6=v\nk7=v\n"
+         "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\nk16=v\n", AGREE);
     both(HDR IN0 OUT0 "this line is not ini\n", AGREE);
     both(HDR IN0 OUT0 "[output.1\n", AGREE);
     both("id = 5\n" HDR IN0 OUT0, AGREE);
