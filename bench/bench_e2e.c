@@ -43,7 +43,7 @@
 
 #include "contract.h"
 #include "proxy.h"
-#include "zport_posix.h"
+#include "port.h"
 
 #ifndef ZENEDGE_BENCH_MODELS_DIR
 #define ZENEDGE_BENCH_MODELS_DIR "models"

@@ -35,7 +35,7 @@ Run the ZENEDGE guest in QEMU against the host side over ivshmem.
   --timeout-s N      limit for the whole QEMU run (default 120)
   --min-accuracy X   fail below this digits accuracy (default 0.95, demo only)
   --build-dir DIR    host build directory (default build); the guest is built
-                     in DIR/x86-qemu
+                     in DIR/guests/x86-qemu
   --guest ELF        use this guest image instead of building it
   --bridge PATH      use this zenedge-bridged
   --peer PATH        use this zenedge-qemu-peer
@@ -81,9 +81,10 @@ fi
 
 # ---- build what was not given ------------------------------------------
 if [ -z "$guest" ]; then
-    gdir="$build_dir/x86-qemu"
-    cmake -S "$top/ports/x86-qemu" -B "$gdir" \
-          -DCMAKE_TOOLCHAIN_FILE="$top/ports/x86-qemu/toolchain-i386.cmake" >"$gdir.configure.log" 2>&1 \
+    gdir="$build_dir/guests/x86-qemu"
+    mkdir -p "$build_dir/guests" || exit 1
+    cmake -S "$top/guests/x86-qemu" -B "$gdir" \
+          -DCMAKE_TOOLCHAIN_FILE="$top/cmake/toolchains/i386-none.cmake" >"$gdir.configure.log" 2>&1 \
         || { cat "$gdir.configure.log"; exit 1; }
     cmake --build "$gdir" >"$gdir.build.log" 2>&1 || { cat "$gdir.build.log"; exit 1; }
     guest="$gdir/zenedge-guest.elf"

@@ -20,7 +20,7 @@
 #include "lat_trace.h"
 #include "proxy.h"
 #include "registry.h"
-#include "zport_posix.h"
+#include "port.h"
 
 #define SIM_MAX_TASKS   16
 #define SIM_MAX_DEPTH   64u      /* jobs a task keeps in flight, at most */

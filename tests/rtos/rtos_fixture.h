@@ -11,7 +11,7 @@
 #include "contract.h"
 #include "loopback.h"
 #include "proxy.h"
-#include "zport_posix.h"
+#include "port.h"
 
 /* Test models: ADD16 = int32[16] + int32[16] -> int32[16];
  * COPY64 = int32[64] -> int32[64]; ADD1K = int32[1024] x2 -> int32[1024]. */

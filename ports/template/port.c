@@ -1,10 +1,10 @@
 /*
- * zport_template.c - a complete, freestanding port for a single-core
+ * port.c (ports/template) - a complete, freestanding port for a single-core
  * board, meant to be copied. It builds as is (cmake/freestanding
- * cross-builds it) and is correct on one core with interrupts; the places
- * a real board changes are marked BOARD.
+ * cross-builds it) and is correct on one core with interrupts; the
+ * places a real board changes are marked BOARD.
  */
-#include "zport_template.h"
+#include "port.h"
 
 #include "zenedge/barrier.h"
 

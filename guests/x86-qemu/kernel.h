@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 #include "contract.h"
+#include "port.h"
 #include "proxy.h"
-#include "zport_x86.h"
+#include "zenedge_models.h"
 #include "zx.h"
 
 #define ZX_MODE_DEMO     0u   /* tasks under contracts, all four models */

@@ -23,12 +23,23 @@ void zx_kernel_main(uint32_t magic, uint32_t info);
 #define N_TASKS       4u
 #define PING_KEEP     512u
 
-#define M_VECTOR_ADD  1u
-#define M_SAXPY       2u
-#define M_GEMM        3u
-#define M_DIGITS      4u
 #define VEC_N         1024u
 #define GEMM_N        64u
+#define DIGIT_BYTES   256u     /* one sample: 64 float32 pixels */
+
+/* The models' ids and signatures come from the generated table
+ * (models/<model>/model.ini); the tasks build tensors of these shapes, so a
+ * manifest that changes one stops the build here rather than the run. */
+_Static_assert(ZEN_MODEL_VECTOR_ADD_IN0_BYTES == VEC_N * 4u && ZEN_MODEL_VECTOR_ADD_IN1_BYTES == VEC_N * 4u &&
+               ZEN_MODEL_VECTOR_ADD_OUT0_BYTES == VEC_N * 4u, "vector_add: i32[1024] + i32[1024]");
+_Static_assert(ZEN_MODEL_SAXPY_IN0_BYTES == 4u && ZEN_MODEL_SAXPY_IN1_BYTES == VEC_N * 4u &&
+               ZEN_MODEL_SAXPY_IN2_BYTES == VEC_N * 4u && ZEN_MODEL_SAXPY_OUT0_BYTES == VEC_N * 4u,
+               "saxpy: f32[1], f32[1024], f32[1024]");
+_Static_assert(ZEN_MODEL_GEMM_IN0_BYTES == GEMM_N * GEMM_N * 4u && ZEN_MODEL_GEMM_IN1_BYTES == GEMM_N * GEMM_N * 4u &&
+               ZEN_MODEL_GEMM_OUT0_BYTES == GEMM_N * GEMM_N * 4u, "gemm: f32[64,64] x f32[64,64]");
+_Static_assert(ZEN_MODEL_DIGITS_MLP_IN0_BYTES == DIGIT_BYTES && ZEN_MODEL_DIGITS_MLP_OUT0_BYTES == 10u * 4u,
+               "digits_mlp: f32[64] -> f32[10]");
+_Static_assert(ZEN_MODEL_COUNT <= ZEN_CFG_MAX_MODELS, "the model table does not fit ZEN_CFG_MAX_MODELS");
 
 extern const uint8_t zx_digits_x[], zx_digits_x_end[];
 extern const uint8_t zx_digits_y[], zx_digits_y_end[];
@@ -268,7 +279,7 @@ static int run_job(ktask_t *k, uint32_t model, const proxy_in_t *in, uint32_t n_
     if (rc == PROXY_OK)
         record(&k->st, res);
     else
-        job_failed(k, model == M_DIGITS ? "digits_mlp" : "gemm", rc, res);
+        job_failed(k, model == ZEN_MODEL_DIGITS_MLP ? "digits_mlp" : "gemm", rc, res);
     return rc;
 }
 
@@ -277,15 +288,15 @@ static void digits_task(void *arg)
 {
     ktask_t *k = arg;
     uint32_t n_avail = (uint32_t)(zx_digits_y_end - zx_digits_y);
-    if ((uint32_t)(zx_digits_x_end - zx_digits_x) / 256u < n_avail)
-        n_avail = (uint32_t)(zx_digits_x_end - zx_digits_x) / 256u;
+    if ((uint32_t)(zx_digits_x_end - zx_digits_x) / DIGIT_BYTES < n_avail)
+        n_avail = (uint32_t)(zx_digits_x_end - zx_digits_x) / DIGIT_BYTES;
     uint32_t n = opts.digits < n_avail ? opts.digits : n_avail;
     static uint32_t logits[10];
     for (uint32_t i = 0; i < n; i++) {
-        proxy_in_t in = { zx_digits_x + i * 256u, 256u };
+        proxy_in_t in = { zx_digits_x + i * DIGIT_BYTES, DIGIT_BYTES };
         proxy_out_t out = { logits, sizeof(logits) };
         proxy_result_t res;
-        int rc = run_job(k, M_DIGITS, &in, 1, &out, &res);
+        int rc = run_job(k, ZEN_MODEL_DIGITS_MLP, &in, 1, &out, &res);
         if (rc != PROXY_OK)
             continue;                  /* counted and logged by run_job() */
         if (res.result > 9u) {
@@ -312,7 +323,7 @@ static void gemm_task(void *arg)
         proxy_in_t in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
         proxy_out_t out = { c, sizeof(c) };
         proxy_result_t res;
-        int rc = run_job(k, M_GEMM, in, 2, &out, &res);
+        int rc = run_job(k, ZEN_MODEL_GEMM, in, 2, &out, &res);
         if (rc != PROXY_OK)
             continue;                  /* counted and logged by run_job() */
         uint32_t bad = 0;
@@ -354,8 +365,8 @@ static void vector_task(void *arg)
         proxy_in_t in_a[2] = { { va, sizeof(va) }, { vb, sizeof(vb) } };
         proxy_in_t in_s[3] = { { &alpha, 4 }, { sx, sizeof(sx) }, { sy, sizeof(sy) } };
         uint32_t ha = 0, hs = 0;
-        int ra = contract_submit_job(&k->contract, M_VECTOR_ADD, in_a, 2, 0, &ha);
-        int rs = contract_submit_job(&k->contract, M_SAXPY, in_s, 3, 0, &hs);
+        int ra = contract_submit_job(&k->contract, ZEN_MODEL_VECTOR_ADD, in_a, 2, 0, &ha);
+        int rs = contract_submit_job(&k->contract, ZEN_MODEL_SAXPY, in_s, 3, 0, &hs);
         proxy_out_t out_a = { vc, sizeof(vc) }, out_s = { so, sizeof(so) };
         proxy_result_t res;
         if (ra == 0) {
@@ -427,7 +438,7 @@ static void probe_task(void *arg)
     proxy_in_t in[2] = { { pa, sizeof(pa) }, { pb, sizeof(pb) } };
     uint32_t h = 0, h2 = 0;
     if (opts.mode == ZX_MODE_DEMO) {
-        int rc = contract_submit_job(&k->contract, M_GEMM, in, 2, 0, &h);
+        int rc = contract_submit_job(&k->contract, ZEN_MODEL_GEMM, in, 2, 0, &h);
         expected_rejects++;
         if (rc == CONTRACT_E_NOT_ALLOWED)
             seen_expected_rejects++;
@@ -437,8 +448,8 @@ static void probe_task(void *arg)
         /* Two submissions with no completion processing between them
          * (interrupts masked), so the second meets the in-flight limit of 1. */
         uint32_t key = zport_crit_enter(&port);
-        int r1 = contract_submit_job(&k->contract, M_VECTOR_ADD, in, 2, 0, &h);
-        int r2 = contract_submit_job(&k->contract, M_VECTOR_ADD, in, 2, 0, &h2);
+        int r1 = contract_submit_job(&k->contract, ZEN_MODEL_VECTOR_ADD, in, 2, 0, &h);
+        int r2 = contract_submit_job(&k->contract, ZEN_MODEL_VECTOR_ADD, in, 2, 0, &h2);
         zport_crit_exit(&port, key);
         expected_rejects++;
         if (r2 == CONTRACT_E_INFLIGHT_LIMIT)
@@ -547,15 +558,11 @@ static void contract_setup(ktask_t *k, const char *name, uint32_t qos, uint32_t 
     }
 }
 
+/* Every model of the catalogue, as the bridge loads it. */
 static void models_register(void)
 {
-    static const proxy_model_t m[4] = {
-        { M_VECTOR_ADD, 2, 1, { 4096, 4096, 0, 0 }, { 4096, 0, 0, 0 } },
-        { M_SAXPY, 3, 1, { 4, 4096, 4096, 0 }, { 4096, 0, 0, 0 } },
-        { M_GEMM, 2, 1, { 16384, 16384, 0, 0 }, { 16384, 0, 0, 0 } },
-        { M_DIGITS, 1, 1, { 256, 0, 0, 0 }, { 40, 0, 0, 0 } },
-    };
-    for (uint32_t i = 0; i < 4; i++) {
+    static const proxy_model_t m[ZEN_MODEL_COUNT] = { ZEN_MODELS_INIT };
+    for (uint32_t i = 0; i < ZEN_MODEL_COUNT; i++) {
         int rc = proxy_model_register(&proxy, &m[i]);
         if (rc != 0) {
             zx_printf("model %u: %s\n", m[i].id, proxy_strerror(rc));
@@ -764,10 +771,10 @@ void zx_kernel_main(uint32_t magic, uint32_t info)
 
     raw_pings(opts.pings < 1000u ? opts.pings : 1000u);
 
-    static const uint32_t m_digits[] = { M_DIGITS };
-    static const uint32_t m_gemm[] = { M_GEMM };
-    static const uint32_t m_vec[] = { M_VECTOR_ADD, M_SAXPY };
-    static const uint32_t m_probe[] = { M_VECTOR_ADD };
+    static const uint32_t m_digits[] = { ZEN_MODEL_DIGITS_MLP };
+    static const uint32_t m_gemm[] = { ZEN_MODEL_GEMM };
+    static const uint32_t m_vec[] = { ZEN_MODEL_VECTOR_ADD, ZEN_MODEL_SAXPY };
+    static const uint32_t m_probe[] = { ZEN_MODEL_VECTOR_ADD };
     contract_setup(&kt[0], "digits", IPC_QOS_RT, 1, m_digits, 1);
     contract_setup(&kt[1], "gemm", IPC_QOS_HIGH, 1, m_gemm, 1);
     contract_setup(&kt[2], "vector", IPC_QOS_NORMAL, 2, m_vec, 2);

@@ -1,8 +1,10 @@
 /*
- * zport_x86.h - the state of the x86 (QEMU) port behind rtos/zport.h.
+ * port.h (ports/x86-qemu) - the state of the x86 (QEMU) port behind
+ * rtos/zport.h. It runs on the bare-metal guest runtime of guests/x86-qemu
+ * (zx.h: clock, interrupts, scheduler, console, ivshmem device).
  */
-#ifndef ZPORT_X86_H
-#define ZPORT_X86_H
+#ifndef ZENEDGE_ZPORT_X86_H
+#define ZENEDGE_ZPORT_X86_H
 
 #include <stdint.h>
 
@@ -22,4 +24,4 @@ struct zport {
 void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge,
                     uint32_t bridge_peer, uint32_t log_level);
 
-#endif /* ZPORT_X86_H */
+#endif /* ZENEDGE_ZPORT_X86_H */

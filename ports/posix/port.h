@@ -1,6 +1,6 @@
 /*
- * zport_posix.h - the POSIX (Linux) port of the ZENEDGE side, used by the
- * simulation (zenedge-sim) and the tests.
+ * port.h (ports/posix) - the POSIX (Linux) port of the ZENEDGE side, used
+ * by the simulation (zenedge-sim) and the tests.
  *
  *  - tasks are threads;
  *  - the critical section is one mutex per port;

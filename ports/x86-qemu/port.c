@@ -1,5 +1,6 @@
 /*
- * zport_x86.c - rtos/zport.h on the bare-metal x86 guest.
+ * port.c (ports/x86-qemu) - rtos/zport.h on the bare-metal x86 guest
+ * (its runtime: guests/x86-qemu).
  *
  *  zport_now_ns      the calibrated TSC (clock.c); not the host's clock, so
  *                    the region never advertises IPC_FEAT_SHARED_CLOCK
@@ -16,7 +17,7 @@
  *  cache hooks       none: ivshmem memory is coherent with the host
  *                    (IPC_CONFIG_NONCOHERENT is not defined)
  */
-#include "zport_x86.h"
+#include "port.h"
 
 #include "zx_arch.h"
 

@@ -58,24 +58,29 @@ typedef struct hcase {
     uint16_t    want_status;
 } hcase_t;
 
+/* The cases lay vector_add's tensors out in three 4096-byte blocks. */
+_Static_assert(ZEN_MODEL_VECTOR_ADD_N_IN == 2u && ZEN_MODEL_VECTOR_ADD_N_OUT == 1u &&
+               ZEN_MODEL_VECTOR_ADD_IN0_BYTES == 4096u && ZEN_MODEL_VECTOR_ADD_IN1_BYTES == 4096u &&
+               ZEN_MODEL_VECTOR_ADD_OUT0_BYTES == 4096u, "vector_add: i32[1024] + i32[1024]");
+
 static void desc_vector_add(ipc_job_desc_t *d, uint32_t handle, uint32_t qos)
 {
     volatile uint32_t *w = (volatile uint32_t *)(void *)d;
     for (uint32_t i = 0; i < 2u * IPC_CACHELINE / 4u; i++)   /* lines 0-1 */
         w[i] = 0;
     d->handle = handle;
-    d->model_id = 1;
+    d->model_id = ZEN_MODEL_VECTOR_ADD;
     d->qos = (uint8_t)qos;
-    d->n_in = 2;
-    d->n_out = 1;
+    d->n_in = ZEN_MODEL_VECTOR_ADD_N_IN;
+    d->n_out = ZEN_MODEL_VECTOR_ADD_N_OUT;
     d->timeout_us = 0;
     d->t_submit = zx_now_ns();
     d->in[0].off = view.heap_off;
-    d->in[0].len = 4096;
+    d->in[0].len = ZEN_MODEL_VECTOR_ADD_IN0_BYTES;
     d->in[1].off = view.heap_off + 4096u;
-    d->in[1].len = 4096;
+    d->in[1].len = ZEN_MODEL_VECTOR_ADD_IN1_BYTES;
     d->out[0].off = view.heap_off + 8192u;
-    d->out[0].len = 4096;
+    d->out[0].len = ZEN_MODEL_VECTOR_ADD_OUT0_BYTES;
 }
 
 static uint32_t run_case(uint32_t idx, const hcase_t *c, void (*mutate)(ipc_job_desc_t *))

@@ -1,8 +1,8 @@
 /*
- * zport_template.h - the port of a single-core bare-metal board, written
- * as the starting point of a new port (copy the folder, rename, fill in
- * the board specific parts marked BOARD below; docs/porting.md has the
- * checklist).
+ * port.h (ports/template) - the port of a single-core bare-metal board,
+ * written as the starting point of a new port (copy the folder, rename the
+ * functions, fill in the board specific parts marked BOARD below;
+ * docs/porting.md has the checklist).
  *
  * The model: one core, tasks run by a cooperative scheduler or a small
  * RTOS; the bridge rings this side with an interrupt whose handler calls

@@ -1,9 +1,9 @@
 /*
- * zport_posix.c - POSIX (Linux) implementation of rtos/zport.h. See
- * zport_posix.h for what each hook maps to.
+ * port.c (ports/posix) - POSIX (Linux) implementation of rtos/zport.h.
+ * See port.h for what each hook maps to.
  */
 #define _GNU_SOURCE
-#include "zport_posix.h"
+#include "port.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /*
  * zx.h - internal interfaces of the bare-metal x86 (QEMU) port of ZENEDGE.
  * Prefix zx_. Nothing here is seen by the portable code, which only calls
- * the zport_* hooks (rtos/zport.h) implemented in zport_x86.c.
+ * the zport_* hooks (rtos/zport.h) implemented in ports/x86-qemu/port.c.
  *
  * Memory map and boot steps: docs/qemu.md.
  */
