@@ -4,11 +4,8 @@
 #include "zenedge/ipc_proto.h"
 
 #define NAME_(name, value, meaning) [IPC_E_BASE - (value)] = #name,
-#define DESC_(name, value, meaning) [IPC_E_BASE - (value)] = meaning,
 static const char *const names[] = { IPC_ERROR_LIST(NAME_) };
-static const char *const descs[] = { IPC_ERROR_LIST(DESC_) };
 #undef NAME_
-#undef DESC_
 
 _Static_assert(sizeof(names) / sizeof(names[0]) == (unsigned)(IPC_E_BASE - IPC_E_LAST),
                "IPC_ERROR_LIST: consecutive values from IPC_E_BASE - 1 to IPC_E_LAST + 1");
@@ -43,15 +40,6 @@ const char *ipc_strerror(int err)
     if (err == IPC_E_BASE)
         return "IPC_E_BASE";
     return "IPC_E_?";
-}
-
-const char *ipc_strdesc(int err)
-{
-    if (err == IPC_OK)
-        return "no error";
-    if (err < IPC_E_BASE && err > IPC_E_LAST)
-        return descs[IPC_E_BASE - err];
-    return "?";
 }
 
 const char *ipc_status_name(uint32_t status)

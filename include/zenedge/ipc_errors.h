@@ -12,9 +12,10 @@
 
 #include <stdint.h>
 
-/* The one list of codes: X(name, value, meaning). The enum, the names of
- * ipc_strerror() and the meanings of ipc_strdesc() are generated from it,
- * so a name can never drift from its value. Values are consecutive from
+/* The one list of codes: X(name, value, meaning). The enum and the names of
+ * ipc_strerror() are generated from it, so a name can never drift from its
+ * value; the meaning documents the code (and is not compiled in, to keep
+ * the freestanding side small). Values are consecutive from
  * IPC_E_BASE - 1. */
 #define IPC_ERROR_LIST(X) \
     X(IPC_E_INVAL         , -1001, "bad argument from the local caller") \
@@ -59,8 +60,6 @@ typedef enum ipc_err {
 
 /* Short constant name of a code ("IPC_E_RING_FULL"), or "IPC_E_?" */
 const char *ipc_strerror(int err);
-/* One-line meaning of a code ("no free slot; nothing was written"), or "?". */
-const char *ipc_strdesc(int err);
 
 /* Constant name of a wire status (enum ipc_status in ipc_proto.h:
  * "IPC_STATUS_BAD_MODEL"), or "IPC_STATUS_?"; for both sides and the tools. */
