@@ -603,6 +603,23 @@ const bridge_model_t *bridge_registry_find(const bridge_registry_t *reg, uint32_
     return NULL;
 }
 
+int bridge_registry_index(const bridge_registry_t *reg, const bridge_model_t *m)
+{
+    if (reg == NULL || m == NULL)
+        return -1;
+    uint32_t lo = 0, hi = reg->n_models;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2u;
+        if (reg->models[mid] == m)
+            return (int)mid;
+        if (reg->models[mid]->id < m->id)
+            lo = mid + 1u;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 const bridge_model_t *bridge_registry_find_name(const bridge_registry_t *reg, const char *name)
 {
     if (reg == NULL || name == NULL)

@@ -102,6 +102,9 @@ void bridge_registry_free(bridge_registry_t *reg);
 /* Model by id, or NULL. O(log n), no side effect. */
 const bridge_model_t *bridge_registry_find(const bridge_registry_t *reg, uint32_t id);
 const bridge_model_t *bridge_registry_find_name(const bridge_registry_t *reg, const char *name);
+/* Index of m in reg->models[] (0..n_models-1, the order of ids), or -1 when
+ * m is NULL or not one of reg's models. O(log n), no side effect. */
+int bridge_registry_index(const bridge_registry_t *reg, const bridge_model_t *m);
 
 /* Weight by name, or NULL. */
 const bridge_weight_t *bridge_model_weight(const bridge_model_t *m, const char *name);
