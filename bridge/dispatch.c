@@ -48,12 +48,12 @@ typedef struct daemon {
     uint64_t start_ns, last_upkeep_ns, next_stats_ns;
 } daemon_t;
 
-/* A sign of life, unless work waits on a backend that keeps every job:
- * then the watchdog may stop the heartbeat, as for a stuck dispatcher. */
+/* A sign of life; while work waits on a backend that keeps every job,
+ * only as of its last progress: the watchdog then stops the heartbeat of
+ * a stuck backend as of a stuck dispatcher. */
 static void alive(daemon_t *d)
 {
-    if (!bridge_serve_stalled(&d->serve))
-        bridge_heartbeat_alive(&d->hb);
+    bridge_heartbeat_alive(&d->hb, bridge_serve_stalled_since(&d->serve));
 }
 
 static void doorbell(daemon_t *d, bool force)

@@ -69,7 +69,7 @@ void bridge_heartbeat_init(bridge_heartbeat_t *hb, uint32_t period_us, uint32_t 
     hb->period_ns = (uint64_t)period_us * 1000u;
     hb->watchdog_ns = (uint64_t)watchdog_ms * 1000000u;
     hb->watchdog_ms = watchdog_ms;
-    bridge_heartbeat_alive(hb);
+    bridge_heartbeat_alive(hb, 0);
 }
 
 int bridge_heartbeat_start(bridge_heartbeat_t *hb)
@@ -90,9 +90,9 @@ void bridge_heartbeat_set_side(bridge_heartbeat_t *hb, ipc_side_t *side)
     pthread_mutex_unlock(&hb->lock);
 }
 
-void bridge_heartbeat_alive(bridge_heartbeat_t *hb)
+void bridge_heartbeat_alive(bridge_heartbeat_t *hb, uint64_t at_ns)
 {
-    atomic_store_explicit(&hb->alive_ns, zl_now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&hb->alive_ns, at_ns ? at_ns : zl_now_ns(), memory_order_relaxed);
 }
 
 void bridge_heartbeat_fini(bridge_heartbeat_t *hb)

@@ -42,8 +42,9 @@ int bridge_heartbeat_start(bridge_heartbeat_t *hb);
 /* The side to bump (&hdr->bridge once attached), or NULL: not bumped any
  * more once this returns. Returns nothing. */
 void bridge_heartbeat_set_side(bridge_heartbeat_t *hb, ipc_side_t *side);
-/* A sign of life of the dispatch thread. Returns nothing. */
-void bridge_heartbeat_alive(bridge_heartbeat_t *hb);
+/* A sign of life of the dispatch thread, as of at_ns (zl_now_ns() time;
+ * 0: now). Returns nothing. */
+void bridge_heartbeat_alive(bridge_heartbeat_t *hb, uint64_t at_ns);
 /* Stop and join the thread if started, release the lock. Returns nothing. */
 void bridge_heartbeat_fini(bridge_heartbeat_t *hb);
 

@@ -101,6 +101,8 @@ uint32_t bridge_serve_collect(bridge_serve_t *s, int timeout_ms)
         }
         total += n > 0 ? (uint32_t)n : 0u;
     } while (n == COLLECT_MAX);
+    if (total > 0)
+        s->progress = true;
     return total;
 }
 
@@ -123,7 +125,7 @@ void bridge_serve_drop_jobs(bridge_serve_t *s)
     }
     s->held_head = s->unhandled = 0;
     s->stalled_since = 0;
-    s->giving_up = false;
+    s->giving_up = s->progress = false;
 }
 
 bool bridge_serve_busy(const bridge_serve_t *s)
@@ -131,9 +133,9 @@ bool bridge_serve_busy(const bridge_serve_t *s)
     return s->held_n > 0 || s->be->ops->in_flight(s->be) > 0;
 }
 
-bool bridge_serve_stalled(const bridge_serve_t *s)
+uint64_t bridge_serve_stalled_since(const bridge_serve_t *s)
 {
-    return s->stalled_since != 0;
+    return s->stalled_since;
 }
 
 void bridge_serve_stop(bridge_serve_t *s)
@@ -180,6 +182,8 @@ static void submit_held(bridge_serve_t *s)
         }
         s->held_head = (s->held_head + 1u) % s->n_jobs;
         s->held_n--;
+        if (rc == BRIDGE_OK)
+            s->progress = true;
         if (rc != BRIDGE_OK) {
             BLOG_WARN("backend %s refused job 0x%08x (model %u): %s", s->be->ops->name, j->handle, j->model->id,
                       bridge_strerror(rc));
@@ -384,22 +388,23 @@ static bool round_next(bridge_serve_t *s, uint32_t *ring, const ipc_packet_t **p
     return true;
 }
 
-/* Work waits while the backend keeps every job: note since when, and give
- * up on it (BACKEND_ERROR without a job) after STALL_GIVEUP_NS. */
+/* Work waits while the backend keeps every job: note since when it last
+ * gave one back or took one, and give up on it (BACKEND_ERROR without a
+ * job) after STALL_GIVEUP_NS without such progress. */
 static void note_stall(bridge_serve_t *s)
 {
     bool waiting = s->held_n > 0;
     for (uint32_t r = 0; !waiting && s->n_free == 0 && r < s->at->v.n_sq; r++)
         waiting = ready(s, r) > 0;
-    if (!waiting) {
-        s->stalled_since = 0;
-        s->giving_up = false;
-        return;
-    }
     uint64_t now = zl_now_ns();
-    if (s->stalled_since == 0)
+    if (!waiting || s->progress) {
+        s->stalled_since = waiting ? now : 0;
+        s->giving_up = false;
+    } else if (s->stalled_since == 0) {
         s->stalled_since = now;
-    if (!s->giving_up && now - s->stalled_since > STALL_GIVEUP_NS) {
+    }
+    s->progress = false;
+    if (waiting && !s->giving_up && now - s->stalled_since > STALL_GIVEUP_NS) {
         BLOG_ERR("backend %s kept all %u jobs for %llu s: answering BACKEND_ERROR until it gives one back",
                  s->be->ops->name, s->n_jobs, STALL_GIVEUP_NS / 1000000000ull);
         s->giving_up = true;

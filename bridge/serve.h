@@ -61,7 +61,9 @@ typedef struct bridge_serve {
     bridge_job_t **held;                      /* refused BUSY: submitted again first (FIFO) */
     uint32_t       held_head, held_n;
     uint32_t       unhandled;                 /* packets taken, not handled yet */
-    uint64_t       stalled_since;             /* the backend keeps every job while work waits; 0: not */
+    uint64_t       stalled_since;             /* work waits on a backend that keeps every job: its last
+                                                 progress; 0: not */
+    bool           progress;                  /* a job came back or was taken since the last pass */
     bool           giving_up;                 /* ... for 10 s: answer BACKEND_ERROR without a job */
     uint64_t       last_packet_ns;            /* last dequeue */
     bridge_round_t round;
@@ -82,10 +84,11 @@ uint32_t bridge_serve_collect(bridge_serve_t *s, int timeout_ms);
 void bridge_serve_drop_jobs(bridge_serve_t *s);
 /* Whether the backend holds or was refused jobs (a pass must come soon). */
 bool bridge_serve_busy(const bridge_serve_t *s);
-/* Whether work waits on a backend that keeps every job: the dispatch
- * thread then shows no sign of life, so the watchdog can stop the
- * heartbeat. Returns true or false. */
-bool bridge_serve_stalled(const bridge_serve_t *s);
+/* While work waits on a backend that keeps every job: when the backend
+ * last gave a job back or took one (ns); 0 otherwise. The dispatch thread
+ * shows no later sign of life, so the watchdog can stop the heartbeat of
+ * a stuck backend as of a stuck dispatcher. */
+uint64_t bridge_serve_stalled_since(const bridge_serve_t *s);
 /* From now on answer every job and PING SHUTDOWN. Returns nothing. */
 void bridge_serve_stop(bridge_serve_t *s);
 /* Free the pool (the backend holds no job any more). Returns nothing. */
