@@ -6,6 +6,8 @@
  * functions that move N items return N >= 0 or a negative code. These are
  * the daemon's own errors; what the bridge answers on the wire is an
  * enum ipc_status (ipc_proto.h), never one of these.
+ *
+ * Role: the error part. Thread: any (constant tables). May touch: nothing.
  */
 #ifndef ZENEDGE_BRIDGE_ERRORS_H
 #define ZENEDGE_BRIDGE_ERRORS_H
