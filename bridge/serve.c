@@ -293,11 +293,16 @@ static uint32_t budget(const bridge_serve_t *s)
 
 static uint32_t ready(bridge_serve_t *s, uint32_t r)
 {
-    ipc_ring_cons_t *c = &s->at->sq[r];
-    if (r == 0 && c->head_seen != c->tail)
-        return c->head_seen - c->tail;
-    int n = ipc_ring_ready_count(c);
+    int n = ipc_ring_ready_count(&s->at->sq[r]);
     return n > 0 ? (uint32_t)n : 0u;
+}
+
+/* Whether ring 0 has work, checked before every packet of the other
+ * rings: the head seen last answers without a load when it shows some. */
+static uint32_t rt_waiting(bridge_serve_t *s)
+{
+    ipc_ring_cons_t *c = &s->at->sq[0];
+    return c->head_seen != c->tail ? c->head_seen - c->tail : ready(s, 0);
 }
 
 /* Take up to max packets of ring r; their answers are reserved at once. */
@@ -369,7 +374,7 @@ static bool round_next(bridge_serve_t *s, uint32_t *ring, const ipc_packet_t **p
             plan_round(s);
         if (c->i >= c->n)
             return false;
-        if (!c->checked && bridge_arb_rt_preempts(c->i, ready(s, 0))) {
+        if (!c->checked && bridge_arb_rt_preempts(c->i, rt_waiting(s))) {
             c->checked = c->draining = true;
             c->rt_b = 0;
             rt = rt_batch(s);
