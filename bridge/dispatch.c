@@ -5,8 +5,9 @@
  * Each part has its own state and file: heartbeat.c (its thread),
  * answers.c (completion ring, private answer queue, doorbell after
  * answers), attach.c (region), peer.c (doorbell connection), serve.c (one
- * serving pass: collect, submit, arbitrate, handle), arbitrate.c (pure
- * ring policy), stats.c (counters and their dump). This file only decides
+ * serving pass: arbitrate, validate, answer or run), jobs.c (the job pool
+ * and the backend: submit, collect, answer a job), arbitrate.c (pure ring
+ * policy), stats.c (counters and their dump). This file only decides
  * when each runs.
  */
 #include "dispatch.h"

@@ -6,7 +6,8 @@
  * has its own state and header:
  *   attach.h     map, validate and publish on the region; detach
  *   peer.h       the doorbell connection (socket peer or QEMU ivshmem)
- *   serve.h      one serving pass: arbitrate, validate, run, collect
+ *   serve.h      one serving pass: arbitrate, validate, answer or run
+ *   jobs.h       the job pool: submit to the backend, collect, answer a job
  *   arbitrate.h  which ring next (pure policy)
  *   answers.h    completion ring, private answer queue, doorbell after answers
  *   stats.h      counters and their dump

@@ -1,136 +1,54 @@
 /* serve.c - serving the submission rings (serve.h). */
 #include "serve.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "arbitrate.h"
 #include "bridge_errors.h"
 #include "log.h"
 #include "validate.h"
-#include "zenedge/ipc_cache.h"
 #include "zl.h"
 
 #define STALL_GIVEUP_NS 10000000000ull   /* backend kept every job this long: stop waiting for it */
-#define COLLECT_MAX     32
 
 /* ------------------------------------------------------------------ */
-/* Jobs                                                                */
+/* The part                                                            */
 /* ------------------------------------------------------------------ */
 
 int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg,
                       bridge_backend_t *be, bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at)
 {
     memset(s, 0, sizeof(*s));
-    s->cfg = cfg;
     s->reg = reg;
     s->be = be;
     s->st = st;
     s->ans = ans;
     s->at = at;
     s->last_packet_ns = zl_now_ns();
-    /* As many jobs as the backend may hold: a job that has an entry is
-     * never refused BUSY by a backend that keeps to its queue depth. */
-    s->n_jobs = cfg->queue_depth ? cfg->queue_depth : 1u;
-    s->jobs = calloc(s->n_jobs, sizeof(*s->jobs));
-    s->free_jobs = calloc(s->n_jobs, sizeof(*s->free_jobs));
-    s->held = calloc(s->n_jobs, sizeof(*s->held));
-    if (s->jobs == NULL || s->free_jobs == NULL || s->held == NULL)
-        return BRIDGE_E_NOMEM;
-    for (uint32_t i = 0; i < s->n_jobs; i++)
-        s->free_jobs[s->n_free++] = &s->jobs[i];
-    return BRIDGE_OK;
+    return bridge_jobs_init(&s->jobs, cfg->queue_depth, be, reg, st, ans, at);
 }
 
 void bridge_serve_fini(bridge_serve_t *s)
 {
-    free(s->jobs);
-    free(s->free_jobs);
-    free(s->held);
-    s->jobs = NULL;
-    s->free_jobs = s->held = NULL;
-}
-
-static void job_put(bridge_serve_t *s, bridge_job_t *j)
-{
-    s->free_jobs[s->n_free++] = j;
-}
-
-/* The one answer of a job: the answer line of its descriptor, then
- * JOB_DONE. The plain stores to line 2 are published by R1 of the
- * completion ring. j may be a pool entry or a refused packet's copy. */
-static void job_answer(bridge_serve_t *s, const bridge_job_t *j, uint32_t status, bool write_desc)
-{
-    uint64_t now = zl_now_ns();
-    if (write_desc && s->at->attached) {
-        ipc_job_desc_t *dd = &s->at->v.jobs[j->slot];
-        dd->t_pickup = j->t_pickup;
-        dd->t_backend_start = j->t_backend_start;
-        dd->t_backend_end = j->t_backend_end;
-        dd->t_complete = now;
-        dd->backend_ns = j->backend_ns;
-        dd->bridge_epoch = s->at->epoch;
-        dd->result = status == IPC_STATUS_OK ? j->result : 0u;
-        ipc_cache_clean(&dd->t_pickup, IPC_CACHELINE);
-    }
-    if (status == IPC_STATUS_OK) {
-        bridge_stats_lat_add(s->st, BRIDGE_LAT_PICKUP_START, j->t_backend_start - j->t_pickup);
-        bridge_stats_lat_add(s->st, BRIDGE_LAT_BACKEND, j->t_backend_end - j->t_backend_start);
-        bridge_stats_lat_add(s->st, BRIDGE_LAT_END_COMPLETE, now - j->t_backend_end);
-        bridge_stats_lat_add(s->st, BRIDGE_LAT_PICKUP_POSTED, now - j->t_pickup);
-        int idx = bridge_registry_index(s->reg, j->model);
-        if (idx >= 0 && (uint32_t)idx < BRIDGE_MAX_MODELS)
-            s->st->model_run[idx]++;
-    }
-    bridge_answers_post(s->ans, j->cmd, j->handle, status);
+    bridge_jobs_fini(&s->jobs);
 }
 
 uint32_t bridge_serve_collect(bridge_serve_t *s, int timeout_ms)
 {
-    bridge_job_t *done[COLLECT_MAX];
-    uint32_t total = 0;
-    int n;
-    if (s->be->ops->in_flight(s->be) <= 0)
-        return 0;   /* nothing can come back */
-    do {
-        n = s->be->ops->poll(s->be, done, COLLECT_MAX, total ? 0 : timeout_ms);
-        for (int i = 0; i < n; i++) {
-            job_answer(s, done[i], done[i]->status == IPC_STATUS_OK ? IPC_STATUS_OK : IPC_STATUS_BACKEND_ERROR,
-                       true);
-            job_put(s, done[i]);
-        }
-        total += n > 0 ? (uint32_t)n : 0u;
-    } while (n == COLLECT_MAX);
-    if (total > 0)
-        s->progress = true;
-    return total;
+    return bridge_jobs_collect(&s->jobs, timeout_ms);
 }
 
 void bridge_serve_drop_jobs(bridge_serve_t *s)
 {
-    /* An asynchronous backend may still write outputs into the region:
-     * wait for it before the mapping can go away. Results are discarded. */
-    uint64_t until = zl_now_ns() + 5000000000ull;
-    while (s->be->ops->in_flight(s->be) > 0 && zl_now_ns() < until) {
-        bridge_job_t *done[COLLECT_MAX];
-        int n = s->be->ops->poll(s->be, done, COLLECT_MAX, 10);
-        for (int i = 0; i < n; i++)
-            job_put(s, done[i]);
-        s->st->dropped_reinit += n > 0 ? (uint64_t)n : 0u;
-    }
-    for (; s->held_n > 0; s->held_n--) {
-        job_put(s, s->held[s->held_head]);
-        s->held_head = (s->held_head + 1u) % s->n_jobs;
-        s->st->dropped_reinit++;
-    }
-    s->held_head = s->unhandled = 0;
+    bridge_jobs_drop(&s->jobs);
+    s->unhandled = 0;
     s->stalled_since = 0;
-    s->giving_up = s->progress = false;
+    s->giving_up = false;
 }
 
 bool bridge_serve_busy(const bridge_serve_t *s)
 {
-    return s->held_n > 0 || s->be->ops->in_flight(s->be) > 0;
+    return bridge_jobs_busy(&s->jobs);
 }
 
 uint64_t bridge_serve_stalled_since(const bridge_serve_t *s)
@@ -141,56 +59,6 @@ uint64_t bridge_serve_stalled_since(const bridge_serve_t *s)
 void bridge_serve_stop(bridge_serve_t *s)
 {
     s->stopping = true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Submitting                                                          */
-/* ------------------------------------------------------------------ */
-
-static void hold(bridge_serve_t *s, bridge_job_t *j)
-{
-    s->held[(s->held_head + s->held_n) % s->n_jobs] = j;
-    s->held_n++;
-}
-
-/* Hand a job to the backend; BUSY keeps it (in order) for the next pass. */
-static void submit(bridge_serve_t *s, bridge_job_t *j)
-{
-    int rc = s->held_n > 0 ? BRIDGE_E_BUSY : s->be->ops->submit(s->be, j);
-    if (rc == BRIDGE_E_BUSY) {
-        s->st->backend_busy++;
-        hold(s, j);
-        return;
-    }
-    if (rc != BRIDGE_OK) {
-        BLOG_WARN("backend %s refused job 0x%08x (model %u): %s", s->be->ops->name, j->handle, j->model->id,
-                  bridge_strerror(rc));
-        job_answer(s, j, IPC_STATUS_BACKEND_ERROR, true);
-        job_put(s, j);
-    }
-}
-
-/* Jobs refused BUSY go first, in order; given up with the rest. */
-static void submit_held(bridge_serve_t *s)
-{
-    while (s->held_n > 0) {
-        bridge_job_t *j = s->held[s->held_head];
-        int rc = s->giving_up ? BRIDGE_E_TIMEOUT : s->be->ops->submit(s->be, j);
-        if (rc == BRIDGE_E_BUSY) {
-            s->st->backend_busy++;
-            return;
-        }
-        s->held_head = (s->held_head + 1u) % s->n_jobs;
-        s->held_n--;
-        if (rc == BRIDGE_OK)
-            s->progress = true;
-        if (rc != BRIDGE_OK) {
-            BLOG_WARN("backend %s refused job 0x%08x (model %u): %s", s->be->ops->name, j->handle, j->model->id,
-                      bridge_strerror(rc));
-            job_answer(s, j, IPC_STATUS_BACKEND_ERROR, true);
-            job_put(s, j);
-        }
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -229,17 +97,18 @@ static void handle_job(bridge_serve_t *s, uint32_t ring, const ipc_packet_t *p, 
         st = IPC_STATUS_CANCELLED;
     else if (desc.timeout_us != 0u && zl_now_ns() - t_pick > (uint64_t)desc.timeout_us * 1000u)
         st = IPC_STATUS_EXPIRED;
-    else if (s->n_free == 0) {   /* only while giving up on a backend that keeps every job */
-        BLOG_ERR("backend %s holds all %u jobs: job 0x%08x answered BACKEND_ERROR", s->be->ops->name, s->n_jobs,
-                 p->payload_id);
+    bridge_job_t *j = st == IPC_STATUS_OK ? bridge_jobs_get(&s->jobs) : NULL;
+    if (st == IPC_STATUS_OK && j == NULL) {   /* only while giving up on a backend that keeps every job */
+        BLOG_ERR("backend %s holds all %u jobs: job 0x%08x answered BACKEND_ERROR", s->be->ops->name,
+                 s->jobs.n_jobs, p->payload_id);
         st = IPC_STATUS_BACKEND_ERROR;
     }
     if (st != IPC_STATUS_OK) {
-        /* STALE: the slot belongs to another use; do not touch it. */
-        job_answer(s, &tmp, st, st != IPC_STATUS_STALE);
+        /* Answered from the copy, before any job-pool entry is taken.
+         * STALE: the slot belongs to another use; do not touch it. */
+        bridge_jobs_answer(&s->jobs, &tmp, st, st != IPC_STATUS_STALE);
         return;
     }
-    bridge_job_t *j = s->free_jobs[--s->n_free];
     *j = tmp;
     for (uint32_t i = 0; i < m->n_in; i++) {
         j->in[i] = v->base + desc.in[i].off;
@@ -249,7 +118,7 @@ static void handle_job(bridge_serve_t *s, uint32_t ring, const ipc_packet_t *p, 
         j->out[i] = v->base + desc.out[i].off;
         j->out_len[i] = desc.out[i].len;
     }
-    submit(s, j);
+    bridge_jobs_submit(&s->jobs, j);
 }
 
 /* One packet taken from ring `ring` at t_pick (the dequeue time). */
@@ -287,7 +156,8 @@ static uint32_t budget(const bridge_serve_t *s)
     uint32_t room = bridge_answers_room(s->ans);
     if (s->giving_up)
         return room;
-    uint32_t jobs = s->n_free > s->unhandled ? s->n_free - s->unhandled : 0u;
+    uint32_t free = s->jobs.n_free;
+    uint32_t jobs = free > s->unhandled ? free - s->unhandled : 0u;
     return room < jobs ? room : jobs;
 }
 
@@ -398,20 +268,19 @@ static bool round_next(bridge_serve_t *s, uint32_t *ring, const ipc_packet_t **p
  * job) after STALL_GIVEUP_NS without such progress. */
 static void note_stall(bridge_serve_t *s)
 {
-    bool waiting = s->held_n > 0;
-    for (uint32_t r = 0; !waiting && s->n_free == 0 && r < s->at->v.n_sq; r++)
+    bool waiting = s->jobs.held_n > 0;
+    for (uint32_t r = 0; !waiting && s->jobs.n_free == 0 && r < s->at->v.n_sq; r++)
         waiting = ready(s, r) > 0;
     uint64_t now = zl_now_ns();
-    if (!waiting || s->progress) {
+    if (bridge_jobs_progress(&s->jobs) || !waiting) {
         s->stalled_since = waiting ? now : 0;
         s->giving_up = false;
     } else if (s->stalled_since == 0) {
         s->stalled_since = now;
     }
-    s->progress = false;
     if (waiting && !s->giving_up && now - s->stalled_since > STALL_GIVEUP_NS) {
         BLOG_ERR("backend %s kept all %u jobs for %llu s: answering BACKEND_ERROR until it gives one back",
-                 s->be->ops->name, s->n_jobs, STALL_GIVEUP_NS / 1000000000ull);
+                 s->be->ops->name, s->jobs.n_jobs, STALL_GIVEUP_NS / 1000000000ull);
         s->giving_up = true;
     }
 }
@@ -420,7 +289,7 @@ uint32_t bridge_serve_pass(bridge_serve_t *s)
 {
     /* With every job in the backend there is nothing else to do: wait a
      * little for one to come back instead of spinning. */
-    int wait_ms = s->n_free == 0 && s->be->ops->in_flight(s->be) > 0 ? 10 : 0;
+    int wait_ms = s->jobs.n_free == 0 && s->be->ops->in_flight(s->be) > 0 ? 10 : 0;
     uint32_t work = 0, packets = 0, ring;
     const ipc_packet_t *p;
     uint64_t t;
@@ -430,9 +299,9 @@ uint32_t bridge_serve_pass(bridge_serve_t *s)
         /* The one place finished jobs come back: before each packet (so
          * an answer goes out as soon as its job is done) and after the
          * last; never while a packet is being served. */
-        work += bridge_serve_collect(s, wait_ms);
+        work += bridge_jobs_collect(&s->jobs, wait_ms);
         wait_ms = 0;
-        submit_held(s);
+        bridge_jobs_resubmit(&s->jobs, s->giving_up);
         if (!round_next(s, &ring, &p, &t))
             break;
         handle(s, ring, p, t);

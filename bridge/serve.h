@@ -15,10 +15,9 @@
  * Serving one packet never finishes another packet's job.
  * Thread: the dispatch thread only.
  * May touch: the submission rings (consumer side, A1/R2 inside
- * ipc_ring_dequeue_burst), the answer lines of the descriptors of the jobs
- * it answers (published by R1 of the completion ring), the tensor heap
- * only through the backend, its job pool, the backend, the serving
- * counters of bridge_stats_t.
+ * ipc_ring_dequeue_burst), lines 0-1 of a descriptor once per job
+ * (bridge_job_copy_in), the tensor heap only through the backend, its job
+ * pool (jobs.h), the serving counters of bridge_stats_t.
  */
 #ifndef ZENEDGE_BRIDGE_SERVE_H
 #define ZENEDGE_BRIDGE_SERVE_H
@@ -31,6 +30,7 @@
 #include "attach.h"
 #include "backends/backend.h"
 #include "config.h"
+#include "jobs.h"
 #include "registry.h"
 #include "stats.h"
 
@@ -47,36 +47,31 @@ typedef struct bridge_round {
 } bridge_round_t;
 
 typedef struct bridge_serve {
-    const bridge_config_t   *cfg;
     const bridge_registry_t *reg;
     bridge_backend_t        *be;
     bridge_stats_t          *st;
     bridge_answers_t        *ans;
     bridge_attach_t         *at;
+    bridge_jobs_t            jobs;            /* the job pool and the backend */
     bool                     stopping;        /* answer SHUTDOWN, run nothing new */
-
-    bridge_job_t  *jobs;                      /* the job pool handed to the backend */
-    bridge_job_t **free_jobs;
-    uint32_t       n_free, n_jobs;
-    bridge_job_t **held;                      /* refused BUSY: submitted again first (FIFO) */
-    uint32_t       held_head, held_n;
-    uint32_t       unhandled;                 /* packets taken, not handled yet */
-    uint64_t       stalled_since;             /* work waits on a backend that keeps every job: its last
-                                                 progress; 0: not */
-    bool           progress;                  /* a job came back or was taken since the last pass */
-    bool           giving_up;                 /* ... for 10 s: answer BACKEND_ERROR without a job */
-    uint64_t       last_packet_ns;            /* last dequeue */
-    bridge_round_t round;
+    uint32_t                 unhandled;       /* packets taken, not handled yet */
+    uint64_t                 stalled_since;   /* work waits on a backend that keeps every job: its
+                                                 last progress; 0: not */
+    bool                     giving_up;       /* ... for 10 s: answer BACKEND_ERROR without a job */
+    uint64_t                 last_packet_ns;  /* last dequeue */
+    bridge_round_t           round;
 } bridge_serve_t;
 
-/* Job pool of cfg->queue_depth entries. Returns BRIDGE_OK or BRIDGE_E_NOMEM. */
+/* Job pool of cfg->queue_depth entries (jobs.h). Returns BRIDGE_OK or
+ * BRIDGE_E_NOMEM (then bridge_serve_fini() frees what was allocated). */
 int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg,
                       bridge_backend_t *be, bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at);
 /* One pass over an attached region (steps 1-3 above). Returns the work
  * done: jobs collected plus packets taken. */
 uint32_t bridge_serve_pass(bridge_serve_t *s);
 /* Take finished jobs back from the backend, waiting up to timeout_ms for
- * the first, and post their answers. Returns how many. */
+ * the first, and post their answers (bridge_jobs_collect(), the call the
+ * pass makes between packets; for the shutdown drain). Returns how many. */
 uint32_t bridge_serve_collect(bridge_serve_t *s, int timeout_ms);
 /* The region went away: wait (up to 5 s) for the backend to give every job
  * back, drop them and the held ones without an answer (counted in
