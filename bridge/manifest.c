@@ -20,7 +20,7 @@
 #include "bridge_errors.h"
 
 /* ------------------------------------------------------------------ */
-/* Small helpers                                                       */
+/* Small parsers                                                       */
 /* ------------------------------------------------------------------ */
 
 int bridge_errf(char *err, size_t len, const char *fmt, ...)
