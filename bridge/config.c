@@ -327,7 +327,8 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
     return BRIDGE_OK;
 }
 
-void bridge_config_usage(FILE *out, const char *prog)
+/* The first half of --help: region, doorbells, models and backend. */
+static void usage_head(FILE *out, const char *prog)
 {
     fprintf(out,
 "Usage: %s [OPTION]...\n"
@@ -369,7 +370,14 @@ void bridge_config_usage(FILE *out, const char *prog)
 "                          device, index or name substring) | NAME; cuda: N | NAME\n"
 "  --queue-depth N         jobs the backend may hold at once (default 16)\n"
 "  --list-devices          print every backend and device, then exit\n"
-"\n"
+"\n",
+            prog);
+}
+
+/* The second half of --help: scheduling, liveness, log, environment. */
+static void usage_rest(FILE *out)
+{
+    fputs(
 "Scheduling:\n"
 "  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
 "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
@@ -411,7 +419,13 @@ void bridge_config_usage(FILE *out, const char *prog)
 "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
 "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
 "See zenedge-bridged(8) and docs/bridge.md.\n",
-            prog);
+          out);
+}
+
+void bridge_config_usage(FILE *out, const char *prog)
+{
+    usage_head(out, prog);
+    usage_rest(out);
 }
 
 void bridge_config_print(const bridge_config_t *c, FILE *out)

@@ -2,6 +2,12 @@
  * config.h - settings of zenedge-bridged: defaults, the INI file
  * (libinih; format in docs/bridge.md and dist/zenedge-bridged.conf) and
  * the command line, which overrides the file.
+ *
+ * Role: the settings part; pure parsing and checking, no I/O but the INI
+ * file read and the help printed.
+ * Thread: the main thread, before serving starts; the settings are read
+ * only afterwards.
+ * May touch: the INI file (read only), the stream it prints to.
  */
 #ifndef ZENEDGE_BRIDGE_CONFIG_H
 #define ZENEDGE_BRIDGE_CONFIG_H
@@ -53,7 +59,7 @@ typedef struct bridge_config {
     bool     help;
 } bridge_config_t;
 
-/* Defaults; models_dir is the compiled-in model directory. */
+/* Defaults; models_dir is the compiled-in model directory. Returns nothing. */
 void bridge_config_defaults(bridge_config_t *cfg, const char *models_dir);
 
 /* Read an INI file over cfg. BRIDGE_OK, BRIDGE_E_IO, or BRIDGE_E_CONFIG
@@ -64,12 +70,14 @@ int bridge_config_load_file(bridge_config_t *cfg, const char *path, char *err, s
  * option over it. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
 int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 
-/* Cross-field checks (a transport given, sizes). BRIDGE_OK or BRIDGE_E_CONFIG. */
+/* Cross-field checks (a transport given, sizes). BRIDGE_OK or
+ * BRIDGE_E_CONFIG with the reason in err. */
 int bridge_config_check(const bridge_config_t *cfg, char *err, size_t errlen);
 
+/* Print --help for program name prog. Returns nothing. */
 void bridge_config_usage(FILE *out, const char *prog);
 
-/* Print the effective settings (debug log, --help of the config). */
+/* Print the effective settings (debug log, --help of the config). Returns nothing. */
 void bridge_config_print(const bridge_config_t *cfg, FILE *out);
 
 #endif /* ZENEDGE_BRIDGE_CONFIG_H */

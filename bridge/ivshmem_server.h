@@ -28,6 +28,10 @@
  *
  * Single-threaded, no allocation after ivshm_server_open(). Errors are
  * negative errno values.
+ *
+ * Role: a part of the doorbell connection (peer.c drives it). Thread: the
+ * dispatch thread. May touch: its socket, the clients' sockets and the
+ * eventfds; the region file only as an fd handed to the clients.
  */
 #ifndef ZENEDGE_IVSHMEM_SERVER_H
 #define ZENEDGE_IVSHMEM_SERVER_H
@@ -62,7 +66,7 @@ typedef struct ivshm_server {
  * server lives. Returns 0 or -errno. */
 int ivshm_server_open(ivshm_server_t *s, const char *path, int shm_fd, uint32_t vectors);
 
-/* The listening socket (for poll()). */
+/* Returns the listening socket (for poll()). */
 int ivshm_server_listen_fd(const ivshm_server_t *s);
 
 /* Accept one client within timeout_ms (-1: forever, 0: do not wait) and run
@@ -76,7 +80,7 @@ int ivshm_server_accept(ivshm_server_t *s, int timeout_ms);
  * Returns how many were removed. */
 int ivshm_server_reap(ivshm_server_t *s);
 
-/* Number of connected clients. */
+/* Returns the number of connected clients. */
 uint32_t ivshm_server_clients(const ivshm_server_t *s);
 
 /* The eventfd the guests ring to wake the bridge on `vector` (the bridge
@@ -88,7 +92,8 @@ int ivshm_server_doorbell_fd(const ivshm_server_t *s, uint32_t vector);
  * first connected client. */
 int ivshm_server_peer_fd(const ivshm_server_t *s, uint32_t peer_id, uint32_t vector);
 
-/* Close every client and fd we created and remove the socket file. */
+/* Close every client and fd we created and remove the socket file.
+ * Returns nothing. */
 void ivshm_server_close(ivshm_server_t *s);
 
 #endif /* ZENEDGE_IVSHMEM_SERVER_H */

@@ -2,6 +2,9 @@
  * log.h - leveled log of the bridge daemon: stderr, and syslog on request.
  * Thread-safe (one write per line). Messages name the wrong value and the
  * limit it broke.
+ *
+ * Role: the log part. Thread: any (the dispatch and heartbeat threads, the
+ * main thread). May touch: stderr and syslog only.
  */
 #ifndef ZENEDGE_BRIDGE_LOG_H
 #define ZENEDGE_BRIDGE_LOG_H
@@ -15,16 +18,22 @@ typedef enum bridge_log_level {
     BRIDGE_LOG_DEBUG = 3
 } bridge_log_level_t;
 
-/* ident: program name in every line; use_syslog: also send to syslog(3). */
+/* ident: program name in every line; use_syslog: also send to syslog(3).
+ * Returns nothing. */
 void bridge_log_open(const char *ident, bridge_log_level_t level, bool use_syslog);
+/* Lines above level are dropped from now on. Returns nothing. */
 void bridge_log_set_level(bridge_log_level_t level);
+/* Returns the current level. */
 bridge_log_level_t bridge_log_get_level(void);
+/* Close syslog if open. Returns nothing. */
 void bridge_log_close(void);
 
 /* "error" | "warn" | "info" | "debug" -> level, or -1. */
 int bridge_log_level_parse(const char *s);
+/* "error", "warn", "info", "debug", or "?". Never NULL. */
 const char *bridge_log_level_name(bridge_log_level_t level);
 
+/* One line at level (dropped above the current level). Returns nothing. */
 void bridge_log(bridge_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define BLOG_ERR(...)   bridge_log(BRIDGE_LOG_ERROR, __VA_ARGS__)

@@ -9,6 +9,13 @@
  * options (e.g. the CPU kernel, an OpenCL source). The registry is
  * immutable after load, so the dispatch thread and the validation
  * functions read it without locks.
+ *
+ * Role: the registry part, in three files: manifest.c (parse and check
+ * one model.ini, manifest.h), weights.c (weights and data sets, read with
+ * zl_read_file()), registry.c (the directory, duplicates, lookups).
+ * Thread: loaded by the main thread before serving starts; read by every
+ * thread afterwards, never written.
+ * May touch: the model directory (read only) and the memory it allocates.
  */
 #ifndef ZENEDGE_BRIDGE_REGISTRY_H
 #define ZENEDGE_BRIDGE_REGISTRY_H
@@ -93,23 +100,38 @@ typedef struct bridge_registry {
  */
 int bridge_registry_load(bridge_registry_t *reg, const char *dir, char *err, size_t errlen);
 
-/* Load one manifest file into *m (weights included). Same errors. */
+/* Load one manifest file into *m (weights included): manifest.h, then
+ * bridge_weights_load(). Returns BRIDGE_OK, BRIDGE_E_INVAL, BRIDGE_E_IO,
+ * BRIDGE_E_MANIFEST, BRIDGE_E_WEIGHTS or BRIDGE_E_NOMEM, with a message in
+ * err. */
 int bridge_model_load(bridge_model_t *m, const char *manifest_path, char *err, size_t errlen);
 
+/* Load the weight files of a parsed model (weights.c). Returns BRIDGE_OK,
+ * BRIDGE_E_WEIGHTS (a file missing, unreadable or of the wrong size,
+ * message in err) or BRIDGE_E_NOMEM; on failure no weight stays loaded. */
+int bridge_weights_load(bridge_model_t *m, char *err, size_t errlen);
+
+/* Free a model's weights (the model itself is the caller's). Returns nothing. */
 void bridge_model_free(bridge_model_t *m);
+/* Free every model and empty the registry. Returns nothing. */
 void bridge_registry_free(bridge_registry_t *reg);
 
-/* Model by id, or NULL. O(log n), no side effect. */
+/* Model by id, or NULL (never an error code). O(log n), no side effect. */
 const bridge_model_t *bridge_registry_find(const bridge_registry_t *reg, uint32_t id);
 const bridge_model_t *bridge_registry_find_name(const bridge_registry_t *reg, const char *name);
+/* Index of m in reg->models[] (0..n_models-1, the order of ids), or -1 when
+ * m is NULL or not one of reg's models. O(log n), no side effect. */
+int bridge_registry_index(const bridge_registry_t *reg, const bridge_model_t *m);
 
-/* Weight by name, or NULL. */
+/* Weight by name, or NULL (never an error code). */
 const bridge_weight_t *bridge_model_weight(const bridge_model_t *m, const char *name);
 
-/* Value of key in section [backend.<backend>], or NULL. */
+/* Value of key in section [backend.<backend>], or NULL (never an error code). */
 const char *bridge_model_opt(const bridge_model_t *m, const char *backend, const char *key);
 
+/* Bytes of one element (4, 4, 1), 0 for BRIDGE_DT_NONE or an unknown value. */
 size_t bridge_dtype_size(bridge_dtype_t dt);
+/* "f32", "i32", "u8", "?" otherwise. Never NULL. */
 const char *bridge_dtype_name(bridge_dtype_t dt);
 
 /*

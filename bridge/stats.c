@@ -1,50 +1,52 @@
-/* stats.c - counters and latency histograms of zenedge-bridged. */
+/* stats.c - counters, latency histograms and their dump (stats.h). */
 #include "stats.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "validate.h"
+#include "zenedge/ipc_errors.h"
 
-static const char *const stage_names[BRIDGE_STAGE_COUNT] = {"ring", "queue", "backend", "post", "total"};
-
-const char *bridge_stage_name(int stage)
+void bridge_stats_init(bridge_stats_t *s)
 {
-    return stage >= 0 && stage < BRIDGE_STAGE_COUNT ? stage_names[stage] : "?";
+    memset(s, 0, sizeof(*s));
+    for (uint32_t i = 0; i < BRIDGE_LAT_COUNT; i++)
+        lat_hist_init(&s->lat[i]);
 }
 
-void bridge_stats_lat_add(bridge_lat_t *l, uint64_t ns)
+void bridge_stats_lat_add(bridge_stats_t *s, uint32_t stage, uint64_t ns)
 {
-    if (l->count == 0 || ns < l->min_ns)
-        l->min_ns = ns;
-    if (ns > l->max_ns)
-        l->max_ns = ns;
-    l->count++;
-    l->sum_ns += ns;
-    uint32_t b = 0;
-    while (b + 1u < BRIDGE_HIST_BUCKETS && (ns >> (b + 1u)) != 0)
-        b++;
-    l->hist[b]++;
+    if (stage >= BRIDGE_LAT_COUNT)
+        return;
+    lat_hist_add(&s->lat[stage], ns);
+    s->lat_sum_ns[stage] += ns;
 }
 
-uint64_t bridge_stats_lat_pct(const bridge_lat_t *l, double pct)
+const char *bridge_lat_name(uint32_t stage)
 {
-    if (l->count == 0)
-        return 0;
-    uint64_t want = (uint64_t)((double)l->count * pct / 100.0);
-    if (want >= l->count)
-        want = l->count - 1u;
-    uint64_t seen = 0;
-    for (uint32_t b = 0; b < BRIDGE_HIST_BUCKETS; b++) {
-        seen += l->hist[b];
-        if (seen > want) {
-            uint64_t edge = (2ull << b) - 1u;
-            return edge < l->max_ns ? edge : l->max_ns;
-        }
+    if (stage == BRIDGE_LAT_PICKUP_POSTED)
+        return "pickup->posted";
+    return stage < BRIDGE_LAT_COUNT ? lat_stage_name(stage) : "?";
+}
+
+static void write_lat(const bridge_stats_t *s, FILE *o)
+{
+    for (uint32_t st = 0; st < BRIDGE_LAT_COUNT; st++) {
+        const lat_hist_t *l = &s->lat[st];
+        const char *n = bridge_lat_name(st);
+        fprintf(o, "lat.%s.count %u\nlat.%s.avg_ns %llu\nlat.%s.min_ns %llu\n", n, l->n, n,
+                (unsigned long long)(l->n ? s->lat_sum_ns[st] / l->n : 0), n,
+                (unsigned long long)(l->n ? l->min_ns : 0));
+        fprintf(o, "lat.%s.p50_ns %llu\nlat.%s.p99_ns %llu\nlat.%s.max_ns %llu\n", n,
+                (unsigned long long)lat_hist_quantile(l, 500), n, (unsigned long long)lat_hist_quantile(l, 990), n,
+                (unsigned long long)l->max_ns);
     }
-    return l->max_ns;
 }
 
-void bridge_stats_write(const bridge_stats_t *s, FILE *o)
+void bridge_stats_write(const bridge_stats_t *s, const bridge_registry_t *reg, FILE *o)
 {
     fprintf(o, "rx.ping %llu\nrx.run_model %llu\nrx.other %llu\n", (unsigned long long)s->rx_ping,
             (unsigned long long)s->rx_run_model, (unsigned long long)s->rx_other);
@@ -64,17 +66,73 @@ void bridge_stats_write(const bridge_stats_t *s, FILE *o)
     fprintf(o, "peer.connects %llu\npeer.losses %llu\npeer.hello_rejects %llu\n",
             (unsigned long long)s->peer_connects, (unsigned long long)s->peer_losses,
             (unsigned long long)s->hello_rejects);
-    for (uint32_t i = 1; i < 8; i++)
-        fprintf(o, "model%u.jobs %llu\n", i, (unsigned long long)s->models_run[i]);
-    fprintf(o, "model_other.jobs %llu\n", (unsigned long long)s->models_run[0]);
-    for (int st = 0; st < BRIDGE_STAGE_COUNT; st++) {
-        const bridge_lat_t *l = &s->lat[st];
-        fprintf(o, "lat.%s.count %llu\nlat.%s.avg_ns %llu\nlat.%s.min_ns %llu\nlat.%s.p50_ns %llu\n"
-                   "lat.%s.p99_ns %llu\nlat.%s.max_ns %llu\n",
-                stage_names[st], (unsigned long long)l->count, stage_names[st],
-                (unsigned long long)(l->count ? l->sum_ns / l->count : 0), stage_names[st],
-                (unsigned long long)l->min_ns, stage_names[st], (unsigned long long)bridge_stats_lat_pct(l, 50),
-                stage_names[st], (unsigned long long)bridge_stats_lat_pct(l, 99), stage_names[st],
-                (unsigned long long)l->max_ns);
+    for (uint32_t i = 0; reg != NULL && i < reg->n_models && i < BRIDGE_MAX_MODELS; i++)
+        fprintf(o, "model.%s.run %llu\n", reg->models[i]->name, (unsigned long long)s->model_run[i]);
+    write_lat(s, o);
+}
+
+static void log_summary(const bridge_stats_t *s, const bridge_stats_now_t *now)
+{
+    BLOG_INFO("statistics (%s): rx ping=%llu run_model=%llu other=%llu | tx pong=%llu job_done=%llu error=%llu "
+              "(dropped %llu) | cq_full=%llu pending=%u/%llu max | attaches=%llu peers=%llu",
+              now->reason, (unsigned long long)s->rx_ping, (unsigned long long)s->rx_run_model,
+              (unsigned long long)s->rx_other, (unsigned long long)s->tx_pong, (unsigned long long)s->tx_job_done,
+              (unsigned long long)s->tx_error, (unsigned long long)s->error_dropped,
+              (unsigned long long)s->cq_full, now->pending, (unsigned long long)s->pending_max,
+              (unsigned long long)s->attaches, (unsigned long long)s->peer_connects);
+    char line[1024];
+    int o = snprintf(line, sizeof(line), "statistics: answers by status:");
+    for (uint32_t i = 0; i < IPC_STATUS_COUNT && o < (int)sizeof(line); i++)
+        if (s->status[i])
+            o += snprintf(line + o, sizeof(line) - (size_t)o, " %s=%llu", ipc_status_name(i) + 11,
+                          (unsigned long long)s->status[i]);
+    BLOG_INFO("%s", line);
+    o = snprintf(line, sizeof(line), "statistics: latency p50/p99/max us:");
+    for (uint32_t st = 0; st < BRIDGE_LAT_COUNT && o < (int)sizeof(line); st++)
+        o += snprintf(line + o, sizeof(line) - (size_t)o, " %s %.1f/%.1f/%.1f", bridge_lat_name(st),
+                      (double)lat_hist_quantile(&s->lat[st], 500) / 1e3,
+                      (double)lat_hist_quantile(&s->lat[st], 990) / 1e3, (double)s->lat[st].max_ns / 1e3);
+    BLOG_INFO("%s", line);
+    o = snprintf(line, sizeof(line), "statistics: rings taken/max fill:");
+    for (uint32_t r = 0; r < IPC_MAX_SQ && o < (int)sizeof(line); r++)
+        if (s->rx_ring[r] || r < now->n_sq)
+            o += snprintf(line + o, sizeof(line) - (size_t)o, " %u:%llu/%u", r, (unsigned long long)s->rx_ring[r],
+                          s->fill_max[r]);
+    BLOG_INFO("%s", line);
+}
+
+/* The file is written next to its final name and renamed over it, so a
+ * reader sees the previous dump or this one, never half of one. */
+static void write_file(const char *path, const char *buf, size_t len)
+{
+    char tmp[BRIDGE_PATH_MAX + 32];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
+        BLOG_WARN("cannot write statistics to %s: %s", path, strerror(errno));
+        unlink(tmp);
     }
+}
+
+void bridge_stats_dump(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now,
+                       const char *stats_file)
+{
+    s->dump_seq++;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL)
+        return;
+    fprintf(m, "dump_seq %u\nreason %s\npid %d\nuptime_ms %llu\nattached %d\nepoch %u\npending %u\n", s->dump_seq,
+            now->reason, (int)getpid(), (unsigned long long)now->uptime_ms, now->attached, now->epoch, now->pending);
+    fprintf(m, "ring_corrupt_seen %llu\n", (unsigned long long)now->ring_corrupt_seen);
+    for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
+        fprintf(m, "ring%u.fill %d\n", r, now->ring_fill[r]);
+    fprintf(m, "cq.fill %d\n", now->cq_fill);
+    bridge_stats_write(s, reg, m);
+    fclose(m);
+    log_summary(s, now);
+    if (stats_file != NULL && stats_file[0])
+        write_file(stats_file, buf, len);
+    free(buf);
 }

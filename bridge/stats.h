@@ -1,7 +1,20 @@
 /*
- * stats.h - counters of zenedge-bridged. Written by the dispatch thread
- * only; dumped by it (on SIGUSR1, every --stats-interval-s, at exit) to
- * the log and, with --stats-file, to a file of "key value" lines.
+ * stats.h - the statistics of zenedge-bridged: counters, latency
+ * histograms, and their dump.
+ *
+ * Role: counters written by the parts that count (answers, attach, peer,
+ * serve) into one bridge_stats_t; dumped on SIGUSR1, every
+ * --stats-interval-s and at exit to the log and, with --stats-file, to a
+ * file of "key value" lines (keys in docs/bridge.md), written to a
+ * temporary file next to it and renamed over it.
+ * Thread: the dispatch thread only (no lock: nothing else reads them).
+ * May touch: its counters, the log, the --stats-file path and its
+ * temporary file; never the region.
+ *
+ * Latencies use the project's one histogram (zenedge/lat_hist.h) and its
+ * stage names where the stage is the same (submit->pickup, pickup->start,
+ * backend, end->complete); pickup->posted is the bridge's own span, from
+ * the dequeue of a packet to its answer on the completion ring.
  */
 #ifndef ZENEDGE_BRIDGE_STATS_H
 #define ZENEDGE_BRIDGE_STATS_H
@@ -9,22 +22,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "registry.h"
 #include "zenedge/ipc_proto.h"
+#include "zenedge/lat_hist.h"
 
-#define BRIDGE_HIST_BUCKETS 40u   /* log2 ns buckets: [2^i, 2^(i+1)) */
-
-typedef struct bridge_lat {
-    uint64_t count, sum_ns, min_ns, max_ns;
-    uint64_t hist[BRIDGE_HIST_BUCKETS];
-} bridge_lat_t;
-
-enum bridge_stage {
-    BRIDGE_STAGE_RING = 0,    /* packet timestamp -> pickup (shared clock only) */
-    BRIDGE_STAGE_QUEUE,       /* pickup -> backend start */
-    BRIDGE_STAGE_BACKEND,     /* backend start -> end */
-    BRIDGE_STAGE_POST,        /* backend end -> completion posted */
-    BRIDGE_STAGE_TOTAL,       /* pickup -> completion posted */
-    BRIDGE_STAGE_COUNT
+enum bridge_lat {
+    BRIDGE_LAT_SUBMIT_PICKUP = LAT_SUBMIT_PICKUP,  /* packet timestamp -> dequeue (shared clock only) */
+    BRIDGE_LAT_PICKUP_START  = LAT_PICKUP_START,   /* dequeue -> backend start */
+    BRIDGE_LAT_BACKEND       = LAT_BACKEND,        /* backend start -> end */
+    BRIDGE_LAT_END_COMPLETE  = LAT_END_COMPLETE,   /* backend end -> answer posted */
+    BRIDGE_LAT_PICKUP_POSTED,                      /* dequeue -> answer posted (bridge only) */
+    BRIDGE_LAT_COUNT
 };
 
 typedef struct bridge_stats {
@@ -42,16 +50,39 @@ typedef struct bridge_stats {
     uint64_t backend_busy;                        /* submit returned BRIDGE_E_BUSY */
     uint64_t attaches, detaches;                  /* region (re)attachments */
     uint64_t peer_connects, peer_losses, hello_rejects;
-    uint64_t models_run[8];                       /* by model id 1..7 (0: others) */
-    bridge_lat_t lat[BRIDGE_STAGE_COUNT];
+    uint64_t model_run[BRIDGE_MAX_MODELS];        /* jobs run OK, by registry index */
+    lat_hist_t lat[BRIDGE_LAT_COUNT];
+    uint64_t   lat_sum_ns[BRIDGE_LAT_COUNT];      /* for the average */
+    uint32_t   dump_seq;
 } bridge_stats_t;
 
-void bridge_stats_lat_add(bridge_lat_t *l, uint64_t ns);
-/* Approximate percentile (upper edge of the bucket), 0 if empty. */
-uint64_t bridge_stats_lat_pct(const bridge_lat_t *l, double pct);
-const char *bridge_stage_name(int stage);
+/* What the dump reports about now, gathered by the caller. */
+typedef struct bridge_stats_now {
+    const char *reason;                 /* "SIGUSR1", "interval", "exit" */
+    uint64_t    uptime_ms;
+    int         attached;
+    uint32_t    epoch;
+    uint32_t    pending;                /* answers queued now */
+    uint64_t    ring_corrupt_seen;      /* sum of the rings' corrupt counts */
+    uint32_t    n_sq;                   /* rings of the region (0 detached) */
+    int         ring_fill[IPC_MAX_SQ];  /* 0 when detached */
+    int         cq_fill;
+} bridge_stats_now_t;
 
-/* Write every counter as "key value" lines. */
-void bridge_stats_write(const bridge_stats_t *s, FILE *out);
+/* Empty counters and histograms. Returns nothing. */
+void bridge_stats_init(bridge_stats_t *s);
+/* Count one latency of stage (enum bridge_lat). Returns nothing. */
+void bridge_stats_lat_add(bridge_stats_t *s, uint32_t stage, uint64_t ns);
+/* "submit->pickup", ..., "pickup->posted"; "?" out of range. Never NULL. */
+const char *bridge_lat_name(uint32_t stage);
+
+/* Write every counter as "key value" lines; model keys name reg's models.
+ * Returns nothing. */
+void bridge_stats_write(const bridge_stats_t *s, const bridge_registry_t *reg, FILE *out);
+/* One dump: log lines, and with stats_file (may be "" or NULL) the file,
+ * replaced atomically. Returns nothing; a file that cannot be written is
+ * logged and left as it was. */
+void bridge_stats_dump(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now,
+                       const char *stats_file);
 
 #endif /* ZENEDGE_BRIDGE_STATS_H */

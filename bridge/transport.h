@@ -9,6 +9,11 @@
  * mapping only, puts zero pages in place so the faulting access completes,
  * and raises a flag: the dispatcher then detaches and maps the object
  * again. Any other SIGBUS keeps its default action.
+ *
+ * Role: the transport part (used by attach.c). Thread: the dispatch
+ * thread; the SIGBUS handler runs on whichever thread faulted (in practice
+ * the dispatch thread). May touch: the mapping and the shm object or file
+ * it maps.
  */
 #ifndef ZENEDGE_BRIDGE_TRANSPORT_H
 #define ZENEDGE_BRIDGE_TRANSPORT_H
@@ -29,7 +34,8 @@ typedef struct bridge_transport {
     char     what[BRIDGE_CFG_PATH + 64];  /* for log lines */
 } bridge_transport_t;
 
-/* Install the SIGBUS guard (once, before any mapping). */
+/* Install the SIGBUS guard (once, before any mapping). Returns BRIDGE_OK
+ * or BRIDGE_E_SYS (sigaction failed, errno set). */
 int bridge_transport_guard_install(void);
 
 /* Map the region named by cfg. BRIDGE_OK; BRIDGE_E_NOT_READY when the shm
@@ -37,13 +43,14 @@ int bridge_transport_guard_install(void);
  * BRIDGE_E_TRANSPORT with *sys_err = errno. */
 int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int *sys_err);
 
-/* True once if a SIGBUS hit our mapping since the last call. */
+/* True once if a SIGBUS hit our mapping since the last call; false otherwise. */
 bool bridge_transport_faulted(void);
 
 /* True if the name now refers to another object than the one mapped (the
  * peer unlinked and re-created it), or to none. Files: always false. */
 bool bridge_transport_replaced(const bridge_transport_t *t, const bridge_config_t *cfg);
 
+/* Unmap (harmless when nothing is mapped). Returns nothing. */
 void bridge_transport_close(bridge_transport_t *t);
 
 #endif /* ZENEDGE_BRIDGE_TRANSPORT_H */

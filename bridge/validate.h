@@ -15,6 +15,10 @@
  * enum ipc_status. A fuzz target can call them directly on arbitrary
  * bytes.
  *
+ * Role: the validation part. Thread: the dispatch thread (serve.c) and the
+ * fuzz targets. May touch: nothing but its out-parameters;
+ * bridge_job_copy_in() reads lines 0-1 of one descriptor of the region.
+ *
  * Order of the checks (the first failure is the answer):
  *   packet:  cmd (BAD_CMD), handle slot < max_jobs and generation != 0
  *            (BAD_SLOT), flags == 0 (BAD_FLAGS)
@@ -49,7 +53,9 @@ enum ipc_status bridge_validate_packet(const ipc_region_t *v, uint32_t ring, con
  * Check the private copy of a RUN_MODEL descriptor against the packet that
  * announced it (already accepted by bridge_validate_packet()), the ring it
  * came on and the registry. On IPC_STATUS_OK *model (if not NULL) is the
- * model to run; otherwise it is NULL.
+ * model to run; otherwise it is NULL. Returns IPC_STATUS_OK, STALE,
+ * BAD_DESC, BAD_QOS, BAD_MODEL, BAD_TENSOR_COUNT, BAD_TENSOR_RANGE or
+ * BAD_TENSOR_SIZE (in the order above).
  */
 enum ipc_status bridge_validate_job(const ipc_region_t *v, const bridge_registry_t *reg, uint32_t ring,
                                     const ipc_packet_t *pkt, const ipc_job_desc_t *desc,
@@ -62,7 +68,8 @@ enum ipc_status bridge_validate_job(const ipc_region_t *v, const bridge_registry
  */
 bool bridge_status_attributable(enum ipc_status st);
 
-/* The answer command for a submission cmd that passed the packet check. */
+/* The answer command for a submission cmd that passed the packet check:
+ * CMD_PONG for CMD_PING, CMD_JOB_DONE otherwise. */
 uint16_t bridge_answer_cmd(uint16_t submission_cmd);
 
 /*

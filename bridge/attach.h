@@ -1,0 +1,67 @@
+/*
+ * attach.h - attaching zenedge-bridged to the region, and letting go.
+ *
+ * Role: map the region (transport.h) and wait, with one log line per
+ * state, until the ZENEDGE side has initialised it; validate it and its
+ * rings (ipc_region_attach); publish this instance (state STARTING, a new
+ * bridge epoch, the submission-ring tails it adopts, features,
+ * hb_period_us, then READY); notice when the region can no longer be
+ * trusted (SIGBUS, magic, either epoch, a re-created shm object) and
+ * detach, mapping it again where needed.
+ * Thread: the dispatch thread only.
+ * May touch: the mapping, the bridge side of the region header (the
+ * heartbeat word aside), the consumer ends of the submission rings, the
+ * producer end of the completion ring (attached into bridge_answers_t),
+ * the attach counters of bridge_stats_t.
+ */
+#ifndef ZENEDGE_BRIDGE_ATTACH_H
+#define ZENEDGE_BRIDGE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "answers.h"
+#include "arbitrate.h"
+#include "config.h"
+#include "heartbeat.h"
+#include "stats.h"
+#include "transport.h"
+#include "zenedge/ipc_region.h"
+#include "zenedge/ipc_ring.h"
+
+typedef struct bridge_attach {
+    const bridge_config_t *cfg;
+    bridge_stats_t        *st;
+    bridge_transport_t tr;
+    ipc_region_t       v;
+    bool               attached;
+    ipc_ring_cons_t    sq[IPC_MAX_SQ];
+    uint32_t           epoch;          /* our bridge epoch */
+    uint32_t           zen_epoch;      /* zenedge epoch seen at attach */
+    int                notify_mode;    /* doorbell mode towards the peer (ipc_db_mode_t) */
+    bridge_arb_t       arb;            /* rings and weights of this region */
+    uint64_t           last_replace_ns;
+    char               last_wait_msg[2048];
+} bridge_attach_t;
+
+/* Not attached, nothing mapped. Returns nothing. */
+void bridge_attach_init(bridge_attach_t *at, const bridge_config_t *cfg, bridge_stats_t *st);
+/*
+ * One attempt: map if needed, validate, publish READY; the completion ring
+ * goes to ans (whose queue is sized and emptied), &hdr->bridge to hb.
+ * Returns BRIDGE_OK (attached), BRIDGE_E_NOT_READY (no region yet, or not
+ * initialised), BRIDGE_E_TRANSPORT (cannot map), BRIDGE_E_ATTACH (region
+ * or a ring rejected) or BRIDGE_E_NOMEM; each waiting state logged once.
+ */
+int bridge_attach_try(bridge_attach_t *at, bridge_answers_t *ans, bridge_heartbeat_t *hb);
+/* Whether the attached region can no longer be trusted; if so why (len
+ * bytes) and whether the mapping must go too. Returns true or false. */
+bool bridge_attach_changed(bridge_attach_t *at, char *why, size_t len, bool *unmap);
+/* Mark detached and log why; unmap if asked. The caller has stopped the
+ * heartbeat's side and drained the backend first. Returns nothing. */
+void bridge_attach_detach(bridge_attach_t *at, const char *why, bool unmap);
+/* Unmap whatever is mapped. Returns nothing. */
+void bridge_attach_fini(bridge_attach_t *at);
+
+#endif /* ZENEDGE_BRIDGE_ATTACH_H */
