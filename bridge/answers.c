@@ -3,15 +3,15 @@
  *
  * Invariant: exactly one answer per packet taken. Kept by construction:
  *  - a packet is taken only within bridge_answers_room(), and its answer is
- *    reserved at once (bridge_answers_reserve); every post releases one
- *    reservation, so queued + reserved never exceeds the queue's capacity
+ *    promised at once (bridge_answers_promise); every post keeps one
+ *    promise, so queued + promised never exceeds the queue's capacity
  *    and the queue cannot overflow;
  *  - the serving code (serve.c) answers each packet on exactly one path:
  *    refused at validation, answered without a job, or through the one job
  *    it took, whose answer is posted when the job is collected;
  *  - JOB_DONE and PONG are queued while the ring is full, never dropped;
  *    only CMD_ERROR (a packet naming no job slot) is droppable.
- * The region going away (detach) discards queued and reserved answers:
+ * The region going away (detach) discards queued and promised answers:
  * the ZENEDGE side re-initialised it and waits for none of them.
  */
 #include "answers.h"
@@ -40,18 +40,18 @@ int bridge_answers_reset(bridge_answers_t *a, uint32_t max_jobs)
         a->pend = p;
         a->cap = cap;
     }
-    a->head = a->n = a->reserved = 0;
+    a->head = a->n = a->promised = 0;
     return BRIDGE_OK;
 }
 
 uint32_t bridge_answers_room(const bridge_answers_t *a)
 {
-    return a->cap - a->n - a->reserved;
+    return a->cap - a->n - a->promised;
 }
 
-void bridge_answers_reserve(bridge_answers_t *a, uint32_t n)
+void bridge_answers_promise(bridge_answers_t *a, uint32_t n)
 {
-    a->reserved += n;
+    a->promised += n;
 }
 
 static void count_tx(bridge_answers_t *a, const ipc_packet_t *p)
@@ -67,8 +67,8 @@ static void count_tx(bridge_answers_t *a, const ipc_packet_t *p)
 /* Post one answer; keep it in the private queue if the ring is full. */
 static void post(bridge_answers_t *a, const ipc_packet_t *p, bool droppable)
 {
-    if (a->reserved > 0)
-        a->reserved--;
+    if (a->promised > 0)
+        a->promised--;
     a->st->status[p->flags < IPC_STATUS_COUNT ? p->flags : 0]++;
     if (a->n == 0) {
         int r = ipc_ring_enqueue(&a->cq, p);   /* R1: publishes the answer and the descriptor lines before it */
@@ -86,7 +86,7 @@ static void post(bridge_answers_t *a, const ipc_packet_t *p, bool droppable)
         a->st->error_dropped++;
         return;
     }
-    if (a->n >= a->cap) {   /* cannot happen: reserved when the packet was taken */
+    if (a->n >= a->cap) {   /* cannot happen: promised when the packet was taken */
         BLOG_ERR("answer queue overflow (%u): answer for 0x%08x lost", a->cap, p->payload_id);
         return;
     }
@@ -141,7 +141,7 @@ void bridge_answers_doorbell(bridge_answers_t *a, bool force, int mode, int peer
 uint32_t bridge_answers_discard(bridge_answers_t *a)
 {
     uint32_t n = a->n;
-    a->n = a->head = a->reserved = 0;
+    a->n = a->head = a->promised = 0;
     return n;
 }
 
@@ -149,5 +149,5 @@ void bridge_answers_free(bridge_answers_t *a)
 {
     free(a->pend);
     a->pend = NULL;
-    a->cap = a->n = a->head = a->reserved = 0;
+    a->cap = a->n = a->head = a->promised = 0;
 }

@@ -4,7 +4,7 @@
  *
  * Role: every packet taken from a submission ring gets exactly one answer
  * (JOB_DONE, PONG or ERROR). A packet is taken only after a place for its
- * answer was reserved (bridge_answers_reserve), so the private queue never
+ * answer was promised (bridge_answers_promise), so the private queue never
  * overflows and a JOB_DONE or PONG is never dropped, whatever the ZENEDGE
  * side does with its completion ring. Only CMD_ERROR answers (packets that
  * name no valid job slot) may be dropped, and counted, when the ring is full.
@@ -27,7 +27,7 @@ typedef struct bridge_answers {
     ipc_ring_prod_t cq;          /* attached by attach.c */
     ipc_packet_t   *pend;        /* private FIFO while the ring is full */
     uint32_t        cap, head, n;
-    uint32_t        reserved;    /* packets taken, not answered yet */
+    uint32_t        promised;    /* answers owed: packets taken, not answered yet */
     uint32_t        posted;      /* answers on the ring since the last doorbell */
     bridge_stats_t *st;
 } bridge_answers_t;
@@ -37,10 +37,10 @@ void bridge_answers_init(bridge_answers_t *a, bridge_stats_t *st);
 /* Size the queue for a region of max_jobs jobs (2 x max_jobs, at least
  * 64) and empty it. Returns BRIDGE_OK or BRIDGE_E_NOMEM (queue unchanged). */
 int bridge_answers_reset(bridge_answers_t *a, uint32_t max_jobs);
-/* Answers that may still be promised: cap - queued - reserved. */
+/* Answers that may still be promised: cap - queued - promised. */
 uint32_t bridge_answers_room(const bridge_answers_t *a);
 /* Promise n answers (n <= room) for n packets just taken. Returns nothing. */
-void bridge_answers_reserve(bridge_answers_t *a, uint32_t n);
+void bridge_answers_promise(bridge_answers_t *a, uint32_t n);
 /* The one answer of a packet with a job (JOB_DONE) or a PING (PONG):
  * posted, or queued while the ring is full; never dropped. Returns nothing. */
 void bridge_answers_post(bridge_answers_t *a, uint16_t cmd, uint32_t handle, uint32_t status);
@@ -54,7 +54,7 @@ void bridge_answers_flush(bridge_answers_t *a);
  * (or always with force), in the given mode (ipc_db_mode_t). Returns
  * nothing; a failed doorbell is logged at debug level. */
 void bridge_answers_doorbell(bridge_answers_t *a, bool force, int mode, int peer_efd, ipc_region_hdr_t *hdr);
-/* The region went away: forget every queued and reserved answer. Returns
+/* The region went away: forget every queued and promised answer. Returns
  * how many queued answers were dropped. */
 uint32_t bridge_answers_discard(bridge_answers_t *a);
 /* Free the queue. Returns nothing. */

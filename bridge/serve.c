@@ -175,7 +175,7 @@ static uint32_t rt_waiting(bridge_serve_t *s)
     return c->head_seen != c->tail ? c->head_seen - c->tail : ready(s, 0);
 }
 
-/* Take up to max packets of ring r; their answers are reserved at once. */
+/* Take up to max packets of ring r; their answers are promised at once. */
 static uint32_t take(bridge_serve_t *s, uint32_t r, ipc_packet_t *buf, uint32_t max)
 {
     if (max == 0)
@@ -183,7 +183,7 @@ static uint32_t take(bridge_serve_t *s, uint32_t r, ipc_packet_t *buf, uint32_t 
     int n = ipc_ring_dequeue_burst(&s->at->sq[r], buf, max);
     if (n <= 0)
         return 0;
-    bridge_answers_reserve(s->ans, (uint32_t)n);
+    bridge_answers_promise(s->ans, (uint32_t)n);
     s->unhandled += (uint32_t)n;
     s->st->rx_ring[r] += (uint32_t)n;
     uint32_t fill = (uint32_t)n + (s->at->sq[r].head_seen - s->at->sq[r].tail);
