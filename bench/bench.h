@@ -38,34 +38,34 @@
 #include "zenedge/ipc_region.h"
 #include "zenedge/ipc_ring.h"
 
-#define BENCH_VERSION      "0.1.0"
+#define BENCH_VERSION "0.1.0"
 
 /* Control block at the start of the shared mapping. Words grouped by
  * writer, one cache line per group (the same rule as the protocol). */
 typedef struct bench_shared {
     /* line 0. writer: leader. seq publishes item/ops/arg (release). */
-    uint32_t seq;          /* phase number; read: acquire */
-    uint32_t item;         /* index into the item table, or BENCH_QUIT */
-    uint32_t ops;          /* round trips or packets in this phase */
-    uint32_t arg;          /* item-specific (raw: first value) */
-    uint8_t  pad0[IPC_CACHELINE - 16];
+    uint32_t seq;  /* phase number; read: acquire */
+    uint32_t item; /* index into the item table, or BENCH_QUIT */
+    uint32_t ops;  /* round trips or packets in this phase */
+    uint32_t arg;  /* item-specific (raw: first value) */
+    uint8_t pad0[IPC_CACHELINE - 16];
     /* line 1. writer: follower. ack publishes the other words (release). */
-    uint32_t ack;          /* last phase finished; read: acquire */
-    uint32_t errors;       /* follower's check failures in that phase */
-    uint32_t doorbells;    /* eventfd writes the follower made in it */
-    uint32_t ready;        /* 1 once the follower is pinned and attached */
-    uint8_t  pad1[IPC_CACHELINE - 16];
+    uint32_t ack;       /* last phase finished; read: acquire */
+    uint32_t errors;    /* follower's check failures in that phase */
+    uint32_t doorbells; /* eventfd writes the follower made in it */
+    uint32_t ready;     /* 1 once the follower is pinned and attached */
+    uint8_t pad1[IPC_CACHELINE - 16];
     /* line 2. writer: leader. The raw ping-pong "ping" line. */
     uint32_t ping;
-    uint8_t  pad2[IPC_CACHELINE - 4];
+    uint8_t pad2[IPC_CACHELINE - 4];
     /* line 3. writer: follower. The raw ping-pong "pong" line. */
     uint32_t pong;
-    uint8_t  pad3[IPC_CACHELINE - 4];
+    uint8_t pad3[IPC_CACHELINE - 4];
 } bench_shared_t;
 
 _Static_assert(sizeof(bench_shared_t) == 4 * IPC_CACHELINE, "control block is 4 lines");
 
-#define BENCH_QUIT         0xFFFFFFFFu
+#define BENCH_QUIT 0xFFFFFFFFu
 
 /* Slots of every streaming ring (ours, rte_ring, layout copies). */
 #define BENCH_STREAM_SLOTS 1024u
@@ -74,18 +74,18 @@ _Static_assert(sizeof(bench_shared_t) == 4 * IPC_CACHELINE, "control block is 4 
 
 /* Run options (command line). */
 typedef struct bench_opts {
-    int      cpu_lead;      /* zenedge side */
-    int      cpu_follow;    /* bridge side */
+    int cpu_lead;   /* zenedge side */
+    int cpu_follow; /* bridge side */
     uint32_t rounds;
-    uint32_t rtt_ops;       /* round trips per phase, spinning mechanisms */
-    uint32_t block_ops;     /* round trips per phase, blocking mechanisms */
-    uint32_t sleep_ops;     /* pings per phase, adaptive with a sleeping peer */
-    uint32_t stream_ops;    /* packets per phase, streaming */
-    uint64_t spin_ns;       /* adaptive: spin before sleeping */
-    uint64_t gap_ns;        /* adaptive sleeping case: idle time between pings */
-    bool     quick;
-    bool     selftest;
-    bool     no_pin;        /* selftest only: run unpinned if pinning fails */
+    uint32_t rtt_ops;    /* round trips per phase, spinning mechanisms */
+    uint32_t block_ops;  /* round trips per phase, blocking mechanisms */
+    uint32_t sleep_ops;  /* pings per phase, adaptive with a sleeping peer */
+    uint32_t stream_ops; /* packets per phase, streaming */
+    uint64_t spin_ns;    /* adaptive: spin before sleeping */
+    uint64_t gap_ns;     /* adaptive sleeping case: idle time between pings */
+    bool quick;
+    bool selftest;
+    bool no_pin; /* selftest only: run unpinned if pinning fails */
     const char *json_path;
     const char *csv_path;
     const char *only;       /* run only items whose key contains this */
@@ -94,79 +94,79 @@ typedef struct bench_opts {
 
 enum bench_role { BENCH_LEADER = 0, BENCH_FOLLOWER = 1 };
 
-struct bench_dpdk;   /* opaque: bench_dpdk.c */
-struct bench_lay;    /* opaque: bench_layout.c */
+struct bench_dpdk; /* opaque: bench_dpdk.c */
+struct bench_lay;  /* opaque: bench_layout.c */
 
 /* Per-process state. Built by the leader before fork; each process then
  * attaches its own side (rings, role-specific descriptors). */
 typedef struct bench_ctx {
     const bench_opts_t *opt;
-    int              role;
-    bench_shared_t  *sh;
-    uint8_t         *map;        /* the whole shared mapping */
-    size_t           map_size;
+    int role;
+    bench_shared_t *sh;
+    uint8_t *map; /* the whole shared mapping */
+    size_t map_size;
 
     /* our protocol: one region inside the mapping */
-    uint8_t         *region_base;
-    uint32_t         region_size;
-    ipc_region_t     view;       /* leader: from init; follower: from attach */
-    ipc_side_t      *me;         /* this side's liveness/doorbell line */
-    ipc_side_t      *peer;
-    ipc_ring_prod_t  rtt_tx;     /* leader: sq[0];  follower: cq */
-    ipc_ring_cons_t  rtt_rx;     /* leader: cq;     follower: sq[0] */
-    ipc_ring_prod_t  st_tx;      /* leader: sq[1] (streaming) */
-    ipc_ring_cons_t  st_rx;      /* follower: sq[1] */
-    uint32_t         gen;        /* leader: generation of job slot 0 */
+    uint8_t *region_base;
+    uint32_t region_size;
+    ipc_region_t view; /* leader: from init; follower: from attach */
+    ipc_side_t *me;    /* this side's liveness/doorbell line */
+    ipc_side_t *peer;
+    ipc_ring_prod_t rtt_tx; /* leader: sq[0];  follower: cq */
+    ipc_ring_cons_t rtt_rx; /* leader: cq;     follower: sq[0] */
+    ipc_ring_prod_t st_tx;  /* leader: sq[1] (streaming) */
+    ipc_ring_cons_t st_rx;  /* follower: sq[1] */
+    uint32_t gen;           /* leader: generation of job slot 0 */
 
     /* doorbells of our protocol (eventfd / adaptive modes) */
-    int              efd_zen;    /* the zenedge side waits on it */
-    int              efd_bridge; /* the bridge side waits on it */
+    int efd_zen;    /* the zenedge side waits on it */
+    int efd_bridge; /* the bridge side waits on it */
     /* the plain alternatives */
-    int              raw_efd_a;  /* leader -> follower */
-    int              raw_efd_b;  /* follower -> leader */
-    int              sock[2];    /* socketpair: [0] leader, [1] follower */
-    uint32_t         raw_value;  /* last value this side stored on its raw line */
-    uint32_t         phase_seq;  /* leader: seq of the phase in progress */
+    int raw_efd_a;      /* leader -> follower */
+    int raw_efd_b;      /* follower -> leader */
+    int sock[2];        /* socketpair: [0] leader, [1] follower */
+    uint32_t raw_value; /* last value this side stored on its raw line */
+    uint32_t phase_seq; /* leader: seq of the phase in progress */
 
-    struct bench_dpdk *dpdk;     /* NULL when rte_ring is not available */
-    struct bench_lay  *lay;
+    struct bench_dpdk *dpdk; /* NULL when rte_ring is not available */
+    struct bench_lay *lay;
 } bench_ctx_t;
 
 /* What the leader's half of a phase measured. */
 typedef struct bench_sample {
-    uint64_t ns;          /* elapsed for `ops` operations */
+    uint64_t ns; /* elapsed for `ops` operations */
     uint32_t ops;
-    uint32_t doorbells;   /* eventfd writes by the leader */
-    uint32_t errors;      /* check failures seen by the leader */
+    uint32_t doorbells; /* eventfd writes by the leader */
+    uint32_t errors;    /* check failures seen by the leader */
 } bench_sample_t;
 
 typedef enum bench_kind {
-    BENCH_RTT,            /* value: ns per round trip */
-    BENCH_STREAM,         /* value: ns per packet (one way) */
+    BENCH_RTT,    /* value: ns per round trip */
+    BENCH_STREAM, /* value: ns per packet (one way) */
 } bench_kind_t;
 
 typedef enum bench_opsclass {
-    BENCH_OPS_RTT,        /* opt->rtt_ops */
-    BENCH_OPS_BLOCK,      /* opt->block_ops */
-    BENCH_OPS_SLEEP,      /* opt->sleep_ops */
-    BENCH_OPS_STREAM,     /* opt->stream_ops */
+    BENCH_OPS_RTT,    /* opt->rtt_ops */
+    BENCH_OPS_BLOCK,  /* opt->block_ops */
+    BENCH_OPS_SLEEP,  /* opt->sleep_ops */
+    BENCH_OPS_STREAM, /* opt->stream_ops */
 } bench_opsclass_t;
 
 typedef struct bench_item {
-    const char   *key;       /* JSON / CSV name */
-    const char   *label;     /* table label */
-    const char   *group;     /* "limit", "alternative", "ours", "layout" */
-    bench_kind_t  kind;
+    const char *key;   /* JSON / CSV name */
+    const char *label; /* table label */
+    const char *group; /* "limit", "alternative", "ours", "layout" */
+    bench_kind_t kind;
     bench_opsclass_t opsclass;
-    uint32_t      batch;     /* stream items: packets per enqueue/dequeue call */
-    bool          counts_doorbells; /* report eventfd writes per packet */
+    uint32_t batch;        /* stream items: packets per enqueue/dequeue call */
+    bool counts_doorbells; /* report eventfd writes per packet */
     /* Leader half: run `ops` operations, fill *s. Returns 0, or -1 on a
      * failure that ends the run (a system call error). */
-    int  (*lead)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, bench_sample_t *s);
+    int (*lead)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, bench_sample_t *s);
     /* Follower half: serve `ops` operations; count check failures in
      * *errors and eventfd writes in *doorbells. Returns 0 or -1. */
-    int  (*follow)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, uint32_t arg,
-                   uint32_t *errors, uint32_t *doorbells);
+    int (*follow)(bench_ctx_t *c, const struct bench_item *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                  uint32_t *doorbells);
     /* NULL, or a reason why the item cannot run in this build/machine. */
     const char *(*unavailable)(const bench_ctx_t *c);
 } bench_item_t;
@@ -174,9 +174,9 @@ typedef struct bench_item {
 /* bench_items.c */
 extern const bench_item_t bench_items[];
 extern const size_t bench_n_items;
-size_t bench_shared_bytes(void);               /* mapping size needed */
-int  bench_setup(bench_ctx_t *c);              /* leader, before fork */
-int  bench_attach(bench_ctx_t *c, int role);   /* each process, after fork */
+size_t bench_shared_bytes(void);            /* mapping size needed */
+int bench_setup(bench_ctx_t *c);            /* leader, before fork */
+int bench_attach(bench_ctx_t *c, int role); /* each process, after fork */
 void bench_teardown(bench_ctx_t *c);
 /* Leader: wait for the follower's ack of phase seq. */
 void bench_wait_ack(bench_ctx_t *c, uint32_t seq);
@@ -184,20 +184,20 @@ uint32_t bench_current_seq(const bench_ctx_t *c);
 
 /* bench_layout.c: the ring layout experiment. */
 size_t bench_lay_bytes(void);
-int    bench_lay_setup(bench_ctx_t *c, uint8_t *mem);   /* leader, before fork */
-int    bench_lay_attach(bench_ctx_t *c);                /* each process */
-int    bench_lay_orig_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
-int    bench_lay_orig_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
-int    bench_lay_new_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
-int    bench_lay_new_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
-int    bench_lay_orig_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
-int    bench_lay_orig_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
-int    bench_lay_new_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
-int    bench_lay_new_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int bench_lay_setup(bench_ctx_t *c, uint8_t *mem); /* leader, before fork */
+int bench_lay_attach(bench_ctx_t *c);              /* each process */
+int bench_lay_orig_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_lay_orig_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int bench_lay_new_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_lay_new_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int bench_lay_orig_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_lay_orig_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
+int bench_lay_new_stream_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
+int bench_lay_new_stream_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
 
 /* bench_dpdk.c: DPDK rte_ring, initialised in our mapping without EAL. */
-size_t      bench_dpdk_bytes(void);          /* 0 when built without DPDK */
-int         bench_dpdk_setup(bench_ctx_t *c, uint8_t *mem);
+size_t bench_dpdk_bytes(void); /* 0 when built without DPDK */
+int bench_dpdk_setup(bench_ctx_t *c, uint8_t *mem);
 const char *bench_dpdk_unavailable(const bench_ctx_t *c);
 int bench_dpdk_rtt_lead(bench_ctx_t *, const bench_item_t *, uint32_t, bench_sample_t *);
 int bench_dpdk_rtt_follow(bench_ctx_t *, const bench_item_t *, uint32_t, uint32_t, uint32_t *, uint32_t *);
@@ -224,37 +224,39 @@ static inline ipc_packet_t bench_stream_pkt(uint32_t seq)
  * copied in and out) and "ring in place" (contract_submit_bufs on tensor
  * buffers in the shared heap, no copy). */
 #define BENCH_E2E_MAX_ROWS 8
-enum { E2E_ST_CALL = 0,   /* call -> t_submit (contract checks, input copy) */
-       E2E_ST_QUEUE,      /* t_submit -> t_pickup (ring, bridge poll) */
-       E2E_ST_PREP,       /* t_pickup -> t_backend_start (validation) */
-       E2E_ST_BACKEND,    /* t_backend_start -> t_backend_end */
-       E2E_ST_POST,       /* t_backend_end -> t_complete (answer posted) */
-       E2E_ST_SEEN,       /* t_complete -> t_complete_seen (cq polled) */
-       E2E_ST_RETURN,     /* t_complete_seen -> back in the caller (output copy) */
-       E2E_ST_COUNT };
+enum {
+    E2E_ST_CALL = 0, /* call -> t_submit (contract checks, input copy) */
+    E2E_ST_QUEUE,    /* t_submit -> t_pickup (ring, bridge poll) */
+    E2E_ST_PREP,     /* t_pickup -> t_backend_start (validation) */
+    E2E_ST_BACKEND,  /* t_backend_start -> t_backend_end */
+    E2E_ST_POST,     /* t_backend_end -> t_complete (answer posted) */
+    E2E_ST_SEEN,     /* t_complete -> t_complete_seen (cq polled) */
+    E2E_ST_RETURN,   /* t_complete_seen -> back in the caller (output copy) */
+    E2E_ST_COUNT
+};
 typedef struct bench_e2e_row {
-    char     backend[16];
-    char     model[32];
+    char backend[16];
+    char model[32];
     uint32_t model_id;
-    double   direct[3];          /* ns per job: median, min, max over phases */
-    double   ring[3];            /* ring with copies (contract_submit_job) */
-    double   ring_ip[3];         /* ring in place (contract_submit_bufs) */
-    double   direct_backend_ns;  /* median backend_ns of the direct jobs */
-    double   stage[E2E_ST_COUNT];/* ring path: median over phases of the phase means */
-    double   stage_ip[E2E_ST_COUNT];
-    double   overhead_us;        /* median(ring) - median(direct) */
-    double   overhead_ip_us;     /* median(ring in place) - median(direct) */
+    double direct[3];           /* ns per job: median, min, max over phases */
+    double ring[3];             /* ring with copies (contract_submit_job) */
+    double ring_ip[3];          /* ring in place (contract_submit_bufs) */
+    double direct_backend_ns;   /* median backend_ns of the direct jobs */
+    double stage[E2E_ST_COUNT]; /* ring path: median over phases of the phase means */
+    double stage_ip[E2E_ST_COUNT];
+    double overhead_us;    /* median(ring) - median(direct) */
+    double overhead_ip_us; /* median(ring in place) - median(direct) */
     uint32_t phases;
     uint32_t jobs_per_phase;
-    uint32_t bad_times;          /* ring jobs whose stage times were not usable */
+    uint32_t bad_times; /* ring jobs whose stage times were not usable */
     uint32_t bad_times_ip;
 } bench_e2e_row_t;
 typedef struct bench_e2e {
-    bool            measured;
-    char            note[256];   /* how it ran, or why not */
-    uint32_t        n_rows;
+    bool measured;
+    char note[256]; /* how it ran, or why not */
+    uint32_t n_rows;
     bench_e2e_row_t row[BENCH_E2E_MAX_ROWS];
-    uint64_t        errors;      /* wrong answers or failed jobs */
+    uint64_t errors; /* wrong answers or failed jobs */
 } bench_e2e_t;
 /* Returns 0 (e->measured says whether anything ran) or -1 on a failure. */
 int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
@@ -265,61 +267,61 @@ int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
 
 /* median, min, max over the rounds (or phases) that have a value. */
 typedef struct bench_summary {
-    double   median, min, max;
+    double median, min, max;
     uint32_t n;
 } bench_summary_t;
 
 /* Placement of the two vCPUs in a round, told by that round's raw RTT
  * (bench_ratios.c). */
-#define BENCH_PLACES       3u
-#define BENCH_N_RATIOS     13u   /* entries of bench_ratios[] */
+#define BENCH_PLACES   3u
+#define BENCH_N_RATIOS 13u /* entries of bench_ratios[] */
 
 typedef struct bench_results {
     uint32_t rounds;
-    double  *value;     /* [item][round]: ns per RTT or per packet; NAN if not run */
-    double  *dbpp;      /* [item][round]: eventfd writes per packet */
-    bool    *run;       /* [item]: measured */
-    const char **skip;  /* [item]: reason, if skipped */
+    double *value;     /* [item][round]: ns per RTT or per packet; NAN if not run */
+    double *dbpp;      /* [item][round]: eventfd writes per packet */
+    bool *run;         /* [item]: measured */
+    const char **skip; /* [item]: reason, if skipped */
     bench_summary_t *item_sum;
     bench_summary_t *db_sum;
     bench_summary_t ratio_sum[BENCH_N_RATIOS];
-    bench_summary_t ratio_cls[BENCH_N_RATIOS][BENCH_PLACES];   /* by placement class of the round */
-    uint32_t  cls_rounds[BENCH_PLACES];
-    uint64_t  errors;
+    bench_summary_t ratio_cls[BENCH_N_RATIOS][BENCH_PLACES]; /* by placement class of the round */
+    uint32_t cls_rounds[BENCH_PLACES];
+    uint64_t errors;
     bench_e2e_t e2e;
 } bench_results_t;
 
 /* bench_cli.c: fills *o from the command line. Returns BENCH_CLI_RUN, or
  * the exit status when the program ends here (--help, --list, --version:
  * 0; bad usage: 2). */
-#define BENCH_CLI_RUN      (-1)
+#define BENCH_CLI_RUN (-1)
 int bench_cli_parse(int argc, char **argv, bench_opts_t *o);
 
 /* bench_harness.c */
-int  bench_results_alloc(bench_results_t *res, uint32_t rounds);   /* 0 or -1 */
+int bench_results_alloc(bench_results_t *res, uint32_t rounds); /* 0 or -1 */
 void bench_results_free(bench_results_t *res);
 /* Forks the follower, pins both sides, runs the rounds, ends the follower.
  * Returns 0, or 1 on a failure (already reported on stderr). */
-int  bench_harness_run(bench_ctx_t *c, bench_results_t *res);
+int bench_harness_run(bench_ctx_t *c, bench_results_t *res);
 /* Item medians (and doorbell counts) over the rounds. */
 void bench_harness_summarise(bench_results_t *res);
 /* median/min/max of the non-NaN values of v[0..n); scratch holds n values
  * and may be v itself (then v is reordered). */
 bench_summary_t bench_summarise(const double *v, uint32_t n, double *scratch);
-int  bench_item_index(const char *key);       /* -1 if there is no such item */
-int  bench_selftest_check(bench_ctx_t *c, const bench_results_t *res);   /* 0 pass, 1 fail */
-int  bench_selftest_e2e_check(const bench_e2e_t *e);
+int bench_item_index(const char *key);                                /* -1 if there is no such item */
+int bench_selftest_check(bench_ctx_t *c, const bench_results_t *res); /* 0 pass, 1 fail */
+int bench_selftest_e2e_check(const bench_e2e_t *e);
 
 /* bench_ratios.c: every ratio with its target, in one table. */
 typedef enum bench_cmp { BENCH_CMP_NONE = 0, BENCH_CMP_AT_MOST, BENCH_CMP_AT_LEAST } bench_cmp_t;
 typedef struct bench_ratio {
     const char *key;
-    const char *num;        /* item key: ours */
-    const char *den;        /* item key: the reference */
-    bool        throughput; /* true: num throughput / den throughput (higher is better);
+    const char *num; /* item key: ours */
+    const char *den; /* item key: the reference */
+    bool throughput; /* true: num throughput / den throughput (higher is better);
                                false: num time / den time (lower is better) */
     bench_cmp_t cmp;
-    double      target;
+    double target;
     const char *meaning;
 } bench_ratio_t;
 extern const bench_ratio_t bench_ratios[BENCH_N_RATIOS];
@@ -327,18 +329,18 @@ extern const bench_ratio_t bench_ratios[BENCH_N_RATIOS];
 typedef struct bench_db_target {
     const char *key;
     const char *item;
-    const char *target;     /* as printed */
-    double      max;        /* met when the median is at most this */
+    const char *target; /* as printed */
+    double max;         /* met when the median is at most this */
     const char *meaning;
 } bench_db_target_t;
 extern const bench_db_target_t bench_db_target;
-extern const double bench_e2e_target_us;      /* e2e overhead, CPU backend: at most this */
-extern const double bench_place_near_ns;      /* raw RTT below: "near" */
-extern const double bench_place_far_ns;       /* raw RTT from: "far"; between: "mid" */
+extern const double bench_e2e_target_us; /* e2e overhead, CPU backend: at most this */
+extern const double bench_place_near_ns; /* raw RTT below: "near" */
+extern const double bench_place_far_ns;  /* raw RTT from: "far"; between: "mid" */
 extern const char *const bench_place_names[BENCH_PLACES];
-const char *bench_ratio_cmp_str(const bench_ratio_t *d);                /* "<=", ">=" or "" */
-const char *bench_ratio_status(const bench_ratio_t *d, double v);       /* "met", "NOT met", "n/a", "" */
-const char *bench_e2e_status(double overhead_us);                       /* "met" or "NOT met" */
+const char *bench_ratio_cmp_str(const bench_ratio_t *d);          /* "<=", ">=" or "" */
+const char *bench_ratio_status(const bench_ratio_t *d, double v); /* "met", "NOT met", "n/a", "" */
+const char *bench_e2e_status(double overhead_us);                 /* "met" or "NOT met" */
 /* The largest CPU-backend overhead over models (in place, or copying);
  * NAN when none was measured. */
 double bench_e2e_headline(const bench_e2e_t *e, bool copy);
@@ -354,8 +356,8 @@ typedef struct bench_machine {
 } bench_machine_t;
 void bench_machine_read(bench_machine_t *m);
 void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m, const bench_results_t *res);
-int  bench_report_json(const char *path, const bench_opts_t *o, const bench_machine_t *m,
-                       const bench_results_t *res);   /* 0 or -1 */
-int  bench_report_csv(const char *path, const bench_results_t *res);   /* 0 or -1 */
+int bench_report_json(const char *path, const bench_opts_t *o, const bench_machine_t *m,
+                      const bench_results_t *res);                  /* 0 or -1 */
+int bench_report_csv(const char *path, const bench_results_t *res); /* 0 or -1 */
 
 #endif /* ZENEDGE_BENCH_H */

@@ -18,58 +18,57 @@
  * bench_man_options compares their lists of options). */
 static void usage(FILE *f)
 {
-    fprintf(f,
-"Usage: zenedge-bench [OPTIONS]\n"
-"\n"
-"Measures the ZENEDGE shared-memory transport against the physical limit and\n"
-"the usual alternatives, side by side in one run: two processes (the zenedge\n"
-"side and the bridge side) pinned to two CPUs alternate short phases of every\n"
-"mechanism, and every ratio is taken between neighbouring phases of one round\n"
-"before it is summarised (median, min, max over rounds).\n"
-"\n"
-"Measured: raw cache-line ping-pong (the limit); eventfd, UNIX socket and DPDK\n"
-"rte_ring ping-pong; rte_ring streaming at bursts 1/8/32; our ring (a real\n"
-"region): PING round trip polled, with eventfd doorbell, adaptive with the peer\n"
-"busy and with the peer asleep (eventfd writes per packet counted), streaming of\n"
-"16-byte packets at batch 1/8/32; the ring layout experiment (original packed\n"
-"layout versus ours); end-to-end RUN_MODEL through the ring and the real bridge\n"
-"dispatcher versus the same backend called in-process (when the build has the\n"
-"bridge and the RTOS proxy; models vector_add and digits_mlp), both with tensors\n"
-"copied through the heap (contract_submit_job) and with tensor buffers used in\n"
-"place (contract_submit_bufs); CPU backend, and OpenCL when a platform exists.\n"
-"\n"
-"Options:\n"
-"  --quick            short run (well under a minute)\n"
-"  --cpus A,B         pin the zenedge side to CPU A and the bridge side to CPU B\n"
-"                     (default 0,1); every figure is tagged with this pair\n"
-"  --rounds N         rounds (default: 10000, or 1000 with --quick); a round is one\n"
-"                     phase of every item, about 10-20 ms\n"
-"  --json FILE        also write the results as JSON (top-level \"ratios\" object)\n"
-"  --csv FILE         also write one line per round, one column per item (ns),\n"
-"                     for scripts/bench-plot.gp\n"
-"  --only SUBSTR      run only the items whose key contains SUBSTR (\"e2e\": only the\n"
-"                     end-to-end section)\n"
-"  --models DIR       model registry of the end-to-end section (default: the\n"
-"                     source tree's models/)\n"
-"  --spin-us N        adaptive mode: spin N microseconds before sleeping (default 50)\n"
-"  --gap-us N         adaptive, peer asleep: idle time before each PING (default 200;\n"
-"                     must exceed the spin time so that the peer really sleeps)\n"
-"  --selftest         functional check of the harness with tiny phases: every packet\n"
-"                     arrives in order, no ring is left holding packets, eventfd mode\n"
-"                     rings once per packet. Exit 0 pass, 1 fail. Not a timing test.\n"
-"                     With --only e2e: the end-to-end section with tiny phases\n"
-"                     instead (every path answers, no wrong answer).\n"
-"  --list             print the item keys and exit\n"
-"  --version          print the version and exit\n"
-"  -h, --help         this text\n"
-"\n"
-"Units: ns/rtt is one round trip (request and answer); ns/pkt is one packet of a\n"
-"one-way stream (Mpkt/s is its inverse); db/pkt is eventfd writes per packet.\n"
-"Throughput ratios (stream*) are ours/theirs in packets per second (higher is\n"
-"better); time ratios (*_rtt_*) are ours/theirs in ns (lower is better).\n"
-"\n"
-"Exit status: 0 success, 1 failure (a phase failed, a wrong packet, a pinning or\n"
-"setup error), 2 bad usage.\n");
+    fprintf(f, "Usage: zenedge-bench [OPTIONS]\n"
+               "\n"
+               "Measures the ZENEDGE shared-memory transport against the physical limit and\n"
+               "the usual alternatives, side by side in one run: two processes (the zenedge\n"
+               "side and the bridge side) pinned to two CPUs alternate short phases of every\n"
+               "mechanism, and every ratio is taken between neighbouring phases of one round\n"
+               "before it is summarised (median, min, max over rounds).\n"
+               "\n"
+               "Measured: raw cache-line ping-pong (the limit); eventfd, UNIX socket and DPDK\n"
+               "rte_ring ping-pong; rte_ring streaming at bursts 1/8/32; our ring (a real\n"
+               "region): PING round trip polled, with eventfd doorbell, adaptive with the peer\n"
+               "busy and with the peer asleep (eventfd writes per packet counted), streaming of\n"
+               "16-byte packets at batch 1/8/32; the ring layout experiment (original packed\n"
+               "layout versus ours); end-to-end RUN_MODEL through the ring and the real bridge\n"
+               "dispatcher versus the same backend called in-process (when the build has the\n"
+               "bridge and the RTOS proxy; models vector_add and digits_mlp), both with tensors\n"
+               "copied through the heap (contract_submit_job) and with tensor buffers used in\n"
+               "place (contract_submit_bufs); CPU backend, and OpenCL when a platform exists.\n"
+               "\n"
+               "Options:\n"
+               "  --quick            short run (well under a minute)\n"
+               "  --cpus A,B         pin the zenedge side to CPU A and the bridge side to CPU B\n"
+               "                     (default 0,1); every figure is tagged with this pair\n"
+               "  --rounds N         rounds (default: 10000, or 1000 with --quick); a round is one\n"
+               "                     phase of every item, about 10-20 ms\n"
+               "  --json FILE        also write the results as JSON (top-level \"ratios\" object)\n"
+               "  --csv FILE         also write one line per round, one column per item (ns),\n"
+               "                     for scripts/bench-plot.gp\n"
+               "  --only SUBSTR      run only the items whose key contains SUBSTR (\"e2e\": only the\n"
+               "                     end-to-end section)\n"
+               "  --models DIR       model registry of the end-to-end section (default: the\n"
+               "                     source tree's models/)\n"
+               "  --spin-us N        adaptive mode: spin N microseconds before sleeping (default 50)\n"
+               "  --gap-us N         adaptive, peer asleep: idle time before each PING (default 200;\n"
+               "                     must exceed the spin time so that the peer really sleeps)\n"
+               "  --selftest         functional check of the harness with tiny phases: every packet\n"
+               "                     arrives in order, no ring is left holding packets, eventfd mode\n"
+               "                     rings once per packet. Exit 0 pass, 1 fail. Not a timing test.\n"
+               "                     With --only e2e: the end-to-end section with tiny phases\n"
+               "                     instead (every path answers, no wrong answer).\n"
+               "  --list             print the item keys and exit\n"
+               "  --version          print the version and exit\n"
+               "  -h, --help         this text\n"
+               "\n"
+               "Units: ns/rtt is one round trip (request and answer); ns/pkt is one packet of a\n"
+               "one-way stream (Mpkt/s is its inverse); db/pkt is eventfd writes per packet.\n"
+               "Throughput ratios (stream*) are ours/theirs in packets per second (higher is\n"
+               "better); time ratios (*_rtt_*) are ours/theirs in ns (lower is better).\n"
+               "\n"
+               "Exit status: 0 success, 1 failure (a phase failed, a wrong packet, a pinning or\n"
+               "setup error), 2 bad usage.\n");
 }
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -101,10 +100,10 @@ static int parse_cpus(const char *s, int *a, int *b)
 
 /* What the options asked for before the run sizes are settled. */
 typedef struct cli_req {
-    uint32_t rounds;     /* 0: the mode's default */
+    uint32_t rounds; /* 0: the mode's default */
     uint32_t spin_us;
     uint32_t gap_us;
-    bool     list;
+    bool list;
 } cli_req_t;
 
 /* A numeric option: 0, or 2 (bad usage, reported). */
@@ -156,7 +155,7 @@ static void cli_sizes(bench_opts_t *o, const cli_req_t *q)
         o->rtt_ops = 50;
         o->block_ops = 10;
         o->sleep_ops = 3;
-        o->stream_ops = 3 * BENCH_STREAM_SLOTS + 17;   /* wraps every ring */
+        o->stream_ops = 3 * BENCH_STREAM_SLOTS + 17; /* wraps every ring */
         o->no_pin = true;
     } else {
         /* Phases of a few hundred microseconds at most (spinning items),
@@ -168,27 +167,28 @@ static void cli_sizes(bench_opts_t *o, const cli_req_t *q)
         o->stream_ops = 32768;
     }
     if (!o->selftest && o->gap_ns <= o->spin_ns)
-        fprintf(stderr, "zenedge-bench: warning: --gap-us %u <= --spin-us %u: the 'peer asleep' row will "
-                        "mostly find the peer still spinning\n", q->gap_us, q->spin_us);
+        fprintf(stderr,
+                "zenedge-bench: warning: --gap-us %u <= --spin-us %u: the 'peer asleep' row will "
+                "mostly find the peer still spinning\n",
+                q->gap_us, q->spin_us);
 }
 
 int bench_cli_parse(int argc, char **argv, bench_opts_t *o)
 {
     static const struct option lo[] = {
-        { "quick", no_argument, NULL, O_QUICK },     { "cpus", required_argument, NULL, O_CPUS },
-        { "rounds", required_argument, NULL, O_ROUNDS }, { "json", required_argument, NULL, O_JSON },
-        { "csv", required_argument, NULL, O_CSV },   { "only", required_argument, NULL, O_ONLY },
-        { "spin-us", required_argument, NULL, O_SPIN }, { "gap-us", required_argument, NULL, O_GAP },
-        { "selftest", no_argument, NULL, O_SELF },   { "list", no_argument, NULL, O_LIST },
-        { "version", no_argument, NULL, O_VER },     { "help", no_argument, NULL, 'h' },
-        { "models", required_argument, NULL, O_MODELS },
-        { NULL, 0, NULL, 0 },
+        {"quick", no_argument, NULL, O_QUICK},         {"cpus", required_argument, NULL, O_CPUS},
+        {"rounds", required_argument, NULL, O_ROUNDS}, {"json", required_argument, NULL, O_JSON},
+        {"csv", required_argument, NULL, O_CSV},       {"only", required_argument, NULL, O_ONLY},
+        {"spin-us", required_argument, NULL, O_SPIN},  {"gap-us", required_argument, NULL, O_GAP},
+        {"selftest", no_argument, NULL, O_SELF},       {"list", no_argument, NULL, O_LIST},
+        {"version", no_argument, NULL, O_VER},         {"help", no_argument, NULL, 'h'},
+        {"models", required_argument, NULL, O_MODELS}, {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     o->cpu_lead = 0;
     o->cpu_follow = 1;
     o->models_dir = ZENEDGE_BENCH_MODELS_DIR;
-    cli_req_t q = { 0, 50, 200, false };
+    cli_req_t q = {0, 50, 200, false};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         int rc = cli_option(ch, o, &q);

@@ -28,14 +28,14 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#define RTE_ELEM       ((unsigned int)sizeof(ipc_packet_t))
-#define RTE_RTT_SLOTS  64u
-#define RTE_ALIGN_MEM  4096u
+#define RTE_ELEM      ((unsigned int)sizeof(ipc_packet_t))
+#define RTE_RTT_SLOTS 64u
+#define RTE_ALIGN_MEM 4096u
 
 struct bench_dpdk {
-    struct rte_ring *req;      /* leader -> follower (round trip) */
-    struct rte_ring *resp;     /* follower -> leader (round trip) */
-    struct rte_ring *stream;   /* leader -> follower (streaming) */
+    struct rte_ring *req;    /* leader -> follower (round trip) */
+    struct rte_ring *resp;   /* follower -> leader (round trip) */
+    struct rte_ring *stream; /* leader -> follower (streaming) */
 };
 
 static struct bench_dpdk dpdk_state;
@@ -93,7 +93,7 @@ int bench_dpdk_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, be
     struct bench_dpdk *d = c->dpdk;
     uint64_t t0 = zl_now_ns();
     for (uint32_t i = 0; i < ops; i++) {
-        ipc_packet_t p = { CMD_PING, 0, i + 1u, i }, a;
+        ipc_packet_t p = {CMD_PING, 0, i + 1u, i}, a;
         while (rte_ring_sp_enqueue_elem(d->req, &p, RTE_ELEM) != 0)
             ipc_cpu_relax();
         while (rte_ring_sc_dequeue_elem(d->resp, &a, RTE_ELEM) != 0)
@@ -105,10 +105,12 @@ int bench_dpdk_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, be
     return 0;
 }
 
-int bench_dpdk_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                          uint32_t *errors, uint32_t *doorbells)
+int bench_dpdk_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                          uint32_t *doorbells)
 {
-    (void)it; (void)arg; (void)doorbells;
+    (void)it;
+    (void)arg;
+    (void)doorbells;
     struct bench_dpdk *d = c->dpdk;
     for (uint32_t i = 0; i < ops; i++) {
         ipc_packet_t p;
@@ -143,10 +145,11 @@ int bench_dpdk_stream_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops,
     return 0;
 }
 
-int bench_dpdk_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                             uint32_t *errors, uint32_t *doorbells)
+int bench_dpdk_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                             uint32_t *doorbells)
 {
-    (void)arg; (void)doorbells;
+    (void)arg;
+    (void)doorbells;
     struct bench_dpdk *d = c->dpdk;
     ipc_packet_t buf[32];
     uint32_t b = it->batch, got = 0;
@@ -187,27 +190,43 @@ const char *bench_dpdk_unavailable(const bench_ctx_t *c)
 /* Never called: the harness skips items that report a reason above. */
 int bench_dpdk_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, bench_sample_t *s)
 {
-    (void)c; (void)it; (void)ops; (void)s;
+    (void)c;
+    (void)it;
+    (void)ops;
+    (void)s;
     return -1;
 }
 
-int bench_dpdk_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                          uint32_t *errors, uint32_t *doorbells)
+int bench_dpdk_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                          uint32_t *doorbells)
 {
-    (void)c; (void)it; (void)ops; (void)arg; (void)errors; (void)doorbells;
+    (void)c;
+    (void)it;
+    (void)ops;
+    (void)arg;
+    (void)errors;
+    (void)doorbells;
     return -1;
 }
 
 int bench_dpdk_stream_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, bench_sample_t *s)
 {
-    (void)c; (void)it; (void)ops; (void)s;
+    (void)c;
+    (void)it;
+    (void)ops;
+    (void)s;
     return -1;
 }
 
-int bench_dpdk_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                             uint32_t *errors, uint32_t *doorbells)
+int bench_dpdk_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                             uint32_t *doorbells)
 {
-    (void)c; (void)it; (void)ops; (void)arg; (void)errors; (void)doorbells;
+    (void)c;
+    (void)it;
+    (void)ops;
+    (void)arg;
+    (void)errors;
+    (void)doorbells;
     return -1;
 }
 

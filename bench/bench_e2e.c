@@ -49,11 +49,11 @@
 #define ZENEDGE_BENCH_MODELS_DIR "models"
 #endif
 
-#define E2E_REGION_BYTES  (4u << 20)
-#define E2E_JOB_TIMEOUT_NS 2000000000ull   /* one job: 2 s, then the run fails */
-#define E2E_ONLINE_NS      10000000000ull  /* the dispatcher must be READY within 10 s */
+#define E2E_REGION_BYTES   (4u << 20)
+#define E2E_JOB_TIMEOUT_NS 2000000000ull  /* one job: 2 s, then the run fails */
+#define E2E_ONLINE_NS      10000000000ull /* the dispatcher must be READY within 10 s */
 
-static const uint32_t e2e_models[] = { 1u, 4u };   /* vector_add, digits_mlp */
+static const uint32_t e2e_models[] = {1u, 4u}; /* vector_add, digits_mlp */
 #define E2E_N_MODELS (sizeof(e2e_models) / sizeof(e2e_models[0]))
 
 /* ---------------------------------------------------------------------- */
@@ -68,8 +68,8 @@ static void e2e_on_term(int sig)
     e2e_sig.stop = 1;
 }
 
-static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *backend,
-                           const bridge_registry_t *reg, pid_t parent)
+static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg,
+                           pid_t parent)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         return 1;
@@ -79,12 +79,11 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     sa.sa_handler = e2e_on_term;
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
-    sigaction(SIGALRM, &sa, NULL);   /* the leader's watchdog is not ours */
+    sigaction(SIGALRM, &sa, NULL); /* the leader's watchdog is not ours */
     sigaction(SIGPIPE, &sa, NULL);
     int r = zl_pin_cpu(o->cpu_follow);
     if (r != 0 && !o->no_pin) {
-        fprintf(stderr, "zenedge-bench: e2e: cannot pin the dispatcher to CPU %d: %s\n", o->cpu_follow,
-                strerror(-r));
+        fprintf(stderr, "zenedge-bench: e2e: cannot pin the dispatcher to CPU %d: %s\n", o->cpu_follow, strerror(-r));
         return 1;
     }
     bridge_log_open("zenedge-bench-bridged", getenv("ZB_E2E_DEBUG") ? BRIDGE_LOG_DEBUG : BRIDGE_LOG_WARN, false);
@@ -95,13 +94,13 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     cfg.doorbell = IPC_DB_POLL;
     cfg.stats_interval_s = 0;
     cfg.log_level = getenv("ZB_E2E_DEBUG") ? BRIDGE_LOG_DEBUG : BRIDGE_LOG_WARN;
-    bridge_backend_t be = { .ops = bridge_backend_find(backend), .priv = NULL };
-    bridge_backend_config_t bcfg = { .device = NULL, .queue_depth = cfg.queue_depth ? cfg.queue_depth : 1u };
+    bridge_backend_t be = {.ops = bridge_backend_find(backend), .priv = NULL};
+    bridge_backend_config_t bcfg = {.device = NULL, .queue_depth = cfg.queue_depth ? cfg.queue_depth : 1u};
     if (be.ops == NULL || be.ops->init(&be, &bcfg) != BRIDGE_OK)
         return 1;
     for (uint32_t i = 0; i < reg->n_models; i++) {
         char why[256];
-        (void)be.ops->load_model(&be, reg->models[i], why, sizeof(why));   /* unsupported: never asked */
+        (void)be.ops->load_model(&be, reg->models[i], why, sizeof(why)); /* unsupported: never asked */
     }
     int rc = bridge_dispatch_run(&cfg, reg, &be, &e2e_sig);
     be.ops->shutdown(&be);
@@ -127,12 +126,12 @@ static void summ3(double *v, uint32_t n, double out[3])
 typedef struct e2e_model {
     const bridge_model_t *bm;
     uint32_t n_in, n_out;
-    void    *in[IPC_MAX_TENSORS];
-    void    *out[IPC_MAX_TENSORS];       /* direct path */
-    void    *rout[IPC_MAX_TENSORS];      /* ring path */
-    uint32_t buf_in[IPC_MAX_TENSORS];    /* in-place path: tensor buffers in the heap */
+    void *in[IPC_MAX_TENSORS];
+    void *out[IPC_MAX_TENSORS];       /* direct path */
+    void *rout[IPC_MAX_TENSORS];      /* ring path */
+    uint32_t buf_in[IPC_MAX_TENSORS]; /* in-place path: tensor buffers in the heap */
     uint32_t buf_out[IPC_MAX_TENSORS];
-    void    *bout[IPC_MAX_TENSORS];      /* where the in-place outputs are */
+    void *bout[IPC_MAX_TENSORS]; /* where the in-place outputs are */
     uint32_t in_len[IPC_MAX_TENSORS], out_len[IPC_MAX_TENSORS];
     uint32_t expect_result;
 } e2e_model_t;
@@ -158,7 +157,7 @@ static int model_prepare(e2e_model_t *m, const bridge_model_t *bm)
         if (!m->in[i])
             return -1;
         uint8_t *b = m->in[i];
-        for (uint32_t k = 0; k < bm->in[i].bytes; k++)   /* small values: valid i32 and f32 bit patterns alike */
+        for (uint32_t k = 0; k < bm->in[i].bytes; k++) /* small values: valid i32 and f32 bit patterns alike */
             b[k] = (uint8_t)((k & 3u) == 3u ? 0x3c : (k * 7u + i) & 0x7fu);
     }
     for (uint32_t i = 0; i < bm->n_out; i++) {
@@ -237,15 +236,15 @@ static int model_bufs(proxy_t *p, e2e_model_t *m)
 /* Ring path: one job through contract + proxy, waiting by polling the cq.
  * inplace: contract_submit_bufs() on the model's tensor buffers and no
  * output copy; otherwise contract_submit_job() with copies both ways. */
-static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, bool inplace, proxy_result_t *res,
-                    uint64_t *t_call, uint64_t *t_ret)
+static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, bool inplace, proxy_result_t *res, uint64_t *t_call,
+                    uint64_t *t_ret)
 {
     proxy_in_t in[IPC_MAX_TENSORS];
     proxy_out_t out[IPC_MAX_TENSORS];
     for (uint32_t i = 0; i < m->n_in; i++)
-        in[i] = (proxy_in_t){ m->in[i], m->in_len[i] };
+        in[i] = (proxy_in_t){m->in[i], m->in_len[i]};
     for (uint32_t i = 0; i < m->n_out; i++)
-        out[i] = (proxy_out_t){ m->rout[i], m->out_len[i] };
+        out[i] = (proxy_out_t){m->rout[i], m->out_len[i]};
     uint32_t h;
     *t_call = zl_now_ns();
     int rc = inplace ? contract_submit_bufs(c, m->bm->id, m->buf_in, m->n_in, m->buf_out, m->n_out, 0, &h)
@@ -300,7 +299,10 @@ static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why
     }
     if (pid == 0) {
         close(fds[0]);
-        struct { int32_t n; char why[256]; } msg;
+        struct {
+            int32_t n;
+            char why[256];
+        } msg;
         memset(&msg, 0, sizeof(msg));
         bridge_device_info_t devs[4];
         msg.n = ops->probe(devs, 4, msg.why, sizeof(msg.why));
@@ -309,7 +311,10 @@ static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why
         _exit(w == (ssize_t)sizeof(msg) ? 0 : 1);
     }
     close(fds[1]);
-    struct { int32_t n; char why[256]; } msg;
+    struct {
+        int32_t n;
+        char why[256];
+    } msg;
     memset(&msg, 0, sizeof(msg));
     size_t got = 0;
     while (got < sizeof(msg)) {
@@ -340,28 +345,28 @@ static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why
 /* Everything one backend's measurement holds, so that every step can be
  * undone by e2e_close() whichever step failed. */
 typedef struct e2e_run {
-    const bench_opts_t         *o;
-    const char                 *backend;
-    const bridge_registry_t    *reg;
+    const bench_opts_t *o;
+    const char *backend;
+    const bridge_registry_t *reg;
     const bridge_backend_ops_t *ops;
-    char              shm[64];
-    zl_map_t          map;
-    struct zport      port;
-    bool              port_up;
-    proxy_t          *p;
-    contract_t       *ct;
-    e2e_model_t       mods[E2E_N_MODELS];
-    pid_t             child;        /* the dispatcher, or -1 */
-    bridge_backend_t  be;           /* our side of the direct path */
-    bool              be_up;
-    uint32_t          phases;       /* per path and model */
-    uint32_t          per;          /* jobs per phase */
-    uint32_t          seq;          /* direct path: job sequence number */
-    double           *dv;           /* [model][phase]: direct, ns per job */
-    double           *rv;           /* [path][model][phase]: ring copy, ring in place */
-    double           *bv;           /* [model][phase]: direct, backend ns per job */
-    double           *sv;           /* [path][model][stage][phase] */
-    uint32_t          bad_times[2][E2E_N_MODELS];
+    char shm[64];
+    zl_map_t map;
+    struct zport port;
+    bool port_up;
+    proxy_t *p;
+    contract_t *ct;
+    e2e_model_t mods[E2E_N_MODELS];
+    pid_t child;         /* the dispatcher, or -1 */
+    bridge_backend_t be; /* our side of the direct path */
+    bool be_up;
+    uint32_t phases; /* per path and model */
+    uint32_t per;    /* jobs per phase */
+    uint32_t seq;    /* direct path: job sequence number */
+    double *dv;      /* [model][phase]: direct, ns per job */
+    double *rv;      /* [path][model][phase]: ring copy, ring in place */
+    double *bv;      /* [model][phase]: direct, backend ns per job */
+    double *sv;      /* [path][model][stage][phase] */
+    uint32_t bad_times[2][E2E_N_MODELS];
 } e2e_run_t;
 
 static double *rv_at(const e2e_run_t *r, int path, size_t k, uint32_t ph)
@@ -402,9 +407,9 @@ static int e2e_open(e2e_run_t *r)
     pc.features = IPC_FEAT_SHARED_CLOCK;
     pc.hb_period_us = 100000;
     pc.n_heap_classes = 3;
-    pc.heap[0] = (ipc_heap_class_cfg_t){ 64, 64 };
-    pc.heap[1] = (ipc_heap_class_cfg_t){ 256, 64 };
-    pc.heap[2] = (ipc_heap_class_cfg_t){ 4096, 64 };
+    pc.heap[0] = (ipc_heap_class_cfg_t){64, 64};
+    pc.heap[1] = (ipc_heap_class_cfg_t){256, 64};
+    pc.heap[2] = (ipc_heap_class_cfg_t){4096, 64};
     rc = proxy_init(r->p, r->map.base, &pc);
     if (rc != PROXY_OK) {
         fprintf(stderr, "zenedge-bench: e2e: proxy_init: %s\n", proxy_strerror(rc));
@@ -469,7 +474,7 @@ static int e2e_models_start(e2e_run_t *r)
 static int e2e_local_backend(e2e_run_t *r)
 {
     char why[256] = "";
-    bridge_backend_config_t bcfg = { .device = NULL, .queue_depth = 1 };
+    bridge_backend_config_t bcfg = {.device = NULL, .queue_depth = 1};
     if (r->ops->init(&r->be, &bcfg) != BRIDGE_OK) {
         fprintf(stderr, "zenedge-bench: e2e: backend %s: init failed\n", r->backend);
         return -1;
@@ -477,8 +482,8 @@ static int e2e_local_backend(e2e_run_t *r)
     r->be_up = true;
     for (size_t k = 0; k < E2E_N_MODELS; k++) {
         if (r->ops->load_model(&r->be, r->mods[k].bm, why, sizeof(why)) != BRIDGE_OK) {
-            fprintf(stderr, "zenedge-bench: e2e: backend %s cannot run model %u: %s\n", r->backend,
-                    r->mods[k].bm->id, why);
+            fprintf(stderr, "zenedge-bench: e2e: backend %s cannot run model %u: %s\n", r->backend, r->mods[k].bm->id,
+                    why);
             return -1;
         }
     }
@@ -583,7 +588,7 @@ static bool stages_add(double st[E2E_ST_COUNT], const proxy_result_t *pr, uint64
 static int phase_ring(e2e_run_t *r, size_t k, uint32_t ph, int x, bench_e2e_t *e)
 {
     e2e_model_t *m = &r->mods[k];
-    double st[E2E_ST_COUNT] = { 0 };
+    double st[E2E_ST_COUNT] = {0};
     uint32_t nvalid = 0;
     uint64_t t0 = zl_now_ns();
     for (uint32_t j = 0; j < r->per; j++) {
@@ -609,11 +614,10 @@ static int phase_ring(e2e_run_t *r, size_t k, uint32_t ph, int x, bench_e2e_t *e
  * so that no path always runs first or after the same neighbour. */
 static int e2e_measure(e2e_run_t *r, bench_e2e_t *e)
 {
-    static const uint8_t perms[6][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 },
-                                         { 0, 2, 1 }, { 2, 0, 1 }, { 1, 0, 2 } };
+    static const uint8_t perms[6][3] = {{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}, {2, 0, 1}, {1, 0, 2}};
     size_t nm = E2E_N_MODELS;
     for (uint32_t ph = 0; ph < r->phases; ph++) {
-        proxy_tick(r->p);   /* our heartbeat; watches the bridge */
+        proxy_tick(r->p); /* our heartbeat; watches the bridge */
         for (size_t kk = 0; kk < nm; kk++) {
             size_t k = (ph & 1u) ? nm - 1 - kk : kk;
             for (int pass = 0; pass < 3; pass++) {
@@ -635,7 +639,7 @@ static void e2e_check_outputs(const e2e_run_t *r, bench_e2e_t *e)
     if (m->bm->id != 1u)
         return;
     const int32_t *a = m->in[0], *b = m->in[1];
-    const int32_t *c[2] = { m->rout[0], m->bout[0] };
+    const int32_t *c[2] = {m->rout[0], m->bout[0]};
     for (int x = 0; x < 2; x++)
         for (uint32_t i = 0; i < m->out_len[0] / 4u; i++)
             if (c[x][i] != (int32_t)((uint32_t)a[i] + (uint32_t)b[i])) {
@@ -723,7 +727,7 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
 {
     const bridge_backend_ops_t *ops = bridge_backend_find(backend);
     if (ops == NULL)
-        return 1;   /* not built: nothing to say */
+        return 1; /* not built: nothing to say */
     char why[256] = "";
     if (probe_in_child(ops, why, sizeof(why)) <= 0) {
         size_t l = strlen(e->note);
@@ -739,7 +743,7 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     r->reg = reg;
     r->ops = ops;
     r->child = -1;
-    r->be = (bridge_backend_t){ .ops = ops, .priv = NULL };
+    r->be = (bridge_backend_t){.ops = ops, .priv = NULL};
     r->phases = o->selftest ? 4u : o->quick ? 300u : 3000u;
     r->per = o->selftest ? 4u : 16u;
     int rcode = -1;
@@ -771,13 +775,13 @@ int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e)
         fprintf(stderr, "zenedge-bench: e2e: cannot pin to CPU %d: %s\n", o->cpu_lead, strerror(-pr));
         return -1;
     }
-    static const char *const backends[] = { "cpu", "opencl", "cuda" };
+    static const char *const backends[] = {"cpu", "opencl", "cuda"};
     int result = 0;
     for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
         uint32_t rows_before = e->n_rows;
         int r = run_backend(o, backends[b], &reg, e);
         if (r < 0 && b == 0) {
-            result = -1;   /* the CPU backend must work */
+            result = -1; /* the CPU backend must work */
             break;
         }
         if (r < 0) {

@@ -20,7 +20,7 @@
 #include "zl.h"
 #include "zenedge/barrier.h"
 
-#define PHASE_TIMEOUT_S  30u
+#define PHASE_TIMEOUT_S 30u
 
 /* ---------------------------------------------------------------------- */
 /* Medians                                                                 */
@@ -36,7 +36,7 @@ static int cmp_double(const void *a, const void *b)
  * is copied to a slot at or before its own. */
 bench_summary_t bench_summarise(const double *v, uint32_t n, double *scratch)
 {
-    bench_summary_t s = { NAN, NAN, NAN, 0 };
+    bench_summary_t s = {NAN, NAN, NAN, 0};
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++)
         if (!isnan(v[i]))
@@ -144,8 +144,7 @@ static int follower_main(bench_ctx_t *c, pid_t parent)
         return 1;
     int r = zl_pin_cpu(c->opt->cpu_follow);
     if (r != 0 && !c->opt->no_pin) {
-        fprintf(stderr, "zenedge-bench: cannot pin the bridge side to CPU %d: %s\n",
-                c->opt->cpu_follow, strerror(-r));
+        fprintf(stderr, "zenedge-bench: cannot pin the bridge side to CPU %d: %s\n", c->opt->cpu_follow, strerror(-r));
         return 1;
     }
     if (bench_attach(c, BENCH_FOLLOWER) != 0)
@@ -173,10 +172,10 @@ static int follower_main(bench_ctx_t *c, pid_t parent)
         uint32_t errors = 0, doorbells = 0;
         const bench_item_t *it = &bench_items[item];
         if (it->follow(c, it, ops, arg, &errors, &doorbells) != 0)
-            return 1;   /* the leader's watchdog reports it */
+            return 1; /* the leader's watchdog reports it */
         ipc_write_once(&c->sh->errors, errors);
         ipc_write_once(&c->sh->doorbells, doorbells);
-        ipc_store_release(&c->sh->ack, s);   /* R3: publishes errors/doorbells; pairs with A3 */
+        ipc_store_release(&c->sh->ack, s); /* R3: publishes errors/doorbells; pairs with A3 */
     }
 }
 
@@ -187,9 +186,9 @@ static int follower_main(bench_ctx_t *c, pid_t parent)
 static uint32_t ops_of(const bench_opts_t *o, const bench_item_t *it)
 {
     switch (it->opsclass) {
-    case BENCH_OPS_RTT:    return o->rtt_ops;
-    case BENCH_OPS_BLOCK:  return o->block_ops;
-    case BENCH_OPS_SLEEP:  return o->sleep_ops;
+    case BENCH_OPS_RTT: return o->rtt_ops;
+    case BENCH_OPS_BLOCK: return o->block_ops;
+    case BENCH_OPS_SLEEP: return o->sleep_ops;
     case BENCH_OPS_STREAM: return o->stream_ops;
     }
     return 1;
@@ -201,14 +200,14 @@ static void post_phase(bench_ctx_t *c, uint32_t item, uint32_t ops)
     ipc_write_once(&c->sh->ops, ops);
     ipc_write_once(&c->sh->arg, 0u);
     c->phase_seq++;
-    ipc_store_release(&c->sh->seq, c->phase_seq);   /* R4: pairs with A4 */
+    ipc_store_release(&c->sh->seq, c->phase_seq); /* R4: pairs with A4 */
 }
 
 static int run_phase(bench_ctx_t *c, size_t i, bench_results_t *res, uint32_t round)
 {
     const bench_item_t *it = &bench_items[i];
     uint32_t ops = ops_of(c->opt, it);
-    bench_sample_t s = { 0, ops, 0, 0 };
+    bench_sample_t s = {0, ops, 0, 0};
     watchdog_arm(it->key);
     post_phase(c, (uint32_t)i, ops);
     if (it->lead(c, it, ops, &s) != 0)
@@ -219,8 +218,8 @@ static int run_phase(bench_ctx_t *c, size_t i, bench_results_t *res, uint32_t ro
     uint32_t fdb = ipc_read_once(&c->sh->doorbells);
     res->errors += (uint64_t)s.errors + ferr;
     if (s.errors || ferr)
-        fprintf(stderr, "zenedge-bench: %s round %u: %u wrong packets (zenedge side %u, bridge side %u)\n",
-                it->key, round, s.errors + ferr, s.errors, ferr);
+        fprintf(stderr, "zenedge-bench: %s round %u: %u wrong packets (zenedge side %u, bridge side %u)\n", it->key,
+                round, s.errors + ferr, s.errors, ferr);
     double pkts = it->kind == BENCH_RTT ? 2.0 * ops : (double)ops;
     res->value[i * res->rounds + round] = ops ? (double)s.ns / ops : NAN;
     res->dbpp[i * res->rounds + round] = pkts > 0 ? (s.doorbells + fdb) / pkts : NAN;
@@ -253,8 +252,7 @@ static int leader_run(bench_ctx_t *c, bench_results_t *res, bool progress)
         }
         uint64_t now = zl_now_ns();
         if (progress && now - t_last > 2000000000ull) {
-            fprintf(stderr, "zenedge-bench: round %u/%u, %.0f s\n", r + 1, res->rounds,
-                    (double)(now - t_start) / 1e9);
+            fprintf(stderr, "zenedge-bench: round %u/%u, %.0f s\n", r + 1, res->rounds, (double)(now - t_start) / 1e9);
             t_last = now;
         }
     }
@@ -272,8 +270,7 @@ static int leader_start(bench_ctx_t *c)
     int pr = zl_pin_cpu(o->cpu_lead);
     if (pr != 0) {
         if (!o->no_pin) {
-            fprintf(stderr, "zenedge-bench: cannot pin the zenedge side to CPU %d: %s\n", o->cpu_lead,
-                    strerror(-pr));
+            fprintf(stderr, "zenedge-bench: cannot pin the zenedge side to CPU %d: %s\n", o->cpu_lead, strerror(-pr));
             return 1;
         }
         fprintf(stderr, "zenedge-bench: selftest runs unpinned (CPU %d: %s)\n", o->cpu_lead, strerror(-pr));
@@ -389,8 +386,8 @@ int bench_selftest_check(bench_ctx_t *c, const bench_results_t *res)
         fails++;
     }
     fails += selftest_items(res);
-    ipc_ring_t *rings[] = { c->view.sq[0], c->view.sq[1], c->view.cq };
-    uint32_t slots[] = { c->view.sq_slots, c->view.sq_slots, c->view.cq_slots };
+    ipc_ring_t *rings[] = {c->view.sq[0], c->view.sq[1], c->view.cq};
+    uint32_t slots[] = {c->view.sq_slots, c->view.sq_slots, c->view.cq_slots};
     for (int k = 0; k < 3; k++) {
         int fill = ipc_ring_peek_fill(rings[k], slots[k]);
         if (fill != 0) {
@@ -400,8 +397,7 @@ int bench_selftest_check(bench_ctx_t *c, const bench_results_t *res)
     }
     /* Both sides end every phase awake: a needs_wakeup flag left set would
      * make the peer ring for nothing (or, cleared too early, lose a wake). */
-    if (ipc_read_once(&c->view.hdr->zen.needs_wakeup) != 0 ||
-        ipc_read_once(&c->view.hdr->bridge.needs_wakeup) != 0) {
+    if (ipc_read_once(&c->view.hdr->zen.needs_wakeup) != 0 || ipc_read_once(&c->view.hdr->bridge.needs_wakeup) != 0) {
         fprintf(stderr, "selftest: needs_wakeup still set after the run (zenedge %u, bridge %u)\n",
                 ipc_read_once(&c->view.hdr->zen.needs_wakeup), ipc_read_once(&c->view.hdr->bridge.needs_wakeup));
         fails++;

@@ -25,10 +25,10 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_errors.h"
 
-#define MAP_ALIGN          4096u
-#define ALIGN_UP(x, a)     (((x) + ((a) - 1u)) & ~((size_t)(a) - 1u))
-#define REGION_HEAP_BYTES  65536u
-#define WAIT_TIMEOUT_MS    1000
+#define MAP_ALIGN         4096u
+#define ALIGN_UP(x, a)    (((x) + ((a)-1u)) & ~((size_t)(a)-1u))
+#define REGION_HEAP_BYTES 65536u
+#define WAIT_TIMEOUT_MS   1000
 
 static uint32_t region_bytes(void)
 {
@@ -67,8 +67,8 @@ int bench_setup(bench_ctx_t *c)
     cfg.features |= IPC_FEAT_SHARED_CLOCK;
     int err = ipc_region_init(&c->view, c->region_base, &cfg);
     if (err) {
-        fprintf(stderr, "zenedge-bench: ipc_region_init(size=%u, sq_slots=%u): %s\n",
-                c->region_size, cfg.sq_slots, ipc_strerror(err));
+        fprintf(stderr, "zenedge-bench: ipc_region_init(size=%u, sq_slots=%u): %s\n", c->region_size, cfg.sq_slots,
+                ipc_strerror(err));
         return -1;
     }
     if (c->view.n_sq < 2) {
@@ -110,8 +110,8 @@ int bench_attach(bench_ctx_t *c, int role)
         memset(&f, 0, sizeof(f));
         err = ipc_region_attach(&c->view, c->region_base, c->region_size, &f);
         if (err) {
-            fprintf(stderr, "zenedge-bench: ipc_region_attach: %s (%s=%u breaks %u: %s)\n",
-                    ipc_strerror(err), f.field ? f.field : "?", f.value, f.limit, f.rule ? f.rule : "");
+            fprintf(stderr, "zenedge-bench: ipc_region_attach: %s (%s=%u breaks %u: %s)\n", ipc_strerror(err),
+                    f.field ? f.field : "?", f.value, f.limit, f.rule ? f.rule : "");
             return -1;
         }
         c->me = &c->view.hdr->bridge;
@@ -141,7 +141,7 @@ int bench_attach(bench_ctx_t *c, int role)
 
 void bench_teardown(bench_ctx_t *c)
 {
-    int *fds[] = { &c->efd_zen, &c->efd_bridge, &c->raw_efd_a, &c->raw_efd_b, &c->sock[0], &c->sock[1] };
+    int *fds[] = {&c->efd_zen, &c->efd_bridge, &c->raw_efd_a, &c->raw_efd_b, &c->sock[0], &c->sock[1]};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -188,10 +188,13 @@ static int raw_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, be
     return 0;
 }
 
-static int raw_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                          uint32_t *errors, uint32_t *doorbells)
+static int raw_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                          uint32_t *doorbells)
 {
-    (void)it; (void)arg; (void)errors; (void)doorbells;
+    (void)it;
+    (void)arg;
+    (void)errors;
+    (void)doorbells;
     uint32_t v = c->raw_value;
     for (uint32_t i = 0; i < ops; i++) {
         v++;
@@ -224,7 +227,7 @@ static int efd_get(int fd)
         fprintf(stderr, "zenedge-bench: eventfd read: %s\n", strerror(errno));
         return -1;
     }
-    return v == 1 ? 0 : 1;   /* more than one pending: a lost round trip */
+    return v == 1 ? 0 : 1; /* more than one pending: a lost round trip */
 }
 
 static int efd_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, bench_sample_t *s)
@@ -243,10 +246,12 @@ static int efd_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, be
     return 0;
 }
 
-static int efd_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                          uint32_t *errors, uint32_t *doorbells)
+static int efd_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                          uint32_t *doorbells)
 {
-    (void)it; (void)arg; (void)doorbells;
+    (void)it;
+    (void)arg;
+    (void)doorbells;
     for (uint32_t i = 0; i < ops; i++) {
         int r = efd_get(c->raw_efd_a);
         if (r < 0)
@@ -276,10 +281,12 @@ static int unix_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, b
     return 0;
 }
 
-static int unix_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                           uint32_t *errors, uint32_t *doorbells)
+static int unix_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                           uint32_t *doorbells)
 {
-    (void)it; (void)arg; (void)doorbells;
+    (void)it;
+    (void)arg;
+    (void)doorbells;
     for (uint32_t i = 0; i < ops; i++) {
         ipc_packet_t p;
         if (read(c->sock[1], &p, sizeof(p)) != (ssize_t)sizeof(p)) {
@@ -387,7 +394,7 @@ static int ours_poll_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t o
     uint64_t t0 = zl_now_ns();
     for (uint32_t i = 0; i < ops; i++) {
         uint32_t h = next_handle(c);
-        ipc_packet_t p = { CMD_PING, IPC_PKT_FLAGS_NONE, h, i }, a;
+        ipc_packet_t p = {CMD_PING, IPC_PKT_FLAGS_NONE, h, i}, a;
         if (put_spin(&c->rtt_tx, &p) || get_spin(&c->rtt_rx, &a))
             return -1;
         s->errors += (uint32_t)check_pong(&a, h);
@@ -401,14 +408,16 @@ static ipc_packet_t pong_of(const ipc_packet_t *p, uint32_t *errors)
 {
     if (p->cmd != CMD_PING || p->flags != 0 || IPC_HANDLE_GEN(p->payload_id) == 0)
         (*errors)++;
-    ipc_packet_t a = { CMD_PONG, IPC_STATUS_OK, p->payload_id, p->timestamp };
+    ipc_packet_t a = {CMD_PONG, IPC_STATUS_OK, p->payload_id, p->timestamp};
     return a;
 }
 
-static int ours_poll_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                                uint32_t *errors, uint32_t *doorbells)
+static int ours_poll_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                                uint32_t *doorbells)
 {
-    (void)it; (void)arg; (void)doorbells;
+    (void)it;
+    (void)arg;
+    (void)doorbells;
     for (uint32_t i = 0; i < ops; i++) {
         ipc_packet_t p;
         if (get_spin(&c->rtt_rx, &p))
@@ -425,7 +434,7 @@ static int ours_db_rtt_lead(bench_ctx_t *c, int mode, uint32_t ops, bench_sample
     uint64_t t0 = zl_now_ns();
     for (uint32_t i = 0; i < ops; i++) {
         uint32_t h = next_handle(c);
-        ipc_packet_t p = { CMD_PING, IPC_PKT_FLAGS_NONE, h, i }, a;
+        ipc_packet_t p = {CMD_PING, IPC_PKT_FLAGS_NONE, h, i}, a;
         if (put_spin(&c->rtt_tx, &p) || notify(c, mode, c->efd_bridge, &s->doorbells) ||
             get_wait(c, mode, c->efd_zen, &c->rtt_rx, &a))
             return -1;
@@ -454,10 +463,11 @@ static int ours_efd_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t op
     return ours_db_rtt_lead(c, IPC_DB_EVENTFD, ops, s);
 }
 
-static int ours_efd_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                               uint32_t *errors, uint32_t *doorbells)
+static int ours_efd_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                               uint32_t *doorbells)
 {
-    (void)it; (void)arg;
+    (void)it;
+    (void)arg;
     return ours_db_rtt_follow(c, IPC_DB_EVENTFD, ops, errors, doorbells);
 }
 
@@ -467,10 +477,11 @@ static int ours_adapt_rtt_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t 
     return ours_db_rtt_lead(c, IPC_DB_ADAPTIVE, ops, s);
 }
 
-static int ours_adapt_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                                 uint32_t *errors, uint32_t *doorbells)
+static int ours_adapt_rtt_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                                 uint32_t *doorbells)
 {
-    (void)it; (void)arg;
+    (void)it;
+    (void)arg;
     return ours_db_rtt_follow(c, IPC_DB_ADAPTIVE, ops, errors, doorbells);
 }
 
@@ -486,7 +497,7 @@ static int ours_adapt_sleep_lead(bench_ctx_t *c, const bench_item_t *it, uint32_
         while (zl_now_ns() < until)
             ipc_cpu_relax();
         uint32_t h = next_handle(c);
-        ipc_packet_t p = { CMD_PING, IPC_PKT_FLAGS_NONE, h, i }, a;
+        ipc_packet_t p = {CMD_PING, IPC_PKT_FLAGS_NONE, h, i}, a;
         uint64_t t0 = zl_now_ns();
         if (put_spin(&c->rtt_tx, &p) || notify(c, IPC_DB_ADAPTIVE, c->efd_bridge, &s->doorbells) ||
             get_wait(c, IPC_DB_ADAPTIVE, c->efd_zen, &c->rtt_rx, &a))
@@ -519,10 +530,11 @@ static int ours_stream_lead(bench_ctx_t *c, const bench_item_t *it, uint32_t ops
     return 0;
 }
 
-static int ours_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg,
-                              uint32_t *errors, uint32_t *doorbells)
+static int ours_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t ops, uint32_t arg, uint32_t *errors,
+                              uint32_t *doorbells)
 {
-    (void)arg; (void)doorbells;
+    (void)arg;
+    (void)doorbells;
     ipc_packet_t buf[32];
     uint32_t b = it->batch, got = 0;
     while (got < ops) {
@@ -546,50 +558,51 @@ static int ours_stream_follow(bench_ctx_t *c, const bench_item_t *it, uint32_t o
 /* neighbours, so they run within a millisecond or two of each other.     */
 /* ---------------------------------------------------------------------- */
 
-#define RTT_ITEM(k, l, g, oc, db, L, F, U) \
-    { k, l, g, BENCH_RTT, oc, 1, db, L, F, U }
-#define STREAM_ITEM(k, l, g, b, L, F, U) \
-    { k, l, g, BENCH_STREAM, BENCH_OPS_STREAM, b, false, L, F, U }
+#define RTT_ITEM(k, l, g, oc, db, L, F, U)     \
+    {                                          \
+        k, l, g, BENCH_RTT, oc, 1, db, L, F, U \
+    }
+#define STREAM_ITEM(k, l, g, b, L, F, U)                           \
+    {                                                              \
+        k, l, g, BENCH_STREAM, BENCH_OPS_STREAM, b, false, L, F, U \
+    }
 
 const bench_item_t bench_items[] = {
-    RTT_ITEM("raw_rtt", "raw cache-line ping-pong RTT", "limit", BENCH_OPS_RTT, false,
-             raw_rtt_lead, raw_rtt_follow, NULL),
-    RTT_ITEM("ours_poll_rtt", "ours PING RTT, polled", "ours", BENCH_OPS_RTT, false,
-             ours_poll_rtt_lead, ours_poll_rtt_follow, NULL),
+    RTT_ITEM("raw_rtt", "raw cache-line ping-pong RTT", "limit", BENCH_OPS_RTT, false, raw_rtt_lead, raw_rtt_follow,
+             NULL),
+    RTT_ITEM("ours_poll_rtt", "ours PING RTT, polled", "ours", BENCH_OPS_RTT, false, ours_poll_rtt_lead,
+             ours_poll_rtt_follow, NULL),
     RTT_ITEM("ours_adaptive_busy_rtt", "ours PING RTT, adaptive, peer busy", "ours", BENCH_OPS_RTT, true,
              ours_adapt_rtt_lead, ours_adapt_rtt_follow, NULL),
-    RTT_ITEM("rte_ring_rtt", "DPDK rte_ring ping-pong RTT", "alternative", BENCH_OPS_RTT, false,
-             bench_dpdk_rtt_lead, bench_dpdk_rtt_follow, bench_dpdk_unavailable),
+    RTT_ITEM("rte_ring_rtt", "DPDK rte_ring ping-pong RTT", "alternative", BENCH_OPS_RTT, false, bench_dpdk_rtt_lead,
+             bench_dpdk_rtt_follow, bench_dpdk_unavailable),
     RTT_ITEM("layout_orig_rtt", "layout: original packed, PING RTT", "layout", BENCH_OPS_RTT, false,
              bench_lay_orig_rtt_lead, bench_lay_orig_rtt_follow, NULL),
     RTT_ITEM("layout_new_rtt", "layout: ours (split lines), PING RTT", "layout", BENCH_OPS_RTT, false,
              bench_lay_new_rtt_lead, bench_lay_new_rtt_follow, NULL),
-    STREAM_ITEM("rte_ring_stream_b1", "DPDK rte_ring stream, burst 1", "alternative", 1,
-                bench_dpdk_stream_lead, bench_dpdk_stream_follow, bench_dpdk_unavailable),
-    STREAM_ITEM("ours_stream_b1", "ours stream, batch 1", "ours", 1,
-                ours_stream_lead, ours_stream_follow, NULL),
-    STREAM_ITEM("rte_ring_stream_b8", "DPDK rte_ring stream, burst 8", "alternative", 8,
-                bench_dpdk_stream_lead, bench_dpdk_stream_follow, bench_dpdk_unavailable),
-    STREAM_ITEM("ours_stream_b8", "ours stream, batch 8", "ours", 8,
-                ours_stream_lead, ours_stream_follow, NULL),
-    STREAM_ITEM("rte_ring_stream_b32", "DPDK rte_ring stream, burst 32", "alternative", 32,
-                bench_dpdk_stream_lead, bench_dpdk_stream_follow, bench_dpdk_unavailable),
-    STREAM_ITEM("ours_stream_b32", "ours stream, batch 32", "ours", 32,
-                ours_stream_lead, ours_stream_follow, NULL),
+    STREAM_ITEM("rte_ring_stream_b1", "DPDK rte_ring stream, burst 1", "alternative", 1, bench_dpdk_stream_lead,
+                bench_dpdk_stream_follow, bench_dpdk_unavailable),
+    STREAM_ITEM("ours_stream_b1", "ours stream, batch 1", "ours", 1, ours_stream_lead, ours_stream_follow, NULL),
+    STREAM_ITEM("rte_ring_stream_b8", "DPDK rte_ring stream, burst 8", "alternative", 8, bench_dpdk_stream_lead,
+                bench_dpdk_stream_follow, bench_dpdk_unavailable),
+    STREAM_ITEM("ours_stream_b8", "ours stream, batch 8", "ours", 8, ours_stream_lead, ours_stream_follow, NULL),
+    STREAM_ITEM("rte_ring_stream_b32", "DPDK rte_ring stream, burst 32", "alternative", 32, bench_dpdk_stream_lead,
+                bench_dpdk_stream_follow, bench_dpdk_unavailable),
+    STREAM_ITEM("ours_stream_b32", "ours stream, batch 32", "ours", 32, ours_stream_lead, ours_stream_follow, NULL),
     STREAM_ITEM("layout_new_stream_b32", "layout: ours (split lines), batch 32", "layout", 32,
                 bench_lay_new_stream_lead, bench_lay_new_stream_follow, NULL),
-    STREAM_ITEM("layout_orig_stream_b32", "layout: original packed, batch 32", "layout", 32,
-                bench_lay_orig_stream_lead, bench_lay_orig_stream_follow, NULL),
-    STREAM_ITEM("layout_orig_stream_b1", "layout: original packed, batch 1", "layout", 1,
-                bench_lay_orig_stream_lead, bench_lay_orig_stream_follow, NULL),
-    STREAM_ITEM("layout_new_stream_b1", "layout: ours (split lines), batch 1", "layout", 1,
-                bench_lay_new_stream_lead, bench_lay_new_stream_follow, NULL),
-    RTT_ITEM("eventfd_rtt", "eventfd ping-pong RTT", "alternative", BENCH_OPS_BLOCK, false,
-             efd_rtt_lead, efd_rtt_follow, NULL),
-    RTT_ITEM("ours_eventfd_rtt", "ours PING RTT, eventfd doorbell", "ours", BENCH_OPS_BLOCK, true,
-             ours_efd_rtt_lead, ours_efd_rtt_follow, NULL),
-    RTT_ITEM("unix_rtt", "UNIX socket (SEQPACKET) ping-pong RTT", "alternative", BENCH_OPS_BLOCK, false,
-             unix_rtt_lead, unix_rtt_follow, NULL),
+    STREAM_ITEM("layout_orig_stream_b32", "layout: original packed, batch 32", "layout", 32, bench_lay_orig_stream_lead,
+                bench_lay_orig_stream_follow, NULL),
+    STREAM_ITEM("layout_orig_stream_b1", "layout: original packed, batch 1", "layout", 1, bench_lay_orig_stream_lead,
+                bench_lay_orig_stream_follow, NULL),
+    STREAM_ITEM("layout_new_stream_b1", "layout: ours (split lines), batch 1", "layout", 1, bench_lay_new_stream_lead,
+                bench_lay_new_stream_follow, NULL),
+    RTT_ITEM("eventfd_rtt", "eventfd ping-pong RTT", "alternative", BENCH_OPS_BLOCK, false, efd_rtt_lead,
+             efd_rtt_follow, NULL),
+    RTT_ITEM("ours_eventfd_rtt", "ours PING RTT, eventfd doorbell", "ours", BENCH_OPS_BLOCK, true, ours_efd_rtt_lead,
+             ours_efd_rtt_follow, NULL),
+    RTT_ITEM("unix_rtt", "UNIX socket (SEQPACKET) ping-pong RTT", "alternative", BENCH_OPS_BLOCK, false, unix_rtt_lead,
+             unix_rtt_follow, NULL),
     RTT_ITEM("ours_adaptive_sleep_rtt", "ours PING RTT, adaptive, peer asleep", "ours", BENCH_OPS_SLEEP, true,
              ours_adapt_sleep_lead, ours_adapt_rtt_follow, NULL),
 };

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     int rc = bench_cli_parse(argc, argv, &o);
     if (rc != BENCH_CLI_RUN)
         return rc;
-    bench_machine_t m;   /* the date is the run's start */
+    bench_machine_t m; /* the date is the run's start */
     bench_machine_read(&m);
 
     bench_results_t res;

@@ -11,32 +11,32 @@
 #include <string.h>
 
 const bench_ratio_t bench_ratios[] = {
-    { "polled_rtt_vs_raw", "ours_poll_rtt", "raw_rtt", false, BENCH_CMP_AT_MOST, 1.5,
-      "polled PING RTT / raw cache-line RTT" },
-    { "stream32_vs_rte_ring", "ours_stream_b32", "rte_ring_stream_b32", true, BENCH_CMP_AT_LEAST, 1.0,
-      "throughput at batch 32: ours / rte_ring" },
-    { "eventfd_rtt_vs_raw_eventfd", "ours_eventfd_rtt", "eventfd_rtt", false, BENCH_CMP_AT_MOST, 1.2,
-      "eventfd-doorbell PING RTT / raw eventfd RTT" },
-    { "adaptive_rtt_vs_polled", "ours_adaptive_busy_rtt", "ours_poll_rtt", false, BENCH_CMP_AT_MOST, 1.5,
-      "adaptive PING RTT, peer busy / polled PING RTT" },
-    { "stream1_vs_rte_ring", "ours_stream_b1", "rte_ring_stream_b1", true, BENCH_CMP_NONE, 0,
-      "throughput at batch 1: ours / rte_ring" },
-    { "stream8_vs_rte_ring", "ours_stream_b8", "rte_ring_stream_b8", true, BENCH_CMP_NONE, 0,
-      "throughput at batch 8: ours / rte_ring" },
-    { "polled_rtt_vs_rte_ring", "ours_poll_rtt", "rte_ring_rtt", false, BENCH_CMP_NONE, 0,
-      "polled PING RTT / rte_ring RTT" },
-    { "adaptive_sleep_rtt_vs_raw_eventfd", "ours_adaptive_sleep_rtt", "eventfd_rtt", false, BENCH_CMP_NONE, 0,
-      "adaptive PING RTT, peer asleep / raw eventfd RTT" },
-    { "unix_rtt_vs_raw_eventfd", "unix_rtt", "eventfd_rtt", false, BENCH_CMP_NONE, 0,
-      "UNIX socket RTT / raw eventfd RTT (alternatives compared)" },
-    { "layout_rtt_new_vs_orig", "layout_new_rtt", "layout_orig_rtt", false, BENCH_CMP_NONE, 0,
-      "layout: PING RTT, split lines / original packed" },
-    { "layout_stream1_new_vs_orig", "layout_new_stream_b1", "layout_orig_stream_b1", true, BENCH_CMP_NONE, 0,
-      "layout: throughput at batch 1, split lines / original packed" },
-    { "layout_stream32_new_vs_orig", "layout_new_stream_b32", "layout_orig_stream_b32", true, BENCH_CMP_NONE, 0,
-      "layout: throughput at batch 32, split lines / original packed" },
-    { "core_vs_layout_new_stream32", "ours_stream_b32", "layout_new_stream_b32", true, BENCH_CMP_NONE, 0,
-      "throughput at batch 32: ipc_ring (validating) / bare copy of its layout" },
+    {"polled_rtt_vs_raw", "ours_poll_rtt", "raw_rtt", false, BENCH_CMP_AT_MOST, 1.5,
+     "polled PING RTT / raw cache-line RTT"},
+    {"stream32_vs_rte_ring", "ours_stream_b32", "rte_ring_stream_b32", true, BENCH_CMP_AT_LEAST, 1.0,
+     "throughput at batch 32: ours / rte_ring"},
+    {"eventfd_rtt_vs_raw_eventfd", "ours_eventfd_rtt", "eventfd_rtt", false, BENCH_CMP_AT_MOST, 1.2,
+     "eventfd-doorbell PING RTT / raw eventfd RTT"},
+    {"adaptive_rtt_vs_polled", "ours_adaptive_busy_rtt", "ours_poll_rtt", false, BENCH_CMP_AT_MOST, 1.5,
+     "adaptive PING RTT, peer busy / polled PING RTT"},
+    {"stream1_vs_rte_ring", "ours_stream_b1", "rte_ring_stream_b1", true, BENCH_CMP_NONE, 0,
+     "throughput at batch 1: ours / rte_ring"},
+    {"stream8_vs_rte_ring", "ours_stream_b8", "rte_ring_stream_b8", true, BENCH_CMP_NONE, 0,
+     "throughput at batch 8: ours / rte_ring"},
+    {"polled_rtt_vs_rte_ring", "ours_poll_rtt", "rte_ring_rtt", false, BENCH_CMP_NONE, 0,
+     "polled PING RTT / rte_ring RTT"},
+    {"adaptive_sleep_rtt_vs_raw_eventfd", "ours_adaptive_sleep_rtt", "eventfd_rtt", false, BENCH_CMP_NONE, 0,
+     "adaptive PING RTT, peer asleep / raw eventfd RTT"},
+    {"unix_rtt_vs_raw_eventfd", "unix_rtt", "eventfd_rtt", false, BENCH_CMP_NONE, 0,
+     "UNIX socket RTT / raw eventfd RTT (alternatives compared)"},
+    {"layout_rtt_new_vs_orig", "layout_new_rtt", "layout_orig_rtt", false, BENCH_CMP_NONE, 0,
+     "layout: PING RTT, split lines / original packed"},
+    {"layout_stream1_new_vs_orig", "layout_new_stream_b1", "layout_orig_stream_b1", true, BENCH_CMP_NONE, 0,
+     "layout: throughput at batch 1, split lines / original packed"},
+    {"layout_stream32_new_vs_orig", "layout_new_stream_b32", "layout_orig_stream_b32", true, BENCH_CMP_NONE, 0,
+     "layout: throughput at batch 32, split lines / original packed"},
+    {"core_vs_layout_new_stream32", "ours_stream_b32", "layout_new_stream_b32", true, BENCH_CMP_NONE, 0,
+     "throughput at batch 32: ipc_ring (validating) / bare copy of its layout"},
 };
 _Static_assert(sizeof(bench_ratios) / sizeof(bench_ratios[0]) == BENCH_N_RATIOS,
                "BENCH_N_RATIOS (bench.h) counts the entries of bench_ratios[]");
@@ -44,7 +44,7 @@ _Static_assert(sizeof(bench_ratios) / sizeof(bench_ratios[0]) == BENCH_N_RATIOS,
 /* The adaptive doorbell must not make a system call while the peer is
  * busy: its eventfd writes per packet are checked against zero. */
 const bench_db_target_t bench_db_target = {
-    "adaptive_busy_eventfd_writes_per_pkt", "ours_adaptive_busy_rtt", "== 0", 0.0,
+    "adaptive_busy_eventfd_writes_per_pkt",           "ours_adaptive_busy_rtt", "== 0", 0.0,
     "system calls per packet while the peer is busy",
 };
 
@@ -56,7 +56,7 @@ const double bench_e2e_target_us = 2.0;
  * (this machine shows about 60, 130 or 490 ns). */
 const double bench_place_near_ns = 95.0;
 const double bench_place_far_ns = 300.0;
-const char *const bench_place_names[BENCH_PLACES] = { "near", "mid", "far" };
+const char *const bench_place_names[BENCH_PLACES] = {"near", "mid", "far"};
 
 const char *bench_ratio_cmp_str(const bench_ratio_t *d)
 {
@@ -106,14 +106,13 @@ static void classify_rounds(bench_results_t *res, int *cls)
 
 /* One ratio: its value in every round, then the summaries. The three
  * buffers hold rounds + 1 values each. */
-static void ratio_compute(bench_results_t *res, size_t k, const int *cls, double *ratio, double *sub,
-                          double *scratch)
+static void ratio_compute(bench_results_t *res, size_t k, const int *cls, double *ratio, double *sub, double *scratch)
 {
     const bench_ratio_t *d = &bench_ratios[k];
     int a = bench_item_index(d->num), b = bench_item_index(d->den);
-    res->ratio_sum[k] = (bench_summary_t){ NAN, NAN, NAN, 0 };
+    res->ratio_sum[k] = (bench_summary_t){NAN, NAN, NAN, 0};
     for (uint32_t p = 0; p < BENCH_PLACES; p++)
-        res->ratio_cls[k][p] = (bench_summary_t){ NAN, NAN, NAN, 0 };
+        res->ratio_cls[k][p] = (bench_summary_t){NAN, NAN, NAN, 0};
     if (a < 0 || b < 0 || !res->run[a] || !res->run[b])
         return;
     for (uint32_t r = 0; r < res->rounds; r++) {

@@ -25,8 +25,8 @@
  * caller's copies, which lat_trace does not see, and the names are JSON
  * keys (ring_stages_ns) that must not change. */
 static const char *const e2e_stage_names[E2E_ST_COUNT] = {
-    "call->submit", "submit->pickup", "pickup->backend", "backend", "backend->complete",
-    "complete->seen", "seen->return",
+    "call->submit",      "submit->pickup", "pickup->backend", "backend",
+    "backend->complete", "complete->seen", "seen->return",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -76,12 +76,12 @@ void bench_machine_read(bench_machine_t *m)
 /* ---------------------------------------------------------------------- */
 
 typedef struct report {
-    FILE                  *f;
-    const bench_opts_t    *o;
+    FILE *f;
+    const bench_opts_t *o;
     const bench_machine_t *m;
     const bench_results_t *res;
-    char                   pair[32];   /* "A,B": the CPU pair every figure is tagged with */
-    char                   e2e_tgt[16];/* "<= 2.0" */
+    char pair[32];    /* "A,B": the CPU pair every figure is tagged with */
+    char e2e_tgt[16]; /* "<= 2.0" */
 } report_t;
 
 static void report_init(report_t *r, FILE *f, const bench_opts_t *o, const bench_machine_t *m,
@@ -119,8 +119,9 @@ static void table_header(const report_t *r)
     const bench_opts_t *o = r->o;
     const bench_machine_t *m = r->m;
     fprintf(r->f, "zenedge-bench %s  %s  (%ld CPUs, %s)\n", BENCH_VERSION, m->cpu_model, m->n_cpus, m->kernel);
-    fprintf(r->f, "date %s  cpus %s (zenedge side %d, bridge side %d)  %s run: %u rounds, "
-                  "phases of %u RTT / %u blocking RTT / %u sleeping RTT / %u packets\n",
+    fprintf(r->f,
+            "date %s  cpus %s (zenedge side %d, bridge side %d)  %s run: %u rounds, "
+            "phases of %u RTT / %u blocking RTT / %u sleeping RTT / %u packets\n",
             m->date, r->pair, o->cpu_lead, o->cpu_follow, mode_of(o), r->res->rounds, o->rtt_ops, o->block_ops,
             o->sleep_ops, o->stream_ops);
     fprintf(r->f, "ring code: %s; adaptive spin %llu us, idle gap %llu us\n", ZENEDGE_BENCH_CORE_BUILD,
@@ -131,8 +132,8 @@ static void table_items(const report_t *r)
 {
     FILE *f = r->f;
     const bench_results_t *res = r->res;
-    fprintf(f, "\n%-44s %-5s %10s %10s %10s %-7s %8s %7s %6s\n", "item", "cpus", "median", "min", "max",
-            "unit", "Mpkt/s", "db/pkt", "phases");
+    fprintf(f, "\n%-44s %-5s %10s %10s %10s %-7s %8s %7s %6s\n", "item", "cpus", "median", "min", "max", "unit",
+            "Mpkt/s", "db/pkt", "phases");
     const char *group = "";
     for (size_t i = 0; i < bench_n_items; i++) {
         const bench_item_t *it = &bench_items[i];
@@ -150,8 +151,8 @@ static void table_items(const report_t *r)
             snprintf(rate, sizeof(rate), "%.1f", 1000.0 / s->median);
         if (it->counts_doorbells)
             snprintf(db, sizeof(db), "%.3f", res->db_sum[i].median);
-        fprintf(f, "%-44s %-5s %10.1f %10.1f %10.1f %-7s %8s %7s %6u\n", it->label, r->pair, s->median, s->min,
-                s->max, unit_of(it), rate, db, s->n);
+        fprintf(f, "%-44s %-5s %10.1f %10.1f %10.1f %-7s %8s %7s %6u\n", it->label, r->pair, s->median, s->min, s->max,
+                unit_of(it), rate, db, s->n);
     }
 }
 
@@ -160,8 +161,8 @@ static void table_ratios(const report_t *r)
 {
     FILE *f = r->f;
     const bench_results_t *res = r->res;
-    fprintf(f, "\n%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", "ratio (per round, then summarised)", "cpus",
-            "median", "min", "max", "target", "status", "meaning");
+    fprintf(f, "\n%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", "ratio (per round, then summarised)", "cpus", "median", "min",
+            "max", "target", "status", "meaning");
     for (size_t k = 0; k < BENCH_N_RATIOS; k++) {
         const bench_ratio_t *d = &bench_ratios[k];
         const bench_summary_t *s = &res->ratio_sum[k];
@@ -169,11 +170,10 @@ static void table_ratios(const report_t *r)
         if (d->cmp != BENCH_CMP_NONE)
             snprintf(tgt, sizeof(tgt), "%s %.1f", bench_ratio_cmp_str(d), d->target);
         if (s->n == 0)
-            fprintf(f, "%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", d->key, r->pair, "-", "-", "-", tgt, "n/a",
-                    d->meaning);
+            fprintf(f, "%-40s %-5s %8s %8s %8s %-9s %-8s %s\n", d->key, r->pair, "-", "-", "-", tgt, "n/a", d->meaning);
         else
-            fprintf(f, "%-40s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", d->key, r->pair, s->median, s->min, s->max,
-                    tgt, bench_ratio_status(d, s->median), d->meaning);
+            fprintf(f, "%-40s %-5s %8.3f %8.3f %8.3f %-9s %-8s %s\n", d->key, r->pair, s->median, s->min, s->max, tgt,
+                    bench_ratio_status(d, s->median), d->meaning);
     }
     const bench_db_target_t *t = &bench_db_target;
     int ab = bench_item_index(t->item);
@@ -191,7 +191,7 @@ static void table_e2e_targets(const report_t *r)
     const bench_e2e_t *e = &r->res->e2e;
     for (uint32_t i = 0; i < e->n_rows; i++) {
         const bench_e2e_row_t *w = &e->row[i];
-        bool cpu = strcmp(w->backend, "cpu") == 0;   /* the target is stated for the CPU backend */
+        bool cpu = strcmp(w->backend, "cpu") == 0; /* the target is stated for the CPU backend */
         for (int copy = 0; copy < 2; copy++) {
             char key[80];
             double v = copy ? w->overhead_us : w->overhead_ip_us;
@@ -246,14 +246,14 @@ static void table_e2e_paths(const report_t *r)
     const bench_opts_t *o = r->o;
     const bench_e2e_t *e = &r->res->e2e;
     const bench_e2e_row_t *w0 = &e->row[0];
-    fprintf(f, "\ne2e: RUN_MODEL through the ring (zenedge side on CPU %d, polled contract_wait; the bridge "
-               "dispatcher bridge_dispatch_run, poll doorbell, forked for the whole section on CPU %d) versus "
-               "direct (the same backend's submit + poll in-process on CPU %d). ring copy: "
-               "contract_submit_job, inputs copied into the heap and outputs out of it; ring in place: "
-               "contract_submit_bufs on tensor buffers in the heap, no copy. %u phases of %u jobs per path, "
-               "the three paths in rotating order%s%s\n",
-            o->cpu_lead, o->cpu_follow, o->cpu_lead, w0->phases, w0->jobs_per_phase,
-            e->note[0] ? "; " : "", e->note);
+    fprintf(f,
+            "\ne2e: RUN_MODEL through the ring (zenedge side on CPU %d, polled contract_wait; the bridge "
+            "dispatcher bridge_dispatch_run, poll doorbell, forked for the whole section on CPU %d) versus "
+            "direct (the same backend's submit + poll in-process on CPU %d). ring copy: "
+            "contract_submit_job, inputs copied into the heap and outputs out of it; ring in place: "
+            "contract_submit_bufs on tensor buffers in the heap, no copy. %u phases of %u jobs per path, "
+            "the three paths in rotating order%s%s\n",
+            o->cpu_lead, o->cpu_follow, o->cpu_lead, w0->phases, w0->jobs_per_phase, e->note[0] ? "; " : "", e->note);
     fprintf(f, "%-24s %-5s %-7s %-13s %10s %10s %10s %9s %9s\n", "e2e (ns per job)", "cpus", "backend", "path",
             "median", "min", "max", "over us", "target");
     for (uint32_t i = 0; i < e->n_rows; i++) {
@@ -368,8 +368,9 @@ static void json_head(const report_t *r)
     json_str(f, r->m->date);
     fprintf(f, ", \"cpu_pair\": \"%s\", \"cpu_zenedge\": %d, \"cpu_bridge\": %d},\n", r->pair, o->cpu_lead,
             o->cpu_follow);
-    fprintf(f, "  \"config\": {\"mode\": \"%s\", \"rounds\": %u, \"rtt_ops\": %u, \"block_ops\": %u, "
-               "\"sleep_ops\": %u, \"stream_ops\": %u, \"spin_ns\": %llu, \"gap_ns\": %llu, \"ring_code\": \"%s\"},\n",
+    fprintf(f,
+            "  \"config\": {\"mode\": \"%s\", \"rounds\": %u, \"rtt_ops\": %u, \"block_ops\": %u, "
+            "\"sleep_ops\": %u, \"stream_ops\": %u, \"spin_ns\": %llu, \"gap_ns\": %llu, \"ring_code\": \"%s\"},\n",
             mode_of(o), r->res->rounds, o->rtt_ops, o->block_ops, o->sleep_ops, o->stream_ops,
             (unsigned long long)o->spin_ns, (unsigned long long)o->gap_ns, ZENEDGE_BENCH_CORE_BUILD);
 }
@@ -404,8 +405,10 @@ static void json_ratio_details(const report_t *r)
     fputs("  \"ratio_details\": {", f);
     for (size_t k = 0; k < BENCH_N_RATIOS; k++) {
         const bench_ratio_t *d = &bench_ratios[k];
-        fprintf(f, "%s\n    \"%s\": {\"cpus\": \"%s\", \"num\": \"%s\", \"den\": \"%s\", \"higher_is_better\": %s, "
-                   "\"target\": ", k ? "," : "", d->key, r->pair, d->num, d->den, d->throughput ? "true" : "false");
+        fprintf(f,
+                "%s\n    \"%s\": {\"cpus\": \"%s\", \"num\": \"%s\", \"den\": \"%s\", \"higher_is_better\": %s, "
+                "\"target\": ",
+                k ? "," : "", d->key, r->pair, d->num, d->den, d->throughput ? "true" : "false");
         if (d->cmp == BENCH_CMP_NONE)
             fputs("null", f);
         else
@@ -425,10 +428,11 @@ static void json_placement(const report_t *r)
 {
     FILE *f = r->f;
     const bench_results_t *res = r->res;
-    fprintf(f, "  \"placement\": {\"near_below_ns\": %.0f, \"far_from_ns\": %.0f, \"rounds\": "
-               "{\"%s\": %u, \"%s\": %u, \"%s\": %u},\n    \"ratio_medians\": {",
-            bench_place_near_ns, bench_place_far_ns, bench_place_names[0], res->cls_rounds[0],
-            bench_place_names[1], res->cls_rounds[1], bench_place_names[2], res->cls_rounds[2]);
+    fprintf(f,
+            "  \"placement\": {\"near_below_ns\": %.0f, \"far_from_ns\": %.0f, \"rounds\": "
+            "{\"%s\": %u, \"%s\": %u, \"%s\": %u},\n    \"ratio_medians\": {",
+            bench_place_near_ns, bench_place_far_ns, bench_place_names[0], res->cls_rounds[0], bench_place_names[1],
+            res->cls_rounds[1], bench_place_names[2], res->cls_rounds[2]);
     for (size_t k = 0; k < BENCH_N_RATIOS; k++) {
         fprintf(f, "%s\n      \"%s\": {", k ? "," : "", bench_ratios[k].key);
         for (uint32_t p = 0; p < BENCH_PLACES; p++) {
@@ -482,12 +486,13 @@ static void json_stages(FILE *f, const double *st)
 
 static void json_e2e_row(FILE *f, const bench_e2e_row_t *w, bool first)
 {
-    fprintf(f, "%s\n    {\"backend\": \"%s\", \"model\": \"%s\", \"model_id\": %u, \"phases\": %u, "
-               "\"jobs_per_phase\": %u, \"unit\": \"ns/job\", \"direct\": ",
+    fprintf(f,
+            "%s\n    {\"backend\": \"%s\", \"model\": \"%s\", \"model_id\": %u, \"phases\": %u, "
+            "\"jobs_per_phase\": %u, \"unit\": \"ns/job\", \"direct\": ",
             first ? "" : ",", w->backend, w->model, w->model_id, w->phases, w->jobs_per_phase);
-    bench_summary_t sd = { w->direct[0], w->direct[1], w->direct[2], w->phases };
-    bench_summary_t sr = { w->ring[0], w->ring[1], w->ring[2], w->phases };
-    bench_summary_t si = { w->ring_ip[0], w->ring_ip[1], w->ring_ip[2], w->phases };
+    bench_summary_t sd = {w->direct[0], w->direct[1], w->direct[2], w->phases};
+    bench_summary_t sr = {w->ring[0], w->ring[1], w->ring[2], w->phases};
+    bench_summary_t si = {w->ring_ip[0], w->ring_ip[1], w->ring_ip[2], w->phases};
     json_summary(f, &sd);
     fputs(", \"ring\": ", f);
     json_summary(f, &sr);
@@ -515,8 +520,10 @@ static void json_e2e(const report_t *r)
     if (!e->measured) {
         json_str(f, e2e_note(e));
     } else {
-        fprintf(f, "{\"target_us\": %.1f, \"cpus\": \"%s\", \"dispatcher\": \"forked for the whole section\", "
-                   "\"errors\": %llu, \"note\": ", bench_e2e_target_us, r->pair, (unsigned long long)e->errors);
+        fprintf(f,
+                "{\"target_us\": %.1f, \"cpus\": \"%s\", \"dispatcher\": \"forked for the whole section\", "
+                "\"errors\": %llu, \"note\": ",
+                bench_e2e_target_us, r->pair, (unsigned long long)e->errors);
         json_str(f, e->note);
         fputs(", \"rows\": [", f);
         for (uint32_t i = 0; i < e->n_rows; i++)

@@ -71,7 +71,7 @@ static void post(bridge_answers_t *a, const ipc_packet_t *p, bool droppable)
         a->promised--;
     a->st->status[p->flags < IPC_STATUS_COUNT ? p->flags : 0]++;
     if (a->n == 0) {
-        int r = ipc_ring_enqueue(&a->cq, p);   /* R1: publishes the answer and the descriptor lines before it */
+        int r = ipc_ring_enqueue(&a->cq, p); /* R1: publishes the answer and the descriptor lines before it */
         if (r == IPC_OK) {
             count_tx(a, p);
             a->posted++;
@@ -86,7 +86,7 @@ static void post(bridge_answers_t *a, const ipc_packet_t *p, bool droppable)
         a->st->error_dropped++;
         return;
     }
-    if (a->n >= a->cap) {   /* cannot happen: promised when the packet was taken */
+    if (a->n >= a->cap) { /* cannot happen: promised when the packet was taken */
         BLOG_ERR("answer queue overflow (%u): answer for 0x%08x lost", a->cap, p->payload_id);
         return;
     }
@@ -104,8 +104,7 @@ void bridge_answers_post(bridge_answers_t *a, uint16_t cmd, uint32_t handle, uin
 
 void bridge_answers_post_error(bridge_answers_t *a, const ipc_packet_t *p, uint32_t status)
 {
-    ipc_packet_t e = {.cmd = CMD_ERROR, .flags = (uint16_t)status, .payload_id = p->payload_id,
-                      .timestamp = p->cmd};
+    ipc_packet_t e = {.cmd = CMD_ERROR, .flags = (uint16_t)status, .payload_id = p->payload_id, .timestamp = p->cmd};
     post(a, &e, true);
 }
 
@@ -115,7 +114,7 @@ void bridge_answers_flush(bridge_answers_t *a)
         uint32_t first = a->cap - a->head;
         if (first > a->n)
             first = a->n;
-        int r = ipc_ring_enqueue_burst(&a->cq, &a->pend[a->head], first);   /* R1 */
+        int r = ipc_ring_enqueue_burst(&a->cq, &a->pend[a->head], first); /* R1 */
         if (r <= 0)
             return;
         for (int i = 0; i < r; i++)

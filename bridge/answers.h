@@ -24,11 +24,11 @@
 #include "zenedge/ipc_ring.h"
 
 typedef struct bridge_answers {
-    ipc_ring_prod_t cq;          /* attached by attach.c */
-    ipc_packet_t   *pend;        /* private FIFO while the ring is full */
-    uint32_t        cap, head, n;
-    uint32_t        promised;    /* answers owed: packets taken, not answered yet */
-    uint32_t        posted;      /* answers on the ring since the last doorbell */
+    ipc_ring_prod_t cq; /* attached by attach.c */
+    ipc_packet_t *pend; /* private FIFO while the ring is full */
+    uint32_t cap, head, n;
+    uint32_t promised; /* answers owed: packets taken, not answered yet */
+    uint32_t posted;   /* answers on the ring since the last doorbell */
     bridge_stats_t *st;
 } bridge_answers_t;
 

@@ -19,13 +19,13 @@
 
 #include "zenedge/ipc_proto.h"
 
-#define BRIDGE_ARB_ROUND_MAX  256u   /* packets of rings 1.. taken in one round; cap of a weight */
-#define BRIDGE_ARB_RT_BATCHES 8u     /* ring-0 batches per drain before other work */
+#define BRIDGE_ARB_ROUND_MAX  256u /* packets of rings 1.. taken in one round; cap of a weight */
+#define BRIDGE_ARB_RT_BATCHES 8u   /* ring-0 batches per drain before other work */
 
 typedef struct bridge_arb {
-    uint32_t n_sq;                   /* rings in the region, 1..IPC_MAX_SQ */
-    uint32_t batch;                  /* --batch: packets of ring 0 taken at once */
-    uint32_t weight[IPC_MAX_SQ];     /* per ring 1..; weight[0] unused (RT) */
+    uint32_t n_sq;               /* rings in the region, 1..IPC_MAX_SQ */
+    uint32_t batch;              /* --batch: packets of ring 0 taken at once */
+    uint32_t weight[IPC_MAX_SQ]; /* per ring 1..; weight[0] unused (RT) */
 } bridge_arb_t;
 
 /*

@@ -13,7 +13,7 @@
 #include "zenedge/ipc_errors.h"
 #include "zl.h"
 
-#define REPLACE_NS 500000000ull   /* re-created shm object check: every 0.5 s */
+#define REPLACE_NS 500000000ull /* re-created shm object check: every 0.5 s */
 
 void bridge_attach_init(bridge_attach_t *at, const bridge_config_t *cfg, bridge_stats_t *st)
 {
@@ -79,7 +79,8 @@ static int check_region(bridge_attach_t *at, ipc_ring_prod_t *cq)
         return BRIDGE_E_NOT_READY;
     }
     if (rc != IPC_OK) {
-        snprintf(msg, sizeof(msg), "region in %s rejected: %s: %s = %u (0x%x) breaks limit %u (0x%x): %s; waiting "
+        snprintf(msg, sizeof(msg),
+                 "region in %s rejected: %s: %s = %u (0x%x) breaks limit %u (0x%x): %s; waiting "
                  "for the ZENEDGE side to re-initialise it",
                  at->tr.what, ipc_strerror(rc), f.field ? f.field : "?", f.value, f.value, f.limit, f.limit,
                  f.rule ? f.rule : "");
@@ -90,7 +91,8 @@ static int check_region(bridge_attach_t *at, ipc_ring_prod_t *cq)
         rc = r < at->v.n_sq ? ipc_ring_cons_attach(&at->sq[r], at->v.sq[r], at->v.sq_slots)
                             : ipc_ring_prod_attach(cq, at->v.cq, at->v.cq_slots);
         if (rc != IPC_OK) {
-            snprintf(msg, sizeof(msg), "region in %s rejected: %s ring %u: %s (head/tail inconsistent); waiting for "
+            snprintf(msg, sizeof(msg),
+                     "region in %s rejected: %s ring %u: %s (head/tail inconsistent); waiting for "
                      "the ZENEDGE side to re-initialise it",
                      at->tr.what, r < at->v.n_sq ? "submission" : "completion", r, ipc_strerror(rc));
             wait_msg(at, BRIDGE_LOG_ERROR, msg);
@@ -109,7 +111,7 @@ static void publish_start(bridge_attach_t *at)
     uint32_t old = ipc_read_once(&me->epoch);
     uint32_t e = (old > at->epoch ? old : at->epoch) + 1u;
     if (e == 0)
-        e = 1;   /* epoch 0 means "never started" */
+        e = 1; /* epoch 0 means "never started" */
     at->epoch = e;
     /* The tails this instance adopted, before it dequeues anything: the
      * zenedge side reclaims the slots of packets below them only (an

@@ -32,17 +32,17 @@
 
 typedef struct bridge_attach {
     const bridge_config_t *cfg;
-    bridge_stats_t        *st;
+    bridge_stats_t *st;
     bridge_transport_t tr;
-    ipc_region_t       v;
-    bool               attached;
-    ipc_ring_cons_t    sq[IPC_MAX_SQ];
-    uint32_t           epoch;          /* our bridge epoch */
-    uint32_t           zen_epoch;      /* zenedge epoch seen at attach */
-    int                notify_mode;    /* doorbell mode towards the peer (ipc_db_mode_t) */
-    bridge_arb_t       arb;            /* rings and weights of this region */
-    uint64_t           last_replace_ns;
-    char               last_wait_msg[2048];
+    ipc_region_t v;
+    bool attached;
+    ipc_ring_cons_t sq[IPC_MAX_SQ];
+    uint32_t epoch;     /* our bridge epoch */
+    uint32_t zen_epoch; /* zenedge epoch seen at attach */
+    int notify_mode;    /* doorbell mode towards the peer (ipc_db_mode_t) */
+    bridge_arb_t arb;   /* rings and weights of this region */
+    uint64_t last_replace_ns;
+    char last_wait_msg[2048];
 } bridge_attach_t;
 
 /* Not attached, nothing mapped. Returns nothing. */

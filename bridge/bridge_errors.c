@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 typedef struct err_entry {
-    int         value;
+    int value;
     const char *name;
     const char *meaning;
 } err_entry_t;
@@ -25,7 +25,7 @@ static const err_entry_t *find(int err)
     if (err >= BRIDGE_E_BASE || err <= BRIDGE_E_LAST)
         return NULL;
     const err_entry_t *e = &entries[BRIDGE_E_BASE - 1 - err];
-    return e->value == err ? e : NULL;   /* a list out of order is never trusted */
+    return e->value == err ? e : NULL; /* a list out of order is never trusted */
 }
 
 const char *bridge_strerror(int err)

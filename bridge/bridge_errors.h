@@ -15,6 +15,7 @@
 /* The one list of codes: X(name, value, meaning). The enum and the names
  * of bridge_strerror() are generated from it, so a name can never drift
  * from its value. Values are consecutive from BRIDGE_E_BASE - 1. */
+/* clang-format off */
 #define BRIDGE_ERROR_LIST(X) \
     X(BRIDGE_E_INVAL      , -4001, "bad argument from the local caller") \
     X(BRIDGE_E_NOMEM      , -4002, "allocation failed") \
@@ -44,6 +45,7 @@ typedef enum bridge_err {
 #undef BRIDGE_ERR_ENUM_
     BRIDGE_E_LAST = -4020
 } bridge_err_t;
+/* clang-format on */
 
 /* Constant name of a code ("BRIDGE_E_MANIFEST"), "BRIDGE_OK" for 0, or
  * "BRIDGE_E_?" for anything else. Never NULL. */

@@ -46,7 +46,7 @@ static bool parse_u64(const char *s, uint64_t *out)
         return false;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);   /* decimal, 0x hex */
+    unsigned long long v = strtoull(s, &end, 0); /* decimal, 0x hex */
     if (errno || *end != '\0')
         return false;
     *out = v;
@@ -74,13 +74,12 @@ static int set_str(char *dst, size_t len, const char *v, const char *key, char *
     return BRIDGE_OK;
 }
 
-static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi, const char *key, char *err,
-                   size_t errlen)
+static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi, const char *key, char *err, size_t errlen)
 {
     uint64_t x;
     if (!parse_u64(v, &x) || x < lo || x > hi)
-        return cfg_err(err, errlen, "%s: '%s' must be an integer in [%llu, %llu]", key, v,
-                       (unsigned long long)lo, (unsigned long long)hi);
+        return cfg_err(err, errlen, "%s: '%s' must be an integer in [%llu, %llu]", key, v, (unsigned long long)lo,
+                       (unsigned long long)hi);
     *dst = (uint32_t)x;
     return BRIDGE_OK;
 }
@@ -96,8 +95,8 @@ static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errl
     char *save = NULL;
     for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), i++) {
         if (i >= IPC_MAX_SQ)
-            return cfg_err(err, errlen, "weights: '%s' lists more than %u rings (1..%u; ring 0 is strict priority)",
-                           v, IPC_MAX_SQ - 1u, IPC_MAX_SQ - 1u);
+            return cfg_err(err, errlen, "weights: '%s' lists more than %u rings (1..%u; ring 0 is strict priority)", v,
+                           IPC_MAX_SQ - 1u, IPC_MAX_SQ - 1u);
         if (set_u32(&c->weights[i], t, 1, 1024, "weights", err, errlen) != BRIDGE_OK)
             return BRIDGE_E_CONFIG;
     }
@@ -181,10 +180,10 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
 
 typedef struct ini_ctx {
     bridge_config_t *c;
-    const char      *path;
-    char            *err;
-    size_t           errlen;
-    int              rc;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int rc;
 } ini_ctx_t;
 
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
@@ -200,8 +199,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
         if (*p == '_')
             *p = '-';
     if (strcmp(section, "bridge") != 0 && strcmp(section, "dispatch") != 0 && strcmp(section, "log") != 0) {
-        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log)", x->path, section,
-                        name);
+        x->rc =
+            cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log)", x->path, section, name);
         return 0;
     }
     if (set_key(x->c, key, value, why, sizeof(why)) != BRIDGE_OK) {
@@ -321,7 +320,8 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
     if (c->file[0] && c->file_size == 0)
         return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
     if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))
-        return cfg_err(err, errlen, "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
+        return cfg_err(err, errlen,
+                       "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
     if (c->file[0] && c->doorbell != 0 && !c->socket[0] && !c->ivshmem_socket[0])
         return cfg_err(err, errlen, "--file with doorbell %s needs --socket PATH", ipc_db_mode_name(c->doorbell));
     return BRIDGE_OK;
@@ -331,94 +331,93 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
 static void usage_head(FILE *out, const char *prog)
 {
     fprintf(out,
-"Usage: %s [OPTION]...\n"
-"The Linux side of the ZENEDGE sidecar: attaches to the shared region, serves\n"
-"the submission rings, runs each job on a compute backend and posts its\n"
-"completion. Every option can also be set in the [bridge] section of the\n"
-"INI file given with --config (same name, '-' or '_'); the command line wins.\n"
-"\n"
-"Region (transport):\n"
-"  --shm NAME              POSIX shared memory object created by the ZENEDGE\n"
-"                          side (e.g. /zenedge); waits until it exists and is\n"
-"                          initialised\n"
-"  --file PATH             a file or device holding the region: a /dev/shm file\n"
-"                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
-"  --offset N              byte offset of the region in PATH (default 0)\n"
-"  --size N                bytes of the region in PATH (required with --file)\n"
-"\n"
-"Doorbells:\n"
-"  --doorbell MODE         poll      spin on the rings, no system call at all\n"
-"                          eventfd   sleep on an eventfd; the peer rings after\n"
-"                                    every batch it publishes\n"
-"                          adaptive  spin for --spin-us, then announce sleep in\n"
-"                                    the region (needs_wakeup) and sleep; the peer\n"
-"                                    rings only then (default)\n"
-"  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
-"                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
-"  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
-"                          ivshmem server protocol; with --file, the device's\n"
-"                          backing file): the guest rings the bridge through\n"
-"                          the Doorbell register and gets completions as\n"
-"                          MSI-X vector 0. Replaces --socket (docs/qemu.md)\n"
-"  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
-"\n"
-"Models and backend:\n"
-"  --models DIR            model manifests, one DIR/<name>/model.ini each\n"
-"                          (default: the installed models)\n"
-"  --backend NAME          compute backend: cpu (default), opencl, cuda\n"
-"  --device SPEC           device choice. cpu: 0; opencl: N | P:D (platform and\n"
-"                          device, index or name substring) | NAME; cuda: N | NAME\n"
-"  --queue-depth N         jobs the backend may hold at once (default 16)\n"
-"  --list-devices          print every backend and device, then exit\n"
-"\n",
+            "Usage: %s [OPTION]...\n"
+            "The Linux side of the ZENEDGE sidecar: attaches to the shared region, serves\n"
+            "the submission rings, runs each job on a compute backend and posts its\n"
+            "completion. Every option can also be set in the [bridge] section of the\n"
+            "INI file given with --config (same name, '-' or '_'); the command line wins.\n"
+            "\n"
+            "Region (transport):\n"
+            "  --shm NAME              POSIX shared memory object created by the ZENEDGE\n"
+            "                          side (e.g. /zenedge); waits until it exists and is\n"
+            "                          initialised\n"
+            "  --file PATH             a file or device holding the region: a /dev/shm file\n"
+            "                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
+            "  --offset N              byte offset of the region in PATH (default 0)\n"
+            "  --size N                bytes of the region in PATH (required with --file)\n"
+            "\n"
+            "Doorbells:\n"
+            "  --doorbell MODE         poll      spin on the rings, no system call at all\n"
+            "                          eventfd   sleep on an eventfd; the peer rings after\n"
+            "                                    every batch it publishes\n"
+            "                          adaptive  spin for --spin-us, then announce sleep in\n"
+            "                                    the region (needs_wakeup) and sleep; the peer\n"
+            "                                    rings only then (default)\n"
+            "  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
+            "                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
+            "  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
+            "                          ivshmem server protocol; with --file, the device's\n"
+            "                          backing file): the guest rings the bridge through\n"
+            "                          the Doorbell register and gets completions as\n"
+            "                          MSI-X vector 0. Replaces --socket (docs/qemu.md)\n"
+            "  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
+            "\n"
+            "Models and backend:\n"
+            "  --models DIR            model manifests, one DIR/<name>/model.ini each\n"
+            "                          (default: the installed models)\n"
+            "  --backend NAME          compute backend: cpu (default), opencl, cuda\n"
+            "  --device SPEC           device choice. cpu: 0; opencl: N | P:D (platform and\n"
+            "                          device, index or name substring) | NAME; cuda: N | NAME\n"
+            "  --queue-depth N         jobs the backend may hold at once (default 16)\n"
+            "  --list-devices          print every backend and device, then exit\n"
+            "\n",
             prog);
 }
 
 /* The second half of --help: scheduling, liveness, log, environment. */
 static void usage_rest(FILE *out)
 {
-    fputs(
-"Scheduling:\n"
-"  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
-"  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
-"  --batch N               packets taken from a ring at once (default 32)\n"
-"  --weights W1,W2,...     round-robin weights of rings 1, 2, ... (ring 0, RT,\n"
-"                          always goes first); default: the region's sq_weight,\n"
-"                          else 8,4,1\n"
-"\n"
-"Liveness and shutdown:\n"
-"  --hb-period-us N        heartbeat period published in the region (default 10000)\n"
-"  --watchdog-ms N         stop the heartbeat if the dispatcher is stuck this\n"
-"                          long (default 5000)\n"
-"  --drain-timeout-ms N    on SIGTERM/SIGINT, time given to post the last\n"
-"                          answers when the completion ring is full (default 2000)\n"
-"  --exit-after-idle-s N   exit cleanly after N seconds without a packet (0: never)\n"
-"\n"
-"Log and statistics:\n"
-"  --log-level LEVEL       error, warn, info (default) or debug\n"
-"  --syslog                also log to syslog (facility daemon)\n"
-"  --stats-interval-s N    print statistics every N seconds (0: only on SIGUSR1\n"
-"                          and at exit, default)\n"
-"  --stats-file PATH       also write each statistics dump to PATH, one\n"
-"                          'key value' per line (replaced atomically)\n"
-"\n"
-"  --config FILE           read settings from an INI file first\n"
-"  --version               print the version and protocol version, then exit\n"
-"  --help                  print this help, then exit\n"
-"\n"
-"Signals: SIGTERM/SIGINT stop cleanly (in-flight jobs finish, queued jobs are\n"
-"answered IPC_STATUS_SHUTDOWN, state OFFLINE); SIGUSR1 prints statistics.\n"
-"\n"
-"Environment (accelerator backends, docs/backends.md):\n"
-"  ZENEDGE_OPENCL_CACHE    directory for the OpenCL kernel cache (PoCL);\n"
-"                          default $CACHE_DIRECTORY/opencl, else\n"
-"                          $XDG_RUNTIME_DIR/zenedge/opencl-cache, never $HOME\n"
-"  ZENEDGE_CUDA_MEMORY     staging (default: pinned host staging) or zerocopy\n"
-"  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
-"  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
-"  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
-"Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
-"See zenedge-bridged(8) and docs/bridge.md.\n",
+    fputs("Scheduling:\n"
+          "  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
+          "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
+          "  --batch N               packets taken from a ring at once (default 32)\n"
+          "  --weights W1,W2,...     round-robin weights of rings 1, 2, ... (ring 0, RT,\n"
+          "                          always goes first); default: the region's sq_weight,\n"
+          "                          else 8,4,1\n"
+          "\n"
+          "Liveness and shutdown:\n"
+          "  --hb-period-us N        heartbeat period published in the region (default 10000)\n"
+          "  --watchdog-ms N         stop the heartbeat if the dispatcher is stuck this\n"
+          "                          long (default 5000)\n"
+          "  --drain-timeout-ms N    on SIGTERM/SIGINT, time given to post the last\n"
+          "                          answers when the completion ring is full (default 2000)\n"
+          "  --exit-after-idle-s N   exit cleanly after N seconds without a packet (0: never)\n"
+          "\n"
+          "Log and statistics:\n"
+          "  --log-level LEVEL       error, warn, info (default) or debug\n"
+          "  --syslog                also log to syslog (facility daemon)\n"
+          "  --stats-interval-s N    print statistics every N seconds (0: only on SIGUSR1\n"
+          "                          and at exit, default)\n"
+          "  --stats-file PATH       also write each statistics dump to PATH, one\n"
+          "                          'key value' per line (replaced atomically)\n"
+          "\n"
+          "  --config FILE           read settings from an INI file first\n"
+          "  --version               print the version and protocol version, then exit\n"
+          "  --help                  print this help, then exit\n"
+          "\n"
+          "Signals: SIGTERM/SIGINT stop cleanly (in-flight jobs finish, queued jobs are\n"
+          "answered IPC_STATUS_SHUTDOWN, state OFFLINE); SIGUSR1 prints statistics.\n"
+          "\n"
+          "Environment (accelerator backends, docs/backends.md):\n"
+          "  ZENEDGE_OPENCL_CACHE    directory for the OpenCL kernel cache (PoCL);\n"
+          "                          default $CACHE_DIRECTORY/opencl, else\n"
+          "                          $XDG_RUNTIME_DIR/zenedge/opencl-cache, never $HOME\n"
+          "  ZENEDGE_CUDA_MEMORY     staging (default: pinned host staging) or zerocopy\n"
+          "  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
+          "  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
+          "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
+          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
+          "See zenedge-bridged(8) and docs/bridge.md.\n",
           out);
 }
 
@@ -430,9 +429,9 @@ void bridge_config_usage(FILE *out, const char *prog)
 
 void bridge_config_print(const bridge_config_t *c, FILE *out)
 {
-    fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm,
-            c->file, (unsigned long long)c->file_offset, (unsigned long long)c->file_size,
-            ipc_db_mode_name(c->doorbell), c->socket, c->spin_us);
+    fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm, c->file,
+            (unsigned long long)c->file_offset, (unsigned long long)c->file_size, ipc_db_mode_name(c->doorbell),
+            c->socket, c->spin_us);
     fprintf(out, "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d batch=%u\n", c->models,
             c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->batch);
 }

@@ -22,41 +22,41 @@
 #define BRIDGE_CFG_PATH 1024
 
 typedef struct bridge_config {
-    char     config_file[BRIDGE_CFG_PATH];
+    char config_file[BRIDGE_CFG_PATH];
     /* transport: exactly one of shm / file */
-    char     shm[256];
-    char     file[BRIDGE_CFG_PATH];
+    char shm[256];
+    char file[BRIDGE_CFG_PATH];
     uint64_t file_offset;
     uint64_t file_size;
     /* doorbell */
-    int      doorbell;                 /* IPC_DB_* */
-    char     socket[BRIDGE_CFG_PATH];  /* "" = zl_default_socket(shm) */
-    char     ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
-    uint32_t spin_us;                  /* adaptive: spin before sleeping */
+    int doorbell;                         /* IPC_DB_* */
+    char socket[BRIDGE_CFG_PATH];         /* "" = zl_default_socket(shm) */
+    char ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
+    uint32_t spin_us;                     /* adaptive: spin before sleeping */
     /* models and backend */
-    char     models[BRIDGE_CFG_PATH];
-    char     backend[32];
-    char     device[128];
+    char models[BRIDGE_CFG_PATH];
+    char backend[32];
+    char device[128];
     uint32_t queue_depth;
     /* scheduling */
-    int      cpu;                      /* -1: not pinned */
-    int      rt_priority;              /* 0: normal scheduling, 1..99 SCHED_FIFO */
-    uint32_t batch;                    /* packets taken from a ring at once */
-    uint32_t weights[IPC_MAX_SQ];      /* WRR weight of ring i (i >= 1); 0 = region/default */
+    int cpu;                      /* -1: not pinned */
+    int rt_priority;              /* 0: normal scheduling, 1..99 SCHED_FIFO */
+    uint32_t batch;               /* packets taken from a ring at once */
+    uint32_t weights[IPC_MAX_SQ]; /* WRR weight of ring i (i >= 1); 0 = region/default */
     /* liveness and shutdown */
     uint32_t hb_period_us;
-    uint32_t watchdog_ms;              /* heartbeat stops if the dispatcher is stuck this long */
-    uint32_t drain_timeout_ms;         /* shutdown: time given to post the last answers */
+    uint32_t watchdog_ms;      /* heartbeat stops if the dispatcher is stuck this long */
+    uint32_t drain_timeout_ms; /* shutdown: time given to post the last answers */
     /* log and statistics */
-    int      log_level;                /* BRIDGE_LOG_* */
-    bool     syslog;
-    uint32_t stats_interval_s;         /* 0: only on SIGUSR1 and at exit */
-    char     stats_file[BRIDGE_CFG_PATH];
-    uint32_t exit_after_idle_s;        /* 0: never */
+    int log_level; /* BRIDGE_LOG_* */
+    bool syslog;
+    uint32_t stats_interval_s; /* 0: only on SIGUSR1 and at exit */
+    char stats_file[BRIDGE_CFG_PATH];
+    uint32_t exit_after_idle_s; /* 0: never */
     /* one-shot actions */
-    bool     list_devices;
-    bool     version;
-    bool     help;
+    bool list_devices;
+    bool version;
+    bool help;
 } bridge_config_t;
 
 /* Defaults; models_dir is the compiled-in model directory. Returns nothing. */

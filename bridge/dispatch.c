@@ -30,21 +30,21 @@
 #include "zenedge/ipc_errors.h"
 #include "zl.h"
 
-#define UPKEEP_NS    20000000ull   /* doorbell socket and timers: every 20 ms */
+#define UPKEEP_NS    20000000ull /* doorbell socket and timers: every 20 ms */
 #define IDLE_WAIT_MS 50
 
 typedef struct daemon {
-    const bridge_config_t   *cfg;
+    const bridge_config_t *cfg;
     const bridge_registry_t *reg;
-    bridge_backend_t        *be;
-    bridge_signals_t        *sig;
+    bridge_backend_t *be;
+    bridge_signals_t *sig;
 
-    bridge_stats_t     st;
+    bridge_stats_t st;
     bridge_heartbeat_t hb;
-    bridge_answers_t   ans;
-    bridge_attach_t    at;
-    bridge_peer_t      peer;
-    bridge_serve_t     serve;
+    bridge_answers_t ans;
+    bridge_attach_t at;
+    bridge_peer_t peer;
+    bridge_serve_t serve;
 
     uint64_t start_ns, last_upkeep_ns, next_stats_ns;
 } daemon_t;
@@ -65,8 +65,7 @@ static void doorbell(daemon_t *d, bool force)
 
 static void dump(daemon_t *d, const char *reason)
 {
-    bridge_stats_now_t now = {.reason = reason, .attached = d->at.attached, .epoch = d->at.epoch,
-                              .pending = d->ans.n};
+    bridge_stats_now_t now = {.reason = reason, .attached = d->at.attached, .epoch = d->at.epoch, .pending = d->ans.n};
     now.uptime_ms = (zl_now_ns() - d->start_ns) / 1000000u;
     now.ring_corrupt_seen = d->ans.cq.corrupt;
     for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
@@ -84,7 +83,7 @@ static int attach(daemon_t *d)
 {
     int rc = bridge_attach_try(&d->at, &d->ans, &d->hb);
     if (rc == BRIDGE_OK)
-        bridge_peer_ring(&d->peer);   /* a connected peer re-checks at once */
+        bridge_peer_ring(&d->peer); /* a connected peer re-checks at once */
     return rc;
 }
 
@@ -119,7 +118,7 @@ static bool work_ready(void *arg)
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);   /* EINTR ends it early: fine */
+    nanosleep(&ts, NULL); /* EINTR ends it early: fine */
 }
 
 static bool rings_empty(daemon_t *d)
@@ -158,7 +157,7 @@ static void shutdown_drain(daemon_t *d)
     bridge_heartbeat_set_side(&d->hb, NULL);
     ipc_store_release(&me->state, IPC_STATE_OFFLINE);
     ipc_cache_clean(me, IPC_CACHELINE);
-    doorbell(d, true);   /* lets a sleeping ZENEDGE side see OFFLINE now */
+    doorbell(d, true); /* lets a sleeping ZENEDGE side see OFFLINE now */
     BLOG_INFO("state OFFLINE (bridge epoch %u)", d->at.epoch);
 }
 
@@ -176,8 +175,7 @@ static bool timers(daemon_t *d)
         d->next_stats_ns = now + (uint64_t)cfg->stats_interval_s * 1000000000ull;
         dump(d, "interval");
     }
-    if (cfg->exit_after_idle_s &&
-        now - d->serve.last_packet_ns > (uint64_t)cfg->exit_after_idle_s * 1000000000ull) {
+    if (cfg->exit_after_idle_s && now - d->serve.last_packet_ns > (uint64_t)cfg->exit_after_idle_s * 1000000000ull) {
         BLOG_INFO("no packet for %u s (--exit-after-idle-s): stopping", cfg->exit_after_idle_s);
         return false;
     }

@@ -36,8 +36,8 @@
 #include "backends/backend.h"
 
 typedef struct bridge_signals {
-    volatile sig_atomic_t stop;      /* SIGTERM / SIGINT */
-    volatile sig_atomic_t dump;      /* SIGUSR1 */
+    volatile sig_atomic_t stop; /* SIGTERM / SIGINT */
+    volatile sig_atomic_t dump; /* SIGUSR1 */
 } bridge_signals_t;
 
 /* Serve until a stop signal (or --exit-after-idle-s). The backend must be

@@ -25,14 +25,14 @@
 #include "zenedge/ipc_region.h"
 
 typedef struct bridge_heartbeat {
-    pthread_t        thread;
-    bool             started;
-    pthread_mutex_t  lock;
-    ipc_side_t      *side;       /* guarded by lock; NULL when detached */
-    _Atomic uint64_t alive_ns;   /* last sign of life of the dispatch thread */
-    atomic_int       stop;
-    uint64_t         period_ns, watchdog_ns;
-    uint32_t         watchdog_ms;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    ipc_side_t *side;          /* guarded by lock; NULL when detached */
+    _Atomic uint64_t alive_ns; /* last sign of life of the dispatch thread */
+    atomic_int stop;
+    uint64_t period_ns, watchdog_ns;
+    uint32_t watchdog_ms;
 } bridge_heartbeat_t;
 
 /* Set up (no thread yet), alive now. Returns nothing. */

@@ -5,7 +5,7 @@
  * docs/specs/ivshmem-spec.rst.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE   /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #endif
 #include "ivshmem_server.h"
 
@@ -51,7 +51,7 @@ static int send_msg(int conn, int64_t value, int fd)
     uint64_t v = (uint64_t)value;
     for (int i = 0; i < 8; i++)
         buf[i] = (uint8_t)(v >> (8 * i));
-    struct iovec iov = { buf, sizeof(buf) };
+    struct iovec iov = {buf, sizeof(buf)};
     union {
         struct cmsghdr h;
         char space[CMSG_SPACE(sizeof(int))];
@@ -123,7 +123,7 @@ int ivshm_server_open(ivshm_server_t *s, const char *path, int shm_fd, uint32_t 
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path) + 1);
-    (void)unlink(path);                  /* a stale socket of an earlier run */
+    (void)unlink(path); /* a stale socket of an earlier run */
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
         rc = -errno;
         close(fd);
@@ -148,7 +148,7 @@ static void client_drop(ivshm_server_t *s, ivshm_peer_t *p, bool announce)
     s->disconnects++;
     if (!announce)
         return;
-    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++)   /* disconnect: the id alone */
+    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++) /* disconnect: the id alone */
         if (s->clients[i].conn >= 0)
             (void)send_msg(s->clients[i].conn, (int64_t)p->id, -1);
 }
@@ -157,7 +157,7 @@ int ivshm_server_accept(ivshm_server_t *s, int timeout_ms)
 {
     if (s->listen_fd < 0)
         return -EBADF;
-    struct pollfd pfd = { s->listen_fd, POLLIN, 0 };
+    struct pollfd pfd = {s->listen_fd, POLLIN, 0};
     int n;
     do {
         n = poll(&pfd, 1, timeout_ms);
@@ -224,7 +224,7 @@ int ivshm_server_reap(ivshm_server_t *s)
         ivshm_peer_t *p = &s->clients[i];
         if (p->conn < 0)
             continue;
-        struct pollfd pfd = { p->conn, POLLIN, 0 };
+        struct pollfd pfd = {p->conn, POLLIN, 0};
         if (poll(&pfd, 1, 0) <= 0)
             continue;
         bool gone = (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;

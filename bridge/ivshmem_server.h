@@ -38,26 +38,26 @@
 
 #include <stdint.h>
 
-#define IVSHM_PROTOCOL_VERSION  0
-#define IVSHM_BRIDGE_PEER_ID    0u
-#define IVSHM_MAX_VECTORS       4u
-#define IVSHM_MAX_CLIENTS       4u
+#define IVSHM_PROTOCOL_VERSION 0
+#define IVSHM_BRIDGE_PEER_ID   0u
+#define IVSHM_MAX_VECTORS      4u
+#define IVSHM_MAX_CLIENTS      4u
 
 typedef struct ivshm_peer {
-    int      conn;                       /* socket to the client, -1: slot free */
-    uint32_t id;                         /* peer id (1..65535) */
-    int      efd[IVSHM_MAX_VECTORS];     /* eventfds that interrupt this peer */
+    int conn;                   /* socket to the client, -1: slot free */
+    uint32_t id;                /* peer id (1..65535) */
+    int efd[IVSHM_MAX_VECTORS]; /* eventfds that interrupt this peer */
 } ivshm_peer_t;
 
 typedef struct ivshm_server {
-    int          listen_fd;
-    int          shm_fd;                 /* the caller's; not closed by us */
-    uint32_t     vectors;                /* interrupt vectors per peer */
-    uint32_t     next_id;                /* id of the next client */
-    int          self_efd[IVSHM_MAX_VECTORS]; /* the bridge's doorbells */
+    int listen_fd;
+    int shm_fd;                      /* the caller's; not closed by us */
+    uint32_t vectors;                /* interrupt vectors per peer */
+    uint32_t next_id;                /* id of the next client */
+    int self_efd[IVSHM_MAX_VECTORS]; /* the bridge's doorbells */
     ivshm_peer_t clients[IVSHM_MAX_CLIENTS];
-    uint32_t     connects, disconnects, refused;  /* statistics */
-    char         path[108];
+    uint32_t connects, disconnects, refused; /* statistics */
+    char path[108];
 } ivshm_server_t;
 
 /* Create the bridge's eventfds (one per vector, 1..IVSHM_MAX_VECTORS), remove

@@ -122,12 +122,12 @@ uint32_t bridge_jobs_collect(bridge_jobs_t *jb, int timeout_ms)
     uint32_t total = 0;
     int n;
     if (jb->be->ops->in_flight(jb->be) <= 0)
-        return 0;   /* nothing can come back */
+        return 0; /* nothing can come back */
     do {
         n = jb->be->ops->poll(jb->be, done, COLLECT_MAX, total ? 0 : timeout_ms);
         for (int i = 0; i < n; i++) {
-            bridge_jobs_answer(jb, done[i],
-                               done[i]->status == IPC_STATUS_OK ? IPC_STATUS_OK : IPC_STATUS_BACKEND_ERROR, true);
+            bridge_jobs_answer(jb, done[i], done[i]->status == IPC_STATUS_OK ? IPC_STATUS_OK : IPC_STATUS_BACKEND_ERROR,
+                               true);
             job_put(jb, done[i]);
         }
         total += n > 0 ? (uint32_t)n : 0u;

@@ -27,17 +27,17 @@
 #include "stats.h"
 
 typedef struct bridge_jobs {
-    bridge_backend_t        *be;
+    bridge_backend_t *be;
     const bridge_registry_t *reg;
-    bridge_stats_t          *st;
-    bridge_answers_t        *ans;
-    const bridge_attach_t   *at;
-    bridge_job_t  *pool;
+    bridge_stats_t *st;
+    bridge_answers_t *ans;
+    const bridge_attach_t *at;
+    bridge_job_t *pool;
     bridge_job_t **free_jobs;
-    uint32_t       n_free, n_jobs;
-    bridge_job_t **held;          /* refused BUSY: submitted again first (FIFO) */
-    uint32_t       held_head, held_n;
-    bool           progress;      /* a job came back or was taken since asked */
+    uint32_t n_free, n_jobs;
+    bridge_job_t **held; /* refused BUSY: submitted again first (FIFO) */
+    uint32_t held_head, held_n;
+    bool progress; /* a job came back or was taken since asked */
 } bridge_jobs_t;
 
 /* A pool of depth (>= 1) jobs for backend be. Returns BRIDGE_OK or

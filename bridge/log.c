@@ -24,8 +24,14 @@ void bridge_log_open(const char *ident, bridge_log_level_t level, bool use_syslo
         openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void bridge_log_set_level(bridge_log_level_t level) { log_level = (int)level; }
-bridge_log_level_t bridge_log_get_level(void) { return (bridge_log_level_t)log_level; }
+void bridge_log_set_level(bridge_log_level_t level)
+{
+    log_level = (int)level;
+}
+bridge_log_level_t bridge_log_get_level(void)
+{
+    return (bridge_log_level_t)log_level;
+}
 
 void bridge_log_close(void)
 {
@@ -64,9 +70,8 @@ void bridge_log(bridge_log_level_t level, const char *fmt, ...)
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
     char line[1200];
-    int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s: %s\n", tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000L, log_ident, (int)getpid(),
-                     bridge_log_level_name(level), msg);
+    int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000L, log_ident, (int)getpid(), bridge_log_level_name(level), msg);
     if (n > (int)sizeof(line) - 1)
         n = (int)sizeof(line) - 1;
     /* One write(2) per line so lines of two threads never interleave. */

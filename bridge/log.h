@@ -13,8 +13,8 @@
 
 typedef enum bridge_log_level {
     BRIDGE_LOG_ERROR = 0,
-    BRIDGE_LOG_WARN  = 1,
-    BRIDGE_LOG_INFO  = 2,
+    BRIDGE_LOG_WARN = 1,
+    BRIDGE_LOG_INFO = 2,
     BRIDGE_LOG_DEBUG = 3
 } bridge_log_level_t;
 

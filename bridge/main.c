@@ -45,7 +45,7 @@ static void install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;   /* no SA_RESTART: a blocking wait returns at once */
+    sa.sa_flags = 0; /* no SA_RESTART: a blocking wait returns at once */
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -112,8 +112,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (cfg.version) {
-        printf("zenedge-bridged %s (protocol %u.%u; backends:", ZENEDGE_VERSION, IPC_VERSION_MAJOR,
-               IPC_VERSION_MINOR);
+        printf("zenedge-bridged %s (protocol %u.%u; backends:", ZENEDGE_VERSION, IPC_VERSION_MAJOR, IPC_VERSION_MINOR);
         for (const bridge_backend_ops_t *const *b = bridge_backend_list(); *b; b++)
             printf(" %s", (*b)->name);
         printf(")\n");

@@ -39,8 +39,8 @@ size_t bridge_dtype_size(bridge_dtype_t dt)
     switch (dt) {
     case BRIDGE_DT_F32: return 4;
     case BRIDGE_DT_I32: return 4;
-    case BRIDGE_DT_U8:  return 1;
-    default:            return 0;
+    case BRIDGE_DT_U8: return 1;
+    default: return 0;
     }
 }
 
@@ -49,8 +49,8 @@ const char *bridge_dtype_name(bridge_dtype_t dt)
     switch (dt) {
     case BRIDGE_DT_F32: return "f32";
     case BRIDGE_DT_I32: return "i32";
-    case BRIDGE_DT_U8:  return "u8";
-    default:            return "?";
+    case BRIDGE_DT_U8: return "u8";
+    default: return "?";
     }
 }
 
@@ -149,16 +149,16 @@ static bool parse_shape(const char *s, bridge_tensor_spec_t *t, const char **why
 
 typedef struct parse_ctx {
     bridge_model_t *m;
-    const char     *path;
-    char           *err;
-    size_t          errlen;
-    int             code;         /* first error, BRIDGE_OK while none */
-    bool            seen_model;
-    bool            seen_id;
-    bool            seen_name;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int code; /* first error, BRIDGE_OK while none */
+    bool seen_model;
+    bool seen_id;
+    bool seen_name;
     /* bit i: field present, for input/output/weight i */
-    uint32_t        in_seen, out_seen, w_seen;
-    uint8_t         in_fields[IPC_MAX_TENSORS], out_fields[IPC_MAX_TENSORS], w_fields[BRIDGE_MAX_WEIGHTS];
+    uint32_t in_seen, out_seen, w_seen;
+    uint8_t in_fields[IPC_MAX_TENSORS], out_fields[IPC_MAX_TENSORS], w_fields[BRIDGE_MAX_WEIGHTS];
 } parse_ctx_t;
 
 enum { F_NAME = 1, F_DTYPE = 2, F_SHAPE = 4, F_FILE = 8 };
@@ -191,8 +191,8 @@ static int section_index(const char *section, const char *prefix, uint32_t max)
     return (int)i;
 }
 
-static int tensor_key(parse_ctx_t *c, const char *section, bridge_tensor_spec_t *t, uint8_t *fields,
-                      const char *key, const char *value, char *file_out)
+static int tensor_key(parse_ctx_t *c, const char *section, bridge_tensor_spec_t *t, uint8_t *fields, const char *key,
+                      const char *value, char *file_out)
 {
     const char *why = NULL;
     if (strcmp(key, "name") == 0) {
@@ -271,8 +271,7 @@ static int manifest_handler(void *user, const char *section, const char *key, co
         if (idx < 0)
             return perr(c, section, key, "weight index must be in [0, %u]", BRIDGE_MAX_WEIGHTS - 1u);
         c->w_seen |= 1u << idx;
-        return tensor_key(c, section, &m->weights[idx].spec, &c->w_fields[idx], key, value,
-                          m->weights[idx].file);
+        return tensor_key(c, section, &m->weights[idx].spec, &c->w_fields[idx], key, value, m->weights[idx].file);
     }
     if (strcmp(section, "dataset") == 0) {
         char *dst = strcmp(key, "x") == 0 ? m->dataset_x : strcmp(key, "y") == 0 ? m->dataset_y : NULL;
@@ -318,8 +317,10 @@ static int check_list(parse_ctx_t *c, const char *what, uint32_t seen, const uin
         if ((fields[i] & need) != need) {
             char sec[32];
             snprintf(sec, sizeof(sec), "%s.%u", what, i);
-            const char *k = !(fields[i] & F_NAME) ? "name" : !(fields[i] & F_DTYPE) ? "dtype"
-                          : !(fields[i] & F_SHAPE) ? "shape" : "file";
+            const char *k = !(fields[i] & F_NAME)    ? "name"
+                            : !(fields[i] & F_DTYPE) ? "dtype"
+                            : !(fields[i] & F_SHAPE) ? "shape"
+                                                     : "file";
             return perr(c, sec, k, "missing");
         }
     }
@@ -349,13 +350,18 @@ static int check_sizes(parse_ctx_t *c)
     for (uint32_t i = 0; i < m->n_weights; i++)
         finish_spec(&m->weights[i].spec);
     for (uint32_t i = 0; i < m->n_in + m->n_out + m->n_weights; i++) {
-        const bridge_tensor_spec_t *t = i < m->n_in ? &m->in[i]
-                                      : i < m->n_in + m->n_out ? &m->out[i - m->n_in]
-                                      : &m->weights[i - m->n_in - m->n_out].spec;
+        const bridge_tensor_spec_t *t = i < m->n_in              ? &m->in[i]
+                                        : i < m->n_in + m->n_out ? &m->out[i - m->n_in]
+                                                                 : &m->weights[i - m->n_in - m->n_out].spec;
         if (t->bytes > BRIDGE_TENSOR_MAX_BYTES) {
             char sec[32];
-            snprintf(sec, sizeof(sec), "%s.%u", i < m->n_in ? "input" : i < m->n_in + m->n_out ? "output" : "weight",
-                     i < m->n_in ? i : i < m->n_in + m->n_out ? i - m->n_in : i - m->n_in - m->n_out);
+            snprintf(sec, sizeof(sec), "%s.%u",
+                     i < m->n_in              ? "input"
+                     : i < m->n_in + m->n_out ? "output"
+                                              : "weight",
+                     i < m->n_in              ? i
+                     : i < m->n_in + m->n_out ? i - m->n_in
+                                              : i - m->n_in - m->n_out);
             perr(c, sec, "shape", "%u bytes exceeds the %u-byte limit", t->bytes, BRIDGE_TENSOR_MAX_BYTES);
             return c->code;
         }
@@ -388,8 +394,7 @@ static int check_model(parse_ctx_t *c)
     if (!c->seen_name)
         return fail(c, "model", "name", "missing");
     if (!check_list(c, "input", c->in_seen, c->in_fields, IPC_MAX_TENSORS, F_NAME | F_DTYPE | F_SHAPE, &m->n_in) ||
-        !check_list(c, "output", c->out_seen, c->out_fields, IPC_MAX_TENSORS, F_NAME | F_DTYPE | F_SHAPE,
-                    &m->n_out) ||
+        !check_list(c, "output", c->out_seen, c->out_fields, IPC_MAX_TENSORS, F_NAME | F_DTYPE | F_SHAPE, &m->n_out) ||
         !check_list(c, "weight", c->w_seen, c->w_fields, BRIDGE_MAX_WEIGHTS, F_NAME | F_DTYPE | F_SHAPE | F_FILE,
                     &m->n_weights))
         return c->code;

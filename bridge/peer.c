@@ -24,7 +24,7 @@ void bridge_peer_init(bridge_peer_t *p, const bridge_config_t *cfg, bridge_stats
 /* Forget the connected peer (socket mode: close its fds). */
 static void peer_drop(bridge_peer_t *p)
 {
-    if (p->ivs) {   /* the eventfds belong to the ivshmem server */
+    if (p->ivs) { /* the eventfds belong to the ivshmem server */
         p->peer_efd = -1;
         return;
     }
@@ -78,7 +78,7 @@ static void socket_take(bridge_peer_t *p, int c, int pefd, const zl_hello_t *hel
     p->peer_efd = pefd;
     p->st->peer_connects++;
     BLOG_INFO("ZENEDGE side connected on %s (its epoch %u); eventfds exchanged", p->sock, hello->epoch);
-    zl_db_ring(pefd);   /* let it look at its completion ring once */
+    zl_db_ring(pefd); /* let it look at its completion ring once */
 }
 
 void bridge_peer_upkeep(bridge_peer_t *p, uint32_t epoch)
@@ -114,8 +114,9 @@ static int open_ivshmem(bridge_peer_t *p)
     const bridge_config_t *cfg = p->cfg;
     p->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC);
     p->ivs = calloc(1, sizeof(*p->ivs));
-    int r = p->ivs_shm_fd < 0 ? -errno : p->ivs == NULL ? -ENOMEM
-                               : ivshm_server_open(p->ivs, cfg->ivshmem_socket, p->ivs_shm_fd, 1);
+    int r = p->ivs_shm_fd < 0 ? -errno
+            : p->ivs == NULL  ? -ENOMEM
+                              : ivshm_server_open(p->ivs, cfg->ivshmem_socket, p->ivs_shm_fd, 1);
     if (r < 0) {
         BLOG_ERR("ivshmem server on %s for %s: %s", cfg->ivshmem_socket, cfg->file, strerror(-r));
         free(p->ivs);
@@ -172,7 +173,7 @@ void bridge_peer_close(bridge_peer_t *p)
         p->lfd = -1;
     }
     if (p->ivs) {
-        ivshm_server_close(p->ivs);   /* closes its eventfds, efd among them */
+        ivshm_server_close(p->ivs); /* closes its eventfds, efd among them */
         free(p->ivs);
         p->ivs = NULL;
         p->efd = -1;

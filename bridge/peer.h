@@ -24,14 +24,14 @@
 
 typedef struct bridge_peer {
     const bridge_config_t *cfg;
-    bridge_stats_t        *st;
-    int             efd;          /* ours: the ZENEDGE side rings it */
-    int             lfd;          /* listening socket */
-    ivshm_server_t *ivs;          /* --ivshmem-socket (owns efd and peer_efd then) */
-    int             ivs_shm_fd;   /* the backing file handed to QEMU */
-    int             conn;         /* connected ZENEDGE side, or -1 */
-    int             peer_efd;     /* its eventfd, or -1 */
-    char            sock[BRIDGE_CFG_PATH];
+    bridge_stats_t *st;
+    int efd;             /* ours: the ZENEDGE side rings it */
+    int lfd;             /* listening socket */
+    ivshm_server_t *ivs; /* --ivshmem-socket (owns efd and peer_efd then) */
+    int ivs_shm_fd;      /* the backing file handed to QEMU */
+    int conn;            /* connected ZENEDGE side, or -1 */
+    int peer_efd;        /* its eventfd, or -1 */
+    char sock[BRIDGE_CFG_PATH];
 } bridge_peer_t;
 
 /* Every fd -1; nothing opened. Returns nothing. */

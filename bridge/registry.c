@@ -103,7 +103,7 @@ int bridge_registry_load(bridge_registry_t *reg, const char *dir, char *err, siz
                     bridge_errf(err, errlen, "%s: [model] id: %u already declared by %s", path, m->id, o->manifest);
                 else
                     bridge_errf(err, errlen, "%s: [model] name: '%s' already declared by %s", path, m->name,
-                            o->manifest);
+                                o->manifest);
                 rc = BRIDGE_E_MODEL_DUP;
                 break;
             }

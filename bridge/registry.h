@@ -30,38 +30,33 @@
 #define BRIDGE_MAX_WEIGHTS      8u
 #define BRIDGE_MAX_DIMS         4u
 #define BRIDGE_MAX_BACKEND_OPTS 16u
-#define BRIDGE_NAME_MAX         32u     /* names: [a-z0-9_], 1..31 chars */
-#define BRIDGE_FILE_MAX         128u    /* file names inside a model folder */
+#define BRIDGE_NAME_MAX         32u  /* names: [a-z0-9_], 1..31 chars */
+#define BRIDGE_FILE_MAX         128u /* file names inside a model folder */
 #define BRIDGE_VALUE_MAX        256u
 #define BRIDGE_PATH_MAX         1024u
-#define BRIDGE_MODEL_ID_MAX     65535u  /* ids are 1..65535 */
+#define BRIDGE_MODEL_ID_MAX     65535u      /* ids are 1..65535 */
 #define BRIDGE_TENSOR_MAX_BYTES (64u << 20) /* one tensor or weight: 64 MiB */
 
-typedef enum bridge_dtype {
-    BRIDGE_DT_NONE = 0,
-    BRIDGE_DT_F32  = 1,
-    BRIDGE_DT_I32  = 2,
-    BRIDGE_DT_U8   = 3
-} bridge_dtype_t;
+typedef enum bridge_dtype { BRIDGE_DT_NONE = 0, BRIDGE_DT_F32 = 1, BRIDGE_DT_I32 = 2, BRIDGE_DT_U8 = 3 } bridge_dtype_t;
 
 typedef enum bridge_result_kind {
-    BRIDGE_RESULT_NONE   = 0, /* result word 0 */
-    BRIDGE_RESULT_ARGMAX = 1  /* index of the largest element of output 0 */
+    BRIDGE_RESULT_NONE = 0,  /* result word 0 */
+    BRIDGE_RESULT_ARGMAX = 1 /* index of the largest element of output 0 */
 } bridge_result_kind_t;
 
 typedef struct bridge_tensor_spec {
-    char           name[BRIDGE_NAME_MAX];
+    char name[BRIDGE_NAME_MAX];
     bridge_dtype_t dtype;
-    uint32_t       n_dims;
-    uint32_t       dims[BRIDGE_MAX_DIMS];
-    uint32_t       count;   /* product of dims */
-    uint32_t       bytes;   /* count * dtype size */
+    uint32_t n_dims;
+    uint32_t dims[BRIDGE_MAX_DIMS];
+    uint32_t count; /* product of dims */
+    uint32_t bytes; /* count * dtype size */
 } bridge_tensor_spec_t;
 
 typedef struct bridge_weight {
     bridge_tensor_spec_t spec;
-    char                 file[BRIDGE_FILE_MAX];
-    void                *data;  /* spec.bytes bytes, loaded at start */
+    char file[BRIDGE_FILE_MAX];
+    void *data; /* spec.bytes bytes, loaded at start */
 } bridge_weight_t;
 
 typedef struct bridge_backend_opt {
@@ -71,24 +66,24 @@ typedef struct bridge_backend_opt {
 } bridge_backend_opt_t;
 
 typedef struct bridge_model {
-    uint32_t             id;
-    char                 name[BRIDGE_NAME_MAX];
-    char                 description[BRIDGE_VALUE_MAX];
-    char                 dir[BRIDGE_PATH_MAX];       /* folder of the manifest */
-    char                 manifest[BRIDGE_PATH_MAX];  /* path of model.ini */
+    uint32_t id;
+    char name[BRIDGE_NAME_MAX];
+    char description[BRIDGE_VALUE_MAX];
+    char dir[BRIDGE_PATH_MAX];      /* folder of the manifest */
+    char manifest[BRIDGE_PATH_MAX]; /* path of model.ini */
     bridge_result_kind_t result;
-    uint32_t             n_in, n_out, n_weights, n_opts;
+    uint32_t n_in, n_out, n_weights, n_opts;
     bridge_tensor_spec_t in[IPC_MAX_TENSORS];
     bridge_tensor_spec_t out[IPC_MAX_TENSORS];
-    bridge_weight_t      weights[BRIDGE_MAX_WEIGHTS];
+    bridge_weight_t weights[BRIDGE_MAX_WEIGHTS];
     bridge_backend_opt_t opts[BRIDGE_MAX_BACKEND_OPTS];
-    char                 dataset_x[BRIDGE_FILE_MAX];  /* optional held-out set */
-    char                 dataset_y[BRIDGE_FILE_MAX];
+    char dataset_x[BRIDGE_FILE_MAX]; /* optional held-out set */
+    char dataset_y[BRIDGE_FILE_MAX];
 } bridge_model_t;
 
 typedef struct bridge_registry {
-    uint32_t        n_models;
-    bridge_model_t *models[BRIDGE_MAX_MODELS];  /* sorted by id */
+    uint32_t n_models;
+    bridge_model_t *models[BRIDGE_MAX_MODELS]; /* sorted by id */
 } bridge_registry_t;
 
 /*
@@ -140,7 +135,6 @@ const char *bridge_dtype_name(bridge_dtype_t dt);
  * count bytes. Returns BRIDGE_OK, BRIDGE_E_IO if a file is absent (so a
  * test can skip), BRIDGE_E_WEIGHTS if the sizes disagree. Free with free().
  */
-int bridge_model_dataset(const bridge_model_t *m, float **x, uint8_t **y, uint32_t *count,
-                         char *err, size_t errlen);
+int bridge_model_dataset(const bridge_model_t *m, float **x, uint8_t **y, uint32_t *count, char *err, size_t errlen);
 
 #endif /* ZENEDGE_BRIDGE_REGISTRY_H */

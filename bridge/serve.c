@@ -9,14 +9,14 @@
 #include "validate.h"
 #include "zl.h"
 
-#define STALL_GIVEUP_NS 10000000000ull   /* backend kept every job this long: stop waiting for it */
+#define STALL_GIVEUP_NS 10000000000ull /* backend kept every job this long: stop waiting for it */
 
 /* ------------------------------------------------------------------ */
 /* The part                                                            */
 /* ------------------------------------------------------------------ */
 
-int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg,
-                      bridge_backend_t *be, bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at)
+int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg, bridge_backend_t *be,
+                      bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at)
 {
     memset(s, 0, sizeof(*s));
     s->reg = reg;
@@ -82,15 +82,18 @@ static void handle_job(bridge_serve_t *s, uint32_t ring, const ipc_packet_t *p, 
     const ipc_region_t *v = &s->at->v;
     ipc_job_desc_t desc;
     const bridge_model_t *m = NULL;
-    bridge_job_t tmp = {.handle = p->payload_id, .slot = IPC_HANDLE_SLOT(p->payload_id), .t_pickup = t_pick,
-                        .cmd = CMD_JOB_DONE, .ring = ring};
-    bridge_job_copy_in(v, tmp.slot, &desc);   /* the one read of the descriptor */
+    bridge_job_t tmp = {.handle = p->payload_id,
+                        .slot = IPC_HANDLE_SLOT(p->payload_id),
+                        .t_pickup = t_pick,
+                        .cmd = CMD_JOB_DONE,
+                        .ring = ring};
+    bridge_job_copy_in(v, tmp.slot, &desc); /* the one read of the descriptor */
     enum ipc_status st = bridge_validate_job(v, s->reg, ring, p, &desc, &m);
     tmp.qos = desc.qos;
     tmp.model = m;
     if (st != IPC_STATUS_OK)
-        BLOG_DEBUG("job 0x%08x (model %u, qos %u, ring %u) refused: %s", p->payload_id, desc.model_id, desc.qos,
-                   ring, ipc_status_name(st));
+        BLOG_DEBUG("job 0x%08x (model %u, qos %u, ring %u) refused: %s", p->payload_id, desc.model_id, desc.qos, ring,
+                   ipc_status_name(st));
     else if (s->stopping)
         st = IPC_STATUS_SHUTDOWN;
     else if (desc.cancel != 0u)
@@ -98,9 +101,9 @@ static void handle_job(bridge_serve_t *s, uint32_t ring, const ipc_packet_t *p, 
     else if (desc.timeout_us != 0u && zl_now_ns() - t_pick > (uint64_t)desc.timeout_us * 1000u)
         st = IPC_STATUS_EXPIRED;
     bridge_job_t *j = st == IPC_STATUS_OK ? bridge_jobs_get(&s->jobs) : NULL;
-    if (st == IPC_STATUS_OK && j == NULL) {   /* only while giving up on a backend that keeps every job */
-        BLOG_ERR("backend %s holds all %u jobs: job 0x%08x answered BACKEND_ERROR", s->be->ops->name,
-                 s->jobs.n_jobs, p->payload_id);
+    if (st == IPC_STATUS_OK && j == NULL) { /* only while giving up on a backend that keeps every job */
+        BLOG_ERR("backend %s holds all %u jobs: job 0x%08x answered BACKEND_ERROR", s->be->ops->name, s->jobs.n_jobs,
+                 p->payload_id);
         st = IPC_STATUS_BACKEND_ERROR;
     }
     if (st != IPC_STATUS_OK) {
@@ -196,7 +199,7 @@ static uint32_t take(bridge_serve_t *s, uint32_t r, ipc_packet_t *buf, uint32_t 
 static void round_begin(bridge_round_t *c)
 {
     c->rt_n = c->rt_i = c->rt_b = c->n = c->i = 0;
-    c->draining = true;   /* a round starts with a drain of ring 0 */
+    c->draining = true; /* a round starts with a drain of ring 0 */
     c->checked = c->planned = false;
 }
 

@@ -36,36 +36,36 @@
 
 /* One arbitration round in progress (serve.c's cursor over the packets). */
 typedef struct bridge_round {
-    ipc_packet_t rt[BRIDGE_ARB_ROUND_MAX];    /* the current ring-0 batch */
-    uint32_t     rt_n, rt_i, rt_b;            /* its size, next packet, batches of this drain */
-    uint64_t     rt_t;                        /* its dequeue time */
-    bool         draining, checked, planned;
-    ipc_packet_t buf[BRIDGE_ARB_ROUND_MAX];   /* rings 1..'s share of the round */
-    uint8_t      from[BRIDGE_ARB_ROUND_MAX];
-    uint64_t     when[IPC_MAX_SQ];
-    uint32_t     n, i;
+    ipc_packet_t rt[BRIDGE_ARB_ROUND_MAX]; /* the current ring-0 batch */
+    uint32_t rt_n, rt_i, rt_b;             /* its size, next packet, batches of this drain */
+    uint64_t rt_t;                         /* its dequeue time */
+    bool draining, checked, planned;
+    ipc_packet_t buf[BRIDGE_ARB_ROUND_MAX]; /* rings 1..'s share of the round */
+    uint8_t from[BRIDGE_ARB_ROUND_MAX];
+    uint64_t when[IPC_MAX_SQ];
+    uint32_t n, i;
 } bridge_round_t;
 
 typedef struct bridge_serve {
     const bridge_registry_t *reg;
-    bridge_backend_t        *be;
-    bridge_stats_t          *st;
-    bridge_answers_t        *ans;
-    bridge_attach_t         *at;
-    bridge_jobs_t            jobs;            /* the job pool and the backend */
-    bool                     stopping;        /* answer SHUTDOWN, run nothing new */
-    uint32_t                 unhandled;       /* packets taken, not handled yet */
-    uint64_t                 stalled_since;   /* work waits on a backend that keeps every job: its
+    bridge_backend_t *be;
+    bridge_stats_t *st;
+    bridge_answers_t *ans;
+    bridge_attach_t *at;
+    bridge_jobs_t jobs;      /* the job pool and the backend */
+    bool stopping;           /* answer SHUTDOWN, run nothing new */
+    uint32_t unhandled;      /* packets taken, not handled yet */
+    uint64_t stalled_since;  /* work waits on a backend that keeps every job: its
                                                  last progress; 0: not */
-    bool                     giving_up;       /* ... for 10 s: answer BACKEND_ERROR without a job */
-    uint64_t                 last_packet_ns;  /* last dequeue */
-    bridge_round_t           round;
+    bool giving_up;          /* ... for 10 s: answer BACKEND_ERROR without a job */
+    uint64_t last_packet_ns; /* last dequeue */
+    bridge_round_t round;
 } bridge_serve_t;
 
 /* Job pool of cfg->queue_depth entries (jobs.h). Returns BRIDGE_OK or
  * BRIDGE_E_NOMEM (then bridge_serve_fini() frees what was allocated). */
-int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg,
-                      bridge_backend_t *be, bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at);
+int bridge_serve_init(bridge_serve_t *s, const bridge_config_t *cfg, const bridge_registry_t *reg, bridge_backend_t *be,
+                      bridge_stats_t *st, bridge_answers_t *ans, bridge_attach_t *at);
 /* One pass over an attached region (steps 1-3 above). Returns the work
  * done: jobs collected plus packets taken. */
 uint32_t bridge_serve_pass(bridge_serve_t *s);

@@ -53,19 +53,17 @@ void bridge_stats_write(const bridge_stats_t *s, const bridge_registry_t *reg, F
     fprintf(o, "tx.pong %llu\ntx.job_done %llu\ntx.error %llu\n", (unsigned long long)s->tx_pong,
             (unsigned long long)s->tx_job_done, (unsigned long long)s->tx_error);
     for (uint32_t i = 0; i < IPC_STATUS_COUNT; i++)
-        fprintf(o, "status.%s %llu\n", ipc_status_name(i) + strlen("IPC_STATUS_"),
-                (unsigned long long)s->status[i]);
+        fprintf(o, "status.%s %llu\n", ipc_status_name(i) + strlen("IPC_STATUS_"), (unsigned long long)s->status[i]);
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         fprintf(o, "ring%u.rx %llu\nring%u.fill_max %u\n", i, (unsigned long long)s->rx_ring[i], i, s->fill_max[i]);
     fprintf(o, "rounds %llu\ncq_full %llu\nerror_dropped %llu\npending_max %llu\ndropped_reinit %llu\n",
             (unsigned long long)s->rounds, (unsigned long long)s->cq_full, (unsigned long long)s->error_dropped,
             (unsigned long long)s->pending_max, (unsigned long long)s->dropped_reinit);
     fprintf(o, "ring_corrupt %llu\nbackend_busy %llu\nattaches %llu\ndetaches %llu\n",
-            (unsigned long long)s->ring_corrupt, (unsigned long long)s->backend_busy,
-            (unsigned long long)s->attaches, (unsigned long long)s->detaches);
-    fprintf(o, "peer.connects %llu\npeer.losses %llu\npeer.hello_rejects %llu\n",
-            (unsigned long long)s->peer_connects, (unsigned long long)s->peer_losses,
-            (unsigned long long)s->hello_rejects);
+            (unsigned long long)s->ring_corrupt, (unsigned long long)s->backend_busy, (unsigned long long)s->attaches,
+            (unsigned long long)s->detaches);
+    fprintf(o, "peer.connects %llu\npeer.losses %llu\npeer.hello_rejects %llu\n", (unsigned long long)s->peer_connects,
+            (unsigned long long)s->peer_losses, (unsigned long long)s->hello_rejects);
     for (uint32_t i = 0; reg != NULL && i < reg->n_models && i < BRIDGE_MAX_MODELS; i++)
         fprintf(o, "model.%s.run %llu\n", reg->models[i]->name, (unsigned long long)s->model_run[i]);
     write_lat(s, o);
@@ -77,9 +75,9 @@ static void log_summary(const bridge_stats_t *s, const bridge_stats_now_t *now)
               "(dropped %llu) | cq_full=%llu pending=%u/%llu max | attaches=%llu peers=%llu",
               now->reason, (unsigned long long)s->rx_ping, (unsigned long long)s->rx_run_model,
               (unsigned long long)s->rx_other, (unsigned long long)s->tx_pong, (unsigned long long)s->tx_job_done,
-              (unsigned long long)s->tx_error, (unsigned long long)s->error_dropped,
-              (unsigned long long)s->cq_full, now->pending, (unsigned long long)s->pending_max,
-              (unsigned long long)s->attaches, (unsigned long long)s->peer_connects);
+              (unsigned long long)s->tx_error, (unsigned long long)s->error_dropped, (unsigned long long)s->cq_full,
+              now->pending, (unsigned long long)s->pending_max, (unsigned long long)s->attaches,
+              (unsigned long long)s->peer_connects);
     char line[1024];
     int o = snprintf(line, sizeof(line), "statistics: answers by status:");
     for (uint32_t i = 0; i < IPC_STATUS_COUNT && o < (int)sizeof(line); i++)

@@ -27,46 +27,46 @@
 #include "zenedge/lat_hist.h"
 
 enum bridge_lat {
-    BRIDGE_LAT_SUBMIT_PICKUP = LAT_SUBMIT_PICKUP,  /* packet timestamp -> dequeue (shared clock only) */
-    BRIDGE_LAT_PICKUP_START  = LAT_PICKUP_START,   /* dequeue -> backend start */
-    BRIDGE_LAT_BACKEND       = LAT_BACKEND,        /* backend start -> end */
-    BRIDGE_LAT_END_COMPLETE  = LAT_END_COMPLETE,   /* backend end -> answer posted */
-    BRIDGE_LAT_PICKUP_POSTED,                      /* dequeue -> answer posted (bridge only) */
+    BRIDGE_LAT_SUBMIT_PICKUP = LAT_SUBMIT_PICKUP, /* packet timestamp -> dequeue (shared clock only) */
+    BRIDGE_LAT_PICKUP_START = LAT_PICKUP_START,   /* dequeue -> backend start */
+    BRIDGE_LAT_BACKEND = LAT_BACKEND,             /* backend start -> end */
+    BRIDGE_LAT_END_COMPLETE = LAT_END_COMPLETE,   /* backend end -> answer posted */
+    BRIDGE_LAT_PICKUP_POSTED,                     /* dequeue -> answer posted (bridge only) */
     BRIDGE_LAT_COUNT
 };
 
 typedef struct bridge_stats {
-    uint64_t rx_ping, rx_run_model, rx_other;     /* submissions by command */
-    uint64_t tx_pong, tx_job_done, tx_error;      /* completions posted */
-    uint64_t status[IPC_STATUS_COUNT];            /* answers by status */
-    uint64_t rx_ring[IPC_MAX_SQ];                 /* packets taken per ring */
-    uint32_t fill_max[IPC_MAX_SQ];                /* deepest fill seen per ring */
-    uint64_t rounds;                              /* arbitration rounds with work */
-    uint64_t cq_full;                             /* answers deferred: completion ring full */
-    uint64_t error_dropped;                       /* CMD_ERROR answers dropped: ring full */
-    uint64_t pending_max;                         /* deepest private answer queue */
-    uint64_t dropped_reinit;                      /* answers discarded: region re-initialised */
-    uint64_t ring_corrupt;                        /* impossible counters seen in a ring */
-    uint64_t backend_busy;                        /* submit returned BRIDGE_E_BUSY */
-    uint64_t attaches, detaches;                  /* region (re)attachments */
+    uint64_t rx_ping, rx_run_model, rx_other; /* submissions by command */
+    uint64_t tx_pong, tx_job_done, tx_error;  /* completions posted */
+    uint64_t status[IPC_STATUS_COUNT];        /* answers by status */
+    uint64_t rx_ring[IPC_MAX_SQ];             /* packets taken per ring */
+    uint32_t fill_max[IPC_MAX_SQ];            /* deepest fill seen per ring */
+    uint64_t rounds;                          /* arbitration rounds with work */
+    uint64_t cq_full;                         /* answers deferred: completion ring full */
+    uint64_t error_dropped;                   /* CMD_ERROR answers dropped: ring full */
+    uint64_t pending_max;                     /* deepest private answer queue */
+    uint64_t dropped_reinit;                  /* answers discarded: region re-initialised */
+    uint64_t ring_corrupt;                    /* impossible counters seen in a ring */
+    uint64_t backend_busy;                    /* submit returned BRIDGE_E_BUSY */
+    uint64_t attaches, detaches;              /* region (re)attachments */
     uint64_t peer_connects, peer_losses, hello_rejects;
-    uint64_t model_run[BRIDGE_MAX_MODELS];        /* jobs run OK, by registry index */
+    uint64_t model_run[BRIDGE_MAX_MODELS]; /* jobs run OK, by registry index */
     lat_hist_t lat[BRIDGE_LAT_COUNT];
-    uint64_t   lat_sum_ns[BRIDGE_LAT_COUNT];      /* for the average */
-    uint32_t   dump_seq;
+    uint64_t lat_sum_ns[BRIDGE_LAT_COUNT]; /* for the average */
+    uint32_t dump_seq;
 } bridge_stats_t;
 
 /* What the dump reports about now, gathered by the caller. */
 typedef struct bridge_stats_now {
-    const char *reason;                 /* "SIGUSR1", "interval", "exit" */
-    uint64_t    uptime_ms;
-    int         attached;
-    uint32_t    epoch;
-    uint32_t    pending;                /* answers queued now */
-    uint64_t    ring_corrupt_seen;      /* sum of the rings' corrupt counts */
-    uint32_t    n_sq;                   /* rings of the region (0 detached) */
-    int         ring_fill[IPC_MAX_SQ];  /* 0 when detached */
-    int         cq_fill;
+    const char *reason; /* "SIGUSR1", "interval", "exit" */
+    uint64_t uptime_ms;
+    int attached;
+    uint32_t epoch;
+    uint32_t pending;           /* answers queued now */
+    uint64_t ring_corrupt_seen; /* sum of the rings' corrupt counts */
+    uint32_t n_sq;              /* rings of the region (0 detached) */
+    int ring_fill[IPC_MAX_SQ];  /* 0 when detached */
+    int cq_fill;
 } bridge_stats_now_t;
 
 /* Empty counters and histograms. Returns nothing. */

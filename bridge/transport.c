@@ -88,7 +88,7 @@ int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int
         return BRIDGE_E_TRANSPORT;
     }
     if (t->map.size > IPC_REGION_MAX_SIZE)
-        t->map.size = IPC_REGION_MAX_SIZE;   /* the region addresses 32-bit offsets only */
+        t->map.size = IPC_REGION_MAX_SIZE; /* the region addresses 32-bit offsets only */
     identity(t->map.fd, &t->dev, &t->ino);
     t->mapped = true;
     __atomic_store_n(&guard_hi, (uintptr_t)t->map.map_base + t->map.map_len, __ATOMIC_RELEASE);
@@ -123,7 +123,7 @@ void bridge_transport_close(bridge_transport_t *t)
     __atomic_store_n(&guard_lo, (uintptr_t)0, __ATOMIC_RELEASE);
     __atomic_store_n(&guard_hi, (uintptr_t)0, __ATOMIC_RELEASE);
     __atomic_store_n(&guard_hit, 0, __ATOMIC_RELEASE);
-    t->map.owner = 0;   /* never unlink the peer's object */
+    t->map.owner = 0; /* never unlink the peer's object */
     zl_unmap(&t->map);
     t->mapped = false;
 }

@@ -27,11 +27,11 @@
 
 typedef struct bridge_transport {
     zl_map_t map;
-    bool     mapped;
-    bool     is_shm;
-    dev_t    dev;           /* identity of what we mapped */
-    ino_t    ino;
-    char     what[BRIDGE_CFG_PATH + 64];  /* for log lines */
+    bool mapped;
+    bool is_shm;
+    dev_t dev; /* identity of what we mapped */
+    ino_t ino;
+    char what[BRIDGE_CFG_PATH + 64]; /* for log lines */
 } bridge_transport_t;
 
 /* Install the SIGBUS guard (once, before any mapping). Returns BRIDGE_OK

@@ -31,8 +31,7 @@ static bool ref_zero(const ipc_tensor_ref_t *r)
 }
 
 enum ipc_status bridge_validate_job(const ipc_region_t *v, const bridge_registry_t *reg, uint32_t ring,
-                                    const ipc_packet_t *pkt, const ipc_job_desc_t *d,
-                                    const bridge_model_t **model)
+                                    const ipc_packet_t *pkt, const ipc_job_desc_t *d, const bridge_model_t **model)
 {
     if (model)
         *model = NULL;

@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #include "registry.h"
-#include "zenedge/ipc_errors.h"   /* ipc_status_name() */
+#include "zenedge/ipc_errors.h" /* ipc_status_name() */
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
 
@@ -58,8 +58,7 @@ enum ipc_status bridge_validate_packet(const ipc_region_t *v, uint32_t ring, con
  * BAD_TENSOR_SIZE (in the order above).
  */
 enum ipc_status bridge_validate_job(const ipc_region_t *v, const bridge_registry_t *reg, uint32_t ring,
-                                    const ipc_packet_t *pkt, const ipc_job_desc_t *desc,
-                                    const bridge_model_t **model);
+                                    const ipc_packet_t *pkt, const ipc_job_desc_t *desc, const bridge_model_t **model);
 
 /*
  * True if an answer with this packet-check status can be attributed to a

@@ -25,8 +25,8 @@ static int load_weight(bridge_model_t *m, uint32_t i, char *err, size_t errlen)
     if (data == NULL && e == -ENOMEM)
         return BRIDGE_E_NOMEM;
     if (data == NULL && e == -EFBIG) {
-        bridge_errf(err, errlen, "%s: [weight.%u] file: '%s' holds more than %u bytes, the shape needs %u",
-                    m->manifest, i, w->file, w->spec.bytes, w->spec.bytes);
+        bridge_errf(err, errlen, "%s: [weight.%u] file: '%s' holds more than %u bytes, the shape needs %u", m->manifest,
+                    i, w->file, w->spec.bytes, w->spec.bytes);
         return BRIDGE_E_WEIGHTS;
     }
     if (data == NULL) {
@@ -73,8 +73,7 @@ static void *read_in_dir(const bridge_model_t *m, const char *file, char *path, 
     return zl_read_file(path, (size_t)BRIDGE_TENSOR_MAX_BYTES * 4u, len, &e);
 }
 
-int bridge_model_dataset(const bridge_model_t *m, float **x, uint8_t **y, uint32_t *count, char *err,
-                         size_t errlen)
+int bridge_model_dataset(const bridge_model_t *m, float **x, uint8_t **y, uint32_t *count, char *err, size_t errlen)
 {
     if (m == NULL || x == NULL || y == NULL || count == NULL)
         return BRIDGE_E_INVAL;

@@ -4,7 +4,7 @@
 #include "zenedge/ipc_proto.h"
 
 #define NAME_(name, value, meaning) [IPC_E_BASE - (value)] = #name,
-static const char *const names[] = { IPC_ERROR_LIST(NAME_) };
+static const char *const names[] = {IPC_ERROR_LIST(NAME_)};
 #undef NAME_
 
 _Static_assert(sizeof(names) / sizeof(names[0]) == (unsigned)(IPC_E_BASE - IPC_E_LAST),

@@ -45,8 +45,8 @@ uint32_t ipc_heap_links_needed(uint32_t heap_size, const ipc_heap_class_cfg_t *c
     return total;
 }
 
-int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg_t *classes,
-                  uint32_t n_classes, uint32_t *links, uint32_t n_links)
+int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg_t *classes, uint32_t n_classes,
+                  uint32_t *links, uint32_t n_links)
 {
     if (h == 0 || r == 0 || links == 0)
         return IPC_E_INVAL;
@@ -72,7 +72,7 @@ int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg
         k->free_count = counts[i];
         if (link + counts[i] > n_links || link + counts[i] < link)
             return IPC_E_HEAP_CONFIG;
-        for (uint32_t j = 0; j < counts[i]; j++)   /* init only: O(blocks) */
+        for (uint32_t j = 0; j < counts[i]; j++) /* init only: O(blocks) */
             links[link + j] = (j + 1 < counts[i]) ? link + j + 1 : IPC_HEAP_NIL;
         off += counts[i] * k->block_size;
         link += counts[i];

@@ -9,11 +9,10 @@
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_ring.h"
 
-#define ALIGN_UP(x, a) (((x) + ((a) - 1u)) & ~((a) - 1u))
+#define ALIGN_UP(x, a) (((x) + ((a)-1u)) & ~((a)-1u))
 
 static const char *const sq_off_names[IPC_MAX_SQ] = {
-    "sq_off[0]", "sq_off[1]", "sq_off[2]", "sq_off[3]",
-    "sq_off[4]", "sq_off[5]", "sq_off[6]", "sq_off[7]",
+    "sq_off[0]", "sq_off[1]", "sq_off[2]", "sq_off[3]", "sq_off[4]", "sq_off[5]", "sq_off[6]", "sq_off[7]",
 };
 
 /* Zero with 32-bit volatile stores: never turned into a memset call, and
@@ -47,7 +46,7 @@ static uint32_t cq_slots_for(const ipc_region_config_t *cfg)
     if (cfg->cq_slots != 0)
         return cfg->cq_slots;
     uint32_t s = IPC_RING_MIN_SLOTS;
-    while (s < cfg->max_jobs && s < IPC_RING_MAX_SLOTS)   /* <= 16 steps */
+    while (s < cfg->max_jobs && s < IPC_RING_MAX_SLOTS) /* <= 16 steps */
         s <<= 1;
     return s;
 }
@@ -234,8 +233,7 @@ static int layout_check_header(const layout_t *l, uint32_t mapped_size, ipc_faul
         return fail(f, IPC_E_HDR_SIZE, "hdr_size", l->hdr_size, (uint32_t)sizeof(ipc_region_hdr_t),
                     "must be at least the 1.0 header size");
     if (l->region_size < IPC_REGION_MIN_SIZE || l->region_size > mapped_size)
-        return fail(f, IPC_E_REGION_SIZE, "region_size", l->region_size, mapped_size,
-                    "must be in [4096, mapped size]");
+        return fail(f, IPC_E_REGION_SIZE, "region_size", l->region_size, mapped_size, "must be in [4096, mapped size]");
     if (l->hdr_size > l->region_size || (l->hdr_size & (IPC_CACHELINE - 1u)) != 0)
         return fail(f, IPC_E_HDR_SIZE, "hdr_size", l->hdr_size, l->region_size,
                     "must be a cache-line multiple inside the region");
@@ -383,7 +381,7 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
     uint8_t *b = (uint8_t *)base;
     ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
     ipc_cache_invalidate(h, (uint32_t)sizeof(*h));
-    uint32_t magic = ipc_load_acquire(&h->magic);  /* pairs with the release in init */
+    uint32_t magic = ipc_load_acquire(&h->magic); /* pairs with the release in init */
     if (magic == 0)
         return fail(f, IPC_E_NOT_READY, "magic", 0, IPC_REGION_MAGIC, "region not initialised yet");
     if (magic != IPC_REGION_MAGIC)

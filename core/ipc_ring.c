@@ -54,7 +54,7 @@ int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
     /* Our own counter is read from the region exactly once, here, so a
      * restarted producer continues the sequence. */
     uint32_t head = ipc_read_once(&r->head);
-    uint32_t tail = ipc_load_acquire(&r->tail);                 /* A2 */
+    uint32_t tail = ipc_load_acquire(&r->tail); /* A2 */
     if (head - tail > slots)
         return IPC_E_RING_CORRUPT;
     p->ring = r;
@@ -76,7 +76,7 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
     ipc_cache_invalidate(&r->head, IPC_CACHELINE);
     ipc_cache_invalidate(&r->tail, IPC_CACHELINE);
     uint32_t tail = ipc_read_once(&r->tail);
-    uint32_t head = ipc_load_acquire(&r->head);                 /* A1 */
+    uint32_t head = ipc_load_acquire(&r->head); /* A1 */
     if (head - tail > slots)
         return IPC_E_RING_CORRUPT;
     c->ring = r;
@@ -95,7 +95,7 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
 static int prod_free(ipc_ring_prod_t *p)
 {
     ipc_cache_invalidate(&p->ring->tail, 4);
-    uint32_t tail = ipc_load_acquire(&p->ring->tail);           /* A2: pairs with R2 */
+    uint32_t tail = ipc_load_acquire(&p->ring->tail); /* A2: pairs with R2 */
     uint32_t used = p->head - tail;
     if (used > p->size) {
         p->corrupt++;
@@ -177,7 +177,7 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
 static int cons_ready(ipc_ring_cons_t *c)
 {
     ipc_cache_invalidate(&c->ring->head, 4);
-    uint32_t head = ipc_load_acquire(&c->ring->head);           /* A1: pairs with R1 */
+    uint32_t head = ipc_load_acquire(&c->ring->head); /* A1: pairs with R1 */
     uint32_t ready = head - c->tail;
     if (ready > c->size) {
         c->corrupt++;

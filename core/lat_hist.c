@@ -7,12 +7,29 @@
 static uint32_t msb64(uint64_t v)
 {
     uint32_t r = 0;
-    if (v >> 32) { v >>= 32; r += 32; }
-    if (v >> 16) { v >>= 16; r += 16; }
-    if (v >> 8)  { v >>= 8;  r += 8; }
-    if (v >> 4)  { v >>= 4;  r += 4; }
-    if (v >> 2)  { v >>= 2;  r += 2; }
-    if (v >> 1)  { r += 1; }
+    if (v >> 32) {
+        v >>= 32;
+        r += 32;
+    }
+    if (v >> 16) {
+        v >>= 16;
+        r += 16;
+    }
+    if (v >> 8) {
+        v >>= 8;
+        r += 8;
+    }
+    if (v >> 4) {
+        v >>= 4;
+        r += 4;
+    }
+    if (v >> 2) {
+        v >>= 2;
+        r += 2;
+    }
+    if (v >> 1) {
+        r += 1;
+    }
     return r;
 }
 
@@ -23,7 +40,7 @@ uint32_t lat_hist_bucket(uint64_t ns)
     uint32_t m = msb64(ns);
     if (m >= LAT_HIST_MAX_LOG2)
         return LAT_HIST_BUCKETS - 1u;
-    uint32_t sub = (uint32_t)(ns >> (m - 2u)) & (LAT_HIST_SUB - 1u);   /* the two bits below the top */
+    uint32_t sub = (uint32_t)(ns >> (m - 2u)) & (LAT_HIST_SUB - 1u); /* the two bits below the top */
     return 1u + (m - LAT_HIST_MIN_LOG2) * LAT_HIST_SUB + sub;
 }
 
@@ -71,7 +88,7 @@ uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille)
     if (want == 0)
         want = 1;
     uint64_t seen = 0;
-    for (uint32_t k = 0; k < LAT_HIST_BUCKETS; k++) {   /* fixed bound */
+    for (uint32_t k = 0; k < LAT_HIST_BUCKETS; k++) { /* fixed bound */
         seen += h->count[k];
         if (seen >= want) {
             uint64_t up = lat_hist_upper(k);
@@ -84,8 +101,7 @@ uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille)
 const char *lat_stage_name(uint32_t s)
 {
     static const char *const names[LAT_STAGES] = {
-        "submit->pickup", "pickup->start", "backend", "end->complete",
-        "complete->seen", "seen->wake", "round trip",
+        "submit->pickup", "pickup->start", "backend", "end->complete", "complete->seen", "seen->wake", "round trip",
     };
     return s < LAT_STAGES ? names[s] : "?";
 }

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1 + sizeof(ipc_packet_t))
         return 0;
-    uint32_t ring = data[0] % (view.n_sq + 1);   /* one past the last ring too */
+    uint32_t ring = data[0] % (view.n_sq + 1); /* one past the last ring too */
     ipc_packet_t pkt;
     memcpy(&pkt, data + 1, sizeof(pkt));
     ipc_job_desc_t d;

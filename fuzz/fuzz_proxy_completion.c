@@ -26,7 +26,7 @@
 
 #define JOBS 6
 
-static const uint32_t models[] = { FX_MODEL_ADD16 };
+static const uint32_t models[] = {FX_MODEL_ADD16};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h[i]) != 0)
             abort();
         ipc_packet_t taken;
-        if (i % 2 == 0)   /* half of them picked up by the "bridge" */
+        if (i % 2 == 0) /* half of them picked up by the "bridge" */
             (void)hand_take(&b, &taken);
     }
     for (size_t at = 0; at + 64 <= size; at += 64) {
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (d != NULL)
             memcpy(&d->t_pickup, data + at + 16, 48);
         if (hand_post(&b, pkt.cmd, pkt.flags, pkt.payload_id) != IPC_OK)
-            break;   /* completion ring full */
+            break; /* completion ring full */
         int n = proxy_complete(f.proxy);
         if (n < 0 || n > (int)b.view.cq_slots)
             abort();
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(st, t + 1, sizeof(st));
         memcpy(&feat, t + 33, 4);
         memcpy(&epoch, t + 37, 4);
-        if (t[0] & 1u)   /* plausible: the tails as the rings have them */
+        if (t[0] & 1u) /* plausible: the tails as the rings have them */
             for (uint32_t i = 0; i < b.view.n_sq; i++)
                 st[i] = b.sq[i].tail;
         memcpy(bs->sq_tail_at_start, st, sizeof(st));

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
             if (ipc_ring_prod_attach(&p, r, slots) == IPC_OK) {
-                ipc_packet_t pk = { CMD_PONG, 0, 1, 2 };
+                ipc_packet_t pk = {CMD_PONG, 0, 1, 2};
                 (void)ipc_ring_enqueue(&p, &pk);
             }
             sink += (uint32_t)ipc_ring_peek_fill(r, slots);

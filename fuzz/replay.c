@@ -26,8 +26,8 @@ static uint32_t next(void)
 }
 
 static const uint32_t boundary[] = {
-    0u, 1u, 2u, 3u, 63u, 64u, 65u, 255u, 256u, 4095u, 4096u, 65535u, 65536u,
-    0x7FFFFFFFu, 0x80000000u, 0xFFFFFFC0u, 0xFFFFFFFEu, 0xFFFFFFFFu,
+    0u,    1u,    2u,     3u,     63u,         64u,         65u,         255u,        256u,
+    4095u, 4096u, 65535u, 65536u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFC0u, 0xFFFFFFFEu, 0xFFFFFFFFu,
 };
 
 static void mutate(uint8_t *buf, size_t size)
@@ -36,12 +36,8 @@ static void mutate(uint8_t *buf, size_t size)
     for (int e = 0; e < edits && size >= 4; e++) {
         size_t at = next() % size;
         switch (next() % 3) {
-        case 0:
-            buf[at] ^= (uint8_t)(1u << (next() % 8));
-            break;
-        case 1:
-            buf[at] = (uint8_t)next();
-            break;
+        case 0: buf[at] ^= (uint8_t)(1u << (next() % 8)); break;
+        case 1: buf[at] = (uint8_t)next(); break;
         default: {
             /* Header words are where the parser looks: bias towards them. */
             size_t w = (next() & 1) ? (next() % 64) * 4 : (at & ~(size_t)3);

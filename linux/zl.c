@@ -233,12 +233,14 @@ int zl_db_listen(const char *path)
 
 static int send_hello(int fd, int my_efd, uint32_t side, uint32_t epoch)
 {
-    zl_hello_t h = { ZL_HELLO_MAGIC, ZL_HELLO_VERSION, (uint16_t)side, epoch, 0 };
-    struct iovec iov = { &h, sizeof(h) };
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    zl_hello_t h = {ZL_HELLO_MAGIC, ZL_HELLO_VERSION, (uint16_t)side, epoch, 0};
+    struct iovec iov = {&h, sizeof(h)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
     memset(&u, 0, sizeof(u));
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof(u.buf) };
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -253,17 +255,19 @@ static int send_hello(int fd, int my_efd, uint32_t side, uint32_t epoch)
 /* Receive one hello and exactly one fd within timeout_ms. */
 static int recv_hello(int fd, int timeout_ms, int *peer_efd, zl_hello_t *out)
 {
-    struct pollfd p = { fd, POLLIN, 0 };
+    struct pollfd p = {fd, POLLIN, 0};
     int r = poll(&p, 1, timeout_ms);
     if (r < 0)
         return -errno;
     if (r == 0)
         return -ETIMEDOUT;
     zl_hello_t h;
-    struct iovec iov = { &h, sizeof(h) };
-    union { char buf[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof(u.buf) };
+    struct iovec iov = {&h, sizeof(h)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 4)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
     ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0)
         return -errno;
@@ -297,12 +301,11 @@ static int recv_hello(int fd, int timeout_ms, int *peer_efd, zl_hello_t *out)
     return 0;
 }
 
-int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
-                 int *peer_efd, zl_hello_t *peer)
+int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd, zl_hello_t *peer)
 {
     if (peer_efd == NULL)
         return -EINVAL;
-    struct pollfd p = { lfd, POLLIN, 0 };
+    struct pollfd p = {lfd, POLLIN, 0};
     int r = poll(&p, 1, timeout_ms);
     if (r < 0)
         return -errno;
@@ -328,8 +331,8 @@ int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t ep
     return fd;
 }
 
-int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
-                  int *peer_efd, zl_hello_t *peer)
+int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd,
+                  zl_hello_t *peer)
 {
     struct sockaddr_un a;
     int err = sock_addr(path, &a);
@@ -355,7 +358,7 @@ int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, u
         close(fd);
         if ((err != -ENOENT && err != -ECONNREFUSED) || zl_now_ns() >= deadline)
             return err;
-        struct timespec ts = { 0, 10 * 1000000L };
+        struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
 }
@@ -364,7 +367,7 @@ bool zl_db_peer_gone(int conn_fd)
 {
     if (conn_fd < 0)
         return true;
-    struct pollfd p = { conn_fd, POLLIN | POLLRDHUP, 0 };
+    struct pollfd p = {conn_fd, POLLIN | POLLRDHUP, 0};
     if (poll(&p, 1, 0) <= 0)
         return false;
     if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
@@ -378,13 +381,13 @@ int zl_db_ring(int efd)
 {
     uint64_t one = 1;
     if (write(efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-        return errno == EAGAIN ? 0 : -errno;  /* counter saturated: already rung */
+        return errno == EAGAIN ? 0 : -errno; /* counter saturated: already rung */
     return 0;
 }
 
 int zl_db_wait(int efd, int timeout_ms)
 {
-    struct pollfd p = { efd, POLLIN, 0 };
+    struct pollfd p = {efd, POLLIN, 0};
     int r = poll(&p, 1, timeout_ms);
     if (r < 0)
         return errno == EINTR ? 0 : -errno;
@@ -396,8 +399,7 @@ int zl_db_wait(int efd, int timeout_ms)
     return v > 0x7fffffff ? 0x7fffffff : (int)v;
 }
 
-int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int timeout_ms,
-                    zl_ready_fn ready, void *arg)
+int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int timeout_ms, zl_ready_fn ready, void *arg)
 {
     if (ready == NULL)
         return -EINVAL;
@@ -409,7 +411,7 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
             if (ready(arg))
                 return 1;
             ipc_cpu_relax();
-            if ((i & 63u) == 63u) {   /* the clock costs ~30 ns: read it rarely */
+            if ((i & 63u) == 63u) { /* the clock costs ~30 ns: read it rarely */
                 uint64_t now = zl_now_ns();
                 if (now >= spin_end || now >= deadline)
                     break;
@@ -422,7 +424,7 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
         return -EBADF;
     for (;;) {
         if (mode == IPC_DB_ADAPTIVE && me != NULL) {
-            ipc_sleep_announce(me);                  /* W1 */
+            ipc_sleep_announce(me); /* W1 */
             if (ready(arg)) {
                 ipc_sleep_cancel(me);
                 return 1;
@@ -457,7 +459,7 @@ int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer)
 {
     if (mode == IPC_DB_POLL)
         return 0;
-    if (mode == IPC_DB_ADAPTIVE && (peer == NULL || !ipc_peer_wants_doorbell(peer)))  /* W2 */
+    if (mode == IPC_DB_ADAPTIVE && (peer == NULL || !ipc_peer_wants_doorbell(peer))) /* W2 */
         return 0;
     if (peer_efd < 0)
         return 0;

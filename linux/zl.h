@@ -22,13 +22,13 @@ uint64_t zl_now_ns(void);
 int zl_pin_cpu(int cpu);
 
 typedef struct zl_map {
-    void  *base;       /* mapping (page aligned) */
-    size_t size;       /* bytes mapped */
-    int    fd;         /* backing fd, or -1 */
-    int    owner;      /* 1: created by us; zl_unmap() unlinks it */
-    int    is_shm;     /* 1: POSIX shm name; 0: file path */
-    char   name[256];  /* shm name or file path */
-    void  *map_base;   /* what mmap returned (differs from base with an offset) */
+    void *base;     /* mapping (page aligned) */
+    size_t size;    /* bytes mapped */
+    int fd;         /* backing fd, or -1 */
+    int owner;      /* 1: created by us; zl_unmap() unlinks it */
+    int is_shm;     /* 1: POSIX shm name; 0: file path */
+    char name[256]; /* shm name or file path */
+    void *map_base; /* what mmap returned (differs from base with an offset) */
     size_t map_len;
 } zl_map_t;
 
@@ -54,15 +54,15 @@ void zl_unmap(zl_map_t *m);
 
 /* ---- doorbells ---- */
 
-#define ZL_HELLO_MAGIC   0x5A44424Cu  /* "ZDBL" */
+#define ZL_HELLO_MAGIC   0x5A44424Cu /* "ZDBL" */
 #define ZL_HELLO_VERSION 1u
 
 typedef struct zl_hello {
-    uint32_t magic;     /* ZL_HELLO_MAGIC */
-    uint16_t version;   /* ZL_HELLO_VERSION */
-    uint16_t side;      /* IPC_SIDE_* of the sender */
-    uint32_t epoch;     /* sender's epoch */
-    uint32_t reserved;  /* 0 */
+    uint32_t magic;    /* ZL_HELLO_MAGIC */
+    uint16_t version;  /* ZL_HELLO_VERSION */
+    uint16_t side;     /* IPC_SIDE_* of the sender */
+    uint32_t epoch;    /* sender's epoch */
+    uint32_t reserved; /* 0 */
 } zl_hello_t;
 _Static_assert(sizeof(zl_hello_t) == 16, "hello is 16 bytes");
 
@@ -81,13 +81,12 @@ int zl_db_listen(const char *path);
  * receive the peer's hello + fd, then answer with ours. Returns the
  * connected fd; *peer_efd gets the peer's eventfd. -EAGAIN on timeout,
  * -EPROTO on a malformed hello (connection closed). */
-int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
-                 int *peer_efd, zl_hello_t *peer);
+int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd, zl_hello_t *peer);
 /* Connecting side (zenedge-sim): connect (retrying every 10 ms until
  * timeout_ms), send our hello + fd, receive the peer's. Returns the
  * connected fd. */
-int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch,
-                  int *peer_efd, zl_hello_t *peer);
+int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd,
+                  zl_hello_t *peer);
 /* True if the peer closed the connection (non-blocking check). */
 bool zl_db_peer_gone(int conn_fd);
 
@@ -109,8 +108,7 @@ typedef bool (*zl_ready_fn)(void *arg);
  * Returns 1 if ready() became true, 0 on timeout, -errno on error.
  * timeout_ms -1 waits forever.
  */
-int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int timeout_ms,
-                    zl_ready_fn ready, void *arg);
+int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int timeout_ms, zl_ready_fn ready, void *arg);
 
 /* After publishing work (store-release of a head): ring peer_efd if mode
  * is EVENTFD, or if ADAPTIVE and the peer announced sleep (W2). Counts

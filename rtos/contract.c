@@ -15,7 +15,7 @@
 #include "zenedge/ipc_errors.h"
 
 #define ERR_NAME_(name, value, meaning) #name,
-static const char *const err_names[] = { CONTRACT_ERROR_LIST(ERR_NAME_) };
+static const char *const err_names[] = {CONTRACT_ERROR_LIST(ERR_NAME_)};
 #undef ERR_NAME_
 _Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(CONTRACT_E_BASE - CONTRACT_E_LAST) - 1u,
                "CONTRACT_ERROR_LIST: consecutive values from CONTRACT_E_BASE - 1 to CONTRACT_E_LAST + 1");
@@ -32,7 +32,7 @@ const char *contract_strerror(int err)
 }
 
 #define REJ_NAME_(reason, name) [reason] = name,
-static const char *const rej_names[CONTRACT_REJ_COUNT] = { CONTRACT_REJECT_LIST(REJ_NAME_) };
+static const char *const rej_names[CONTRACT_REJ_COUNT] = {CONTRACT_REJECT_LIST(REJ_NAME_)};
 #undef REJ_NAME_
 
 const char *contract_reject_name(int reason)
@@ -72,18 +72,18 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
         b[i] = 0;
     const char *name = cfg->name ? cfg->name : "?";
     if (cfg->n_models == 0 || cfg->n_models > ZEN_CFG_CONTRACT_MODELS) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]",
-                  name, (unsigned)cfg->n_models, (unsigned)ZEN_CFG_CONTRACT_MODELS);
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]", name,
+                  (unsigned)cfg->n_models, (unsigned)ZEN_CFG_CONTRACT_MODELS);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->max_inflight == 0 || cfg->max_inflight > ZEN_CFG_MAX_JOBS) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: max_inflight=%u out of [1, ZEN_CFG_MAX_JOBS=%u]",
-                  name, (unsigned)cfg->max_inflight, (unsigned)ZEN_CFG_MAX_JOBS);
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: max_inflight=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", name,
+                  (unsigned)cfg->max_inflight, (unsigned)ZEN_CFG_MAX_JOBS);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->qos >= IPC_QOS_COUNT) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: qos=%u out of [0, %u)", name,
-                  (unsigned)cfg->qos, (unsigned)IPC_QOS_COUNT);
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: qos=%u out of [0, %u)", name, (unsigned)cfg->qos,
+                  (unsigned)IPC_QOS_COUNT);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->budget_ns != 0 && cfg->period_ns == 0) {
@@ -92,8 +92,8 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
         return CONTRACT_E_CONFIG;
     }
     if (cfg->deadline_us > ZEN_CFG_MAX_DEADLINE_US) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: deadline_us=%u above ZEN_CFG_MAX_DEADLINE_US=%u",
-                  name, (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
+        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: deadline_us=%u above ZEN_CFG_MAX_DEADLINE_US=%u", name,
+                  (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
         return CONTRACT_E_CONFIG;
     }
     c->proxy = proxy;
@@ -112,7 +112,7 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
 
 static bool allowed(const contract_t *c, uint32_t model_id)
 {
-    for (uint32_t i = 0; i < c->cfg.n_models; i++)   /* <= ZEN_CFG_CONTRACT_MODELS */
+    for (uint32_t i = 0; i < c->cfg.n_models; i++) /* <= ZEN_CFG_CONTRACT_MODELS */
         if (c->cfg.models[i] == model_id)
             return true;
     return false;
@@ -182,8 +182,8 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
     return rc;
 }
 
-int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
-                        uint32_t deadline_us, uint32_t *handle)
+int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in, uint32_t deadline_us,
+                        uint32_t *handle)
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;
@@ -213,7 +213,7 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
      * so an absent list is an empty one (the proxy's check then finds the
      * count wrong). An absent input list with inputs stays absent: the
      * proxy's check refuses it (PROXY_E_INVAL). */
-    static const uint32_t no_ids[1] = { 0u };
+    static const uint32_t no_ids[1] = {0u};
     proxy_request_t req;
     req.model_id = model_id;
     req.in = 0;
@@ -224,8 +224,8 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
     return submit(c, &req, deadline_us, handle);
 }
 
-int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
-                  const proxy_out_t *out, uint32_t n_out)
+int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res, const proxy_out_t *out,
+                  uint32_t n_out)
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;

@@ -45,6 +45,7 @@
  * consecutive from CONTRACT_E_BASE - 1. An unknown model and tensors
  * that do not fit it have no contract code: proxy_check_request() owns
  * those checks (PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE). */
+/* clang-format off */
 #define CONTRACT_ERROR_LIST(X) \
     X(CONTRACT_E_INVAL           , -2001, "bad argument of a contract call (NULL contract or handle, a count without its list)") \
     X(CONTRACT_E_CONFIG          , -2002, "contract configuration out of range") \
@@ -60,6 +61,7 @@ typedef enum contract_err {
 #undef CONTRACT_ERR_ENUM_
     CONTRACT_E_LAST = -2006
 } contract_err_t;
+/* clang-format on */
 
 /* Name of a contract, proxy or core code ("CONTRACT_E_?" / "PROXY_E_?"
  * for none). */
@@ -67,6 +69,7 @@ const char *contract_strerror(int err);
 
 /* Why a submission was refused (per-contract counters): X(reason, name).
  * The enum and the names of contract_reject_name() come from this list. */
+/* clang-format off */
 #define CONTRACT_REJECT_LIST(X) \
     X(CONTRACT_REJ_BAD_ARG      , "bad_argument") \
     X(CONTRACT_REJ_UNKNOWN_MODEL, "unknown_model") \
@@ -86,6 +89,7 @@ enum contract_reject {
 #undef CONTRACT_REJ_ENUM_
     CONTRACT_REJ_COUNT
 };
+/* clang-format on */
 /* Name of a reject reason; "?" out of range. */
 const char *contract_reject_name(int reason);
 /* The reason a submission return code stands for (CONTRACT_REJ_OTHER for
@@ -93,24 +97,24 @@ const char *contract_reject_name(int reason);
 int contract_reject_reason(int err);
 
 typedef struct contract_config {
-    const char *name;                          /* for logs; may be NULL */
-    uint32_t    models[ZEN_CFG_CONTRACT_MODELS]; /* allowed model ids */
-    uint32_t    n_models;                      /* 1..ZEN_CFG_CONTRACT_MODELS */
-    uint32_t    max_inflight;                  /* >= 1 */
-    uint64_t    budget_ns;                     /* backend time per period; 0: unlimited */
-    uint64_t    period_ns;                     /* budget period; needed when budget_ns > 0 */
-    uint32_t    qos;                           /* IPC_QOS_* */
-    uint32_t    deadline_us;                   /* default deadline; 0: ZEN_CFG_DEFAULT_DEADLINE_US */
+    const char *name;                         /* for logs; may be NULL */
+    uint32_t models[ZEN_CFG_CONTRACT_MODELS]; /* allowed model ids */
+    uint32_t n_models;                        /* 1..ZEN_CFG_CONTRACT_MODELS */
+    uint32_t max_inflight;                    /* >= 1 */
+    uint64_t budget_ns;                       /* backend time per period; 0: unlimited */
+    uint64_t period_ns;                       /* budget period; needed when budget_ns > 0 */
+    uint32_t qos;                             /* IPC_QOS_* */
+    uint32_t deadline_us;                     /* default deadline; 0: ZEN_CFG_DEFAULT_DEADLINE_US */
 } contract_config_t;
 
 typedef struct contract {
-    proxy_t          *proxy;
+    proxy_t *proxy;
     contract_config_t cfg;
-    proxy_account_t   acct;                    /* charged by the proxy */
-    uint32_t          reserving;               /* submissions between check and publish */
-    uint64_t          period_start_ns;
-    uint32_t          submitted;               /* accepted submissions */
-    uint32_t          rejected[CONTRACT_REJ_COUNT];
+    proxy_account_t acct; /* charged by the proxy */
+    uint32_t reserving;   /* submissions between check and publish */
+    uint64_t period_start_ns;
+    uint32_t submitted; /* accepted submissions */
+    uint32_t rejected[CONTRACT_REJ_COUNT];
 } contract_t;
 
 /* Check cfg and bind the contract to a proxy.
@@ -123,8 +127,8 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg);
  * job; collect it with contract_wait().
  * Returns CONTRACT_OK or the codes of the check order above (steps 1-5;
  * every refusal is counted in rejected[]). */
-int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in,
-                        uint32_t deadline_us, uint32_t *handle);
+int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in, uint32_t deadline_us,
+                        uint32_t *handle);
 
 /* The zero-copy form: the inputs are the tensor buffers in_buf[0..n_in)
  * (proxy_buf_alloc(), filled in place by the caller) and the outputs are
@@ -141,8 +145,8 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
  * contract's account: one look-up): its codes, plus CONTRACT_E_INVAL (NULL
  * contract), PROXY_E_BAD_HANDLE (not a live job), PROXY_E_NOT_OWNER
  * (another contract's job; nothing touched). */
-int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res,
-                  const proxy_out_t *out, uint32_t n_out);
+int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res, const proxy_out_t *out,
+                  uint32_t n_out);
 
 /* As proxy_job_status() (non-blocking) and proxy_cancel(): their codes,
  * plus CONTRACT_E_INVAL, PROXY_E_BAD_HANDLE, PROXY_E_NOT_OWNER as for
@@ -157,7 +161,7 @@ typedef struct contract_stats {
     uint32_t inflight;
     uint32_t ended[PROXY_END_COUNT];
     uint32_t failed_status[IPC_STATUS_COUNT];
-    uint64_t used_ns;                          /* this period */
+    uint64_t used_ns; /* this period */
     uint64_t charged_total_ns;
 } contract_stats_t;
 /* Nothing written for a NULL or unbound contract. */

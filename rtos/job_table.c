@@ -61,7 +61,7 @@ static uint32_t end_kind(int32_t code)
 
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
 {
-    if (j->flags & PJ_ENDED)   /* exactly one final status */
+    if (j->flags & PJ_ENDED) /* exactly one final status */
         return;
     j->final = code;
     j->ipc_status = ipc_status;
@@ -136,6 +136,6 @@ void pj_unclaim(proxy_t *p, proxy_job_t *j)
 
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j)
 {
-    (void)ipc_ring_free_count(&p->sq[j->ring]);   /* refreshes tail_seen (A2) */
+    (void)ipc_ring_free_count(&p->sq[j->ring]); /* refreshes tail_seen (A2) */
     return pj_below(j, p->sq[j->ring].tail_seen);
 }

@@ -55,7 +55,7 @@ static void end_all_inflight(proxy_t *p, int32_t code)
 static void snapshot_tails(proxy_t *p)
 {
     for (uint32_t i = 0; i < p->region.n_sq; i++) {
-        (void)ipc_ring_free_count(&p->sq[i]);   /* refreshes tail_seen (A2) */
+        (void)ipc_ring_free_count(&p->sq[i]); /* refreshes tail_seen (A2) */
         p->lost_tail[i] = p->sq[i].tail_seen;
     }
     p->lost_tail_valid = 1;
@@ -68,11 +68,11 @@ static void snapshot_tails(proxy_t *p)
 static bool adopt_start_tails(proxy_t *p)
 {
     ipc_side_t *b = &p->region.hdr->bridge;
-    if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS))   /* L2: written before the epoch */
-        return false;   /* a 1.0 bridge: our own snapshot decides */
+    if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS)) /* L2: written before the epoch */
+        return false;                                          /* a 1.0 bridge: our own snapshot decides */
     uint32_t start[IPC_MAX_SQ];
     for (uint32_t i = 0; i < p->region.n_sq; i++) {
-        start[i] = ipc_read_once(&b->sq_tail_at_start[i]);   /* L4 */
+        start[i] = ipc_read_once(&b->sq_tail_at_start[i]); /* L4 */
         /* The tail can be at most one ring behind our head and never
          * ahead of it. */
         uint32_t behind = p->sq[i].head - start[i];
@@ -115,7 +115,7 @@ static void reclaim_reserved(proxy_t *p)
         if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) != (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED))
             continue;
         if (!pj_below(j, p->lost_tail[j->ring]))
-            continue;   /* still in a ring: the new instance answers it */
+            continue; /* still in a ring: the new instance answers it */
         /* Should the packet be read again anyway, the descriptor names no
          * job (handle 0, cancel set): it is answered STALE and never
          * touches the tensor blocks we are about to free. */
@@ -136,8 +136,7 @@ static void reclaim_reserved(proxy_t *p)
 static void new_epoch(proxy_t *p, uint32_t epoch, uint32_t hb, uint64_t now)
 {
     if (p->bridge_epoch != 0u) {
-        zport_log(p->port, ZPORT_LOG_WARN,
-                  "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
+        zport_log(p->port, ZPORT_LOG_WARN, "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
                   (unsigned)epoch, (unsigned)p->bridge_epoch);
     }
     if (epoch != 0u && adopt_start_tails(p))
@@ -159,7 +158,7 @@ static void beat(proxy_t *p, uint64_t now)
     if (!p->started || now < p->zen_hb_next_ns)
         return;
     p->zen_hb++;
-    ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb);   /* L3 */
+    ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb); /* L3 */
     ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
     p->zen_hb_next_ns = now + (uint64_t)p->hb_period_us * 1000u;
 }
@@ -170,10 +169,10 @@ static void watch(proxy_t *p, uint64_t now)
     ipc_region_hdr_t *h = p->region.hdr;
     beat(p, now);
     ipc_cache_invalidate(&h->bridge, (uint32_t)sizeof(h->bridge));
-    uint32_t state = ipc_load_acquire(&h->bridge.state);   /* L1 */
-    uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);   /* L2 */
-    uint32_t hb = ipc_read_once(&h->bridge.heartbeat);     /* L3 */
-    uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us));   /* after L1/L2 */
+    uint32_t state = ipc_load_acquire(&h->bridge.state);                    /* L1 */
+    uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
+    uint32_t hb = ipc_read_once(&h->bridge.heartbeat);                      /* L3 */
+    uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
     uint64_t window = ((uint64_t)period * ZEN_CFG_HB_MISSES + p->hb_slack_us) * 1000u;
 
     if (epoch != p->bridge_epoch) {
@@ -184,12 +183,12 @@ static void watch(proxy_t *p, uint64_t now)
     }
 
     bool stale = now - p->bridge_hb_ns > window;
-    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale;     /* step 1 */
-    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);   /* step 2 */
+    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale;       /* step 1 */
+    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE); /* step 2 */
 
     if (alive && !p->bridge_online) {
-        zport_log(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)",
-                  (unsigned)epoch, (unsigned)period);
+        zport_log(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
+                  (unsigned)period);
     }
     if (orphaned && !p->lost_tail_valid)
         snapshot_tails(p);
@@ -201,7 +200,7 @@ static void watch(proxy_t *p, uint64_t now)
                   (unsigned long long)window);
     }
     if (alive)
-        p->lost_tail_valid = 0;   /* the instance is serving: no snapshot of a loss */
+        p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
     if (orphaned)
         end_all_inflight(p, PROXY_E_BRIDGE_LOST);
@@ -229,8 +228,7 @@ int proxy_tick(proxy_t *p)
     for (uint32_t s = 0; s < p->max_jobs; s++) {
         key = zport_crit_enter(p->port);
         proxy_job_t *j = &p->jobs[s];
-        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED) &&
-            now >= j->deadline_ns)
+        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED) && now >= j->deadline_ns)
             pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
         zport_crit_exit(p->port, key);
     }

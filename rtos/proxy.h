@@ -45,6 +45,7 @@
 /* The one list of proxy codes: X(name, value, meaning). The enum and the
  * names of proxy_strerror() are generated from it, so a name can never
  * drift from its value. Values are consecutive from PROXY_E_BASE - 1. */
+/* clang-format off */
 #define PROXY_ERROR_LIST(X) \
     X(PROXY_E_INVAL            , -3001, "bad argument from the local caller") \
     X(PROXY_E_NOT_STARTED      , -3002, "proxy_init()/proxy_start() not done") \
@@ -85,12 +86,14 @@ typedef enum proxy_err {
 #undef PROXY_ERR_ENUM_
     PROXY_E_LAST = -3028
 } proxy_err_t;
+/* clang-format on */
 
 /* Short constant name of a proxy code, delegating to ipc_strerror() for
  * core codes; "PROXY_E_?" otherwise. */
 const char *proxy_strerror(int err);
 
 /* What the status query reports: X(state, value, name). */
+/* clang-format off */
 #define PROXY_JOB_STATE_LIST(X) \
     X(PROXY_JOB_INVALID    , 0, "INVALID")      /* handle is not a live job */ \
     X(PROXY_JOB_SUBMITTED  , 1, "SUBMITTED")    /* in the submission ring */ \
@@ -106,6 +109,7 @@ typedef enum proxy_job_state {
     PROXY_JOB_STATE_LIST(PROXY_JOB_STATE_ENUM_)
 #undef PROXY_JOB_STATE_ENUM_
 } proxy_job_state_t;
+/* clang-format on */
 
 /* Names of a job state, a final status kind (enum proxy_end_kind) and a
  * completion reject reason (enum proxy_cq_reject); "?" out of range. */
@@ -147,7 +151,7 @@ const proxy_model_t *proxy_model_find(const proxy_t *p, uint32_t model_id);
 
 /* Publish READY and start watching the bridge (runs one proxy_tick()).
  * Returns PROXY_OK, PROXY_E_INVAL (NULL or not initialised). */
-int  proxy_start(proxy_t *p);
+int proxy_start(proxy_t *p);
 
 /* Publish OFFLINE; jobs in flight still end by their deadlines. No code. */
 void proxy_stop(proxy_t *p);
@@ -175,8 +179,7 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
  * PROXY_E_NOT_STARTED, PROXY_E_BRIDGE_OFFLINE, PROXY_E_RING_FULL,
  * PROXY_E_RING_CORRUPT, PROXY_E_JOB_TABLE_FULL, PROXY_E_HEAP_EXHAUSTED,
  * PROXY_E_TENSOR_TOO_BIG, PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY. */
-int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m,
-                         uint32_t *handle);
+int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle);
 
 /* proxy_check_request() then proxy_submit_checked(): the codes of both. */
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle);
@@ -296,8 +299,8 @@ int proxy_tick(proxy_t *p);
  * PROXY_E_INVAL (NULL, not initialised, out not fitting the model or
  * given for a job with out_buf). */
 #define PROXY_WAIT_UNTIL_DEADLINE 0xFFFFFFFFu
-int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
-               const proxy_out_t *out, uint32_t n_out);
+int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res, const proxy_out_t *out,
+               uint32_t n_out);
 
 /* Non-blocking status query; does not release the handle (a job past its
  * deadline ends here).
@@ -318,8 +321,8 @@ int proxy_cancel(proxy_t *p, uint32_t h);
  * of another account is left untouched and answered PROXY_E_NOT_OWNER
  * (logged as a warning). owner NULL: any account, as the calls above.
  * Returns what the call above returns, plus PROXY_E_NOT_OWNER. */
-int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us,
-                  proxy_result_t *res, const proxy_out_t *out, uint32_t n_out);
+int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
+                  const proxy_out_t *out, uint32_t n_out);
 int proxy_job_status_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_info_t *info);
 int proxy_cancel_as(proxy_t *p, const proxy_account_t *owner, uint32_t h);
 
@@ -329,6 +332,9 @@ bool proxy_bridge_online(proxy_t *p);
 void proxy_usage(proxy_t *p, proxy_usage_t *u);
 
 /* The region view (read-only use: statistics, tools). */
-static inline const ipc_region_t *proxy_region(const proxy_t *p) { return &p->region; }
+static inline const ipc_region_t *proxy_region(const proxy_t *p)
+{
+    return &p->region;
+}
 
 #endif /* ZENEDGE_PROXY_H */

@@ -10,7 +10,7 @@
 #include "proxy_internal.h"
 #include "zenedge/ipc_errors.h"
 
-#define PB_SLOT(id) ((id) & 0xFFu)
+#define PB_SLOT(id) ((id)&0xFFu)
 #define PB_GEN(id)  ((id) >> 8)
 #define PB_GEN_MASK 0x00FFFFFFu
 
@@ -32,7 +32,7 @@ int proxy_buf_alloc(proxy_t *p, uint32_t len, uint32_t *buf_id, void **ptr)
         return PROXY_E_INVAL;
     int rc = PROXY_E_BUF_TABLE_FULL;
     uint32_t key = zport_crit_enter(p->port);
-    for (uint32_t s = 0; s < ZEN_CFG_MAX_BUFS; s++) {   /* allocation time, not the job path */
+    for (uint32_t s = 0; s < ZEN_CFG_MAX_BUFS; s++) { /* allocation time, not the job path */
         proxy_buf_t *b = &p->bufs[s];
         if (b->live)
             continue;

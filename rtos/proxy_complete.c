@@ -52,8 +52,8 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
     if (epoch != p->bridge_epoch)
         p->stats.epoch_mismatch++;
     bool shared = (p->region.features & IPC_FEAT_SHARED_CLOCK) != 0u;
-    bool ordered = j->t_submit <= t_pickup && t_pickup <= t_bstart && t_bstart <= t_bend &&
-                   t_bend <= t_complete && t_complete <= now;
+    bool ordered = j->t_submit <= t_pickup && t_pickup <= t_bstart && t_bstart <= t_bend && t_bend <= t_complete &&
+                   t_complete <= now;
     if (shared && ordered) {
         j->t_pickup = t_pickup;
         j->t_backend_start = t_bstart;
@@ -117,7 +117,7 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
     j->flags |= PJ_ANSWERED;
     j->t_seen = now;
     ipc_job_desc_t *d = ipc_region_job(&p->region, slot);
-    d->t_complete_seen = now;   /* line 3: written by this side only */
+    d->t_complete_seen = now; /* line 3: written by this side only */
 
     if (good) {
         p->stats.completions++;
@@ -143,10 +143,10 @@ int proxy_complete(proxy_t *p)
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     int handled = 0;
-    for (uint32_t i = 0; i < ZEN_CFG_CQ_BUDGET; i++) {   /* bounded work per interrupt */
+    for (uint32_t i = 0; i < ZEN_CFG_CQ_BUDGET; i++) { /* bounded work per interrupt */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
-        int r = ipc_ring_dequeue(&p->cq, &pkt);   /* A1 inside: publishes the packet and line 2 */
+        int r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside: publishes the packet and line 2 */
         if (r != IPC_OK) {
             if (r == IPC_E_RING_CORRUPT)
                 cq_reject(p, PROXY_CQ_RING_CORRUPT);
@@ -167,7 +167,7 @@ bool proxy_work_pending(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     int r = ipc_ring_ready_count(&p->cq);
     zport_crit_exit(p->port, key);
-    return r != 0;   /* a corrupt ring counts as work: the handler counts it */
+    return r != 0; /* a corrupt ring counts as work: the handler counts it */
 }
 
 bool proxy_idle_prepare(proxy_t *p)
@@ -187,7 +187,7 @@ void proxy_idle_finish(proxy_t *p, bool was_woken)
 {
     ipc_side_t *me = &p->region.hdr->zen;
     ipc_sleep_cancel(me);
-    if (was_woken)   /* statistic; only this side writes it */
+    if (was_woken) /* statistic; only this side writes it */
         ipc_write_once(&me->wakeups, ipc_read_once(&me->wakeups) + 1u);
     ipc_cache_clean(me, (uint32_t)sizeof(*me));
 }

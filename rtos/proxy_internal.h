@@ -10,16 +10,16 @@
 #include "proxy.h"
 
 /* proxy_job_t.flags */
-#define PJ_BUSY       0x01u  /* slot taken (from submit to release) */
-#define PJ_PUBLISHED  0x02u  /* the packet is on a ring */
-#define PJ_ANSWERED   0x04u  /* the bridge answered (or a new epoch made it moot) */
-#define PJ_ENDED      0x08u  /* the final status is set */
-#define PJ_COLLECTED  0x10u  /* the task collected the final status */
-#define PJ_PING       0x20u  /* a PING, not a RUN_MODEL */
-#define PJ_IN_BUFS    0x40u  /* inputs are tensor buffers (buf_in), not own blocks */
-#define PJ_OUT_BUFS   0x80u  /* outputs are tensor buffers (buf_out), not own blocks */
+#define PJ_BUSY      0x01u /* slot taken (from submit to release) */
+#define PJ_PUBLISHED 0x02u /* the packet is on a ring */
+#define PJ_ANSWERED  0x04u /* the bridge answered (or a new epoch made it moot) */
+#define PJ_ENDED     0x08u /* the final status is set */
+#define PJ_COLLECTED 0x10u /* the task collected the final status */
+#define PJ_PING      0x20u /* a PING, not a RUN_MODEL */
+#define PJ_IN_BUFS   0x40u /* inputs are tensor buffers (buf_in), not own blocks */
+#define PJ_OUT_BUFS  0x80u /* outputs are tensor buffers (buf_out), not own blocks */
 
-#define PJ_NIL        0xFFFFFFFFu
+#define PJ_NIL 0xFFFFFFFFu
 
 /* Index of a job record. */
 static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)

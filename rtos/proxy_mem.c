@@ -27,15 +27,21 @@ void pj_copy(void *dst, const void *src, uint32_t n)
         for (uint32_t i = 0; i < lines; i++, dw += 8, sw += 8) {
             uint64_t a0 = sw[0], a1 = sw[1], a2 = sw[2], a3 = sw[3];
             uint64_t a4 = sw[4], a5 = sw[5], a6 = sw[6], a7 = sw[7];
-            dw[0] = a0; dw[1] = a1; dw[2] = a2; dw[3] = a3;
-            dw[4] = a4; dw[5] = a5; dw[6] = a6; dw[7] = a7;
+            dw[0] = a0;
+            dw[1] = a1;
+            dw[2] = a2;
+            dw[3] = a3;
+            dw[4] = a4;
+            dw[5] = a5;
+            dw[6] = a6;
+            dw[7] = a7;
         }
         d += lines * 64u;
         s += lines * 64u;
         n -= lines * 64u;
     }
     if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
-        pj_u32_t *dw = (pj_u32_t *)(void *)d;           /* alignment checked above */
+        pj_u32_t *dw = (pj_u32_t *)(void *)d; /* alignment checked above */
         const pj_u32_t *sw = (const pj_u32_t *)(const void *)s;
         uint32_t words = n / 4u;
         for (uint32_t i = 0; i < words; i++)

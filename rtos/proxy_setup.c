@@ -20,7 +20,7 @@
 /* ---------------------------------------------------------------------- */
 
 #define ERR_NAME_(name, value, meaning) #name,
-static const char *const err_names[] = { PROXY_ERROR_LIST(ERR_NAME_) };
+static const char *const err_names[] = {PROXY_ERROR_LIST(ERR_NAME_)};
 #undef ERR_NAME_
 _Static_assert(sizeof(err_names) / sizeof(err_names[0]) == (unsigned)(PROXY_E_BASE - PROXY_E_LAST) - 1u,
                "PROXY_ERROR_LIST: consecutive values from PROXY_E_BASE - 1 to PROXY_E_LAST + 1");
@@ -39,7 +39,7 @@ const char *proxy_strerror(int err)
 }
 
 #define STATE_NAME_(state, value, name) [value] = name,
-static const char *const state_names[] = { PROXY_JOB_STATE_LIST(STATE_NAME_) };
+static const char *const state_names[] = {PROXY_JOB_STATE_LIST(STATE_NAME_)};
 #undef STATE_NAME_
 
 const char *proxy_job_state_name(int state)
@@ -50,7 +50,7 @@ const char *proxy_job_state_name(int state)
 }
 
 #define END_NAME_(kind, name) [kind] = name,
-static const char *const end_names[PROXY_END_COUNT] = { PROXY_END_LIST(END_NAME_) };
+static const char *const end_names[PROXY_END_COUNT] = {PROXY_END_LIST(END_NAME_)};
 #undef END_NAME_
 
 const char *proxy_end_name(int kind)
@@ -61,7 +61,7 @@ const char *proxy_end_name(int kind)
 }
 
 #define CQ_NAME_(reason, name, meaning) [reason] = name,
-static const char *const cq_names[PROXY_CQ_REJECT_COUNT] = { PROXY_CQ_REJECT_LIST(CQ_NAME_) };
+static const char *const cq_names[PROXY_CQ_REJECT_COUNT] = {PROXY_CQ_REJECT_LIST(CQ_NAME_)};
 #undef CQ_NAME_
 
 const char *proxy_cq_reject_name(int reason)
@@ -112,8 +112,8 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]",
-                  (unsigned)cfg->n_heap_classes, (unsigned)IPC_HEAP_MAX_CLASSES);
+        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]", (unsigned)cfg->n_heap_classes,
+                  (unsigned)IPC_HEAP_MAX_CLASSES);
         return PROXY_E_HEAP_CONFIG;
     }
 
@@ -131,20 +131,19 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     int err = ipc_region_init(&p->region, region_base, &rc);
     if (err != IPC_OK) {
         zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
-                  ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq,
-                  (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
+                  "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u", ipc_strerror(err),
+                  (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
     uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
     if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
         zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = malformed)",
+                  "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
+                  "malformed)",
                   (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
         return PROXY_E_HEAP_CONFIG;
     }
-    err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links,
-                        ZEN_CFG_HEAP_MAX_BLOCKS);
+    err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
     if (err != IPC_OK) {
         zport_log(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
         return PROXY_E_HEAP_CONFIG;
@@ -185,8 +184,8 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
             zport_log(p->port, ZPORT_LOG_ERROR,
-                      "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])",
-                      (unsigned)m->id, (unsigned)i, (unsigned)len, (unsigned)largest);
+                      "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
+                      (unsigned)i, (unsigned)len, (unsigned)largest);
             return PROXY_E_MODEL_SIGNATURE;
         }
     }
@@ -222,7 +221,7 @@ const proxy_model_t *proxy_model_find(const proxy_t *p, uint32_t model_id)
 {
     if (p == 0 || model_id == 0)
         return 0;
-    for (uint32_t i = 0; i < p->n_models && i < ZEN_CFG_MAX_MODELS; i++)  /* bounded by config */
+    for (uint32_t i = 0; i < p->n_models && i < ZEN_CFG_MAX_MODELS; i++) /* bounded by config */
         if (p->models[i].id == model_id)
             return &p->models[i];
     return 0;
@@ -250,7 +249,7 @@ void proxy_stop(proxy_t *p)
         return;
     uint32_t key = zport_crit_enter(p->port);
     p->started = 0;
-    ipc_store_release(&p->region.hdr->zen.state, IPC_STATE_OFFLINE);   /* L1 */
+    ipc_store_release(&p->region.hdr->zen.state, IPC_STATE_OFFLINE); /* L1 */
     ipc_cache_clean(&p->region.hdr->zen, (uint32_t)sizeof(p->region.hdr->zen));
     zport_crit_exit(p->port, key);
 }

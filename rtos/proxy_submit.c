@@ -46,7 +46,7 @@ int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
 {
     if (p == 0 || pkt == 0 || ring >= p->region.n_sq)
         return PROXY_E_INVAL;
-    int r = ipc_ring_enqueue(&p->sq[ring], pkt);   /* R1 inside: publishes the packet */
+    int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
     if (r == IPC_E_RING_FULL)
         return PROXY_E_RING_FULL;
     if (r == IPC_E_RING_CORRUPT)
@@ -54,7 +54,7 @@ int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
     if (r < 0)
         return PROXY_E_INVAL;
     bool ring_it = p->doorbell == IPC_DB_EVENTFD ||
-                   (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge));   /* W2 */
+                   (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
     if (ring_it) {
         zport_doorbell(p->port);
         p->stats.doorbells++;
@@ -97,8 +97,7 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
 
 /* Step 3: inside the critical section, re-check the bridge and publish the
  * packet; roll back on failure. */
-static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h,
-                   proxy_account_t *acct)
+static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h, proxy_account_t *acct)
 {
     int rc;
     uint32_t key = zport_crit_enter(p->port);
@@ -171,8 +170,8 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
 
 /* Step 1, inside the critical section: every check that does not need
  * the inputs, a slot and the tensor blocks (or the caller's buffers). */
-static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf,
-                   const uint32_t *out_buf, proxy_job_t **out)
+static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf, const uint32_t *out_buf,
+                     proxy_job_t **out)
 {
     if (!p->started)
         return PROXY_E_NOT_STARTED;
@@ -195,7 +194,7 @@ static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const ui
     if (m) {
         int rc = take_tensors(p, j, m, in_buf, out_buf);
         if (rc != PROXY_OK) {
-            pj_unclaim(p, j);   /* gives back what was taken so far */
+            pj_unclaim(p, j); /* gives back what was taken so far */
             return rc;
         }
     }
@@ -208,8 +207,7 @@ static uint32_t deadline_of(uint32_t deadline_us)
     return deadline_us ? deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
 }
 
-int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m,
-                         uint32_t *handle)
+int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
 {
     if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
@@ -239,7 +237,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
         uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
         if (in_buf == 0)
             pj_copy(dst, req->in[i].ptr, j->in[i].len);
-        ipc_cache_clean(dst, j->in[i].len);   /* buffers: the task wrote them in place */
+        ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
     }
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
     desc_fill(p, j, h, req->qos, dl_us);
@@ -262,8 +260,7 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
 
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
 {
-    if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT ||
-        deadline_us > ZEN_CFG_MAX_DEADLINE_US)
+    if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
         return PROXY_E_INVAL;
     uint32_t ring = ipc_region_ring_of(&p->region, qos);
     uint32_t dl_us = deadline_of(deadline_us);

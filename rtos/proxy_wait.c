@@ -78,7 +78,7 @@ static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_
     if (out == 0)
         return true;
     if (j->flags & PJ_OUT_BUFS)
-        return false;   /* the outputs are in the job's buffers */
+        return false; /* the outputs are in the job's buffers */
     const proxy_model_t *m = proxy_model_find(p, j->model_id);
     bool ok = m != 0 && n_out == m->n_out;
     for (uint32_t i = 0; ok && i < n_out; i++)
@@ -98,7 +98,7 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
     res->t_wake = now;
     res->t_wait_call = start;
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
-    d->t_wake = now;   /* line 3: written by this side only */
+    d->t_wake = now; /* line 3: written by this side only */
     zport_crit_exit(p->port, key);
     if (res->status == PROXY_OK)
         take_outputs(p, j, out, n_out);
@@ -131,22 +131,20 @@ static int refuse(proxy_t *p, uint32_t h, int rc)
     return rc;
 }
 
-int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
-               const proxy_out_t *out, uint32_t n_out)
+int proxy_wait(proxy_t *p, uint32_t h, uint32_t timeout_us, proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
     return proxy_wait_as(p, 0, h, timeout_us, res, out, n_out);
 }
 
-int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us,
-                  proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
+int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t timeout_us, proxy_result_t *res,
+                  const proxy_out_t *out, uint32_t n_out)
 {
     if (p == 0 || res == 0 || (n_out != 0 && out == 0) || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint64_t start = zport_now_ns(p->port);
-    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0
-                                                            : start + (uint64_t)timeout_us * 1000u;
+    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + (uint64_t)timeout_us * 1000u;
     uint64_t now = start;
-    for (;;) {   /* each pass blocks until a wake-up or a deadline */
+    for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
         proxy_job_t *j;
         int rc = lookup_as(p, owner, h, &j);

@@ -19,66 +19,66 @@
 /* Job slots in the private job table (and the most max_jobs a region laid
  * out by this side may have). Each slot costs about 180 bytes of RAM. */
 #ifndef ZEN_CFG_MAX_JOBS
-#define ZEN_CFG_MAX_JOBS            32u
+#define ZEN_CFG_MAX_JOBS 32u
 #endif
 
 /* Heap blocks the allocator can track (one uint32_t link each): the sum of
  * the block counts of every heap size class must not exceed it. */
 #ifndef ZEN_CFG_HEAP_MAX_BLOCKS
-#define ZEN_CFG_HEAP_MAX_BLOCKS     256u
+#define ZEN_CFG_HEAP_MAX_BLOCKS 256u
 #endif
 
 /* Tensor buffers the application may hold in the shared heap for the
  * zero-copy path (proxy_buf_alloc). Each entry costs 16 bytes of RAM; at
  * most 255. */
 #ifndef ZEN_CFG_MAX_BUFS
-#define ZEN_CFG_MAX_BUFS            16u
+#define ZEN_CFG_MAX_BUFS 16u
 #endif
 
 /* Entries in the model table (model id -> tensor signature). */
 #ifndef ZEN_CFG_MAX_MODELS
-#define ZEN_CFG_MAX_MODELS          8u
+#define ZEN_CFG_MAX_MODELS 8u
 #endif
 
 /* Models one contract may list as allowed. */
 #ifndef ZEN_CFG_CONTRACT_MODELS
-#define ZEN_CFG_CONTRACT_MODELS     8u
+#define ZEN_CFG_CONTRACT_MODELS 8u
 #endif
 
 /* Completion packets handled by one call of the completion handler: the
  * bound on the work done per interrupt. The rest waits for the next call
  * (proxy_complete() returns how many it handled). */
 #ifndef ZEN_CFG_CQ_BUDGET
-#define ZEN_CFG_CQ_BUDGET           32u
+#define ZEN_CFG_CQ_BUDGET 32u
 #endif
 
 /* Heartbeat period this side promises, in microseconds. */
 #ifndef ZEN_CFG_HB_PERIOD_US
-#define ZEN_CFG_HB_PERIOD_US        10000u
+#define ZEN_CFG_HB_PERIOD_US 10000u
 #endif
 
 /* The bridge's promised heartbeat period is read from the region and
  * clamped to [MIN, MAX] before use (0 there means the default above). */
 #ifndef ZEN_CFG_HB_PERIOD_MIN_US
-#define ZEN_CFG_HB_PERIOD_MIN_US    1000u
+#define ZEN_CFG_HB_PERIOD_MIN_US 1000u
 #endif
 #ifndef ZEN_CFG_HB_PERIOD_MAX_US
-#define ZEN_CFG_HB_PERIOD_MAX_US    1000000u
+#define ZEN_CFG_HB_PERIOD_MAX_US 1000000u
 #endif
 
 /* The bridge is declared lost when its heartbeat has not moved for
  * ZEN_CFG_HB_MISSES periods plus this slack (microseconds). */
 #ifndef ZEN_CFG_HB_MISSES
-#define ZEN_CFG_HB_MISSES           3u
+#define ZEN_CFG_HB_MISSES 3u
 #endif
 #ifndef ZEN_CFG_HB_SLACK_US
-#define ZEN_CFG_HB_SLACK_US         20000u
+#define ZEN_CFG_HB_SLACK_US 20000u
 #endif
 
 /* Largest backend time (ns) a completion may report. A larger value is an
  * out-of-range time: the completion is rejected and counted. */
 #ifndef ZEN_CFG_BACKEND_NS_MAX
-#define ZEN_CFG_BACKEND_NS_MAX      10000000000ull
+#define ZEN_CFG_BACKEND_NS_MAX 10000000000ull
 #endif
 
 /* Deadline of a job whose contract and call give none (microseconds). */
@@ -88,7 +88,7 @@
 
 /* Longest deadline accepted (microseconds); longer is a bad argument. */
 #ifndef ZEN_CFG_MAX_DEADLINE_US
-#define ZEN_CFG_MAX_DEADLINE_US     600000000u
+#define ZEN_CFG_MAX_DEADLINE_US 600000000u
 #endif
 
 #if ZEN_CFG_MAX_JOBS < 1 || ZEN_CFG_MAX_JOBS > 4096

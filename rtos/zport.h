@@ -48,15 +48,15 @@ uint64_t zport_now_ns(struct zport *port);
 /* Enter the critical section; the returned key is given back to exit
  * (for instance the interrupt mask that was in force). */
 uint32_t zport_crit_enter(struct zport *port);
-void     zport_crit_exit(struct zport *port, uint32_t key);
+void zport_crit_exit(struct zport *port, uint32_t key);
 
 /* Block while *word == expected (read atomically), at most until the
  * monotonic time deadline_ns. Returns ZPORT_WOKEN when woken or when *word
  * already differs, ZPORT_TIMEOUT when the deadline passed. Spurious
  * returns are allowed: the caller re-checks its condition. */
-#define ZPORT_WOKEN    0
-#define ZPORT_TIMEOUT  1
-int  zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t deadline_ns);
+#define ZPORT_WOKEN   0
+#define ZPORT_TIMEOUT 1
+int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t deadline_ns);
 
 /* Wake every task blocked in zport_wait() on word. */
 void zport_wake(struct zport *port, uint32_t *word);

@@ -6,7 +6,7 @@ set -eu
 group=${1:-test}
 
 build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev ocl-icd-opencl-dev opencl-headers"
-test_pkgs="$build_pkgs libcmocka-dev gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86"
+test_pkgs="$build_pkgs libcmocka-dev clang-format gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86"
 qemu_pkgs="$build_pkgs qemu-system-x86"
 bench_pkgs="$build_pkgs dpdk-dev gnuplot-nox"
 

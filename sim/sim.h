@@ -23,9 +23,9 @@
 #include "port.h"
 
 #define SIM_MAX_TASKS   16
-#define SIM_MAX_DEPTH   64u      /* jobs a task keeps in flight, at most */
-#define SIM_ZC_DEPTH    4u       /* most jobs in flight for a zero_copy task */
-#define SIM_TENSOR_MAX  16384u   /* the largest heap class: no tensor is larger */
+#define SIM_MAX_DEPTH   64u    /* jobs a task keeps in flight, at most */
+#define SIM_ZC_DEPTH    4u     /* most jobs in flight for a zero_copy task */
+#define SIM_TENSOR_MAX  16384u /* the largest heap class: no tensor is larger */
 #define SIM_COUNT_UNSET 0xFFFFFFFFu
 
 /* What the sim knows about a model, from its manifest: the computation
@@ -35,100 +35,100 @@
  * the labels; any other model gets inputs by dtype and a status check. */
 typedef enum sim_kind {
     SIM_K_GENERIC = 0,
-    SIM_K_VECTOR_ADD,            /* vector_add_i32: exact */
-    SIM_K_SAXPY,                 /* saxpy_f32: tolerance */
-    SIM_K_GEMM,                  /* gemm_f32: tolerance */
-    SIM_K_CLASSIFIER             /* argmax over the held-out set: result word and accuracy */
+    SIM_K_VECTOR_ADD, /* vector_add_i32: exact */
+    SIM_K_SAXPY,      /* saxpy_f32: tolerance */
+    SIM_K_GEMM,       /* gemm_f32: tolerance */
+    SIM_K_CLASSIFIER  /* argmax over the held-out set: result word and accuracy */
 } sim_kind_t;
 
 typedef struct sim_model {
-    const bridge_model_t *m;     /* its manifest, in sim.reg */
-    proxy_model_t         sig;   /* id, tensor counts and byte sizes for the proxy */
-    sim_kind_t            kind;
-    uint32_t              gm, gk, gn;   /* gemm: a[m,k] x b[k,n] */
+    const bridge_model_t *m; /* its manifest, in sim.reg */
+    proxy_model_t sig;       /* id, tensor counts and byte sizes for the proxy */
+    sim_kind_t kind;
+    uint32_t gm, gk, gn; /* gemm: a[m,k] x b[k,n] */
     /* classifier: the held-out set, loaded once before the tasks start */
-    float                *set_x;
-    uint8_t              *set_y;
-    uint32_t              set_n;
-    bool                  set_tried;
-    char                  set_err[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 100];   /* why not, "" if read */
+    float *set_x;
+    uint8_t *set_y;
+    uint32_t set_n;
+    bool set_tried;
+    char set_err[BRIDGE_PATH_MAX + BRIDGE_FILE_MAX + 100]; /* why not, "" if read */
 } sim_model_t;
 
 typedef struct task {
-    char     name[48];
+    char name[48];
     uint32_t qos;
-    char    *model_spec, *allow_spec;   /* A+B... as given, resolved by sim_tasks_resolve() */
+    char *model_spec, *allow_spec; /* A+B... as given, resolved by sim_tasks_resolve() */
     uint32_t models[ZEN_CFG_CONTRACT_MODELS];
     uint32_t n_models;
     uint32_t allow[ZEN_CFG_CONTRACT_MODELS];
     uint32_t n_allow;
     uint32_t count, inflight, depth, deadline_ms, budget_us, period_ms, rate_hz;
-    uint32_t zero_copy;               /* tensor buffers in the heap, one set per pipeline slot */
+    uint32_t zero_copy; /* tensor buffers in the heap, one set per pipeline slot */
     uint32_t zc_in[SIM_ZC_DEPTH][IPC_MAX_TENSORS], zc_out[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
-    void    *zc_pin[SIM_ZC_DEPTH][IPC_MAX_TENSORS], *zc_pout[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
+    void *zc_pin[SIM_ZC_DEPTH][IPC_MAX_TENSORS], *zc_pout[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
     /* results */
-    contract_t  c;
-    uint32_t    attempted, ok, failed, rejected, mismatches, labels_total, labels_correct;
-    int         error;                /* the task could not run (message printed) */
-    lat_trace_t trace;                /* per stage (zenedge/lat_hist.h): table, --hist, summary */
+    contract_t c;
+    uint32_t attempted, ok, failed, rejected, mismatches, labels_total, labels_correct;
+    int error;         /* the task could not run (message printed) */
+    lat_trace_t trace; /* per stage (zenedge/lat_hist.h): table, --hist, summary */
 } task_t;
 
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
-    size_t      size;
-    int         mode, cpu, quiet;
-    double      timeout_s;
-    uint32_t    spin_us, max_jobs, sq_slots;
-    task_t      tasks[SIM_MAX_TASKS];
-    int         n_tasks;
+    size_t size;
+    int mode, cpu, quiet;
+    double timeout_s;
+    uint32_t spin_us, max_jobs, sq_slots;
+    task_t tasks[SIM_MAX_TASKS];
+    int n_tasks;
     /* the model catalogue */
     bridge_registry_t reg;
-    sim_model_t       models[BRIDGE_MAX_MODELS];
-    uint32_t          n_models;
+    sim_model_t models[BRIDGE_MAX_MODELS];
+    uint32_t n_models;
     /* the ZENEDGE side */
     struct zport port;
-    proxy_t     *proxy;
+    proxy_t *proxy;
 };
 extern struct sim_state sim;
 
 /* sim_cli.c. Returns -1 to go on, else the exit status (--help, usage error). */
-int  sim_cli_parse(int argc, char **argv);
+int sim_cli_parse(int argc, char **argv);
 void sim_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *sim_qos_name(uint32_t qos);
 
 /* sim_models.c */
-int  sim_models_load(void);                       /* 0, or 2 after a message */
+int sim_models_load(void); /* 0, or 2 after a message */
 sim_model_t *sim_model_find(uint32_t id);
 sim_model_t *sim_model_find_name(const char *name);
 /* A classifier's held-out set, read once (bridge_model_dataset()): NULL,
  * or why it cannot be read. */
 const char *sim_model_load_set(sim_model_t *sm);
 const char *sim_model_name(uint32_t id);
-void sim_models_list(char *buf, size_t len);      /* "a b c", for messages */
-int  sim_models_register(void);                   /* the tasks' models with the proxy: 0 or 2 */
+void sim_models_list(char *buf, size_t len); /* "a b c", for messages */
+int sim_models_register(void);               /* the tasks' models with the proxy: 0 or 2 */
 void sim_models_free(void);
 
 typedef struct job {
     uint32_t h, model, idx;
-    uint32_t zc_slot;                 /* zero_copy: the task's buffer set */
+    uint32_t zc_slot; /* zero_copy: the task's buffer set */
     const sim_model_t *sm;
-    void    *in[IPC_MAX_TENSORS];
+    void *in[IPC_MAX_TENSORS];
     uint32_t n_in;
-    void    *ref;                     /* expected output 0 (int32 or float), NULL if none */
-    uint8_t  label;                   /* classifier: the held-out label */
+    void *ref;     /* expected output 0 (int32 or float), NULL if none */
+    uint8_t label; /* classifier: the held-out label */
 } job_t;
 
 void job_make(job_t *j, const sim_model_t *sm, uint32_t idx, uint32_t seed);
 /* 1: output right (or nothing to check), 0: wrong; counts labels. */
-int  job_check(const job_t *j, const void *out0, uint32_t result, task_t *t);
+int job_check(const job_t *j, const void *out0, uint32_t result, task_t *t);
 void job_free(job_t *j);
 
 /* sim_tasks.c */
 /* Model names to ids, default counts, held-out sets: 0; 1 when a task
  * cannot run (message printed, the others run); 2 on a usage error. */
-int  sim_tasks_resolve(void);
-int  sim_tasks_prepare(void);                     /* contracts, zero-copy buffers: 0, or 2 */
-void sim_tasks_run(void);                         /* one thread per task, joined */
+int sim_tasks_resolve(void);
+int sim_tasks_prepare(void); /* contracts, zero-copy buffers: 0, or 2 */
+void sim_tasks_run(void);    /* one thread per task, joined */
 void sim_sleep_ns(uint64_t ns);
 
 /* sim_report.c: every task's results, the proxy's counters, --hist, and

@@ -14,95 +14,101 @@
 
 #include "sim.h"
 
-struct sim_state sim = {.size = 16u << 20, .mode = IPC_DB_ADAPTIVE, .cpu = -1, .timeout_s = 10.0, .spin_us = 50,
-                        .max_jobs = 256, .sq_slots = 256, .models_dir = "models"};
+struct sim_state sim = {.size = 16u << 20,
+                        .mode = IPC_DB_ADAPTIVE,
+                        .cpu = -1,
+                        .timeout_s = 10.0,
+                        .spin_us = 50,
+                        .max_jobs = 256,
+                        .sq_slots = 256,
+                        .models_dir = "models"};
 
 static void usage_options(FILE *f)
 {
     fprintf(f,
-"Usage: zenedge-sim --shm NAME [options] [--task SPEC]...\n"
-"\n"
-"The ZENEDGE partition as a Linux program. It creates the shared region as\n"
-"the POSIX shared memory object NAME, lays it out (submission ring per QoS\n"
-"class, completion ring, job table, tensor heap with size classes 64, 256,\n"
-"4096 and 16384 bytes), reads the model manifests (DIR/*/model.ini, as\n"
-"zenedge-bridged does) and registers the models its tasks name, waits for\n"
-"zenedge-bridged to be READY, runs the tasks (threads, each under its own\n"
-"contract), checks every result, prints per-contract results and per-stage\n"
-"latencies, and removes the region.\n"
-"\n"
-"Options:\n"
-"  --shm NAME          POSIX shared memory name of the region (required)\n"
-"  --size BYTES        region size (default 16777216; suffixes k, M)\n"
-"  --doorbell MODE     poll | eventfd | adaptive (default adaptive)\n"
-"                      poll: no system call, both sides spin on the rings;\n"
-"                      eventfd: eventfds exchanged over --socket, each side\n"
-"                      rings after publishing work and sleeps when idle;\n"
-"                      adaptive: spin --spin-us, then announce sleep (the\n"
-"                      needs-wake-up flag) and sleep; rung only then\n"
-"  --socket PATH       bridge's doorbell socket (default\n"
-"                      /tmp/zenedge-<NAME>.sock); reconnected when the\n"
-"                      bridge restarts\n"
-"  --cpu N             pin the process to CPU N (default: not pinned)\n"
-"  --models DIR        model manifests (default ./models), the same folder\n"
-"                      zenedge-bridged reads; a classifier's held-out set is\n"
-"                      the [dataset] of its manifest\n"
-"  --task SPEC         a task (repeatable; default: one closed-loop task per\n"
-"                      shipped model, vector_add, saxpy, gemm and digits_mlp,\n"
-"                      100 jobs each, gemm 50, digits over the whole test set)\n"
-"  --timeout-s S       how long to wait for the bridge to be READY and for\n"
-"                      the doorbell socket (default 10)\n"
-"  --spin-us N         adaptive mode: spin before sleeping (default 50)\n"
-"  --max-jobs N        job table size (default 256, at most %u)\n"
-"  --sq-slots N        slots per submission ring, power of two (default 256)\n"
-"  --quiet             only the summary lines\n"
-"  --hist FILE         write the per-stage latency histograms of every task\n"
-"                      (fixed log-linear buckets, zenedge/lat_hist.h) as CSV:\n"
-"                      task,stage,bucket_upper_ns,count\n"
-"  --help              this text\n"
-"\n", (unsigned)ZEN_CFG_MAX_JOBS);
+            "Usage: zenedge-sim --shm NAME [options] [--task SPEC]...\n"
+            "\n"
+            "The ZENEDGE partition as a Linux program. It creates the shared region as\n"
+            "the POSIX shared memory object NAME, lays it out (submission ring per QoS\n"
+            "class, completion ring, job table, tensor heap with size classes 64, 256,\n"
+            "4096 and 16384 bytes), reads the model manifests (DIR/*/model.ini, as\n"
+            "zenedge-bridged does) and registers the models its tasks name, waits for\n"
+            "zenedge-bridged to be READY, runs the tasks (threads, each under its own\n"
+            "contract), checks every result, prints per-contract results and per-stage\n"
+            "latencies, and removes the region.\n"
+            "\n"
+            "Options:\n"
+            "  --shm NAME          POSIX shared memory name of the region (required)\n"
+            "  --size BYTES        region size (default 16777216; suffixes k, M)\n"
+            "  --doorbell MODE     poll | eventfd | adaptive (default adaptive)\n"
+            "                      poll: no system call, both sides spin on the rings;\n"
+            "                      eventfd: eventfds exchanged over --socket, each side\n"
+            "                      rings after publishing work and sleeps when idle;\n"
+            "                      adaptive: spin --spin-us, then announce sleep (the\n"
+            "                      needs-wake-up flag) and sleep; rung only then\n"
+            "  --socket PATH       bridge's doorbell socket (default\n"
+            "                      /tmp/zenedge-<NAME>.sock); reconnected when the\n"
+            "                      bridge restarts\n"
+            "  --cpu N             pin the process to CPU N (default: not pinned)\n"
+            "  --models DIR        model manifests (default ./models), the same folder\n"
+            "                      zenedge-bridged reads; a classifier's held-out set is\n"
+            "                      the [dataset] of its manifest\n"
+            "  --task SPEC         a task (repeatable; default: one closed-loop task per\n"
+            "                      shipped model, vector_add, saxpy, gemm and digits_mlp,\n"
+            "                      100 jobs each, gemm 50, digits over the whole test set)\n"
+            "  --timeout-s S       how long to wait for the bridge to be READY and for\n"
+            "                      the doorbell socket (default 10)\n"
+            "  --spin-us N         adaptive mode: spin before sleeping (default 50)\n"
+            "  --max-jobs N        job table size (default 256, at most %u)\n"
+            "  --sq-slots N        slots per submission ring, power of two (default 256)\n"
+            "  --quiet             only the summary lines\n"
+            "  --hist FILE         write the per-stage latency histograms of every task\n"
+            "                      (fixed log-linear buckets, zenedge/lat_hist.h) as CSV:\n"
+            "                      task,stage,bucket_upper_ns,count\n"
+            "  --help              this text\n"
+            "\n",
+            (unsigned)ZEN_CFG_MAX_JOBS);
 }
 
 static void usage_spec(FILE *f)
 {
-    fprintf(f,
-"SPEC is comma-separated key=value:\n"
-"  name=NAME           task and contract name (required)\n"
-"  qos=rt|high|normal|background   QoS class (default normal)\n"
-"  model=A[+B...]      models the task runs, in turn, by manifest name\n"
-"                      (required)\n"
-"  count=N             jobs to submit (default 100; a classifier alone: its\n"
-"                      held-out set size)\n"
-"  inflight=N          contract's max jobs in flight (default 4)\n"
-"  depth=N             jobs the task keeps in flight (default = inflight; a\n"
-"                      larger depth shows in-flight-limit rejections)\n"
-"  deadline_ms=N       per-job deadline (default 2000)\n"
-"  allow=A[+B...]      models the contract allows (default: the task's)\n"
-"  budget_us=N         backend time budget per period (default 0 = none)\n"
-"  period_ms=N         budget period (default 100)\n"
-"  rate_hz=N           submissions per second (0 = closed loop, default)\n"
-"  zero_copy=0|1       1: tensors in buffers kept in the shared heap\n"
-"                      (proxy_buf_alloc, contract_submit_bufs): inputs written\n"
-"                      into them, outputs read from them, no copy by the proxy.\n"
-"                      Needs a single model and depth <= 4; all such tasks\n"
-"                      together at most ZEN_CFG_MAX_BUFS buffers\n"
-"\n"
-"Checks, by the model's [backend.cpu] kernel: vector_add_i32 exactly against\n"
-"a plain C sum; saxpy_f32 and gemm_f32 against plain C with relative\n"
-"tolerance 1e-4 (of max(|ref|, 1)). A classifier (result = argmax and a\n"
-"[dataset], e.g. digits_mlp) runs over its held-out set: the result word\n"
-"must be the argmax of output 0, and the accuracy against the labels is\n"
-"reported. Any other model gets inputs filled by dtype and only its final\n"
-"status is checked.\n"
-"\n"
-"Output: per task the counts (submitted, completed, rejected by reason,\n"
-"failed by status) and p50/p99/max per stage (submit->pickup,\n"
-"pickup->start, backend, end->complete, complete->seen, seen->wake,\n"
-"round trip; from fixed-bucket histograms), then\n"
-"  sim: jobs=N ok=N failed=N rejected=N accuracy=0.XXXX rtt_p50_us=X.X rtt_p99_us=X.X\n"
-"(accuracy=nan without a classifier task).\n"
-"Exit status: 0 no job failed, 1 a job failed or a task could not run,\n"
-"2 usage error (also: manifests that do not load).\n");
+    fprintf(f, "SPEC is comma-separated key=value:\n"
+               "  name=NAME           task and contract name (required)\n"
+               "  qos=rt|high|normal|background   QoS class (default normal)\n"
+               "  model=A[+B...]      models the task runs, in turn, by manifest name\n"
+               "                      (required)\n"
+               "  count=N             jobs to submit (default 100; a classifier alone: its\n"
+               "                      held-out set size)\n"
+               "  inflight=N          contract's max jobs in flight (default 4)\n"
+               "  depth=N             jobs the task keeps in flight (default = inflight; a\n"
+               "                      larger depth shows in-flight-limit rejections)\n"
+               "  deadline_ms=N       per-job deadline (default 2000)\n"
+               "  allow=A[+B...]      models the contract allows (default: the task's)\n"
+               "  budget_us=N         backend time budget per period (default 0 = none)\n"
+               "  period_ms=N         budget period (default 100)\n"
+               "  rate_hz=N           submissions per second (0 = closed loop, default)\n"
+               "  zero_copy=0|1       1: tensors in buffers kept in the shared heap\n"
+               "                      (proxy_buf_alloc, contract_submit_bufs): inputs written\n"
+               "                      into them, outputs read from them, no copy by the proxy.\n"
+               "                      Needs a single model and depth <= 4; all such tasks\n"
+               "                      together at most ZEN_CFG_MAX_BUFS buffers\n"
+               "\n"
+               "Checks, by the model's [backend.cpu] kernel: vector_add_i32 exactly against\n"
+               "a plain C sum; saxpy_f32 and gemm_f32 against plain C with relative\n"
+               "tolerance 1e-4 (of max(|ref|, 1)). A classifier (result = argmax and a\n"
+               "[dataset], e.g. digits_mlp) runs over its held-out set: the result word\n"
+               "must be the argmax of output 0, and the accuracy against the labels is\n"
+               "reported. Any other model gets inputs filled by dtype and only its final\n"
+               "status is checked.\n"
+               "\n"
+               "Output: per task the counts (submitted, completed, rejected by reason,\n"
+               "failed by status) and p50/p99/max per stage (submit->pickup,\n"
+               "pickup->start, backend, end->complete, complete->seen, seen->wake,\n"
+               "round trip; from fixed-bucket histograms), then\n"
+               "  sim: jobs=N ok=N failed=N rejected=N accuracy=0.XXXX rtt_p50_us=X.X rtt_p99_us=X.X\n"
+               "(accuracy=nan without a classifier task).\n"
+               "Exit status: 0 no job failed, 1 a job failed or a task could not run,\n"
+               "2 usage error (also: manifests that do not load).\n");
 }
 
 void sim_say(const char *fmt, ...)
@@ -170,7 +176,7 @@ static int parse_key(task_t *t, const char *k, char *v, const char *spec)
 {
     static const struct {
         const char *key;
-        size_t      off;
+        size_t off;
     } nums[] = {
         {"count", offsetof(task_t, count)},         {"inflight", offsetof(task_t, inflight)},
         {"depth", offsetof(task_t, depth)},         {"deadline_ms", offsetof(task_t, deadline_ms)},
@@ -203,17 +209,19 @@ static int check_task(task_t *t, const char *spec)
     }
     if (t->inflight == 0 || t->inflight > SIM_MAX_DEPTH || t->depth > SIM_MAX_DEPTH || t->deadline_ms == 0 ||
         t->deadline_ms > ZEN_CFG_MAX_DEADLINE_US / 1000u || (t->budget_us && t->period_ms == 0)) {
-        fprintf(stderr, "zenedge-sim: task '%s': inflight and depth must be in [1, %u], deadline_ms in [1, %u], "
-                        "period_ms > 0 with a budget\n", spec, (unsigned)SIM_MAX_DEPTH,
-                (unsigned)(ZEN_CFG_MAX_DEADLINE_US / 1000u));
+        fprintf(stderr,
+                "zenedge-sim: task '%s': inflight and depth must be in [1, %u], deadline_ms in [1, %u], "
+                "period_ms > 0 with a budget\n",
+                spec, (unsigned)SIM_MAX_DEPTH, (unsigned)(ZEN_CFG_MAX_DEADLINE_US / 1000u));
         return -1;
     }
     if (t->depth == 0)
         t->depth = t->inflight;
     if (t->zero_copy > 1u || (t->zero_copy && (t->n_models != 1 || t->depth > SIM_ZC_DEPTH))) {
-        fprintf(stderr, "zenedge-sim: task '%s': zero_copy=%u needs zero_copy 0 or 1, one model (has %u) and "
-                        "depth <= %u (has %u)\n", spec, (unsigned)t->zero_copy, (unsigned)t->n_models,
-                (unsigned)SIM_ZC_DEPTH, (unsigned)t->depth);
+        fprintf(stderr,
+                "zenedge-sim: task '%s': zero_copy=%u needs zero_copy 0 or 1, one model (has %u) and "
+                "depth <= %u (has %u)\n",
+                spec, (unsigned)t->zero_copy, (unsigned)t->n_models, (unsigned)SIM_ZC_DEPTH, (unsigned)t->depth);
         return -1;
     }
     return 0;
@@ -282,7 +290,10 @@ static int parse_option(int o, const char *arg)
     char *end;
     switch (o) {
     case 's': sim.shm = arg; break;
-    case 'z': if (parse_size(arg)) return 2; break;
+    case 'z':
+        if (parse_size(arg))
+            return 2;
+        break;
     case 'd':
         sim.mode = ipc_db_mode_parse(arg);
         if (sim.mode < 0) {
@@ -294,7 +305,10 @@ static int parse_option(int o, const char *arg)
     case 'c': sim.cpu = atoi(arg); break;
     case 'H': sim.hist_path = arg; break;
     case 'm': sim.models_dir = arg; break;
-    case 't': if (parse_task(arg)) return 2; break;
+    case 't':
+        if (parse_task(arg))
+            return 2;
+        break;
     case 'T':
         sim.timeout_s = strtod(arg, &end);
         if (*end || !(sim.timeout_s > 0)) {
@@ -306,8 +320,14 @@ static int parse_option(int o, const char *arg)
     case 'S': sim.spin_us = (uint32_t)strtoul(arg, NULL, 10); break;
     case 'J': sim.max_jobs = (uint32_t)strtoul(arg, NULL, 10); break;
     case 'Q': sim.sq_slots = (uint32_t)strtoul(arg, NULL, 10); break;
-    case 'h': usage_options(stdout); usage_spec(stdout); return 0;
-    default: usage_options(stderr); usage_spec(stderr); return 2;
+    case 'h':
+        usage_options(stdout);
+        usage_spec(stdout);
+        return 0;
+    default:
+        usage_options(stderr);
+        usage_spec(stderr);
+        return 2;
     }
     return -1;
 }
@@ -315,13 +335,20 @@ static int parse_option(int o, const char *arg)
 int sim_cli_parse(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"shm", required_argument, 0, 's'},     {"size", required_argument, 0, 'z'},
-        {"doorbell", required_argument, 0, 'd'}, {"socket", required_argument, 0, 'k'},
-        {"cpu", required_argument, 0, 'c'},     {"models", required_argument, 0, 'm'},
-        {"task", required_argument, 0, 't'},    {"timeout-s", required_argument, 0, 'T'},
-        {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
-        {"spin-us", required_argument, 0, 'S'}, {"max-jobs", required_argument, 0, 'J'},
-        {"sq-slots", required_argument, 0, 'Q'}, {"hist", required_argument, 0, 'H'},
+        {"shm", required_argument, 0, 's'},
+        {"size", required_argument, 0, 'z'},
+        {"doorbell", required_argument, 0, 'd'},
+        {"socket", required_argument, 0, 'k'},
+        {"cpu", required_argument, 0, 'c'},
+        {"models", required_argument, 0, 'm'},
+        {"task", required_argument, 0, 't'},
+        {"timeout-s", required_argument, 0, 'T'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {"spin-us", required_argument, 0, 'S'},
+        {"max-jobs", required_argument, 0, 'J'},
+        {"sq-slots", required_argument, 0, 'Q'},
+        {"hist", required_argument, 0, 'H'},
         {0, 0, 0, 0},
     };
     int o, rc;
@@ -339,10 +366,9 @@ int sim_cli_parse(int argc, char **argv)
         return 2;
     }
     if (sim.n_tasks == 0) {
-        static const char *const defaults[] = {"name=vector_add,qos=high,model=vector_add,count=100",
-                                               "name=saxpy,qos=normal,model=saxpy,count=100",
-                                               "name=gemm,qos=background,model=gemm,count=50",
-                                               "name=digits,qos=rt,model=digits_mlp"};
+        static const char *const defaults[] = {
+            "name=vector_add,qos=high,model=vector_add,count=100", "name=saxpy,qos=normal,model=saxpy,count=100",
+            "name=gemm,qos=background,model=gemm,count=50", "name=digits,qos=rt,model=digits_mlp"};
         for (int i = 0; i < 4; i++)
             parse_task(defaults[i]);
     }

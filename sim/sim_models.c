@@ -40,12 +40,12 @@ static sim_kind_t kind_of(const bridge_model_t *m, sim_model_t *sm)
     if (strcmp(k, "vector_add_i32") == 0 && m->n_in == 2 && all_dtype(in, 2, BRIDGE_DT_I32) &&
         out->dtype == BRIDGE_DT_I32 && in[0].count == out->count && in[1].count == out->count)
         return SIM_K_VECTOR_ADD;
-    if (strcmp(k, "saxpy_f32") == 0 && m->n_in == 3 && all_dtype(in, 3, BRIDGE_DT_F32) &&
-        out->dtype == BRIDGE_DT_F32 && in[0].count == 1 && in[1].count == out->count && in[2].count == out->count)
+    if (strcmp(k, "saxpy_f32") == 0 && m->n_in == 3 && all_dtype(in, 3, BRIDGE_DT_F32) && out->dtype == BRIDGE_DT_F32 &&
+        in[0].count == 1 && in[1].count == out->count && in[2].count == out->count)
         return SIM_K_SAXPY;
-    if (strcmp(k, "gemm_f32") == 0 && m->n_in == 2 && all_dtype(in, 2, BRIDGE_DT_F32) &&
-        out->dtype == BRIDGE_DT_F32 && in[0].n_dims == 2 && in[1].n_dims == 2 && out->n_dims == 2 &&
-        in[0].dims[1] == in[1].dims[0] && out->dims[0] == in[0].dims[0] && out->dims[1] == in[1].dims[1]) {
+    if (strcmp(k, "gemm_f32") == 0 && m->n_in == 2 && all_dtype(in, 2, BRIDGE_DT_F32) && out->dtype == BRIDGE_DT_F32 &&
+        in[0].n_dims == 2 && in[1].n_dims == 2 && out->n_dims == 2 && in[0].dims[1] == in[1].dims[0] &&
+        out->dims[0] == in[0].dims[0] && out->dims[1] == in[1].dims[1]) {
         sm->gm = in[0].dims[0];
         sm->gk = in[0].dims[1];
         sm->gn = in[1].dims[1];
@@ -106,7 +106,8 @@ const char *sim_model_load_set(sim_model_t *sm)
     if (!sm->set_tried) {
         sm->set_tried = true;
         if (bridge_model_dataset(sm->m, &sm->set_x, &sm->set_y, &sm->set_n, sm->set_err, sizeof(sm->set_err)) !=
-            BRIDGE_OK && !sm->set_err[0])
+                BRIDGE_OK &&
+            !sm->set_err[0])
             snprintf(sm->set_err, sizeof(sm->set_err), "%s: [dataset] cannot be read", sm->m->manifest);
     }
     return sm->set_err[0] ? sm->set_err : NULL;
@@ -132,9 +133,11 @@ int sim_models_register(void)
                 continue;
             int rc = proxy_model_register(sim.proxy, &sim_model_find(id)->sig);
             if (rc != PROXY_OK) {
-                fprintf(stderr, "zenedge-sim: model %s (%s): cannot be registered: %s (at most %u models, each "
-                                "tensor at most %u bytes)\n", sim_model_name(id), sim_model_find(id)->m->manifest,
-                        proxy_strerror(rc), (unsigned)ZEN_CFG_MAX_MODELS, (unsigned)SIM_TENSOR_MAX);
+                fprintf(stderr,
+                        "zenedge-sim: model %s (%s): cannot be registered: %s (at most %u models, each "
+                        "tensor at most %u bytes)\n",
+                        sim_model_name(id), sim_model_find(id)->m->manifest, proxy_strerror(rc),
+                        (unsigned)ZEN_CFG_MAX_MODELS, (unsigned)SIM_TENSOR_MAX);
                 return 2;
             }
         }
@@ -298,6 +301,6 @@ int job_check(const job_t *j, const void *out0, uint32_t result, task_t *t)
             t->labels_correct++;
         return result == best;
     }
-    default: return 1;   /* the final status was OK: all the sim can know */
+    default: return 1; /* the final status was OK: all the sim can know */
     }
 }

@@ -97,8 +97,9 @@ static int alloc_zero_copy(task_t *t)
             int br = is_out ? proxy_buf_alloc(sim.proxy, len, &t->zc_out[d][o], &t->zc_pout[d][o])
                             : proxy_buf_alloc(sim.proxy, len, &t->zc_in[d][k], &t->zc_pin[d][k]);
             if (br != PROXY_OK) {
-                fprintf(stderr, "zenedge-sim: task %s: zero_copy: tensor buffer of %u bytes: %s (the table "
-                                "holds ZEN_CFG_MAX_BUFS=%u buffers for all tasks)\n",
+                fprintf(stderr,
+                        "zenedge-sim: task %s: zero_copy: tensor buffer of %u bytes: %s (the table "
+                        "holds ZEN_CFG_MAX_BUFS=%u buffers for all tasks)\n",
                         t->name, (unsigned)len, proxy_strerror(br), (unsigned)ZEN_CFG_MAX_BUFS);
                 return 2;
             }
@@ -133,10 +134,10 @@ int sim_tasks_prepare(void)
 /* ---------------------------------------------------------------------- */
 
 typedef struct task_run {
-    task_t  *t;
-    job_t    pend[SIM_MAX_DEPTH];
-    uint32_t head, tail;              /* submitted, collected */
-    uint8_t  out[IPC_MAX_TENSORS][SIM_TENSOR_MAX];   /* the copying path's outputs */
+    task_t *t;
+    job_t pend[SIM_MAX_DEPTH];
+    uint32_t head, tail;                          /* submitted, collected */
+    uint8_t out[IPC_MAX_TENSORS][SIM_TENSOR_MAX]; /* the copying path's outputs */
 } task_run_t;
 
 static void count_failure(task_t *t, const job_t *j, int rc, const proxy_result_t *res)
@@ -170,7 +171,7 @@ static bool finish_job(task_run_t *r, uint32_t timeout_us)
     if (rc == PROXY_E_WAIT_TIMEOUT)
         return false;
     if (rc == PROXY_OK) {
-        const void *got = t->zero_copy ? t->zc_pout[j->zc_slot][0] : r->out[0];   /* read in place */
+        const void *got = t->zero_copy ? t->zc_pout[j->zc_slot][0] : r->out[0]; /* read in place */
         if (job_check(j, got, res.result, t))
             t->ok++;
         else
@@ -200,8 +201,8 @@ static bool submit_job(task_run_t *r, uint32_t i, uint32_t seed)
         j->zc_slot = r->head % t->depth;
         for (uint32_t k = 0; k < j->n_in; k++)
             memcpy(t->zc_pin[j->zc_slot][k], j->in[k], sm->sig.in_len[k]);
-        rc = contract_submit_bufs(&t->c, j->model, t->zc_in[j->zc_slot], j->n_in, t->zc_out[j->zc_slot],
-                                  sm->sig.n_out, 0, &j->h);
+        rc = contract_submit_bufs(&t->c, j->model, t->zc_in[j->zc_slot], j->n_in, t->zc_out[j->zc_slot], sm->sig.n_out,
+                                  0, &j->h);
     } else {
         proxy_in_t in[IPC_MAX_TENSORS];
         for (uint32_t k = 0; k < j->n_in; k++)
@@ -213,7 +214,7 @@ static bool submit_job(task_run_t *r, uint32_t i, uint32_t seed)
         job_free(j);
         if (rc == CONTRACT_E_BUDGET_EXHAUSTED || rc == PROXY_E_BRIDGE_OFFLINE || rc == PROXY_E_RING_FULL ||
             rc == PROXY_E_HEAP_EXHAUSTED || rc == PROXY_E_JOB_TABLE_FULL || rc == PROXY_E_BUF_BUSY)
-            sim_sleep_ns(1000000);   /* back off; the job counts as rejected */
+            sim_sleep_ns(1000000); /* back off; the job counts as rejected */
         return false;
     }
     r->head++;

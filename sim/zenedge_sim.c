@@ -23,7 +23,7 @@
 
 static char sock_path[300];
 static int conn_fd = -1, peer_efd = -1;
-static int link_stop;   /* set by main, read by the link thread: atomic, relaxed (the join orders the rest) */
+static int link_stop; /* set by main, read by the link thread: atomic, relaxed (the join orders the rest) */
 
 static int link_connect(int timeout_ms)
 {
@@ -83,8 +83,10 @@ static int bridge_wait(pthread_t *link, int *have_link)
     while (!proxy_bridge_online(sim.proxy) && zl_now_ns() < give_up)
         sim_sleep_ns(5000000);
     if (!proxy_bridge_online(sim.proxy)) {
-        fprintf(stderr, "zenedge-sim: the bridge did not become READY within %.1f s (is zenedge-bridged --shm %s "
-                        "running?)\n", sim.timeout_s, sim.shm);
+        fprintf(stderr,
+                "zenedge-sim: the bridge did not become READY within %.1f s (is zenedge-bridged --shm %s "
+                "running?)\n",
+                sim.timeout_s, sim.shm);
         return 1;
     }
     return 0;
@@ -109,11 +111,15 @@ static int heap_config(proxy_config_t *cfg)
     uint32_t n64 = 512, n256 = 256;
     uint32_t rest = heap > n64 * 64 + n256 * 256 ? heap - n64 * 64 - n256 * 256 : 0;
     uint32_t n4k = rest / 2 / 4096, n16k = rest / 2 / SIM_TENSOR_MAX;
-    if (n4k > 2048) n4k = 2048;
-    if (n16k > 1024) n16k = 1024;
+    if (n4k > 2048)
+        n4k = 2048;
+    if (n16k > 1024)
+        n16k = 1024;
     if (n4k < 3 || n16k < 3) {
-        fprintf(stderr, "zenedge-sim: --size %zu leaves a heap of %u bytes: too small for the shipped tensors "
-                        "(need about 1 MiB)\n", sim.size, heap);
+        fprintf(stderr,
+                "zenedge-sim: --size %zu leaves a heap of %u bytes: too small for the shipped tensors "
+                "(need about 1 MiB)\n",
+                sim.size, heap);
         return 2;
     }
     cfg->n_heap_classes = 4;
@@ -151,8 +157,9 @@ static int region_setup(void *base)
     if (sim_models_register() || sim_tasks_prepare())
         return 2;
     sim_say("zenedge-sim: region %s: %zu bytes, %u jobs, %u-slot rings, heap 64x%u 256x%u 4096x%u 16384x%u, "
-            "doorbell %s\n", sim.shm, sim.size, cfg.max_jobs, cfg.sq_slots, cfg.heap[0].count, cfg.heap[1].count,
-            cfg.heap[2].count, cfg.heap[3].count, ipc_db_mode_name(sim.mode));
+            "doorbell %s\n",
+            sim.shm, sim.size, cfg.max_jobs, cfg.sq_slots, cfg.heap[0].count, cfg.heap[1].count, cfg.heap[2].count,
+            cfg.heap[3].count, ipc_db_mode_name(sim.mode));
     return 0;
 }
 
@@ -172,10 +179,10 @@ static void sim_free(void)
 
 int main(int argc, char **argv)
 {
-    int rc = sim_cli_parse(argc, argv);   /* -1: go on */
+    int rc = sim_cli_parse(argc, argv); /* -1: go on */
     int exit_code = 0;
     if (rc < 0 && (rc = sim_models_load()) == 0) {
-        exit_code = sim_tasks_resolve();   /* 1: a task cannot run, the others do */
+        exit_code = sim_tasks_resolve(); /* 1: a task cannot run, the others do */
         rc = exit_code == 2 ? 2 : -1;
     }
     if (rc >= 0) {

@@ -33,34 +33,33 @@
 
 static void usage(FILE *o)
 {
-    fprintf(o,
-"Usage: zenedge-ipc COMMAND REGION [OPTION]...\n"
-"Inspect a live ZENEDGE shared region, read-only (it is mapped PROT_READ and\n"
-"validated like the bridge does; neither side is disturbed).\n"
-"\n"
-"Commands:\n"
-"  stat        region header and layout, both sides' state, epoch, heartbeat\n"
-"              (and whether it moves), doorbell counters, fill of every ring,\n"
-"              job slots in use\n"
-"  trace       one CSV line per job descriptor with its per-stage timestamps\n"
-"              (ns) and the stage durations derived from them (ns), in\n"
-"              columns named as the stages: submit->pickup, pickup->start,\n"
-"              backend, end->complete, complete->seen, seen->wake, round trip\n"
-"\n"
-"Region:\n"
-"  --shm NAME          POSIX shared memory object (e.g. /zenedge)\n"
-"  --file PATH         file or device holding the region\n"
-"  --offset N          byte offset of the region in PATH (default 0)\n"
-"  --size N            bytes of the region in PATH (default: to the end)\n"
-"\n"
-"Options:\n"
-"  --watch S           stat: repeat every S seconds until interrupted\n"
-"  --count N           stat: with --watch, stop after N reports\n"
-"  --all               trace: also list slots whose job has not completed\n"
-"  --version, --help\n"
-"\n"
-"Exit status: 0 ok, 1 region rejected or unreadable, 2 usage, 3 region not\n"
-"initialised yet (magic 0).\n");
+    fprintf(o, "Usage: zenedge-ipc COMMAND REGION [OPTION]...\n"
+               "Inspect a live ZENEDGE shared region, read-only (it is mapped PROT_READ and\n"
+               "validated like the bridge does; neither side is disturbed).\n"
+               "\n"
+               "Commands:\n"
+               "  stat        region header and layout, both sides' state, epoch, heartbeat\n"
+               "              (and whether it moves), doorbell counters, fill of every ring,\n"
+               "              job slots in use\n"
+               "  trace       one CSV line per job descriptor with its per-stage timestamps\n"
+               "              (ns) and the stage durations derived from them (ns), in\n"
+               "              columns named as the stages: submit->pickup, pickup->start,\n"
+               "              backend, end->complete, complete->seen, seen->wake, round trip\n"
+               "\n"
+               "Region:\n"
+               "  --shm NAME          POSIX shared memory object (e.g. /zenedge)\n"
+               "  --file PATH         file or device holding the region\n"
+               "  --offset N          byte offset of the region in PATH (default 0)\n"
+               "  --size N            bytes of the region in PATH (default: to the end)\n"
+               "\n"
+               "Options:\n"
+               "  --watch S           stat: repeat every S seconds until interrupted\n"
+               "  --count N           stat: with --watch, stop after N reports\n"
+               "  --all               trace: also list slots whose job has not completed\n"
+               "  --version, --help\n"
+               "\n"
+               "Exit status: 0 ok, 1 region rejected or unreadable, 2 usage, 3 region not\n"
+               "initialised yet (magic 0).\n");
 }
 
 static const char *state_name(uint32_t s)
@@ -80,8 +79,7 @@ static void features_str(uint32_t f, char *buf, size_t len)
              (f & IPC_FEAT_NEED_WAKEUP) ? " NEED_WAKEUP" : "", (f & IPC_FEAT_NONCOHERENT) ? " NONCOHERENT" : "");
 }
 
-static void print_side(const char *who, const ipc_side_t *s, uint32_t hb_before, uint64_t window_ns,
-                       uint32_t n_sq)
+static void print_side(const char *who, const ipc_side_t *s, uint32_t hb_before, uint64_t window_ns, uint32_t n_sq)
 {
     uint32_t state = ipc_load_acquire(&s->state);
     uint32_t hb = ipc_read_once(&s->heartbeat);
@@ -105,8 +103,8 @@ static int do_stat(const ipc_region_t *v, const char *what)
     const ipc_region_hdr_t *h = v->hdr;
     char feat[128];
     features_str(v->features, feat, sizeof(feat));
-    printf("region   %s: %u bytes, protocol %u.%u, features %s\n", what, v->size, IPC_VERSION_MAJOR,
-           v->version_minor, feat);
+    printf("region   %s: %u bytes, protocol %u.%u, features %s\n", what, v->size, IPC_VERSION_MAJOR, v->version_minor,
+           feat);
     printf("layout   %u submission rings x %u slots, completion ring %u slots at 0x%x, %u jobs at 0x%x, heap %u "
            "bytes at 0x%x\n",
            v->n_sq, v->sq_slots, v->cq_slots, v->cq_off, v->max_jobs, v->jobs_off, v->heap_size, v->heap_off);
@@ -165,7 +163,7 @@ static int do_trace(const ipc_region_t *v, bool all)
     printf("\n");
     for (uint32_t s = 0; s < v->max_jobs; s++) {
         ipc_job_desc_t d;
-        memcpy(&d, &v->jobs[s], sizeof(d));   /* one copy of a live descriptor */
+        memcpy(&d, &v->jobs[s], sizeof(d)); /* one copy of a live descriptor */
         if (d.handle == 0 || (!all && d.t_complete == 0))
             continue;
         printf("%u,0x%08x,%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u", s, d.handle,
@@ -191,7 +189,7 @@ static int do_trace(const ipc_region_t *v, bool all)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"shm", required_argument, NULL, 's'},   {"file", required_argument, NULL, 'f'},
+        {"shm", required_argument, NULL, 's'},    {"file", required_argument, NULL, 'f'},
         {"offset", required_argument, NULL, 'o'}, {"size", required_argument, NULL, 'z'},
         {"watch", required_argument, NULL, 'w'},  {"count", required_argument, NULL, 'n'},
         {"all", no_argument, NULL, 'a'},          {"version", no_argument, NULL, 'V'},
@@ -204,7 +202,7 @@ int main(int argc, char **argv)
     int o;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1 || optind < argc) {
-        if (o == -1) {   /* the command word, wherever it stands */
+        if (o == -1) { /* the command word, wherever it stands */
             optind++;
             continue;
         }
@@ -217,12 +215,11 @@ int main(int argc, char **argv)
         case 'w': watch = (unsigned)strtoul(optarg, &end, 10); break;
         case 'n': count = (unsigned)strtoul(optarg, &end, 10); break;
         case 'a': all = true; break;
-        case 'V': printf("zenedge-ipc %s (protocol %u.%u)\n", ZENEDGE_VERSION, IPC_VERSION_MAJOR, IPC_VERSION_MINOR);
-                  return 0;
+        case 'V':
+            printf("zenedge-ipc %s (protocol %u.%u)\n", ZENEDGE_VERSION, IPC_VERSION_MAJOR, IPC_VERSION_MINOR);
+            return 0;
         case 'h': usage(stdout); return 0;
-        default:
-            fprintf(stderr, "zenedge-ipc: unknown option '%s' (see --help)\n", argv[optind - 1]);
-            return 2;
+        default: fprintf(stderr, "zenedge-ipc: unknown option '%s' (see --help)\n", argv[optind - 1]); return 2;
         }
         if (end != NULL && *end != '\0') {
             fprintf(stderr, "zenedge-ipc: '%s' is not a number\n", optarg);
@@ -235,7 +232,7 @@ int main(int argc, char **argv)
         if (argv[i][0] == '-') {
             if (strchr(argv[i], '=') == NULL && strcmp(argv[i], "--all") && strcmp(argv[i], "--help") &&
                 strcmp(argv[i], "--version"))
-                i++;   /* skip the option's value */
+                i++; /* skip the option's value */
             continue;
         }
         cmd = argv[i];

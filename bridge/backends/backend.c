@@ -49,7 +49,7 @@ uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0)
     for (uint32_t i = 1; i < m->out[0].count; i++) {
         float x;
         memcpy(&x, p + 4u * i, sizeof(x));
-        if (x > bv) {   /* NaN never wins */
+        if (x > bv) { /* NaN never wins */
             bv = x;
             best = i;
         }
@@ -58,7 +58,7 @@ uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0)
 }
 
 static const struct {
-    const char     *name;
+    const char *name;
     bridge_kernel_t k;
 } kernel_names[] = {
     {"vector_add_i32", BRIDGE_K_VECTOR_ADD_I32},
@@ -90,7 +90,8 @@ static bool weight_fits(const bridge_model_t *m, const char *name, uint32_t d0, 
     if (w == NULL || w->data == NULL || w->spec.dtype != BRIDGE_DT_F32)
         return false;
     uint32_t want = d1 ? d0 * d1 : d0;
-    return w->spec.count == want && (d1 == 0 || (w->spec.n_dims == 2 && w->spec.dims[0] == d0 && w->spec.dims[1] == d1));
+    return w->spec.count == want &&
+           (d1 == 0 || (w->spec.n_dims == 2 && w->spec.dims[0] == d0 && w->spec.dims[1] == d1));
 }
 
 const char *bridge_kernel_check(bridge_kernel_t k, const bridge_model_t *m, uint32_t dim[3])
@@ -114,8 +115,8 @@ const char *bridge_kernel_check(bridge_kernel_t k, const bridge_model_t *m, uint
     case BRIDGE_K_GEMM_F32:
         if (m->n_in != 2 || m->n_out != 1 || !all_dtype(m->in, 2, BRIDGE_DT_F32) ||
             !all_dtype(m->out, 1, BRIDGE_DT_F32) || m->in[0].n_dims != 2 || m->in[1].n_dims != 2 ||
-            m->out[0].n_dims != 2 || m->in[0].dims[1] != m->in[1].dims[0] ||
-            m->out[0].dims[0] != m->in[0].dims[0] || m->out[0].dims[1] != m->in[1].dims[1])
+            m->out[0].n_dims != 2 || m->in[0].dims[1] != m->in[1].dims[0] || m->out[0].dims[0] != m->in[0].dims[0] ||
+            m->out[0].dims[1] != m->in[1].dims[1])
             return "needs inputs a f32[m,k], b f32[k,n] and output c f32[m,n] (2-D shapes)";
         dim[0] = m->in[0].dims[0];
         dim[1] = m->in[0].dims[1];
@@ -135,7 +136,6 @@ const char *bridge_kernel_check(bridge_kernel_t k, const bridge_model_t *m, uint
         dim[2] = out;
         return NULL;
     }
-    default:
-        return "is not one of vector_add_i32, saxpy_f32, gemm_f32, mlp_relu_f32";
+    default: return "is not one of vector_add_i32, saxpy_f32, gemm_f32, mlp_relu_f32";
     }
 }

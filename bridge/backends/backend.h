@@ -40,37 +40,37 @@
 /* One job as a backend sees it: validated, with tensor pointers resolved
  * inside the region (each [ptr, ptr+len) was checked against the heap). */
 typedef struct bridge_job {
-    uint32_t              handle;           /* packet payload_id */
-    uint32_t              slot;             /* IPC_HANDLE_SLOT(handle) */
-    uint32_t              qos;              /* IPC_QOS_*, maps to a device priority */
+    uint32_t handle; /* packet payload_id */
+    uint32_t slot;   /* IPC_HANDLE_SLOT(handle) */
+    uint32_t qos;    /* IPC_QOS_*, maps to a device priority */
     const bridge_model_t *model;
-    const void           *in[IPC_MAX_TENSORS];
-    void                 *out[IPC_MAX_TENSORS];
-    uint32_t              in_len[IPC_MAX_TENSORS];
-    uint32_t              out_len[IPC_MAX_TENSORS];
+    const void *in[IPC_MAX_TENSORS];
+    void *out[IPC_MAX_TENSORS];
+    uint32_t in_len[IPC_MAX_TENSORS];
+    uint32_t out_len[IPC_MAX_TENSORS];
     /* filled by the backend */
-    uint64_t              t_backend_start;  /* ns, CLOCK_MONOTONIC */
-    uint64_t              t_backend_end;
-    uint64_t              backend_ns;       /* device time of the job */
-    uint32_t              result;           /* model result word */
-    uint32_t              status;           /* enum ipc_status */
+    uint64_t t_backend_start; /* ns, CLOCK_MONOTONIC */
+    uint64_t t_backend_end;
+    uint64_t backend_ns; /* device time of the job */
+    uint32_t result;     /* model result word */
+    uint32_t status;     /* enum ipc_status */
     /* owned by the dispatcher */
-    uint64_t              t_pickup;
-    uint16_t              cmd;
-    uint16_t              pad;
-    uint32_t              ring;
+    uint64_t t_pickup;
+    uint16_t cmd;
+    uint16_t pad;
+    uint32_t ring;
 } bridge_job_t;
 
 typedef struct bridge_device_info {
     char backend[32];
     char platform[96];
     char device[128];
-    int  index;
+    int index;
 } bridge_device_info_t;
 
 typedef struct bridge_backend_config {
-    const char *device;       /* backend-specific device choice, NULL = default */
-    uint32_t    queue_depth;  /* jobs that may be in flight; 0: BRIDGE_QUEUE_DEPTH_DEFAULT */
+    const char *device;   /* backend-specific device choice, NULL = default */
+    uint32_t queue_depth; /* jobs that may be in flight; 0: BRIDGE_QUEUE_DEPTH_DEFAULT */
 } bridge_backend_config_t;
 
 #define BRIDGE_QUEUE_DEPTH_DEFAULT 16u
@@ -78,35 +78,35 @@ typedef struct bridge_backend_config {
 typedef struct bridge_backend bridge_backend_t;
 
 typedef struct bridge_backend_ops {
-    const char *name;   /* "cpu", "opencl", "cuda" */
+    const char *name; /* "cpu", "opencl", "cuda" */
     /* Fill up to max entries of devs (devs may be NULL: count only).
      * Returns the number of devices found (may exceed max), or
      * BRIDGE_E_NO_DEVICE (why[] says why) / BRIDGE_E_NOMEM. */
-    int  (*probe)(bridge_device_info_t *devs, int max, char *why, size_t whylen);
+    int (*probe)(bridge_device_info_t *devs, int max, char *why, size_t whylen);
     /* Open the device; be->priv is the backend's to set. Returns BRIDGE_OK,
      * or BRIDGE_E_INVAL (be NULL), BRIDGE_E_NO_DEVICE (none, or none
      * matches cfg->device), BRIDGE_E_NOMEM, BRIDGE_E_BACKEND (the device
      * refused; the accelerators say why on stderr). Nothing stays
      * allocated after a failed init. */
-    int  (*init)(bridge_backend_t *be, const bridge_backend_config_t *cfg);
+    int (*init)(bridge_backend_t *be, const bridge_backend_config_t *cfg);
     /* Prepare a model (kernels, weights on the device). Returns BRIDGE_OK,
      * or with why[] saying which field: BRIDGE_E_UNSUPPORTED (no kernel
      * for it here), BRIDGE_E_INVAL (an argument NULL, or jobs in flight),
      * BRIDGE_E_NOMEM (too many models, or memory), BRIDGE_E_BACKEND (the
      * device failed). A failed load leaves the other models usable. */
-    int  (*load_model)(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen);
+    int (*load_model)(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen);
     /* Start a job (may run it at once, or queue it). Returns BRIDGE_OK:
      * taken, it will come back from poll. Not taken: BRIDGE_E_BUSY (full),
      * BRIDGE_E_INVAL (not initialised, job malformed),
      * BRIDGE_E_UNSUPPORTED (its model is not loaded here). */
-    int  (*submit)(bridge_backend_t *be, bridge_job_t *job);
+    int (*submit)(bridge_backend_t *be, bridge_job_t *job);
     /* Move up to max finished jobs into done[], waiting at most timeout_ms
      * (0: no wait) when none is finished. Returns the count (0..max), or
      * BRIDGE_E_INVAL (not initialised, done NULL, max < 0). */
-    int  (*poll)(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
+    int (*poll)(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
     /* Jobs taken by submit and not yet returned by poll (>= 0; 0 when
      * not initialised). */
-    int  (*in_flight)(const bridge_backend_t *be);
+    int (*in_flight)(const bridge_backend_t *be);
     /* Release everything; be->priv is NULL after (be or be->priv NULL: no
      * effect). Jobs still in flight are lost to the caller, who must have
      * drained them with poll first. */
@@ -115,13 +115,13 @@ typedef struct bridge_backend_ops {
 
 struct bridge_backend {
     const bridge_backend_ops_t *ops;
-    void                       *priv;
+    void *priv;
 };
 
 /* Backends built into this daemon. */
 extern const bridge_backend_ops_t bridge_backend_cpu;
-extern const bridge_backend_ops_t bridge_backend_opencl;  /* when built with OpenCL */
-extern const bridge_backend_ops_t bridge_backend_cuda;    /* driver loaded at run time */
+extern const bridge_backend_ops_t bridge_backend_opencl; /* when built with OpenCL */
+extern const bridge_backend_ops_t bridge_backend_cuda;   /* driver loaded at run time */
 
 /* Built-in backend by name; NULL for any other name (or NULL). No error
  * code: the caller says which names exist (bridge_backend_list). */
@@ -142,10 +142,10 @@ __attribute__((format(printf, 3, 4))) void bridge_why(char *buf, size_t len, con
  * [backend.<name>] section. */
 typedef enum bridge_kernel {
     BRIDGE_K_NONE = 0,
-    BRIDGE_K_VECTOR_ADD_I32,   /* "vector_add_i32" */
-    BRIDGE_K_SAXPY_F32,        /* "saxpy_f32" */
-    BRIDGE_K_GEMM_F32,         /* "gemm_f32" */
-    BRIDGE_K_MLP_RELU_F32      /* "mlp_relu_f32" */
+    BRIDGE_K_VECTOR_ADD_I32, /* "vector_add_i32" */
+    BRIDGE_K_SAXPY_F32,      /* "saxpy_f32" */
+    BRIDGE_K_GEMM_F32,       /* "gemm_f32" */
+    BRIDGE_K_MLP_RELU_F32    /* "mlp_relu_f32" */
 } bridge_kernel_t;
 
 /* The kernel called name; BRIDGE_K_NONE (no error code) for any other

@@ -22,21 +22,21 @@
 #include "zl.h"
 
 typedef struct cpu_model {
-    uint32_t             id;
-    bridge_kernel_t      kernel;
-    uint32_t             m, k, n;  /* gemm: [m,k] x [k,n]; mlp: in k, hidden m, out n */
-    const float         *w1, *b1, *w2, *b2;
+    uint32_t id;
+    bridge_kernel_t kernel;
+    uint32_t m, k, n; /* gemm: [m,k] x [k,n]; mlp: in k, hidden m, out n */
+    const float *w1, *b1, *w2, *b2;
 } cpu_model_t;
 
 typedef struct cpu_state {
-    cpu_model_t   models[BRIDGE_MAX_MODELS];
-    uint32_t      n_models;
-    bridge_job_t **done;       /* finished, not yet polled */
-    uint32_t      n_done, depth;
-    void         *scratch[IPC_MAX_TENSORS + 1];  /* in[0..3], out[0] */
-    size_t        scratch_len;
-    float        *hidden;
-    size_t        hidden_len;
+    cpu_model_t models[BRIDGE_MAX_MODELS];
+    uint32_t n_models;
+    bridge_job_t **done; /* finished, not yet polled */
+    uint32_t n_done, depth;
+    void *scratch[IPC_MAX_TENSORS + 1]; /* in[0..3], out[0] */
+    size_t scratch_len;
+    float *hidden;
+    size_t hidden_len;
 } cpu_state_t;
 
 static int cpu_probe(bridge_device_info_t *devs, int max, char *why, size_t whylen)
@@ -107,11 +107,11 @@ static int cpu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         cm.m = dim[0];
         cm.k = dim[1];
         cm.n = dim[2];
-    } else if (cm.kernel == BRIDGE_K_MLP_RELU_F32) {   /* in k, hidden m, out n */
+    } else if (cm.kernel == BRIDGE_K_MLP_RELU_F32) { /* in k, hidden m, out n */
         cm.k = dim[0];
         cm.m = dim[1];
         cm.n = dim[2];
-        cm.w1 = bridge_model_weight(m, "w1")->data;   /* present and f32: checked above */
+        cm.w1 = bridge_model_weight(m, "w1")->data; /* present and f32: checked above */
         cm.b1 = bridge_model_weight(m, "b1")->data;
         cm.w2 = bridge_model_weight(m, "w2")->data;
         cm.b2 = bridge_model_weight(m, "b2")->data;
@@ -206,20 +206,13 @@ static int cpu_submit(bridge_backend_t *be, bridge_job_t *job)
         memcpy(s->scratch[i], job->in[i], job->in_len[i]);
     void *o = s->scratch[IPC_MAX_TENSORS];
     switch (cm->kernel) {
-    case BRIDGE_K_VECTOR_ADD_I32:
-        k_vector_add(s->scratch[0], s->scratch[1], o, m->out[0].count);
-        break;
+    case BRIDGE_K_VECTOR_ADD_I32: k_vector_add(s->scratch[0], s->scratch[1], o, m->out[0].count); break;
     case BRIDGE_K_SAXPY_F32:
         k_saxpy(*(const float *)s->scratch[0], s->scratch[1], s->scratch[2], o, m->out[0].count);
         break;
-    case BRIDGE_K_GEMM_F32:
-        k_gemm(s->scratch[0], s->scratch[1], o, cm->m, cm->k, cm->n);
-        break;
-    case BRIDGE_K_MLP_RELU_F32:
-        k_mlp(cm, s->scratch[0], s->hidden, o);
-        break;
-    default:
-        return BRIDGE_E_UNSUPPORTED;
+    case BRIDGE_K_GEMM_F32: k_gemm(s->scratch[0], s->scratch[1], o, cm->m, cm->k, cm->n); break;
+    case BRIDGE_K_MLP_RELU_F32: k_mlp(cm, s->scratch[0], s->hidden, o); break;
+    default: return BRIDGE_E_UNSUPPORTED;
     }
     memcpy(job->out[0], o, m->out[0].bytes);
     job->result = bridge_backend_result(m, o);
@@ -232,7 +225,7 @@ static int cpu_submit(bridge_backend_t *be, bridge_job_t *job)
 
 static int cpu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
 {
-    (void)timeout_ms;  /* jobs finish inside submit: nothing to wait for */
+    (void)timeout_ms; /* jobs finish inside submit: nothing to wait for */
     cpu_state_t *s = be ? be->priv : NULL;
     if (s == NULL || done == NULL || max < 0)
         return BRIDGE_E_INVAL;

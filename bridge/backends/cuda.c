@@ -41,61 +41,61 @@
 #include "cuda_api.h"
 #include "zl.h"
 
-#define CU_SLOTS_MAX   4u
-#define CU_SOURCE_MAX  (1u << 20)
+#define CU_SLOTS_MAX  4u
+#define CU_SOURCE_MAX (1u << 20)
 
 /* ---- the driver, loaded once ------------------------------------------ */
 
 static struct cu_api {
-    int   tried, ok;
+    int tried, ok;
     void *lib;
-    char  why[384];
-    cuInit_fn                       Init;
-    cuDriverGetVersion_fn           DriverGetVersion;
-    cuDeviceGetCount_fn             DeviceGetCount;
-    cuDeviceGet_fn                  DeviceGet;
-    cuDeviceGetName_fn              DeviceGetName;
-    cuDeviceGetAttribute_fn         DeviceGetAttribute;
-    cuDeviceTotalMem_fn             DeviceTotalMem;
-    cuDevicePrimaryCtxRetain_fn     PrimaryCtxRetain;
-    cuDevicePrimaryCtxRelease_fn    PrimaryCtxRelease;
-    cuCtxSetCurrent_fn              CtxSetCurrent;
-    cuCtxGetStreamPriorityRange_fn  CtxGetStreamPriorityRange;
-    cuModuleLoadData_fn             ModuleLoadData;
-    cuModuleGetFunction_fn          ModuleGetFunction;
-    cuModuleUnload_fn               ModuleUnload;
-    cuMemAlloc_fn                   MemAlloc;
-    cuMemFree_fn                    MemFree;
-    cuMemHostAlloc_fn               MemHostAlloc;
-    cuMemFreeHost_fn                MemFreeHost;
-    cuMemHostGetDevicePointer_fn    MemHostGetDevicePointer;
-    cuMemcpyHtoD_fn                 MemcpyHtoD;
-    cuMemcpyHtoDAsync_fn            MemcpyHtoDAsync;
-    cuMemcpyDtoHAsync_fn            MemcpyDtoHAsync;
-    cuStreamCreateWithPriority_fn   StreamCreateWithPriority;
-    cuStreamDestroy_fn              StreamDestroy;
-    cuStreamSynchronize_fn          StreamSynchronize;
-    cuStreamAddCallback_fn          StreamAddCallback;
-    cuEventCreate_fn                EventCreate;
-    cuEventRecord_fn                EventRecord;
-    cuEventElapsedTime_fn           EventElapsedTime;
-    cuEventDestroy_fn               EventDestroy;
-    cuLaunchKernel_fn               LaunchKernel;
-    cuGetErrorName_fn               GetErrorName;
+    char why[384];
+    cuInit_fn Init;
+    cuDriverGetVersion_fn DriverGetVersion;
+    cuDeviceGetCount_fn DeviceGetCount;
+    cuDeviceGet_fn DeviceGet;
+    cuDeviceGetName_fn DeviceGetName;
+    cuDeviceGetAttribute_fn DeviceGetAttribute;
+    cuDeviceTotalMem_fn DeviceTotalMem;
+    cuDevicePrimaryCtxRetain_fn PrimaryCtxRetain;
+    cuDevicePrimaryCtxRelease_fn PrimaryCtxRelease;
+    cuCtxSetCurrent_fn CtxSetCurrent;
+    cuCtxGetStreamPriorityRange_fn CtxGetStreamPriorityRange;
+    cuModuleLoadData_fn ModuleLoadData;
+    cuModuleGetFunction_fn ModuleGetFunction;
+    cuModuleUnload_fn ModuleUnload;
+    cuMemAlloc_fn MemAlloc;
+    cuMemFree_fn MemFree;
+    cuMemHostAlloc_fn MemHostAlloc;
+    cuMemFreeHost_fn MemFreeHost;
+    cuMemHostGetDevicePointer_fn MemHostGetDevicePointer;
+    cuMemcpyHtoD_fn MemcpyHtoD;
+    cuMemcpyHtoDAsync_fn MemcpyHtoDAsync;
+    cuMemcpyDtoHAsync_fn MemcpyDtoHAsync;
+    cuStreamCreateWithPriority_fn StreamCreateWithPriority;
+    cuStreamDestroy_fn StreamDestroy;
+    cuStreamSynchronize_fn StreamSynchronize;
+    cuStreamAddCallback_fn StreamAddCallback;
+    cuEventCreate_fn EventCreate;
+    cuEventRecord_fn EventRecord;
+    cuEventElapsedTime_fn EventElapsedTime;
+    cuEventDestroy_fn EventDestroy;
+    cuLaunchKernel_fn LaunchKernel;
+    cuGetErrorName_fn GetErrorName;
 } cu;
 
 static struct nvrtc_api {
-    int   tried, ok;
+    int tried, ok;
     void *lib;
-    char  why[384];
-    nvrtcCreateProgram_fn      CreateProgram;
-    nvrtcCompileProgram_fn     CompileProgram;
-    nvrtcGetProgramLogSize_fn  GetProgramLogSize;
-    nvrtcGetProgramLog_fn      GetProgramLog;
-    nvrtcGetPTXSize_fn         GetPTXSize;
-    nvrtcGetPTX_fn             GetPTX;
-    nvrtcDestroyProgram_fn     DestroyProgram;
-    nvrtcGetErrorString_fn     GetErrorString;
+    char why[384];
+    nvrtcCreateProgram_fn CreateProgram;
+    nvrtcCompileProgram_fn CompileProgram;
+    nvrtcGetProgramLogSize_fn GetProgramLogSize;
+    nvrtcGetProgramLog_fn GetProgramLog;
+    nvrtcGetPTXSize_fn GetPTXSize;
+    nvrtcGetPTX_fn GetPTX;
+    nvrtcDestroyProgram_fn DestroyProgram;
+    nvrtcGetErrorString_fn GetErrorString;
 } nvrtc;
 
 static const char *cu_errname(CUresult r)
@@ -135,7 +135,8 @@ static int cu_load(void)
     if (name == NULL || name[0] == '\0')
         name = "libcuda.so.1";
     if (strcmp(name, "none") == 0) {
-        bridge_why(cu.why, sizeof(cu.why), "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
+        bridge_why(cu.why, sizeof(cu.why),
+                   "CUDA: libcuda.so.1 not found (no NVIDIA driver): disabled by "
                    "ZENEDGE_CUDA_LIBRARY=none");
         return -1;
     }
@@ -241,37 +242,37 @@ static int nvrtc_load(void)
 /* ---- state -------------------------------------------------------------- */
 
 typedef struct cu_model {
-    bridge_sched_model_t hdr;                /* model, kernel, sizes: the skeleton's */
-    CUmodule              mod;
-    CUfunction            fn;
-    CUdeviceptr           w[4];              /* mlp: w1 b1 w2 b2 */
-    CUdeviceptr           in[CU_SLOTS_MAX][IPC_MAX_TENSORS];
-    CUdeviceptr           out[CU_SLOTS_MAX];
-    unsigned              grid[3], block[3], shmem;
-    char                  origin[16];        /* "ptx" or "nvrtc" */
+    bridge_sched_model_t hdr; /* model, kernel, sizes: the skeleton's */
+    CUmodule mod;
+    CUfunction fn;
+    CUdeviceptr w[4]; /* mlp: w1 b1 w2 b2 */
+    CUdeviceptr in[CU_SLOTS_MAX][IPC_MAX_TENSORS];
+    CUdeviceptr out[CU_SLOTS_MAX];
+    unsigned grid[3], block[3], shmem;
+    char origin[16]; /* "ptx" or "nvrtc" */
 } cu_model_t;
 
 struct cu_state;
 
 typedef struct cu_slot {
-    bridge_slot_t    hdr;                     /* job, completion, staging (pinned): the skeleton's */
-    struct cu_state *owner;                   /* for the stream callback */
-    CUevent          ev0, ev1;
-    CUdeviceptr      map_in[IPC_MAX_TENSORS]; /* zero-copy device views of the staging */
-    CUdeviceptr      map_out;
+    bridge_slot_t hdr;      /* job, completion, staging (pinned): the skeleton's */
+    struct cu_state *owner; /* for the stream callback */
+    CUevent ev0, ev1;
+    CUdeviceptr map_in[IPC_MAX_TENSORS]; /* zero-copy device views of the staging */
+    CUdeviceptr map_out;
 } cu_slot_t;
 
 typedef struct cu_state {
-    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
-    CUdevice        dev;
-    CUcontext       ctx;
-    int             ctx_retained;
-    CUstream        stream[IPC_QOS_COUNT];
-    int             prio[IPC_QOS_COUNT];
-    int             zerocopy, max_threads, cc_major, cc_minor;
-    char            dev_name[128];
-    cu_slot_t       slots[CU_SLOTS_MAX];
-    int             sched_up;
+    bridge_sched_t sched; /* first: the shared ops find it at be->priv (jobq.h) */
+    CUdevice dev;
+    CUcontext ctx;
+    int ctx_retained;
+    CUstream stream[IPC_QOS_COUNT];
+    int prio[IPC_QOS_COUNT];
+    int zerocopy, max_threads, cc_major, cc_minor;
+    char dev_name[128];
+    cu_slot_t slots[CU_SLOTS_MAX];
+    int sched_up;
 } cu_state_t;
 
 static const bridge_sched_hooks_t cu_hooks;
@@ -305,8 +306,7 @@ static int cu_probe(bridge_device_info_t *devs, int max, char *why, size_t whyle
         memset(&devs[i], 0, sizeof(devs[i]));
         snprintf(devs[i].backend, sizeof(devs[i].backend), "cuda");
         snprintf(devs[i].platform, sizeof(devs[i].platform), "NVIDIA CUDA driver %d.%d", ver / 1000, ver % 1000 / 10);
-        snprintf(devs[i].device, sizeof(devs[i].device), "%d:%.80s (sm_%d%d, %zu MiB)", i, name, maj, min,
-                 mem >> 20);
+        snprintf(devs[i].device, sizeof(devs[i].device), "%d:%.80s (sm_%d%d, %zu MiB)", i, name, maj, min, mem >> 20);
         devs[i].index = i;
     }
     return n;
@@ -337,9 +337,7 @@ static int cu_pick(const bridge_backend_config_t *cfg, int *pick)
         cu.DeviceGetName(name, (int)sizeof(name) - 1, d);
         char *end = NULL;
         long want = spec && spec[0] ? strtol(spec, &end, 10) : 0;
-        if ((spec == NULL || spec[0] == '\0') ? i == 0
-            : (end && *end == '\0') ? want == i
-            : strstr(name, spec) != NULL)
+        if ((spec == NULL || spec[0] == '\0') ? i == 0 : (end && *end == '\0') ? want == i : strstr(name, spec) != NULL)
             *pick = i;
     }
     if (*pick < 0) {
@@ -666,8 +664,7 @@ static int cu_geometry(const cu_state_t *s, cu_model_t *om, char *why, size_t wh
         om->shmem = h->d1 * (unsigned)sizeof(float);
         break;
     }
-    default:
-        break;
+    default: break;
     }
     return BRIDGE_OK;
 }
@@ -796,8 +793,8 @@ static int cu_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched
             params[a++] = &om->hdr.d1;
             params[a++] = &om->hdr.d2;
         }
-        r = cu.LaunchKernel(om->fn, om->grid[0], om->grid[1], om->grid[2], om->block[0], om->block[1],
-                            om->block[2], om->shmem, st, params, NULL);
+        r = cu.LaunchKernel(om->fn, om->grid[0], om->grid[1], om->grid[2], om->block[0], om->block[1], om->block[2],
+                            om->shmem, st, params, NULL);
     }
     if (r == CUDA_SUCCESS && !s->zerocopy)
         r = cu.MemcpyDtoHAsync(sl->hdr.stage_out, dout, m->out[0].bytes, st);

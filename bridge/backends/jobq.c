@@ -232,8 +232,8 @@ static int sched_start(bridge_sched_t *e, uint32_t idx, bridge_job_t *job)
         pthread_mutex_unlock(&e->lock);
     }
     /* Part of the job may be queued: let it drain before the slot is reused. */
-    fprintf(stderr, "%s: job 0x%08x (model %u) not started: %s (%d)\n", h->label, job->handle, m->id,
-            h->errname(rc), rc);
+    fprintf(stderr, "%s: job 0x%08x (model %u) not started: %s (%d)\n", h->label, job->handle, m->id, h->errname(rc),
+            rc);
     h->unwind(e->owner, idx, job);
     return BRIDGE_E_BACKEND;
 }
@@ -381,7 +381,7 @@ int bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int
     for (;;) {
         n += sched_take_failed(e, done + n, max - n);
         n += sched_collect(e, done + n, max - n);
-        sched_dispatch(e);   /* freed slots go to the most urgent pending job */
+        sched_dispatch(e); /* freed slots go to the most urgent pending job */
         n += sched_take_failed(e, done + n, max - n);
         if (n > 0 || max == 0 || timeout_ms <= 0 || !sched_busy(e))
             return n;

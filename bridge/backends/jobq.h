@@ -28,11 +28,11 @@
 
 typedef struct bridge_jobq {
     bridge_job_t **v;
-    uint32_t       cap, head, n;
+    uint32_t cap, head, n;
 } bridge_jobq_t;
 
 /* Returns BRIDGE_OK, or BRIDGE_E_NOMEM (q->v is NULL then). */
-int  bridge_jobq_init(bridge_jobq_t *q, uint32_t cap);
+int bridge_jobq_init(bridge_jobq_t *q, uint32_t cap);
 void bridge_jobq_free(bridge_jobq_t *q);
 /* The caller keeps n < cap (its own depth accounting). */
 void bridge_jobq_push(bridge_jobq_t *q, bridge_job_t *j);
@@ -51,20 +51,20 @@ void bridge_job_fail_start(bridge_job_t *job);
  * backend's own model record. */
 typedef struct bridge_sched_model {
     const bridge_model_t *m;
-    bridge_kernel_t       kind;
-    uint32_t              d0, d1, d2;   /* bridge_kernel_check's dim[]: gemm m,k,n; mlp in,hidden,out; else n */
+    bridge_kernel_t kind;
+    uint32_t d0, d1, d2; /* bridge_kernel_check's dim[]: gemm m,k,n; mlp in,hidden,out; else n */
 } bridge_sched_model_t;
 
 /* The scheduler's part of a device slot; the first member of the
  * backend's own slot record. */
 typedef struct bridge_slot {
-    bridge_job_t *job;         /* NULL: free. Set by the skeleton's start, under lock */
-    int           done;        /* set by bridge_sched_complete, under lock */
-    int           dev_status;  /* 0: the device ran the job to its end, else its error code */
-    uint64_t      seq;         /* completion order, under lock */
-    uint64_t      t_done;      /* ns, CLOCK_MONOTONIC, when the device finished; under lock */
-    void         *stage_in[IPC_MAX_TENSORS];  /* host staging the device reads the inputs from */
-    void         *stage_out;                  /* and writes the output into */
+    bridge_job_t *job;               /* NULL: free. Set by the skeleton's start, under lock */
+    int done;                        /* set by bridge_sched_complete, under lock */
+    int dev_status;                  /* 0: the device ran the job to its end, else its error code */
+    uint64_t seq;                    /* completion order, under lock */
+    uint64_t t_done;                 /* ns, CLOCK_MONOTONIC, when the device finished; under lock */
+    void *stage_in[IPC_MAX_TENSORS]; /* host staging the device reads the inputs from */
+    void *stage_out;                 /* and writes the output into */
 } bridge_slot_t;
 
 /*
@@ -74,7 +74,7 @@ typedef struct bridge_slot {
  * (cl_int, CUresult), 0 for success, and are only printed with errname.
  */
 typedef struct bridge_sched_hooks {
-    const char *label;   /* "OpenCL", "CUDA": the first word of the messages */
+    const char *label; /* "OpenCL", "CUDA": the first word of the messages */
     /* Enqueue, without blocking, the copy of the staged inputs to the
      * device, the kernel of `model` and the copy of the output back into
      * the slot's stage_out. 0 or an error code. */
@@ -102,20 +102,20 @@ typedef struct bridge_sched_hooks {
 #define BRIDGE_SCHED_SLOTS_MAX 64u
 
 typedef struct bridge_sched {
-    pthread_mutex_t       lock;      /* the slots' job/done/seq/dev_status/t_done */
-    pthread_cond_t        cond;      /* a slot finished (CLOCK_MONOTONIC) */
-    bridge_slot_t        *slot[BRIDGE_SCHED_SLOTS_MAX];
-    uint32_t              n_slots;   /* min(depth, the backend's slot count) */
-    uint32_t              depth;     /* jobs the backend accepts at once */
-    uint32_t              taken;     /* accepted, not yet handed back by poll */
-    int                   strict;    /* hold lower classes while a more urgent job runs */
-    uint64_t              seq;
-    bridge_jobq_t         pending[IPC_QOS_COUNT];
-    bridge_jobq_t         failed;
-    bridge_sched_model_t *model[BRIDGE_MAX_MODELS];   /* loaded, owned by the backend */
-    uint32_t              n_models;
-    size_t                stage_len;  /* bytes of every slot's staging buffers */
-    void                 *owner;      /* the backend's state, passed to the hooks */
+    pthread_mutex_t lock; /* the slots' job/done/seq/dev_status/t_done */
+    pthread_cond_t cond;  /* a slot finished (CLOCK_MONOTONIC) */
+    bridge_slot_t *slot[BRIDGE_SCHED_SLOTS_MAX];
+    uint32_t n_slots; /* min(depth, the backend's slot count) */
+    uint32_t depth;   /* jobs the backend accepts at once */
+    uint32_t taken;   /* accepted, not yet handed back by poll */
+    int strict;       /* hold lower classes while a more urgent job runs */
+    uint64_t seq;
+    bridge_jobq_t pending[IPC_QOS_COUNT];
+    bridge_jobq_t failed;
+    bridge_sched_model_t *model[BRIDGE_MAX_MODELS]; /* loaded, owned by the backend */
+    uint32_t n_models;
+    size_t stage_len; /* bytes of every slot's staging buffers */
+    void *owner;      /* the backend's state, passed to the hooks */
     const bridge_sched_hooks_t *hooks;
 } bridge_sched_t;
 
@@ -128,8 +128,8 @@ typedef struct bridge_sched {
  * Returns BRIDGE_OK, or BRIDGE_E_NOMEM (nothing left allocated then;
  * bridge_sched_destroy must not be called).
  */
-int  bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, void *slots, size_t stride,
-                       uint32_t n_slots, void *owner, const bridge_sched_hooks_t *hooks);
+int bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, void *slots, size_t stride,
+                      uint32_t n_slots, void *owner, const bridge_sched_hooks_t *hooks);
 /* Frees the staging buffers (hooks->stage_free), the queues, the lock.
  * The loaded models are the backend's to free, before or after. */
 void bridge_sched_destroy(bridge_sched_t *e);
@@ -146,14 +146,14 @@ void bridge_sched_qos_policy(bridge_sched_t *e, int device_prioritises);
  * (BRIDGE_E_UNSUPPORTED). why[] says which. On BRIDGE_OK *hdr holds the
  * model, its kernel and sizes, *kname the kernel's name.
  */
-int  bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, const char *backend,
-                              bridge_sched_model_t *hdr, const char **kname, char *why, size_t whylen);
+int bridge_sched_model_check(const bridge_sched_t *e, const bridge_model_t *m, const char *backend,
+                             bridge_sched_model_t *hdr, const char **kname, char *why, size_t whylen);
 /* Grow every slot's staging to the largest tensor of m with
  * hooks->stage_alloc (buffers that are large enough already are kept).
  * Returns BRIDGE_OK, or BRIDGE_E_NOMEM with *dev_err set to the hook's
  * error code and *bytes to the size it was asked for (the buffers already
  * grown stay, stage_len does not change). */
-int  bridge_sched_stage_grow(bridge_sched_t *e, const bridge_model_t *m, size_t *bytes, int *dev_err);
+int bridge_sched_stage_grow(bridge_sched_t *e, const bridge_model_t *m, size_t *bytes, int *dev_err);
 /* Add a model that passed bridge_sched_model_check and is ready to run. */
 void bridge_sched_add_model(bridge_sched_t *e, bridge_sched_model_t *om);
 /* The loaded model record of registry id, or NULL. */
@@ -172,13 +172,13 @@ bridge_sched_model_t *bridge_sched_find_model(const bridge_sched_t *e, uint32_t 
  * start is still taken: it comes back from poll with
  * IPC_STATUS_BACKEND_ERROR.
  */
-int  bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job);
+int bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job);
 /* Moves up to max jobs ended since the last call into done[], waiting at
  * most timeout_ms when none has ended: their count (0..max), or
  * BRIDGE_E_INVAL (be not initialised, done NULL, max < 0). */
-int  bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
+int bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
 /* Jobs taken and not yet handed back by poll; 0 when be is not initialised. */
-int  bridge_sched_op_in_flight(const bridge_backend_t *be);
+int bridge_sched_op_in_flight(const bridge_backend_t *be);
 /* From the device's completion callback (any thread): the job on slot sl
  * ended with dev_status (0: ran to its end). Takes e->lock. */
 void bridge_sched_complete(bridge_sched_t *e, bridge_slot_t *sl, int dev_status);

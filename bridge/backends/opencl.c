@@ -54,41 +54,41 @@
 #define CL_QUEUE_PRIORITY_LOW_KHR  (1 << 2)
 #endif
 
-#define OCL_SLOTS_MAX   4u    /* jobs on the device at once, at most */
-#define OCL_MAX_PLAT    16u
-#define OCL_MAX_DEV     32u
-#define OCL_SOURCE_MAX  (1u << 20)
+#define OCL_SLOTS_MAX  4u /* jobs on the device at once, at most */
+#define OCL_MAX_PLAT   16u
+#define OCL_MAX_DEV    32u
+#define OCL_SOURCE_MAX (1u << 20)
 
 typedef struct ocl_model {
-    bridge_sched_model_t hdr;                           /* model, kernel, sizes: the skeleton's */
-    cl_program            prog;
-    cl_kernel             kern;
-    cl_mem                w[4];                         /* mlp: w1 b1 w2 b2 */
-    cl_mem                in[OCL_SLOTS_MAX][IPC_MAX_TENSORS];
-    cl_mem                out[OCL_SLOTS_MAX];
-    cl_uint               work_dim;
-    size_t                gws[2], lws[2];
-    int                   use_lws;
+    bridge_sched_model_t hdr; /* model, kernel, sizes: the skeleton's */
+    cl_program prog;
+    cl_kernel kern;
+    cl_mem w[4]; /* mlp: w1 b1 w2 b2 */
+    cl_mem in[OCL_SLOTS_MAX][IPC_MAX_TENSORS];
+    cl_mem out[OCL_SLOTS_MAX];
+    cl_uint work_dim;
+    size_t gws[2], lws[2];
+    int use_lws;
 } ocl_model_t;
 
 struct ocl_state;
 
 typedef struct ocl_slot {
-    bridge_slot_t     hdr;      /* job, completion, staging: the skeleton's (jobq.h) */
-    struct ocl_state *owner;    /* for the event callback */
-    cl_event          ev_first, ev_last;
+    bridge_slot_t hdr;       /* job, completion, staging: the skeleton's (jobq.h) */
+    struct ocl_state *owner; /* for the event callback */
+    cl_event ev_first, ev_last;
 } ocl_slot_t;
 
 typedef struct ocl_state {
-    bridge_sched_t   sched;         /* first: the shared ops find it at be->priv (jobq.h) */
-    cl_platform_id   plat;
-    cl_device_id     dev;
-    cl_context       ctx;
+    bridge_sched_t sched; /* first: the shared ops find it at be->priv (jobq.h) */
+    cl_platform_id plat;
+    cl_device_id dev;
+    cl_context ctx;
     cl_command_queue q[IPC_QOS_COUNT];
-    int              prio_hints;
-    char             dev_name[128];
-    ocl_slot_t       slots[OCL_SLOTS_MAX];
-    int              sched_up;
+    int prio_hints;
+    char dev_name[128];
+    ocl_slot_t slots[OCL_SLOTS_MAX];
+    int sched_up;
 } ocl_state_t;
 
 static const bridge_sched_hooks_t ocl_hooks;
@@ -195,12 +195,12 @@ static void ocl_cache_setup(void)
 
 typedef struct ocl_devlist {
     cl_platform_id plat[OCL_MAX_DEV];
-    cl_device_id   dev[OCL_MAX_DEV];
-    int            pidx[OCL_MAX_DEV], didx[OCL_MAX_DEV];
-    char           pname[OCL_MAX_DEV][96];
-    char           dname[OCL_MAX_DEV][128];
+    cl_device_id dev[OCL_MAX_DEV];
+    int pidx[OCL_MAX_DEV], didx[OCL_MAX_DEV];
+    char pname[OCL_MAX_DEV][96];
+    char dname[OCL_MAX_DEV][128];
     cl_device_type type[OCL_MAX_DEV];
-    int            n;
+    int n;
 } ocl_devlist_t;
 
 static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
@@ -211,7 +211,8 @@ static int ocl_enumerate(ocl_devlist_t *l, char *why, size_t whylen)
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(OCL_MAX_PLAT, plats, &np);
     if (e == -1001 || (e == CL_SUCCESS && np == 0)) {
-        bridge_why(why, whylen, "OpenCL: no platform found (the ICD loader lists no vendor driver; "
+        bridge_why(why, whylen,
+                   "OpenCL: no platform found (the ICD loader lists no vendor driver; "
                    "install one, e.g. Debian's pocl-opencl-icd)");
         return BRIDGE_E_NO_DEVICE;
     }
@@ -263,7 +264,9 @@ static int ocl_probe(bridge_device_info_t *devs, int max, char *why, size_t whyl
         snprintf(devs[i].backend, sizeof(devs[i].backend), "opencl");
         snprintf(devs[i].platform, sizeof(devs[i].platform), "%d:%.80s", l->pidx[i], l->pname[i]);
         snprintf(devs[i].device, sizeof(devs[i].device), "%d:%.100s (%s)", l->didx[i], l->dname[i],
-                 (l->type[i] & CL_DEVICE_TYPE_GPU) ? "gpu" : (l->type[i] & CL_DEVICE_TYPE_CPU) ? "cpu" : "other");
+                 (l->type[i] & CL_DEVICE_TYPE_GPU)   ? "gpu"
+                 : (l->type[i] & CL_DEVICE_TYPE_CPU) ? "cpu"
+                                                     : "other");
         devs[i].index = i;
     }
     int n = l->n;
@@ -356,8 +359,7 @@ static int ocl_open(const bridge_backend_config_t *cfg, ocl_state_t **out)
     }
     int pick = ocl_choose(l, cfg ? cfg->device : NULL);
     if (pick < 0) {
-        fprintf(stderr, "OpenCL: no device matches '%s' (see --list-devices; forms: N, P:D, NAME)\n",
-                cfg->device);
+        fprintf(stderr, "OpenCL: no device matches '%s' (see --list-devices; forms: N, P:D, NAME)\n", cfg->device);
         free(l);
         return BRIDGE_E_NO_DEVICE;
     }
@@ -483,7 +485,7 @@ static void ocl_shutdown(bridge_backend_t *be)
     if (s->ctx)
         clReleaseContext(s->ctx);
     if (s->sched_up)
-        bridge_sched_destroy(&s->sched);   /* and the staging buffers */
+        bridge_sched_destroy(&s->sched); /* and the staging buffers */
     free(s);
     be->priv = NULL;
 }
@@ -498,8 +500,7 @@ static size_t round_up(size_t x, size_t to)
 /* The model's OpenCL C source ([backend.opencl] source, default <name>.cl
  * next to the manifest) into path[] and a NUL-terminated buffer (*len
  * bytes, the caller frees), or NULL with why[] set. */
-static char *ocl_read_source(const bridge_model_t *m, char *path, size_t pathlen, size_t *len, char *why,
-                             size_t whylen)
+static char *ocl_read_source(const bridge_model_t *m, char *path, size_t pathlen, size_t *len, char *why, size_t whylen)
 {
     const char *src_name = bridge_model_opt(m, "opencl", "source");
     char fname[BRIDGE_FILE_MAX + 8];
@@ -599,8 +600,7 @@ static int ocl_geometry(ocl_state_t *s, ocl_model_t *om, char *why, size_t whyle
         om->use_lws = 1;
         break;
     }
-    default:
-        break;
+    default: break;
     }
     return BRIDGE_OK;
 }
@@ -695,9 +695,7 @@ static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
     e |= clSetKernelArg(k, a++, sizeof(cl_mem), &om->out[idx]);
     switch (h->kind) {
     case BRIDGE_K_VECTOR_ADD_I32:
-    case BRIDGE_K_SAXPY_F32:
-        e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d0);
-        break;
+    case BRIDGE_K_SAXPY_F32: e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d0); break;
     case BRIDGE_K_GEMM_F32:
     case BRIDGE_K_MLP_RELU_F32:
         if (h->kind == BRIDGE_K_MLP_RELU_F32)
@@ -706,8 +704,7 @@ static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx)
         e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d1);
         e |= clSetKernelArg(k, a++, sizeof(cl_uint), &h->d2);
         break;
-    default:
-        break;
+    default: break;
     }
     return e;
 }
@@ -728,8 +725,8 @@ static int ocl_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sche
     if (e == CL_SUCCESS)
         e = ocl_set_args(om, idx);
     if (e == CL_SUCCESS)
-        e = clEnqueueNDRangeKernel(q, om->kern, om->work_dim, NULL, om->gws, om->use_lws ? om->lws : NULL, 0,
-                                   NULL, NULL);
+        e = clEnqueueNDRangeKernel(q, om->kern, om->work_dim, NULL, om->gws, om->use_lws ? om->lws : NULL, 0, NULL,
+                                   NULL);
     if (e == CL_SUCCESS)
         e = clEnqueueReadBuffer(q, om->out[idx], CL_FALSE, 0, m->out[0].bytes, sl->hdr.stage_out, 0, NULL,
                                 &sl->ev_last);
@@ -760,8 +757,7 @@ static uint64_t ocl_device_ns(void *owner, uint32_t idx)
     const ocl_slot_t *sl = &((ocl_state_t *)owner)->slots[idx];
     cl_ulong t0 = 0, t1 = 0;
     if (clGetEventProfilingInfo(sl->ev_first, CL_PROFILING_COMMAND_START, sizeof(t0), &t0, NULL) == CL_SUCCESS &&
-        clGetEventProfilingInfo(sl->ev_last, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) == CL_SUCCESS &&
-        t1 >= t0)
+        clGetEventProfilingInfo(sl->ev_last, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) == CL_SUCCESS && t1 >= t0)
         return t1 - t0;
     return 0;
 }

@@ -19,8 +19,8 @@
 #include "zx.h"
 #include "zx_arch.h"
 
-#define CAL_MS     50u
-#define PIT_HZ     1193182u
+#define CAL_MS 50u
+#define PIT_HZ 1193182u
 
 static uint64_t tsc0;
 static uint64_t tsc_hz;
@@ -29,10 +29,10 @@ static uint32_t shift;
 
 void zx_clock_init(void)
 {
-    uint32_t count = PIT_HZ * CAL_MS / 1000u;   /* 59659 for 50 ms */
+    uint32_t count = PIT_HZ * CAL_MS / 1000u; /* 59659 for 50 ms */
     uint8_t p61 = zx_inb(0x61);
-    zx_outb(0x61, (uint8_t)((p61 & ~0x02u) | 0x01u));   /* gate on, speaker off */
-    zx_outb(0x43, 0xB0);                                /* ch 2, lo/hi, mode 0 */
+    zx_outb(0x61, (uint8_t)((p61 & ~0x02u) | 0x01u)); /* gate on, speaker off */
+    zx_outb(0x43, 0xB0);                              /* ch 2, lo/hi, mode 0 */
     zx_outb(0x42, (uint8_t)(count & 0xFFu));
     zx_outb(0x42, (uint8_t)(count >> 8));
     uint64_t t0 = zx_rdtsc();
@@ -43,7 +43,7 @@ void zx_clock_init(void)
     zx_outb(0x61, p61);
     uint64_t delta = t1 - t0;
     tsc_hz = zx_udivmod64(delta * 1000u, CAL_MS, 0);
-    if (tsc_hz < 1000000u)          /* impossible reading: assume 1 GHz */
+    if (tsc_hz < 1000000u) /* impossible reading: assume 1 GHz */
         tsc_hz = 1000000000u;
     /* mult / 2^shift = 1e9 / tsc_hz with mult < 2^32 */
     shift = 32;
@@ -53,13 +53,16 @@ void zx_clock_init(void)
     tsc0 = zx_rdtsc();
 }
 
-uint64_t zx_tsc_hz(void) { return tsc_hz; }
+uint64_t zx_tsc_hz(void)
+{
+    return tsc_hz;
+}
 
 uint64_t zx_now_ns(void)
 {
     uint64_t d = zx_rdtsc() - tsc0;
     uint32_t hi = (uint32_t)(d >> 32), lo = (uint32_t)d;
-    uint64_t a = (uint64_t)hi * mult;          /* (hi << 32) * mult >> shift */
+    uint64_t a = (uint64_t)hi * mult; /* (hi << 32) * mult >> shift */
     uint64_t b = (uint64_t)lo * mult;
     return (a << (32u - shift)) + (b >> shift);
 }

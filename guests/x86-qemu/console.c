@@ -11,13 +11,13 @@
 
 void zx_console_init(void)
 {
-    zx_outb(COM1 + 1, 0x00);   /* no UART interrupts */
-    zx_outb(COM1 + 3, 0x80);   /* DLAB: divisor follows */
-    zx_outb(COM1 + 0, 0x01);   /* 115200 baud */
+    zx_outb(COM1 + 1, 0x00); /* no UART interrupts */
+    zx_outb(COM1 + 3, 0x80); /* DLAB: divisor follows */
+    zx_outb(COM1 + 0, 0x01); /* 115200 baud */
     zx_outb(COM1 + 1, 0x00);
-    zx_outb(COM1 + 3, 0x03);   /* 8 bits, no parity, 1 stop */
-    zx_outb(COM1 + 2, 0xC7);   /* FIFO on, cleared, 14-byte threshold */
-    zx_outb(COM1 + 4, 0x03);   /* DTR, RTS */
+    zx_outb(COM1 + 3, 0x03); /* 8 bits, no parity, 1 stop */
+    zx_outb(COM1 + 2, 0xC7); /* FIFO on, cleared, 14-byte threshold */
+    zx_outb(COM1 + 4, 0x03); /* DTR, RTS */
 }
 
 void zx_putc(char c)
@@ -64,7 +64,7 @@ static void put_number(uint64_t v, uint32_t base, bool upper, bool neg, uint32_t
         buf[sizeof(buf) - 1 - n++] = digits[r];
     } while (v != 0 && n < sizeof(buf) - 1);
     if (neg) {
-        if (pad == '0') {           /* sign before the zeros */
+        if (pad == '0') { /* sign before the zeros */
             zx_putc('-');
             if (width > 0)
                 width--;
@@ -101,19 +101,23 @@ void zx_vprintf(const char *fmt, va_list ap)
             lng++;
             fmt++;
         }
-        if (*fmt == 'z') {          /* size_t is 32 bits here */
+        if (*fmt == 'z') { /* size_t is 32 bits here */
             fmt++;
         }
         switch (*fmt) {
-        case 'd': case 'i': {
+        case 'd':
+        case 'i': {
             int64_t v = lng >= 2 ? va_arg(ap, long long) : lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
             bool neg = v < 0;
             put_number(neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, 10, false, neg, width, left, pad);
             break;
         }
-        case 'u': case 'x': case 'X': {
-            uint64_t v = lng >= 2 ? va_arg(ap, unsigned long long)
-                       : lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+        case 'u':
+        case 'x':
+        case 'X': {
+            uint64_t v = lng >= 2   ? va_arg(ap, unsigned long long)
+                         : lng == 1 ? va_arg(ap, unsigned long)
+                                    : va_arg(ap, unsigned int);
             put_number(v, *fmt == 'u' ? 10u : 16u, *fmt == 'X', false, width, left, pad);
             break;
         }
@@ -136,12 +140,9 @@ void zx_vprintf(const char *fmt, va_list ap)
             put_padded(s, n, width, left, ' ');
             break;
         }
-        case '%':
-            zx_putc('%');
-            break;
-        case '\0':
-            return;
-        default:                    /* unknown conversion: show it */
+        case '%': zx_putc('%'); break;
+        case '\0': return;
+        default: /* unknown conversion: show it */
             zx_putc('%');
             zx_putc(*fmt);
             break;

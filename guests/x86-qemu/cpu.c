@@ -15,8 +15,8 @@
 struct idt_gate {
     uint16_t off_lo;
     uint16_t sel;
-    uint8_t  zero;
-    uint8_t  type;      /* 0x8E: present, ring 0, 32-bit interrupt gate */
+    uint8_t zero;
+    uint8_t type; /* 0x8E: present, ring 0, 32-bit interrupt gate */
     uint16_t off_hi;
 } __attribute__((packed));
 
@@ -28,11 +28,13 @@ struct idt_desc {
 static struct idt_gate idt[256] __attribute__((aligned(8)));
 
 /* Stubs in boot.S */
-#define ISR(n) extern void zx_isr_##n(void);
-ISR(0) ISR(1) ISR(2) ISR(3) ISR(4) ISR(5) ISR(6) ISR(7) ISR(8) ISR(9)
-ISR(10) ISR(11) ISR(12) ISR(13) ISR(14) ISR(15) ISR(16) ISR(17) ISR(18) ISR(19)
-ISR(32) ISR(39) ISR(47) ISR(65) ISR(255)
+/* clang-format off */
+#define ISR(n) extern void zx_isr_##n(void)
+ISR(0); ISR(1); ISR(2); ISR(3); ISR(4); ISR(5); ISR(6); ISR(7); ISR(8); ISR(9);
+ISR(10); ISR(11); ISR(12); ISR(13); ISR(14); ISR(15); ISR(16); ISR(17); ISR(18); ISR(19);
+ISR(32); ISR(39); ISR(47); ISR(65); ISR(255);
 #undef ISR
+/* clang-format on */
 
 void zx_isr_dispatch(struct zx_frame *f);
 
@@ -43,13 +45,13 @@ static void *msix_arg;
 static volatile uint32_t msix_count;
 static uintptr_t lapic_base;
 
-#define PIC1_CMD  0x20u
-#define PIC1_DATA 0x21u
-#define PIC2_CMD  0xA0u
-#define PIC2_DATA 0xA1u
-#define PIT_CH0   0x40u
-#define PIT_CMD   0x43u
-#define PIT_HZ    1193182u
+#define PIC1_CMD        0x20u
+#define PIC1_DATA       0x21u
+#define PIC2_CMD        0xA0u
+#define PIC2_DATA       0xA1u
+#define PIT_CH0         0x40u
+#define PIT_CMD         0x43u
+#define PIT_HZ          1193182u
 #define DEBUG_EXIT_PORT 0xF4u
 
 static void set_gate(uint32_t vec, void (*fn)(void))
@@ -74,7 +76,7 @@ static void pic_remap(void)
     zx_outb(PIC2_DATA, 0x02);
     zx_outb(PIC1_DATA, 0x01);
     zx_outb(PIC2_DATA, 0x01);
-    zx_outb(PIC1_DATA, 0xFA);   /* IRQ 0 and 2 open */
+    zx_outb(PIC1_DATA, 0xFA); /* IRQ 0 and 2 open */
     zx_outb(PIC2_DATA, 0xFF);
 }
 
@@ -85,7 +87,7 @@ static void pit_start(uint32_t hz)
         div = 0xFFFFu;
     if (div < 2u)
         div = 2u;
-    zx_outb(PIT_CMD, 0x34);     /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
+    zx_outb(PIT_CMD, 0x34); /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
     zx_outb(PIT_CH0, (uint8_t)(div & 0xFFu));
     zx_outb(PIT_CH0, (uint8_t)(div >> 8));
     tick_hz = PIT_HZ / div;
@@ -93,32 +95,54 @@ static void pit_start(uint32_t hz)
 
 void zx_cpu_init(uint32_t hz)
 {
-    set_gate(0, zx_isr_0);   set_gate(1, zx_isr_1);   set_gate(2, zx_isr_2);
-    set_gate(3, zx_isr_3);   set_gate(4, zx_isr_4);   set_gate(5, zx_isr_5);
-    set_gate(6, zx_isr_6);   set_gate(7, zx_isr_7);   set_gate(8, zx_isr_8);
-    set_gate(9, zx_isr_9);   set_gate(10, zx_isr_10); set_gate(11, zx_isr_11);
-    set_gate(12, zx_isr_12); set_gate(13, zx_isr_13); set_gate(14, zx_isr_14);
-    set_gate(15, zx_isr_15); set_gate(16, zx_isr_16); set_gate(17, zx_isr_17);
-    set_gate(18, zx_isr_18); set_gate(19, zx_isr_19);
+    set_gate(0, zx_isr_0);
+    set_gate(1, zx_isr_1);
+    set_gate(2, zx_isr_2);
+    set_gate(3, zx_isr_3);
+    set_gate(4, zx_isr_4);
+    set_gate(5, zx_isr_5);
+    set_gate(6, zx_isr_6);
+    set_gate(7, zx_isr_7);
+    set_gate(8, zx_isr_8);
+    set_gate(9, zx_isr_9);
+    set_gate(10, zx_isr_10);
+    set_gate(11, zx_isr_11);
+    set_gate(12, zx_isr_12);
+    set_gate(13, zx_isr_13);
+    set_gate(14, zx_isr_14);
+    set_gate(15, zx_isr_15);
+    set_gate(16, zx_isr_16);
+    set_gate(17, zx_isr_17);
+    set_gate(18, zx_isr_18);
+    set_gate(19, zx_isr_19);
     set_gate(ZX_VEC_TIMER, zx_isr_32);
     set_gate(ZX_VEC_PIC_SPUR1, zx_isr_39);
     set_gate(ZX_VEC_PIC_SPUR2, zx_isr_47);
     set_gate(ZX_VEC_MSIX, zx_isr_65);
     set_gate(ZX_VEC_SPURIOUS, zx_isr_255);
-    struct idt_desc d = { (uint16_t)(sizeof(idt) - 1u), (uint32_t)(uintptr_t)idt };
-    __asm__ __volatile__("lidt %0" :: "m"(d));
+    struct idt_desc d = {(uint16_t)(sizeof(idt) - 1u), (uint32_t)(uintptr_t)idt};
+    __asm__ __volatile__("lidt %0" ::"m"(d));
     pic_remap();
     pit_start(hz);
 }
 
-uint32_t zx_tick_hz(void) { return tick_hz; }
-uint32_t zx_ticks(void) { return ticks; }
-uint32_t zx_msix_count(void) { return msix_count; }
+uint32_t zx_tick_hz(void)
+{
+    return tick_hz;
+}
+uint32_t zx_ticks(void)
+{
+    return ticks;
+}
+uint32_t zx_msix_count(void)
+{
+    return msix_count;
+}
 
-#define APIC_BASE_MSR  0x1Bu
-#define LAPIC_ID       0x020u
-#define LAPIC_EOI      0x0B0u
-#define LAPIC_SVR      0x0F0u
+#define APIC_BASE_MSR   0x1Bu
+#define LAPIC_ID        0x020u
+#define LAPIC_EOI       0x0B0u
+#define LAPIC_SVR       0x0F0u
 #define LAPIC_LVT_LINT0 0x350u
 #define LAPIC_LVT_LINT1 0x360u
 
@@ -153,15 +177,31 @@ void zx_exit(uint32_t code)
 {
     zx_irq_disable();
     zx_outl(DEBUG_EXIT_PORT, code);
-    for (;;)   /* no exit device: stop here */
+    for (;;) /* no exit device: stop here */
         __asm__ __volatile__("hlt");
 }
 
 static const char *const exc_names[20] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
-    "invalid TSS", "segment not present", "stack fault", "general protection",
-    "page fault", "reserved", "x87 error", "alignment check", "machine check", "SIMD error",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 error",
+    "alignment check",
+    "machine check",
+    "SIMD error",
 };
 
 void zx_isr_dispatch(struct zx_frame *f)
@@ -169,7 +209,7 @@ void zx_isr_dispatch(struct zx_frame *f)
     switch (f->vector) {
     case ZX_VEC_TIMER:
         ticks++;
-        zx_outb(PIC1_CMD, 0x20);    /* EOI */
+        zx_outb(PIC1_CMD, 0x20); /* EOI */
         return;
     case ZX_VEC_MSIX:
         msix_count++;
@@ -179,17 +219,14 @@ void zx_isr_dispatch(struct zx_frame *f)
         return;
     case ZX_VEC_PIC_SPUR1:
     case ZX_VEC_PIC_SPUR2:
-    case ZX_VEC_SPURIOUS:
-        return;                     /* spurious: no EOI */
-    default:
-        break;
+    case ZX_VEC_SPURIOUS: return; /* spurious: no EOI */
+    default: break;
     }
     uint32_t cr2;
     __asm__ __volatile__("movl %%cr2, %0" : "=r"(cr2));
-    zx_printf("\nFATAL: exception %u (%s) error=0x%x eip=0x%08x eflags=0x%x cr2=0x%08x\n",
-              f->vector, f->vector < 20 ? exc_names[f->vector] : "?", f->error, f->eip,
-              f->eflags, cr2);
-    zx_printf("  eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x\n",
-              f->eax, f->ebx, f->ecx, f->edx, f->esi, f->edi, f->ebp);
+    zx_printf("\nFATAL: exception %u (%s) error=0x%x eip=0x%08x eflags=0x%x cr2=0x%08x\n", f->vector,
+              f->vector < 20 ? exc_names[f->vector] : "?", f->error, f->eip, f->eflags, cr2);
+    zx_printf("  eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x\n", f->eax, f->ebx, f->ecx, f->edx,
+              f->esi, f->edi, f->ebp);
     zx_exit(ZX_EXIT_FAIL);
 }

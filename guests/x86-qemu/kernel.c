@@ -23,20 +23,22 @@ void zx_kernel_main(uint32_t magic, uint32_t info);
 #define N_TASKS       4u
 #define PING_KEEP     512u
 
-#define VEC_N         1024u
-#define GEMM_N        64u
-#define DIGIT_BYTES   256u     /* one sample: 64 float32 pixels */
+#define VEC_N       1024u
+#define GEMM_N      64u
+#define DIGIT_BYTES 256u /* one sample: 64 float32 pixels */
 
 /* The models' ids and signatures come from the generated table
  * (models/<model>/model.ini); the tasks build tensors of these shapes, so a
  * manifest that changes one stops the build here rather than the run. */
 _Static_assert(ZEN_MODEL_VECTOR_ADD_IN0_BYTES == VEC_N * 4u && ZEN_MODEL_VECTOR_ADD_IN1_BYTES == VEC_N * 4u &&
-               ZEN_MODEL_VECTOR_ADD_OUT0_BYTES == VEC_N * 4u, "vector_add: i32[1024] + i32[1024]");
+                   ZEN_MODEL_VECTOR_ADD_OUT0_BYTES == VEC_N * 4u,
+               "vector_add: i32[1024] + i32[1024]");
 _Static_assert(ZEN_MODEL_SAXPY_IN0_BYTES == 4u && ZEN_MODEL_SAXPY_IN1_BYTES == VEC_N * 4u &&
-               ZEN_MODEL_SAXPY_IN2_BYTES == VEC_N * 4u && ZEN_MODEL_SAXPY_OUT0_BYTES == VEC_N * 4u,
+                   ZEN_MODEL_SAXPY_IN2_BYTES == VEC_N * 4u && ZEN_MODEL_SAXPY_OUT0_BYTES == VEC_N * 4u,
                "saxpy: f32[1], f32[1024], f32[1024]");
 _Static_assert(ZEN_MODEL_GEMM_IN0_BYTES == GEMM_N * GEMM_N * 4u && ZEN_MODEL_GEMM_IN1_BYTES == GEMM_N * GEMM_N * 4u &&
-               ZEN_MODEL_GEMM_OUT0_BYTES == GEMM_N * GEMM_N * 4u, "gemm: f32[64,64] x f32[64,64]");
+                   ZEN_MODEL_GEMM_OUT0_BYTES == GEMM_N * GEMM_N * 4u,
+               "gemm: f32[64,64] x f32[64,64]");
 _Static_assert(ZEN_MODEL_DIGITS_MLP_IN0_BYTES == DIGIT_BYTES && ZEN_MODEL_DIGITS_MLP_OUT0_BYTES == 10u * 4u,
                "digits_mlp: f32[64] -> f32[10]");
 _Static_assert(ZEN_MODEL_COUNT <= ZEN_CFG_MAX_MODELS, "the model table does not fit ZEN_CFG_MAX_MODELS");
@@ -54,19 +56,19 @@ static uint64_t tick_period_ns;
 /* ---- per-contract accounting of the demo ----------------------------- */
 typedef struct kstat {
     uint32_t submitted, ok, failed, rejected_unexpected;
-    uint32_t n;                        /* results with times */
-    uint64_t rtt_sum, rtt_min, rtt_max;    /* submit -> task woken (guest clock) */
-    uint64_t seen_sum;                 /* submit -> completion handler saw it */
-    uint64_t wake_sum, wake_max;       /* completion handler -> task woken */
-    uint64_t backend_sum;              /* backend time reported by the bridge */
+    uint32_t n;                         /* results with times */
+    uint64_t rtt_sum, rtt_min, rtt_max; /* submit -> task woken (guest clock) */
+    uint64_t seen_sum;                  /* submit -> completion handler saw it */
+    uint64_t wake_sum, wake_max;        /* completion handler -> task woken */
+    uint64_t backend_sum;               /* backend time reported by the bridge */
 } kstat_t;
 
 typedef struct ktask {
-    const char  *name;
-    contract_t   contract;
-    kstat_t      st;
-    zx_task_t    task;
-    uint32_t     done;
+    const char *name;
+    contract_t contract;
+    kstat_t st;
+    zx_task_t task;
+    uint32_t done;
 } ktask_t;
 
 static ktask_t kt[N_TASKS];
@@ -80,7 +82,7 @@ static uint64_t raw_ping_min, raw_ping_sum;
 static uint32_t raw_ping_n;
 
 /* ---- float bits without floating point ------------------------------- */
-static uint32_t f32_bits(uint32_t v)   /* exact for v < 2^24 */
+static uint32_t f32_bits(uint32_t v) /* exact for v < 2^24 */
 {
     if (v == 0)
         return 0;
@@ -112,27 +114,45 @@ static void opt_set(zx_opts_t *o, const char *k, const char *v)
     uint32_t n = 0;
     bool num = zx_parse_u32(v, &n);
     if (zx_str_eq(k, "mode")) {
-        if (zx_str_eq(v, "demo")) o->mode = ZX_MODE_DEMO;
-        else if (zx_str_eq(v, "ping")) o->mode = ZX_MODE_PING;
-        else if (zx_str_eq(v, "hostile")) o->mode = ZX_MODE_HOSTILE;
-        else zx_printf("boot: mode=%s unknown (demo|ping|hostile)\n", v);
+        if (zx_str_eq(v, "demo"))
+            o->mode = ZX_MODE_DEMO;
+        else if (zx_str_eq(v, "ping"))
+            o->mode = ZX_MODE_PING;
+        else if (zx_str_eq(v, "hostile"))
+            o->mode = ZX_MODE_HOSTILE;
+        else
+            zx_printf("boot: mode=%s unknown (demo|ping|hostile)\n", v);
     } else if (zx_str_eq(k, "doorbell")) {
-        if (zx_str_eq(v, "poll")) o->msix = 0;
-        else if (zx_str_eq(v, "msix")) o->msix = 1;
-        else zx_printf("boot: doorbell=%s unknown (poll|msix)\n", v);
+        if (zx_str_eq(v, "poll"))
+            o->msix = 0;
+        else if (zx_str_eq(v, "msix"))
+            o->msix = 1;
+        else
+            zx_printf("boot: doorbell=%s unknown (poll|msix)\n", v);
     } else if (!num) {
         zx_printf("boot: option %s=%s ignored (not a number)\n", k, v);
-    } else if (zx_str_eq(k, "digits")) o->digits = n;
-    else if (zx_str_eq(k, "jobs")) o->jobs = n;
-    else if (zx_str_eq(k, "pings")) o->pings = n;
-    else if (zx_str_eq(k, "relocate")) o->relocate = n != 0;
-    else if (zx_str_eq(k, "spin_us")) o->spin_us = n;
-    else if (zx_str_eq(k, "wait_s")) o->wait_s = n ? n : 1;
-    else if (zx_str_eq(k, "deadline_ms")) o->deadline_ms = n ? n : 1;
-    else if (zx_str_eq(k, "log")) o->log_level = n > 3 ? 3 : n;
-    else if (zx_str_eq(k, "bridge_peer")) o->bridge_peer = n & 0xFFFFu;
-    else if (zx_str_eq(k, "hz")) o->hz = n < 100 ? 100 : n > 20000 ? 20000 : n;
-    else zx_printf("boot: option %s unknown\n", k);
+    } else if (zx_str_eq(k, "digits"))
+        o->digits = n;
+    else if (zx_str_eq(k, "jobs"))
+        o->jobs = n;
+    else if (zx_str_eq(k, "pings"))
+        o->pings = n;
+    else if (zx_str_eq(k, "relocate"))
+        o->relocate = n != 0;
+    else if (zx_str_eq(k, "spin_us"))
+        o->spin_us = n;
+    else if (zx_str_eq(k, "wait_s"))
+        o->wait_s = n ? n : 1;
+    else if (zx_str_eq(k, "deadline_ms"))
+        o->deadline_ms = n ? n : 1;
+    else if (zx_str_eq(k, "log"))
+        o->log_level = n > 3 ? 3 : n;
+    else if (zx_str_eq(k, "bridge_peer"))
+        o->bridge_peer = n & 0xFFFFu;
+    else if (zx_str_eq(k, "hz"))
+        o->hz = n < 100 ? 100 : n > 20000 ? 20000 : n;
+    else
+        zx_printf("boot: option %s unknown\n", k);
 }
 
 static void opts_parse(zx_opts_t *o, const char *cmdline)
@@ -181,7 +201,7 @@ static void kpoll(void *arg)
 static void kcompletion_irq(void *arg)
 {
     (void)arg;
-    (void)proxy_complete(&proxy);   /* bounded; the rest on the next poll */
+    (void)proxy_complete(&proxy); /* bounded; the rest on the next poll */
 }
 
 /* Spin for spin_us, then halt until the next interrupt (PIT tick, or the
@@ -206,7 +226,7 @@ static void kidle(void *arg)
     }
     if (opts.msix) {
         uint32_t before = zx_msix_count();
-        if (proxy_idle_prepare(&proxy)) {        /* W1: work arrived meanwhile */
+        if (proxy_idle_prepare(&proxy)) { /* W1: work arrived meanwhile */
             zx_irq_enable();
             return;
         }
@@ -249,13 +269,12 @@ static void record(kstat_t *st, const proxy_result_t *r)
 static void job_failed(ktask_t *k, const char *what, int rc, const proxy_result_t *r)
 {
     k->st.failed++;
-    zx_printf("%s: %s failed: %s (bridge status %u)\n", k->name, what, contract_strerror(rc),
-              r ? r->ipc_status : 0u);
+    zx_printf("%s: %s failed: %s (bridge status %u)\n", k->name, what, contract_strerror(rc), r ? r->ipc_status : 0u);
 }
 
 /* Submit (retrying while the ring or heap is momentarily full), wait, record. */
-static int run_job(ktask_t *k, uint32_t model, const proxy_in_t *in, uint32_t n_in,
-                   const proxy_out_t *out, proxy_result_t *res)
+static int run_job(ktask_t *k, uint32_t model, const proxy_in_t *in, uint32_t n_in, const proxy_out_t *out,
+                   proxy_result_t *res)
 {
     uint32_t h = 0;
     int rc;
@@ -293,12 +312,12 @@ static void digits_task(void *arg)
     uint32_t n = opts.digits < n_avail ? opts.digits : n_avail;
     static uint32_t logits[10];
     for (uint32_t i = 0; i < n; i++) {
-        proxy_in_t in = { zx_digits_x + i * DIGIT_BYTES, DIGIT_BYTES };
-        proxy_out_t out = { logits, sizeof(logits) };
+        proxy_in_t in = {zx_digits_x + i * DIGIT_BYTES, DIGIT_BYTES};
+        proxy_out_t out = {logits, sizeof(logits)};
         proxy_result_t res;
         int rc = run_job(k, ZEN_MODEL_DIGITS_MLP, &in, 1, &out, &res);
         if (rc != PROXY_OK)
-            continue;                  /* counted and logged by run_job() */
+            continue; /* counted and logged by run_job() */
         if (res.result > 9u) {
             job_failed(k, "digits_mlp result word", PROXY_E_BAD_COMPLETION, &res);
             continue;
@@ -320,15 +339,15 @@ static void gemm_task(void *arg)
                 a[i * GEMM_N + j] = f32_bits((i + j + it) % 5u);
                 b[i * GEMM_N + j] = f32_bits((i * 3u + j + it) % 7u);
             }
-        proxy_in_t in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
-        proxy_out_t out = { c, sizeof(c) };
+        proxy_in_t in[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+        proxy_out_t out = {c, sizeof(c)};
         proxy_result_t res;
         int rc = run_job(k, ZEN_MODEL_GEMM, in, 2, &out, &res);
         if (rc != PROXY_OK)
-            continue;                  /* counted and logged by run_job() */
+            continue; /* counted and logged by run_job() */
         uint32_t bad = 0;
         for (uint32_t i = 0; i < GEMM_N && bad == 0; i++) {
-            zx_task_yield();           /* cooperative: let the other tasks run per row */
+            zx_task_yield(); /* cooperative: let the other tasks run per row */
             for (uint32_t j = 0; j < GEMM_N; j++) {
                 uint32_t s = 0;
                 for (uint32_t x = 0; x < GEMM_N; x++)
@@ -362,12 +381,12 @@ static void vector_task(void *arg)
             sy[i] = f32_bits(it + i % 7u);
         }
         alpha = f32_bits(2);
-        proxy_in_t in_a[2] = { { va, sizeof(va) }, { vb, sizeof(vb) } };
-        proxy_in_t in_s[3] = { { &alpha, 4 }, { sx, sizeof(sx) }, { sy, sizeof(sy) } };
+        proxy_in_t in_a[2] = {{va, sizeof(va)}, {vb, sizeof(vb)}};
+        proxy_in_t in_s[3] = {{&alpha, 4}, {sx, sizeof(sx)}, {sy, sizeof(sy)}};
         uint32_t ha = 0, hs = 0;
         int ra = contract_submit_job(&k->contract, ZEN_MODEL_VECTOR_ADD, in_a, 2, 0, &ha);
         int rs = contract_submit_job(&k->contract, ZEN_MODEL_SAXPY, in_s, 3, 0, &hs);
-        proxy_out_t out_a = { vc, sizeof(vc) }, out_s = { so, sizeof(so) };
+        proxy_out_t out_a = {vc, sizeof(vc)}, out_s = {so, sizeof(so)};
         proxy_result_t res;
         if (ra == 0) {
             k->st.submitted++;
@@ -435,7 +454,7 @@ static void probe_task(void *arg)
         pa[i] = i;
         pb[i] = 7u;
     }
-    proxy_in_t in[2] = { { pa, sizeof(pa) }, { pb, sizeof(pb) } };
+    proxy_in_t in[2] = {{pa, sizeof(pa)}, {pb, sizeof(pb)}};
     uint32_t h = 0, h2 = 0;
     if (opts.mode == ZX_MODE_DEMO) {
         int rc = contract_submit_job(&k->contract, ZEN_MODEL_GEMM, in, 2, 0, &h);
@@ -456,10 +475,10 @@ static void probe_task(void *arg)
             seen_expected_rejects++;
         else
             zx_printf("%s: second job gave %s, expected CONTRACT_E_INFLIGHT_LIMIT\n", k->name, contract_strerror(r2));
-        if (r2 == 0) {                 /* not expected; still collect it */
+        if (r2 == 0) { /* not expected; still collect it */
             k->st.submitted++;
             proxy_result_t res2;
-            proxy_out_t o2 = { pc, sizeof(pc) };
+            proxy_out_t o2 = {pc, sizeof(pc)};
             if (contract_wait(&k->contract, h2, PROXY_WAIT_UNTIL_DEADLINE, &res2, &o2, 1) == PROXY_OK)
                 k->st.ok++;
             else
@@ -468,7 +487,7 @@ static void probe_task(void *arg)
         if (r1 == 0) {
             k->st.submitted++;
             proxy_result_t res;
-            proxy_out_t out = { pc, sizeof(pc) };
+            proxy_out_t out = {pc, sizeof(pc)};
             int rc1 = contract_wait(&k->contract, h, PROXY_WAIT_UNTIL_DEADLINE, &res, &out, 1);
             uint32_t bad = 0;
             for (uint32_t i = 0; rc1 == PROXY_OK && i < VEC_N; i++)
@@ -535,8 +554,8 @@ static void raw_pings(uint32_t n)
 }
 
 /* ---- setup ---------------------------------------------------------------- */
-static void contract_setup(ktask_t *k, const char *name, uint32_t qos, uint32_t max_inflight,
-                           const uint32_t *models, uint32_t n_models)
+static void contract_setup(ktask_t *k, const char *name, uint32_t qos, uint32_t max_inflight, const uint32_t *models,
+                           uint32_t n_models)
 {
     contract_config_t cc;
     memset(&cc, 0, sizeof(cc));
@@ -561,7 +580,7 @@ static void contract_setup(ktask_t *k, const char *name, uint32_t qos, uint32_t 
 /* Every model of the catalogue, as the bridge loads it. */
 static void models_register(void)
 {
-    static const proxy_model_t m[ZEN_MODEL_COUNT] = { ZEN_MODELS_INIT };
+    static const proxy_model_t m[ZEN_MODEL_COUNT] = {ZEN_MODELS_INIT};
     for (uint32_t i = 0; i < ZEN_MODEL_COUNT; i++) {
         int rc = proxy_model_register(&proxy, &m[i]);
         if (rc != 0) {
@@ -580,27 +599,30 @@ static void proxy_setup(void *shm, uint32_t size)
     const ipc_region_hdr_t *old = shm;
     uint32_t old_epoch = ipc_read_once(&old->magic) == IPC_REGION_MAGIC ? ipc_read_once(&old->zen.epoch) : 0u;
     cfg.epoch = old_epoch + 1u ? old_epoch + 1u : 1u;
-    cfg.features = opts.msix ? IPC_FEAT_NEED_WAKEUP : 0u;   /* not SHARED_CLOCK: the TSC is ours */
+    cfg.features = opts.msix ? IPC_FEAT_NEED_WAKEUP : 0u; /* not SHARED_CLOCK: the TSC is ours */
     cfg.doorbell = opts.msix ? IPC_DB_ADAPTIVE : IPC_DB_POLL;
     cfg.n_heap_classes = 3;
-    cfg.heap[0].block_size = 256;   cfg.heap[0].count = 64;   /* digits in/out, saxpy alpha */
-    cfg.heap[1].block_size = 4096;  cfg.heap[1].count = 48;   /* vectors */
-    cfg.heap[2].block_size = 16384; cfg.heap[2].count = 24;   /* gemm matrices */
+    cfg.heap[0].block_size = 256;
+    cfg.heap[0].count = 64; /* digits in/out, saxpy alpha */
+    cfg.heap[1].block_size = 4096;
+    cfg.heap[1].count = 48; /* vectors */
+    cfg.heap[2].block_size = 16384;
+    cfg.heap[2].count = 24; /* gemm matrices */
     int rc = proxy_init(&proxy, shm, &cfg);
     if (rc != 0) {
         zx_printf("proxy_init: %s (region %u bytes)\n", proxy_strerror(rc), size);
         zx_exit(ZX_EXIT_FAIL);
     }
     models_register();
-    tick_period_ns = (uint64_t)cfg.hb_period_us * 500u;   /* half a heartbeat period */
+    tick_period_ns = (uint64_t)cfg.hb_period_us * 500u; /* half a heartbeat period */
     rc = proxy_start(&proxy);
     if (rc != 0) {
         zx_printf("proxy_start: %s\n", proxy_strerror(rc));
         zx_exit(ZX_EXIT_FAIL);
     }
     const ipc_region_t *r = proxy_region(&proxy);
-    zx_printf("region: %u bytes, %u submission rings x %u slots, cq %u, %u jobs, heap 0x%x+%u, epoch %u\n",
-              r->size, r->n_sq, r->sq_slots, r->cq_slots, r->max_jobs, r->heap_off, r->heap_size, cfg.epoch);
+    zx_printf("region: %u bytes, %u submission rings x %u slots, cq %u, %u jobs, heap 0x%x+%u, epoch %u\n", r->size,
+              r->n_sq, r->sq_slots, r->cq_slots, r->max_jobs, r->heap_off, r->heap_size, cfg.epoch);
 }
 
 static bool wait_bridge(void)
@@ -618,7 +640,10 @@ static bool wait_bridge(void)
 }
 
 /* ---- report ---------------------------------------------------------------- */
-static uint64_t us_of(uint64_t ns) { return ns / 1000u; }
+static uint64_t us_of(uint64_t ns)
+{
+    return ns / 1000u;
+}
 
 static void sort_u64(uint64_t *v, uint32_t n)
 {
@@ -635,10 +660,10 @@ static void sort_u64(uint64_t *v, uint32_t n)
 
 static void report(uint32_t *jobs, uint32_t *ok, uint32_t *failed, uint32_t *rejected)
 {
-    static const char *const qos_names[IPC_QOS_COUNT] = { "RT", "HIGH", "NORMAL", "BACKGROUND" };
+    static const char *const qos_names[IPC_QOS_COUNT] = {"RT", "HIGH", "NORMAL", "BACKGROUND"};
     zx_printf("\n== per contract (times in us, guest TSC clock)\n");
-    zx_printf("%-10s %-10s %5s %5s %6s %8s %8s %8s %8s %8s %8s\n", "contract", "qos", "jobs", "ok", "failed",
-              "rtt_avg", "rtt_min", "rtt_max", "seen_avg", "wake_avg", "backend");
+    zx_printf("%-10s %-10s %5s %5s %6s %8s %8s %8s %8s %8s %8s\n", "contract", "qos", "jobs", "ok", "failed", "rtt_avg",
+              "rtt_min", "rtt_max", "seen_avg", "wake_avg", "backend");
     for (uint32_t i = 0; i < N_TASKS; i++) {
         ktask_t *k = &kt[i];
         kstat_t *s = &k->st;
@@ -721,8 +746,8 @@ void zx_kernel_main(uint32_t magic, uint32_t info)
     zx_cpu_init(opts.hz);
     zx_clock_init();
     uint64_t hz = zx_tsc_hz();
-    zx_printf("boot: ram top 0x%08x, timer %u Hz, TSC %llu.%03llu MHz (PIT channel 2, 50 ms)\n", ram_top,
-              zx_tick_hz(), (unsigned long long)(hz / 1000000u), (unsigned long long)((hz / 1000u) % 1000u));
+    zx_printf("boot: ram top 0x%08x, timer %u Hz, TSC %llu.%03llu MHz (PIT channel 2, 50 ms)\n", ram_top, zx_tick_hz(),
+              (unsigned long long)(hz / 1000000u), (unsigned long long)((hz / 1000u) % 1000u));
     zx_irq_enable();
 
     int rc = zx_ivshmem_find(&dev, ram_top, opts.relocate != 0);
@@ -771,10 +796,10 @@ void zx_kernel_main(uint32_t magic, uint32_t info)
 
     raw_pings(opts.pings < 1000u ? opts.pings : 1000u);
 
-    static const uint32_t m_digits[] = { ZEN_MODEL_DIGITS_MLP };
-    static const uint32_t m_gemm[] = { ZEN_MODEL_GEMM };
-    static const uint32_t m_vec[] = { ZEN_MODEL_VECTOR_ADD, ZEN_MODEL_SAXPY };
-    static const uint32_t m_probe[] = { ZEN_MODEL_VECTOR_ADD };
+    static const uint32_t m_digits[] = {ZEN_MODEL_DIGITS_MLP};
+    static const uint32_t m_gemm[] = {ZEN_MODEL_GEMM};
+    static const uint32_t m_vec[] = {ZEN_MODEL_VECTOR_ADD, ZEN_MODEL_SAXPY};
+    static const uint32_t m_probe[] = {ZEN_MODEL_VECTOR_ADD};
     contract_setup(&kt[0], "digits", IPC_QOS_RT, 1, m_digits, 1);
     contract_setup(&kt[1], "gemm", IPC_QOS_HIGH, 1, m_gemm, 1);
     contract_setup(&kt[2], "vector", IPC_QOS_NORMAL, 2, m_vec, 2);
@@ -788,7 +813,7 @@ void zx_kernel_main(uint32_t magic, uint32_t info)
     zx_task_create(&kt[2].task, "vector", vector_task, &kt[2], stacks[2], STACK_BYTES);
     zx_task_create(&kt[3].task, "probe", probe_task, &kt[3], stacks[3], STACK_BYTES);
     uint64_t t_start = zx_now_ns();
-    zx_sched_hooks_t hooks = { kpoll, kidle, 0 };
+    zx_sched_hooks_t hooks = {kpoll, kidle, 0};
     zx_sched_run(&hooks);
     uint64_t t_run = zx_now_ns() - t_start;
 
@@ -803,8 +828,8 @@ void zx_kernel_main(uint32_t magic, uint32_t info)
     zx_printf("digits: %u of %u correct\n", digits_correct, digits_done);
     zx_printf("run: %llu ms, doorbell=%s, slots still busy %u\n", (unsigned long long)(t_run / 1000000u),
               opts.msix ? "msix" : "poll", u.slots_busy);
-    zx_printf("demo: mode=qemu jobs=%u ok=%u failed=%u rejected=%u accuracy=%u.%04u\n", jobs, ok, failed,
-              rejected, acc / 10000u, acc % 10000u);
+    zx_printf("demo: mode=qemu jobs=%u ok=%u failed=%u rejected=%u accuracy=%u.%04u\n", jobs, ok, failed, rejected,
+              acc / 10000u, acc % 10000u);
     uint32_t unexpected = 0;
     for (uint32_t i = 0; i < N_TASKS; i++)
         unexpected += kt[i].st.rejected_unexpected;

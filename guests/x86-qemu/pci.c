@@ -22,15 +22,15 @@
 #define PCI_ADDR 0xCF8u
 #define PCI_DATA 0xCFCu
 
-#define PCI_CMD          0x04u
-#define PCI_CMD_MEM      0x0002u
-#define PCI_CMD_MASTER   0x0004u
-#define PCI_STATUS_CAPS  0x0010u
-#define PCI_BAR(n)       (0x10u + 4u * (n))
-#define PCI_CAP_PTR      0x34u
-#define PCI_CAP_MSIX     0x11u
+#define PCI_CMD         0x04u
+#define PCI_CMD_MEM     0x0002u
+#define PCI_CMD_MASTER  0x0004u
+#define PCI_STATUS_CAPS 0x0010u
+#define PCI_BAR(n)      (0x10u + 4u * (n))
+#define PCI_CAP_PTR     0x34u
+#define PCI_CAP_MSIX    0x11u
 
-#define WINDOW_TOP       0xFEC00000u   /* I/O APIC, LAPIC, BIOS above */
+#define WINDOW_TOP 0xFEC00000u /* I/O APIC, LAPIC, BIOS above */
 
 static uint32_t cfg_addr(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t off)
 {
@@ -68,7 +68,7 @@ static uint32_t bar_size(uint32_t b, uint32_t dv, uint32_t f, uint32_t n, bool *
 {
     uint32_t off = PCI_BAR(n);
     uint32_t orig = zx_pci_read32(b, dv, f, off);
-    if (orig & 1u) {                   /* I/O BAR: not used by ivshmem */
+    if (orig & 1u) { /* I/O BAR: not used by ivshmem */
         *is64 = false;
         return 0;
     }
@@ -76,7 +76,7 @@ static uint32_t bar_size(uint32_t b, uint32_t dv, uint32_t f, uint32_t n, bool *
     zx_pci_write32(b, dv, f, off, 0xFFFFFFFFu);
     uint32_t mask = zx_pci_read32(b, dv, f, off) & ~0xFu;
     zx_pci_write32(b, dv, f, off, orig);
-    if (mask == 0)                     /* unimplemented, or 4 GiB and more */
+    if (mask == 0) /* unimplemented, or 4 GiB and more */
         return 0;
     return ~mask + 1u;
 }
@@ -175,7 +175,7 @@ int zx_ivshmem_find(zx_ivshmem_t *d, uint32_t ram_top, bool force_relocate)
     d->revision = (uint8_t)zx_pci_read32(d->bus, d->dev, d->fn, 0x08);
 
     uint16_t cmd = cfg_read16(d, PCI_CMD);
-    cfg_write16(d, PCI_CMD, (uint16_t)(cmd & ~PCI_CMD_MEM));   /* decoding off while probing */
+    cfg_write16(d, PCI_CMD, (uint16_t)(cmd & ~PCI_CMD_MEM)); /* decoding off while probing */
 
     bool is64 = false;
     uint32_t size = bar_size(d->bus, d->dev, d->fn, 2, &is64);
@@ -211,7 +211,7 @@ int zx_ivshmem_find(zx_ivshmem_t *d, uint32_t ram_top, bool force_relocate)
 
     int rc = map_mem_bar32(d, 0, &d->regs);
     if (rc != 0)
-        d->regs = 0;               /* a plain device may leave it unused */
+        d->regs = 0; /* a plain device may leave it unused */
 
     /* MSI-X capability (ivshmem-doorbell): its table lives in BAR1. */
     uint16_t status = (uint16_t)(zx_pci_read32(d->bus, d->dev, d->fn, PCI_CMD) >> 16);
@@ -248,15 +248,15 @@ int zx_ivshmem_msix_enable(zx_ivshmem_t *d, uint32_t vector, uint32_t apic_id)
 {
     if (d->msix_cap == 0 || d->msix_bar == 0)
         return ZX_E_NO_MSIX;
-    uintptr_t e = d->msix_bar;                         /* entry 0 */
-    zx_mmio_write32(e + 0, 0xFEE00000u | (apic_id << 12));  /* fixed, physical */
+    uintptr_t e = d->msix_bar;                             /* entry 0 */
+    zx_mmio_write32(e + 0, 0xFEE00000u | (apic_id << 12)); /* fixed, physical */
     zx_mmio_write32(e + 4, 0);
-    zx_mmio_write32(e + 8, vector);                    /* edge, fixed delivery */
-    zx_mmio_write32(e + 12, 0);                        /* unmasked */
+    zx_mmio_write32(e + 8, vector); /* edge, fixed delivery */
+    zx_mmio_write32(e + 12, 0);     /* unmasked */
     if (zx_mmio_read32(e + 8) != vector)
         return ZX_E_READBACK;
     uint16_t ctl = cfg_read16(d, d->msix_cap + 2u);
-    ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u);      /* enable, no function mask */
+    ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u); /* enable, no function mask */
     cfg_write16(d, d->msix_cap + 2u, ctl);
     uint16_t cmd = cfg_read16(d, PCI_CMD);
     /* MSI messages are memory writes by the device: bus mastering on. */

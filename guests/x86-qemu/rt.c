@@ -50,13 +50,13 @@ int memcmp(const void *a, const void *b, size_t n)
 
 uint64_t zx_udivmod64(uint64_t n, uint64_t d, uint64_t *rem)
 {
-    if (d == 0) {                       /* no trap: a defined, visible value */
+    if (d == 0) { /* no trap: a defined, visible value */
         if (rem)
             *rem = n;
         return ~(uint64_t)0;
     }
     if ((d >> 32) == 0 && (n >> 32) == 0) {
-        uint32_t q = (uint32_t)n / (uint32_t)d;   /* native 32-bit divide */
+        uint32_t q = (uint32_t)n / (uint32_t)d; /* native 32-bit divide */
         if (rem)
             *rem = (uint32_t)n - q * (uint32_t)d;
         return q;
@@ -77,13 +77,19 @@ uint64_t zx_udivmod64(uint64_t n, uint64_t d, uint64_t *rem)
 /* The libgcc entry points GCC emits for 64-bit '/' and '%' on i386. */
 uint64_t __udivdi3(uint64_t n, uint64_t d);
 uint64_t __umoddi3(uint64_t n, uint64_t d);
-int64_t  __divdi3(int64_t n, int64_t d);
-int64_t  __moddi3(int64_t n, int64_t d);
+int64_t __divdi3(int64_t n, int64_t d);
+int64_t __moddi3(int64_t n, int64_t d);
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
 
-uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem) { return zx_udivmod64(n, d, rem); }
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
+{
+    return zx_udivmod64(n, d, rem);
+}
 
-uint64_t __udivdi3(uint64_t n, uint64_t d) { return zx_udivmod64(n, d, 0); }
+uint64_t __udivdi3(uint64_t n, uint64_t d)
+{
+    return zx_udivmod64(n, d, 0);
+}
 uint64_t __umoddi3(uint64_t n, uint64_t d)
 {
     uint64_t r;

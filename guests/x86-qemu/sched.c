@@ -23,28 +23,30 @@ void zx_ctx_switch(uint32_t *save_sp, uint32_t load_sp);
 
 #define STACK_FILL 0xA5u
 
-static zx_task_t *tasks;          /* list of created tasks */
+static zx_task_t *tasks; /* list of created tasks */
 static zx_task_t *last_run;
 static zx_task_t *current;
 static uint32_t sched_sp;
 
-zx_task_t *zx_task_current(void) { return current; }
+zx_task_t *zx_task_current(void)
+{
+    return current;
+}
 
 static void task_entry(void) __attribute__((noreturn));
 static void task_entry(void)
 {
     zx_task_t *t = current;
-    zx_irq_enable();              /* tasks run with interrupts on */
+    zx_irq_enable(); /* tasks run with interrupts on */
     t->fn(t->arg);
     zx_irq_disable();
     t->state = ZX_TASK_DONE;
     zx_ctx_switch(&t->sp, sched_sp);
-    for (;;)                      /* never resumed */
+    for (;;) /* never resumed */
         __asm__ __volatile__("hlt");
 }
 
-void zx_task_create(zx_task_t *t, const char *name, zx_task_fn fn, void *arg,
-                    uint8_t *stack, uint32_t stack_size)
+void zx_task_create(zx_task_t *t, const char *name, zx_task_fn fn, void *arg, uint8_t *stack, uint32_t stack_size)
 {
     memset(t, 0, sizeof(*t));
     t->name = name;
@@ -57,12 +59,12 @@ void zx_task_create(zx_task_t *t, const char *name, zx_task_fn fn, void *arg,
     /* Initial frame popped by zx_ctx_switch: edi, esi, ebx, ebp, then the
      * return address task_entry, above it a dummy return address. */
     uint32_t *sp = (uint32_t *)(void *)(stack + (stack_size & ~15u));
-    *--sp = 0;                    /* task_entry's own (never used) return */
+    *--sp = 0; /* task_entry's own (never used) return */
     *--sp = (uint32_t)(uintptr_t)task_entry;
-    *--sp = 0;                    /* ebp */
-    *--sp = 0;                    /* ebx */
-    *--sp = 0;                    /* esi */
-    *--sp = 0;                    /* edi */
+    *--sp = 0; /* ebp */
+    *--sp = 0; /* ebx */
+    *--sp = 0; /* esi */
+    *--sp = 0; /* edi */
     t->sp = (uint32_t)(uintptr_t)sp;
     t->state = ZX_TASK_READY;
     uint32_t f = zx_irq_save();
@@ -169,7 +171,7 @@ int zx_sched_wait(uint32_t *word, uint32_t expected, uint64_t deadline_ns)
 {
     zx_task_t *t = current;
     if (!t)
-        return ZPORT_TIMEOUT;     /* not a task: the caller polls instead */
+        return ZPORT_TIMEOUT; /* not a task: the caller polls instead */
     uint32_t f = zx_irq_save();
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != expected) {
         zx_irq_restore(f);

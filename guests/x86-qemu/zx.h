@@ -17,7 +17,7 @@
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
-int   memcmp(const void *a, const void *b, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 /* Unsigned 64-bit division by shift and subtract (no libgcc on -m32). */
 uint64_t zx_udivmod64(uint64_t n, uint64_t d, uint64_t *rem);
 /* Bounded string helpers for the command line parser. */
@@ -35,11 +35,11 @@ void zx_vprintf(const char *fmt, va_list ap);
 void zx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- CPU: IDT, PIC, PIT, local APIC, exit (cpu.c) -------------------- */
-#define ZX_VEC_TIMER     32u   /* PIC IRQ 0 remapped to 0x20 */
-#define ZX_VEC_PIC_SPUR1 39u   /* IRQ 7 */
-#define ZX_VEC_PIC_SPUR2 47u   /* IRQ 15 */
-#define ZX_VEC_MSIX      65u   /* the ivshmem device's MSI-X vector 0 */
-#define ZX_VEC_SPURIOUS  255u  /* local APIC spurious vector */
+#define ZX_VEC_TIMER     32u  /* PIC IRQ 0 remapped to 0x20 */
+#define ZX_VEC_PIC_SPUR1 39u  /* IRQ 7 */
+#define ZX_VEC_PIC_SPUR2 47u  /* IRQ 15 */
+#define ZX_VEC_MSIX      65u  /* the ivshmem device's MSI-X vector 0 */
+#define ZX_VEC_SPURIOUS  255u /* local APIC spurious vector */
 
 /* What zx_isr_common pushes (boot.S): PUSHA, vector, error code, then the
  * CPU's own frame. */
@@ -50,8 +50,8 @@ struct zx_frame {
 };
 
 /* Exit codes for the isa-debug-exit device: QEMU exits with (code << 1) | 1. */
-#define ZX_EXIT_PASS 0x10u   /* QEMU status 33 */
-#define ZX_EXIT_FAIL 0x11u   /* QEMU status 35 */
+#define ZX_EXIT_PASS 0x10u /* QEMU status 33 */
+#define ZX_EXIT_FAIL 0x11u /* QEMU status 35 */
 
 void zx_cpu_init(uint32_t tick_hz);
 uint32_t zx_tick_hz(void);
@@ -78,17 +78,17 @@ void zx_delay_us(uint32_t us);
 #define ZX_IVSHMEM_DEVICE 0x1110u
 
 typedef struct zx_ivshmem {
-    uint8_t   bus, dev, fn;
-    uint8_t   revision;
-    uintptr_t regs;          /* BAR0: registers (256 bytes, MMIO) */
-    uintptr_t msix_bar;      /* BAR1: MSI-X table + PBA (doorbell variant), 0 if none */
-    uint32_t  msix_cap;      /* config offset of the MSI-X capability, 0 if none */
-    uint32_t  msix_vectors;
-    uintptr_t shm;           /* BAR2: the shared memory, below 4 GiB */
-    uint32_t  shm_size;      /* bytes */
-    uint32_t  shm_orig_lo, shm_orig_hi; /* BAR2 as the firmware left it */
-    bool      relocated;     /* BAR2 was reprogrammed by us */
-    uint32_t  ivposition;    /* our peer id (0 without the server) */
+    uint8_t bus, dev, fn;
+    uint8_t revision;
+    uintptr_t regs;     /* BAR0: registers (256 bytes, MMIO) */
+    uintptr_t msix_bar; /* BAR1: MSI-X table + PBA (doorbell variant), 0 if none */
+    uint32_t msix_cap;  /* config offset of the MSI-X capability, 0 if none */
+    uint32_t msix_vectors;
+    uintptr_t shm;                     /* BAR2: the shared memory, below 4 GiB */
+    uint32_t shm_size;                 /* bytes */
+    uint32_t shm_orig_lo, shm_orig_hi; /* BAR2 as the firmware left it */
+    bool relocated;                    /* BAR2 was reprogrammed by us */
+    uint32_t ivposition;               /* our peer id (0 without the server) */
 } zx_ivshmem_t;
 
 /* ivshmem BAR0 registers */
@@ -98,21 +98,21 @@ typedef struct zx_ivshmem {
 #define ZX_IVSHMEM_DOORBELL   0x0Cu
 
 uint32_t zx_pci_read32(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t off);
-void     zx_pci_write32(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t off, uint32_t v);
+void zx_pci_write32(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t off, uint32_t v);
 /* Find the first ivshmem device, map its BARs below 4 GiB (reprogramming
  * BAR2 when the firmware left it above 4 GiB, unassigned, or when
  * force_relocate is set; every write is checked by reading it back) and
  * enable memory decoding. ram_top: first byte above guest RAM. 0 or a
  * negative ZX_E_* code. */
-#define ZX_E_NO_DEVICE   (-1)
-#define ZX_E_BAR         (-2)
-#define ZX_E_NO_WINDOW   (-3)
-#define ZX_E_READBACK    (-4)
-#define ZX_E_NO_MSIX     (-5)
-int  zx_ivshmem_find(zx_ivshmem_t *d, uint32_t ram_top, bool force_relocate);
+#define ZX_E_NO_DEVICE (-1)
+#define ZX_E_BAR       (-2)
+#define ZX_E_NO_WINDOW (-3)
+#define ZX_E_READBACK  (-4)
+#define ZX_E_NO_MSIX   (-5)
+int zx_ivshmem_find(zx_ivshmem_t *d, uint32_t ram_top, bool force_relocate);
 /* Program MSI-X entry 0 to deliver `vector` to the local APIC apic_id and
  * enable MSI-X and bus mastering. */
-int  zx_ivshmem_msix_enable(zx_ivshmem_t *d, uint32_t vector, uint32_t apic_id);
+int zx_ivshmem_msix_enable(zx_ivshmem_t *d, uint32_t vector, uint32_t apic_id);
 /* Doorbell register: interrupt vector `vector` of peer `peer`. */
 void zx_ivshmem_ring(const zx_ivshmem_t *d, uint32_t peer, uint32_t vector);
 
@@ -120,18 +120,18 @@ void zx_ivshmem_ring(const zx_ivshmem_t *d, uint32_t peer, uint32_t vector);
 typedef void (*zx_task_fn)(void *arg);
 
 typedef struct zx_task {
-    uint32_t     sp;           /* saved stack pointer while not running */
-    uint32_t     state;        /* ZX_TASK_* */
-    const char  *name;
-    zx_task_fn   fn;
-    void        *arg;
-    uint32_t    *wait_word;    /* zport_wait(): the word and value */
-    uint32_t     wait_value;
-    uint64_t     deadline_ns;
-    uint32_t     woken;        /* set by zx_sched_wake() */
-    uint8_t     *stack;
-    uint32_t     stack_size;
-    uint32_t     switches;     /* statistic */
+    uint32_t sp;    /* saved stack pointer while not running */
+    uint32_t state; /* ZX_TASK_* */
+    const char *name;
+    zx_task_fn fn;
+    void *arg;
+    uint32_t *wait_word; /* zport_wait(): the word and value */
+    uint32_t wait_value;
+    uint64_t deadline_ns;
+    uint32_t woken; /* set by zx_sched_wake() */
+    uint8_t *stack;
+    uint32_t stack_size;
+    uint32_t switches; /* statistic */
     struct zx_task *next;
 } zx_task_t;
 
@@ -149,14 +149,13 @@ typedef struct zx_sched_hooks {
     void *arg;
 } zx_sched_hooks_t;
 
-void zx_task_create(zx_task_t *t, const char *name, zx_task_fn fn, void *arg,
-                    uint8_t *stack, uint32_t stack_size);
+void zx_task_create(zx_task_t *t, const char *name, zx_task_fn fn, void *arg, uint8_t *stack, uint32_t stack_size);
 /* Run every created task until all have returned. */
 void zx_sched_run(const zx_sched_hooks_t *hooks);
 zx_task_t *zx_task_current(void);
 void zx_task_yield(void);
 /* Block the current task while *word == expected, until deadline_ns. */
-int  zx_sched_wait(uint32_t *word, uint32_t expected, uint64_t deadline_ns);
+int zx_sched_wait(uint32_t *word, uint32_t expected, uint64_t deadline_ns);
 /* Make every task waiting on word ready (any context). */
 void zx_sched_wake(uint32_t *word);
 /* Ready tasks exist (called with interrupts masked by the idle hook). */

@@ -7,19 +7,43 @@
 
 #include <stdint.h>
 
-static inline void zx_outb(uint16_t port, uint8_t v)  { __asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void zx_outw(uint16_t port, uint16_t v) { __asm__ __volatile__("outw %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void zx_outl(uint16_t port, uint32_t v) { __asm__ __volatile__("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline uint8_t zx_inb(uint16_t port)  { uint8_t v;  __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint16_t zx_inw(uint16_t port) { uint16_t v; __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint32_t zx_inl(uint16_t port) { uint32_t v; __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline void zx_outb(uint16_t port, uint8_t v)
+{
+    __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void zx_outw(uint16_t port, uint16_t v)
+{
+    __asm__ __volatile__("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void zx_outl(uint16_t port, uint32_t v)
+{
+    __asm__ __volatile__("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline uint8_t zx_inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint16_t zx_inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t zx_inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 
 /* Interrupt flag. zx_irq_save() masks and returns the previous EFLAGS. */
 #define ZX_EFLAGS_IF 0x200u
 static inline uint32_t zx_irq_save(void)
 {
     uint32_t f;
-    __asm__ __volatile__("pushfl\n\tpopl %0\n\tcli" : "=r"(f) :: "memory");
+    __asm__ __volatile__("pushfl\n\tpopl %0\n\tcli" : "=r"(f)::"memory");
     return f;
 }
 static inline void zx_irq_restore(uint32_t f)
@@ -27,8 +51,14 @@ static inline void zx_irq_restore(uint32_t f)
     if (f & ZX_EFLAGS_IF)
         __asm__ __volatile__("sti" ::: "memory");
 }
-static inline void zx_irq_enable(void)  { __asm__ __volatile__("sti" ::: "memory"); }
-static inline void zx_irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline void zx_irq_enable(void)
+{
+    __asm__ __volatile__("sti" ::: "memory");
+}
+static inline void zx_irq_disable(void)
+{
+    __asm__ __volatile__("cli" ::: "memory");
+}
 
 /* With interrupts masked: enable them and halt as one step (STI holds
  * interrupts off for one more instruction, so a wake-up that arrives

@@ -31,19 +31,19 @@
 #ifndef ZENEDGE_BARRIER_H
 #define ZENEDGE_BARRIER_H
 
-#define ipc_read_once(p)          __atomic_load_n((p), __ATOMIC_RELAXED)
-#define ipc_write_once(p, v)      __atomic_store_n((p), (v), __ATOMIC_RELAXED)
-#define ipc_load_acquire(p)       __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ipc_store_release(p, v)   __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define ipc_fence()               __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define ipc_read_once(p)        __atomic_load_n((p), __ATOMIC_RELAXED)
+#define ipc_write_once(p, v)    __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ipc_load_acquire(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ipc_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ipc_fence()             __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* A hint to the core that we are in a spin loop (no ordering meaning). */
 #if defined(__x86_64__) || defined(__i386__)
-#define ipc_cpu_relax()           __builtin_ia32_pause()
+#define ipc_cpu_relax() __builtin_ia32_pause()
 #elif defined(__aarch64__) || (defined(__ARM_ARCH) && __ARM_ARCH >= 7)
-#define ipc_cpu_relax()           __asm__ __volatile__("yield" ::: "memory")
+#define ipc_cpu_relax() __asm__ __volatile__("yield" ::: "memory")
 #else
-#define ipc_cpu_relax()           __asm__ __volatile__("" ::: "memory")
+#define ipc_cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
 #endif /* ZENEDGE_BARRIER_H */

@@ -21,8 +21,16 @@ void ipc_cache_clean(const volatile void *p, uint32_t len);
 /* Discard local copies of [p, p+len) so the next read sees the peer's data. */
 void ipc_cache_invalidate(const volatile void *p, uint32_t len);
 #else
-static inline void ipc_cache_clean(const volatile void *p, uint32_t len) { (void)p; (void)len; }
-static inline void ipc_cache_invalidate(const volatile void *p, uint32_t len) { (void)p; (void)len; }
+static inline void ipc_cache_clean(const volatile void *p, uint32_t len)
+{
+    (void)p;
+    (void)len;
+}
+static inline void ipc_cache_invalidate(const volatile void *p, uint32_t len)
+{
+    (void)p;
+    (void)len;
+}
 #endif
 
 #endif /* ZENEDGE_IPC_CACHE_H */

@@ -27,12 +27,7 @@
  *   IPC_DB_ADAPTIVE  the needs-wake-up handshake below: ring only when the
  *                    peer announced sleep (W2); spin first, then W1.
  */
-typedef enum ipc_db_mode {
-    IPC_DB_POLL     = 0,
-    IPC_DB_EVENTFD  = 1,
-    IPC_DB_ADAPTIVE = 2,
-    IPC_DB_MODES    = 3
-} ipc_db_mode_t;
+typedef enum ipc_db_mode { IPC_DB_POLL = 0, IPC_DB_EVENTFD = 1, IPC_DB_ADAPTIVE = 2, IPC_DB_MODES = 3 } ipc_db_mode_t;
 
 /* "poll" | "eventfd" | "adaptive" -> IPC_DB_*, or IPC_E_INVAL. */
 int ipc_db_mode_parse(const char *s);
@@ -45,7 +40,7 @@ static inline void ipc_sleep_announce(ipc_side_t *me)
 {
     ipc_write_once(&me->needs_wakeup, 1u);
     ipc_cache_clean(&me->needs_wakeup, 4);
-    ipc_fence();   /* W1: orders the store above before the ring re-check */
+    ipc_fence(); /* W1: orders the store above before the ring re-check */
 }
 
 /* Back to busy: the peer need not ring any more. */
@@ -59,7 +54,7 @@ static inline void ipc_sleep_cancel(ipc_side_t *me)
  * true if the peer announced that it sleeps. */
 static inline bool ipc_peer_wants_doorbell(const ipc_side_t *peer)
 {
-    ipc_fence();   /* W2: orders the head store before this load */
+    ipc_fence(); /* W2: orders the head store before this load */
     ipc_cache_invalidate(&peer->needs_wakeup, 4);
     return ipc_read_once(&peer->needs_wakeup) != 0u;
 }

@@ -17,6 +17,7 @@
  * value; the meaning documents the code (and is not compiled in, to keep
  * the freestanding side small). Values are consecutive from
  * IPC_E_BASE - 1. */
+/* clang-format off */
 #define IPC_ERROR_LIST(X) \
     X(IPC_E_INVAL         , -1001, "bad argument from the local caller") \
     X(IPC_E_RING_FULL     , -1002, "no free slot; nothing was written") \
@@ -57,6 +58,7 @@ typedef enum ipc_err {
 #undef IPC_ERR_ENUM_
     IPC_E_LAST = -1031
 } ipc_err_t;
+/* clang-format on */
 
 /* Short constant name of a code ("IPC_E_RING_FULL"), or "IPC_E_?" */
 const char *ipc_strerror(int err);
@@ -70,10 +72,10 @@ const char *ipc_status_name(uint32_t status);
  * limit it broke: "<field>=<value> breaks <limit>". Filled on failure.
  */
 typedef struct ipc_fault {
-    const char *field;   /* header field, e.g. "sq_off[2]" */
-    uint32_t    value;   /* the value read from the region */
-    uint32_t    limit;   /* the bound it broke */
-    const char *rule;    /* e.g. "must be a power of two in [2, 65536]" */
+    const char *field; /* header field, e.g. "sq_off[2]" */
+    uint32_t value;    /* the value read from the region */
+    uint32_t limit;    /* the bound it broke */
+    const char *rule;  /* e.g. "must be a power of two in [2, 65536]" */
 } ipc_fault_t;
 
 #endif /* ZENEDGE_IPC_ERRORS_H */

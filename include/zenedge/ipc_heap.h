@@ -26,32 +26,32 @@
 #define IPC_HEAP_MAX_CLASSES 12u
 
 typedef struct ipc_heap_class_cfg {
-    uint32_t block_size;  /* bytes, multiple of IPC_CACHELINE */
-    uint32_t count;       /* blocks; 0 = share of what remains (see init) */
+    uint32_t block_size; /* bytes, multiple of IPC_CACHELINE */
+    uint32_t count;      /* blocks; 0 = share of what remains (see init) */
 } ipc_heap_class_cfg_t;
 
 typedef struct ipc_heap_class {
     uint32_t block_size;
-    uint32_t first_off;   /* region offset of block 0 */
+    uint32_t first_off; /* region offset of block 0 */
     uint32_t count;
-    uint32_t first_link;  /* index of block 0 in links[] */
-    uint32_t free_head;   /* link index of first free block, or IPC_HEAP_NIL */
+    uint32_t first_link; /* index of block 0 in links[] */
+    uint32_t free_head;  /* link index of first free block, or IPC_HEAP_NIL */
     uint32_t free_count;
 } ipc_heap_class_t;
 
 typedef struct ipc_heap {
-    uint32_t         heap_off;
-    uint32_t         heap_size;
-    uint32_t         n_classes;
+    uint32_t heap_off;
+    uint32_t heap_size;
+    uint32_t n_classes;
     ipc_heap_class_t cls[IPC_HEAP_MAX_CLASSES];
-    uint32_t        *links;   /* caller storage: next free link, or USED */
-    uint32_t         n_links;
-    uint32_t         bad_frees; /* statistic: rejected frees */
-    uint32_t         failed;    /* statistic: allocations that found no block */
+    uint32_t *links; /* caller storage: next free link, or USED */
+    uint32_t n_links;
+    uint32_t bad_frees; /* statistic: rejected frees */
+    uint32_t failed;    /* statistic: allocations that found no block */
 } ipc_heap_t;
 
-#define IPC_HEAP_NIL   0xFFFFFFFFu
-#define IPC_HEAP_USED  0xFFFFFFFEu
+#define IPC_HEAP_NIL  0xFFFFFFFFu
+#define IPC_HEAP_USED 0xFFFFFFFEu
 
 /*
  * Cut the heap of a region into classes. Classes must be given in
@@ -61,8 +61,8 @@ typedef struct ipc_heap {
  * Errors: IPC_E_INVAL, IPC_E_HEAP_CONFIG (sizes, order, or too many blocks
  * for the heap or for links).
  */
-int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg_t *classes,
-                  uint32_t n_classes, uint32_t *links, uint32_t n_links);
+int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg_t *classes, uint32_t n_classes,
+                  uint32_t *links, uint32_t n_links);
 
 /* Links the configuration needs for a heap of heap_size bytes (0 on error). */
 uint32_t ipc_heap_links_needed(uint32_t heap_size, const ipc_heap_class_cfg_t *classes, uint32_t n_classes);

@@ -52,6 +52,9 @@
 #ifndef ZENEDGE_IPC_PROTO_H
 #define ZENEDGE_IPC_PROTO_H
 
+/* Hand-aligned: the writer and ordering of every word read as columns. */
+/* clang-format off */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -476,5 +479,7 @@ _Static_assert(sizeof(ipc_job_desc_t) == 4 * IPC_CACHELINE, "descriptor is 4 lin
 
 _Static_assert(IPC_QOS_COUNT <= IPC_MAX_SQ, "one ring per class fits the table");
 _Static_assert((IPC_FEAT_KNOWN & ~(IPC_FEAT_REQUIRED_MASK | IPC_FEAT_OPTIONAL_MASK)) == 0, "feature masks");
+
+/* clang-format on */
 
 #endif /* ZENEDGE_IPC_PROTO_H */

@@ -18,37 +18,37 @@
 
 /* What the zenedge side asks for when it lays the region out. */
 typedef struct ipc_region_config {
-    uint32_t region_size;            /* bytes of the mapped region */
-    uint32_t n_sq;                   /* submission rings (default IPC_QOS_COUNT) */
-    uint32_t sq_slots;               /* per submission ring, power of two */
-    uint32_t cq_slots;               /* power of two >= max_jobs; 0: smallest such */
-    uint32_t max_jobs;               /* job descriptors */
-    uint32_t features;               /* IPC_FEAT_* */
-    uint32_t hb_period_us;           /* zenedge heartbeat period it promises */
-    uint32_t epoch;                  /* zenedge epoch to publish (+1 per boot) */
-    uint32_t sq_weight[IPC_MAX_SQ];  /* arbitration hints (0: bridge default) */
+    uint32_t region_size;           /* bytes of the mapped region */
+    uint32_t n_sq;                  /* submission rings (default IPC_QOS_COUNT) */
+    uint32_t sq_slots;              /* per submission ring, power of two */
+    uint32_t cq_slots;              /* power of two >= max_jobs; 0: smallest such */
+    uint32_t max_jobs;              /* job descriptors */
+    uint32_t features;              /* IPC_FEAT_* */
+    uint32_t hb_period_us;          /* zenedge heartbeat period it promises */
+    uint32_t epoch;                 /* zenedge epoch to publish (+1 per boot) */
+    uint32_t sq_weight[IPC_MAX_SQ]; /* arbitration hints (0: bridge default) */
 } ipc_region_config_t;
 
 /* The private, validated view of a region. */
 typedef struct ipc_region {
-    uint8_t          *base;          /* where this side mapped it */
-    uint32_t          size;          /* validated region_size */
-    uint32_t          version_minor; /* of the writer */
-    uint32_t          features;      /* validated feature bits */
-    uint32_t          n_sq;
-    uint32_t          sq_slots;
-    uint32_t          cq_slots;
-    uint32_t          max_jobs;
-    uint32_t          sq_off[IPC_MAX_SQ];
-    uint32_t          sq_weight[IPC_MAX_SQ];
-    uint32_t          cq_off;
-    uint32_t          jobs_off;
-    uint32_t          heap_off;
-    uint32_t          heap_size;
+    uint8_t *base;          /* where this side mapped it */
+    uint32_t size;          /* validated region_size */
+    uint32_t version_minor; /* of the writer */
+    uint32_t features;      /* validated feature bits */
+    uint32_t n_sq;
+    uint32_t sq_slots;
+    uint32_t cq_slots;
+    uint32_t max_jobs;
+    uint32_t sq_off[IPC_MAX_SQ];
+    uint32_t sq_weight[IPC_MAX_SQ];
+    uint32_t cq_off;
+    uint32_t jobs_off;
+    uint32_t heap_off;
+    uint32_t heap_size;
     ipc_region_hdr_t *hdr;
-    ipc_ring_t       *sq[IPC_MAX_SQ];
-    ipc_ring_t       *cq;
-    ipc_job_desc_t   *jobs;
+    ipc_ring_t *sq[IPC_MAX_SQ];
+    ipc_ring_t *cq;
+    ipc_job_desc_t *jobs;
 } ipc_region_t;
 
 /* Defaults: IPC_QOS_COUNT rings of 256 slots, 256 jobs, cq = 256, heap is

@@ -28,20 +28,20 @@
 
 typedef struct ipc_ring_prod {
     ipc_ring_t *ring;
-    uint32_t    size;        /* validated slot count */
-    uint32_t    mask;        /* size - 1 */
-    uint32_t    head;        /* private copy of ring->head (we own it) */
-    uint32_t    tail_seen;   /* last validated ring->tail */
-    uint32_t    corrupt;     /* times the peer's tail was impossible */
+    uint32_t size;      /* validated slot count */
+    uint32_t mask;      /* size - 1 */
+    uint32_t head;      /* private copy of ring->head (we own it) */
+    uint32_t tail_seen; /* last validated ring->tail */
+    uint32_t corrupt;   /* times the peer's tail was impossible */
 } ipc_ring_prod_t;
 
 typedef struct ipc_ring_cons {
     ipc_ring_t *ring;
-    uint32_t    size;
-    uint32_t    mask;
-    uint32_t    tail;        /* private copy of ring->tail (we own it) */
-    uint32_t    head_seen;   /* last validated ring->head */
-    uint32_t    corrupt;     /* times the peer's head was impossible */
+    uint32_t size;
+    uint32_t mask;
+    uint32_t tail;      /* private copy of ring->tail (we own it) */
+    uint32_t head_seen; /* last validated ring->head */
+    uint32_t corrupt;   /* times the peer's head was impossible */
 } ipc_ring_cons_t;
 
 /* Write an empty ring (region init, zenedge side only). */

@@ -19,9 +19,9 @@
 
 #include <stdint.h>
 
-#define LAT_HIST_SUB      4u     /* buckets per power of two */
-#define LAT_HIST_MIN_LOG2 10u    /* bucket 0: below 2^10 ns (~1 us) */
-#define LAT_HIST_MAX_LOG2 41u    /* last bucket: 2^41 ns (~37 min) and above */
+#define LAT_HIST_SUB      4u  /* buckets per power of two */
+#define LAT_HIST_MIN_LOG2 10u /* bucket 0: below 2^10 ns (~1 us) */
+#define LAT_HIST_MAX_LOG2 41u /* last bucket: 2^41 ns (~37 min) and above */
 #define LAT_HIST_BUCKETS  (1u + (LAT_HIST_MAX_LOG2 - LAT_HIST_MIN_LOG2) * LAT_HIST_SUB + 1u)
 
 typedef struct lat_hist {
@@ -42,8 +42,14 @@ uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille);
 
 /* The stages of one job, in the order they happen. */
 enum lat_stage {
-    LAT_SUBMIT_PICKUP = 0, LAT_PICKUP_START, LAT_BACKEND, LAT_END_COMPLETE,
-    LAT_COMPLETE_SEEN, LAT_SEEN_WAKE, LAT_ROUND_TRIP, LAT_STAGES
+    LAT_SUBMIT_PICKUP = 0,
+    LAT_PICKUP_START,
+    LAT_BACKEND,
+    LAT_END_COMPLETE,
+    LAT_COMPLETE_SEEN,
+    LAT_SEEN_WAKE,
+    LAT_ROUND_TRIP,
+    LAT_STAGES
 };
 /* "submit->pickup", ..., "round trip"; "?" out of range. */
 const char *lat_stage_name(uint32_t stage);

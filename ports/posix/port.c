@@ -63,18 +63,17 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
      * the count. Either it sees us and wakes, or our count came later, so
      * the kernel's comparison sees its store and we do not sleep. */
     __atomic_fetch_add(&port->waiters, 1u, __ATOMIC_SEQ_CST);
-    long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expected, tp, NULL,
-                     FUTEX_BITSET_MATCH_ANY);
+    long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expected, tp, NULL, FUTEX_BITSET_MATCH_ANY);
     int err = errno;
     __atomic_fetch_sub(&port->waiters, 1u, __ATOMIC_SEQ_CST);
     if (r != 0 && err == ETIMEDOUT)
         return ZPORT_TIMEOUT;
-    return ZPORT_WOKEN;   /* woken, EAGAIN (word changed) or EINTR: the caller re-checks */
+    return ZPORT_WOKEN; /* woken, EAGAIN (word changed) or EINTR: the caller re-checks */
 }
 
 void zport_wake(struct zport *port, uint32_t *word)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the caller's store of *word before the count */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's store of *word before the count */
     if (__atomic_load_n(&port->waiters, __ATOMIC_SEQ_CST) == 0u)
         return;
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
@@ -87,7 +86,7 @@ void zport_doorbell(struct zport *port)
         return;
     uint64_t one = 1;
     ssize_t w = write(fd, &one, sizeof(one));
-    (void)w;   /* EAGAIN: the counter is already huge, the bridge will look */
+    (void)w; /* EAGAIN: the counter is already huge, the bridge will look */
 }
 
 void zport_log(struct zport *port, int level, const char *fmt, ...)
@@ -100,8 +99,7 @@ void zport_log(struct zport *port, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s%s: %s\n", port ? port->prefix : "", (level >= 0 && level <= 3) ? lv[level] : "?",
-            line);
+    fprintf(stderr, "%s%s: %s\n", port ? port->prefix : "", (level >= 0 && level <= 3) ? lv[level] : "?", line);
 }
 
 int zport_posix_init(struct zport *z, int mode)
@@ -190,9 +188,7 @@ static void *irq_main(void *arg)
             continue;
         int timeout_ms = (int)((next_tick > now ? next_tick - now : 0) / 1000000u) + 1;
         switch (z->mode) {
-        case IPC_DB_POLL:
-            ipc_cpu_relax();
-            break;
+        case IPC_DB_POLL: ipc_cpu_relax(); break;
         case IPC_DB_EVENTFD:
             /* The bridge rings after every completion. */
             block_on_efd(z, timeout_ms);
@@ -204,7 +200,7 @@ static void *irq_main(void *arg)
                 ipc_cpu_relax();
                 work = proxy_work_pending(p);
             }
-            if (work || proxy_idle_prepare(p))   /* W1 + re-check */
+            if (work || proxy_idle_prepare(p)) /* W1 + re-check */
                 break;
             bool woken = block_on_efd(z, timeout_ms);
             proxy_idle_finish(p, woken);

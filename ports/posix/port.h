@@ -27,42 +27,41 @@
 #include "zport.h"
 
 /* The port's mode is a doorbell mode (ipc_db_mode_t, IPC_DB_*), or: */
-#define ZPORT_POSIX_MANUAL   (-1)  /* no interrupt thread: the caller runs proxy_complete/proxy_tick */
+#define ZPORT_POSIX_MANUAL (-1) /* no interrupt thread: the caller runs proxy_complete/proxy_tick */
 
 struct zport {
     pthread_mutex_t lock;
-    int             mode;        /* ZPORT_POSIX_* */
-    int             irq_efd;     /* our doorbell: the bridge writes it */
-    int             peer_efd;    /* the bridge's doorbell (atomic), -1: none */
-    uint64_t        spin_ns;     /* adaptive: spin before sleeping */
-    uint32_t        tick_us;     /* proxy_tick() period */
-    int             log_level;   /* ZPORT_LOG_*: lines above it are dropped */
-    char            prefix[32];
-    proxy_t        *proxy;
-    pthread_t       irq;
-    int             irq_running;
-    uint32_t        stop;        /* atomic */
-    uint64_t        irq_sleeps;  /* statistic: times the interrupt thread blocked */
-    uint32_t        waiters;     /* atomic: tasks inside zport_wait() (futex skipped at 0) */
+    int mode;         /* ZPORT_POSIX_* */
+    int irq_efd;      /* our doorbell: the bridge writes it */
+    int peer_efd;     /* the bridge's doorbell (atomic), -1: none */
+    uint64_t spin_ns; /* adaptive: spin before sleeping */
+    uint32_t tick_us; /* proxy_tick() period */
+    int log_level;    /* ZPORT_LOG_*: lines above it are dropped */
+    char prefix[32];
+    proxy_t *proxy;
+    pthread_t irq;
+    int irq_running;
+    uint32_t stop;       /* atomic */
+    uint64_t irq_sleeps; /* statistic: times the interrupt thread blocked */
+    uint32_t waiters;    /* atomic: tasks inside zport_wait() (futex skipped at 0) */
 };
 
 /* Create the port's eventfd and mutex. mode: ZPORT_POSIX_*. 0 or -errno. */
-int  zport_posix_init(struct zport *z, int mode);
+int zport_posix_init(struct zport *z, int mode);
 void zport_posix_destroy(struct zport *z);
 
 /* Log lines at or below level go to stderr, prefixed. */
 void zport_posix_set_log(struct zport *z, int level, const char *prefix);
 
 /* The eventfd the bridge must write to ring this side. */
-int  zport_posix_irq_fd(const struct zport *z);
+int zport_posix_irq_fd(const struct zport *z);
 
 /* The bridge's eventfd (-1: none); the caller keeps ownership. */
 void zport_posix_set_peer(struct zport *z, int peer_efd);
 
 /* Start / stop the completion interrupt thread for proxy p (not in
  * ZPORT_POSIX_MANUAL mode). tick_us 0: half of ZEN_CFG_HB_PERIOD_US. */
-int  zport_posix_start(struct zport *z, proxy_t *p, uint32_t tick_us, uint64_t spin_ns);
+int zport_posix_start(struct zport *z, proxy_t *p, uint32_t tick_us, uint64_t spin_ns);
 void zport_posix_stop(struct zport *z);
-
 
 #endif /* ZENEDGE_ZPORT_POSIX_H */

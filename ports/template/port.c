@@ -52,7 +52,7 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
         if (port->idle)
             port->idle();
         else
-            zport_template_timer_irq(port);   /* no interrupts: run the time base here */
+            zport_template_timer_irq(port); /* no interrupts: run the time base here */
     }
     return ZPORT_WOKEN;
 }
@@ -68,7 +68,7 @@ void zport_wake(struct zport *port, uint32_t *word)
 void zport_doorbell(struct zport *port)
 {
     if (port->doorbell_reg)
-        *port->doorbell_reg = 1u;   /* BOARD: the value the doorbell register expects */
+        *port->doorbell_reg = 1u; /* BOARD: the value the doorbell register expects */
 }
 
 void zport_log(struct zport *port, int level, const char *fmt, ...)
@@ -80,8 +80,8 @@ void zport_log(struct zport *port, int level, const char *fmt, ...)
     (void)fmt;
 }
 
-void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns,
-                         volatile uint32_t *doorbell_reg, void (*idle)(void))
+void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns, volatile uint32_t *doorbell_reg,
+                         void (*idle)(void))
 {
     z->proxy = p;
     z->ticks_ns = 0;

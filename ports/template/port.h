@@ -18,16 +18,16 @@
 #include "zport.h"
 
 struct zport {
-    proxy_t           *proxy;
-    volatile uint64_t  ticks_ns;       /* advanced by the timer interrupt */
-    uint32_t           tick_ns;        /* timer period */
-    volatile uint32_t *doorbell_reg;   /* BOARD: the register that interrupts the bridge */
-    void             (*idle)(void);    /* BOARD: wait for an interrupt (WFI) or yield; may be NULL */
+    proxy_t *proxy;
+    volatile uint64_t ticks_ns;      /* advanced by the timer interrupt */
+    uint32_t tick_ns;                /* timer period */
+    volatile uint32_t *doorbell_reg; /* BOARD: the register that interrupts the bridge */
+    void (*idle)(void);              /* BOARD: wait for an interrupt (WFI) or yield; may be NULL */
 };
 
 /* Set the port up; doorbell_reg may be NULL (a bridge that polls). */
-void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns,
-                         volatile uint32_t *doorbell_reg, void (*idle)(void));
+void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns, volatile uint32_t *doorbell_reg,
+                         void (*idle)(void));
 /* Call from the bridge-doorbell interrupt handler: the completion handler. */
 void zport_template_irq(struct zport *z);
 /* Call from the periodic timer interrupt: clock, heartbeat, deadlines. */

@@ -21,8 +21,8 @@
 
 #include "zx_arch.h"
 
-void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge,
-                    uint32_t bridge_peer, uint32_t log_level)
+void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge, uint32_t bridge_peer,
+                    uint32_t log_level)
 {
     memset(port, 0, sizeof(*port));
     port->dev = dev;
@@ -88,13 +88,13 @@ void zport_doorbell(struct zport *port)
 
 void zport_log(struct zport *port, int level, const char *fmt, ...)
 {
-    static const char *const names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+    static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
     if (level < 0 || (uint32_t)level > port->log_level)
         return;
-    uint32_t f = zx_irq_save();        /* one line, not interleaved with an ISR's */
+    uint32_t f = zx_irq_save(); /* one line, not interleaved with an ISR's */
     uint64_t us = zx_now_ns() / 1000u;
-    zx_printf("[%6llu.%06llu] %s: ", (unsigned long long)(us / 1000000u),
-              (unsigned long long)(us % 1000000u), level <= 3 ? names[level] : "?");
+    zx_printf("[%6llu.%06llu] %s: ", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u),
+              level <= 3 ? names[level] : "?");
     va_list ap;
     va_start(ap, fmt);
     zx_vprintf(fmt, ap);

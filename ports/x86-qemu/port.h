@@ -12,16 +12,16 @@
 #include "zport.h"
 
 struct zport {
-    const zx_ivshmem_t *dev;     /* the ivshmem device (doorbell register) */
-    uint32_t bridge_peer;        /* ivshmem peer id of the bridge (doorbell variant) */
-    uint32_t ring_bridge;        /* 1: zport_doorbell() writes the Doorbell register */
-    uint32_t log_level;          /* lines above this level are dropped */
-    uint32_t doorbells;          /* statistic */
+    const zx_ivshmem_t *dev; /* the ivshmem device (doorbell register) */
+    uint32_t bridge_peer;    /* ivshmem peer id of the bridge (doorbell variant) */
+    uint32_t ring_bridge;    /* 1: zport_doorbell() writes the Doorbell register */
+    uint32_t log_level;      /* lines above this level are dropped */
+    uint32_t doorbells;      /* statistic */
     uint32_t waits, wait_timeouts;
 };
 
 /* Fill the port: ring_bridge 0 for ivshmem-plain (the bridge polls). */
-void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge,
-                    uint32_t bridge_peer, uint32_t log_level);
+void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge, uint32_t bridge_peer,
+                    uint32_t log_level);
 
 #endif /* ZENEDGE_ZPORT_X86_H */

@@ -50,12 +50,12 @@ int accel_io_make(accel_io_t *io, const bridge_model_t *m, uint32_t seed)
         for (uint32_t e = 0; e < m->in[i].count; e++) {
             uint32_t r = xs(&st);
             if (m->in[i].dtype == BRIDGE_DT_I32) {
-                int32_t v = (int32_t)r;   /* full range: exercises the wrap */
+                int32_t v = (int32_t)r; /* full range: exercises the wrap */
                 memcpy((char *)io->in[i] + 4u * e, &v, 4);
             } else if (m->in[i].dtype == BRIDGE_DT_F32) {
                 /* digits take raw pixels 0..16; others -2..2 */
-                float v = m->result == BRIDGE_RESULT_ARGMAX ? (float)(r % 17u)
-                                                            : ((float)(r % 40001u) / 10000.0f) - 2.0f;
+                float v =
+                    m->result == BRIDGE_RESULT_ARGMAX ? (float)(r % 17u) : ((float)(r % 40001u) / 10000.0f) - 2.0f;
                 memcpy((char *)io->in[i] + 4u * e, &v, 4);
             } else {
                 ((uint8_t *)io->in[i])[e] = (uint8_t)r;
@@ -74,8 +74,7 @@ void accel_io_free(accel_io_t *io)
     memset(io, 0, sizeof(*io));
 }
 
-void accel_job_fill(bridge_job_t *job, const bridge_model_t *m, const accel_io_t *io, uint32_t qos,
-                    uint32_t handle)
+void accel_job_fill(bridge_job_t *job, const bridge_model_t *m, const accel_io_t *io, uint32_t qos, uint32_t handle)
 {
     memset(job, 0, sizeof(*job));
     job->handle = handle;
@@ -139,7 +138,7 @@ uint32_t accel_compare(const bridge_model_t *m, const void *got, const void *ref
         memcpy(&g, (const char *)got + 4u * i, 4);
         memcpy(&r, (const char *)ref + 4u * i, 4);
         double d = fabs((double)g - (double)r);
-        if (!(d <= abs_tol + rel * fabs((double)r)))  /* NaN counts as bad */
+        if (!(d <= abs_tol + rel * fabs((double)r))) /* NaN counts as bad */
             bad++;
         if (d > worst || d != d)
             worst = d;

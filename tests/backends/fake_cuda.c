@@ -17,7 +17,7 @@ struct CUfunc_st {
 };
 struct CUmod_st {
     struct CUfunc_st fn[4];
-    int              has[4];
+    int has[4];
 };
 struct CUstream_st {
     int prio;
@@ -40,10 +40,10 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-#define NEED_INIT()                             \
-    do {                                        \
-        if (!initialised)                       \
-            return CUDA_ERROR_NOT_INITIALIZED;  \
+#define NEED_INIT()                            \
+    do {                                       \
+        if (!initialised)                      \
+            return CUDA_ERROR_NOT_INITIALIZED; \
     } while (0)
 
 FAKE_EXPORT CUresult cuInit(unsigned flags);
@@ -283,8 +283,8 @@ FAKE_EXPORT CUresult cuStreamSynchronize(CUstream s)
  * as a driver would call it. */
 struct cb_arg {
     CUstreamCallback cb;
-    CUstream         s;
-    void            *user;
+    CUstream s;
+    void *user;
 };
 
 static void *cb_thread(void *p)
@@ -311,7 +311,7 @@ FAKE_EXPORT CUresult cuStreamAddCallback(CUstream s, CUstreamCallback cb, void *
         free(a);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    pthread_join(t, NULL);   /* in order, as within one stream */
+    pthread_join(t, NULL); /* in order, as within one stream */
     return CUDA_SUCCESS;
 }
 
@@ -376,7 +376,7 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsi
         if (threads < n)
             return CUDA_ERROR_INVALID_VALUE;
         for (unsigned i = 0; i < n; i++) {
-            volatile float p = al[0] * x[i];   /* two roundings, as the kernel */
+            volatile float p = al[0] * x[i]; /* two roundings, as the kernel */
             o[i] = p + y[i];
         }
         break;
@@ -424,8 +424,7 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsi
         }
         break;
     }
-    default:
-        return CUDA_ERROR_INVALID_VALUE;
+    default: return CUDA_ERROR_INVALID_VALUE;
     }
     return CUDA_SUCCESS;
 }

@@ -49,8 +49,8 @@ static int check_models(bridge_backend_t *cpu, bridge_backend_t *ocl, const brid
                 uint32_t bad = accel_compare(m, b.out, a.out, &d);
                 worst = d > worst ? d : worst;
                 if (bad) {
-                    fprintf(stderr, "FAIL: %s seed %u: %u element(s) out of tolerance, max |diff| %g\n", m->name,
-                            seed, bad, d);
+                    fprintf(stderr, "FAIL: %s seed %u: %u element(s) out of tolerance, max |diff| %g\n", m->name, seed,
+                            bad, d);
                     fails++;
                 }
                 if (jo.result != jc.result) {
@@ -68,8 +68,8 @@ static int check_models(bridge_backend_t *cpu, bridge_backend_t *ocl, const brid
             accel_io_free(&a);
             accel_io_free(&b);
         }
-        printf("%-10s %s vs cpu: %u jobs, max |diff| %.3g, mean backend time %.1f us\n", m->name, ocl->ops->name, SEEDS, worst,
-               (double)dev_ns / SEEDS / 1000.0);
+        printf("%-10s %s vs cpu: %u jobs, max |diff| %.3g, mean backend time %.1f us\n", m->name, ocl->ops->name, SEEDS,
+               worst, (double)dev_ns / SEEDS / 1000.0);
     }
     return fails;
 }
@@ -209,8 +209,8 @@ int main(int argc, char **argv)
         if (a < 0 || b < 0) {
             fails++;
         } else if (a == 0 && b == 0) {
-            printf("digits_mlp accuracy on the held-out set: cpu %.4f (%u/%u), %s %.4f (%u/%u)\n",
-                   (double)cc / n, cc, n, ops->name, (double)oc / n, oc, n);
+            printf("digits_mlp accuracy on the held-out set: cpu %.4f (%u/%u), %s %.4f (%u/%u)\n", (double)cc / n, cc,
+                   n, ops->name, (double)oc / n, oc, n);
             if (cc != oc || (double)oc / n < 0.95) {
                 fprintf(stderr, "FAIL: %s accuracy differs from cpu or is below 0.95\n", ops->name);
                 fails++;

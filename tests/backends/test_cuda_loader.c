@@ -49,8 +49,8 @@ static void probe_says_why(void **state)
     }
     assert_int_equal(n, BRIDGE_E_NO_DEVICE);
     assert_memory_equal(why, want, strlen(want));
-    assert_null(strchr(why, '\n'));           /* one line */
-    assert_int_equal((unsigned char)devs[0].backend[0], 0x5A);  /* nothing written */
+    assert_null(strchr(why, '\n'));                            /* one line */
+    assert_int_equal((unsigned char)devs[0].backend[0], 0x5A); /* nothing written */
     /* A second probe gives the same answer (the lookup is cached). */
     char why2[512] = "";
     assert_int_equal(ops->probe(NULL, 0, why2, sizeof(why2)), BRIDGE_E_NO_DEVICE);

@@ -47,7 +47,7 @@ static void probe_lists_devices(void **state)
         assert_int_equal(devs[i].index, i);
         assert_true(devs[i].device[0] != '\0');
     }
-    assert_int_equal(ops->probe(NULL, 0, why, sizeof(why)), n);   /* count only */
+    assert_int_equal(ops->probe(NULL, 0, why, sizeof(why)), n); /* count only */
     dev0 = devs[0];
 }
 
@@ -123,7 +123,7 @@ static void busy_and_unsupported(void **state)
     }
     assert_int_equal(back, 2);
     assert_int_equal(ops->in_flight(&be), 0);
-    assert_int_equal(ops->poll(&be, (bridge_job_t *[1]){NULL}, 1, 0), 0);  /* nothing left, no wait */
+    assert_int_equal(ops->poll(&be, (bridge_job_t *[1]){NULL}, 1, 0), 0); /* nothing left, no wait */
     assert_int_equal(accel_run_one(&be, &job[2]), 0);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(job[i].status, IPC_STATUS_OK);
@@ -170,7 +170,7 @@ static void cache_in_project_dir(void **state)
     struct stat sb;
     assert_int_equal(stat(cache_dir, &sb), 0);
     assert_true(S_ISDIR(sb.st_mode));
-    assert_int_equal(sb.st_mode & 0077, 0);   /* private */
+    assert_int_equal(sb.st_mode & 0077, 0); /* private */
 }
 
 int main(int argc, char **argv)
@@ -188,8 +188,7 @@ int main(int argc, char **argv)
     /* The cache goes where ZENEDGE_OPENCL_CACHE says (here a fresh
      * per-process folder under the one the test runner gives). */
     const char *base = getenv("ZENEDGE_OPENCL_CACHE");
-    snprintf(cache_dir, sizeof(cache_dir), "%s/unit-%d", base && base[0] ? base : "opencl-cache",
-             (int)getpid());
+    snprintf(cache_dir, sizeof(cache_dir), "%s/unit-%d", base && base[0] ? base : "opencl-cache", (int)getpid());
     setenv("ZENEDGE_OPENCL_CACHE", cache_dir, 1);
     unsetenv("POCL_CACHE_DIR");
     char why[256] = "";

@@ -56,9 +56,10 @@ int main(int argc, char **argv)
     accel_io_t io[N_JOBS];
     bridge_job_t job[N_JOBS];
     for (uint32_t i = 0; i < N_JOBS; i++) {
-        uint32_t qos = i < N_BG ? IPC_QOS_BACKGROUND
-                     : i < N_BG + N_NORMAL ? IPC_QOS_NORMAL
-                     : i == N_BG + N_NORMAL ? IPC_QOS_HIGH : IPC_QOS_RT;
+        uint32_t qos = i < N_BG               ? IPC_QOS_BACKGROUND
+                       : i < N_BG + N_NORMAL  ? IPC_QOS_NORMAL
+                       : i == N_BG + N_NORMAL ? IPC_QOS_HIGH
+                                              : IPC_QOS_RT;
         const bridge_model_t *m = qos == IPC_QOS_RT ? digits : gemm;
         if (accel_io_make(&io[i], m, i + 1))
             return 1;
@@ -112,8 +113,10 @@ int main(int argc, char **argv)
             continue;
         }
         if ((int)j->qos < last_qos) {
-            fprintf(stderr, "FAIL: completion %u is job %u of class %u after a class %d job that had not "
-                    "started either\n", k, i, j->qos, last_qos);
+            fprintf(stderr,
+                    "FAIL: completion %u is job %u of class %u after a class %d job that had not "
+                    "started either\n",
+                    k, i, j->qos, last_qos);
             fails++;
         }
         last_qos = (int)j->qos;
@@ -130,13 +133,12 @@ int main(int argc, char **argv)
         fails++;
     }
     if (started_early >= N_BG) {
-        fprintf(stderr, "FAIL: %u jobs started before the RT job was submitted: nothing was queued\n",
-                started_early);
+        fprintf(stderr, "FAIL: %u jobs started before the RT job was submitted: nothing was queued\n", started_early);
         fails++;
     }
     printf("%s qos: %u BACKGROUND + %u NORMAL + HIGH + RT submitted; %u had started at once; the RT job "
-           "completed %u-th, before all %u queued BACKGROUND jobs: %s\n", ops->name, N_BG, N_NORMAL,
-           started_early, pos_rt + 1, N_BG - started_early, fails ? "NO" : "yes");
+           "completed %u-th, before all %u queued BACKGROUND jobs: %s\n",
+           ops->name, N_BG, N_NORMAL, started_early, pos_rt + 1, N_BG - started_early, fails ? "NO" : "yes");
     ops->shutdown(&be);
     for (uint32_t i = 0; i < N_JOBS; i++)
         accel_io_free(&io[i]);

@@ -33,11 +33,11 @@ static void test_weights(void **state)
     region[1] = 3;
     region[2] = 5;
     cfg[2] = 7;
-    cfg[3] = 1000;   /* capped at one round */
+    cfg[3] = 1000; /* capped at one round */
     bridge_arb_weights(cfg, region, w);
     assert_int_equal(w[0], 0);
-    assert_int_equal(w[1], 3);                        /* region when the configuration says 0 */
-    assert_int_equal(w[2], 7);                        /* the configuration wins */
+    assert_int_equal(w[1], 3); /* region when the configuration says 0 */
+    assert_int_equal(w[2], 7); /* the configuration wins */
     assert_int_equal(w[3], BRIDGE_ARB_ROUND_MAX);
     assert_int_equal(w[4], 1);
 }
@@ -47,7 +47,7 @@ static void test_round_shares(void **state)
 {
     (void)state;
     bridge_arb_t a = arb(4, 32, 8, 4, 1);
-    a.weight[0] = 5;   /* given for ring 0 too: still never in a round */
+    a.weight[0] = 5; /* given for ring 0 too: still never in a round */
     uint32_t ready[IPC_MAX_SQ] = {100, 100, 100, 100}, take[IPC_MAX_SQ];
     assert_int_equal(bridge_arb_round(&a, ready, 1000, take), 13);
     assert_int_equal(take[0], 0);
@@ -55,12 +55,12 @@ static void test_round_shares(void **state)
     assert_int_equal(take[2], 4);
     assert_int_equal(take[3], 1);
     for (uint32_t r = 4; r < IPC_MAX_SQ; r++)
-        assert_int_equal(take[r], 0);   /* beyond n_sq */
+        assert_int_equal(take[r], 0); /* beyond n_sq */
 
     ready[1] = 3;
     assert_int_equal(bridge_arb_round(&a, ready, 1000, take), 8);
     assert_int_equal(take[1], 3);
-    assert_int_equal(take[2], 4);   /* ring 1's unused share is not handed on */
+    assert_int_equal(take[2], 4); /* ring 1's unused share is not handed on */
     assert_int_equal(take[3], 1);
 }
 
@@ -118,7 +118,7 @@ static void test_rt_batch(void **state)
     assert_int_equal(bridge_arb_rt_batch(&a, BRIDGE_ARB_RT_BATCHES, 100, 1000), 0);
     a.batch = 100000;
     assert_int_equal(bridge_arb_rt_batch(&a, 0, 100000, 100000), BRIDGE_ARB_ROUND_MAX);
-    assert_false(bridge_arb_rt_preempts(0, 10));   /* the first packet follows a drain */
+    assert_false(bridge_arb_rt_preempts(0, 10)); /* the first packet follows a drain */
     assert_true(bridge_arb_rt_preempts(1, 1));
     assert_false(bridge_arb_rt_preempts(5, 0));
 }
@@ -128,7 +128,7 @@ static void test_rt_batch(void **state)
 typedef struct sim {
     uint32_t ready[IPC_MAX_SQ];
     uint32_t served[IPC_MAX_SQ];
-    uint8_t  order[4096];
+    uint8_t order[4096];
     uint32_t n;
 } sim_t;
 
@@ -165,7 +165,7 @@ static void sim_round(const bridge_arb_t *a, sim_t *s, const uint32_t *rt_arriva
                 s->ready[0] += rt_arrivals[pos];
             if (bridge_arb_rt_preempts(pos, s->ready[0]))
                 sim_drain(a, s);
-            assert_true(s->ready[0] == 0 || pos == 0);   /* no RT packet waits behind another class */
+            assert_true(s->ready[0] == 0 || pos == 0); /* no RT packet waits behind another class */
             serve_one(s, r);
         }
     assert_int_equal(pos, n);
@@ -182,7 +182,7 @@ static void test_rt_first(void **state)
     uint32_t arrivals[13] = {0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2};
     sim_round(&a, &s, arrivals, 13);
     for (uint32_t i = 0; i < 10; i++)
-        assert_int_equal(s.order[i], 0);   /* the backlog of ring 0 first */
+        assert_int_equal(s.order[i], 0); /* the backlog of ring 0 first */
     assert_int_equal(s.order[10], 1);
     /* The 3 RT packets that came before non-RT packet 2 are served next. */
     assert_int_equal(s.order[12], 0);
@@ -202,7 +202,7 @@ static void test_fairness(void **state)
     sim_t s;
     memset(&s, 0, sizeof(s));
     for (uint32_t round = 0; round < 1000; round++) {
-        s.ready[1] = s.ready[2] = s.ready[3] = 1000;   /* always backlogged */
+        s.ready[1] = s.ready[2] = s.ready[3] = 1000; /* always backlogged */
         s.ready[0] = round % 7 == 0 ? 5 : 0;
         sim_round(&a, &s, NULL, 0);
     }
@@ -220,19 +220,15 @@ static void test_fairness(void **state)
         sim_round(&a, &s, NULL, 0);
     }
     assert_int_equal(s.served[1], 1000);
-    assert_int_equal(s.served[2], 2000);   /* default 4 */
+    assert_int_equal(s.served[2], 2000); /* default 4 */
     assert_int_equal(s.served[3], 1500);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_weights),
-        cmocka_unit_test(test_round_shares),
-        cmocka_unit_test(test_empty_rings),
-        cmocka_unit_test(test_budget),
-        cmocka_unit_test(test_rt_batch),
-        cmocka_unit_test(test_rt_first),
+        cmocka_unit_test(test_weights),  cmocka_unit_test(test_round_shares), cmocka_unit_test(test_empty_rings),
+        cmocka_unit_test(test_budget),   cmocka_unit_test(test_rt_batch),     cmocka_unit_test(test_rt_first),
         cmocka_unit_test(test_fairness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void test_vector_add(void **state)
         b[i] = (i % 2 ? -1 : 1) * i * 1000;
     }
     a[5] = INT32_MAX;
-    b[5] = 1;                            /* wraps, defined */
+    b[5] = 1; /* wraps, defined */
     memcpy(buf + 1, a, 4096);
     memcpy(buf + 1 + 4096, b, 4096);
     bridge_job_t job = {.model = bridge_registry_find(&reg, 1)};
@@ -117,7 +117,7 @@ static void test_saxpy(void **state)
     job.in_len[1] = job.in_len[2] = job.out_len[0] = 4096;
     run(&job);
     for (int i = 0; i < 1024; i++)
-        assert_true(out[i] == 2.5f * ((float)i * 0.5f) + (100.0f - (float)i));  /* exact in binary */
+        assert_true(out[i] == 2.5f * ((float)i * 0.5f) + (100.0f - (float)i)); /* exact in binary */
 }
 
 static void test_gemm(void **state)
@@ -159,10 +159,10 @@ static void test_busy_and_errors(void **state)
     assert_int_equal(be.ops->submit(&be, &j[0]), BRIDGE_OK);
     assert_int_equal(be.ops->submit(&be, &j[1]), BRIDGE_OK);
     assert_int_equal(be.ops->in_flight(&be), 2);
-    assert_int_equal(be.ops->submit(&be, &j[2]), BRIDGE_E_BUSY);   /* depth 2 */
+    assert_int_equal(be.ops->submit(&be, &j[2]), BRIDGE_E_BUSY); /* depth 2 */
     bridge_job_t *done[4];
     assert_int_equal(be.ops->poll(&be, done, 1, 0), 1);
-    assert_ptr_equal(done[0], &j[0]);                             /* in order */
+    assert_ptr_equal(done[0], &j[0]); /* in order */
     assert_int_equal(be.ops->poll(&be, done, 4, 0), 1);
     assert_ptr_equal(done[0], &j[1]);
     assert_int_equal(be.ops->poll(&be, done, 4, 0), 0);
@@ -182,12 +182,12 @@ static void test_load_model_refusals(void **state)
 {
     (void)state;
     char why[512];
-    bridge_model_t m = *bridge_registry_find(&reg, 3);   /* gemm */
+    bridge_model_t m = *bridge_registry_find(&reg, 3); /* gemm */
     m.n_opts = 0;
     assert_int_equal(be.ops->load_model(&be, &m, why, sizeof(why)), BRIDGE_E_UNSUPPORTED);
     assert_non_null(strstr(why, "[backend.cpu] kernel"));
     m = *bridge_registry_find(&reg, 3);
-    m.in[1].dims[0] = 32;                               /* k mismatch */
+    m.in[1].dims[0] = 32; /* k mismatch */
     assert_int_equal(be.ops->load_model(&be, &m, why, sizeof(why)), BRIDGE_E_UNSUPPORTED);
     m = *bridge_registry_find(&reg, 1);
     strcpy(m.opts[0].value, "fft_c64");
@@ -203,12 +203,9 @@ int main(int argc, char **argv)
     }
     models_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_probe),
-        cmocka_unit_test(test_vector_add),
-        cmocka_unit_test(test_saxpy),
-        cmocka_unit_test(test_gemm),
-        cmocka_unit_test(test_busy_and_errors),
-        cmocka_unit_test(test_load_model_refusals),
+        cmocka_unit_test(test_probe),           cmocka_unit_test(test_vector_add),
+        cmocka_unit_test(test_saxpy),           cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_busy_and_errors), cmocka_unit_test(test_load_model_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown) ? 1 : 0;
 }

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
         return 1;
     }
     zside_guard(&z, 120);
-    const uint64_t offset = 3u * 4096u + 64u;   /* not page aligned */
+    const uint64_t offset = 3u * 4096u + 64u; /* not page aligned */
     ZS_CHECK(zside_create_file(&z, "file", offset, 1u << 20, 16, 3) == 0, "region file");
     /* Bytes before the region must stay untouched: fill them with a pattern. */
     FILE *f = fopen(z.file, "r+");

@@ -13,11 +13,23 @@
 static zside_t z;
 static uint64_t expect_status[IPC_STATUS_COUNT];
 static uint32_t epoch;
-static uint32_t in_a, in_b, out_c;     /* vector_add tensors */
+static uint32_t in_a, in_b, out_c; /* vector_add tensors */
 static const char *status_key[IPC_STATUS_COUNT] = {
-    "status.OK", "status.BAD_CMD", "status.BAD_FLAGS", "status.BAD_SLOT", "status.STALE", "status.BAD_MODEL",
-    "status.BAD_QOS", "status.BAD_TENSOR_COUNT", "status.BAD_TENSOR_RANGE", "status.BAD_TENSOR_SIZE",
-    "status.BAD_DESC", "status.BACKEND_ERROR", "status.CANCELLED", "status.EXPIRED", "status.SHUTDOWN",
+    "status.OK",
+    "status.BAD_CMD",
+    "status.BAD_FLAGS",
+    "status.BAD_SLOT",
+    "status.STALE",
+    "status.BAD_MODEL",
+    "status.BAD_QOS",
+    "status.BAD_TENSOR_COUNT",
+    "status.BAD_TENSOR_RANGE",
+    "status.BAD_TENSOR_SIZE",
+    "status.BAD_DESC",
+    "status.BACKEND_ERROR",
+    "status.CANCELLED",
+    "status.EXPIRED",
+    "status.SHUTDOWN",
 };
 
 /* A good vector_add on QoS NORMAL, filled in slot `slot`; returns its handle. */
@@ -54,8 +66,10 @@ static void expect(const char *what, uint32_t ring, uint16_t cmd, uint16_t flags
     ZS_CHECK(v == expect_status[want_status], "%s: counter %s = %llu, want %llu", what, status_key[want_status],
              (unsigned long long)v, (unsigned long long)expect_status[want_status]);
     printf("ok   %-48s -> %s 0x%x, %s = %llu\n", what,
-           want_cmd == CMD_ERROR ? "CMD_ERROR" : want_cmd == CMD_PONG ? "CMD_PONG" : "CMD_JOB_DONE", want_status,
-           status_key[want_status], (unsigned long long)v);
+           want_cmd == CMD_ERROR  ? "CMD_ERROR"
+           : want_cmd == CMD_PONG ? "CMD_PONG"
+                                  : "CMD_JOB_DONE",
+           want_status, status_key[want_status], (unsigned long long)v);
 }
 
 static void check_answer_line(const char *what, uint32_t h, bool written)
@@ -70,14 +84,14 @@ static void check_answer_line(const char *what, uint32_t h, bool written)
 }
 
 /* A descriptor corruption: fill a good job, let `mutate` break one field. */
-#define DESC_CASE(name, status, ring, stmt)                                           \
-    do {                                                                              \
-        uint32_t h = good_add(5);                                                     \
-        ipc_job_desc_t *d = desc(h);                                                  \
-        (void)d;                                                                      \
-        stmt;                                                                         \
-        expect(name, ring, CMD_RUN_MODEL, 0, h, CMD_JOB_DONE, status);                \
-        check_answer_line(name, h, status != IPC_STATUS_STALE);                       \
+#define DESC_CASE(name, status, ring, stmt)                            \
+    do {                                                               \
+        uint32_t h = good_add(5);                                      \
+        ipc_job_desc_t *d = desc(h);                                   \
+        (void)d;                                                       \
+        stmt;                                                          \
+        expect(name, ring, CMD_RUN_MODEL, 0, h, CMD_JOB_DONE, status); \
+        check_answer_line(name, h, status != IPC_STATUS_STALE);        \
     } while (0)
 
 static void run_good_add(const char *what)
@@ -170,8 +184,7 @@ int main(int argc, char **argv)
         ipc_packet_t a1, a2;
         ZS_CHECK(zside_wait(&z, &a1, 10000) == 1 && zside_wait(&z, &a2, 10000) == 1, "two answers");
         ZS_CHECK(a1.payload_id == hg && a1.flags == IPC_STATUS_OK, "gemm answered %u", a1.flags);
-        ZS_CHECK(a2.payload_id == he && a2.flags == IPC_STATUS_EXPIRED, "1 us job answered %u, want EXPIRED",
-                 a2.flags);
+        ZS_CHECK(a2.payload_id == he && a2.flags == IPC_STATUS_EXPIRED, "1 us job answered %u, want EXPIRED", a2.flags);
         expect_status[IPC_STATUS_OK]++;
         expect_status[IPC_STATUS_EXPIRED]++;
         printf("ok   %-48s -> CMD_JOB_DONE 0x%x\n", "desc timeout_us = 1 behind a gemm", IPC_STATUS_EXPIRED);
@@ -237,8 +250,8 @@ int main(int argc, char **argv)
     uint64_t tx_err = 0, rx_other = 0;
     zside_stat_cached(&z, "tx.error", &tx_err);
     zside_stat_cached(&z, "rx.other", &rx_other);
-    ZS_CHECK(tx_err == 7 && rx_other == 3, "tx.error %llu (want 7), rx.other %llu (want 3)",
-             (unsigned long long)tx_err, (unsigned long long)rx_other);
+    ZS_CHECK(tx_err == 7 && rx_other == 3, "tx.error %llu (want 7), rx.other %llu (want 3)", (unsigned long long)tx_err,
+             (unsigned long long)rx_other);
     ZS_CHECK(waitpid(z.bridge, NULL, WNOHANG) == 0, "the daemon exited during the test (log: %s)", z.log);
     int st = zside_stop_bridge(&z, 20000);
     ZS_CHECK(st == 0, "daemon exit status %d after SIGTERM (log: %s)", st, z.log);

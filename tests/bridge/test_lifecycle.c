@@ -15,8 +15,8 @@
 static zside_t z;
 static const char *exe, *models;
 static uint32_t in_a, in_b, out_c[MAX_JOBS];
-static uint8_t answered[MAX_JOBS];     /* per slot: answers seen for the current handle */
-static uint32_t cur[MAX_JOBS];         /* handle in flight per slot, 0 = free */
+static uint8_t answered[MAX_JOBS]; /* per slot: answers seen for the current handle */
+static uint32_t cur[MAX_JOBS];     /* handle in flight per slot, 0 = free */
 
 static uint32_t submit(uint32_t slot, uint32_t model)
 {
@@ -55,8 +55,7 @@ static uint32_t one_job_ok(const char *what)
     uint32_t h = submit(0, 1);
     ipc_packet_t a;
     ZS_CHECK(zside_wait(&z, &a, 10000) == 1, "%s: no answer", what);
-    ZS_CHECK(a.payload_id == h && a.flags == IPC_STATUS_OK, "%s: answer 0x%08x status %u", what, a.payload_id,
-             a.flags);
+    ZS_CHECK(a.payload_id == h && a.flags == IPC_STATUS_OK, "%s: answer 0x%08x status %u", what, a.payload_id, a.flags);
     cur[0] = 0;
     return z.v.jobs[0].bridge_epoch;
 }
@@ -137,8 +136,7 @@ int main(int argc, char **argv)
         in_rings += (uint32_t)ipc_ring_peek_fill(z.v.sq[r], z.v.sq_slots);
     for (uint32_t s = 0; s < MAX_JOBS; s++)
         not_taken += cur[s] != 0;
-    ZS_CHECK(not_taken == in_rings, "%u jobs without an answer but %u packets left in the rings", not_taken,
-             in_rings);
+    ZS_CHECK(not_taken == in_rings, "%u jobs without an answer but %u packets left in the rings", not_taken, in_rings);
     ZS_CHECK(ok + shut + not_taken == sent, "sent %u, ok %u + shutdown %u + untaken %u", sent, ok, shut, not_taken);
     printf("ok   SIGTERM mid-load: sent %u, OK %u, SHUTDOWN %u, left in the rings %u; exit 0, OFFLINE, heartbeat "
            "stopped\n",
@@ -184,7 +182,7 @@ int main(int argc, char **argv)
      * re-creates it): the daemon's next access faults; it must survive
      * (SIGBUS guard), wait, and attach again once the region is back. */
     ZS_CHECK(ftruncate(z.map.fd, 0) == 0, "truncate");
-    usleep(300000);   /* heartbeats every 2 ms: the daemon touches the gone pages */
+    usleep(300000); /* heartbeats every 2 ms: the daemon touches the gone pages */
     ZS_CHECK(waitpid(z.bridge, NULL, WNOHANG) == 0, "daemon died when its region was truncated (log %s)", z.log);
     ZS_CHECK(ftruncate(z.map.fd, (off_t)z.map.size) == 0, "re-extend");
     ZS_CHECK(zside_reinit(&z, MAX_JOBS, 3) == 0, "reinit after truncate");

@@ -60,12 +60,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static const char *const GOOD_ADD =
-    "[model]\nid = 1\nname = vector_add\nresult = none\n"
-    "[input.0]\nname = a\ndtype = i32\nshape = 1024\n"
-    "[input.1]\nname = b\ndtype = i32\nshape = 1024\n"
-    "[output.0]\nname = c\ndtype = i32\nshape = 1024\n"
-    "[backend.cpu]\nkernel = vector_add_i32\n";
+static const char *const GOOD_ADD = "[model]\nid = 1\nname = vector_add\nresult = none\n"
+                                    "[input.0]\nname = a\ndtype = i32\nshape = 1024\n"
+                                    "[input.1]\nname = b\ndtype = i32\nshape = 1024\n"
+                                    "[output.0]\nname = c\ndtype = i32\nshape = 1024\n"
+                                    "[backend.cpu]\nkernel = vector_add_i32\n";
 
 static const char *const GOOD_MLP =
     "; comment\n[model]\nid = 9\nname = tiny_mlp\nresult = argmax\ndescription = two layers\n"
@@ -96,7 +95,7 @@ static void test_good(void **state)
     if (rc != BRIDGE_OK)
         fail_msg("load: %s: %s", bridge_strerror(rc), err);
     assert_int_equal(reg.n_models, 2);
-    assert_int_equal(reg.models[0]->id, 1);     /* sorted by id */
+    assert_int_equal(reg.models[0]->id, 1); /* sorted by id */
     assert_int_equal(reg.models[1]->id, 9);
     const bridge_model_t *m = bridge_registry_find(&reg, 9);
     assert_non_null(m);
@@ -145,8 +144,8 @@ static void expect_bad(void **state, const char *ini, int code, const char *fiel
     print_message("refused as expected: %s\n", err);
 }
 
-#define HDR "[model]\nid = 5\nname = m5\n"
-#define IN0 "[input.0]\nname = x\ndtype = f32\nshape = 4\n"
+#define HDR  "[model]\nid = 5\nname = m5\n"
+#define IN0  "[input.0]\nname = x\ndtype = f32\nshape = 4\n"
 #define OUT0 "[output.0]\nname = y\ndtype = f32\nshape = 4\n"
 
 static void test_malformed(void **state)
@@ -166,21 +165,19 @@ static void test_malformed(void **state)
     expect_bad(state, HDR "[input.0]\nname = x\nshape = 4\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] dtype");
     expect_bad(state, HDR "[input.0]\nname = x\ndtype = f64\nshape = 4\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] dtype");
     expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] shape");
-    expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = 4,0\n" OUT0, BRIDGE_E_MANIFEST,
-               "[input.0] shape");
+    expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = 4,0\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] shape");
     expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = 2,2,2,2,2\n" OUT0, BRIDGE_E_MANIFEST,
                "[input.0] shape");
     expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = 65536,65536\n" OUT0, BRIDGE_E_MANIFEST,
                "[input.0] shape");
-    expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = -4\n" OUT0, BRIDGE_E_MANIFEST,
-               "[input.0] shape");
+    expect_bad(state, HDR "[input.0]\nname = x\ndtype = f32\nshape = -4\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] shape");
     expect_bad(state, HDR "[input.0]\ndtype = f32\nshape = 4\n" OUT0, BRIDGE_E_MANIFEST, "[input.0] name");
     expect_bad(state, HDR IN0 "[output.0]\nname = y\ndtype = i32\nshape = 4\n[model]\nresult = argmax\n",
                BRIDGE_E_MANIFEST, "[model] result");
     expect_bad(state, HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\n", BRIDGE_E_MANIFEST,
                "[weight.0] file");
-    expect_bad(state, HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = ../w.f32\n",
-               BRIDGE_E_MANIFEST, "[weight.0] file");
+    expect_bad(state, HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = ../w.f32\n", BRIDGE_E_MANIFEST,
+               "[weight.0] file");
     expect_bad(state, HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = missing.f32\n",
                BRIDGE_E_WEIGHTS, "[weight.0] file");
     expect_bad(state, HDR IN0 OUT0 "[dataset]\nz = q\n", BRIDGE_E_MANIFEST, "[dataset] z");
@@ -200,7 +197,7 @@ static void test_weight_size(void **state)
     char d[512];
     snprintf(d, sizeof(d), "%s/z_bad", root);
     float w[3] = {0};
-    write_file(d, "w.f32", w, sizeof(w));  /* 12 bytes, 16 expected */
+    write_file(d, "w.f32", w, sizeof(w)); /* 12 bytes, 16 expected */
     bridge_registry_t reg;
     char err[512] = "";
     assert_int_equal(bridge_registry_load(&reg, root, err, sizeof(err)), BRIDGE_E_WEIGHTS);
@@ -233,7 +230,13 @@ static void test_shipped(void **state)
     int rc = bridge_registry_load(&reg, shipped_dir, err, sizeof(err));
     if (rc != BRIDGE_OK)
         fail_msg("%s: %s", bridge_strerror(rc), err);
-    const struct { uint32_t id; const char *name; uint32_t n_in; uint32_t in_bytes[3]; uint32_t out_bytes; } want[] = {
+    const struct {
+        uint32_t id;
+        const char *name;
+        uint32_t n_in;
+        uint32_t in_bytes[3];
+        uint32_t out_bytes;
+    } want[] = {
         {1, "vector_add", 2, {4096, 4096, 0}, 4096},
         {2, "saxpy", 3, {4, 4096, 4096}, 4096},
         {3, "gemm", 2, {16384, 16384, 0}, 16384},
@@ -256,10 +259,8 @@ int main(int argc, char **argv)
 {
     shipped_dir = argc > 1 ? argv[1] : NULL;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_weight_size),
-        cmocka_unit_test(test_empty_and_missing),
+        cmocka_unit_test(test_good),        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_weight_size), cmocka_unit_test(test_empty_and_missing),
         cmocka_unit_test(test_shipped),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /* test_stats.c - bridge/stats.c and bridge/bridge_errors.c: the stats file's keys (per-model counters by registry name, latency stages named as lat_stage_name()), the dump to --stats-file, and error names generated from BRIDGE_ERROR_LIST. */
-#define _GNU_SOURCE   /* open_memstream, mkdtemp */
+#define _GNU_SOURCE /* open_memstream, mkdtemp */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +42,7 @@ static void test_stage_names(void **state)
 {
     (void)state;
     for (uint32_t st = 0; st < BRIDGE_LAT_PICKUP_POSTED; st++)
-        assert_string_equal(bridge_lat_name(st), lat_stage_name(st));   /* the project's names */
+        assert_string_equal(bridge_lat_name(st), lat_stage_name(st)); /* the project's names */
     assert_string_equal(bridge_lat_name(BRIDGE_LAT_SUBMIT_PICKUP), "submit->pickup");
     assert_string_equal(bridge_lat_name(BRIDGE_LAT_END_COMPLETE), "end->complete");
     assert_string_equal(bridge_lat_name(BRIDGE_LAT_PICKUP_POSTED), "pickup->posted");
@@ -65,23 +65,23 @@ static void test_keys(void **state)
     char *t = written(s, &reg);
     assert_int_equal(value_of(t, "model.vector_add.run"), 2);
     assert_int_equal(value_of(t, "model.digits_mlp.run"), 5);
-    assert_int_equal(value_of(t, "model1.jobs"), -1);   /* the per-id keys are gone */
+    assert_int_equal(value_of(t, "model1.jobs"), -1); /* the per-id keys are gone */
     assert_int_equal(value_of(t, "tx.job_done"), 7);
     assert_int_equal(value_of(t, "lat.backend.count"), 2);
     assert_int_equal(value_of(t, "lat.backend.avg_ns"), 4000);
     assert_int_equal(value_of(t, "lat.backend.min_ns"), 3000);
     assert_int_equal(value_of(t, "lat.backend.max_ns"), 5000);
     long long p50 = value_of(t, "lat.backend.p50_ns");
-    assert_true(p50 >= 3000 && p50 <= 5000);   /* an upper bucket edge, clamped to the largest */
+    assert_true(p50 >= 3000 && p50 <= 5000); /* an upper bucket edge, clamped to the largest */
     assert_int_equal(value_of(t, "lat.pickup->posted.count"), 1);
     assert_int_equal(value_of(t, "lat.submit->pickup.count"), 0);
-    assert_int_equal(value_of(t, "lat.submit->pickup.min_ns"), 0);   /* empty: 0, not UINT64_MAX */
+    assert_int_equal(value_of(t, "lat.submit->pickup.min_ns"), 0); /* empty: 0, not UINT64_MAX */
     assert_int_equal(value_of(t, "status.OK"), 0);
     free(t);
     free(s);
     assert_int_equal(bridge_registry_index(&reg, NULL), -1);
     bridge_model_t other = {.id = 1, .name = "vector_add"};
-    assert_int_equal(bridge_registry_index(&reg, &other), -1);   /* not one of reg's */
+    assert_int_equal(bridge_registry_index(&reg, &other), -1); /* not one of reg's */
 }
 
 static void test_dump_file(void **state)
@@ -98,8 +98,14 @@ static void test_dump_file(void **state)
     assert_non_null(s);
     bridge_stats_init(s);
     s->model_run[0] = 3;
-    bridge_stats_now_t now = {.reason = "exit", .uptime_ms = 12, .attached = 1, .epoch = 4, .pending = 2,
-                              .n_sq = 2, .ring_fill = {5, 6}, .cq_fill = 1};
+    bridge_stats_now_t now = {.reason = "exit",
+                              .uptime_ms = 12,
+                              .attached = 1,
+                              .epoch = 4,
+                              .pending = 2,
+                              .n_sq = 2,
+                              .ring_fill = {5, 6},
+                              .cq_fill = 1};
     bridge_stats_dump(s, &reg, &now, path);
     bridge_stats_dump(s, &reg, &now, path);
     FILE *f = fopen(path, "r");
@@ -114,7 +120,7 @@ static void test_dump_file(void **state)
     assert_int_equal(value_of(text, "ring1.fill"), 6);
     assert_int_equal(value_of(text, "model.vector_add.run"), 3);
     unlink(path);
-    assert_int_equal(rmdir(dir), 0);   /* no temporary file left behind */
+    assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
     free(s);
 }
 
@@ -130,9 +136,9 @@ static void test_error_names(void **state)
     assert_string_equal(bridge_strdesc(BRIDGE_E_MANIFEST), "a model manifest is malformed");
     assert_string_equal(bridge_strdesc(12345), "?");
     /* Every code of the list: its name is its enumerator, in order, no gap. */
-#define CHECK_(name, value, meaning)                          \
-    assert_int_equal(name, value);                            \
-    assert_string_equal(bridge_strerror(value), #name);       \
+#define CHECK_(name, value, meaning)                    \
+    assert_int_equal(name, value);                      \
+    assert_string_equal(bridge_strerror(value), #name); \
     assert_string_equal(bridge_strdesc(value), meaning);
     BRIDGE_ERROR_LIST(CHECK_)
 #undef CHECK_

@@ -14,8 +14,8 @@
 
 static ipc_region_t view;
 static void *mem;
-static bridge_model_t model_add;   /* id 1: two i32[1024] in, one out */
-static bridge_model_t model_one;   /* id 7: one f32[4] in, one f32[2] out */
+static bridge_model_t model_add; /* id 1: two i32[1024] in, one out */
+static bridge_model_t model_one; /* id 7: one f32[4] in, one f32[2] out */
 static bridge_registry_t reg;
 static ipc_packet_t pkt;
 static ipc_job_desc_t desc;
@@ -133,11 +133,11 @@ static void test_bad_slot(void **state)
 {
     (void)state;
     good_job();
-    pkt.payload_id = IPC_HANDLE(1, view.max_jobs);        /* slot = max_jobs */
+    pkt.payload_id = IPC_HANDLE(1, view.max_jobs); /* slot = max_jobs */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_SLOT);
-    pkt.payload_id = IPC_HANDLE(1, IPC_SLOT_MASK);        /* largest slot */
+    pkt.payload_id = IPC_HANDLE(1, IPC_SLOT_MASK); /* largest slot */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_SLOT);
-    pkt.payload_id = IPC_HANDLE(0, 3);                    /* generation 0 */
+    pkt.payload_id = IPC_HANDLE(0, 3); /* generation 0 */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_SLOT);
     pkt.payload_id = 0;
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_SLOT);
@@ -164,7 +164,7 @@ static void test_stale(void **state)
 {
     (void)state;
     good_job();
-    desc.handle = IPC_HANDLE(4, 3);        /* older generation of the slot */
+    desc.handle = IPC_HANDLE(4, 3); /* older generation of the slot */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_STALE);
     desc.handle = 0;
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_STALE);
@@ -180,13 +180,13 @@ static void test_bad_desc(void **state)
     desc.reserved0 = 0x80000000u;
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_DESC);
     good_job();
-    desc.in[2].off = view.heap_off;        /* unused input ref not zero */
+    desc.in[2].off = view.heap_off; /* unused input ref not zero */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_DESC);
     good_job();
     desc.in[3].len = 1;
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_DESC);
     good_job();
-    desc.out[1].len = 4096;                /* unused output ref not zero */
+    desc.out[1].len = 4096; /* unused output ref not zero */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_DESC);
 }
 
@@ -199,11 +199,11 @@ static void test_bad_qos(void **state)
     desc.qos = 0xFF;
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_QOS);
     good_job();
-    desc.qos = IPC_QOS_RT;                 /* RT job on the NORMAL ring */
+    desc.qos = IPC_QOS_RT; /* RT job on the NORMAL ring */
     assert_int_equal(job(IPC_QOS_NORMAL), IPC_STATUS_BAD_QOS);
     good_job();
     assert_int_equal(job(IPC_QOS_HIGH), IPC_STATUS_BAD_QOS);
-    assert_int_equal(job(view.n_sq), IPC_STATUS_BAD_QOS);   /* ring index out of the table */
+    assert_int_equal(job(view.n_sq), IPC_STATUS_BAD_QOS); /* ring index out of the table */
     /* With fewer rings than classes, classes share the last ring. */
     ipc_region_t two = view;
     two.n_sq = 2;
@@ -244,13 +244,17 @@ static void test_bad_tensor_count(void **state)
 static void test_bad_tensor_range(void **state)
 {
     (void)state;
-    struct { int which; uint32_t off; uint32_t len; } cases[] = {
-        {0, 0, 4096},                                        /* the header */
-        {0, view.jobs_off, 4096},                            /* the descriptor table */
-        {1, view.heap_off - 1u, 4096},                       /* one byte before the heap */
-        {2, view.heap_off + view.heap_size - 4095u, 4096},   /* one byte past the heap */
-        {2, view.heap_off + view.heap_size, 4096},           /* just past the heap */
-        {0, 0xFFFFFFFFu, 4096},                              /* off + len wraps 32 bits */
+    struct {
+        int which;
+        uint32_t off;
+        uint32_t len;
+    } cases[] = {
+        {0, 0, 4096},                                      /* the header */
+        {0, view.jobs_off, 4096},                          /* the descriptor table */
+        {1, view.heap_off - 1u, 4096},                     /* one byte before the heap */
+        {2, view.heap_off + view.heap_size - 4095u, 4096}, /* one byte past the heap */
+        {2, view.heap_off + view.heap_size, 4096},         /* just past the heap */
+        {0, 0xFFFFFFFFu, 4096},                            /* off + len wraps 32 bits */
         {1, view.heap_off, 0xFFFFFFFFu},
         {2, 0xFFFFF000u, 0x2000u},
     };
@@ -284,8 +288,7 @@ static void test_bad_tensor_size(void **state)
     desc.out[0].len = 8;
     assert_int_equal(bridge_validate_job(&view, &reg, IPC_QOS_NORMAL, &pkt, &desc, NULL), IPC_STATUS_OK);
     desc.out[0].len = 16;
-    assert_int_equal(bridge_validate_job(&view, &reg, IPC_QOS_NORMAL, &pkt, &desc, NULL),
-                     IPC_STATUS_BAD_TENSOR_SIZE);
+    assert_int_equal(bridge_validate_job(&view, &reg, IPC_QOS_NORMAL, &pkt, &desc, NULL), IPC_STATUS_BAD_TENSOR_SIZE);
 }
 
 static void test_copy_in(void **state)
@@ -293,7 +296,7 @@ static void test_copy_in(void **state)
     (void)state;
     good_job();
     memcpy(&view.jobs[3], &desc, 2u * IPC_CACHELINE);
-    view.jobs[3].t_pickup = 99;            /* answer line is not copied */
+    view.jobs[3].t_pickup = 99; /* answer line is not copied */
     ipc_job_desc_t copy;
     assert_true(bridge_job_copy_in(&view, 3, &copy));
     assert_int_equal(copy.handle, desc.handle);

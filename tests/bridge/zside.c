@@ -28,7 +28,7 @@ static void cleanup(void)
         z->bridge = 0;
     }
     if (z->map.base)
-        zl_unmap(&z->map);   /* owner: unlinks the shm object */
+        zl_unmap(&z->map); /* owner: unlinks the shm object */
     if (z->stats[0])
         unlink(z->stats);
     if (z->sock[0])
@@ -177,7 +177,7 @@ pid_t zside_start_bridge(zside_t *z, const char *exe, const char *models, const 
         argv[n++] = (char *)a;
     va_end(ap);
     argv[n] = NULL;
-    unlink(z->stats);   /* dump_seq restarts with each daemon */
+    unlink(z->stats); /* dump_seq restarts with each daemon */
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {

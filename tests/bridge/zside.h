@@ -19,30 +19,30 @@
 #include "zl.h"
 
 typedef struct zside {
-    zl_map_t        map;
-    ipc_region_t    v;
+    zl_map_t map;
+    ipc_region_t v;
     ipc_ring_prod_t sq[IPC_MAX_SQ];
     ipc_ring_cons_t cq;
-    char            shm[64];
-    char            stats[256];
-    char            log[256];
-    char            sock[256];
-    char            file[256];      /* file transport: backing file, else "" */
-    uint64_t        file_off;
-    pid_t           bridge;
-    uint32_t        gen[IPC_MAX_JOBS];
-    uint32_t        heap_next;
-    uint32_t        dump_seq;
+    char shm[64];
+    char stats[256];
+    char log[256];
+    char sock[256];
+    char file[256]; /* file transport: backing file, else "" */
+    uint64_t file_off;
+    pid_t bridge;
+    uint32_t gen[IPC_MAX_JOBS];
+    uint32_t heap_next;
+    uint32_t dump_seq;
 } zside_t;
 
-#define ZS_CHECK(cond, ...)                                                   \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);   \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fprintf(stderr, "\n");                                            \
-            exit(1);                                                          \
-        }                                                                     \
+#define ZS_CHECK(cond, ...)                                                 \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fprintf(stderr, "\n");                                          \
+            exit(1);                                                        \
+        }                                                                   \
     } while (0)
 
 /* Arm cleanup (atexit + SIGTERM/SIGINT/SIGALRM) and a global deadline. */

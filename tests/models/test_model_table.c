@@ -140,8 +140,8 @@ static void header_matches(const char *text, const bridge_registry_t *reg)
 static void test_built_table(void **state)
 {
     (void)state;
-    static const proxy_model_t table[] = { ZEN_MODELS_INIT };
-    static const char *const names[] = { ZEN_MODEL_NAMES };
+    static const proxy_model_t table[] = {ZEN_MODELS_INIT};
+    static const char *const names[] = {ZEN_MODEL_NAMES};
     bridge_registry_t reg;
     char err[512] = "";
     int rc = bridge_registry_load(&reg, models_dir, err, sizeof(err));
@@ -151,7 +151,7 @@ static void test_built_table(void **state)
     assert_int_equal(sizeof(table) / sizeof(table[0]), reg.n_models);
     assert_int_equal(sizeof(names) / sizeof(names[0]), reg.n_models);
     for (uint32_t i = 0; i < reg.n_models; i++) {
-        const bridge_model_t *m = reg.models[i];   /* sorted by id, as the table */
+        const bridge_model_t *m = reg.models[i]; /* sorted by id, as the table */
         assert_int_equal(table[i].id, m->id);
         assert_string_equal(names[i], m->name);
         assert_int_equal(table[i].n_in, m->n_in);
@@ -187,14 +187,14 @@ static void fresh_catalogue(void)
     assert_int_equal(mkdir(cat_dir, 0755), 0);
 }
 
-#define GOOD_ADD                                                \
-    "[model]\nid = 1\nname = vector_add\nresult = none\n"      \
-    "[input.0]\nname = a\ndtype = i32\nshape = 1024\n"          \
-    "[input.1]\nname = b\ndtype = i32\nshape = 1024\n"          \
-    "[output.0]\nname = c\ndtype = i32\nshape = 1024\n"         \
+#define GOOD_ADD                                          \
+    "[model]\nid = 1\nname = vector_add\nresult = none\n" \
+    "[input.0]\nname = a\ndtype = i32\nshape = 1024\n"    \
+    "[input.1]\nname = b\ndtype = i32\nshape = 1024\n"    \
+    "[output.0]\nname = c\ndtype = i32\nshape = 1024\n"   \
     "[backend.cpu]\nkernel = vector_add_i32\n"
-#define HDR "[model]\nid = 5\nname = m5\n"
-#define IN0 "[input.0]\nname = x\ndtype = f32\nshape = 4\n"
+#define HDR  "[model]\nid = 5\nname = m5\n"
+#define IN0  "[input.0]\nname = x\ndtype = f32\nshape = 4\n"
 #define OUT0 "[output.0]\nname = y\ndtype = f32\nshape = 4\n"
 
 typedef enum { AGREE, GEN_ONLY_ACCEPTS } expect_t;
@@ -234,18 +234,21 @@ static void test_good_manifests(void **state)
     (void)state;
     both(HDR IN0 OUT0, AGREE);
     both("; comment\n# another\n\n[model] ; after the section\nid = 007 ; seven\nname : m5\n"
-         "description = a;b [c] d ; comment\nresult = argmax\n" IN0 OUT0, AGREE);
+         "description = a;b [c] d ; comment\nresult = argmax\n" IN0 OUT0,
+         AGREE);
     both(HDR "[input.0]\nname = x\ndtype = float32\nshape = 2 x 2,,3\n"
-         "[input.1]\nname = z\ndtype = uint8\nshape = x5\n"
-         "[output.0]\nname = y\ndtype = int32\nshape = 1,1,1,7\n", AGREE);
+             "[input.1]\nname = z\ndtype = uint8\nshape = x5\n"
+             "[output.0]\nname = y\ndtype = int32\nshape = 1,1,1,7\n",
+         AGREE);
     /* An indented line continues the key above: the shape is 8. */
     both(HDR "[input.0]\nname = x\ndtype = f32\nshape = 4\n    8\n" OUT0, AGREE);
     both("\xEF\xBB\xBF[model]\r\nid = 5\r\nname = m5\r\n[input.0]\r\nname = x\r\ndtype = u8\r\nshape = 3\r\n"
-         "[output.0]\r\nname = y\r\ndtype = u8\r\nshape = 3\r\n", AGREE);
-    both("[model]junk\nid = 5\nname = m5\n" IN0 OUT0
-         "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = w.f32\n"
-         "[dataset]\nx = tx.f32\ny = ty.u8\n[backend.opencl]\nsource = m.cl\n", GEN_ONLY_ACCEPTS);
-    both(HDR IN0 OUT0 "[input.0]\nshape = 16777216\n", AGREE);   /* 64 MiB exactly */
+         "[output.0]\r\nname = y\r\ndtype = u8\r\nshape = 3\r\n",
+         AGREE);
+    both("[model]junk\nid = 5\nname = m5\n" IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = w.f32\n"
+         "[dataset]\nx = tx.f32\ny = ty.u8\n[backend.opencl]\nsource = m.cl\n",
+         GEN_ONLY_ACCEPTS);
+    both(HDR IN0 OUT0 "[input.0]\nshape = 16777216\n", AGREE); /* 64 MiB exactly */
 }
 
 static void test_malformed_manifests(void **state)
@@ -285,7 +288,8 @@ static void test_malformed_manifests(void **state)
     both(HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\n", AGREE);
     both(HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = ../w.f32\n", AGREE);
     both(HDR IN0 OUT0 "[weight.0]\nname = w\ndtype = f32\nshape = 4\nfile = w.f32\n"
-         "[weight.1]\nname = w\ndtype = f32\nshape = 4\nfile = v.f32\n", AGREE);
+                      "[weight.1]\nname = w\ndtype = f32\nshape = 4\nfile = v.f32\n",
+         AGREE);
     both(HDR IN0 OUT0 "[weight.8]\nname = w\n", AGREE);
     both(HDR IN0 OUT0 "[dataset]\nz = q\n", AGREE);
     both(HDR IN0 OUT0 "[dataset]\nx = .hidden\n", AGREE);
@@ -293,9 +297,11 @@ static void test_malformed_manifests(void **state)
     both(HDR IN0 OUT0 "[backend.cpu]\nKernel = k\n", AGREE);
     both(HDR IN0 OUT0 "[extra]\nk = v\n", AGREE);
     both(HDR IN0 OUT0 "[backend.cpu]\nk0=v\nk1=v\nk2=v\nk3=v\nk4=v\nk5=v\nk6=v\nk7=v\n"
-         "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\n", AGREE);
+                      "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\n",
+         AGREE);
     both(HDR IN0 OUT0 "[backend.cpu]\nk0=v\nk1=v\nk2=v\nk3=v\nk4=v\nk5=v\nk6=v\nk7=v\n"
-         "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\nk16=v\n", AGREE);
+                      "[backend.opencl]\nk8=v\nk9=v\nk10=v\nk11=v\nk12=v\nk13=v\nk14=v\nk15=v\nk16=v\n",
+         AGREE);
     both(HDR IN0 OUT0 "this line is not ini\n", AGREE);
     both(HDR IN0 OUT0 "[output.1\n", AGREE);
     both("id = 5\n" HDR IN0 OUT0, AGREE);
@@ -333,9 +339,9 @@ static void test_folder_added(void **state)
     assert_null(strstr(read_text(out_h), "ZEN_MODEL_M5"));
     write_model("m5", HDR IN0 OUT0);
     char p[512];
-    snprintf(p, sizeof(p), "%s/not_a_model", cat_dir);       /* no model.ini: ignored */
+    snprintf(p, sizeof(p), "%s/not_a_model", cat_dir); /* no model.ini: ignored */
     assert_int_equal(mkdir(p, 0755), 0);
-    snprintf(p, sizeof(p), "%s/.hidden", cat_dir);           /* hidden: ignored */
+    snprintf(p, sizeof(p), "%s/.hidden", cat_dir); /* hidden: ignored */
     assert_int_equal(mkdir(p, 0755), 0);
     write_model(".hidden", "not even ini\n");
     assert_int_equal(run_gen(line, sizeof(line)), 0);
@@ -370,10 +376,8 @@ int main(int argc, char **argv)
     cmake_cmd = argv[2];
     gen_script = argv[3];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_built_table),
-        cmocka_unit_test(test_good_manifests),
-        cmocka_unit_test(test_malformed_manifests),
-        cmocka_unit_test(test_macro_clash),
+        cmocka_unit_test(test_built_table),         cmocka_unit_test(test_good_manifests),
+        cmocka_unit_test(test_malformed_manifests), cmocka_unit_test(test_macro_clash),
         cmocka_unit_test(test_folder_added),
     };
     int rc = cmocka_run_group_tests(tests, setup, NULL);

@@ -28,29 +28,32 @@
 #include "zenedge/ipc_ring.h"
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: zenedge-qemu-peer --file PATH --size N [OPTION]...\n"
-            "Answer the PINGs of a ZENEDGE QEMU guest through the region in PATH.\n"
-            "  --file PATH          backing file of the ivshmem device (must exist)\n"
-            "  --size N             bytes of the region (the device size)\n"
-            "  --ivshmem-socket P   serve the ivshmem server protocol on UNIX socket P\n"
-            "                       (ivshmem-doorbell); the guest's doorbell wakes us\n"
-            "                       and we interrupt it (MSI-X vector 0) when it sleeps\n"
-            "  --doorbell MODE      poll (spin) or adaptive (spin, then sleep on the\n"
-            "                       doorbell; needs --ivshmem-socket). Default poll\n"
-            "  --spin-us N          adaptive: spin before sleeping (default 50)\n"
-            "  --timeout-s N        give up after N seconds (default 60)\n"
-            "  --help               this text\n"
-            "Prints 'peer: pings=N errors=N doorbells=N wakeups=N' at the end.\n"
-            "Exit: 0 the guest went OFFLINE after at least one PING, 1 otherwise.\n");
+    fprintf(f, "Usage: zenedge-qemu-peer --file PATH --size N [OPTION]...\n"
+               "Answer the PINGs of a ZENEDGE QEMU guest through the region in PATH.\n"
+               "  --file PATH          backing file of the ivshmem device (must exist)\n"
+               "  --size N             bytes of the region (the device size)\n"
+               "  --ivshmem-socket P   serve the ivshmem server protocol on UNIX socket P\n"
+               "                       (ivshmem-doorbell); the guest's doorbell wakes us\n"
+               "                       and we interrupt it (MSI-X vector 0) when it sleeps\n"
+               "  --doorbell MODE      poll (spin) or adaptive (spin, then sleep on the\n"
+               "                       doorbell; needs --ivshmem-socket). Default poll\n"
+               "  --spin-us N          adaptive: spin before sleeping (default 50)\n"
+               "  --timeout-s N        give up after N seconds (default 60)\n"
+               "  --help               this text\n"
+               "Prints 'peer: pings=N errors=N doorbells=N wakeups=N' at the end.\n"
+               "Exit: 0 the guest went OFFLINE after at least one PING, 1 otherwise.\n");
 }
 
 typedef struct peer {
-    ipc_region_t    v;
+    ipc_region_t v;
     ipc_ring_cons_t sq[IPC_MAX_SQ];
     ipc_ring_prod_t cq;
 } peer_t;
@@ -72,11 +75,14 @@ int main(int argc, char **argv)
     uint64_t spin_ns = 50000;
     int timeout_s = 60;
     static const struct option lo[] = {
-        { "file", required_argument, NULL, 'f' },    { "size", required_argument, NULL, 's' },
-        { "ivshmem-socket", required_argument, NULL, 'i' },
-        { "doorbell", required_argument, NULL, 'd' }, { "spin-us", required_argument, NULL, 'p' },
-        { "timeout-s", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"file", required_argument, NULL, 'f'},
+        {"size", required_argument, NULL, 's'},
+        {"ivshmem-socket", required_argument, NULL, 'i'},
+        {"doorbell", required_argument, NULL, 'd'},
+        {"spin-us", required_argument, NULL, 'p'},
+        {"timeout-s", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -177,7 +183,7 @@ int main(int argc, char **argv)
         for (uint32_t r = 0; r < p.v.n_sq; r++) {
             ipc_packet_t pkt;
             while (ipc_ring_dequeue(&p.sq[r], &pkt) == IPC_OK) {
-                ipc_packet_t ans = { CMD_ERROR, IPC_STATUS_BAD_CMD, pkt.payload_id, pkt.cmd };
+                ipc_packet_t ans = {CMD_ERROR, IPC_STATUS_BAD_CMD, pkt.payload_id, pkt.cmd};
                 uint32_t slot = IPC_HANDLE_SLOT(pkt.payload_id);
                 if (pkt.cmd == CMD_PING && pkt.flags == 0 && slot < p.v.max_jobs &&
                     IPC_HANDLE_GEN(pkt.payload_id) != 0) {
@@ -195,7 +201,7 @@ int main(int argc, char **argv)
                     errors++;
                 }
                 while (ipc_ring_enqueue(&p.cq, &ans) == IPC_E_RING_FULL && !stop)
-                    ;   /* cq >= max_jobs: only a broken guest fills it */
+                    ; /* cq >= max_jobs: only a broken guest fills it */
                 moved++;
             }
         }

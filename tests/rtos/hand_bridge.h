@@ -12,7 +12,7 @@
 #include "zenedge/ipc_ring.h"
 
 typedef struct hand_bridge {
-    ipc_region_t    view;
+    ipc_region_t view;
     ipc_ring_cons_t sq[IPC_MAX_SQ];
     ipc_ring_prod_t cq;
 } hand_bridge_t;

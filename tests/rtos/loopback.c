@@ -194,7 +194,7 @@ static void *lb_main(void *arg)
         uint64_t now = now_ns();
         bool silent = knob(lb, LB_SILENT) != 0;
         if (__atomic_load_n(&lb->restart, __ATOMIC_ACQUIRE)) {
-            if (attach(lb) == IPC_OK)   /* a new instance adopts the ring counters */
+            if (attach(lb) == IPC_OK) /* a new instance adopts the ring counters */
                 go_ready(lb);
             __atomic_store_n(&lb->restart, 0u, __ATOMIC_RELEASE);
             continue;
@@ -254,7 +254,8 @@ void lb_restart(loopback_t *lb)
     __atomic_store_n(&lb->knob[LB_SILENT], 0u, __ATOMIC_RELEASE);
     __atomic_store_n(&lb->restart, 1u, __ATOMIC_RELEASE);
     for (int i = 0; i < 5000 && (__atomic_load_n(&lb->restart, __ATOMIC_ACQUIRE) ||
-                                 __atomic_load_n(&lb->epoch, __ATOMIC_ACQUIRE) == old); i++)
+                                 __atomic_load_n(&lb->epoch, __ATOMIC_ACQUIRE) == old);
+         i++)
         usleep(1000);
 }
 

@@ -17,38 +17,38 @@
 
 /* Misbehaviour switches (lb_set). */
 enum lb_knob {
-    LB_SILENT = 0,   /* no heartbeat, no service (a hung or dead bridge) */
-    LB_HOLD,         /* heartbeat, but nothing dequeued (ring fills up) */
-    LB_DROP,         /* dequeue RUN_MODEL, never answer */
-    LB_FORGE,        /* before each answer, one for a handle of another generation */
-    LB_DUPLICATE,    /* every answer twice */
-    LB_BAD_STATUS,   /* answer status IPC_STATUS_COUNT + 5 */
-    LB_BAD_TIME,     /* backend_ns far beyond any limit */
-    LB_WRONG_CMD,    /* answer RUN_MODEL with PONG */
-    LB_BACKEND_NS,   /* backend_ns to report (0: measured) */
-    LB_DELAY_US,     /* sleep before answering each job */
+    LB_SILENT = 0, /* no heartbeat, no service (a hung or dead bridge) */
+    LB_HOLD,       /* heartbeat, but nothing dequeued (ring fills up) */
+    LB_DROP,       /* dequeue RUN_MODEL, never answer */
+    LB_FORGE,      /* before each answer, one for a handle of another generation */
+    LB_DUPLICATE,  /* every answer twice */
+    LB_BAD_STATUS, /* answer status IPC_STATUS_COUNT + 5 */
+    LB_BAD_TIME,   /* backend_ns far beyond any limit */
+    LB_WRONG_CMD,  /* answer RUN_MODEL with PONG */
+    LB_BACKEND_NS, /* backend_ns to report (0: measured) */
+    LB_DELAY_US,   /* sleep before answering each job */
     LB_KNOBS
 };
 
 typedef struct loopback {
-    void           *base;
-    uint32_t        size;
-    int             zen_efd;      /* ring the zenedge side here (-1: never) */
-    int             my_efd;       /* zenedge rings us here */
-    uint32_t        hb_period_us;
-    ipc_region_t    view;
+    void *base;
+    uint32_t size;
+    int zen_efd; /* ring the zenedge side here (-1: never) */
+    int my_efd;  /* zenedge rings us here */
+    uint32_t hb_period_us;
+    ipc_region_t view;
     ipc_ring_cons_t sq[IPC_MAX_SQ];
     ipc_ring_prod_t cq;
-    pthread_t       thr;
-    uint32_t        knob[LB_KNOBS];   /* atomics */
-    uint32_t        stop;             /* atomic */
-    uint32_t        restart;          /* atomic: 1 = restart requested */
-    uint32_t        epoch;            /* atomic: current epoch */
-    uint32_t        served, pings, cancels, stale, dropped, cq_full; /* atomics */
+    pthread_t thr;
+    uint32_t knob[LB_KNOBS];                                  /* atomics */
+    uint32_t stop;                                            /* atomic */
+    uint32_t restart;                                         /* atomic: 1 = restart requested */
+    uint32_t epoch;                                           /* atomic: current epoch */
+    uint32_t served, pings, cancels, stale, dropped, cq_full; /* atomics */
 } loopback_t;
 
 /* Start the bridge thread on a region the proxy has initialised. */
-int  lb_start(loopback_t *lb, void *base, uint32_t size, int zen_efd, uint32_t hb_period_us);
+int lb_start(loopback_t *lb, void *base, uint32_t size, int zen_efd, uint32_t hb_period_us);
 void lb_stop(loopback_t *lb);
 void lb_set(loopback_t *lb, int knob, uint32_t value);
 uint32_t lb_get(loopback_t *lb, const uint32_t *counter);

@@ -114,8 +114,8 @@ void fx_fake_bridge(fx_t *f, uint32_t state, uint32_t epoch)
     proxy_tick(f->proxy);
 }
 
-void fx_contract(fx_t *f, contract_t *c, const char *name, const uint32_t *models, uint32_t n,
-                 uint32_t max_inflight, uint32_t qos)
+void fx_contract(fx_t *f, contract_t *c, const char *name, const uint32_t *models, uint32_t n, uint32_t max_inflight,
+                 uint32_t qos)
 {
     contract_config_t cc;
     memset(&cc, 0, sizeof(cc));

@@ -20,7 +20,7 @@ typedef struct world {
     fx_t f;
     hand_bridge_t b;
     contract_t c;
-    uint32_t a, bb, out;                   /* buffer ids */
+    uint32_t a, bb, out; /* buffer ids */
     int32_t *pa, *pb, *pout;
 } world_t;
 
@@ -92,7 +92,7 @@ static void test_in_place_job(void **state)
     assert_int_equal(u0.bufs_busy, 0);
     uint32_t h = submit_bufs(w, 0);
     proxy_usage(w->f.proxy, &u);
-    assert_int_equal(u.heap_free_bytes, u0.heap_free_bytes);   /* nothing allocated for the job */
+    assert_int_equal(u.heap_free_bytes, u0.heap_free_bytes); /* nothing allocated for the job */
     assert_int_equal(u.bufs_busy, 3);
     assert_true(proxy_buf_busy(w->f.proxy, w->a));
     assert_true(proxy_buf_busy(w->f.proxy, w->out));
@@ -182,7 +182,7 @@ static void test_sharing_rules(void **state)
     int32_t *p2;
     uint32_t out2 = buf_new(w, 64, &p2);
     proxy_usage_t u0, u;
-    uint32_t h1 = submit_bufs(w, 0);   /* reads a, bb; writes out */
+    uint32_t h1 = submit_bufs(w, 0); /* reads a, bb; writes out */
     proxy_usage(w->f.proxy, &u0);
     uint32_t h;
     /* a second reader of a and bb, writing out2: allowed */
@@ -273,7 +273,7 @@ static void test_table_and_heap(void **state)
     proxy_usage_t u0, u;
     uint32_t ids[ZEN_CFG_MAX_BUFS];
     void *p;
-    uint32_t n = 3;   /* world_new took three */
+    uint32_t n = 3; /* world_new took three */
     assert_int_equal(proxy_buf_alloc(w->f.proxy, 0, &ids[0], &p), PROXY_E_INVAL);
     assert_int_equal(proxy_buf_alloc(w->f.proxy, 0x40000000u, &ids[0], &p), PROXY_E_TENSOR_TOO_BIG);
     proxy_usage(w->f.proxy, &u0);
@@ -310,7 +310,7 @@ static void test_timeout_keeps_buffers(void **state)
     uint32_t h2, in[2] = {w->a, w->bb}, o[1] = {w->out};
     assert_int_equal(contract_submit_bufs(&w->c, FX_MODEL_ADD16, in, 2, o, 1, 0, &h2), PROXY_E_BUF_BUSY);
     assert_int_equal(proxy_buf_free(w->f.proxy, w->out), PROXY_E_BUF_BUSY);
-    bridge_answer(w, h, 1);   /* the late answer */
+    bridge_answer(w, h, 1); /* the late answer */
     assert_int_equal(w->f.proxy->stats.late_answers, 1);
     assert_false(proxy_buf_busy(w->f.proxy, w->out));
     h2 = submit_bufs(w, 0);
@@ -328,7 +328,7 @@ static void test_reclaim_frees_buffers(void **state)
     proxy_tick(w->f.proxy);
     uint32_t h = submit_bufs(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* taken, then the instance dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0); /* taken, then the instance dies */
     struct timespec ts = {0, 10000000L};
     nanosleep(&ts, NULL);
     proxy_tick(w->f.proxy);
@@ -350,12 +350,9 @@ static void test_reclaim_frees_buffers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_in_place_job),
-        cmocka_unit_test(test_mixed),
-        cmocka_unit_test(test_sharing_rules),
-        cmocka_unit_test(test_bad_buffers),
-        cmocka_unit_test(test_table_and_heap),
-        cmocka_unit_test(test_timeout_keeps_buffers),
+        cmocka_unit_test(test_in_place_job),          cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_sharing_rules),         cmocka_unit_test(test_bad_buffers),
+        cmocka_unit_test(test_table_and_heap),        cmocka_unit_test(test_timeout_keeps_buffers),
         cmocka_unit_test(test_reclaim_frees_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

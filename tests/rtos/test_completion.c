@@ -112,12 +112,12 @@ static void test_rejects_write_nothing(void **state)
     ipc_packet_t pkt;
     assert_int_equal(hand_take(&w->b, &pkt), 0);
     uint32_t slot = IPC_HANDLE_SLOT(h), gen = IPC_HANDLE_GEN(h);
-    hand_post(&w->b, 0x7777, 0, h);                                   /* bad cmd */
+    hand_post(&w->b, 0x7777, 0, h);                                                            /* bad cmd */
     hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 31) & ~(IPC_GEN_MASK << IPC_SLOT_BITS)); /* gen 0 */
-    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 40));          /* slot >= max_jobs (32) */
-    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen + 5u, slot));   /* forged generation */
-    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(1, slot + 1u));     /* slot never used */
-    hand_post(&w->b, CMD_ERROR, IPC_STATUS_BAD_CMD, 0xABCDEFu);      /* error for nobody */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen, 40));        /* slot >= max_jobs (32) */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(gen + 5u, slot)); /* forged generation */
+    hand_post(&w->b, CMD_JOB_DONE, 0, IPC_HANDLE(1, slot + 1u));   /* slot never used */
+    hand_post(&w->b, CMD_ERROR, IPC_STATUS_BAD_CMD, 0xABCDEFu);    /* error for nobody */
     size_t size = w->f.size;
     uint8_t *before = malloc(size);
     memcpy(before, w->f.region, size);
@@ -133,7 +133,7 @@ static void test_rejects_write_nothing(void **state)
     assert_int_equal(rej(w)[PROXY_CQ_UNATTRIBUTED], 1);
     proxy_job_info_t info;
     assert_int_equal(contract_job_status(&w->c, h, &info), 0);
-    assert_int_equal(info.state, PROXY_JOB_RUNNING);   /* untouched */
+    assert_int_equal(info.state, PROXY_JOB_RUNNING); /* untouched */
 
     /* the real answer, then a duplicate while the slot is held, then one
      * after the slot was released */
@@ -165,7 +165,7 @@ static void bad_answer_case(uint16_t cmd, uint16_t status, uint64_t backend_ns, 
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h, 0, &res, NULL, 0), PROXY_E_BAD_COMPLETION);
     assert_int_equal(w->c.acct.ended[PROXY_END_BAD_COMPLETION], 1);
-    assert_int_equal(w->c.acct.used_ns, 0);   /* nothing charged */
+    assert_int_equal(w->c.acct.used_ns, 0); /* nothing charged */
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
@@ -198,7 +198,7 @@ static void test_failed_status_and_clamp(void **state)
     uint32_t h = submit(w, 0);
     ipc_packet_t pkt;
     assert_int_equal(hand_take(&w->b, &pkt), 0);
-    hand_fill_answer(&w->b, h, 9000000000ull, 1);  /* 9 s: in range, far above the job's life */
+    hand_fill_answer(&w->b, h, 9000000000ull, 1); /* 9 s: in range, far above the job's life */
     hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_BACKEND_ERROR, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     proxy_result_t res;
@@ -238,7 +238,7 @@ static void test_deadline_and_late_answer(void **state)
     world_t *w = world_new(0);
     proxy_usage_t u0;
     proxy_usage(w->f.proxy, &u0);
-    uint32_t h = submit(w, 2000);   /* 2 ms */
+    uint32_t h = submit(w, 2000); /* 2 ms */
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h, PROXY_WAIT_UNTIL_DEADLINE, &res, NULL, 0), PROXY_E_TIMED_OUT);
     assert_true(res.t_wake >= res.t_submit + 2000000u);
@@ -258,7 +258,7 @@ static void test_deadline_and_late_answer(void **state)
     assert_int_equal(u.slots_reserved, 0);
     assert_int_equal(u.heap_free_bytes, u0.heap_free_bytes);
     assert_int_equal(w->c.acct.ended[PROXY_END_TIMED_OUT], 1);
-    assert_int_equal(w->c.acct.ended[PROXY_END_OK], 0);   /* exactly one final status */
+    assert_int_equal(w->c.acct.ended[PROXY_END_OK], 0); /* exactly one final status */
     world_free(w);
 }
 
@@ -268,7 +268,7 @@ static void test_deadline_by_tick(void **state)
     world_t *w = world_new(0);
     uint32_t h = submit(w, 1000);
     sleep_ms(3);
-    fx_fake_bridge(&w->f, IPC_STATE_READY, 1);   /* heartbeat + proxy_tick() */
+    fx_fake_bridge(&w->f, IPC_STATE_READY, 1); /* heartbeat + proxy_tick() */
     proxy_job_info_t info;
     assert_int_equal(contract_job_status(&w->c, h, &info), 0);
     assert_int_equal(info.state, PROXY_JOB_TIMED_OUT);
@@ -309,12 +309,12 @@ static void test_cancel(void **state)
 static void test_lost_then_new_epoch(void **state)
 {
     (void)state;
-    world_t *w = world_new(1);   /* 1 us slack: lost after 3 x 1 ms without heartbeat */
+    world_t *w = world_new(1); /* 1 us slack: lost after 3 x 1 ms without heartbeat */
     ipc_write_once(&w->f.proxy->region.hdr->bridge.hb_period_us, 1000u);
     proxy_tick(w->f.proxy);
     uint32_t h1 = submit(w, 0), h2 = submit(w, 0), h3 = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* the instance takes h1 and h2, then dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0); /* the instance takes h1 and h2, then dies */
     assert_int_equal(hand_take(&w->b, &pkt), 0);
     sleep_ms(10);
     proxy_tick(w->f.proxy);
@@ -375,7 +375,7 @@ static void restart_before_loss(int mode)
     world_t *w = world_new(0);
     uint32_t h1 = submit(w, 0), h2 = submit(w, 0);
     ipc_packet_t pkt;
-    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* the old instance takes h1, then dies */
+    assert_int_equal(hand_take(&w->b, &pkt), 0); /* the old instance takes h1, then dies */
     assert_int_equal(pkt.payload_id, h1);
     uint32_t ring = ipc_region_ring_of(&w->f.proxy->region, IPC_QOS_NORMAL);
     ipc_side_t *b = &w->f.proxy->region.hdr->bridge;
@@ -383,19 +383,19 @@ static void restart_before_loss(int mode)
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         ipc_write_once(&b->sq_tail_at_start[i], i < w->b.view.n_sq ? w->b.sq[i].tail : 0u);
     if (mode == 2)
-        ipc_write_once(&b->sq_tail_at_start[ring], w->b.sq[ring].tail + 5u);   /* ahead of our head */
+        ipc_write_once(&b->sq_tail_at_start[ring], w->b.sq[ring].tail + 5u); /* ahead of our head */
     ipc_write_once(&b->features, mode == 1 ? 0u : IPC_FEAT_START_TAILS);
     ipc_store_release(&b->epoch, 2u);
-    assert_int_equal(hand_take(&w->b, &pkt), 0);   /* ... and takes h2 before our tick */
+    assert_int_equal(hand_take(&w->b, &pkt), 0); /* ... and takes h2 before our tick */
     assert_int_equal(pkt.payload_id, h2);
-    fx_fake_bridge(&w->f, IPC_STATE_READY, 2);    /* our tick sees epoch 2 */
+    fx_fake_bridge(&w->f, IPC_STATE_READY, 2); /* our tick sees epoch 2 */
     proxy_result_t res;
     assert_int_equal(contract_wait(&w->c, h1, 0, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
     if (mode == 0) {
         assert_int_equal(w->f.proxy->stats.start_tails_used, 1);
-        assert_int_equal(w->f.proxy->stats.reclaimed, 1);   /* h1 only */
+        assert_int_equal(w->f.proxy->stats.reclaimed, 1); /* h1 only */
         /* h2 is the new instance's: still running, with its slot */
         proxy_job_info_t info;
         assert_int_equal(contract_job_status(&w->c, h2, &info), 0);
@@ -416,7 +416,7 @@ static void restart_before_loss(int mode)
         assert_int_equal(contract_wait(&w->c, h2, 0, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
         assert_int_equal(w->f.proxy->stats.start_tails_used, 0);
         assert_int_equal(w->f.proxy->stats.start_tails_bad, mode == 2 ? 1u : 0u);
-        assert_int_equal(w->f.proxy->stats.reclaimed, 2);   /* h2 too: the race a 1.0 bridge leaves */
+        assert_int_equal(w->f.proxy->stats.reclaimed, 2); /* h2 too: the race a 1.0 bridge leaves */
     }
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
@@ -424,9 +424,21 @@ static void restart_before_loss(int mode)
     world_free(w);
 }
 
-static void test_restart_start_tails(void **state) { (void)state; restart_before_loss(0); }
-static void test_restart_no_start_tails(void **state) { (void)state; restart_before_loss(1); }
-static void test_restart_bad_start_tails(void **state) { (void)state; restart_before_loss(2); }
+static void test_restart_start_tails(void **state)
+{
+    (void)state;
+    restart_before_loss(0);
+}
+static void test_restart_no_start_tails(void **state)
+{
+    (void)state;
+    restart_before_loss(1);
+}
+static void test_restart_bad_start_tails(void **state)
+{
+    (void)state;
+    restart_before_loss(2);
+}
 
 int main(void)
 {

@@ -67,8 +67,7 @@ static void test_bad_argument(void **state)
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, NULL), CONTRACT_E_INVAL);
     /* The request itself is checked once, by the proxy: its codes. */
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, NULL, 2, 0, &h), PROXY_E_INVAL);
-    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, ZEN_CFG_MAX_DEADLINE_US + 1u, &h),
-                     PROXY_E_INVAL);
+    assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, ZEN_CFG_MAX_DEADLINE_US + 1u, &h), PROXY_E_INVAL);
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 1, 0, &h), PROXY_E_MODEL_SIGNATURE);
     x.in[1].len = 60;
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, 0, &h), PROXY_E_MODEL_SIGNATURE);
@@ -161,7 +160,7 @@ static void test_budget_exhausted(void **state)
     cc.n_models = 1;
     cc.max_inflight = 4;
     cc.qos = IPC_QOS_NORMAL;
-    cc.budget_ns = 100000;             /* 100 us per hour */
+    cc.budget_ns = 100000; /* 100 us per hour */
     cc.period_ns = 3600ull * 1000000000ull;
     assert_int_equal(contract_init(&c, f.proxy, &cc), 0);
     fx_add16_t x;
@@ -171,9 +170,9 @@ static void test_budget_exhausted(void **state)
     ipc_packet_t pkt;
     assert_int_equal(hand_take(&b, &pkt), 0);
     assert_int_equal(pkt.payload_id, h);
-    hand_fill_answer(&b, h, 150000, 1);   /* reports 150 us */
+    hand_fill_answer(&b, h, 150000, 1); /* reports 150 us */
     assert_int_equal(hand_post(&b, CMD_JOB_DONE, IPC_STATUS_OK, h), IPC_OK);
-    struct timespec ts = {0, 2000000};  /* the job then existed >= 2 ms: no clamp below 150 us */
+    struct timespec ts = {0, 2000000}; /* the job then existed >= 2 ms: no clamp below 150 us */
     nanosleep(&ts, NULL);
     assert_int_equal(proxy_complete(f.proxy), 1);
     proxy_result_t res;
@@ -363,9 +362,9 @@ static void test_error_names_distinct(void **state)
     }
     assert_string_equal(contract_strerror(-1002), "IPC_E_RING_FULL");
     /* every rejection reason has its own counter */
-    int reasons[] = {CONTRACT_E_INVAL, PROXY_E_UNKNOWN_MODEL, CONTRACT_E_NOT_ALLOWED,
+    int reasons[] = {CONTRACT_E_INVAL,          PROXY_E_UNKNOWN_MODEL,       CONTRACT_E_NOT_ALLOWED,
                      CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED, PROXY_E_RING_FULL,
-                     PROXY_E_HEAP_EXHAUSTED, PROXY_E_JOB_TABLE_FULL, PROXY_E_BRIDGE_OFFLINE};
+                     PROXY_E_HEAP_EXHAUSTED,    PROXY_E_JOB_TABLE_FULL,      PROXY_E_BRIDGE_OFFLINE};
     for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
         assert_int_equal(contract_reject_reason(reasons[i]), (int)i);
 }

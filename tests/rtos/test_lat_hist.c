@@ -48,14 +48,14 @@ static void test_quantiles(void **state)
     uint32_t s = 7;
     for (int i = 0; i < N; i++) {
         s = s * 1103515245u + 12345u;
-        v[i] = 2000 + (s >> 8) % 3000000;   /* 2 us .. 3 ms */
+        v[i] = 2000 + (s >> 8) % 3000000; /* 2 us .. 3 ms */
         lat_hist_add(&h, v[i]);
     }
     qsort(v, N, sizeof(*v), cmp);
     assert_int_equal(h.n, N);
     assert_int_equal(h.min_ns, v[0]);
     assert_int_equal(h.max_ns, v[N - 1]);
-    const uint32_t qs[] = { 10, 500, 900, 990, 1000 };
+    const uint32_t qs[] = {10, 500, 900, 990, 1000};
     for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
         uint64_t exact = v[(N * qs[k] + 999) / 1000 - 1];
         uint64_t got = lat_hist_quantile(&h, qs[k]);
@@ -70,19 +70,24 @@ static void test_trace_split(void **state)
     (void)state;
     lat_trace_t t;
     lat_trace_init(&t);
-    proxy_result_t r = { 0 };
-    r.t_submit = 1000000; r.t_pickup = 1002000; r.t_backend_start = 1003000;
-    r.t_backend_end = 1013000; r.t_complete = 1014000; r.t_complete_seen = 1016000;
-    r.t_wake = 1020000; r.times_valid = true;
+    proxy_result_t r = {0};
+    r.t_submit = 1000000;
+    r.t_pickup = 1002000;
+    r.t_backend_start = 1003000;
+    r.t_backend_end = 1013000;
+    r.t_complete = 1014000;
+    r.t_complete_seen = 1016000;
+    r.t_wake = 1020000;
+    r.times_valid = true;
     lat_trace_add(&t, &r);
     assert_int_equal(t.stage[LAT_BACKEND].max_ns, 10000);
     assert_int_equal(t.stage[LAT_ROUND_TRIP].max_ns, 20000);
-    r.times_valid = false;   /* bridge stages skipped, ours kept */
+    r.times_valid = false; /* bridge stages skipped, ours kept */
     lat_trace_add(&t, &r);
     assert_int_equal(t.stage[LAT_BACKEND].n, 1);
     assert_int_equal(t.stage[LAT_ROUND_TRIP].n, 2);
     assert_string_equal(lat_stage_name(LAT_SEEN_WAKE), "seen->wake");
-    assert_int_equal(t.stage[LAT_SEEN_WAKE].max_ns, 4000);   /* t_wait_call 0: from seen */
+    assert_int_equal(t.stage[LAT_SEEN_WAKE].max_ns, 4000); /* t_wait_call 0: from seen */
     /* a job that was done before its task asked: the wake stage starts at
      * the call, the round trip keeps the whole span */
     lat_trace_t t2;

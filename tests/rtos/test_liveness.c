@@ -14,7 +14,7 @@
 #include "zenedge/barrier.h"
 
 static const uint32_t add16_only[] = {FX_MODEL_ADD16};
-#define DEADLINE_US 10000000u   /* 10 s: far beyond the loss detection (~30 ms) */
+#define DEADLINE_US 10000000u /* 10 s: far beyond the loss detection (~30 ms) */
 
 static void sleep_ms(int ms)
 {
@@ -77,14 +77,14 @@ static void test_silent_then_new_epoch(void **state)
     lb_set(&f->lb, LB_SILENT, 1);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(contract_wait(&c, hs[i], PROXY_WAIT_UNTIL_DEADLINE, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
-        assert_true(res.t_wake < res.t_submit + (uint64_t)DEADLINE_US * 1000u);   /* within the deadline */
+        assert_true(res.t_wake < res.t_submit + (uint64_t)DEADLINE_US * 1000u); /* within the deadline */
     }
     assert_true(wait_online(f, false));
     assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, DEADLINE_US, &h), PROXY_E_BRIDGE_OFFLINE);
     assert_int_equal(c.rejected[CONTRACT_REJ_OFFLINE], 1);
     proxy_usage_t u;
     proxy_usage(f->proxy, &u);
-    assert_int_equal(u.slots_reserved, 4);   /* kept until a new epoch */
+    assert_int_equal(u.slots_reserved, 4); /* kept until a new epoch */
 
     /* a new instance comes up */
     lb_set(&f->lb, LB_HOLD, 0);
@@ -129,7 +129,7 @@ static void test_clean_exit_with_jobs_in_flight(void **state)
     uint32_t hs[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(contract_submit_job(&c, FX_MODEL_ADD16, x.in, 2, DEADLINE_US, &hs[i]), 0);
-    lb_stop(&f->lb);   /* publishes OFFLINE */
+    lb_stop(&f->lb); /* publishes OFFLINE */
     f->have_lb = false;
     for (int i = 0; i < 3; i++) {
         proxy_result_t res;

@@ -84,7 +84,8 @@ static void run_jobs(contract_t *c, int n, int depth, int expect)
             if (!(res.t_submit <= res.t_pickup && res.t_pickup <= res.t_backend_start &&
                   res.t_backend_end <= res.t_complete && res.t_complete <= res.t_complete_seen &&
                   res.t_complete_seen <= res.t_wake))
-                printf("stages out of order: submit %llu pickup %llu start %llu end %llu complete %llu seen %llu wake %llu\n",
+                printf("stages out of order: submit %llu pickup %llu start %llu end %llu complete %llu seen %llu wake "
+                       "%llu\n",
                        (unsigned long long)res.t_submit, (unsigned long long)res.t_pickup,
                        (unsigned long long)res.t_backend_start, (unsigned long long)res.t_backend_end,
                        (unsigned long long)res.t_complete, (unsigned long long)res.t_complete_seen,
@@ -115,9 +116,21 @@ static void round_trips(int mode, uint32_t doorbell, int n)
     stop(f);
 }
 
-static void test_eventfd(void **state) { (void)state; round_trips(IPC_DB_EVENTFD, IPC_DB_EVENTFD, 500); }
-static void test_adaptive(void **state) { (void)state; round_trips(IPC_DB_ADAPTIVE, IPC_DB_EVENTFD, 500); }
-static void test_poll(void **state) { (void)state; round_trips(IPC_DB_POLL, IPC_DB_EVENTFD, 200); }
+static void test_eventfd(void **state)
+{
+    (void)state;
+    round_trips(IPC_DB_EVENTFD, IPC_DB_EVENTFD, 500);
+}
+static void test_adaptive(void **state)
+{
+    (void)state;
+    round_trips(IPC_DB_ADAPTIVE, IPC_DB_EVENTFD, 500);
+}
+static void test_poll(void **state)
+{
+    (void)state;
+    round_trips(IPC_DB_POLL, IPC_DB_EVENTFD, 200);
+}
 
 static void test_forged_and_duplicates(void **state)
 {
@@ -137,7 +150,7 @@ static void test_forged_and_duplicates(void **state)
      * answer itself, so the slots may all be free before the handler has
      * seen it: wait (bounded) for the count to settle. */
     for (int i = 0; i < 5000; i++) {
-        uint32_t key = zport_crit_enter(f->proxy->port);   /* the handler's thread writes them */
+        uint32_t key = zport_crit_enter(f->proxy->port); /* the handler's thread writes them */
         uint32_t seen = rej[PROXY_CQ_UNKNOWN_JOB] + rej[PROXY_CQ_DUPLICATE] + rej[PROXY_CQ_STALE];
         zport_crit_exit(f->proxy->port, key);
         if (seen >= 100)
@@ -164,15 +177,27 @@ static void misbehave(int knob, int reason)
     stop(f);
 }
 
-static void test_bad_status(void **state) { (void)state; misbehave(LB_BAD_STATUS, PROXY_CQ_BAD_STATUS); }
-static void test_bad_time(void **state) { (void)state; misbehave(LB_BAD_TIME, PROXY_CQ_BAD_TIME); }
-static void test_wrong_cmd(void **state) { (void)state; misbehave(LB_WRONG_CMD, PROXY_CQ_CMD_MISMATCH); }
+static void test_bad_status(void **state)
+{
+    (void)state;
+    misbehave(LB_BAD_STATUS, PROXY_CQ_BAD_STATUS);
+}
+static void test_bad_time(void **state)
+{
+    (void)state;
+    misbehave(LB_BAD_TIME, PROXY_CQ_BAD_TIME);
+}
+static void test_wrong_cmd(void **state)
+{
+    (void)state;
+    misbehave(LB_WRONG_CMD, PROXY_CQ_CMD_MISMATCH);
+}
 
 static void test_budget_charged_clamped(void **state)
 {
     (void)state;
     fx_t *f = start(IPC_DB_EVENTFD, IPC_DB_EVENTFD);
-    lb_set(&f->lb, LB_BACKEND_NS, 4000000000u);   /* 4 s claimed per job: in range, clamped */
+    lb_set(&f->lb, LB_BACKEND_NS, 4000000000u); /* 4 s claimed per job: in range, clamped */
     contract_t c;
     fx_contract(f, &c, "clamp", add16_only, 1, 8, IPC_QOS_NORMAL);
     run_jobs(&c, 10, 1, PROXY_OK);
@@ -272,7 +297,12 @@ static void test_cancel(void **state)
 }
 
 /* Several tasks (threads) sharing the proxy. */
-typedef struct task_arg { fx_t *f; contract_t c; int n; int ok; } task_arg_t;
+typedef struct task_arg {
+    fx_t *f;
+    contract_t c;
+    int n;
+    int ok;
+} task_arg_t;
 
 static void *task_main(void *arg)
 {

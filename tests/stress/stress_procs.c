@@ -43,7 +43,7 @@ static int bridge_child(void *base, uint64_t total)
         return 3;
     ipc_packet_t buf[32];
     uint64_t moved = 0, expect = 0;
-    counters_t k = { 0, 0, 0 };
+    counters_t k = {0, 0, 0};
     while (moved < total) {
         int n = ipc_ring_dequeue_burst(&sq, buf, 1 + (uint32_t)(moved % 32));
         if (n < 0)
@@ -74,8 +74,8 @@ static int bridge_child(void *base, uint64_t total)
         }
         moved += (uint64_t)n;
     }
-    printf("stress_procs: bridge side: received=%llu ring_empty=%llu cq_full=%llu\n",
-           (unsigned long long)moved, (unsigned long long)k.empty, (unsigned long long)k.full);
+    printf("stress_procs: bridge side: received=%llu ring_empty=%llu cq_full=%llu\n", (unsigned long long)moved,
+           (unsigned long long)k.empty, (unsigned long long)k.full);
     return 0;
 }
 
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         return 1;
     }
     void *base = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    shm_unlink(name);   /* nothing is left behind whatever happens next */
+    shm_unlink(name); /* nothing is left behind whatever happens next */
     close(fd);
     if (base == MAP_FAILED) {
         perror("mmap");
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
     ipc_region_t v;
     ipc_region_config_t cfg;
     ipc_region_config_default(&cfg, REGION_SIZE);
-    cfg.sq_slots = 64;    /* small rings: the full paths are taken often */
+    cfg.sq_slots = 64; /* small rings: the full paths are taken often */
     cfg.max_jobs = 64;
     cfg.cq_slots = 64;
     int err = ipc_region_init(&v, base, &cfg);
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t sent = 0, back = 0;
-    counters_t k = { 0, 0, 0 };
+    counters_t k = {0, 0, 0};
     ipc_packet_t buf[32];
     while (back < total) {
         if (sent < total) {

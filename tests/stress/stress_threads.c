@@ -90,7 +90,7 @@ static void *consumer(void *arg)
 int main(int argc, char **argv)
 {
     total = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000ull;
-    alarm(540);   /* never hang: a stuck test dies instead */
+    alarm(540); /* never hang: a stuck test dies instead */
     ipc_ring_t *r = (ipc_ring_t *)mem;
     ipc_ring_prod_t p;
     ipc_ring_cons_t c;

@@ -21,7 +21,10 @@ typedef struct {
 } fixture_t;
 
 static const ipc_heap_class_cfg_t classes[] = {
-    { 64, 16 }, { 256, 8 }, { 4096, 4 }, { 16384, 0 },
+    {64, 16},
+    {256, 8},
+    {4096, 4},
+    {16384, 0},
 };
 
 static int setup(void **state)
@@ -51,9 +54,9 @@ static void test_config_rejected(void **state)
     fixture_t *f = *state;
     ipc_heap_t h;
     uint32_t links[8];
-    const ipc_heap_class_cfg_t unordered[] = { { 256, 1 }, { 64, 1 } };
-    const ipc_heap_class_cfg_t unaligned[] = { { 100, 1 } };
-    const ipc_heap_class_cfg_t too_big[] = { { 64, 100000000 } };
+    const ipc_heap_class_cfg_t unordered[] = {{256, 1}, {64, 1}};
+    const ipc_heap_class_cfg_t unaligned[] = {{100, 1}};
+    const ipc_heap_class_cfg_t too_big[] = {{64, 100000000}};
     assert_int_equal(ipc_heap_init(&h, &f->v, unordered, 2, links, 8), IPC_E_HEAP_CONFIG);
     assert_int_equal(ipc_heap_init(&h, &f->v, unaligned, 1, links, 8), IPC_E_HEAP_CONFIG);
     assert_int_equal(ipc_heap_init(&h, &f->v, too_big, 1, links, 8), IPC_E_HEAP_CONFIG);
@@ -91,10 +94,10 @@ static void test_spill_to_larger_then_exhaust(void **state)
         assert_true(ipc_region_in_heap(&f->v, r.off, r.len));
         got++;
     }
-    assert_int_equal(got, total);       /* small requests spill into bigger classes */
+    assert_int_equal(got, total); /* small requests spill into bigger classes */
     assert_int_equal(ipc_heap_free_bytes(&f->h), 0);
     assert_int_equal(ipc_heap_alloc(&f->h, 64, &r), IPC_E_HEAP_EXHAUSTED);
-    assert_int_equal(f->h.failed, 2);   /* the loop's last try and this one */
+    assert_int_equal(f->h.failed, 2); /* the loop's last try and this one */
 }
 
 static void test_bad_frees(void **state)
@@ -102,10 +105,10 @@ static void test_bad_frees(void **state)
     fixture_t *f = *state;
     ipc_tensor_ref_t r;
     assert_int_equal(ipc_heap_alloc(&f->h, 300, &r), IPC_OK);
-    assert_int_equal(ipc_heap_free(&f->h, r.off + 8), IPC_E_HEAP_BAD_FREE);     /* not a start */
+    assert_int_equal(ipc_heap_free(&f->h, r.off + 8), IPC_E_HEAP_BAD_FREE);          /* not a start */
     assert_int_equal(ipc_heap_free(&f->h, f->v.heap_off - 64), IPC_E_HEAP_BAD_FREE); /* outside */
     assert_int_equal(ipc_heap_free(&f->h, r.off), IPC_OK);
-    assert_int_equal(ipc_heap_free(&f->h, r.off), IPC_E_HEAP_BAD_FREE);         /* double */
+    assert_int_equal(ipc_heap_free(&f->h, r.off), IPC_E_HEAP_BAD_FREE); /* double */
     assert_int_equal(f->h.bad_frees, 3);
 }
 

@@ -39,7 +39,7 @@ static int teardown(void **state)
 
 static ipc_packet_t pkt(uint32_t id)
 {
-    ipc_packet_t p = { CMD_PING, 0, id, (uint64_t)id * 10u };
+    ipc_packet_t p = {CMD_PING, 0, id, (uint64_t)id * 10u};
     return p;
 }
 
@@ -62,7 +62,7 @@ static void test_attach_checks(void **state)
     assert_int_equal(ipc_ring_prod_attach(&p, f->r, SLOTS), IPC_E_RING_MAGIC);
     f->r->magic = IPC_RING_MAGIC;
     f->r->head = 100;
-    f->r->tail = 50;  /* 50 > 8 in flight: impossible */
+    f->r->tail = 50; /* 50 > 8 in flight: impossible */
     assert_int_equal(ipc_ring_prod_attach(&p, f->r, SLOTS), IPC_E_RING_CORRUPT);
     ipc_ring_cons_t c;
     assert_int_equal(ipc_ring_cons_attach(&c, f->r, SLOTS), IPC_E_RING_CORRUPT);
@@ -180,7 +180,7 @@ static void test_corrupt_peer_counters(void **state)
 static void test_peek_fill(void **state)
 {
     fixture_t *f = *state;
-    ipc_packet_t in[3] = { pkt(1), pkt(2), pkt(3) };
+    ipc_packet_t in[3] = {pkt(1), pkt(2), pkt(3)};
     assert_int_equal(ipc_ring_enqueue_bulk(&f->p, in, 3), 3);
     assert_int_equal(ipc_ring_peek_fill(f->r, SLOTS), 3);
     f->r->tail = f->r->head + 1;
