@@ -4,6 +4,7 @@
 
 #include "accel_test.h"
 #include "zl.h"
+#include "test_exit.h"
 
 #define SEEDS 6u
 
@@ -161,12 +162,12 @@ int main(int argc, char **argv)
     const bridge_backend_ops_t *ops = accel_backend(argv[2]);
     if (ops == NULL) {
         printf("skipped: backend '%s' is not built into this tree\n", argv[2]);
-        return 77;
+        return TEST_SKIP;
     }
     int nd = ops->probe(devs, 8, why, sizeof(why));
     if (nd == BRIDGE_E_NO_DEVICE || nd == 0) {
         printf("skipped: no %s device (%s)\n", is_cuda ? "CUDA" : "OpenCL", why);
-        return 77;
+        return TEST_SKIP;
     }
     if (nd <= 0) {
         fprintf(stderr, "FAIL: probe: %s: %s\n", bridge_strerror(nd), why);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accel_test.h"
+#include "test_exit.h"
 
 static const char *models_dir;
 static const bridge_backend_ops_t *ops;
@@ -183,7 +184,7 @@ int main(int argc, char **argv)
     ops = accel_backend("opencl");
     if (ops == NULL) {
         printf("skipped: the OpenCL backend is not built into this tree\n");
-        return 77;
+        return TEST_SKIP;
     }
     /* The cache goes where ZENEDGE_OPENCL_CACHE says (here a fresh
      * per-process folder under the one the test runner gives). */
@@ -195,7 +196,7 @@ int main(int argc, char **argv)
     int n = ops->probe(NULL, 0, why, sizeof(why));
     if (n == BRIDGE_E_NO_DEVICE) {
         printf("skipped: %s\n", why);
-        return 77;
+        return TEST_SKIP;
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(probe_lists_devices),

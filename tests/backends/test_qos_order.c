@@ -4,6 +4,7 @@
 
 #include "accel_test.h"
 #include "zl.h"
+#include "test_exit.h"
 
 #define N_BG     24u
 #define N_NORMAL 4u
@@ -18,13 +19,13 @@ int main(int argc, char **argv)
     const bridge_backend_ops_t *ops = accel_backend(argv[2]);
     if (ops == NULL) {
         printf("skipped: backend '%s' is not built into this tree\n", argv[2]);
-        return 77;
+        return TEST_SKIP;
     }
     char why[512] = "";
     int nd = ops->probe(NULL, 0, why, sizeof(why));
     if (nd == BRIDGE_E_NO_DEVICE || nd == 0) {
         printf("skipped: no %s device (%s)\n", strcmp(ops->name, "cuda") == 0 ? "CUDA" : "OpenCL", why);
-        return 77;
+        return TEST_SKIP;
     }
     bridge_registry_t reg;
     int rc = bridge_registry_load(&reg, argv[1], why, sizeof(why));

@@ -6,6 +6,7 @@
 #include "backends/backend.h"
 #include "bridge_errors.h"
 #include "registry.h"
+#include "test_exit.h"
 
 int main(int argc, char **argv)
 {
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
     int rc = bridge_registry_load(&reg, argv[1], err, sizeof(err));
     if (rc == BRIDGE_E_WEIGHTS) {
         printf("skipped: digits weights not present (%s)\n", err);
-        return 77;
+        return TEST_SKIP;
     }
     if (rc != BRIDGE_OK) {
         fprintf(stderr, "FAIL registry: %s: %s\n", bridge_strerror(rc), err);
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
     if (rc == BRIDGE_E_IO) {
         printf("skipped: held-out set not present (%s)\n", err);
         bridge_registry_free(&reg);
-        return 77;
+        return TEST_SKIP;
     }
     if (rc != BRIDGE_OK) {
         fprintf(stderr, "FAIL dataset: %s: %s\n", bridge_strerror(rc), err);

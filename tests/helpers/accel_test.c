@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "zl.h"
+#include "test_exit.h"
 
 #ifdef ZENEDGE_HAVE_OPENCL
 extern const bridge_backend_ops_t bridge_backend_opencl;
@@ -155,7 +156,7 @@ int accel_digits_accuracy(bridge_backend_t *be, const bridge_model_t *m, uint32_
     int rc = bridge_model_dataset(m, &x, &y, n, err, sizeof(err));
     if (rc == BRIDGE_E_IO) {
         printf("skipped: held-out set not present (%s)\n", err);
-        return 77;
+        return TEST_SKIP;
     }
     if (rc != BRIDGE_OK) {
         fprintf(stderr, "FAIL dataset: %s: %s\n", bridge_strerror(rc), err);
