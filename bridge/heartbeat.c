@@ -38,10 +38,10 @@ static void *hb_main(void *arg)
     bool warned = false;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
-    while (!atomic_load(&hb->stop)) {
+    while (!ipc_load_acquire(&hb->stop)) { /* HB1 */
         next_tick(&next, hb->period_ns);
         uint64_t now = zl_now_ns();
-        uint64_t alive = atomic_load(&hb->alive_ns);
+        uint64_t alive = ipc_read_once(&hb->alive_ns); /* a time stamp: no order needed */
         pthread_mutex_lock(&hb->lock);
         ipc_side_t *me = hb->side;
         if (me != NULL) {
@@ -92,13 +92,13 @@ void bridge_heartbeat_set_side(bridge_heartbeat_t *hb, ipc_side_t *side)
 
 void bridge_heartbeat_alive(bridge_heartbeat_t *hb, uint64_t at_ns)
 {
-    atomic_store_explicit(&hb->alive_ns, at_ns ? at_ns : zl_now_ns(), memory_order_relaxed);
+    ipc_write_once(&hb->alive_ns, at_ns ? at_ns : zl_now_ns());
 }
 
 void bridge_heartbeat_fini(bridge_heartbeat_t *hb)
 {
     if (hb->started) {
-        atomic_store(&hb->stop, 1);
+        ipc_store_release(&hb->stop, 1u); /* HB1 */
         pthread_join(hb->thread, NULL);
         hb->started = false;
     }

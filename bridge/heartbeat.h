@@ -18,19 +18,19 @@
 #define ZENEDGE_BRIDGE_HEARTBEAT_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "zenedge/barrier.h"
 #include "zenedge/ipc_region.h"
 
 typedef struct bridge_heartbeat {
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
-    ipc_side_t *side;          /* guarded by lock; NULL when detached */
-    _Atomic uint64_t alive_ns; /* last sign of life of the dispatch thread */
-    atomic_int stop;
+    ipc_side_t *side;  /* guarded by lock; NULL when detached */
+    uint64_t alive_ns; /* last sign of life of the dispatch thread: ipc_write_once/ipc_read_once */
+    uint32_t stop;     /* HB1: store-release by fini, load-acquire by the thread */
     uint64_t period_ns, watchdog_ns;
     uint32_t watchdog_ms;
 } bridge_heartbeat_t;

@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "bridge_errors.h"
+#include "zenedge/barrier.h"
 
 /* The mapping the guard protects, read by the signal handler (which may
- * run on the heartbeat thread): lock-free atomics, safe in a handler. */
+ * run on the heartbeat thread): lock-free atomics, safe in a handler.
+ * barrier.h words except the exchange, a read-modify-write that the five
+ * words have not: the dispatcher takes the hit and clears it at once. */
 static uintptr_t guard_lo, guard_hi;
 static int guard_hit;
 _Static_assert(__atomic_always_lock_free(sizeof(uintptr_t), 0), "guard words are lock-free");
@@ -22,8 +25,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
     uintptr_t a = (uintptr_t)si->si_addr;
-    uintptr_t lo = __atomic_load_n(&guard_lo, __ATOMIC_ACQUIRE);
-    uintptr_t hi = __atomic_load_n(&guard_hi, __ATOMIC_ACQUIRE);
+    uintptr_t lo = ipc_load_acquire(&guard_lo);
+    uintptr_t hi = ipc_load_acquire(&guard_hi);
     if (lo != 0 && a >= lo && a < hi) {
         /* Replace the whole window by private zero pages: the faulting
          * access then completes, reads zeros (magic 0: "not ready"), and
@@ -31,7 +34,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
          * system call, safe here. */
         void *p = mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         if (p != MAP_FAILED) {
-            __atomic_store_n(&guard_hit, 1, __ATOMIC_RELEASE);
+            ipc_store_release(&guard_hit, 1);
             return;
         }
     }
@@ -91,8 +94,8 @@ int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int
         t->map.size = IPC_REGION_MAX_SIZE; /* the region addresses 32-bit offsets only */
     identity(t->map.fd, &t->dev, &t->ino);
     t->mapped = true;
-    __atomic_store_n(&guard_hi, (uintptr_t)t->map.map_base + t->map.map_len, __ATOMIC_RELEASE);
-    __atomic_store_n(&guard_lo, (uintptr_t)t->map.map_base, __ATOMIC_RELEASE);
+    ipc_store_release(&guard_hi, (uintptr_t)t->map.map_base + t->map.map_len);
+    ipc_store_release(&guard_lo, (uintptr_t)t->map.map_base);
     return BRIDGE_OK;
 }
 
@@ -120,9 +123,9 @@ void bridge_transport_close(bridge_transport_t *t)
 {
     if (!t->mapped)
         return;
-    __atomic_store_n(&guard_lo, (uintptr_t)0, __ATOMIC_RELEASE);
-    __atomic_store_n(&guard_hi, (uintptr_t)0, __ATOMIC_RELEASE);
-    __atomic_store_n(&guard_hit, 0, __ATOMIC_RELEASE);
+    ipc_store_release(&guard_lo, (uintptr_t)0);
+    ipc_store_release(&guard_hi, (uintptr_t)0);
+    ipc_store_release(&guard_hit, 0);
     t->map.owner = 0; /* never unlink the peer's object */
     zl_unmap(&t->map);
     t->mapped = false;

@@ -16,6 +16,7 @@
 
 #include "sim.h"
 #include "zl.h"
+#include "zenedge/barrier.h"
 
 /* ---------------------------------------------------------------------- */
 /* Doorbell link (eventfd / adaptive)                                      */
@@ -42,7 +43,7 @@ static int link_connect(int timeout_ms)
 static void *link_main(void *arg)
 {
     (void)arg;
-    while (!__atomic_load_n(&link_stop, __ATOMIC_RELAXED)) {
+    while (!ipc_read_once(&link_stop)) {
         if (conn_fd >= 0 && zl_db_peer_gone(conn_fd)) {
             sim_say("zenedge-sim: bridge closed the doorbell socket; reconnecting\n");
             zport_posix_set_peer(&sim.port, -1);
@@ -219,7 +220,7 @@ int main(int argc, char **argv)
     else
         exit_code = 1;
 
-    __atomic_store_n(&link_stop, 1, __ATOMIC_RELAXED);
+    ipc_write_once(&link_stop, 1);
     if (have_link)
         pthread_join(link, NULL);
     zport_posix_stop(&sim.port);

@@ -18,6 +18,7 @@
 #include "zx_arch.h"
 
 #include "zport.h"
+#include "zenedge/barrier.h"
 
 void zx_ctx_switch(uint32_t *save_sp, uint32_t load_sp);
 
@@ -93,7 +94,7 @@ static void expire_waiters(void)
             continue;
         if (now == 0)
             now = zx_now_ns();
-        if (now >= t->deadline_ns || __atomic_load_n(t->wait_word, __ATOMIC_ACQUIRE) != t->wait_value)
+        if (now >= t->deadline_ns || ipc_load_acquire(t->wait_word) != t->wait_value)
             t->state = ZX_TASK_READY;
     }
 }
@@ -173,7 +174,7 @@ int zx_sched_wait(uint32_t *word, uint32_t expected, uint64_t deadline_ns)
     if (!t)
         return ZPORT_TIMEOUT; /* not a task: the caller polls instead */
     uint32_t f = zx_irq_save();
-    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != expected) {
+    if (ipc_load_acquire(word) != expected) {
         zx_irq_restore(f);
         return ZPORT_WOKEN;
     }
@@ -191,7 +192,7 @@ int zx_sched_wait(uint32_t *word, uint32_t expected, uint64_t deadline_ns)
     uint32_t woken = t->woken;
     t->wait_word = 0;
     zx_irq_restore(f);
-    if (woken || __atomic_load_n(word, __ATOMIC_ACQUIRE) != expected)
+    if (woken || ipc_load_acquire(word) != expected)
         return ZPORT_WOKEN;
     return zx_now_ns() >= deadline_ns ? ZPORT_TIMEOUT : ZPORT_WOKEN;
 }

@@ -62,6 +62,8 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
      * compares *word; the waker stores *word, then a full fence, then reads
      * the count. Either it sees us and wakes, or our count came later, so
      * the kernel's comparison sees its store and we do not sleep. */
+    /* Read-modify-write: several tasks count themselves at once; the five
+     * words of barrier.h have none, so the builtin, sequentially consistent. */
     __atomic_fetch_add(&port->waiters, 1u, __ATOMIC_SEQ_CST);
     long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expected, tp, NULL, FUTEX_BITSET_MATCH_ANY);
     int err = errno;
@@ -73,15 +75,15 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
 
 void zport_wake(struct zport *port, uint32_t *word)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's store of *word before the count */
-    if (__atomic_load_n(&port->waiters, __ATOMIC_SEQ_CST) == 0u)
+    ipc_fence(); /* the caller's store of *word before the count */
+    if (ipc_read_once(&port->waiters) == 0u)
         return;
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 void zport_doorbell(struct zport *port)
 {
-    int fd = __atomic_load_n(&port->peer_efd, __ATOMIC_ACQUIRE);
+    int fd = ipc_load_acquire(&port->peer_efd); /* pairs with zport_posix_set_peer() */
     if (fd < 0)
         return;
     uint64_t one = 1;
@@ -148,12 +150,12 @@ int zport_posix_irq_fd(const struct zport *z)
 
 void zport_posix_set_peer(struct zport *z, int peer_efd)
 {
-    __atomic_store_n(&z->peer_efd, peer_efd, __ATOMIC_RELEASE);
+    ipc_store_release(&z->peer_efd, peer_efd);
 }
 
 static bool stopping(struct zport *z)
 {
-    return __atomic_load_n(&z->stop, __ATOMIC_ACQUIRE) != 0u;
+    return ipc_load_acquire(&z->stop) != 0u;
 }
 
 /* Block on our eventfd until rung or timeout_ms; drains the counter. */
@@ -220,7 +222,7 @@ int zport_posix_start(struct zport *z, proxy_t *p, uint32_t tick_us, uint64_t sp
     z->proxy = p;
     z->tick_us = tick_us ? tick_us : ZEN_CFG_HB_PERIOD_US / 2u;
     z->spin_ns = spin_ns;
-    __atomic_store_n(&z->stop, 0u, __ATOMIC_RELEASE);
+    ipc_store_release(&z->stop, 0u);
     int r = pthread_create(&z->irq, NULL, irq_main, z);
     if (r != 0)
         return -r;
@@ -232,7 +234,7 @@ void zport_posix_stop(struct zport *z)
 {
     if (z == 0 || !z->irq_running)
         return;
-    __atomic_store_n(&z->stop, 1u, __ATOMIC_RELEASE);
+    ipc_store_release(&z->stop, 1u);
     uint64_t one = 1;
     ssize_t w = write(z->irq_efd, &one, sizeof(one));
     (void)w;

@@ -20,6 +20,7 @@
 #include "port.h"
 
 #include "zx_arch.h"
+#include "zenedge/barrier.h"
 
 void zport_x86_init(struct zport *port, const zx_ivshmem_t *dev, uint32_t ring_bridge, uint32_t bridge_peer,
                     uint32_t log_level)
@@ -60,7 +61,7 @@ int zport_wait(struct zport *port, uint32_t *word, uint32_t expected, uint64_t d
     }
     /* Boot context: nobody else runs; interrupts end each halt. */
     for (;;) {
-        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != expected)
+        if (ipc_load_acquire(word) != expected)
             return ZPORT_WOKEN;
         if (zx_now_ns() >= deadline_ns) {
             port->wait_timeouts++;
