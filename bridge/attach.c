@@ -37,6 +37,8 @@ static void wait_msg(bridge_attach_t *at, bridge_log_level_t lvl, const char *ms
     bridge_log(lvl, "%s", msg);
 }
 
+static void unmap_or_retire(bridge_attach_t *at);
+
 /* A mapping that faulted (zero pages now) or whose object was removed or
  * re-created while we waited is useless: map the name again. */
 static int map_region(bridge_attach_t *at)
@@ -53,7 +55,7 @@ static int map_region(bridge_attach_t *at)
         if (faulted || replaced) {
             BLOG_INFO("%s %s while waiting: mapping it again", at->tr.what,
                       faulted ? "shrank under the mapping (SIGBUS caught)" : "was removed or re-created");
-            bridge_transport_close(&at->tr);
+            unmap_or_retire(at);
         }
     }
     if (at->tr.mapped)
@@ -232,6 +234,15 @@ static void retire(bridge_attach_t *at)
     at->tr.mapped = false;
 }
 
+/* Unmap the live mapping, unless stale backend jobs may still hold it. */
+static void unmap_or_retire(bridge_attach_t *at)
+{
+    if (at->jobs_left > 0 && at->tr.mapped)
+        retire(at);
+    else
+        bridge_transport_close(&at->tr);
+}
+
 void bridge_attach_detach(bridge_attach_t *at, const char *why, bool unmap)
 {
     uint64_t now = zl_now_ns();
@@ -244,15 +255,14 @@ void bridge_attach_detach(bridge_attach_t *at, const char *why, bool unmap)
     at->next_try_ns = at->flap_ns ? now + at->flap_ns : 0;
     BLOG_WARN("detached from the region: %s; %s in %llu ms%s", why, unmap ? "mapping it again" : "attaching again",
               (unsigned long long)(at->flap_ns / 1000000u), at->flap_ns ? " (it changed soon after the attach)" : "");
-    if (unmap && at->jobs_left > 0)
-        retire(at);
-    else if (unmap)
-        bridge_transport_close(&at->tr);
-    at->jobs_left = 0;
+    if (unmap)
+        unmap_or_retire(at);
 }
 
 void bridge_attach_job_back(bridge_attach_t *at, uint32_t gen)
 {
+    if (at->jobs_left > 0 && gen != at->gen)
+        at->jobs_left--;
     for (uint32_t i = 0; i < BRIDGE_ATTACH_RETIRED; i++) {
         if (!at->retired[i].mapped || at->retired_left[i] == 0 || gen > at->retired_gen[i])
             continue;

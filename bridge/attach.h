@@ -52,7 +52,7 @@ typedef struct bridge_attach {
      * stale, bridge_job_stale); a mapping that backend jobs of gen may
      * still hold is retired (kept mapped) until the last of them is back. */
     uint32_t gen;
-    uint32_t jobs_left; /* jobs of the ending attach still in the backend */
+    uint32_t jobs_left; /* stale jobs still in the backend (bridge_jobs_drop) */
     bridge_transport_t retired[BRIDGE_ATTACH_RETIRED];
     uint32_t retired_gen[BRIDGE_ATTACH_RETIRED];
     uint32_t retired_left[BRIDGE_ATTACH_RETIRED];
