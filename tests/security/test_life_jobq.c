@@ -10,12 +10,12 @@
 #include "bridge_errors.h"
 #include "test_exit.h"
 
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c)) {                                                                                                    \
-            fprintf(stdout, "FAIL: %s (line %d)\n", #c, __LINE__);                                                     \
-            return TEST_FAIL;                                                                                          \
-        }                                                                                                              \
+#define CHECK(c)                                                   \
+    do {                                                           \
+        if (!(c)) {                                                \
+            fprintf(stdout, "FAIL: %s (line %d)\n", #c, __LINE__); \
+            return TEST_FAIL;                                      \
+        }                                                          \
     } while (0)
 
 #define N 64u /* elements of the one input and the output */
@@ -64,8 +64,8 @@ static const char *h_errname(int code)
     return "test";
 }
 
-static const bridge_sched_hooks_t hooks = {"test", h_enqueue, h_arm, h_unwind, h_device_ns, NULL,
-                                           h_stage_alloc, h_stage_free, h_errname};
+static const bridge_sched_hooks_t hooks = {"test", h_enqueue,     h_arm,        h_unwind, h_device_ns,
+                                           NULL,   h_stage_alloc, h_stage_free, h_errname};
 
 int main(void)
 {

@@ -10,12 +10,12 @@
 #include "log.h"
 #include "test_exit.h"
 
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c)) {                                                                                                    \
-            fprintf(stdout, "FAIL: %s (line %d)\n", #c, __LINE__);                                                     \
-            return TEST_FAIL;                                                                                          \
-        }                                                                                                              \
+#define CHECK(c)                                                   \
+    do {                                                           \
+        if (!(c)) {                                                \
+            fprintf(stdout, "FAIL: %s (line %d)\n", #c, __LINE__); \
+            return TEST_FAIL;                                      \
+        }                                                          \
     } while (0)
 
 static int count(const char *text, const char *needle)
