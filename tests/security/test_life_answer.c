@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -149,12 +150,45 @@ static void test_corrupt_cq_backs_off(void **state)
     world_free(w);
 }
 
+/* The port's completion thread (adaptive doorbell) with a corrupt ring:
+ * it sleeps (blocks on its eventfd) and uses little CPU, instead of
+ * spinning on a ring that "has work". */
+static void test_corrupt_cq_thread_sleeps(void **state)
+{
+    (void)state;
+    fx_t f;
+    fx_opts_t o;
+    fx_opts_default(&o);
+    o.mode = IPC_DB_ADAPTIVE;
+    assert_int_equal(fx_init(&f, &o), 0);
+    proxy_t *p = f.proxy;
+    ipc_ring_t *cq = p->region.cq;
+    ipc_store_release(&cq->head, ipc_read_once(&cq->tail) + 3u * p->region.cq_slots);
+    clockid_t cid;
+    assert_int_equal(pthread_getcpuclockid(f.port.irq, &cid), 0);
+    struct timespec c0, c1;
+    clock_gettime(cid, &c0);
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL);
+    clock_gettime(cid, &c1);
+    zport_posix_stop(&f.port);
+    uint64_t cpu_ns = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000ull + (uint64_t)c1.tv_nsec - (uint64_t)c0.tv_nsec;
+    uint32_t corrupt = p->stats.cq_rejected[PROXY_CQ_RING_CORRUPT];
+    print_message("completion thread: %llu us CPU in 1 s, %llu sleeps, %u corrupt reads counted\n",
+                  (unsigned long long)(cpu_ns / 1000u), (unsigned long long)f.port.irq_sleeps, corrupt);
+    assert_true(corrupt >= 1 && corrupt <= 20);
+    assert_true(cpu_ns < 300000000ull); /* well under a third of the second */
+    assert_true(f.port.irq_sleeps > 10);
+    fx_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordered_answer_stored_as_checked),
         cmocka_unit_test(test_out_of_order_refused),
         cmocka_unit_test(test_corrupt_cq_backs_off),
+        cmocka_unit_test(test_corrupt_cq_thread_sleeps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
