@@ -1,4 +1,4 @@
-/* test_life_daemon.c - a real zenedge-bridged against a hostile region, one threat per mode: "flip" (a process flips the ZENEDGE epoch word for 3 s: the daemon's log stays small and it serves PING within 50 ms afterwards), "corrupt-sq" (an impossible submission ring head: one log line, little CPU, a small count of corrupt reads, the other rings still served), "slow" (backend jobs that finish after the region was re-initialised in place, then re-created: no output copy and no answer into the new region, no touch of the old mapping, the daemon serves on). */
+/* test_life_daemon.c - a real zenedge-bridged against a hostile region, one threat per mode: "flip" (a process flips the ZENEDGE epoch word for 3 s: the daemon's log stays small and it serves PING within 50 ms afterwards), "corrupt-sq" (an impossible submission ring head: one log line, little CPU, a small count of corrupt reads, the other rings still served), "slow" (backend jobs of the stand-in CUDA driver that finish after the region was re-initialised in place, then re-created: no output copy and no answer into the new region, no touch of the old mapping, the daemon serves on), "slow-ocl" (the same with OpenCL and a gemm large enough to outlive the daemon's wait on a CPU device). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -12,10 +12,12 @@
 #include "zenedge/barrier.h"
 #include "zside.h"
 
-#define REGION_SIZE (1u << 20)
-#define MAX_JOBS    64u
+#define MAX_JOBS 64u
+#define BIG      1280u /* slow-ocl: a gemm of BIG x BIG floats, seconds of work per job on a CPU device */
 
 static zside_t z;
+static uint32_t region_size = 1u << 20;
+static char big_models[512]; /* slow-ocl: the model folder made here */
 
 static void sleep_ms(int ms)
 {
@@ -165,7 +167,7 @@ static void recreate(uint32_t epoch)
 {
     zl_map_t old = z.map;
     shm_unlink(z.shm);
-    ZS_CHECK(zl_shm_create(&z.map, z.shm, REGION_SIZE) == 0, "re-create %s", z.shm);
+    ZS_CHECK(zl_shm_create(&z.map, z.shm, region_size) == 0, "re-create %s", z.shm);
     old.owner = 0;
     zl_unmap(&old);
     ZS_CHECK(zside_reinit(&z, MAX_JOBS, epoch) == 0, "re-initialise");
@@ -224,6 +226,79 @@ static int mode_slow(int delay_ms)
     return TEST_PASS;
 }
 
+/* A model folder with one gemm of BIG x BIG (id 9): the shipped gemm.cl. */
+static void make_big_model(const char *models)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(big_models, sizeof(big_models), "%s/zenedge-life-models-%d", tmp, (int)getpid());
+    char path[1024], cmd[2200];
+    snprintf(path, sizeof(path), "%s/biggemm", big_models);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s/gemm/gemm.cl' '%s/biggemm.cl'", path, models, path);
+    ZS_CHECK(system(cmd) == 0, "%s", cmd);
+    snprintf(path, sizeof(path), "%s/biggemm/model.ini", big_models);
+    FILE *f = fopen(path, "w");
+    ZS_CHECK(f != NULL, "%s", path);
+    fprintf(f, "[model]\nid = 9\nname = biggemm\ndescription = slow gemm\nresult = none\n\n");
+    fprintf(f, "[input.0]\nname = a\ndtype = f32\nshape = %u,%u\n\n", BIG, BIG);
+    fprintf(f, "[input.1]\nname = b\ndtype = f32\nshape = %u,%u\n\n", BIG, BIG);
+    fprintf(f, "[output.0]\nname = c\ndtype = f32\nshape = %u,%u\n\n[backend.cpu]\nkernel = gemm_f32\n", BIG, BIG);
+    fclose(f);
+}
+
+static void remove_big_model(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", big_models);
+    if (big_models[0] && system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", big_models);
+}
+
+/* OpenCL (a CPU device such as PoCL): eight slow jobs, the region
+ * re-created under them; the ones still running after the daemon's wait
+ * come back late and touch nothing. */
+static int mode_slow_ocl(void)
+{
+    if (!zside_wait_ready(&z, 0, 60000)) {
+        if (log_lines("init failed") || log_lines("not built in") || log_lines("cannot run model")) {
+            printf("skipped: no usable OpenCL device for the daemon (log %s)\n", z.log);
+            return TEST_SKIP;
+        }
+        ZS_CHECK(0, "bridge not READY within 60 s (log %s)", z.log);
+    }
+    const uint32_t bytes = BIG * BIG * 4u;
+    uint32_t epoch = ipc_load_acquire(&z.v.hdr->bridge.epoch);
+    uint32_t a = zside_alloc(&z, bytes), b = zside_alloc(&z, bytes), out = zside_alloc(&z, bytes);
+    for (uint32_t i = 0; i < 8; i++) {
+        uint32_t h = zside_next_handle(&z, 8 + i);
+        ipc_tensor_ref_t in[2] = {{a, bytes}, {b, bytes}}, o[1] = {{out, bytes}};
+        zside_fill(&z, h, 9, IPC_QOS_NORMAL, 2, in, 1, o);
+        ZS_CHECK(zside_send(&z, 2, CMD_RUN_MODEL, 0, h) == IPC_OK, "enqueue job %u", i);
+    }
+    sleep_ms(500);
+    recreate(20);
+    memset(z.v.base + out, 0xA5, bytes);
+    ZS_CHECK(zside_wait_ready(&z, epoch, 30000), "not READY again within 30 s (log %s)", z.log);
+    unsigned held = log_lines("still holds");
+    for (int t = 0; held && t < 90000 && !log_lines("the last backend job of the ended attach is back"); t += 100)
+        sleep_ms(100);
+    ZS_CHECK(kill(z.bridge, 0) == 0, "the daemon died (log %s)", z.log);
+    const ipc_job_desc_t *d = &z.v.jobs[8];
+    for (uint32_t i = 0; i < 8; i++, d++)
+        ZS_CHECK(d->t_complete == 0 && d->bridge_epoch == 0, "slot %u got an answer line in the new region", 8 + i);
+    const unsigned char *p = z.v.base + out;
+    for (uint32_t k = 0; k < bytes; k++)
+        ZS_CHECK(p[k] == 0xA5, "an output of the old region was copied into the new one (byte %u)", k);
+    ipc_packet_t pk;
+    while (zside_wait(&z, &pk, 10) == 1)
+        ZS_CHECK(pk.cmd != CMD_JOB_DONE, "JOB_DONE 0x%08x posted into the new region", pk.payload_id);
+    wait_serving("after the late completions", 5000);
+    printf("OpenCL: %s; %u late job(s) dropped\n",
+           held ? "jobs outlived the daemon's wait" : "every job was back within the daemon's wait (late path unused)",
+           log_lines("came back from backend"));
+    ZS_CHECK(!held || log_lines("came back from backend") >= 1, "jobs were held but none came back (log %s)", z.log);
+    return TEST_PASS;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -231,10 +306,17 @@ int main(int argc, char **argv)
         return TEST_FAIL;
     }
     const char *mode = argv[3];
-    zside_guard(&z, 120);
-    ZS_CHECK(zside_create(&z, "life", REGION_SIZE, MAX_JOBS, 1) == 0, "region");
+    if (strcmp(mode, "slow-ocl") == 0)
+        region_size = 32u << 20;
+    zside_guard(&z, 240);
+    ZS_CHECK(zside_create(&z, "life", region_size, MAX_JOBS, 1) == 0, "region");
     int rc;
-    if (strcmp(mode, "slow") == 0) {
+    if (strcmp(mode, "slow-ocl") == 0) {
+        make_big_model(argv[2]);
+        atexit(remove_big_model);
+        zside_start_bridge(&z, argv[1], big_models, "adaptive", "--backend", "opencl", "--queue-depth", "8", NULL);
+        rc = mode_slow_ocl();
+    } else if (strcmp(mode, "slow") == 0) {
         ZS_CHECK(argc >= 6, "slow needs BACKEND DELAY_MS");
         setenv("ZENEDGE_FAKE_CUDA_DELAY_MS", argv[5], 1);
         zside_start_bridge(&z, argv[1], argv[2], "adaptive", "--backend", argv[4], "--queue-depth", "8", NULL);
