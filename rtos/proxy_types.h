@@ -253,6 +253,11 @@ typedef struct proxy {
     uint64_t bridge_hb_ns;          /* when it last moved */
     uint32_t lost_tail[IPC_MAX_SQ]; /* ring tails when the bridge was lost */
     uint32_t lost_tail_valid;
+    /* completion ring found corrupt (proxy_complete.c): not read again
+     * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
+    uint64_t cq_backoff_ns; /* 0: healthy; else the current back-off */
+    uint64_t cq_retry_ns;
+    uint32_t cq_bad_epoch;
     proxy_stats_t stats;
 } proxy_t;
 
