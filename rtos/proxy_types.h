@@ -163,6 +163,10 @@ typedef struct proxy_stats {
     uint32_t reclaimed;              /* held slots freed by a new epoch */
     uint32_t start_tails_used;       /* new epochs whose sq_tail_at_start[] decided the reclaim */
     uint32_t start_tails_bad;        /* ... whose sq_tail_at_start[] was implausible (ignored) */
+    uint32_t recoveries;             /* recovery passes asked for (a loss, a new epoch) */
+    uint32_t tick_slots_max;         /* most job slots one critical section of proxy_tick()
+                                        visited (recovery) or ended (deadlines): at most
+                                        ZEN_CFG_CRIT_BATCH */
 } proxy_stats_t;
 
 /* What the proxy is holding right now ("nothing left behind" checks). */
@@ -212,6 +216,7 @@ typedef struct proxy_job {
     uint8_t times_valid;
     uint8_t buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
     uint8_t buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
+    uint16_t dl_pos;                  /* index + 1 in the deadline heap, 0: not in it */
     proxy_account_t *acct;
     ipc_tensor_ref_t in[IPC_MAX_TENSORS];
     ipc_tensor_ref_t out[IPC_MAX_TENSORS];
@@ -253,6 +258,18 @@ typedef struct proxy {
     uint64_t bridge_hb_ns;          /* when it last moved */
     uint32_t lost_tail[IPC_MAX_SQ]; /* ring tails when the bridge was lost */
     uint32_t lost_tail_valid;
+    /* deadlines: the slots of the jobs in flight (published, no final
+     * status), a binary min-heap on deadline_ns (job_table.c); 16 bits
+     * hold a slot since ZEN_CFG_MAX_JOBS <= 4096 */
+    uint16_t dl_heap[ZEN_CFG_MAX_JOBS];
+    uint32_t dl_n;
+    /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
+     * critical section (liveness.c) */
+    uint32_t rec_pending;          /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;             /* next slot to visit */
+    uint32_t rec_reclaim;          /* 1: also free the held slots below rec_tail */
+    uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
 } proxy_t;
 
