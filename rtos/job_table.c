@@ -22,7 +22,7 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
-/* ---- the deadline heap: dl_heap[0..dl_n), a job's dl_pos is its index + 1 ---- */
+/* ---- the deadline heap: dl_heap[0..dl_n), dl_pos[slot] is its index + 1 ---- */
 
 static bool dl_before(const proxy_t *p, uint32_t a, uint32_t b)
 {
@@ -32,7 +32,7 @@ static bool dl_before(const proxy_t *p, uint32_t a, uint32_t b)
 static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
 {
     p->dl_heap[i] = (uint16_t)slot;
-    p->jobs[slot].dl_pos = (uint16_t)(i + 1u);
+    p->dl_pos[slot] = (uint16_t)(i + 1u);
 }
 
 /* Move the entry at i towards the root while it is earlier than its parent. */
@@ -70,7 +70,7 @@ static void dl_down(proxy_t *p, uint32_t i)
 
 static void dl_insert(proxy_t *p, proxy_job_t *j)
 {
-    if (j->dl_pos != 0u || p->dl_n >= p->max_jobs)
+    if (p->dl_pos[pj_slot(p, j)] != 0u || p->dl_n >= p->max_jobs)
         return; /* already in (or no room: cannot happen, one entry per slot) */
     uint32_t i = p->dl_n++;
     dl_put(p, i, pj_slot(p, j));
@@ -79,10 +79,11 @@ static void dl_insert(proxy_t *p, proxy_job_t *j)
 
 static void dl_remove(proxy_t *p, proxy_job_t *j)
 {
-    if (j->dl_pos == 0u)
+    uint32_t slot = pj_slot(p, j);
+    if (p->dl_pos[slot] == 0u)
         return;
-    uint32_t i = j->dl_pos - 1u;
-    j->dl_pos = 0;
+    uint32_t i = p->dl_pos[slot] - 1u;
+    p->dl_pos[slot] = 0;
     uint32_t last = p->dl_heap[--p->dl_n];
     if (i >= p->dl_n)
         return; /* it was the last entry */

@@ -216,7 +216,6 @@ typedef struct proxy_job {
     uint8_t times_valid;
     uint8_t buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
     uint8_t buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
-    uint16_t dl_pos;                  /* index + 1 in the deadline heap, 0: not in it */
     proxy_account_t *acct;
     ipc_tensor_ref_t in[IPC_MAX_TENSORS];
     ipc_tensor_ref_t out[IPC_MAX_TENSORS];
@@ -262,6 +261,7 @@ typedef struct proxy {
      * status), a binary min-heap on deadline_ns (job_table.c); 16 bits
      * hold a slot since ZEN_CFG_MAX_JOBS <= 4096 */
     uint16_t dl_heap[ZEN_CFG_MAX_JOBS];
+    uint16_t dl_pos[ZEN_CFG_MAX_JOBS]; /* per slot: index + 1 in dl_heap, 0: not in it */
     uint32_t dl_n;
     /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
      * critical section (liveness.c) */

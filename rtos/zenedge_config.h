@@ -17,7 +17,8 @@
 #endif
 
 /* Job slots in the private job table (and the most max_jobs a region laid
- * out by this side may have). Each slot costs about 180 bytes of RAM. */
+ * out by this side may have). Each slot costs about 190 bytes of RAM: the
+ * record and its place in the deadline heap. */
 #ifndef ZEN_CFG_MAX_JOBS
 #define ZEN_CFG_MAX_JOBS 32u
 #endif

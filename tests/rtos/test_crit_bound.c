@@ -10,8 +10,8 @@
 
 #include "crit_port.h"
 
-#define SLOTS 4096u
-#define K     ZEN_CFG_CRIT_BATCH
+#define SLOTS          4096u
+#define K              ZEN_CFG_CRIT_BATCH
 /* Sections of a tick beside the work over jobs: the watch, the empty step
  * that ends each loop, the count of final statuses. */
 #define FIXED_SECTIONS 4u
@@ -84,7 +84,7 @@ static void test_deadlines_in_order(void **state)
     uint32_t ended = 0;
     for (uint32_t ms = 0; ms <= SLOTS; ms += 313u) {
         w->port.now = t0 + (uint64_t)ms * 1000000u;
-        cp_beat(w); /* the bridge stays online */
+        cp_beat(w);       /* the bridge stays online */
         uint32_t due = 0; /* live jobs whose deadline is at or before now */
         for (uint32_t i = 0; i < SLOTS; i++)
             due += i % 7u != 0u && dl_spread(i) / 1000u <= ms;
@@ -167,10 +167,10 @@ static void test_new_epoch_start_tails(void **state)
 /* Mid-pass: a task publishes a job (the new instance is online), then a
  * second timer tick sees yet another epoch and widens the pass. */
 typedef struct midpass {
-    uint32_t ping;       /* published in section 3 */
+    uint32_t ping; /* published in section 3 */
     int ping_rc;
-    uint32_t state_mid;  /* its state just before the second epoch */
-    bool second_epoch;   /* in section 6 */
+    uint32_t state_mid; /* its state just before the second epoch */
+    bool second_epoch;  /* in section 6 */
 } midpass_t;
 
 static void after_exit(struct zport *z, uint64_t section)
