@@ -280,8 +280,11 @@ void proxy_idle_finish(proxy_t *p, bool was_woken);
 
 /* Periodic work (about every half heartbeat period): publish our
  * heartbeat, watch the bridge's state/epoch/heartbeat, end jobs past their
- * deadline or orphaned by a lost bridge, reclaim held slots on a new
- * epoch. Returns the number of jobs it ended (>= 0), or PROXY_E_INVAL
+ * deadline (taken earliest first from the deadline heap: only the expired
+ * ones are looked at) or orphaned by a lost bridge, reclaim held slots on
+ * a new epoch. The work over jobs is done in critical sections of at most
+ * ZEN_CFG_CRIT_BATCH slots, the lock released in between. Returns the
+ * number of jobs that ended during the call (>= 0), or PROXY_E_INVAL
  * (NULL, not initialised). */
 int proxy_tick(proxy_t *p);
 

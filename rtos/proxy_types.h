@@ -163,6 +163,10 @@ typedef struct proxy_stats {
     uint32_t reclaimed;              /* held slots freed by a new epoch */
     uint32_t start_tails_used;       /* new epochs whose sq_tail_at_start[] decided the reclaim */
     uint32_t start_tails_bad;        /* ... whose sq_tail_at_start[] was implausible (ignored) */
+    uint32_t recoveries;             /* recovery passes asked for (a loss, a new epoch) */
+    uint32_t tick_slots_max;         /* most job slots one critical section of proxy_tick()
+                                        visited (recovery) or ended (deadlines): at most
+                                        ZEN_CFG_CRIT_BATCH */
 } proxy_stats_t;
 
 /* What the proxy is holding right now ("nothing left behind" checks). */
@@ -258,6 +262,19 @@ typedef struct proxy {
     uint64_t cq_backoff_ns; /* 0: healthy; else the current back-off */
     uint64_t cq_retry_ns;
     uint32_t cq_bad_epoch;
+    /* deadlines: the slots of the jobs in flight (published, no final
+     * status), a binary min-heap on deadline_ns (job_table.c); 16 bits
+     * hold a slot since ZEN_CFG_MAX_JOBS <= 4096 */
+    uint16_t dl_heap[ZEN_CFG_MAX_JOBS];
+    uint16_t dl_pos[ZEN_CFG_MAX_JOBS]; /* per slot: index + 1 in dl_heap, 0: not in it */
+    uint32_t dl_n;
+    /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
+     * critical section (liveness.c) */
+    uint32_t rec_pending;          /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;             /* next slot to visit */
+    uint32_t rec_reclaim;          /* 1: also free the held slots below rec_tail */
+    uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
 } proxy_t;
 
