@@ -62,8 +62,7 @@ static int served_client(ivshm_server_t *s, ivc_setup_t *st)
     int r = ivc_setup(c, st, 1000);
     CHECK(r == 1 && st->id == id, "setup message %d wrong (id %lld, accept said %d)", -r, (long long)st->id, id);
     struct stat fs;
-    CHECK(fstat(st->shm_fd, &fs) == 0 && fs.st_size == REGION_SIZE, "region fd of %lld bytes",
-          (long long)fs.st_size);
+    CHECK(fstat(st->shm_fd, &fs) == 0 && fs.st_size == REGION_SIZE, "region fd of %lld bytes", (long long)fs.st_size);
     return c;
 }
 
@@ -188,6 +187,27 @@ static void other_uid(int shm_fd)
     printf("uid %u refused and named; served once its group is configured\n", OTHER_ID);
 }
 
+/* A bare socket name goes into the runtime directory, which must be ours
+ * and writable by no one else. */
+static void runtime_dir(void)
+{
+    char dir[100], got[108], want[120];
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, sizeof(dir), "%s/zenedge-test-ivsrd-%d", tmp, (int)getpid());
+    CHECK(mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
+    setenv("RUNTIME_DIRECTORY", dir, 1);
+    int rc = ivshm_server_path("ivshmem.sock", got, sizeof(got));
+    snprintf(want, sizeof(want), "%s/ivshmem.sock", dir);
+    CHECK(rc == 0 && strcmp(got, want) == 0, "bare name: %d '%s', want '%s'", rc, rc == 0 ? got : "", want);
+    CHECK(ivshm_server_path("/some/where.sock", got, sizeof(got)) == 0 && strcmp(got, "/some/where.sock") == 0,
+          "a path is not kept as given");
+    CHECK(chmod(dir, 0777) == 0, "chmod");
+    rc = ivshm_server_path("ivshmem.sock", got, sizeof(got));
+    CHECK(rc == -EPERM, "a world-writable runtime directory: %d, want -EPERM", rc);
+    rmdir(dir);
+    unsetenv("RUNTIME_DIRECTORY");
+}
+
 int main(void)
 {
     alarm(240);
@@ -196,6 +216,7 @@ int main(void)
     int shm_fd = memfd_create("zenedge-test-ivsids", MFD_CLOEXEC);
     CHECK(shm_fd >= 0 && ftruncate(shm_fd, REGION_SIZE) == 0, "memfd: %s", strerror(errno));
     umask(0);
+    runtime_dir();
     ivshm_server_t s;
     open_server(&s, shm_fd, -1);
     check_mode(&s, shm_fd);
