@@ -112,8 +112,9 @@ static void server_reset(ivshm_server_t *s)
 }
 
 /* A file already at the path: a socket nobody listens on (a stale one of
- * an earlier run) is removed; a live server's socket or any other file is
- * left alone. Returns 0 (the path is free), -EADDRINUSE or -EEXIST. */
+ * an earlier run) is removed; a live server's socket, one we may not
+ * reach, or any other file is left alone. Returns 0 (the path is free),
+ * -EADDRINUSE (someone listens), -EEXIST (not a socket) or -errno. */
 static int clear_stale(const struct sockaddr_un *sa)
 {
     struct stat st;
@@ -129,6 +130,10 @@ static int clear_stale(const struct sockaddr_un *sa)
     close(fd);
     if (rc == 0 || e == EAGAIN || e == EINPROGRESS)
         return -EADDRINUSE; /* someone listens there */
+    if (e == ENOENT)
+        return 0;
+    if (e != ECONNREFUSED)
+        return -e; /* e.g. EACCES: not ours to remove */
     (void)unlink(sa->sun_path);
     return 0;
 }

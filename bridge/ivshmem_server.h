@@ -109,7 +109,9 @@ typedef struct ivshm_server {
  * bind there, give the file its mode (0600, or 0660 and cfg->group) and
  * only then listen. shm_fd must stay open while the server lives.
  * Returns 0, -EINVAL (a bad argument), -ENAMETOOLONG (path of 108 bytes or
- * more), or -errno of eventfd/socket/bind/chmod/chown/listen. */
+ * more), -EADDRINUSE (a live server listens at the path), -EEXIST (a file
+ * that is not a socket is there), or -errno of eventfd/socket/connect/bind/
+ * chmod/chown/listen. */
 int ivshm_server_open(ivshm_server_t *s, const ivshm_config_t *cfg);
 
 /* Check that the region file fd can be handed to a client: a regular file
