@@ -269,15 +269,17 @@ int ivshm_server_listen_fd(const ivshm_server_t *s)
     return s->listen_fd;
 }
 
+/* Close a client; announce: it was served (counted as a disconnect and
+ * announced gone to the others), else it failed during its setup. */
 static void client_drop(ivshm_server_t *s, ivshm_peer_t *p, bool announce)
 {
     if (p->conn >= 0)
         close(p->conn);
     p->conn = -1;
     fds_close(p->efd, IVSHM_MAX_VECTORS);
-    s->disconnects++;
     if (!announce)
         return;
+    s->disconnects++;
     for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++) /* disconnect: the id alone */
         if (s->clients[i].conn >= 0)
             (void)send_msg(s->clients[i].conn, (int64_t)p->id, -1);

@@ -65,6 +65,19 @@ static void ivshmem_refused(bridge_peer_t *p, int rc)
     v->log_suppressed = 0;
 }
 
+/* Refusals left unlogged by the limit: one line once the second is over. */
+static void ivshmem_refusals_flush(bridge_peer_t *p)
+{
+    ivshm_server_t *v = p->ivs;
+    if (v->log_suppressed == 0 || zl_now_ns() - v->log_ns < 1000000000ull)
+        return;
+    const ivshm_cred_t *c = &v->refused_cred;
+    BLOG_WARN("ivshmem: %u more connections on %s refused (the last from pid %d uid %u gid %u)", v->log_suppressed,
+              v->path, c->pid, c->uid, c->gid);
+    v->log_ns = zl_now_ns();
+    v->log_suppressed = 0;
+}
+
 /* QEMU's ivshmem-doorbell: a guest that left is forgotten, a new one is
  * taken (its vector-0 eventfd interrupts it as MSI-X vector 0); up to 4
  * connections a round, each refused at once when not allowed or while a
@@ -91,6 +104,7 @@ static void ivshmem_upkeep(bridge_peer_t *p)
         BLOG_INFO("QEMU guest left %s; serving on, waiting for a new one", p->ivs->path);
         p->st->peer_losses += (uint32_t)gone;
     }
+    ivshmem_refusals_flush(p);
     p->peer_efd = ivshm_server_peer_fd(p->ivs, 0, 0); /* the served guest, or -1 */
     if (fresh && p->peer_efd >= 0)
         zl_db_ring(p->peer_efd); /* let it look at its completion ring once */
