@@ -269,21 +269,21 @@ int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
  * of one run. Per RT job: the round trip (submit call to the job
  * collected) and submit->start (t_submit to t_backend_start, shared
  * clock). Percentiles are over all the jobs of one kind of phase. */
-#define BENCH_RT_MAX_ROWS   3
-#define BENCH_RT_PERIOD_US  1000u
+#define BENCH_RT_MAX_ROWS    3
+#define BENCH_RT_PERIOD_US   1000u
 #define BENCH_RT_FLOOD_DEPTH 8u
 enum { BENCH_RT_ALONE = 0, BENCH_RT_FLOOD = 1 };
 typedef struct bench_rt_row {
     char backend[16];
     uint32_t phases; /* of each kind */
     uint32_t jobs_per_phase;
-    uint32_t n[2];                /* RT jobs measured: [alone], [flood] */
-    uint32_t n_start[2];          /* of which with usable stage times */
+    uint32_t n[2];       /* RT jobs measured: [alone], [flood] */
+    uint32_t n_start[2]; /* of which with usable stage times */
     double rtt_p50[2], rtt_p99[2], rtt_max[2];
     double start_p50[2], start_p99[2];
-    uint64_t flood_jobs;    /* BACKGROUND jobs completed in the flood phases */
-    double flood_jobs_per_s; /* over the flood phases' time */
-    uint32_t late;          /* RT releases that found the previous job still in flight */
+    uint64_t flood_jobs;                                  /* BACKGROUND jobs completed in the flood phases */
+    double flood_jobs_per_s;                              /* over the flood phases' time */
+    uint32_t late;                                        /* RT releases that found the previous job still in flight */
     double ratio_rtt_p50, ratio_rtt_p99, ratio_start_p99; /* flood / alone */
 } bench_rt_row_t;
 typedef struct bench_rt {
@@ -385,8 +385,8 @@ extern const bench_rt_target_t bench_rt_targets[BENCH_RT_N_TARGETS];
 /* The ratio of target k for one row (NAN when not measured). */
 double bench_rt_ratio(const bench_rt_row_t *w, size_t k);
 const char *bench_rt_status(size_t k, double v); /* "met", "NOT met", "n/a" */
-extern const double bench_place_near_ns; /* raw RTT below: "near" */
-extern const double bench_place_far_ns;  /* raw RTT from: "far"; between: "mid" */
+extern const double bench_place_near_ns;         /* raw RTT below: "near" */
+extern const double bench_place_far_ns;          /* raw RTT from: "far"; between: "mid" */
 extern const char *const bench_place_names[BENCH_PLACES];
 const char *bench_ratio_cmp_str(const bench_ratio_t *d);          /* "<=", ">=" or "" */
 const char *bench_ratio_status(const bench_ratio_t *d, double v); /* "met", "NOT met", "n/a", "" */
@@ -409,8 +409,8 @@ void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m
 int bench_report_json(const char *path, const bench_opts_t *o, const bench_machine_t *m,
                       const bench_results_t *res);                  /* 0 or -1 */
 int bench_report_csv(const char *path, const bench_results_t *res); /* 0 or -1 */
-void bench_json_str(FILE *f, const char *s); /* a JSON string, escaped */
-void bench_json_num(FILE *f, double v);      /* null for NaN and infinities */
+void bench_json_str(FILE *f, const char *s);                        /* a JSON string, escaped */
+void bench_json_num(FILE *f, double v);                             /* null for NaN and infinities */
 
 /* bench_report_rt.c: the RT under load section. */
 void bench_report_rt_targets(FILE *f, const char *pair, const bench_rt_t *e); /* ratio list lines */

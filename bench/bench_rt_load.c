@@ -48,7 +48,7 @@
 #define ZENEDGE_BENCH_MODELS_DIR "models"
 #endif
 
-#define RT_REGION_BYTES (4u << 20)
+#define RT_REGION_BYTES   (4u << 20)
 #define RT_JOB_TIMEOUT_NS 2000000000ull  /* one job or one drain: 2 s, then the run fails */
 #define RT_ONLINE_NS      10000000000ull /* the dispatcher must be READY within 10 s */
 #define RT_TICK_NS        20000000ull    /* proxy_tick() at most this far apart */
@@ -211,8 +211,7 @@ static int rt_prepare(rt_run_t *r)
     r->m_rt = rt_model(r, RT_MODEL_RT);
     r->m_bg = r->m_rt ? rt_model(r, RT_MODEL_BG) : NULL;
     if (r->m_bg == NULL || rt_contract(r, r->rt, "rt", RT_MODEL_RT, IPC_QOS_RT, 1) != 0 ||
-        rt_contract(r, r->bg, "flood", RT_MODEL_BG, IPC_QOS_BACKGROUND, RT_DEPTH) != 0 ||
-        proxy_start(r->p) != PROXY_OK)
+        rt_contract(r, r->bg, "flood", RT_MODEL_BG, IPC_QOS_BACKGROUND, RT_DEPTH) != 0 || proxy_start(r->p) != PROXY_OK)
         return -1;
     return rt_buffers(r);
 }
