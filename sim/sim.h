@@ -63,9 +63,9 @@ typedef struct task {
     uint32_t allow[ZEN_CFG_CONTRACT_MODELS];
     uint32_t n_allow;
     uint32_t count, inflight, depth, deadline_ms, budget_us, period_ms, rate_hz;
-    uint32_t zero_copy; /* tensor buffers in the heap, one set per pipeline slot */
-    uint32_t phase_ms;  /* > 0: submits only in alternate windows of this length (sim_tasks.c) */
-    uint32_t stop_ms;   /* > 0: submits nothing from this long after the tasks' start */
+    uint32_t zero_copy;   /* tensor buffers in the heap, one set per pipeline slot */
+    uint32_t phase_ms;    /* > 0: submits only in alternate windows of this length (sim_tasks.c) */
+    uint32_t stop_ms;     /* > 0: submits nothing from this long after the tasks' start */
     uint32_t phase_state; /* SIM_PH_*, written by the task's thread, read by the others */
     uint32_t zc_in[SIM_ZC_DEPTH][IPC_MAX_TENSORS], zc_out[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
     void *zc_pin[SIM_ZC_DEPTH][IPC_MAX_TENSORS], *zc_pout[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
@@ -92,7 +92,7 @@ struct sim_state {
     uint32_t spin_us, max_jobs, sq_slots;
     task_t tasks[SIM_MAX_TASKS];
     int n_tasks;
-    int n_phased;      /* tasks with phase_ms */
+    int n_phased;     /* tasks with phase_ms */
     uint64_t t_tasks; /* when the tasks started: the phase windows count from it */
     /* the model catalogue */
     bridge_registry_t reg;
@@ -127,9 +127,9 @@ typedef struct job {
     const sim_model_t *sm;
     void *in[IPC_MAX_TENSORS];
     uint32_t n_in;
-    void *ref;     /* expected output 0 (int32 or float), NULL if none */
+    void *ref;      /* expected output 0 (int32 or float), NULL if none */
     uint32_t split; /* SIM_SPLIT_*: the phased tasks' activity at submission */
-    uint8_t label; /* classifier: the held-out label */
+    uint8_t label;  /* classifier: the held-out label */
 } job_t;
 
 void job_make(job_t *j, const sim_model_t *sm, uint32_t idx, uint32_t seed);
