@@ -116,6 +116,10 @@ static int rt_open(rt_run_t *r)
     pc.doorbell = IPC_DB_POLL;
     pc.features = IPC_FEAT_SHARED_CLOCK;
     pc.hb_period_us = 100000;
+    /* A dispatcher kept off its CPU for a while (a loaded machine) is
+     * slow, not lost: this section measures latency, not failure
+     * detection, so the bridge's heartbeat may pause up to a second. */
+    pc.hb_slack_us = 1000000;
     pc.n_heap_classes = 2;
     pc.heap[0] = (ipc_heap_class_cfg_t){4096, 8};
     pc.heap[1] = (ipc_heap_class_cfg_t){16384, 24};
