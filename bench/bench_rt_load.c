@@ -49,7 +49,8 @@
 #endif
 
 #define RT_REGION_BYTES   (4u << 20)
-#define RT_JOB_TIMEOUT_NS 2000000000ull  /* one job or one drain: 2 s, then the run fails */
+#define RT_JOB_TIMEOUT_NS 10000000000ull /* one job or one drain: 10 s, then the run fails */
+#define RT_DEADLINE_US    5000000u       /* jobs' deadline: far above any figure measured */
 #define RT_ONLINE_NS      10000000000ull /* the dispatcher must be READY within 10 s */
 #define RT_TICK_NS        20000000ull    /* proxy_tick() at most this far apart */
 #define RT_MODEL_RT       1u             /* vector_add */
@@ -166,7 +167,7 @@ static int rt_contract(rt_run_t *r, contract_t *c, const char *name, uint32_t mo
     cc.n_models = 1;
     cc.max_inflight = inflight;
     cc.qos = qos;
-    cc.deadline_us = 1000000;
+    cc.deadline_us = RT_DEADLINE_US;
     return contract_init(c, r->p, &cc) == CONTRACT_OK ? 0 : -1;
 }
 
@@ -344,7 +345,7 @@ static int rt_job(rt_run_t *r, int kind)
         if (rt_service(r, &h, &pr, &rc) != 0)
             return -1;
         if (rc == PROXY_E_WAIT_TIMEOUT && zl_now_ns() - t_call > RT_JOB_TIMEOUT_NS) {
-            fprintf(stderr, "zenedge-bench: rt_load: no answer to the RT job within 2 s\n");
+            fprintf(stderr, "zenedge-bench: rt_load: no answer to the RT job within 10 s\n");
             return -1;
         }
     } while (rc == PROXY_E_WAIT_TIMEOUT);
@@ -368,7 +369,7 @@ static int rt_drain(rt_run_t *r)
         if (rt_service(r, NULL, NULL, NULL) != 0)
             return -1;
         if (zl_now_ns() > give_up) {
-            fprintf(stderr, "zenedge-bench: rt_load: %u flood jobs still in flight after 2 s\n", r->bg_inflight);
+            fprintf(stderr, "zenedge-bench: rt_load: %u flood jobs still in flight after 10 s\n", r->bg_inflight);
             return -1;
         }
     }
