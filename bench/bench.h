@@ -281,10 +281,14 @@ typedef struct bench_rt_row {
     uint32_t n_start[2]; /* of which with usable stage times */
     double rtt_p50[2], rtt_p99[2], rtt_max[2];
     double start_p50[2], start_p99[2];
-    uint64_t flood_jobs;                                  /* BACKGROUND jobs completed in the flood phases */
-    double flood_jobs_per_s;                              /* over the flood phases' time */
-    uint32_t late;                                        /* RT releases that found the previous job still in flight */
-    double ratio_rtt_p50, ratio_rtt_p99, ratio_start_p99; /* flood / alone */
+    uint64_t flood_jobs;     /* BACKGROUND jobs completed in the flood phases */
+    double flood_jobs_per_s; /* over the flood phases' time */
+    uint32_t late;           /* RT releases that found the previous job still in flight */
+    uint32_t stalls[2];      /* the leader off its CPU (a loop pass > 50 us late), per kind */
+    bool noisy;              /* stalls in more than 1 % of a kind's jobs: the machine was busy */
+    double ratio_rtt_p50;    /* flood / alone */
+    double ratio_rtt_p99;
+    double ratio_start_p99;
 } bench_rt_row_t;
 typedef struct bench_rt {
     bool measured;
@@ -384,9 +388,10 @@ typedef struct bench_rt_target {
 extern const bench_rt_target_t bench_rt_targets[BENCH_RT_N_TARGETS];
 /* The ratio of target k for one row (NAN when not measured). */
 double bench_rt_ratio(const bench_rt_row_t *w, size_t k);
-const char *bench_rt_status(size_t k, double v); /* "met", "NOT met", "n/a" */
-extern const double bench_place_near_ns;         /* raw RTT below: "near" */
-extern const double bench_place_far_ns;          /* raw RTT from: "far"; between: "mid" */
+/* "met", "NOT met", "n/a", or "noisy" for a row measured on a busy machine. */
+const char *bench_rt_status(size_t k, double v, bool noisy);
+extern const double bench_place_near_ns; /* raw RTT below: "near" */
+extern const double bench_place_far_ns;  /* raw RTT from: "far"; between: "mid" */
 extern const char *const bench_place_names[BENCH_PLACES];
 const char *bench_ratio_cmp_str(const bench_ratio_t *d);          /* "<=", ">=" or "" */
 const char *bench_ratio_status(const bench_ratio_t *d, double v); /* "met", "NOT met", "n/a", "" */

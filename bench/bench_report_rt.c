@@ -58,7 +58,7 @@ void bench_report_rt_targets(FILE *f, const char *pair, const bench_rt_t *e)
             double v = bench_rt_ratio(w, k);
             bool is_cpu = w == cpu;
             fprintf(f, "%-40s %-5s %8.3f %8s %8s %-9s %-8s %s\n", key, pair, v, "-", "-", is_cpu ? tgt : "-",
-                    is_cpu ? bench_rt_status(k, v) : "", t->meaning);
+                    is_cpu ? bench_rt_status(k, v, w->noisy) : "", t->meaning);
         }
     }
 }
@@ -88,8 +88,11 @@ void bench_report_rt_table(FILE *f, const bench_opts_t *o, const bench_rt_t *e)
         for (int k = 0; k < 2; k++)
             fprintf(f, "%-8s %-6s %7u %10.1f %10.1f %10.1f %10.1f %10.1f\n", w->backend, rt_kind[k], w->n[k],
                     w->rtt_p50[k], w->rtt_p99[k], w->rtt_max[k], w->start_p50[k], w->start_p99[k]);
-        fprintf(f, "%-8s flood: %.0f gemm jobs/s completed; %u RT releases found the previous job in flight\n",
-                w->backend, w->flood_jobs_per_s, w->late);
+        fprintf(f,
+                "%-8s flood: %.0f gemm jobs/s completed; %u RT releases found the previous job in flight; "
+                "zenedge side off its CPU (a pass > 50 us late) %u times alone, %u with the flood%s\n",
+                w->backend, w->flood_jobs_per_s, w->late, w->stalls[0], w->stalls[1],
+                w->noisy ? ": NOISY (a busy machine; its p99 are the scheduler's)" : "");
     }
     fprintf(f, "rt_load errors: %llu failed jobs or wrong answers\n", (unsigned long long)e->errors);
 }
@@ -146,7 +149,15 @@ static void json_rt_row(FILE *f, const bench_rt_row_t *w, bool first)
     }
     fprintf(f, ", \"flood_jobs\": %llu, \"flood_jobs_per_s\": ", (unsigned long long)w->flood_jobs);
     bench_json_num(f, w->flood_jobs_per_s);
-    fprintf(f, ", \"late_releases\": %u}", w->late);
+    fprintf(f, ", \"late_releases\": %u, \"stalls_alone\": %u, \"stalls_flood\": %u, \"noisy\": %s", w->late,
+            w->stalls[0], w->stalls[1], w->noisy ? "true" : "false");
+    for (size_t k = 0; k < BENCH_RT_N_TARGETS; k++)
+        fprintf(f, ", \"%s\": \"%s\"",
+                k == 0   ? "status_rtt_p50"
+                : k == 1 ? "status_rtt_p99"
+                         : "status_start_p99",
+                strcmp(w->backend, "cpu") == 0 ? bench_rt_status(k, bench_rt_ratio(w, k), w->noisy) : "");
+    fputc('}', f);
 }
 
 /* "rt_load": the note when it did not run, else how it ran and the rows. */

@@ -53,6 +53,7 @@
 #define RT_DEADLINE_US    5000000u       /* jobs' deadline: far above any figure measured */
 #define RT_ONLINE_NS      10000000000ull /* the dispatcher must be READY within 10 s */
 #define RT_TICK_NS        20000000ull    /* proxy_tick() at most this far apart */
+#define RT_STALL_NS       50000ull       /* a pass of the leader's loop this late: it was off its CPU */
 #define RT_MODEL_RT       1u             /* vector_add */
 #define RT_MODEL_BG       3u             /* gemm */
 #define RT_DEPTH          BENCH_RT_FLOOD_DEPTH
@@ -84,6 +85,9 @@ typedef struct rt_run {
     uint32_t n[2], n_start[2];
     uint64_t flood_jobs, flood_ns;
     uint32_t late;
+    int kind;           /* of the phase in progress */
+    uint64_t last_pass; /* the leader loop's previous pass, 0 at a phase start */
+    uint32_t stalls[2]; /* passes later than RT_STALL_NS, per kind of phase */
     uint64_t last_tick;
     uint64_t *errors;
 } rt_run_t;
@@ -293,6 +297,9 @@ static void bg_collect(rt_run_t *r)
 static int rt_service(rt_run_t *r, const uint32_t *rt_h, proxy_result_t *pr, int *rc)
 {
     uint64_t now = zl_now_ns();
+    if (r->last_pass && now - r->last_pass > RT_STALL_NS && r->record)
+        r->stalls[r->kind]++;
+    r->last_pass = now;
     if (now - r->last_tick > RT_TICK_NS) {
         proxy_tick(r->p);
         r->last_tick = now;
@@ -382,6 +389,8 @@ static int rt_phase(rt_run_t *r, int kind)
 {
     const uint64_t period = (uint64_t)BENCH_RT_PERIOD_US * 1000u;
     uint64_t t0 = zl_now_ns();
+    r->kind = kind;
+    r->last_pass = 0;
     r->refill = kind == BENCH_RT_FLOOD;
     if (bg_fill(r) != 0)
         return -1;
@@ -444,6 +453,10 @@ static void rt_row(rt_run_t *r, bench_rt_t *out)
     w->flood_jobs = r->flood_jobs;
     w->flood_jobs_per_s = r->flood_ns ? (double)r->flood_jobs * 1e9 / (double)r->flood_ns : NAN;
     w->late = r->late;
+    for (int k = 0; k < 2; k++) {
+        w->stalls[k] = r->stalls[k];
+        w->noisy |= r->stalls[k] * 100u > r->n[k]; /* more than 1 % of the jobs */
+    }
     w->ratio_rtt_p50 = w->rtt_p50[1] / w->rtt_p50[0];
     w->ratio_rtt_p99 = w->rtt_p99[1] / w->rtt_p99[0];
     w->ratio_start_p99 = w->start_p99[1] / w->start_p99[0];
