@@ -292,23 +292,23 @@ static void bg_collect(rt_run_t *r)
 }
 
 /* One pass of the leader's loop: the heartbeat when due, the completion
- * ring, then the RT job first (when *rt_h names one: *rc gets its final
- * code, else PROXY_E_WAIT_TIMEOUT), then the flood. 0 or -1. */
+ * ring (or the jobs the tick ended), then the RT job first (when *rt_h
+ * names one: *rc gets its final code, else PROXY_E_WAIT_TIMEOUT), then
+ * the flood. 0 or -1. */
 static int rt_service(rt_run_t *r, const uint32_t *rt_h, proxy_result_t *pr, int *rc)
 {
     uint64_t now = zl_now_ns();
     if (r->last_pass && now - r->last_pass > RT_STALL_NS && r->record)
         r->stalls[r->kind]++;
     r->last_pass = now;
+    int ended = 0; /* jobs the tick ended (deadline, a lost bridge): collect them too */
     if (now - r->last_tick > RT_TICK_NS) {
-        proxy_tick(r->p);
+        ended = proxy_tick(r->p);
         r->last_tick = now;
     }
     if (rc)
         *rc = PROXY_E_WAIT_TIMEOUT;
-    if (!proxy_work_pending(r->p))
-        return 0;
-    if (proxy_complete(r->p) <= 0)
+    if ((!proxy_work_pending(r->p) || proxy_complete(r->p) <= 0) && ended <= 0)
         return 0;
     if (rt_h)
         *rc = contract_wait(r->rt, *rt_h, 0, pr, NULL, 0);
