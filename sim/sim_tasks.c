@@ -212,17 +212,24 @@ static uint32_t sim_split_now(void)
     return idle ? SIM_SPLIT_WITHOUT : SIM_SPLIT_NONE;
 }
 
+/* stop_ms reached: the task submits nothing more. */
+static bool stop_due(const task_t *t)
+{
+    return t->stop_ms && zl_now_ns() - sim.t_tasks >= (uint64_t)t->stop_ms * 1000000ull;
+}
+
 /* A phased task before a submission: in an off window (even window
  * number from sim.t_tasks) it collects its jobs in flight, says idle and
- * sleeps to the next on window. */
-static void phase_wait(task_run_t *r)
+ * sleeps to the next on window. Returns false when stop_ms came meanwhile
+ * (the task stays idle). */
+static bool phase_wait(task_run_t *r)
 {
     task_t *t = r->t;
     uint64_t p = (uint64_t)t->phase_ms * 1000000ull;
     uint64_t now = zl_now_ns();
     uint64_t w = (now - sim.t_tasks) / p;
     if (w & 1u)
-        return; /* on */
+        return true; /* on */
     ipc_write_once(&t->phase_state, SIM_PH_DRAIN);
     while (r->tail != r->head)
         finish_job(r, PROXY_WAIT_UNTIL_DEADLINE);
@@ -231,7 +238,10 @@ static void phase_wait(task_run_t *r)
     uint64_t on = sim.t_tasks + (w + 1u) * p;
     if (on > now)
         sim_sleep_ns(on - now);
+    if (stop_due(t))
+        return false;
     ipc_write_once(&t->phase_state, SIM_PH_ON);
+    return true;
 }
 
 /* Submit job i; false if it was rejected (and counted). */
@@ -291,9 +301,9 @@ static void *task_main(void *arg)
             if (due > now)
                 sim_sleep_ns(due - now);
         }
-        if (t->phase_ms)
-            phase_wait(r);
-        if (t->stop_ms && zl_now_ns() - sim.t_tasks >= (uint64_t)t->stop_ms * 1000000ull)
+        if (stop_due(t))
+            break;
+        if (t->phase_ms && !phase_wait(r))
             break;
         if (r->head - r->tail >= t->depth)
             finish_job(r, PROXY_WAIT_UNTIL_DEADLINE);
