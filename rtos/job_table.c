@@ -6,7 +6,7 @@
  * hold it: submission in task context, completion in interrupt context,
  * the deadline and epoch work in timer context, wait/cancel in task
  * context). Touches: jobs[] (flags, gen, final, ipc_status, acct, the
- * tensor lists), free_head, n_busy, n_reserved, stats.ended[], the owner's
+ * tensor lists), free_head, n_busy, n_held, stats.ended[], the owner's
  * proxy_account_t, the heap (a released job's own blocks), the buffer
  * counts (through pb_drop), the deadline heap (dl_heap, dl_n, dl_pos), and
  * in the region only a descriptor's cancel word (write once, read once by
@@ -166,7 +166,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
             j->acct->failed_status[ipc_status]++;
     }
     if (!(j->flags & PJ_ANSWERED)) {
-        p->n_reserved++;
+        p->n_held++;
         if (code != PROXY_OK) {
             /* Advisory, read once at pickup: a bridge that reaches the
              * packet later answers CANCELLED without running it. */

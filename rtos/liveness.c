@@ -145,8 +145,8 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j)
     ipc_write_once(&d->handle, 0u);
     ipc_cache_clean(d, 32u);
     j->flags |= PJ_ANSWERED;
-    if (p->n_reserved)
-        p->n_reserved--;
+    if (p->n_held)
+        p->n_held--;
     p->stats.reclaimed++;
     pj_release_if_done(p, j);
 }

@@ -6,7 +6,7 @@
  * handled inside its own critical section: dequeue (A1 on the completion
  * ring publishes the packet and the descriptor's answer line), judge,
  * then write only the job table (the answered job's record, its owner's
- * account, n_reserved), stats (completions, late_answers, cq_rejected,
+ * account, n_held), stats (completions, late_answers, cq_rejected,
  * time_clamped, bad_timestamps, epoch_mismatch) and the descriptor's line
  * 3 (t_complete_seen, this side's trace). At most ZEN_CFG_CQ_BUDGET
  * packets per call. The idle handshake writes this side's needs_wakeup
@@ -147,8 +147,8 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
     }
     if (j->flags & PJ_ENDED) {
         p->stats.late_answers++;
-        if (p->n_reserved)
-            p->n_reserved--;
+        if (p->n_held)
+            p->n_held--;
     } else if (!good) {
         pj_end(p, j, PROXY_E_BAD_COMPLETION, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
     } else {

@@ -171,8 +171,8 @@ typedef struct proxy_stats {
 
 /* What the proxy is holding right now ("nothing left behind" checks). */
 typedef struct proxy_usage {
-    uint32_t slots_busy;     /* job slots not free */
-    uint32_t slots_reserved; /* ended locally, waiting for an answer */
+    uint32_t slots_busy; /* job slots not free */
+    uint32_t slots_held; /* ended locally, waiting for an answer */
     uint32_t heap_free_bytes;
     uint32_t bufs_live;           /* tensor buffers allocated */
     uint32_t bufs_busy;           /* of them, named by an unreleased job */
@@ -240,7 +240,7 @@ typedef struct proxy {
     ipc_ring_cons_t cq;
     uint32_t free_head; /* free slot list through next_free */
     uint32_t n_busy;
-    uint32_t n_reserved;
+    uint32_t n_held;
     uint32_t n_models;
     proxy_model_t models[ZEN_CFG_MAX_MODELS];
     proxy_job_t jobs[ZEN_CFG_MAX_JOBS];

@@ -138,7 +138,7 @@ static void test_new_epoch(void **state)
     assert_int_equal(w->proxy->stats.reclaimed, SLOTS);
     proxy_usage_t u;
     proxy_usage(w->proxy, &u);
-    assert_int_equal(u.slots_reserved, 0);
+    assert_int_equal(u.slots_held, 0);
     assert_true(proxy_bridge_online(w->proxy));
     world_free(w);
 }
