@@ -33,6 +33,8 @@ typedef struct bridge_config {
     char socket[BRIDGE_CFG_PATH];         /* "" = zl_default_socket(shm) */
     char ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
     uint32_t spin_us;                     /* adaptive: spin before sleeping */
+    char allow_uid[256];                  /* doorbell peers: uids/users beside ours and root */
+    char allow_gid[256];                  /* doorbell peers: gids/groups; the first owns the socket */
     /* models and backend */
     char models[BRIDGE_CFG_PATH];
     char backend[32];

@@ -75,6 +75,7 @@ typedef struct task {
 
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
+    const char *allow_uid, *allow_gid; /* bridges allowed beside our uid and root */
     size_t size;
     int mode, cpu, quiet;
     double timeout_s;
