@@ -89,11 +89,12 @@ static void socket_take(bridge_peer_t *p, bridge_peer_pending_t *q, int pefd, co
         why = "our hello could not be sent";
     if (why) {
         p->st->hello_rejects++;
-        p->busy += p->conn >= 0;
-        if (p->conn < 0 || log_nth(p->busy))
-            BLOG_WARN("doorbell connection on %s from pid %d uid %u gid %u refused: %s (pid %d uid %u keeps "
-                      "the doorbells; %u refused so far)",
-                      p->sock, c->pid, c->uid, c->gid, why, p->cred.pid, p->cred.uid, p->busy);
+        char keeper[96] = "";
+        if (p->conn >= 0)
+            snprintf(keeper, sizeof(keeper), "pid %d uid %u keeps the doorbells; ", p->cred.pid, p->cred.uid);
+        if (log_nth(++p->busy))
+            BLOG_WARN("doorbell connection on %s from pid %d uid %u gid %u refused: %s (%s%u hellos refused so far)",
+                      p->sock, c->pid, c->uid, c->gid, why, keeper, p->busy);
         close(pefd);
         close(q->fd);
         q->fd = -1;
@@ -163,8 +164,10 @@ static void socket_hellos(bridge_peer_t *p, uint64_t now, uint32_t epoch)
         if (why == NULL)
             continue;
         p->st->hello_rejects++;
-        BLOG_WARN("doorbell connection on %s from pid %d uid %u gid %u closed: %s (hello expected within %d ms)",
-                  p->sock, q->cred.pid, q->cred.uid, q->cred.gid, why, BRIDGE_PEER_HELLO_MS);
+        if (log_nth(++p->bad_hello))
+            BLOG_WARN("doorbell connection on %s from pid %d uid %u gid %u closed: %s (a hello with one eventfd "
+                      "expected within %d ms; %u closed so far)",
+                      p->sock, q->cred.pid, q->cred.uid, q->cred.gid, why, BRIDGE_PEER_HELLO_MS, p->bad_hello);
         close(q->fd);
         q->fd = -1;
     }

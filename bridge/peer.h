@@ -52,9 +52,10 @@ typedef struct bridge_peer {
     int sock_gid;           /* group of the socket and its directory, or -1 */
     unsigned long sock_ino; /* our socket file: unlinked at close only if still ours */
     bridge_peer_pending_t pend[BRIDGE_PEER_PENDING];
-    uint32_t refused;  /* credentials not allowed */
-    uint32_t overflow; /* closed at once: BRIDGE_PEER_PENDING already waiting */
-    uint32_t busy;     /* valid hellos refused: a ZENEDGE side is connected */
+    uint32_t refused;   /* credentials not allowed */
+    uint32_t overflow;  /* closed at once: BRIDGE_PEER_PENDING already waiting */
+    uint32_t busy;      /* hellos refused: a ZENEDGE side is connected, wrong side */
+    uint32_t bad_hello; /* closed before a good hello: silent, malformed, not an eventfd */
     char sock[BRIDGE_CFG_PATH];
 } bridge_peer_t;
 

@@ -62,8 +62,8 @@ static void expect_mode(const char *path, unsigned mode, const char *what)
     struct stat st;
     ZS_CHECK(lstat(path, &st) == 0, "%s %s missing", what, path);
     ZS_CHECK(st.st_uid == geteuid(), "%s %s: owner %u", what, path, (unsigned)st.st_uid);
-    ZS_CHECK((st.st_mode & 07777) == mode, "%s %s: mode %04o, expected %04o", what, path, (unsigned)(st.st_mode & 07777),
-             mode);
+    ZS_CHECK((st.st_mode & 07777) == mode, "%s %s: mode %04o, expected %04o", what, path,
+             (unsigned)(st.st_mode & 07777), mode);
 }
 
 /* Serve on the default path; a good hello gets an answer there. */
