@@ -221,6 +221,10 @@ int zl_db_wait(int efd, int timeout_ms)
         return errno == EINTR ? 0 : -errno;
     if (r == 0)
         return 0;
+    /* The peer holds this description too: it may have made it blocking
+     * and drained the counter since poll(). Non-blocking again, so this
+     * read never waits (one cheap call, only after a wake-up). */
+    (void)fcntl(efd, F_SETFL, O_NONBLOCK);
     uint64_t v = 0;
     if (read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
         return errno == EAGAIN ? 0 : -errno;

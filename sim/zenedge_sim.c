@@ -103,6 +103,10 @@ static void *link_main(void *arg)
         }
         if (conn_fd < 0)
             (void)link_connect(100);
+        else if (peer_efd >= 0 && !zl_db_nonblocking(peer_efd)) { /* the bridge shares the description */
+            sim_say("zenedge-sim: the bridge made its doorbell eventfd blocking; non-blocking again\n");
+            (void)zl_db_adopt(peer_efd);
+        }
         sim_sleep_ns(10000000);
     }
     return NULL;

@@ -173,6 +173,9 @@ static bool block_on_efd(struct zport *z, int timeout_ms)
     z->irq_sleeps++;
     int r = poll(&pfd, 1, timeout_ms);
     if (r > 0) {
+        /* The bridge holds this description too and may have made it
+         * blocking: non-blocking again, so the read never waits. */
+        (void)fcntl(z->irq_efd, F_SETFL, O_NONBLOCK);
         uint64_t v;
         ssize_t n = read(z->irq_efd, &v, sizeof(v));
         (void)n;
