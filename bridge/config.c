@@ -103,6 +103,19 @@ static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errl
     return BRIDGE_OK;
 }
 
+/* --allow-uid / --allow-gid: checked now (names resolved), kept as text. */
+static int set_allow(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
+{
+    bool gid = !strcmp(k, "allow-gid");
+    zl_allow_t a;
+    zl_allow_init(&a);
+    int e = zl_allow_add(&a, v, gid);
+    if (e)
+        return cfg_err(err, errlen, "%s: '%s' must list at most %d %s, numbers or known names", k, v, ZL_ALLOW_MAX,
+                       gid ? "groups" : "users");
+    return set_str(gid ? c->allow_gid : c->allow_uid, sizeof(c->allow_uid), v, k, err, errlen);
+}
+
 /* One setting by its long name (shared by the INI file and the command
  * line, so both accept exactly the same keys). */
 static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
@@ -132,6 +145,8 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         rc = set_str(c->ivshmem_socket, sizeof(c->ivshmem_socket), v, k, err, errlen);
     else if (!strcmp(k, "ivshmem-group") || !strcmp(k, "ivshmem_group"))
         rc = set_str(c->ivshmem_group, sizeof(c->ivshmem_group), v, k, err, errlen);
+    else if (!strcmp(k, "allow-uid") || !strcmp(k, "allow-gid"))
+        rc = set_allow(c, k, v, err, errlen);
     else if (!strcmp(k, "spin-us"))
         rc = set_u32(&c->spin_us, v, 0, 1000000, k, err, errlen);
     else if (!strcmp(k, "models"))
@@ -244,6 +259,8 @@ static const struct option long_opts[] = {
     {"socket", required_argument, NULL, 1002},
     {"ivshmem-socket", required_argument, NULL, 1018},
     {"ivshmem-group", required_argument, NULL, 1040},
+    {"allow-uid", required_argument, NULL, 1019},
+    {"allow-gid", required_argument, NULL, 1020},
     {"spin-us", required_argument, NULL, 1003},
     {"models", required_argument, NULL, 'm'},
     {"backend", required_argument, NULL, 'b'},
@@ -359,7 +376,13 @@ static void usage_head(FILE *out, const char *prog)
             "                                    the region (needs_wakeup) and sleep; the peer\n"
             "                                    rings only then (default)\n"
             "  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
-            "                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
+            "                          exchange eventfds (default <rundir>/<shm>.sock; rundir:\n"
+            "                          $RUNTIME_DIRECTORY, else /run/zenedge for root, else\n"
+            "                          $XDG_RUNTIME_DIR/zenedge; created mode 0700)\n"
+            "  --allow-uid LIST        doorbell peers allowed beside our own uid and root:\n"
+            "                          uids or user names, comma separated\n"
+            "  --allow-gid LIST        doorbell peers allowed by primary group; the first\n"
+            "                          group owns the socket (0660) and its directory (0750)\n"
             "  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
             "                          ivshmem server protocol; with --file, the device's\n"
             "                          backing file, exactly the region): the guest rings\n"

@@ -34,6 +34,8 @@ typedef struct bridge_config {
     char ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
     char ivshmem_group[64];               /* "" = socket 0600; else 0660 with this group */
     uint32_t spin_us;                     /* adaptive: spin before sleeping */
+    char allow_uid[256];                  /* doorbell peers: uids/users beside ours and root */
+    char allow_gid[256];                  /* doorbell peers: gids/groups; the first owns the socket */
     /* models and backend */
     char models[BRIDGE_CFG_PATH];
     char backend[32];

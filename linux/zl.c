@@ -13,9 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,195 +192,25 @@ int zl_db_create(void)
     return fd < 0 ? -errno : fd;
 }
 
-const char *zl_default_socket(const char *shm_name, char *buf, size_t len)
-{
-    const char *n = shm_name ? shm_name : "zenedge";
-    while (*n == '/')
-        n++;
-    snprintf(buf, len, "/tmp/zenedge-%s.sock", n);
-    return buf;
-}
-
-static int sock_addr(const char *path, struct sockaddr_un *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->sun_family = AF_UNIX;
-    if (path == NULL || strlen(path) >= sizeof(a->sun_path))
-        return -ENAMETOOLONG;
-    strcpy(a->sun_path, path);
-    return 0;
-}
-
-int zl_db_listen(const char *path)
-{
-    struct sockaddr_un a;
-    int err = sock_addr(path, &a);
-    if (err)
-        return err;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 4) != 0) {
-        err = -errno;
-        close(fd);
-        return err;
-    }
-    return fd;
-}
-
-static int send_hello(int fd, int my_efd, uint32_t side, uint32_t epoch)
-{
-    zl_hello_t h = {ZL_HELLO_MAGIC, ZL_HELLO_VERSION, (uint16_t)side, epoch, 0};
-    struct iovec iov = {&h, sizeof(h)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &my_efd, sizeof(int));
-    ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (n < 0)
-        return -errno;
-    return n == (ssize_t)sizeof(h) ? 0 : -EPROTO;
-}
-
-/* Receive one hello and exactly one fd within timeout_ms. */
-static int recv_hello(int fd, int timeout_ms, int *peer_efd, zl_hello_t *out)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0)
-        return -errno;
-    if (r == 0)
-        return -ETIMEDOUT;
-    zl_hello_t h;
-    struct iovec iov = {&h, sizeof(h)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 4)];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-    ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    if (n < 0)
-        return -errno;
-    int got = -1, extra = 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < nfd; i++) {
-            int f;
-            memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (got < 0) {
-                got = f;
-            } else {
-                close(f);
-                extra++;
-            }
-        }
-    }
-    bool ok = n == (ssize_t)sizeof(h) && got >= 0 && extra == 0 && (msg.msg_flags & MSG_CTRUNC) == 0 &&
-              h.magic == ZL_HELLO_MAGIC && h.version == ZL_HELLO_VERSION &&
-              (h.side == IPC_SIDE_ZENEDGE || h.side == IPC_SIDE_BRIDGE) && h.reserved == 0;
-    if (!ok) {
-        if (got >= 0)
-            close(got);
-        return -EPROTO;
-    }
-    *peer_efd = got;
-    if (out)
-        *out = h;
-    return 0;
-}
-
-int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd, zl_hello_t *peer)
-{
-    if (peer_efd == NULL)
-        return -EINVAL;
-    struct pollfd p = {lfd, POLLIN, 0};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0)
-        return -errno;
-    if (r == 0)
-        return -EAGAIN;
-    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
-        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-    /* A peer gets one second to say hello; a silent one cannot wedge us. */
-    *peer_efd = -1;
-    int err = recv_hello(fd, 1000, peer_efd, peer);
-    if (err == 0) {
-        err = send_hello(fd, my_efd, side, epoch);
-        if (err) {
-            close(*peer_efd);
-            *peer_efd = -1;
-        }
-    }
-    if (err) {
-        close(fd);
-        return err == -ETIMEDOUT ? -EPROTO : err;
-    }
-    return fd;
-}
-
-int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd,
-                  zl_hello_t *peer)
-{
-    struct sockaddr_un a;
-    int err = sock_addr(path, &a);
-    if (err)
-        return err;
-    if (peer_efd == NULL)
-        return -EINVAL;
-    uint64_t deadline = zl_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000ull;
-    for (;;) {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return -errno;
-        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-            err = send_hello(fd, my_efd, side, epoch);
-            if (err == 0)
-                err = recv_hello(fd, 2000, peer_efd, peer);
-            if (err == 0)
-                return fd;
-            close(fd);
-            return err;
-        }
-        err = -errno;
-        close(fd);
-        if ((err != -ENOENT && err != -ECONNREFUSED) || zl_now_ns() >= deadline)
-            return err;
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
-bool zl_db_peer_gone(int conn_fd)
-{
-    if (conn_fd < 0)
-        return true;
-    struct pollfd p = {conn_fd, POLLIN | POLLRDHUP, 0};
-    if (poll(&p, 1, 0) <= 0)
-        return false;
-    if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
-        return true;
-    char c;
-    ssize_t n = recv(conn_fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
-    return n == 0;
-}
+static uint64_t full_rings; /* rings that found a full counter (any thread) */
 
 int zl_db_ring(int efd)
 {
     uint64_t one = 1;
-    if (write(efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-        return errno == EAGAIN ? 0 : -errno; /* counter saturated: already rung */
-    return 0;
+    if (write(efd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+        return 0;
+    if (errno != EAGAIN)
+        return -errno;
+    /* The counter is full: a wake-up is already pending. A statistic read
+     * by zl_db_full_rings(); several threads may ring, and barrier.h has no
+     * read-modify-write, so the builtin (relaxed: a counter, orders nothing). */
+    __atomic_fetch_add(&full_rings, 1u, __ATOMIC_RELAXED);
+    return 1;
+}
+
+uint64_t zl_db_full_rings(void)
+{
+    return ipc_read_once(&full_rings);
 }
 
 int zl_db_wait(int efd, int timeout_ms)
@@ -393,6 +221,10 @@ int zl_db_wait(int efd, int timeout_ms)
         return errno == EINTR ? 0 : -errno;
     if (r == 0)
         return 0;
+    /* The peer holds this description too: it may have made it blocking
+     * and drained the counter since poll(). Non-blocking again, so this
+     * read never waits (one cheap call, only after a wake-up). */
+    (void)fcntl(efd, F_SETFL, O_NONBLOCK);
     uint64_t v = 0;
     if (read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
         return errno == EAGAIN ? 0 : -errno;
@@ -464,7 +296,7 @@ int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer)
     if (peer_efd < 0)
         return 0;
     int err = zl_db_ring(peer_efd);
-    if (err)
+    if (err < 0)
         return err;
     if (me != NULL)
         ipc_write_once(&me->doorbells, ipc_read_once(&me->doorbells) + 1u);

@@ -71,27 +71,100 @@ _Static_assert(sizeof(zl_hello_t) == 16, "hello is 16 bytes");
 /* A new non-blocking, close-on-exec eventfd, or -errno. */
 int zl_db_create(void);
 
-/* Default socket path for a shm name: /tmp/zenedge-<name>.sock */
-const char *zl_default_socket(const char *shm_name, char *buf, size_t len);
+/* ---- the doorbell socket, its directory and its peers (zl_sock.c) ---- */
 
-/* Listening side (the bridge): remove a stale socket file, bind, listen.
- * Returns the listening fd (non-blocking). */
-int zl_db_listen(const char *path);
-/* Accept one connection within timeout_ms (-1: wait forever, 0: poll),
- * receive the peer's hello + fd, then answer with ours. Returns the
- * connected fd; *peer_efd gets the peer's eventfd. -EAGAIN on timeout,
- * -EPROTO on a malformed hello (connection closed). */
-int zl_db_accept(int lfd, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd, zl_hello_t *peer);
+/* Who may be on the other end of the doorbell socket: a peer whose uid is
+ * listed, or whose primary gid is listed; root (uid 0) always (it can map
+ * and write the region anyway). zl_allow_init() lists our effective uid. */
+#define ZL_ALLOW_MAX 16
+typedef struct zl_allow {
+    uint32_t n_uid, n_gid;
+    uint32_t uid[ZL_ALLOW_MAX];
+    uint32_t gid[ZL_ALLOW_MAX];
+} zl_allow_t;
+
+/* The credentials of the process on the other end (SO_PEERCRED: taken at
+ * connect() for the connector, at listen() for the listener). */
+typedef struct zl_cred {
+    int pid;
+    uint32_t uid, gid;
+} zl_cred_t;
+
+/* Our effective uid only. Returns nothing. */
+void zl_allow_init(zl_allow_t *a);
+/* Add a list "1000,alice" (uids or user names; with group, gids or group
+ * names) to a. Returns 0, -EINVAL (an unknown name, an empty item),
+ * -E2BIG (more than ZL_ALLOW_MAX). */
+int zl_allow_add(zl_allow_t *a, const char *list, bool group);
+/* True if uid or gid is allowed (uid 0 always). */
+bool zl_allow_match(const zl_allow_t *a, uint32_t uid, uint32_t gid);
+/* "uid 0,1000 gid 44" (root listed first) into buf; returns buf. */
+const char *zl_allow_str(const zl_allow_t *a, char *buf, size_t len);
+/* SO_PEERCRED of a connected UNIX socket. Returns 0 or -errno. */
+int zl_peer_cred(int fd, zl_cred_t *c);
+
+/* The private runtime directory of the sockets: $RUNTIME_DIRECTORY (its
+ * first entry; systemd's RuntimeDirectory=), else /run/zenedge for root,
+ * else $XDG_RUNTIME_DIR/zenedge. Returns 0, -ENOENT (no root and no
+ * XDG_RUNTIME_DIR: give a socket path), -ENAMETOOLONG. */
+int zl_runtime_dir(char *buf, size_t len);
+/* The owner's side (the daemon): create dir (parents must exist) with mode
+ * 0700, or 0750 and group gid when gid >= 0; if it exists: must be a
+ * directory (not a symlink) owned by us; its mode is set again. why gets
+ * "<dir>: owner uid 1000, expected 0" and the like. Returns 0, -EPERM
+ * (owner), -ENOTDIR (a symlink or not a directory), -errno. */
+int zl_runtime_dir_make(const char *dir, int gid, char *why, size_t len);
+/* The connector's side: dir must be a directory (not a symlink) owned by
+ * an allowed uid, not writable by group or others. Returns 0, -EPERM,
+ * -ENOTDIR, -errno (why as above). */
+int zl_runtime_dir_check(const char *dir, const zl_allow_t *allow, char *why, size_t len);
+/* Default socket path of a shm name: <zl_runtime_dir()>/<name>.sock (the
+ * daemon, zenedge-sim and every other program agree through this). Returns
+ * 0, -ENOENT (no runtime directory), -ENAMETOOLONG. */
+int zl_default_socket(const char *shm_name, char *buf, size_t len);
+
+/* Listening side (the bridge): remove a stale socket (only a socket, never
+ * another kind of file), bind, listen; the socket gets mode 0600, or 0660
+ * and group gid when gid >= 0. Returns the listening fd (non-blocking) or
+ * -errno (-EEXIST: path is not a socket). */
+int zl_db_listen(const char *path, int gid);
+/* Accept one pending connection without waiting: returns the connected fd
+ * (non-blocking, close-on-exec), -EAGAIN when none is pending, -errno. */
+int zl_db_accept_nb(int lfd);
+/* Read a peer's hello + eventfd without waiting (the listening side's
+ * handshake, driven by its serving loop). The eventfd is checked and made
+ * non-blocking (zl_db_adopt). Returns 0 (*peer_efd set), -EAGAIN (nothing
+ * yet), -EPROTO (malformed hello, fds not exactly one), -ENOTSUP (the fd
+ * is not an eventfd), -ECONNRESET (peer closed), -errno. */
+int zl_db_hello_recv(int fd, int *peer_efd, zl_hello_t *peer);
+/* Send our hello + my_efd without waiting. Returns 0, -EAGAIN, -errno. */
+int zl_db_hello_send(int fd, int my_efd, uint32_t side, uint32_t epoch);
+/* Accept fd as a peer's doorbell: it must be an eventfd (the kernel's
+ * anon_inode:[eventfd]); its file description is made non-blocking, so
+ * ringing never waits. Returns 0, -ENOTSUP (not an eventfd), -errno. */
+int zl_db_adopt(int fd);
+/* True if fd's file description is still non-blocking (a peer shares it
+ * and could clear the flag). */
+bool zl_db_nonblocking(int fd);
+
 /* Connecting side (zenedge-sim): connect (retrying every 10 ms until
- * timeout_ms), send our hello + fd, receive the peer's. Returns the
- * connected fd. */
-int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, int *peer_efd,
-                  zl_hello_t *peer);
+ * timeout_ms), check the listener's credentials against allow (NULL: our
+ * uid and root) BEFORE sending anything, send our hello + fd, receive the
+ * peer's (2 s), adopt its eventfd. *cred gets the listener's credentials
+ * (may be NULL). Returns the connected fd, -EACCES (listener not allowed;
+ * nothing was sent), -EPROTO, -ENOTSUP (its fd is not an eventfd),
+ * -ETIMEDOUT, -errno. */
+int zl_db_connect(const char *path, int timeout_ms, int my_efd, uint32_t side, uint32_t epoch, const zl_allow_t *allow,
+                  int *peer_efd, zl_hello_t *peer, zl_cred_t *cred);
 /* True if the peer closed the connection (non-blocking check). */
 bool zl_db_peer_gone(int conn_fd);
 
-/* Ring: add 1 to the eventfd. */
+/* Ring: add 1 to the eventfd, never waiting (the fd is non-blocking).
+ * Returns 0 rung, 1 the counter was full (a wake-up is already pending:
+ * counted, see zl_db_full_rings), -errno. */
 int zl_db_ring(int efd);
+/* Rings of this process that found a full counter. */
+uint64_t zl_db_full_rings(void);
 /* Block until rung or timeout_ms (-1 forever): returns the count read
  * (> 0), 0 on timeout, -errno on error. */
 int zl_db_wait(int efd, int timeout_ms);
@@ -112,7 +185,8 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
 
 /* After publishing work (store-release of a head): ring peer_efd if mode
  * is EVENTFD, or if ADAPTIVE and the peer announced sleep (W2). Counts
- * rung doorbells in me->doorbells. Returns 1 if rung, 0 if not, -errno. */
+ * rung doorbells in me->doorbells. Returns 1 if rung (or a wake-up was
+ * already pending), 0 if not, -errno. */
 int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer);
 
 #endif /* ZENEDGE_ZL_H */

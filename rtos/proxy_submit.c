@@ -11,9 +11,10 @@
  *  2. fill, outside it: the inputs into the slot's own blocks and the
  *     descriptor (the request lines; the answer and trace lines zeroed):
  *     nobody else can reach a slot that is not yet PJ_PUBLISHED;
- *  3. publish, inside it again: re-check the bridge, ipc_send() (R1 on
+ *  3. publish, inside it again: re-check the bridge, enqueue (R1 on
  *     the submission ring publishes the descriptor; W2 decides the
- *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back.
+ *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back; the
+ *     doorbell is rung after leaving the section.
  * proxy_check_request() is pure and takes no lock.
  */
 #include "proxy_internal.h"
@@ -42,8 +43,11 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
     return PROXY_OK;
 }
 
-int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
+/* Enqueue and decide (and count) the doorbell; the caller rings it, after
+ * leaving the critical section when it holds one. */
+static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *ring_it)
 {
+    *ring_it = false;
     if (p == 0 || pkt == 0 || ring >= p->region.n_sq)
         return PROXY_E_INVAL;
     int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
@@ -53,15 +57,23 @@ int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
         return PROXY_E_RING_CORRUPT;
     if (r < 0)
         return PROXY_E_INVAL;
-    bool ring_it = p->doorbell == IPC_DB_EVENTFD ||
-                   (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
-    if (ring_it) {
-        zport_doorbell(p->port);
+    *ring_it = p->doorbell == IPC_DB_EVENTFD ||
+               (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
+    if (*ring_it) {
         p->stats.doorbells++;
         /* statistic; only this side writes it */
         ipc_write_once(&p->region.hdr->zen.doorbells, p->stats.doorbells);
     }
     return PROXY_OK;
+}
+
+int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
+{
+    bool ring_it;
+    int rc = sq_enqueue(p, ring, pkt, &ring_it);
+    if (ring_it)
+        zport_doorbell(p->port);
+    return rc;
 }
 
 static bool bridge_accepts(const proxy_t *p)
@@ -100,6 +112,7 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
 static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h, proxy_account_t *acct)
 {
     int rc;
+    bool ring_it = false;
     uint32_t key = zport_crit_enter(p->port);
     if (!bridge_accepts(p)) {
         p->stats.rej_offline++;
@@ -111,7 +124,7 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
         pkt.payload_id = h;
         pkt.timestamp = j->t_submit;
         uint32_t seq = p->sq[ring].head;
-        rc = ipc_send(p, ring, &pkt);
+        rc = sq_enqueue(p, ring, &pkt, &ring_it);
         if (rc == PROXY_OK) {
             j->sq_seq = seq;
             j->ring = (uint8_t)ring;
@@ -129,6 +142,11 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
         pj_unclaim(p, j);
     }
     zport_crit_exit(p->port, key);
+    /* Decided inside, rung outside: a port's doorbell (a system call on
+     * Linux) never lengthens the critical section. A late ring is harmless:
+     * the packet is already published and the bridge re-checks its rings. */
+    if (ring_it)
+        zport_doorbell(p->port);
     return rc;
 }
 

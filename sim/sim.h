@@ -86,6 +86,7 @@ enum { SIM_SPLIT_WITHOUT = 0, SIM_SPLIT_WITH = 1, SIM_SPLIT_NONE = 2 };
 
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
+    const char *allow_uid, *allow_gid; /* bridges allowed beside our uid and root */
     size_t size;
     int mode, cpu, quiet;
     double timeout_s;

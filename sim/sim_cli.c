@@ -47,8 +47,14 @@ static void usage_options(FILE *f)
             "                      adaptive: spin --spin-us, then announce sleep (the\n"
             "                      needs-wake-up flag) and sleep; rung only then\n"
             "  --socket PATH       bridge's doorbell socket (default\n"
-            "                      /tmp/zenedge-<NAME>.sock); reconnected when the\n"
+            "                      <rundir>/<NAME>.sock; rundir: $RUNTIME_DIRECTORY,\n"
+            "                      else /run/zenedge for root, else\n"
+            "                      $XDG_RUNTIME_DIR/zenedge); reconnected when the\n"
             "                      bridge restarts\n"
+            "  --allow-uid LIST    bridges allowed on the socket beside our own uid and\n"
+            "                      root (uids or user names, comma separated); any other\n"
+            "                      listener is refused before it gets our doorbell\n"
+            "  --allow-gid LIST    bridges allowed by primary group\n"
             "  --cpu N             pin the process to CPU N (default: not pinned)\n"
             "  --models DIR        model manifests (default ./models), the same folder\n"
             "                      zenedge-bridged reads; a classifier's held-out set is\n"
@@ -315,6 +321,8 @@ static int parse_option(int o, const char *arg)
         }
         break;
     case 'k': sim.socket = arg; break;
+    case 'U': sim.allow_uid = arg; break;
+    case 'G': sim.allow_gid = arg; break;
     case 'c': sim.cpu = atoi(arg); break;
     case 'H': sim.hist_path = arg; break;
     case 'm': sim.models_dir = arg; break;
@@ -352,6 +360,8 @@ int sim_cli_parse(int argc, char **argv)
         {"size", required_argument, 0, 'z'},
         {"doorbell", required_argument, 0, 'd'},
         {"socket", required_argument, 0, 'k'},
+        {"allow-uid", required_argument, 0, 'U'},
+        {"allow-gid", required_argument, 0, 'G'},
         {"cpu", required_argument, 0, 'c'},
         {"models", required_argument, 0, 'm'},
         {"task", required_argument, 0, 't'},

@@ -24,19 +24,64 @@
 
 static char sock_path[300];
 static int conn_fd = -1, peer_efd = -1;
-static int link_stop; /* set by main, read by the link thread: atomic, relaxed (the join orders the rest) */
+static int link_stop;    /* set by main, read by the link thread: atomic, relaxed (the join orders the rest) */
+static zl_allow_t allow; /* bridges we talk to: our uid, root, --allow-uid/--allow-gid */
+static int refusals;     /* link thread only: refusals logged */
 
 static int link_connect(int timeout_ms)
 {
     zl_hello_t hello;
+    zl_cred_t cred = {0, 0, 0};
     int pe = -1;
-    int fd = zl_db_connect(sock_path, timeout_ms, zport_posix_irq_fd(&sim.port), IPC_SIDE_ZENEDGE, 1, &pe, &hello);
+    int fd = zl_db_connect(sock_path, timeout_ms, zport_posix_irq_fd(&sim.port), IPC_SIDE_ZENEDGE, 1, &allow, &pe,
+                           &hello, &cred);
+    if (fd == -EACCES)
+        refusals++;
+    if (fd == -EACCES && (refusals & (refusals - 1)) == 0) { /* 1st, 2nd, 4th... */
+        char a[160];
+        fprintf(stderr,
+                "zenedge-sim: the process listening on %s (pid %d uid %u gid %u) is not an allowed bridge (%s): "
+                "nothing sent\n",
+                sock_path, cred.pid, cred.uid, cred.gid, zl_allow_str(&allow, a, sizeof(a)));
+    }
     if (fd < 0)
         return fd;
     conn_fd = fd;
     peer_efd = pe;
     zport_posix_set_peer(&sim.port, pe);
-    sim_say("zenedge-sim: doorbell socket %s connected (bridge epoch %u)\n", sock_path, (unsigned)hello.epoch);
+    sim_say("zenedge-sim: doorbell socket %s connected (bridge pid %d uid %u, epoch %u)\n", sock_path, cred.pid,
+            cred.uid, (unsigned)hello.epoch);
+    return 0;
+}
+
+/* The socket path (--socket, else the default in the runtime directory,
+ * whose owner and mode are checked) and the allow list: 0, or 1 after a
+ * message. */
+static int link_prepare(void)
+{
+    zl_allow_init(&allow);
+    if ((sim.allow_uid && zl_allow_add(&allow, sim.allow_uid, false)) ||
+        (sim.allow_gid && zl_allow_add(&allow, sim.allow_gid, true))) {
+        fprintf(stderr, "zenedge-sim: --allow-uid/--allow-gid: not a list of at most %d numbers or known names\n",
+                ZL_ALLOW_MAX);
+        return 1;
+    }
+    if (sim.socket) {
+        snprintf(sock_path, sizeof(sock_path), "%s", sim.socket);
+        return 0;
+    }
+    char dir[256], why[512];
+    int r = zl_runtime_dir(dir, sizeof(dir));
+    if (r == 0 && (r = zl_runtime_dir_check(dir, &allow, why, sizeof(why))) != 0) {
+        fprintf(stderr, "zenedge-sim: doorbell socket directory %s\n", why);
+        return 1;
+    }
+    if (r == 0)
+        r = zl_default_socket(sim.shm, sock_path, sizeof(sock_path));
+    if (r != 0) {
+        fprintf(stderr, "zenedge-sim: no default doorbell socket (%s): give --socket PATH\n", strerror(-r));
+        return 1;
+    }
     return 0;
 }
 
@@ -58,6 +103,10 @@ static void *link_main(void *arg)
         }
         if (conn_fd < 0)
             (void)link_connect(100);
+        else if (peer_efd >= 0 && !zl_db_nonblocking(peer_efd)) { /* the bridge shares the description */
+            sim_say("zenedge-sim: the bridge made its doorbell eventfd blocking; non-blocking again\n");
+            (void)zl_db_adopt(peer_efd);
+        }
         sim_sleep_ns(10000000);
     }
     return NULL;
@@ -69,10 +118,8 @@ static int bridge_wait(pthread_t *link, int *have_link)
 {
     uint64_t give_up = zl_now_ns() + (uint64_t)(sim.timeout_s * 1e9);
     if (sim.mode != IPC_DB_POLL) {
-        if (sim.socket)
-            snprintf(sock_path, sizeof(sock_path), "%s", sim.socket);
-        else
-            zl_default_socket(sim.shm, sock_path, sizeof(sock_path));
+        if (link_prepare())
+            return 1;
         int r = link_connect((int)(sim.timeout_s * 1000));
         if (r < 0) {
             fprintf(stderr, "zenedge-sim: no bridge on the doorbell socket %s within %.1f s: %s\n", sock_path,

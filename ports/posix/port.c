@@ -6,6 +6,7 @@
 #include "port.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
@@ -86,9 +87,11 @@ void zport_doorbell(struct zport *port)
     int fd = ipc_load_acquire(&port->peer_efd); /* pairs with zport_posix_set_peer() */
     if (fd < 0)
         return;
+    /* Never waits: zport_posix_set_peer() made the description non-blocking.
+     * EAGAIN: the counter is full, a wake-up is already pending. */
     uint64_t one = 1;
     ssize_t w = write(fd, &one, sizeof(one));
-    (void)w; /* EAGAIN: the counter is already huge, the bridge will look */
+    (void)w;
 }
 
 void zport_log(struct zport *port, int level, const char *fmt, ...)
@@ -150,6 +153,11 @@ int zport_posix_irq_fd(const struct zport *z)
 
 void zport_posix_set_peer(struct zport *z, int peer_efd)
 {
+    /* The bridge chose this fd: ringing it must never wait (a blocking
+     * eventfd whose counter is near its maximum would block the writer). */
+    int fl = peer_efd >= 0 ? fcntl(peer_efd, F_GETFL) : -1;
+    if (fl >= 0 && (fl & O_NONBLOCK) == 0 && fcntl(peer_efd, F_SETFL, fl | O_NONBLOCK) != 0)
+        peer_efd = -1; /* cannot be made safe: not rung at all (the bridge's idle wait is bounded) */
     ipc_store_release(&z->peer_efd, peer_efd);
 }
 
@@ -165,6 +173,9 @@ static bool block_on_efd(struct zport *z, int timeout_ms)
     z->irq_sleeps++;
     int r = poll(&pfd, 1, timeout_ms);
     if (r > 0) {
+        /* The bridge holds this description too and may have made it
+         * blocking: non-blocking again, so the read never waits. */
+        (void)fcntl(z->irq_efd, F_SETFL, O_NONBLOCK);
         uint64_t v;
         ssize_t n = read(z->irq_efd, &v, sizeof(v));
         (void)n;

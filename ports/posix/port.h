@@ -56,7 +56,9 @@ void zport_posix_set_log(struct zport *z, int level, const char *prefix);
 /* The eventfd the bridge must write to ring this side. */
 int zport_posix_irq_fd(const struct zport *z);
 
-/* The bridge's eventfd (-1: none); the caller keeps ownership. */
+/* The bridge's eventfd (-1: none); the caller keeps ownership. Its file
+ * description is made non-blocking (zport_doorbell never waits); one that
+ * cannot be is not rung. Returns nothing. */
 void zport_posix_set_peer(struct zport *z, int peer_efd);
 
 /* Start / stop the completion interrupt thread for proxy p (not in
