@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* accept4 */
 #endif
 #include "ivshmem_server.h"
+#include "zl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,44 +224,23 @@ int ivshm_server_check_file(int fd, uint64_t offset, uint64_t size, char *err, s
 
 /* The runtime directory: made 0700 if missing; ours, a directory, and
  * writable by no one else. */
-static int runtime_dir(const char *dir, bool make)
-{
-    if (make && mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    struct stat st;
-    if (lstat(dir, &st) < 0)
-        return -errno;
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        return -EPERM;
-    return 0;
-}
-
 int ivshm_server_path(const char *name, char *buf, size_t len)
 {
     if (name == NULL || name[0] == '\0')
         return -EINVAL;
     if (strchr(name, '/') != NULL)
         return (size_t)snprintf(buf, len, "%s", name) < len ? 0 : -ENAMETOOLONG;
+    /* The one runtime directory of our sockets (linux/zl.h), made or
+     * checked as the doorbell socket's is: ours, 0700, no symlink. */
     char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const char *rd = getenv("RUNTIME_DIRECTORY"), *xdg = getenv("XDG_RUNTIME_DIR");
-    bool make = true;
-    int n;
-    if (rd != NULL && rd[0] == '/') { /* systemd: the first of a ':' list, made by it */
-        n = snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(rd, ":"), rd);
-        make = false;
-    } else if (geteuid() == 0) {
-        n = snprintf(dir, sizeof(dir), "/run/zenedge");
-    } else if (xdg != NULL && xdg[0] == '/') {
-        n = snprintf(dir, sizeof(dir), "%s/zenedge", xdg);
-    } else {
-        return -ENOENT;
-    }
-    if (n < 0 || (size_t)n >= sizeof(dir))
-        return -ENAMETOOLONG;
-    int rc = runtime_dir(dir, make);
+    int rc = zl_runtime_dir(dir, sizeof(dir));
     if (rc < 0)
         return rc;
-    n = snprintf(buf, len, "%s/%s", dir, name);
+    char why[256];
+    rc = zl_runtime_dir_make(dir, -1, why, sizeof(why));
+    if (rc < 0)
+        return rc;
+    int n = snprintf(buf, len, "%s/%s", dir, name);
     return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
