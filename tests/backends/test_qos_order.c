@@ -1,6 +1,8 @@
-/* test_qos_order.c - QoS inside an accelerator backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started (argv[2]: opencl or cuda; 77 when the backend has no device). */
+/* test_qos_order.c - QoS inside an accelerator backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities (argv[2]: opencl or cuda; 77 when the backend has no device). */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accel_test.h"
 #include "zl.h"
@@ -9,6 +11,185 @@
 #define N_BG     24u
 #define N_NORMAL 4u
 #define N_JOBS   (N_BG + N_NORMAL + 2u)
+
+#define N_FLOOD_BG 16u
+#define N_FLOOD_RT 8u /* more than the device slots: RT jobs wait in the queue */
+#define N_FLOOD    (N_FLOOD_BG + N_FLOOD_RT)
+
+/* The CPU backend's outputs for the inputs of io[0..n) into ref[]. */
+static int cpu_reference(const bridge_registry_t *reg, bridge_job_t *job, accel_io_t *ref, uint32_t n)
+{
+    bridge_backend_t cpu = {.ops = &bridge_backend_cpu};
+    bridge_backend_config_t cfg = {.queue_depth = 4};
+    char why[256] = "";
+    int fails = cpu.ops->init(&cpu, &cfg) != BRIDGE_OK;
+    for (uint32_t i = 0; i < reg->n_models && !fails; i++)
+        fails |= cpu.ops->load_model(&cpu, reg->models[i], why, sizeof(why)) != BRIDGE_OK;
+    for (uint32_t i = 0; i < n && !fails; i++) {
+        bridge_job_t rj;
+        if (accel_io_make(&ref[i], job[i].model, 1000 + i))
+            return 1;
+        accel_job_fill(&rj, job[i].model, &ref[i], IPC_QOS_NORMAL, IPC_HANDLE(2, i));
+        fails |= accel_run_one(&cpu, &rj) != 0;
+    }
+    cpu.ops->shutdown(&cpu);
+    if (fails)
+        fprintf(stderr, "FAIL: CPU reference: %s\n", why);
+    return fails;
+}
+
+/* Submit a BACKGROUND flood, then more RT jobs than the device takes at
+ * once, no poll between; then the rules of the RT class under load. */
+static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const bridge_model_t *gemm,
+                       const bridge_model_t *digits)
+{
+    accel_io_t io[N_FLOOD], ref[N_FLOOD];
+    bridge_job_t job[N_FLOOD];
+    for (uint32_t i = 0; i < N_FLOOD; i++) {
+        const bridge_model_t *m = i < N_FLOOD_BG ? gemm : digits;
+        if (accel_io_make(&io[i], m, 1000 + i))
+            return 1;
+        accel_job_fill(&job[i], m, &io[i], i < N_FLOOD_BG ? IPC_QOS_BACKGROUND : IPC_QOS_RT, IPC_HANDLE(3, i));
+    }
+    if (cpu_reference(reg, job, ref, N_FLOOD))
+        return 1;
+    uint64_t t_rt_sub = 0, t_rt_ret = 0;
+    for (uint32_t i = 0; i < N_FLOOD; i++) {
+        if (i == N_FLOOD_BG)
+            t_rt_sub = zl_now_ns();
+        if (be->ops->submit(be, &job[i]) != BRIDGE_OK) {
+            fprintf(stderr, "FAIL: flood submit %u\n", i);
+            return 1;
+        }
+        if (i == N_FLOOD_BG)
+            t_rt_ret = zl_now_ns();
+    }
+    bridge_job_t *done[N_FLOOD];
+    uint32_t back = 0;
+    uint64_t end = zl_now_ns() + 60ull * 1000000000ull;
+    while (back < N_FLOOD && zl_now_ns() < end) {
+        int n = be->ops->poll(be, done + back, (int)(N_FLOOD - back), 100);
+        back += n > 0 ? (uint32_t)n : 0;
+    }
+    if (back != N_FLOOD) {
+        fprintf(stderr, "FAIL: flood: %u of %u jobs came back within 60 s\n", back, N_FLOOD);
+        return 1;
+    }
+    int fails = 0;
+    uint64_t last_rt_start = 0;
+    for (uint32_t i = N_FLOOD_BG; i < N_FLOOD; i++)
+        last_rt_start = job[i].t_backend_start > last_rt_start ? job[i].t_backend_start : last_rt_start;
+    uint32_t held = 0, bg_while_rt_pending = 0;
+    for (uint32_t i = 0; i < N_FLOOD; i++) {
+        double d = 0;
+        if (job[i].status != IPC_STATUS_OK || accel_compare(job[i].model, io[i].out, ref[i].out, &d)) {
+            fprintf(stderr, "FAIL: flood job %u (class %u): status %u, output differs from the CPU's\n", i, job[i].qos,
+                    job[i].status);
+            fails++;
+        }
+        if (i < N_FLOOD_BG && job[i].t_backend_start > t_rt_sub) {
+            held++;
+            bg_while_rt_pending += job[i].t_backend_start < last_rt_start;
+        }
+    }
+    if (job[N_FLOOD_BG].t_backend_start > t_rt_ret) {
+        fprintf(stderr,
+                "FAIL: the first RT job did not start at its submit: it waited %.1f us behind BACKGROUND work\n",
+                (double)(job[N_FLOOD_BG].t_backend_start - t_rt_ret) / 1e3);
+        fails++;
+    }
+    if (bg_while_rt_pending) {
+        fprintf(stderr, "FAIL: %u BACKGROUND job(s) started while RT jobs were pending\n", bg_while_rt_pending);
+        fails++;
+    }
+    if (held == 0) {
+        fprintf(stderr, "FAIL: no BACKGROUND job was still queued when the RT jobs came: nothing tested\n");
+        fails++;
+    }
+    printf("%s flood: %u BACKGROUND then %u RT; the first RT started %.1f us after its submit; %u BACKGROUND "
+           "jobs held back, started after every RT job and completed with the CPU's outputs: %s\n",
+           be->ops->name, N_FLOOD_BG, N_FLOOD_RT, (double)(job[N_FLOOD_BG].t_backend_start - t_rt_sub) / 1e3, held,
+           fails ? "NO" : "yes");
+    for (uint32_t i = 0; i < N_FLOOD; i++) {
+        accel_io_free(&io[i]);
+        accel_io_free(&ref[i]);
+    }
+    return fails;
+}
+
+/* On the stand-in driver (it exports zenedge_fake_cuda_launch_log): with
+ * green contexts every RT launch (the mlp) ran in RT's partition of
+ * ZENEDGE_CUDA_RT_SMS SMs and every other (gemm) in the rest; without
+ * (ZENEDGE_FAKE_CUDA_GREEN=0) the backend said so in its init line
+ * (said[]) and every launch ran in the primary context, RT's stream at a
+ * higher priority. 0 when it holds or the driver is a real one. */
+static int check_fake_parts(const char *said)
+{
+    const char *lib = getenv("ZENEDGE_CUDA_LIBRARY");
+    void *h = lib ? dlopen(lib, RTLD_NOW | RTLD_NOLOAD) : NULL;
+    int (*logf)(int *, unsigned *, int *, int) = NULL;
+    void *sym = h ? dlsym(h, "zenedge_fake_cuda_launch_log") : NULL;
+    if (sym == NULL)
+        return 0;
+    memcpy(&logf, &sym, sizeof(logf));
+    static int kind[4096], prio[4096];
+    static unsigned sms[4096];
+    int n = logf(kind, sms, prio, 4096);
+    const char *g = getenv("ZENEDGE_FAKE_CUDA_GREEN");
+    int green = !(g && strcmp(g, "0") == 0);
+    const char *want_sms = getenv("ZENEDGE_CUDA_RT_SMS");
+    unsigned rt_sms = want_sms ? (unsigned)atoi(want_sms) : 0;
+    int fails = 0, rt_prio = 1, bg_prio = -100;
+    for (int i = 0; i < n && i < 4096; i++) {
+        int rt = kind[i] == 3;
+        unsigned want = !green ? 0 : rt ? rt_sms : 0;
+        if (rt ? sms[i] != want : (green ? sms[i] == 0 || sms[i] == rt_sms : sms[i] != 0)) {
+            fprintf(stderr, "FAIL: launch %d (%s) ran on a context of %u SMs\n", i, rt ? "RT" : "other", sms[i]);
+            fails++;
+        }
+        rt_prio = rt && prio[i] < rt_prio ? prio[i] : rt_prio;
+        bg_prio = !rt && prio[i] > bg_prio ? prio[i] : bg_prio;
+    }
+    const char *line =
+        green ? "CUDA: green contexts: RT on " : "CUDA: no green contexts (driver 12.3): stream priorities only";
+    if (strstr(said, line) == NULL) {
+        fprintf(stderr, "FAIL: the CUDA init did not say '%s'\n", line);
+        fails++;
+    }
+    if (rt_prio >= bg_prio) {
+        fprintf(stderr, "FAIL: RT's stream priority %d is not above the others' %d\n", rt_prio, bg_prio);
+        fails++;
+    }
+    printf("fake CUDA: %d launches; %s: %s\n", n,
+           green ? "RT in its green context, the others in the rest" : "no green contexts, stream priorities",
+           fails ? "NO" : "yes");
+    return fails;
+}
+
+/* ops->init with what it says on stderr kept in said[] (and echoed). */
+static int init_said(bridge_backend_t *be, const bridge_backend_config_t *cfg, char *said, size_t len)
+{
+    FILE *t = tmpfile();
+    int saved = dup(2);
+    fflush(stderr);
+    if (t && saved >= 0)
+        dup2(fileno(t), 2);
+    int rc = be->ops->init(be, cfg);
+    fflush(stderr);
+    said[0] = '\0';
+    if (t && saved >= 0) {
+        dup2(saved, 2);
+        rewind(t);
+        size_t n = fread(said, 1, len - 1, t);
+        said[n] = '\0';
+        fputs(said, stderr);
+    }
+    if (saved >= 0)
+        close(saved);
+    if (t)
+        fclose(t);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -41,7 +222,8 @@ int main(int argc, char **argv)
     }
     bridge_backend_t be = {.ops = ops};
     bridge_backend_config_t cfg = {.device = argc > 3 ? argv[3] : NULL, .queue_depth = 64};
-    if ((rc = ops->init(&be, &cfg)) != BRIDGE_OK) {
+    char said[2048];
+    if ((rc = init_said(&be, &cfg, said, sizeof(said))) != BRIDGE_OK) {
         fprintf(stderr, "FAIL: %s init: %s\n", ops->name, bridge_strerror(rc));
         return 1;
     }
@@ -140,6 +322,8 @@ int main(int argc, char **argv)
     printf("%s qos: %u BACKGROUND + %u NORMAL + HIGH + RT submitted; %u had started at once; the RT job "
            "completed %u-th, before all %u queued BACKGROUND jobs: %s\n",
            ops->name, N_BG, N_NORMAL, started_early, pos_rt + 1, N_BG - started_early, fails ? "NO" : "yes");
+    fails += check_flood(&be, &reg, gemm, digits);
+    fails += check_fake_parts(said);
     ops->shutdown(&be);
     for (uint32_t i = 0; i < N_JOBS; i++)
         accel_io_free(&io[i]);
