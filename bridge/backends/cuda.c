@@ -9,9 +9,10 @@
  * build tree), else are compiled from models/<name>/<name>.cu by NVRTC
  * (dlopen("libnvrtc.so...")) at load time.
  *
- * One context (the device's primary context), one stream per QoS class
- * created with cuStreamCreateWithPriority over the device's priority
- * range, device buffers allocated once per model and per slot, and pinned
+ * One context (the device's primary context; with green contexts one
+ * per part of the device as well, modules and events loaded per part),
+ * one stream per QoS class created with cuStreamCreateWithPriority (or
+ * cuGreenCtxStreamCreate) over the device's priority range, device buffers allocated once per model and per slot, and pinned
  * host staging (cuMemHostAlloc): inputs are copied once out of the region
  * into the staging buffer, sent with cuMemcpyHtoDAsync, the output comes
  * back into staging and is copied to the region at completion. With
@@ -22,10 +23,17 @@
  * wakes poll(). Submit, start, unwind and finish are the job skeleton of
  * jobq.c; what is CUDA here are the hooks of bridge_sched_hooks_t.
  *
- * QoS as in the OpenCL backend: strict dispatch by class, and no job is
- * dispatched while a more urgent one is on the device, unless
- * ZENEDGE_QOS_OVERLAP=1, which leaves the arbitration to the stream
- * priorities.
+ * QoS as in the OpenCL backend: strict dispatch by class, one slot kept
+ * for RT, and no job is dispatched while a more urgent one is on the
+ * device, unless ZENEDGE_QOS_OVERLAP=1, which leaves the arbitration to
+ * the stream priorities. Where the driver has green contexts (12.4+,
+ * looked up at run time) RT's stream runs in a green context of its own
+ * SMs (ZENEDGE_CUDA_RT_SMS, default a quarter), the other classes' in one
+ * on the rest, and the class barrier no longer holds them back while RT
+ * runs; otherwise one line says so and priorities alone arbitrate.
+ * BACKGROUND work queued in a stream is not held back here: the block
+ * scheduler starts RT's blocks first (priorities) or elsewhere (green
+ * contexts), so queued BACKGROUND kernels never delay RT's.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -2,8 +2,9 @@
  * opencl.c - the OpenCL backend of zenedge-bridged (docs/backends.md).
  *
  * Through the ICD loader, so any vendor driver works (PoCL runs it on the
- * CPU in CI). At init one device, one context and one in-order command
- * queue per QoS class, all with profiling. At load_model the model's
+ * CPU in CI). At init one device (split into RT's sub-device and the
+ * rest where it can be), one context and one in-order command queue per
+ * QoS class, all with profiling. At load_model the model's
  * OpenCL C source (models/<name>/<name>.cl, or [backend.opencl] source)
  * is built once, weights are uploaded once, and OCL_SLOTS_MAX sets of
  * input/output buffers are created once and reused by every job.
@@ -22,6 +23,13 @@
  * would otherwise share itself between them). Each class has its own
  * queue; with cl_khr_priority_hints the queues get matching priorities,
  * and ZENEDGE_QOS_OVERLAP=1 then lets lower classes run alongside.
+ * OpenCL cannot take back or preempt a command once enqueued, so
+ * BACKGROUND jobs go to the device one at a time (the rest wait in our
+ * queue, where RT overtakes them), one slot is always kept for RT, and
+ * where the device partitions (clCreateSubDevices; PoCL does) RT's queue
+ * runs on a sub-device of its own (ZENEDGE_OPENCL_RT_CUS compute units),
+ * the other classes' on the rest: a running BACKGROUND kernel runs to its
+ * end, but on compute units RT does not need.
  *
  * Threads: every entry point runs on the dispatcher thread; the event
  * callback only touches the slot's done/status/time words and the
