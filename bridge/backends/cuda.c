@@ -12,7 +12,8 @@
  * One context (the device's primary context; with green contexts one
  * per part of the device as well, modules and events loaded per part),
  * one stream per QoS class created with cuStreamCreateWithPriority (or
- * cuGreenCtxStreamCreate) over the device's priority range, device buffers allocated once per model and per slot, and pinned
+ * cuGreenCtxStreamCreate) over the device's priority range, device
+ * buffers allocated once per model and per slot, and pinned
  * host staging (cuMemHostAlloc): inputs are copied once out of the region
  * into the staging buffer, sent with cuMemcpyHtoDAsync, the output comes
  * back into staging and is copied to the region at completion. With
