@@ -117,12 +117,14 @@ static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const
     return fails;
 }
 
-/* On the stand-in driver (it exports zenedge_fake_cuda_launch_log): with
- * green contexts every RT launch (the mlp) ran in RT's partition of
- * ZENEDGE_CUDA_RT_SMS SMs and every other (gemm) in the rest; without
- * (ZENEDGE_FAKE_CUDA_GREEN=0) the backend said so in its init line
- * (said[]) and every launch ran in the primary context, RT's stream at a
- * higher priority. 0 when it holds or the driver is a real one. */
+/* On the stand-in driver (it exports zenedge_fake_cuda_launch_log; 16
+ * SMs): with green contexts every RT launch (the mlp) ran in RT's
+ * partition of ZENEDGE_CUDA_RT_SMS SMs (default 4) and every other (gemm)
+ * in the rest; without (ZENEDGE_FAKE_CUDA_GREEN=0, a 12.3 driver, or
+ * ZENEDGE_CUDA_RT_SMS 0 or not a count below 16) the backend said why in
+ * its init line (said[]) and every launch ran in the primary context;
+ * RT's stream at a higher priority either way. 0 when it holds or the
+ * driver is a real one. */
 static int check_fake_parts(const char *said)
 {
     const char *lib = getenv("ZENEDGE_CUDA_LIBRARY");
@@ -136,22 +138,36 @@ static int check_fake_parts(const char *said)
     static unsigned sms[4096];
     int n = logf(kind, sms, prio, 4096);
     const char *g = getenv("ZENEDGE_FAKE_CUDA_GREEN");
-    int green = !(g && strcmp(g, "0") == 0);
     const char *want_sms = getenv("ZENEDGE_CUDA_RT_SMS");
-    unsigned rt_sms = want_sms ? (unsigned)atoi(want_sms) : 0;
+    char *end = NULL;
+    unsigned long rt_sms = want_sms ? strtoul(want_sms, &end, 10) : 4; /* the fake's 16 / 4 */
+    int sms_ok = want_sms == NULL || (*want_sms && *end == '\0' && rt_sms > 0 && rt_sms < 16);
+    int green = !(g && strcmp(g, "0") == 0) && sms_ok;
+    char line[160];
+    if (green)
+        snprintf(line, sizeof(line), "CUDA: green contexts: RT on %lu SMs, the other classes on %lu", rt_sms,
+                 16 - rt_sms);
+    else if (g && strcmp(g, "0") == 0)
+        snprintf(line, sizeof(line), "CUDA: no green contexts (driver 12.3): stream priorities only");
+    else if (rt_sms == 0 && *end == '\0')
+        snprintf(line, sizeof(line),
+                 "CUDA: no green contexts (driver 12.4, ZENEDGE_CUDA_RT_SMS=0): stream priorities only");
+    else
+        snprintf(line, sizeof(line),
+                 "CUDA: no green contexts (driver 12.4, ZENEDGE_CUDA_RT_SMS=%s is not a count "
+                 "from 0 to 15): stream priorities only",
+                 want_sms);
     int fails = 0, rt_prio = 1, bg_prio = -100;
     for (int i = 0; i < n && i < 4096; i++) {
         int rt = kind[i] == 3;
-        unsigned want = !green ? 0 : rt ? rt_sms : 0;
-        if (rt ? sms[i] != want : (green ? sms[i] == 0 || sms[i] == rt_sms : sms[i] != 0)) {
+        unsigned want = !green ? 0u : rt ? (unsigned)rt_sms : 16u - (unsigned)rt_sms;
+        if (sms[i] != want) {
             fprintf(stderr, "FAIL: launch %d (%s) ran on a context of %u SMs\n", i, rt ? "RT" : "other", sms[i]);
             fails++;
         }
         rt_prio = rt && prio[i] < rt_prio ? prio[i] : rt_prio;
         bg_prio = !rt && prio[i] > bg_prio ? prio[i] : bg_prio;
     }
-    const char *line =
-        green ? "CUDA: green contexts: RT on " : "CUDA: no green contexts (driver 12.3): stream priorities only";
     if (strstr(said, line) == NULL) {
         fprintf(stderr, "FAIL: the CUDA init did not say '%s'\n", line);
         fails++;
