@@ -414,14 +414,14 @@ static int ocl_device_caps(ocl_state_t *s)
     return major;
 }
 
-/* Split `want` compute units of the device off for RT into s->part[0],
- * the rest into s->part[1]: by counts, else in halves when want is half.
- * 0, or -1 with why[] set (nothing held then). */
-static int ocl_split(ocl_state_t *s, cl_uint want, cl_uint total, char *why, size_t whylen)
+/* clCreateSubDevices: `want` compute units of dev into part[0], the rest
+ * into part[1]; by counts, else in halves when want is half. 0, or -1
+ * with why[] set (nothing held then). */
+static int ocl_split_make(cl_device_id dev, cl_uint want, cl_uint total, cl_device_id part[2], char *why, size_t whylen)
 {
     cl_device_partition_property pp[8];
     size_t n = 0;
-    if (clGetDeviceInfo(s->dev, CL_DEVICE_PARTITION_PROPERTIES, sizeof(pp), pp, &n) != CL_SUCCESS)
+    if (clGetDeviceInfo(dev, CL_DEVICE_PARTITION_PROPERTIES, sizeof(pp), pp, &n) != CL_SUCCESS)
         n = 0;
     int by_counts = 0, equally = 0;
     for (size_t i = 0; i < n / sizeof(pp[0]); i++) {
@@ -438,16 +438,55 @@ static int ocl_split(ocl_state_t *s, cl_uint want, cl_uint total, char *why, siz
         return -1;
     }
     cl_uint got = 0;
-    cl_int e = clCreateSubDevices(s->dev, how, 2, s->part, &got);
+    cl_int e = clCreateSubDevices(dev, how, 2, part, &got);
     if (e != CL_SUCCESS || got != 2) {
         for (cl_uint i = 0; e == CL_SUCCESS && i < got && i < 2; i++)
-            clReleaseDevice(s->part[i]);
-        s->part[0] = s->part[1] = NULL;
+            clReleaseDevice(part[i]);
+        part[0] = part[1] = NULL;
         bridge_why(why, whylen, "clCreateSubDevices(%u + %u): %s (%d)", want, total - want, ocl_errname(e), e);
         return -1;
     }
-    for (int i = 0; i < 2; i++)
-        clGetDeviceInfo(s->part[i], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(s->part_cus[i]), &s->part_cus[i], NULL);
+    return 0;
+}
+
+/*
+ * Sub-devices made so far, kept for the life of the process and reused by
+ * a later init of the same split: PoCL's worker threads may still release
+ * their last events after a context is gone, and a sub-device released
+ * under them crashes them (seen with PoCL 3.1), so they are never
+ * released. Init runs on one thread.
+ */
+static struct ocl_split_kept {
+    cl_device_id parent, part[2];
+    cl_uint want, cus[2];
+} ocl_kept[4];
+
+/* Split `want` compute units of the device off for RT into s->part[0],
+ * the rest into s->part[1]: by counts, else in halves when want is half.
+ * 0, or -1 with why[] set (nothing held then). */
+static int ocl_split(ocl_state_t *s, cl_uint want, cl_uint total, char *why, size_t whylen)
+{
+    struct ocl_split_kept *k = NULL;
+    for (size_t i = 0; i < sizeof(ocl_kept) / sizeof(ocl_kept[0]) && k == NULL; i++)
+        if (ocl_kept[i].parent == NULL || (ocl_kept[i].parent == s->dev && ocl_kept[i].want == want))
+            k = &ocl_kept[i];
+    if (k == NULL) {
+        bridge_why(why, whylen, "more than %zu different splits in one process",
+                   sizeof(ocl_kept) / sizeof(ocl_kept[0]));
+        return -1;
+    }
+    if (k->parent == NULL && ocl_split_make(s->dev, want, total, k->part, why, whylen) != 0)
+        return -1;
+    if (k->parent == NULL) {
+        for (int i = 0; i < 2; i++)
+            clGetDeviceInfo(k->part[i], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(k->cus[i]), &k->cus[i], NULL);
+        k->parent = s->dev;
+        k->want = want;
+    }
+    for (int i = 0; i < 2; i++) {
+        s->part[i] = k->part[i];
+        s->part_cus[i] = k->cus[i];
+    }
     return 0;
 }
 
@@ -583,9 +622,7 @@ static void ocl_shutdown(bridge_backend_t *be)
             clReleaseCommandQueue(s->q[c]);
     if (s->ctx)
         clReleaseContext(s->ctx);
-    for (int i = 0; i < 2; i++)
-        if (s->part[i])
-            clReleaseDevice(s->part[i]);
+    /* s->part[] stay, for the process (ocl_kept). */
     if (s->sched_up)
         bridge_sched_destroy(&s->sched); /* and the staging buffers */
     free(s);
@@ -747,6 +784,34 @@ buf_fail:
     return BRIDGE_E_BACKEND;
 }
 
+static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx);
+
+/*
+ * Run the kernel once on RT's queue and once on the others' (slot 0's
+ * buffers, whatever they hold) and wait: the driver compiles a kernel for
+ * each device it runs on, at its first launch there (PoCL: per
+ * sub-device, on its own threads), so that the first RT job does not pay
+ * it and the two parts never compile at once. BRIDGE_OK or
+ * BRIDGE_E_BACKEND with why[] set.
+ */
+static int ocl_warm(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen)
+{
+    static const uint32_t cls[2] = {IPC_QOS_RT, IPC_QOS_BACKGROUND};
+    cl_int e = ocl_set_args(om, 0);
+    for (uint32_t i = 0; i < 2 && e == CL_SUCCESS; i++) {
+        cl_command_queue q = s->q[cls[i]];
+        e = clEnqueueNDRangeKernel(q, om->kern, om->work_dim, NULL, om->gws, om->use_lws ? om->lws : NULL, 0, NULL,
+                                   NULL);
+        if (e == CL_SUCCESS)
+            e = clFinish(q);
+    }
+    if (e != CL_SUCCESS) {
+        bridge_why(why, whylen, "%s: the kernel's first run: %s (%d)", om->hdr.m->manifest, ocl_errname(e), e);
+        return BRIDGE_E_BACKEND;
+    }
+    return BRIDGE_OK;
+}
+
 static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
 {
     ocl_state_t *s = be ? be->priv : NULL;
@@ -766,6 +831,8 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         rc = ocl_geometry(s, om, why, whylen);
     if (rc == BRIDGE_OK)
         rc = ocl_buffers(s, om, why, whylen);
+    if (rc == BRIDGE_OK)
+        rc = ocl_warm(s, om, why, whylen);
     /* Host staging, grown to the largest tensor of any model. */
     size_t bytes = 0;
     int dev_err = 0;
