@@ -9,9 +9,11 @@
  * build tree), else are compiled from models/<name>/<name>.cu by NVRTC
  * (dlopen("libnvrtc.so...")) at load time.
  *
- * One context (the device's primary context), one stream per QoS class
- * created with cuStreamCreateWithPriority over the device's priority
- * range, device buffers allocated once per model and per slot, and pinned
+ * One context (the device's primary context; with green contexts one
+ * per part of the device as well, modules and events loaded per part),
+ * one stream per QoS class created with cuStreamCreateWithPriority (or
+ * cuGreenCtxStreamCreate) over the device's priority range, device
+ * buffers allocated once per model and per slot, and pinned
  * host staging (cuMemHostAlloc): inputs are copied once out of the region
  * into the staging buffer, sent with cuMemcpyHtoDAsync, the output comes
  * back into staging and is copied to the region at completion. With
@@ -22,10 +24,17 @@
  * wakes poll(). Submit, start, unwind and finish are the job skeleton of
  * jobq.c; what is CUDA here are the hooks of bridge_sched_hooks_t.
  *
- * QoS as in the OpenCL backend: strict dispatch by class, and no job is
- * dispatched while a more urgent one is on the device, unless
- * ZENEDGE_QOS_OVERLAP=1, which leaves the arbitration to the stream
- * priorities.
+ * QoS as in the OpenCL backend: strict dispatch by class, one slot kept
+ * for RT, and no job is dispatched while a more urgent one is on the
+ * device, unless ZENEDGE_QOS_OVERLAP=1, which leaves the arbitration to
+ * the stream priorities. Where the driver has green contexts (12.4+,
+ * looked up at run time) RT's stream runs in a green context of its own
+ * SMs (ZENEDGE_CUDA_RT_SMS, default a quarter), the other classes' in one
+ * on the rest, and the class barrier no longer holds them back while RT
+ * runs; otherwise one line says so and priorities alone arbitrate.
+ * BACKGROUND work queued in a stream is not held back here: the block
+ * scheduler starts RT's blocks first (priorities) or elsewhere (green
+ * contexts), so queued BACKGROUND kernels never delay RT's.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -82,6 +91,14 @@ static struct cu_api {
     cuEventDestroy_fn EventDestroy;
     cuLaunchKernel_fn LaunchKernel;
     cuGetErrorName_fn GetErrorName;
+    /* optional: green contexts (driver 12.4+), NULL when absent */
+    cuDeviceGetDevResource_fn DeviceGetDevResource;
+    cuDevSmResourceSplitByCount_fn DevSmResourceSplitByCount;
+    cuDevResourceGenerateDesc_fn DevResourceGenerateDesc;
+    cuGreenCtxCreate_fn GreenCtxCreate;
+    cuGreenCtxDestroy_fn GreenCtxDestroy;
+    cuCtxFromGreenCtx_fn CtxFromGreenCtx;
+    cuGreenCtxStreamCreate_fn GreenCtxStreamCreate;
 } cu;
 
 static struct nvrtc_api {
@@ -120,6 +137,20 @@ static int cu_sym(void *lib, const char *name, void *slot, size_t size, char *wh
 }
 
 #define CU_SYM(lib, field, name, why, whylen) cu_sym(lib, name, &(field), sizeof(field), why, whylen)
+
+/* The green-context entry points, where the driver has them (12.4+);
+ * the others stay NULL. */
+static void cu_load_green(void)
+{
+    char w[128];
+    CU_SYM(cu.lib, cu.DeviceGetDevResource, "cuDeviceGetDevResource", w, sizeof(w));
+    CU_SYM(cu.lib, cu.DevSmResourceSplitByCount, "cuDevSmResourceSplitByCount", w, sizeof(w));
+    CU_SYM(cu.lib, cu.DevResourceGenerateDesc, "cuDevResourceGenerateDesc", w, sizeof(w));
+    CU_SYM(cu.lib, cu.GreenCtxCreate, "cuGreenCtxCreate", w, sizeof(w));
+    CU_SYM(cu.lib, cu.GreenCtxDestroy, "cuGreenCtxDestroy", w, sizeof(w));
+    CU_SYM(cu.lib, cu.CtxFromGreenCtx, "cuCtxFromGreenCtx", w, sizeof(w));
+    CU_SYM(cu.lib, cu.GreenCtxStreamCreate, "cuGreenCtxStreamCreate", w, sizeof(w));
+}
 
 /*
  * Load libcuda once. ZENEDGE_CUDA_LIBRARY overrides the file (a path, or
@@ -184,6 +215,7 @@ static int cu_load(void)
         cu.lib = NULL;
         return -1;
     }
+    cu_load_green();
     CUresult r = cu.Init(0);
     if (r != CUDA_SUCCESS) {
         bridge_why(cu.why, sizeof(cu.why), "CUDA: driver present but cuInit failed: %s (%d)%s", cu_errname(r), r,
@@ -241,10 +273,14 @@ static int nvrtc_load(void)
 
 /* ---- state -------------------------------------------------------------- */
 
+/* Parts of the device: [0] RT's green context, [1] the other classes';
+ * without green contexts one part, the primary context, for all. */
+#define CU_PARTS 2
+
 typedef struct cu_model {
     bridge_sched_model_t hdr; /* model, kernel, sizes: the skeleton's */
-    CUmodule mod;
-    CUfunction fn;
+    CUmodule mod[CU_PARTS];   /* loaded in each part's context */
+    CUfunction fn[CU_PARTS];
     CUdeviceptr w[4]; /* mlp: w1 b1 w2 b2 */
     CUdeviceptr in[CU_SLOTS_MAX][IPC_MAX_TENSORS];
     CUdeviceptr out[CU_SLOTS_MAX];
@@ -257,7 +293,8 @@ struct cu_state;
 typedef struct cu_slot {
     bridge_slot_t hdr;      /* job, completion, staging (pinned): the skeleton's */
     struct cu_state *owner; /* for the stream callback */
-    CUevent ev0, ev1;
+    CUevent ev0[CU_PARTS], ev1[CU_PARTS];
+    uint32_t part;                       /* the part its job was enqueued on */
     CUdeviceptr map_in[IPC_MAX_TENSORS]; /* zero-copy device views of the staging */
     CUdeviceptr map_out;
 } cu_slot_t;
@@ -269,6 +306,11 @@ typedef struct cu_state {
     int ctx_retained;
     CUstream stream[IPC_QOS_COUNT];
     int prio[IPC_QOS_COUNT];
+    uint32_t n_parts;             /* 2 with green contexts, else 1 */
+    CUgreenCtx green[CU_PARTS];   /* NULL without */
+    CUcontext part_ctx[CU_PARTS]; /* the context of each part */
+    unsigned part_sms[CU_PARTS];
+    int driver_version;
     int zerocopy, max_threads, cc_major, cc_minor;
     char dev_name[128];
     cu_slot_t slots[CU_SLOTS_MAX];
@@ -377,10 +419,117 @@ static int cu_context(cu_state_t *s, int pick)
     return BRIDGE_OK;
 }
 
-/* One stream per QoS class and the two timing events of every slot:
- * BRIDGE_OK or BRIDGE_E_BACKEND. */
+/* The part of the device the jobs of class qos run on. */
+static uint32_t cu_part_of(const cu_state_t *s, uint32_t qos)
+{
+    return s->n_parts > 1 && qos != IPC_QOS_RT ? 1u : 0u;
+}
+
+/* RT's SM count: ZENEDGE_CUDA_RT_SMS (0: none), unset: a quarter of the
+ * device's, at least 1. -1 with why[] set when malformed or not below
+ * the device's count. */
+static long cu_rt_sms(unsigned total, char *why, size_t whylen)
+{
+    const char *env = getenv("ZENEDGE_CUDA_RT_SMS");
+    if (env == NULL || env[0] == '\0')
+        return total / 4 ? total / 4 : 1;
+    char *end = NULL;
+    unsigned long v = strtoul(env, &end, 10);
+    if (env[0] < '0' || env[0] > '9' || *end != '\0' || v >= total) {
+        bridge_why(why, whylen, "ZENEDGE_CUDA_RT_SMS=%.20s is not a count from 0 to %u", env, total ? total - 1 : 0);
+        return -1;
+    }
+    if (v == 0)
+        bridge_why(why, whylen, "ZENEDGE_CUDA_RT_SMS=0");
+    return (long)v;
+}
+
+/* Green contexts on `parts` (RT's, the rest), s->green[], part_ctx[],
+ * part_sms[] set: CUDA_SUCCESS, or the failing call's code with *what
+ * naming it (none held then). */
+static CUresult cu_green_make(cu_state_t *s, CUdevResource parts[CU_PARTS], const char **what)
+{
+    CUresult r = CUDA_SUCCESS;
+    for (uint32_t i = 0; i < CU_PARTS && r == CUDA_SUCCESS; i++) {
+        CUdevResourceDesc desc = NULL;
+        *what = "cuDevResourceGenerateDesc";
+        r = cu.DevResourceGenerateDesc(&desc, &parts[i], 1);
+        if (r == CUDA_SUCCESS) {
+            *what = "cuGreenCtxCreate";
+            r = cu.GreenCtxCreate(&s->green[i], desc, s->dev, CU_GREEN_CTX_DEFAULT_STREAM);
+        }
+        if (r == CUDA_SUCCESS) {
+            *what = "cuCtxFromGreenCtx";
+            r = cu.CtxFromGreenCtx(&s->part_ctx[i], s->green[i]);
+        }
+        s->part_sms[i] = parts[i].sm.smCount;
+    }
+    for (uint32_t i = 0; i < CU_PARTS && r != CUDA_SUCCESS; i++) {
+        if (s->green[i])
+            cu.GreenCtxDestroy(s->green[i]);
+        s->green[i] = NULL;
+    }
+    return r;
+}
+
+/*
+ * Green contexts where the driver has them (12.4+): RT's streams on a
+ * partition of cu_rt_sms() SMs (the driver may round it up), the other
+ * classes' on the rest. 1 when made, else 0 with why[] saying why not,
+ * starting with the driver's version; the caller keeps the primary
+ * context and stream priorities.
+ */
+static int cu_green(cu_state_t *s, char *why, size_t whylen)
+{
+    int v = s->driver_version;
+    int n = snprintf(why, whylen, "driver %d.%d", v / 1000, v % 1000 / 10);
+    char *rest = why + (n > 0 && (size_t)n < whylen ? n : 0);
+    size_t restlen = whylen - (size_t)(rest - why);
+    if (v < 12040 || !cu.DeviceGetDevResource || !cu.DevSmResourceSplitByCount || !cu.DevResourceGenerateDesc ||
+        !cu.GreenCtxCreate || !cu.GreenCtxDestroy || !cu.CtxFromGreenCtx || !cu.GreenCtxStreamCreate)
+        return 0;
+    CUdevResource all, parts[CU_PARTS];
+    memset(&all, 0, sizeof(all));
+    memset(parts, 0, sizeof(parts));
+    const char *what = "cuDeviceGetDevResource";
+    CUresult r = cu.DeviceGetDevResource(s->dev, &all, CU_DEV_RESOURCE_TYPE_SM);
+    if (r == CUDA_SUCCESS) {
+        long want = cu_rt_sms(all.sm.smCount, rest + 2, restlen > 2 ? restlen - 2 : 0);
+        if (want <= 0) {
+            if (restlen > 2)
+                memcpy(rest, ", ", 2);
+            return 0;
+        }
+        unsigned groups = 1;
+        what = "cuDevSmResourceSplitByCount";
+        r = cu.DevSmResourceSplitByCount(&parts[0], &groups, &all, &parts[1], 0, (unsigned)want);
+        if (r == CUDA_SUCCESS && (groups != 1 || parts[1].sm.smCount == 0))
+            r = CUDA_ERROR_INVALID_VALUE;
+    }
+    if (r == CUDA_SUCCESS)
+        r = cu_green_make(s, parts, &what);
+    if (r != CUDA_SUCCESS) {
+        bridge_why(rest, restlen, ", %s: %s (%d)", what, cu_errname(r), r);
+        return 0;
+    }
+    return 1;
+}
+
+/* The device's parts, one stream per QoS class on its class's part and
+ * the two timing events of every slot on each part: BRIDGE_OK or
+ * BRIDGE_E_BACKEND. */
 static int cu_streams(cu_state_t *s)
 {
+    char why[256];
+    s->n_parts = cu_green(s, why, sizeof(why)) ? 2 : 1;
+    if (s->n_parts == 2)
+        fprintf(stderr, "CUDA: green contexts: RT on %u SMs, the other classes on %u\n", s->part_sms[0],
+                s->part_sms[1]);
+    else
+        fprintf(stderr, "CUDA: no green contexts (%s): stream priorities only\n", why);
+    if (s->n_parts == 1)
+        s->part_ctx[0] = s->ctx;
+    bridge_sched_rt_policy(&s->sched, 0, s->n_parts == 2);
     /* QoS class c -> priority: RT the greatest, BACKGROUND the least,
      * the classes between spread evenly (lower number = higher priority). */
     int least = 0, greatest = 0;
@@ -389,21 +538,28 @@ static int cu_streams(cu_state_t *s)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         int span = least - greatest;
         s->prio[c] = greatest + (span * (int)c + (int)(IPC_QOS_COUNT - 1) / 2) / (int)(IPC_QOS_COUNT - 1);
-        r = cu.StreamCreateWithPriority(&s->stream[c], CU_STREAM_NON_BLOCKING, s->prio[c]);
+        if (s->n_parts == 2)
+            r = cu.GreenCtxStreamCreate(&s->stream[c], s->green[cu_part_of(s, c)], CU_STREAM_NON_BLOCKING, s->prio[c]);
+        else
+            r = cu.StreamCreateWithPriority(&s->stream[c], CU_STREAM_NON_BLOCKING, s->prio[c]);
         if (r != CUDA_SUCCESS) {
             fprintf(stderr, "CUDA: stream for QoS %u (priority %d): %s (%d)\n", c, s->prio[c], cu_errname(r), r);
             return BRIDGE_E_BACKEND;
         }
     }
-    for (uint32_t i = 0; i < s->sched.n_slots; i++) {
-        r = cu.EventCreate(&s->slots[i].ev0, CU_EVENT_DEFAULT);
-        if (r == CUDA_SUCCESS)
-            r = cu.EventCreate(&s->slots[i].ev1, CU_EVENT_DEFAULT);
+    for (uint32_t p = 0; p < s->n_parts; p++) {
+        r = cu.CtxSetCurrent(s->part_ctx[p]);
+        for (uint32_t i = 0; i < s->sched.n_slots && r == CUDA_SUCCESS; i++) {
+            r = cu.EventCreate(&s->slots[i].ev0[p], CU_EVENT_DEFAULT);
+            if (r == CUDA_SUCCESS)
+                r = cu.EventCreate(&s->slots[i].ev1[p], CU_EVENT_DEFAULT);
+        }
         if (r != CUDA_SUCCESS) {
             fprintf(stderr, "CUDA: cuEventCreate: %s (%d)\n", cu_errname(r), r);
             return BRIDGE_E_BACKEND;
         }
     }
+    cu.CtxSetCurrent(s->ctx);
     return BRIDGE_OK;
 }
 
@@ -426,6 +582,7 @@ static int cu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
         s->sched_up = 1;
         const char *mem = getenv("ZENEDGE_CUDA_MEMORY");
         s->zerocopy = mem && strcmp(mem, "zerocopy") == 0;
+        cu.DriverGetVersion(&s->driver_version);
         /* Streams have priorities: ZENEDGE_QOS_OVERLAP=1 may lift the barrier. */
         bridge_sched_qos_policy(&s->sched, 1);
         rc = cu_context(s, pick);
@@ -451,8 +608,9 @@ static void cu_free_model(cu_model_t *om)
         if (om->out[sl])
             cu.MemFree(om->out[sl]);
     }
-    if (om->mod)
-        cu.ModuleUnload(om->mod);
+    for (uint32_t p = 0; p < CU_PARTS; p++)
+        if (om->mod[p])
+            cu.ModuleUnload(om->mod[p]);
     free(om);
 }
 
@@ -464,13 +622,14 @@ static void cu_shutdown(bridge_backend_t *be)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->stream[c])
             cu.StreamSynchronize(s->stream[c]);
-    for (uint32_t i = 0; i < CU_SLOTS_MAX; i++) {
-        cu_slot_t *sl = &s->slots[i];
-        if (sl->ev0)
-            cu.EventDestroy(sl->ev0);
-        if (sl->ev1)
-            cu.EventDestroy(sl->ev1);
-    }
+    for (uint32_t i = 0; i < CU_SLOTS_MAX; i++)
+        for (uint32_t p = 0; p < CU_PARTS; p++) {
+            cu_slot_t *sl = &s->slots[i];
+            if (sl->ev0[p])
+                cu.EventDestroy(sl->ev0[p]);
+            if (sl->ev1[p])
+                cu.EventDestroy(sl->ev1[p]);
+        }
     for (uint32_t i = 0; i < s->sched.n_models; i++)
         cu_free_model((cu_model_t *)s->sched.model[i]);
     /* The pinned staging goes with the scheduler, while the context lives. */
@@ -479,6 +638,9 @@ static void cu_shutdown(bridge_backend_t *be)
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (s->stream[c])
             cu.StreamDestroy(s->stream[c]);
+    for (uint32_t p = 0; p < CU_PARTS; p++)
+        if (s->green[p])
+            cu.GreenCtxDestroy(s->green[p]);
     if (s->ctx_retained)
         cu.PrimaryCtxRelease(s->dev);
     free(s);
@@ -588,6 +750,24 @@ static unsigned div_up(unsigned a, unsigned b)
     return (a + b - 1) / b;
 }
 
+/* Load ptx into the context of every part of the device. */
+static CUresult cu_load_parts(const cu_state_t *s, cu_model_t *om, const char *ptx)
+{
+    CUresult r = CUDA_SUCCESS;
+    for (uint32_t p = 0; p < s->n_parts && r == CUDA_SUCCESS; p++) {
+        r = cu.CtxSetCurrent(s->part_ctx[p]);
+        if (r == CUDA_SUCCESS)
+            r = cu.ModuleLoadData(&om->mod[p], ptx);
+    }
+    cu.CtxSetCurrent(s->ctx);
+    for (uint32_t p = 0; p < s->n_parts && r != CUDA_SUCCESS; p++) {
+        if (om->mod[p])
+            cu.ModuleUnload(om->mod[p]);
+        om->mod[p] = NULL;
+    }
+    return r;
+}
+
 /* The module of the model: build-time PTX first, NVRTC if it is absent or
  * the driver refuses it (e.g. PTX newer than the driver). BRIDGE_OK, or
  * BRIDGE_E_UNSUPPORTED with why[] set. */
@@ -607,7 +787,7 @@ static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whyl
     char *ptx = cu_find_ptx(m, ptx_name, looked, sizeof(looked));
     CUresult r = CUDA_ERROR_NOT_FOUND;
     if (ptx) {
-        r = cu.ModuleLoadData(&om->mod, ptx);
+        r = cu_load_parts(s, om, ptx);
         free(ptx);
         if (r == CUDA_SUCCESS)
             snprintf(om->origin, sizeof(om->origin), "ptx");
@@ -619,7 +799,7 @@ static int cu_module(const cu_state_t *s, cu_model_t *om, char *why, size_t whyl
     if (r != CUDA_SUCCESS) {
         ptx = cu_nvrtc(s, m, cu_name, rtc_err, sizeof(rtc_err));
         if (ptx) {
-            r = cu.ModuleLoadData(&om->mod, ptx);
+            r = cu_load_parts(s, om, ptx);
             free(ptx);
             if (r == CUDA_SUCCESS)
                 snprintf(om->origin, sizeof(om->origin), "nvrtc");
@@ -711,7 +891,9 @@ static int cu_prepare(cu_state_t *s, cu_model_t *om, const char *kname, char *wh
     int rc = cu_module(s, om, why, whylen);
     if (rc != BRIDGE_OK)
         return rc;
-    CUresult r = cu.ModuleGetFunction(&om->fn, om->mod, kname);
+    CUresult r = CUDA_SUCCESS;
+    for (uint32_t p = 0; p < s->n_parts && r == CUDA_SUCCESS; p++)
+        r = cu.ModuleGetFunction(&om->fn[p], om->mod[p], kname);
     if (r != CUDA_SUCCESS) {
         bridge_why(why, whylen, "%s: no kernel '%s' in the module: %s (%d)", m->manifest, kname, cu_errname(r), r);
         return BRIDGE_E_UNSUPPORTED;
@@ -772,11 +954,15 @@ static int cu_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched
     cu_model_t *om = (cu_model_t *)model;
     const bridge_model_t *m = job->model;
     CUstream st = s->stream[job->qos];
+    uint32_t p = cu_part_of(s, job->qos);
     CUdeviceptr din[IPC_MAX_TENSORS], dout;
     for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++)
         din[i] = s->zerocopy ? sl->map_in[i] : om->in[idx][i];
     dout = s->zerocopy ? sl->map_out : om->out[idx];
-    CUresult r = cu.EventRecord(sl->ev0, st);
+    sl->part = p;
+    CUresult r = cu.CtxSetCurrent(s->part_ctx[p]);
+    if (r == CUDA_SUCCESS)
+        r = cu.EventRecord(sl->ev0[p], st);
     for (uint32_t i = 0; i < m->n_in && r == CUDA_SUCCESS && !s->zerocopy; i++)
         r = cu.MemcpyHtoDAsync(din[i], sl->hdr.stage_in[i], m->in[i].bytes, st);
     if (r == CUDA_SUCCESS) {
@@ -793,13 +979,13 @@ static int cu_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched
             params[a++] = &om->hdr.d1;
             params[a++] = &om->hdr.d2;
         }
-        r = cu.LaunchKernel(om->fn, om->grid[0], om->grid[1], om->grid[2], om->block[0], om->block[1], om->block[2],
+        r = cu.LaunchKernel(om->fn[p], om->grid[0], om->grid[1], om->grid[2], om->block[0], om->block[1], om->block[2],
                             om->shmem, st, params, NULL);
     }
     if (r == CUDA_SUCCESS && !s->zerocopy)
         r = cu.MemcpyDtoHAsync(sl->hdr.stage_out, dout, m->out[0].bytes, st);
     if (r == CUDA_SUCCESS)
-        r = cu.EventRecord(sl->ev1, st);
+        r = cu.EventRecord(sl->ev1[p], st);
     return r;
 }
 
@@ -821,7 +1007,7 @@ static uint64_t cu_device_ns(void *owner, uint32_t idx)
 {
     const cu_slot_t *sl = &((cu_state_t *)owner)->slots[idx];
     float ms = 0.0f;
-    if (cu.EventElapsedTime(&ms, sl->ev0, sl->ev1) == CUDA_SUCCESS && ms > 0.0f)
+    if (cu.EventElapsedTime(&ms, sl->ev0[sl->part], sl->ev1[sl->part]) == CUDA_SUCCESS && ms > 0.0f)
         return (uint64_t)((double)ms * 1e6);
     return 0;
 }
@@ -834,7 +1020,9 @@ static int cu_stage_alloc(void *owner, uint32_t idx, uint32_t t, size_t bytes, v
     cu_slot_t *slot = &s->slots[idx];
     CUdeviceptr *dp = t < IPC_MAX_TENSORS ? &slot->map_in[t] : &slot->map_out;
     *p = NULL;
-    CUresult r = cu.MemHostAlloc(p, bytes, s->zerocopy ? CU_MEMHOSTALLOC_DEVICEMAP : 0);
+    /* Portable: pinned for the green contexts too, not only the primary one. */
+    unsigned flags = (s->zerocopy ? CU_MEMHOSTALLOC_DEVICEMAP : 0) | (s->n_parts > 1 ? CU_MEMHOSTALLOC_PORTABLE : 0);
+    CUresult r = cu.MemHostAlloc(p, bytes, flags);
     if (r == CUDA_SUCCESS && s->zerocopy)
         r = cu.MemHostGetDevicePointer(dp, *p, 0);
     if (r != CUDA_SUCCESS && *p) {

@@ -20,6 +20,8 @@ typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef struct CUevent_st *CUevent;
 typedef void (*CUstreamCallback)(CUstream stream, CUresult status, void *user);
+typedef struct CUgreenCtx_st *CUgreenCtx;               /* driver 12.4+ */
+typedef struct CUdevResourceDesc_st *CUdevResourceDesc; /* driver 12.4+ */
 
 #define CUDA_SUCCESS                       0
 #define CUDA_ERROR_INVALID_VALUE           1
@@ -32,6 +34,7 @@ typedef void (*CUstreamCallback)(CUstream stream, CUresult status, void *user);
 #define CUDA_ERROR_UNSUPPORTED_PTX_VERSION 222
 #define CUDA_ERROR_NOT_FOUND               500
 #define CUDA_ERROR_NOT_READY               600
+#define CUDA_ERROR_NOT_SUPPORTED           801
 
 /* CUdevice_attribute values used */
 #define CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK    1
@@ -42,7 +45,27 @@ typedef void (*CUstreamCallback)(CUstream stream, CUresult status, void *user);
 
 #define CU_STREAM_NON_BLOCKING    0x1
 #define CU_EVENT_DEFAULT          0x0
+#define CU_MEMHOSTALLOC_PORTABLE  0x01
 #define CU_MEMHOSTALLOC_DEVICEMAP 0x02
+
+/* Green contexts (driver 12.4+): a context that runs on a set of SMs of
+ * its own. CUdevResource is the ABI version 1 layout of cuda.h. */
+#define CU_DEV_RESOURCE_TYPE_SM     1
+#define CU_GREEN_CTX_DEFAULT_STREAM 0x1
+typedef struct CUdevSmResource_st {
+    unsigned int smCount;
+    unsigned int minSmPartitionSize;
+    unsigned int smCoscheduledAlignment;
+} CUdevSmResource;
+typedef struct CUdevResource_st {
+    int type; /* CU_DEV_RESOURCE_TYPE_* */
+    unsigned char _internal_padding[92];
+    union {
+        CUdevSmResource sm;
+        unsigned char _oversize[48];
+    };
+} CUdevResource;
+_Static_assert(sizeof(CUdevResource) == 144, "CUdevResource: the ABI version 1 layout");
 
 /* Driver entry points: type names end in _fn; the string is the symbol. */
 typedef CUresult (*cuInit_fn)(unsigned flags);                                 /* cuInit */
@@ -84,6 +107,20 @@ typedef CUresult (*cuLaunchKernel_fn)(CUfunction f, unsigned gx, unsigned gy, un
                                       unsigned bz, unsigned shmem, CUstream s, void **params,
                                       void **extra);                  /* cuLaunchKernel */
 typedef CUresult (*cuGetErrorName_fn)(CUresult e, const char **name); /* cuGetErrorName */
+
+/* Green contexts: looked up when present (driver 12.4+), else NULL. */
+typedef CUresult (*cuDeviceGetDevResource_fn)(CUdevice dev, CUdevResource *res, int type); /* cuDeviceGetDevResource */
+typedef CUresult (*cuDevSmResourceSplitByCount_fn)(CUdevResource *result, unsigned *n_groups,
+                                                   const CUdevResource *input, CUdevResource *remaining, unsigned flags,
+                                                   unsigned min_count); /* cuDevSmResourceSplitByCount */
+typedef CUresult (*cuDevResourceGenerateDesc_fn)(CUdevResourceDesc *desc, CUdevResource *res,
+                                                 unsigned n); /* cuDevResourceGenerateDesc */
+typedef CUresult (*cuGreenCtxCreate_fn)(CUgreenCtx *g, CUdevResourceDesc desc, CUdevice dev,
+                                        unsigned flags);              /* cuGreenCtxCreate */
+typedef CUresult (*cuGreenCtxDestroy_fn)(CUgreenCtx g);               /* cuGreenCtxDestroy */
+typedef CUresult (*cuCtxFromGreenCtx_fn)(CUcontext *c, CUgreenCtx g); /* cuCtxFromGreenCtx */
+typedef CUresult (*cuGreenCtxStreamCreate_fn)(CUstream *s, CUgreenCtx g, unsigned flags,
+                                              int priority); /* cuGreenCtxStreamCreate */
 
 /* NVRTC (libnvrtc.so.<major>) */
 typedef int nvrtcResult;

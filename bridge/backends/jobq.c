@@ -70,6 +70,7 @@ int bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, voi
     for (uint32_t i = 0; i < e->n_slots; i++)
         e->slot[i] = (bridge_slot_t *)(void *)((char *)slots + (size_t)i * stride);
     e->strict = 1;
+    e->lower_max = e->n_slots > 1 ? e->n_slots - 1 : e->n_slots;
     e->owner = owner;
     e->hooks = hooks;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
@@ -113,6 +114,12 @@ void bridge_sched_qos_policy(bridge_sched_t *e, int device_prioritises)
 {
     const char *ov = getenv("ZENEDGE_QOS_OVERLAP");
     e->strict = !(device_prioritises && ov && strcmp(ov, "1") == 0);
+}
+
+void bridge_sched_rt_policy(bridge_sched_t *e, uint32_t bg_max, int rt_isolated)
+{
+    e->bg_max = bg_max;
+    e->rt_isolated = rt_isolated;
 }
 
 void bridge_sched_complete(bridge_sched_t *e, bridge_slot_t *sl, int dev_status)
@@ -266,22 +273,43 @@ static void sched_finish(bridge_sched_t *e, uint32_t idx)
         h->release(e->owner, idx);
 }
 
-/* Free slots go to the most urgent pending job; with `strict`, a class
- * waits while a more urgent job runs. */
+/* May a job of class c start now? The index of a free slot for it, or
+ * -1: none free, a more urgent job runs behind the class barrier (RT not
+ * counted when it runs on its own part of the device), the classes below
+ * RT hold every slot they may, or c is BACKGROUND and bg_max of its jobs
+ * are on the device. */
+static int sched_slot_for(const bridge_sched_t *e, uint32_t c)
+{
+    int f = -1;
+    uint32_t lower = 0, bg = 0;
+    for (uint32_t i = 0; i < e->n_slots; i++) {
+        const bridge_job_t *j = e->slot[i]->job;
+        if (j == NULL) {
+            f = f < 0 ? (int)i : f;
+            continue;
+        }
+        if (e->strict && j->qos < c && !(e->rt_isolated && j->qos == IPC_QOS_RT))
+            return -1;
+        lower += j->qos != IPC_QOS_RT;
+        bg += j->qos == IPC_QOS_BACKGROUND;
+    }
+    if (c != IPC_QOS_RT && lower >= e->lower_max)
+        return -1;
+    if (c == IPC_QOS_BACKGROUND && e->bg_max && bg >= e->bg_max)
+        return -1;
+    return f;
+}
+
+/* Free slots go to the most urgent pending job: a class waits while a
+ * more urgent one has jobs pending, so BACKGROUND never starts while an
+ * RT job waits; with `strict`, also while a more urgent job runs. */
 static void sched_dispatch(bridge_sched_t *e)
 {
     for (;;) {
         uint32_t c = bridge_jobq_next_class(e->pending);
         if (c == IPC_QOS_COUNT)
             return;
-        int f = -1;
-        for (uint32_t i = 0; i < e->n_slots; i++) {
-            const bridge_job_t *j = e->slot[i]->job;
-            if (e->strict && j && j->qos < c)
-                return;
-            if (j == NULL && f < 0)
-                f = (int)i;
-        }
+        int f = sched_slot_for(e, c);
         if (f < 0)
             return;
         bridge_job_t *job = bridge_jobq_pop(&e->pending[c]);

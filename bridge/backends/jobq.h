@@ -108,10 +108,13 @@ typedef struct bridge_sched {
     pthread_mutex_t lock; /* the slots' job/done/seq/dev_status/t_done */
     pthread_cond_t cond;  /* a slot finished (CLOCK_MONOTONIC) */
     bridge_slot_t *slot[BRIDGE_SCHED_SLOTS_MAX];
-    uint32_t n_slots; /* min(depth, the backend's slot count) */
-    uint32_t depth;   /* jobs the backend accepts at once */
-    uint32_t taken;   /* accepted, not yet handed back by poll */
-    int strict;       /* hold lower classes while a more urgent job runs */
+    uint32_t n_slots;   /* min(depth, the backend's slot count) */
+    uint32_t depth;     /* jobs the backend accepts at once */
+    uint32_t taken;     /* accepted, not yet handed back by poll */
+    int strict;         /* hold lower classes while a more urgent job runs */
+    int rt_isolated;    /* RT runs on a part of the device of its own: the barrier ignores RT jobs */
+    uint32_t lower_max; /* slots the classes below RT may hold: all but one, kept free for RT */
+    uint32_t bg_max;    /* BACKGROUND jobs handed to the device at once; 0: no limit of its own */
     uint64_t seq;
     bridge_jobq_t pending[IPC_QOS_COUNT];
     bridge_jobq_t failed;
@@ -140,6 +143,18 @@ void bridge_sched_destroy(bridge_sched_t *e);
  * priority itself (device_prioritises) and ZENEDGE_QOS_OVERLAP=1 asks to
  * let lower classes run alongside. */
 void bridge_sched_qos_policy(bridge_sched_t *e, int device_prioritises);
+/*
+ * Where the device cannot take back work it was given: at most bg_max
+ * BACKGROUND jobs (0: no limit of its own) are handed to the device at
+ * once; the others wait in our queue, where an RT job overtakes them
+ * (they are withdrawn from the device's view, not dropped, and run once
+ * no RT job is pending). rt_isolated: RT runs on a part of the device of
+ * its own (sub-device, green context), so the class barrier lets the
+ * other classes run on the rest while an RT job runs. Whatever these
+ * say, the classes below RT never hold the last free slot (when there
+ * are two or more): an RT job finds one at submit.
+ */
+void bridge_sched_rt_policy(bridge_sched_t *e, uint32_t bg_max, int rt_isolated);
 
 /*
  * The checks every load_model of an accelerator backend starts with:

@@ -2,8 +2,9 @@
  * opencl.c - the OpenCL backend of zenedge-bridged (docs/backends.md).
  *
  * Through the ICD loader, so any vendor driver works (PoCL runs it on the
- * CPU in CI). At init one device, one context and one in-order command
- * queue per QoS class, all with profiling. At load_model the model's
+ * CPU in CI). At init one device (split into RT's sub-device and the
+ * rest where it can be), one context and one in-order command queue per
+ * QoS class, all with profiling. At load_model the model's
  * OpenCL C source (models/<name>/<name>.cl, or [backend.opencl] source)
  * is built once, weights are uploaded once, and OCL_SLOTS_MAX sets of
  * input/output buffers are created once and reused by every job.
@@ -22,6 +23,13 @@
  * would otherwise share itself between them). Each class has its own
  * queue; with cl_khr_priority_hints the queues get matching priorities,
  * and ZENEDGE_QOS_OVERLAP=1 then lets lower classes run alongside.
+ * OpenCL cannot take back or preempt a command once enqueued, so
+ * BACKGROUND jobs go to the device one at a time (the rest wait in our
+ * queue, where RT overtakes them), one slot is always kept for RT, and
+ * where the device partitions (clCreateSubDevices; PoCL does) RT's queue
+ * runs on a sub-device of its own (ZENEDGE_OPENCL_RT_CUS compute units),
+ * the other classes' on the rest: a running BACKGROUND kernel runs to its
+ * end, but on compute units RT does not need.
  *
  * Threads: every entry point runs on the dispatcher thread; the event
  * callback only touches the slot's done/status/time words and the
@@ -85,6 +93,8 @@ typedef struct ocl_state {
     cl_device_id dev;
     cl_context ctx;
     cl_command_queue q[IPC_QOS_COUNT];
+    cl_device_id part[2]; /* sub-devices: [0] RT's, [1] the other classes'; NULL: whole device */
+    cl_uint part_cus[2];
     int prio_hints;
     char dev_name[128];
     ocl_slot_t slots[OCL_SLOTS_MAX];
@@ -325,8 +335,16 @@ static int ocl_choose(const ocl_devlist_t *l, const char *spec)
 
 /* ---- init / shutdown ------------------------------------------------- */
 
+/* The device the queue of class qos runs on: its sub-device, or the
+ * whole device. */
+static cl_device_id ocl_class_dev(const ocl_state_t *s, uint32_t qos)
+{
+    return s->part[0] ? s->part[qos == IPC_QOS_RT ? 0 : 1] : s->dev;
+}
+
 static cl_command_queue ocl_queue(ocl_state_t *s, uint32_t qos, int version_major, cl_int *e)
 {
+    cl_device_id dev = ocl_class_dev(s, qos);
     if (version_major >= 2) {
         cl_queue_properties props[5] = {CL_QUEUE_PROPERTIES, CL_QUEUE_PROFILING_ENABLE, 0, 0, 0};
         if (s->prio_hints) {
@@ -336,9 +354,9 @@ static cl_command_queue ocl_queue(ocl_state_t *s, uint32_t qos, int version_majo
             props[2] = CL_QUEUE_PRIORITY_KHR;
             props[3] = prio[qos];
         }
-        return clCreateCommandQueueWithProperties(s->ctx, s->dev, props, e);
+        return clCreateCommandQueueWithProperties(s->ctx, dev, props, e);
     }
-    return clCreateCommandQueue(s->ctx, s->dev, CL_QUEUE_PROFILING_ENABLE, e);
+    return clCreateCommandQueue(s->ctx, dev, CL_QUEUE_PROFILING_ENABLE, e);
 }
 
 static void ocl_shutdown(bridge_backend_t *be);
@@ -396,12 +414,130 @@ static int ocl_device_caps(ocl_state_t *s)
     return major;
 }
 
+/* clCreateSubDevices: `want` compute units of dev into part[0], the rest
+ * into part[1]; by counts, else in halves when want is half. 0, or -1
+ * with why[] set (nothing held then). */
+static int ocl_split_make(cl_device_id dev, cl_uint want, cl_uint total, cl_device_id part[2], char *why, size_t whylen)
+{
+    cl_device_partition_property pp[8];
+    size_t n = 0;
+    if (clGetDeviceInfo(dev, CL_DEVICE_PARTITION_PROPERTIES, sizeof(pp), pp, &n) != CL_SUCCESS)
+        n = 0;
+    int by_counts = 0, equally = 0;
+    for (size_t i = 0; i < n / sizeof(pp[0]); i++) {
+        by_counts |= pp[i] == CL_DEVICE_PARTITION_BY_COUNTS;
+        equally |= pp[i] == CL_DEVICE_PARTITION_EQUALLY;
+    }
+    const cl_device_partition_property counts[] = {CL_DEVICE_PARTITION_BY_COUNTS, (cl_device_partition_property)want,
+                                                   (cl_device_partition_property)(total - want),
+                                                   CL_DEVICE_PARTITION_BY_COUNTS_LIST_END, 0};
+    const cl_device_partition_property halves[] = {CL_DEVICE_PARTITION_EQUALLY, (cl_device_partition_property)want, 0};
+    const cl_device_partition_property *how = by_counts ? counts : equally && 2 * want == total ? halves : NULL;
+    if (how == NULL) {
+        bridge_why(why, whylen, "the device splits neither by counts nor in halves of %u", want);
+        return -1;
+    }
+    cl_uint got = 0;
+    cl_int e = clCreateSubDevices(dev, how, 2, part, &got);
+    if (e != CL_SUCCESS || got != 2) {
+        for (cl_uint i = 0; e == CL_SUCCESS && i < got && i < 2; i++)
+            clReleaseDevice(part[i]);
+        part[0] = part[1] = NULL;
+        bridge_why(why, whylen, "clCreateSubDevices(%u + %u): %s (%d)", want, total - want, ocl_errname(e), e);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Sub-devices made so far, kept for the life of the process and reused by
+ * a later init of the same split: PoCL's worker threads may still release
+ * their last events after a context is gone, and a sub-device released
+ * under them crashes them (seen with PoCL 3.1), so they are never
+ * released. Init runs on one thread.
+ */
+static struct ocl_split_kept {
+    cl_device_id parent, part[2];
+    cl_uint want, cus[2];
+} ocl_kept[4];
+
+/* Split `want` compute units of the device off for RT into s->part[0],
+ * the rest into s->part[1]: by counts, else in halves when want is half.
+ * 0, or -1 with why[] set (nothing held then). */
+static int ocl_split(ocl_state_t *s, cl_uint want, cl_uint total, char *why, size_t whylen)
+{
+    struct ocl_split_kept *k = NULL;
+    for (size_t i = 0; i < sizeof(ocl_kept) / sizeof(ocl_kept[0]) && k == NULL; i++)
+        if (ocl_kept[i].parent == NULL || (ocl_kept[i].parent == s->dev && ocl_kept[i].want == want))
+            k = &ocl_kept[i];
+    if (k == NULL) {
+        bridge_why(why, whylen, "more than %zu different splits in one process",
+                   sizeof(ocl_kept) / sizeof(ocl_kept[0]));
+        return -1;
+    }
+    if (k->parent == NULL && ocl_split_make(s->dev, want, total, k->part, why, whylen) != 0)
+        return -1;
+    if (k->parent == NULL) {
+        for (int i = 0; i < 2; i++)
+            clGetDeviceInfo(k->part[i], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(k->cus[i]), &k->cus[i], NULL);
+        k->parent = s->dev;
+        k->want = want;
+    }
+    for (int i = 0; i < 2; i++) {
+        s->part[i] = k->part[i];
+        s->part_cus[i] = k->cus[i];
+    }
+    return 0;
+}
+
+/*
+ * Compute units of RT's own: ZENEDGE_OPENCL_RT_CUS (0: none; unset: a
+ * quarter of the device's, at least 1, when it has two or more) split off
+ * as a sub-device for the RT queue, the rest a sub-device for the other
+ * classes' queues, so that BACKGROUND kernels cannot hold every compute
+ * unit. Where the device cannot split, every queue runs on the whole
+ * device. One line on stderr says which.
+ */
+static void ocl_partition(ocl_state_t *s)
+{
+    cl_uint total = 0;
+    clGetDeviceInfo(s->dev, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(total), &total, NULL);
+    cl_uint want = total >= 2 ? (total / 4 ? total / 4 : 1) : 0;
+    char why[200] = "";
+    const char *env = getenv("ZENEDGE_OPENCL_RT_CUS");
+    if (env && env[0]) {
+        char *end = NULL;
+        unsigned long v = strtoul(env, &end, 10);
+        if (!isdigit((unsigned char)env[0]) || *end != '\0' || (v > 0 && v >= total)) {
+            bridge_why(why, sizeof(why), "ZENEDGE_OPENCL_RT_CUS=%.20s is not a count from 0 to %u", env,
+                       total ? total - 1 : 0);
+            want = 0;
+        } else {
+            want = (cl_uint)v;
+            if (want == 0)
+                bridge_why(why, sizeof(why), "ZENEDGE_OPENCL_RT_CUS=0");
+        }
+    } else if (want == 0) {
+        bridge_why(why, sizeof(why), "%u compute unit", total);
+    }
+    if (want > 0 && ocl_split(s, want, total, why, sizeof(why)) == 0) {
+        fprintf(stderr, "OpenCL: RT on a sub-device of %u compute unit(s), the other classes on %u (of %u on '%s')\n",
+                s->part_cus[0], s->part_cus[1], total, s->dev_name);
+        bridge_sched_rt_policy(&s->sched, 1, 1);
+        return;
+    }
+    fprintf(stderr, "OpenCL: no sub-devices (%s): every class shares the %u compute unit(s) of '%s'\n", why, total,
+            s->dev_name);
+    bridge_sched_rt_policy(&s->sched, 1, 0);
+}
+
 /* Context and one queue per QoS class: BRIDGE_OK or BRIDGE_E_BACKEND. */
 static int ocl_context(ocl_state_t *s, int major)
 {
     cl_int e;
     cl_context_properties cp[3] = {CL_CONTEXT_PLATFORM, (cl_context_properties)s->plat, 0};
-    s->ctx = clCreateContext(cp, 1, &s->dev, NULL, NULL, &e);
+    s->ctx =
+        s->part[0] ? clCreateContext(cp, 2, s->part, NULL, NULL, &e) : clCreateContext(cp, 1, &s->dev, NULL, NULL, &e);
     if (s->ctx == NULL) {
         fprintf(stderr, "OpenCL: clCreateContext on '%s' failed: %s (%d)\n", s->dev_name, ocl_errname(e), e);
         return BRIDGE_E_BACKEND;
@@ -429,7 +565,9 @@ static int ocl_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     rc = bridge_sched_init(&s->sched, cfg, s->slots, sizeof(s->slots[0]), OCL_SLOTS_MAX, s, &ocl_hooks);
     if (rc == BRIDGE_OK) {
         s->sched_up = 1;
-        rc = ocl_context(s, ocl_device_caps(s));
+        int major = ocl_device_caps(s);
+        ocl_partition(s);
+        rc = ocl_context(s, major);
     }
     if (rc != BRIDGE_OK)
         ocl_shutdown(be);
@@ -484,6 +622,7 @@ static void ocl_shutdown(bridge_backend_t *be)
             clReleaseCommandQueue(s->q[c]);
     if (s->ctx)
         clReleaseContext(s->ctx);
+    /* s->part[] stay, for the process (ocl_kept). */
     if (s->sched_up)
         bridge_sched_destroy(&s->sched); /* and the staging buffers */
     free(s);
@@ -542,10 +681,12 @@ static int ocl_build(ocl_state_t *s, ocl_model_t *om, const char *kname, char *w
         bridge_why(why, whylen, "%s: clCreateProgramWithSource: %s (%d)", path, ocl_errname(e), e);
         return BRIDGE_E_BACKEND;
     }
-    e = clBuildProgram(om->prog, 1, &s->dev, "-cl-std=CL1.2", NULL, NULL);
+    e = s->part[0] ? clBuildProgram(om->prog, 2, s->part, "-cl-std=CL1.2", NULL, NULL)
+                   : clBuildProgram(om->prog, 1, &s->dev, "-cl-std=CL1.2", NULL, NULL);
     if (e != CL_SUCCESS) {
         char log[512] = "";
-        clGetProgramBuildInfo(om->prog, s->dev, CL_PROGRAM_BUILD_LOG, sizeof(log) - 1, log, NULL);
+        clGetProgramBuildInfo(om->prog, ocl_class_dev(s, IPC_QOS_BACKGROUND), CL_PROGRAM_BUILD_LOG, sizeof(log) - 1,
+                              log, NULL);
         for (char *p = log; *p; p++)
             if (*p == '\n')
                 *p = ' ';
@@ -564,8 +705,12 @@ static int ocl_build(ocl_state_t *s, ocl_model_t *om, const char *kname, char *w
  * BRIDGE_E_UNSUPPORTED when the MLP's one work-group does not fit. */
 static int ocl_geometry(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen)
 {
-    size_t wg_max = 0;
-    clGetKernelWorkGroupInfo(om->kern, s->dev, CL_KERNEL_WORK_GROUP_SIZE, sizeof(wg_max), &wg_max, NULL);
+    size_t wg_max = 0, wg_rt = 0;
+    clGetKernelWorkGroupInfo(om->kern, ocl_class_dev(s, IPC_QOS_BACKGROUND), CL_KERNEL_WORK_GROUP_SIZE, sizeof(wg_max),
+                             &wg_max, NULL);
+    clGetKernelWorkGroupInfo(om->kern, ocl_class_dev(s, IPC_QOS_RT), CL_KERNEL_WORK_GROUP_SIZE, sizeof(wg_rt), &wg_rt,
+                             NULL);
+    wg_max = wg_rt < wg_max ? wg_rt : wg_max;
     if (wg_max == 0)
         wg_max = 1;
     const bridge_sched_model_t *h = &om->hdr;
@@ -639,6 +784,34 @@ buf_fail:
     return BRIDGE_E_BACKEND;
 }
 
+static cl_int ocl_set_args(const ocl_model_t *om, uint32_t idx);
+
+/*
+ * Run the kernel once on RT's queue and once on the others' (slot 0's
+ * buffers, whatever they hold) and wait: the driver compiles a kernel for
+ * each device it runs on, at its first launch there (PoCL: per
+ * sub-device, on its own threads), so that the first RT job does not pay
+ * it and the two parts never compile at once. BRIDGE_OK or
+ * BRIDGE_E_BACKEND with why[] set.
+ */
+static int ocl_warm(ocl_state_t *s, ocl_model_t *om, char *why, size_t whylen)
+{
+    static const uint32_t cls[2] = {IPC_QOS_RT, IPC_QOS_BACKGROUND};
+    cl_int e = ocl_set_args(om, 0);
+    for (uint32_t i = 0; i < 2 && e == CL_SUCCESS; i++) {
+        cl_command_queue q = s->q[cls[i]];
+        e = clEnqueueNDRangeKernel(q, om->kern, om->work_dim, NULL, om->gws, om->use_lws ? om->lws : NULL, 0, NULL,
+                                   NULL);
+        if (e == CL_SUCCESS)
+            e = clFinish(q);
+    }
+    if (e != CL_SUCCESS) {
+        bridge_why(why, whylen, "%s: the kernel's first run: %s (%d)", om->hdr.m->manifest, ocl_errname(e), e);
+        return BRIDGE_E_BACKEND;
+    }
+    return BRIDGE_OK;
+}
+
 static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *why, size_t whylen)
 {
     ocl_state_t *s = be ? be->priv : NULL;
@@ -658,6 +831,8 @@ static int ocl_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         rc = ocl_geometry(s, om, why, whylen);
     if (rc == BRIDGE_OK)
         rc = ocl_buffers(s, om, why, whylen);
+    if (rc == BRIDGE_OK)
+        rc = ocl_warm(s, om, why, whylen);
     /* Host staging, grown to the largest tensor of any model. */
     size_t bytes = 0;
     int dev_err = 0;

@@ -1,4 +1,6 @@
-/* fake_cuda.c - a stand-in libcuda.so.1 for tests: one fake device whose "device memory" is host memory, streams that run each command at once on the CPU (the four shipped kernels, found by name in the PTX), events on CLOCK_MONOTONIC; loaded by the CUDA backend through ZENEDGE_CUDA_LIBRARY. */
+/* fake_cuda.c - a stand-in libcuda.so.1 for tests: one fake device whose "device memory" is host memory, streams that run each command at once on the CPU (the four shipped kernels, found by name in the PTX), events on CLOCK_MONOTONIC; loaded by the CUDA backend through ZENEDGE_CUDA_LIBRARY.
+ *
+ * Green contexts as driver 12.4 has them, on a device of FAKE_SMS SMs split in granules of FAKE_SM_GRANULE; ZENEDGE_FAKE_CUDA_GREEN=0 plays a 12.3 driver instead (version 12030, the green entry points answer CUDA_ERROR_NOT_SUPPORTED). A function runs only on a stream of the context its module was loaded in (CUDA_ERROR_INVALID_HANDLE otherwise), and every launch is logged, for zenedge_fake_cuda_launch_log(), with the SM count of its stream's green context (0: the primary context, the whole device) and the stream's priority. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,8 +14,13 @@
 
 typedef enum { FK_NONE, FK_VADD, FK_SAXPY, FK_GEMM, FK_MLP } fake_kind_t;
 
+struct CUctx_st {
+    int refs;
+    unsigned sms; /* 0: the primary context, the whole device */
+};
 struct CUfunc_st {
     fake_kind_t kind;
+    struct CUctx_st *ctx; /* of its module */
 };
 struct CUmod_st {
     struct CUfunc_st fn[4];
@@ -21,15 +28,41 @@ struct CUmod_st {
 };
 struct CUstream_st {
     int prio;
+    struct CUctx_st *ctx;
 };
 struct CUevent_st {
     uint64_t t;
 };
-struct CUctx_st {
-    int refs;
+struct CUdevResourceDesc_st {
+    unsigned sms;
+};
+struct CUgreenCtx_st {
+    struct CUctx_st ctx;
+    int used;
 };
 
+#define FAKE_SMS        16u
+#define FAKE_SM_GRANULE 2u
+#define FAKE_GREEN_MAX  8
+#define FAKE_LOG_MAX    4096
+
 static struct CUctx_st the_ctx;
+static __thread struct CUctx_st *current;
+static struct CUdevResourceDesc_st descs[FAKE_GREEN_MAX];
+static struct CUgreenCtx_st greens[FAKE_GREEN_MAX];
+static unsigned n_descs;
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int kind, prio;
+    unsigned sms;
+} launches[FAKE_LOG_MAX];
+static int n_launches;
+
+static int green_off(void)
+{
+    const char *e = getenv("ZENEDGE_FAKE_CUDA_GREEN");
+    return e && strcmp(e, "0") == 0;
+}
 static int initialised;
 static const char *const kernel_names[4] = {"vector_add_i32", "saxpy_f32", "gemm_f32", "mlp_relu_f32"};
 
@@ -58,7 +91,7 @@ FAKE_EXPORT CUresult cuInit(unsigned flags)
 FAKE_EXPORT CUresult cuDriverGetVersion(int *v);
 FAKE_EXPORT CUresult cuDriverGetVersion(int *v)
 {
-    *v = 12040;
+    *v = green_off() ? 12030 : 12040;
     return CUDA_SUCCESS;
 }
 
@@ -137,7 +170,13 @@ FAKE_EXPORT CUresult cuDevicePrimaryCtxRelease_v2(CUdevice d)
 FAKE_EXPORT CUresult cuCtxSetCurrent(CUcontext c);
 FAKE_EXPORT CUresult cuCtxSetCurrent(CUcontext c)
 {
-    return c == &the_ctx || c == NULL ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+    int ok = c == &the_ctx || c == NULL;
+    for (int i = 0; i < FAKE_GREEN_MAX; i++)
+        ok |= greens[i].used && c == &greens[i].ctx;
+    if (!ok)
+        return CUDA_ERROR_INVALID_VALUE;
+    current = c;
+    return CUDA_SUCCESS;
 }
 
 FAKE_EXPORT CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest);
@@ -159,6 +198,7 @@ FAKE_EXPORT CUresult cuModuleLoadData(CUmodule *m, const void *image)
     if (mod == NULL)
         return CUDA_ERROR_OUT_OF_MEMORY;
     for (int i = 0; i < 4; i++) {
+        mod->fn[i].ctx = current ? current : &the_ctx;
         char pat[64];
         snprintf(pat, sizeof(pat), ".entry %s(", kernel_names[i]);
         if (strstr(ptx, pat)) {
@@ -261,6 +301,7 @@ FAKE_EXPORT CUresult cuStreamCreateWithPriority(CUstream *s, unsigned flags, int
     if (st == NULL)
         return CUDA_ERROR_OUT_OF_MEMORY;
     st->prio = prio;
+    st->ctx = &the_ctx;
     *s = st;
     return CUDA_SUCCESS;
 }
@@ -372,10 +413,19 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsi
 FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                                     unsigned bz, unsigned shmem, CUstream s, void **params, void **extra)
 {
-    (void)s;
     (void)extra;
     if (f == NULL || params == NULL || gz != 1 || bz != 1)
         return CUDA_ERROR_INVALID_VALUE;
+    if (s == NULL || f->ctx != s->ctx)
+        return 400; /* CUDA_ERROR_INVALID_HANDLE: a function of another context */
+    pthread_mutex_lock(&fake_lock);
+    if (n_launches < FAKE_LOG_MAX) {
+        launches[n_launches].kind = (int)f->kind;
+        launches[n_launches].prio = s->prio;
+        launches[n_launches].sms = s->ctx->sms;
+        n_launches++;
+    }
+    pthread_mutex_unlock(&fake_lock);
     uint64_t threads = (uint64_t)gx * gy * bx * by;
     switch (f->kind) {
     case FK_VADD: {
@@ -461,4 +511,138 @@ FAKE_EXPORT CUresult cuGetErrorName(CUresult e, const char **name)
     default: *name = "CUDA_ERROR_UNKNOWN"; break;
     }
     return CUDA_SUCCESS;
+}
+
+/* ---- green contexts (driver 12.4) ------------------------------------- */
+
+FAKE_EXPORT CUresult cuDeviceGetDevResource(CUdevice d, CUdevResource *r, int type);
+FAKE_EXPORT CUresult cuDeviceGetDevResource(CUdevice d, CUdevResource *r, int type)
+{
+    if (green_off())
+        return CUDA_ERROR_NOT_SUPPORTED;
+    if (d != 0 || r == NULL || type != CU_DEV_RESOURCE_TYPE_SM)
+        return CUDA_ERROR_INVALID_VALUE;
+    memset(r, 0, sizeof(*r));
+    r->type = CU_DEV_RESOURCE_TYPE_SM;
+    r->sm.smCount = FAKE_SMS;
+    r->sm.minSmPartitionSize = FAKE_SM_GRANULE;
+    r->sm.smCoscheduledAlignment = FAKE_SM_GRANULE;
+    return CUDA_SUCCESS;
+}
+
+/* Groups of min_count SMs rounded up to the granule, as the driver does. */
+FAKE_EXPORT CUresult cuDevSmResourceSplitByCount(CUdevResource *result, unsigned *n_groups, const CUdevResource *input,
+                                                 CUdevResource *remaining, unsigned flags, unsigned min_count);
+FAKE_EXPORT CUresult cuDevSmResourceSplitByCount(CUdevResource *result, unsigned *n_groups, const CUdevResource *input,
+                                                 CUdevResource *remaining, unsigned flags, unsigned min_count)
+{
+    if (green_off())
+        return CUDA_ERROR_NOT_SUPPORTED;
+    if (n_groups == NULL || input == NULL || input->type != CU_DEV_RESOURCE_TYPE_SM || flags != 0 || min_count == 0)
+        return CUDA_ERROR_INVALID_VALUE;
+    unsigned size = (min_count + FAKE_SM_GRANULE - 1) / FAKE_SM_GRANULE * FAKE_SM_GRANULE;
+    unsigned fit = input->sm.smCount / size;
+    unsigned n = *n_groups < fit ? *n_groups : fit;
+    if (n == 0)
+        return CUDA_ERROR_INVALID_VALUE;
+    for (unsigned i = 0; result && i < n; i++) {
+        memset(&result[i], 0, sizeof(result[i]));
+        result[i].type = CU_DEV_RESOURCE_TYPE_SM;
+        result[i].sm.smCount = size;
+    }
+    if (remaining) {
+        memset(remaining, 0, sizeof(*remaining));
+        remaining->type = CU_DEV_RESOURCE_TYPE_SM;
+        remaining->sm.smCount = input->sm.smCount - n * size;
+    }
+    *n_groups = n;
+    return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuDevResourceGenerateDesc(CUdevResourceDesc *desc, CUdevResource *res, unsigned n);
+FAKE_EXPORT CUresult cuDevResourceGenerateDesc(CUdevResourceDesc *desc, CUdevResource *res, unsigned n)
+{
+    if (green_off())
+        return CUDA_ERROR_NOT_SUPPORTED;
+    if (desc == NULL || res == NULL || n == 0)
+        return CUDA_ERROR_INVALID_VALUE;
+    pthread_mutex_lock(&fake_lock);
+    if (n_descs >= FAKE_GREEN_MAX) {
+        pthread_mutex_unlock(&fake_lock);
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    struct CUdevResourceDesc_st *d = &descs[n_descs++];
+    pthread_mutex_unlock(&fake_lock);
+    d->sms = 0;
+    for (unsigned i = 0; i < n; i++)
+        d->sms += res[i].sm.smCount;
+    *desc = d;
+    return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGreenCtxCreate(CUgreenCtx *g, CUdevResourceDesc desc, CUdevice d, unsigned flags);
+FAKE_EXPORT CUresult cuGreenCtxCreate(CUgreenCtx *g, CUdevResourceDesc desc, CUdevice d, unsigned flags)
+{
+    if (green_off())
+        return CUDA_ERROR_NOT_SUPPORTED;
+    if (g == NULL || desc == NULL || d != 0 || flags != CU_GREEN_CTX_DEFAULT_STREAM || desc->sms == 0)
+        return CUDA_ERROR_INVALID_VALUE;
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < FAKE_GREEN_MAX; i++)
+        if (!greens[i].used) {
+            greens[i].used = 1;
+            greens[i].ctx.sms = desc->sms;
+            *g = &greens[i];
+            pthread_mutex_unlock(&fake_lock);
+            return CUDA_SUCCESS;
+        }
+    pthread_mutex_unlock(&fake_lock);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+FAKE_EXPORT CUresult cuGreenCtxDestroy(CUgreenCtx g);
+FAKE_EXPORT CUresult cuGreenCtxDestroy(CUgreenCtx g)
+{
+    if (g == NULL || !g->used)
+        return CUDA_ERROR_INVALID_VALUE;
+    g->used = 0;
+    return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuCtxFromGreenCtx(CUcontext *c, CUgreenCtx g);
+FAKE_EXPORT CUresult cuCtxFromGreenCtx(CUcontext *c, CUgreenCtx g)
+{
+    if (c == NULL || g == NULL || !g->used)
+        return CUDA_ERROR_INVALID_VALUE;
+    *c = &g->ctx;
+    return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGreenCtxStreamCreate(CUstream *s, CUgreenCtx g, unsigned flags, int prio);
+FAKE_EXPORT CUresult cuGreenCtxStreamCreate(CUstream *s, CUgreenCtx g, unsigned flags, int prio)
+{
+    if (g == NULL || !g->used || flags != CU_STREAM_NON_BLOCKING)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult r = cuStreamCreateWithPriority(s, flags, prio);
+    if (r == CUDA_SUCCESS)
+        (*s)->ctx = &g->ctx;
+    return r;
+}
+
+/* For the tests: the launches so far, in order: kernel (0 vector_add,
+ * 1 saxpy, 2 gemm, 3 mlp), the SM count of the stream's green context (0:
+ * primary) and the stream's priority. Returns the count (all of them,
+ * even when more than max). */
+FAKE_EXPORT int zenedge_fake_cuda_launch_log(int *kind, unsigned *sms, int *prio, int max);
+FAKE_EXPORT int zenedge_fake_cuda_launch_log(int *kind, unsigned *sms, int *prio, int max)
+{
+    pthread_mutex_lock(&fake_lock);
+    int n = n_launches;
+    for (int i = 0; i < n && i < max; i++) {
+        kind[i] = launches[i].kind - FK_VADD;
+        sms[i] = launches[i].sms;
+        prio[i] = launches[i].prio;
+    }
+    pthread_mutex_unlock(&fake_lock);
+    return n;
 }

@@ -1,4 +1,4 @@
-/* test_opencl_unit.c - the OpenCL backend's contract on PoCL: probe listing, device choice by index, name and P:D, BUSY at the queue depth, UNSUPPORTED models with a reason, and the kernel cache kept in ZENEDGE_OPENCL_CACHE; exits 77 when no OpenCL platform exists. */
+/* test_opencl_unit.c - the OpenCL backend's contract on PoCL: probe listing, device choice by index, name and P:D, BUSY at the queue depth, UNSUPPORTED models with a reason, RT's sub-device (ZENEDGE_OPENCL_RT_CUS: the start line, a bad value named with its limit, jobs still right), and the kernel cache kept in ZENEDGE_OPENCL_CACHE; exits 77 when no OpenCL platform exists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,6 +162,63 @@ static void busy_and_unsupported(void **state)
     ops->shutdown(&be);
 }
 
+/* Init with ZENEDGE_OPENCL_RT_CUS=value; what init said into said[];
+ * then one RT and one BACKGROUND vector_add must come back right. */
+static void init_with_rt_cus(const char *value, char *said, size_t len)
+{
+    setenv("ZENEDGE_OPENCL_RT_CUS", value, 1);
+    FILE *t = tmpfile();
+    assert_non_null(t);
+    int saved = dup(2);
+    fflush(stderr);
+    dup2(fileno(t), 2);
+    bridge_backend_t be = {.ops = ops};
+    bridge_backend_config_t cfg = {.queue_depth = 4};
+    int rc = ops->init(&be, &cfg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(t);
+    size_t n = fread(said, 1, len - 1, t);
+    said[n] = '\0';
+    fclose(t);
+    unsetenv("ZENEDGE_OPENCL_RT_CUS");
+    printf("ZENEDGE_OPENCL_RT_CUS=%s: %s", value, said);
+    assert_int_equal(rc, BRIDGE_OK);
+    const bridge_model_t *m = bridge_registry_find_name(&reg, "vector_add");
+    char why[256] = "";
+    assert_int_equal(ops->load_model(&be, m, why, sizeof(why)), BRIDGE_OK);
+    for (uint32_t qos = IPC_QOS_RT; qos <= IPC_QOS_BACKGROUND; qos += IPC_QOS_BACKGROUND) {
+        accel_io_t io;
+        bridge_job_t job;
+        assert_int_equal(accel_io_make(&io, m, 7 + qos), 0);
+        accel_job_fill(&job, m, &io, qos, IPC_HANDLE(1, qos));
+        assert_int_equal(accel_run_one(&be, &job), 0);
+        assert_int_equal(job.status, IPC_STATUS_OK);
+        const uint32_t *a = io.in[0], *b = io.in[1], *c = io.out;
+        for (uint32_t i = 0; i < m->in[0].bytes / 4; i++)
+            assert_int_equal(c[i], a[i] + b[i]);
+        accel_io_free(&io);
+    }
+    ops->shutdown(&be);
+}
+
+static void rt_sub_device(void **state)
+{
+    (void)state;
+    char said[1024];
+    init_with_rt_cus("1", said, sizeof(said));
+    /* PoCL's CPU device splits; a one-CPU machine has nothing to split. */
+    assert_true(strstr(said, "OpenCL: RT on a sub-device of 1 compute unit(s), the other classes on") != NULL ||
+                strstr(said, "is not a count from 0 to 0") != NULL);
+    init_with_rt_cus("0", said, sizeof(said));
+    assert_non_null(strstr(said, "OpenCL: no sub-devices (ZENEDGE_OPENCL_RT_CUS=0): every class shares"));
+    init_with_rt_cus("99999", said, sizeof(said));
+    assert_non_null(strstr(said, "no sub-devices (ZENEDGE_OPENCL_RT_CUS=99999 is not a count from 0 to "));
+    init_with_rt_cus("1x", said, sizeof(said));
+    assert_non_null(strstr(said, "no sub-devices (ZENEDGE_OPENCL_RT_CUS=1x is not a count from 0 to "));
+}
+
 static void cache_in_project_dir(void **state)
 {
     (void)state;
@@ -199,9 +256,8 @@ int main(int argc, char **argv)
         return TEST_SKIP;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(probe_lists_devices),
-        cmocka_unit_test(device_choice),
-        cmocka_unit_test(busy_and_unsupported),
+        cmocka_unit_test(probe_lists_devices),  cmocka_unit_test(device_choice),
+        cmocka_unit_test(busy_and_unsupported), cmocka_unit_test(rt_sub_device),
         cmocka_unit_test(cache_in_project_dir),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
