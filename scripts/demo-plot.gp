@@ -4,7 +4,6 @@
 set datafile separator ","
 set terminal pngcairo size 1000,600 noenhanced
 set output ARG2
-set title "ZENEDGE sidecar: per-stage latency per job (from the job descriptors)"
 set xlabel "latency (us, log scale)"
 set ylabel "fraction of jobs at or below"
 set logscale x
@@ -16,5 +15,7 @@ set grid
 # their titles from that header.
 stats ARG1 using 22 skip 1 nooutput
 n = STATS_records
+set yrange [0:1.02]
+set title sprintf("ZENEDGE sidecar: per-stage latency of %d jobs (sampled from the job descriptors)", n)
 set key autotitle columnheader
 plot for [c=16:22] ARG1 using (column(c)/1000.0):(1.0/n) smooth cumulative with lines lw 2 title columnheader(c)

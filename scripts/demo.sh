@@ -108,8 +108,9 @@ SPID=$!
                awk '$1 ~ /^sq[0-9]/ {s += $5} $1 == "cq" {c = $5}
                     END {if (c != "") printf "%d packets submitted, %d answered", s, c}')
         [ -n "$line" ] && echo "demo: running: $line"
-        # The descriptors of the last jobs (slots are reused), for the plot.
-        "$IPC" trace --shm "$SHM" >"$OUT/trace.tmp" 2>/dev/null && mv "$OUT/trace.tmp" "$OUT/trace.csv"
+        # The descriptors in the region now (slots are reused): every
+        # snapshot is kept and merged below, one row per job, for the plot.
+        "$IPC" trace --shm "$SHM" >>"$OUT/trace.all" 2>/dev/null
         sleep 0.3
     done
 ) &
@@ -119,7 +120,14 @@ wait "$SPID"
 SRC=$?
 SPID=
 kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=
-rm -f "$OUT/trace.tmp"
+# One row per job handle (its last snapshot), only jobs that completed
+# (their round trip, the last column, is known): trace.csv.
+if [ -s "$OUT/trace.all" ]; then
+    awk -F, 'NR == 1 {hdr = $0; next} $1 == "slot" {next}
+             {row[$2] = $0; done[$2] = ($NF != "" && $NF + 0 > 0)}
+             END {print hdr; for (h in row) if (done[h]) print row[h]}' "$OUT/trace.all" >"$OUT/trace.csv"
+    rm -f "$OUT/trace.all"
+fi
 kill -TERM "$BPID" 2>/dev/null
 wait "$BPID"
 BRC=$?

@@ -106,8 +106,10 @@ static void add_hist(lat_hist_t *sum, const lat_hist_t *h)
         sum->max_ns = h->max_ns;
 }
 
-/* With phased tasks: per other task, its round trips without and with
- * them (one line each, before the summary line). */
+/* With phased tasks: per other task that ran both while they were off and
+ * while they were on, its round trips without and with them (one line
+ * each, before the summary line). A task that ran only in one kind of
+ * window has nothing to compare and no line. */
 static void report_split(void)
 {
     if (sim.n_phased == 0)
@@ -120,9 +122,9 @@ static void report_split(void)
         }
     for (int i = 0; i < sim.n_tasks; i++) {
         const task_t *t = &sim.tasks[i];
-        if (t->phase_ms || t->error)
-            continue;
         const lat_hist_t *wo = &t->rtt_split[SIM_SPLIT_WITHOUT], *wi = &t->rtt_split[SIM_SPLIT_WITH];
+        if (t->phase_ms || t->error || wo->n == 0 || wi->n == 0)
+            continue;
         printf("split: task=%s phased=%s without: p50_us=%.1f p99_us=%.1f jobs=%u | with: p50_us=%.1f p99_us=%.1f "
                "jobs=%u\n",
                t->name, names, q_us(wo, 500), q_us(wo, 990), wo->n, q_us(wi, 500), q_us(wi, 990), wi->n);
