@@ -103,6 +103,33 @@ static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errl
     return BRIDGE_OK;
 }
 
+int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char *err, size_t errlen)
+{
+    uint32_t max = n_words * 64u;
+    memset(words, 0, n_words * sizeof(*words));
+    const char *p = s;
+    do {
+        char *e;
+        unsigned long a = strtoul(p, &e, 10), b = a;
+        if (e == p || *p == '-' || *p == '+')
+            return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+        if (*e == '-') {
+            const char *q = e + 1;
+            b = strtoul(q, &e, 10);
+            if (e == q || *q == '-' || *q == '+' || b < a)
+                return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+        }
+        if (b >= max)
+            return cfg_err(err, errlen, "worker-cpus: CPU %lu is over the limit %u", b, max - 1u);
+        for (unsigned long c = a; c <= b; c++)
+            words[c / 64u] |= 1ull << (c % 64u);
+        p = e + (*e == ',');
+        if (*e != ',' && *e != '\0')
+            return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+    } while (*p);
+    return BRIDGE_OK;
+}
+
 /* One setting by its long name (shared by the INI file and the command
  * line, so both accept exactly the same keys). */
 static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
@@ -148,6 +175,10 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
     } else if (!strcmp(k, "rt-priority")) {
         if ((rc = set_u32(&u, v, 0, 99, k, err, errlen)) == BRIDGE_OK)
             c->rt_priority = (int)u;
+    } else if (!strcmp(k, "worker-cpus")) {
+        uint64_t w[BRIDGE_CFG_CPU_WORDS];
+        if ((rc = set_str(c->worker_cpus, sizeof(c->worker_cpus), v, k, err, errlen)) == BRIDGE_OK)
+            rc = c->worker_cpus[0] ? bridge_cpu_list_parse(v, w, BRIDGE_CFG_CPU_WORDS, err, errlen) : BRIDGE_OK;
     } else if (!strcmp(k, "batch"))
         rc = set_u32(&c->batch, v, 1, 1024, k, err, errlen);
     else if (!strcmp(k, "weights"))
@@ -248,6 +279,7 @@ static const struct option long_opts[] = {
     {"queue-depth", required_argument, NULL, 1005},
     {"cpu", required_argument, NULL, 1006},
     {"rt-priority", required_argument, NULL, 1007},
+    {"worker-cpus", required_argument, NULL, 1019},
     {"batch", required_argument, NULL, 1008},
     {"weights", required_argument, NULL, 1009},
     {"hb-period-us", required_argument, NULL, 1010},
@@ -379,7 +411,14 @@ static void usage_rest(FILE *out)
 {
     fputs("Scheduling:\n"
           "  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
-          "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
+          "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default) of the\n"
+          "                          dispatcher; the CPU backend's workers get N-1 (RT),\n"
+          "                          N-2 (HIGH), N-3 (NORMAL), N-4 (BACKGROUND), at least\n"
+          "                          1. Without it: nice +1, +4, +8 and 19 over the\n"
+          "                          daemon's own nice value\n"
+          "  --worker-cpus LIST      CPUs of the CPU backend's workers, e.g. 1-3,5 (default:\n"
+          "                          with --cpu N every CPU the daemon may use but N,\n"
+          "                          else not pinned)\n"
           "  --batch N               packets taken from a ring at once (default 32)\n"
           "  --weights W1,W2,...     round-robin weights of rings 1, 2, ... (ring 0, RT,\n"
           "                          always goes first); default: the region's sq_weight,\n"
@@ -432,6 +471,7 @@ void bridge_config_print(const bridge_config_t *c, FILE *out)
     fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm, c->file,
             (unsigned long long)c->file_offset, (unsigned long long)c->file_size, ipc_db_mode_name(c->doorbell),
             c->socket, c->spin_us);
-    fprintf(out, "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d batch=%u\n", c->models,
-            c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->batch);
+    fprintf(out,
+            "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d worker_cpus=%s batch=%u\n",
+            c->models, c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->worker_cpus, c->batch);
 }
