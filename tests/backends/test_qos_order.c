@@ -1,4 +1,4 @@
-/* test_qos_order.c - QoS inside an accelerator backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started (argv[2]: opencl or cuda; 77 when the backend has no device). */
+/* test_qos_order.c - QoS inside a backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started (argv[2]: cpu, opencl or cuda; 77 when the backend has no device). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +13,10 @@
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODELS_DIR opencl|cuda [DEVICE]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODELS_DIR cpu|opencl|cuda [DEVICE]\n", argv[0]);
         return 1;
     }
-    const bridge_backend_ops_t *ops = accel_backend(argv[2]);
+    const bridge_backend_ops_t *ops = strcmp(argv[2], "cpu") == 0 ? &bridge_backend_cpu : accel_backend(argv[2]);
     if (ops == NULL) {
         printf("skipped: backend '%s' is not built into this tree\n", argv[2]);
         return TEST_SKIP;
