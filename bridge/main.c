@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,29 @@ static void default_models(char *out, size_t len)
         snprintf(out, len, "%s", alt);
 }
 
+/* A dispatcher that polls never sleeps: workers that share its CPU get
+ * a share by nice weight, and none at all below its SCHED_FIFO priority
+ * (refused). 0, or -1 (logged). */
+static int check_spinner(const bridge_config_t *cfg, const bridge_qos_sched_t *qs)
+{
+    if (cfg->doorbell != IPC_DB_POLL || cfg->cpu < 0 || cfg->cpu >= (int)BRIDGE_CPU_MAX)
+        return 0;
+    bool any = false;
+    for (uint32_t w = 0; w < BRIDGE_CPU_WORDS; w++)
+        any |= qs->cpus[w] != 0;
+    if (any && !(qs->cpus[cfg->cpu / 64] >> (cfg->cpu % 64) & 1u))
+        return 0;
+    if (cfg->rt_priority > 0) {
+        BLOG_ERR("--doorbell poll with --rt-priority %d: the dispatcher spins at SCHED_FIFO on CPU %d, and workers "
+                 "there would never run; give --worker-cpus without CPU %d, or --doorbell eventfd or adaptive",
+                 cfg->rt_priority, cfg->cpu, cfg->cpu);
+        return -1;
+    }
+    BLOG_WARN("--doorbell poll: the dispatcher spins on CPU %d, which the workers share (by nice weight only)",
+              cfg->cpu);
+    return 0;
+}
+
 /* Pin the dispatcher (--cpu), make it SCHED_FIFO (--rt-priority) and
  * choose the workers' scheduling into *qs: priorities below the
  * dispatcher's, on --worker-cpus, else on every CPU the daemon may use
@@ -138,6 +162,8 @@ static int setup_sched(const bridge_config_t *cfg, bridge_qos_sched_t *qs)
         }
         BLOG_INFO("running SCHED_FIFO priority %d", cfg->rt_priority);
     }
+    if (strcmp(cfg->backend, "cpu") == 0 && check_spinner(cfg, qs) != 0)
+        return -1;
     if (strcmp(cfg->backend, "cpu") == 0) {
         char d[256];
         bridge_qos_sched_describe(qs, d, sizeof(d));
