@@ -124,7 +124,7 @@ int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char
         for (unsigned long c = a; c <= b; c++)
             words[c / 64u] |= 1ull << (c % 64u);
         p = e + (*e == ',');
-        if (*e != ',' && *e != '\0')
+        if ((*e != ',' && *e != '\0') || (*e == ',' && *p == '\0'))
             return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
     } while (*p);
     return BRIDGE_OK;

@@ -208,19 +208,21 @@ static int worker_setup(cpu_worker_t *w)
             CPU_SET(c, &set);
             any = 1;
         }
-    if (any) {
-        int r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-        if (r != 0)
-            return r;
+    int r = any ? pthread_setaffinity_np(pthread_self(), sizeof(set), &set) : 0;
+    if (r != 0) {
+        fprintf(stderr, "cpu: worker of class %u: cannot run on the CPUs asked for: %s\n", w->qos, strerror(r));
+        return r;
     }
     if (q->fifo) {
         struct sched_param sp = {.sched_priority = q->prio[w->qos]};
-        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        r = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    } else if (setpriority(PRIO_PROCESS, (id_t)gettid(), q->prio[w->qos]) != 0) {
+        r = errno; /* Linux: a thread has a nice value of its own, set through its id */
     }
-    /* Linux: a thread has a nice value of its own, set through its id. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), q->prio[w->qos]) != 0)
-        return errno;
-    return 0;
+    if (r != 0)
+        fprintf(stderr, "cpu: worker of class %u: %s %d: %s\n", w->qos, q->fifo ? "SCHED_FIFO" : "nice",
+                q->prio[w->qos], strerror(r));
+    return r;
 }
 
 static void *worker_main(void *arg)
@@ -228,9 +230,6 @@ static void *worker_main(void *arg)
     cpu_worker_t *w = arg;
     cpu_state_t *s = w->s;
     int err = worker_setup(w);
-    if (err)
-        fprintf(stderr, "cpu: worker of class %u: %s %d: %s\n", w->qos, s->qs.fifo ? "SCHED_FIFO" : "nice",
-                s->qs.prio[w->qos], strerror(err));
     pthread_mutex_lock(&s->lock);
     s->started++;
     s->setup_failed += err != 0;
