@@ -414,7 +414,7 @@ static void usage_rest(FILE *out)
           "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default) of the\n"
           "                          dispatcher; the CPU backend's workers get N-1 (RT),\n"
           "                          N-2 (HIGH), N-3 (NORMAL), N-4 (BACKGROUND), at least\n"
-          "                          1. Without it: nice +1, +4, +8 and 19 over the\n"
+          "                          1. Without it: nice +1, +2, +3 and +4 over the\n"
           "                          daemon's own nice value\n"
           "  --worker-cpus LIST      CPUs of the CPU backend's workers, e.g. 1-3,5 (default:\n"
           "                          with --cpu N every CPU the daemon may use but N,\n"

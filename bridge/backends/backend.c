@@ -40,7 +40,7 @@ void bridge_why(char *buf, size_t len, const char *fmt, ...)
 
 void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispatcher_nice)
 {
-    static const int nice_step[IPC_QOS_COUNT] = {1, 4, 8, 39};
+    static const int nice_step[IPC_QOS_COUNT] = {1, 2, 3, 4};
     memset(q, 0, sizeof(*q));
     q->fifo = rt_priority > 0;
     q->dispatcher = q->fifo ? rt_priority : dispatcher_nice;

@@ -162,8 +162,9 @@ const bridge_backend_ops_t *const *bridge_backend_list(void);
 /* Worker scheduling ordered dispatcher > RT > HIGH > NORMAL > BACKGROUND
  * into *q, no pinning. rt_priority 1..99 (the dispatcher's SCHED_FIFO
  * priority): SCHED_FIFO rt_priority - 1 - class (at least 1). 0: nice
- * values above the calling thread's (dispatcher_nice): RT +1, HIGH +4,
- * NORMAL +8, BACKGROUND 19 (at most 19). No return value. */
+ * values above the calling thread's (dispatcher_nice): RT +1, HIGH +2,
+ * NORMAL +3, BACKGROUND +4 (at most 19; mild steps: a worker starved
+ * for long could hold a lock others need). No return value. */
 void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispatcher_nice);
 /* "SCHED_FIFO dispatcher 50, rt 49, high 48, normal 47, background 46"
  * or "nice dispatcher 0, rt 1, ...", then "; workers on CPUs 1-3" or
