@@ -116,6 +116,33 @@ static int set_allow(bridge_config_t *c, const char *k, const char *v, char *err
     return set_str(gid ? c->allow_gid : c->allow_uid, sizeof(c->allow_uid), v, k, err, errlen);
 }
 
+int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char *err, size_t errlen)
+{
+    uint32_t max = n_words * 64u;
+    memset(words, 0, n_words * sizeof(*words));
+    const char *p = s;
+    do {
+        char *e;
+        unsigned long a = strtoul(p, &e, 10), b = a;
+        if (e == p || *p == '-' || *p == '+')
+            return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+        if (*e == '-') {
+            const char *q = e + 1;
+            b = strtoul(q, &e, 10);
+            if (e == q || *q == '-' || *q == '+' || b < a)
+                return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+        }
+        if (b >= max)
+            return cfg_err(err, errlen, "worker-cpus: CPU %lu is over the limit %u", b, max - 1u);
+        for (unsigned long c = a; c <= b; c++)
+            words[c / 64u] |= 1ull << (c % 64u);
+        p = e + (*e == ',');
+        if ((*e != ',' && *e != '\0') || (*e == ',' && *p == '\0'))
+            return cfg_err(err, errlen, "worker-cpus: '%s' is not a CPU list like 1-3,5", s);
+    } while (*p);
+    return BRIDGE_OK;
+}
+
 /* One setting by its long name (shared by the INI file and the command
  * line, so both accept exactly the same keys). */
 static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
@@ -165,6 +192,10 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
     } else if (!strcmp(k, "rt-priority")) {
         if ((rc = set_u32(&u, v, 0, 99, k, err, errlen)) == BRIDGE_OK)
             c->rt_priority = (int)u;
+    } else if (!strcmp(k, "worker-cpus")) {
+        uint64_t w[BRIDGE_CFG_CPU_WORDS];
+        if ((rc = set_str(c->worker_cpus, sizeof(c->worker_cpus), v, k, err, errlen)) == BRIDGE_OK)
+            rc = c->worker_cpus[0] ? bridge_cpu_list_parse(v, w, BRIDGE_CFG_CPU_WORDS, err, errlen) : BRIDGE_OK;
     } else if (!strcmp(k, "batch"))
         rc = set_u32(&c->batch, v, 1, 1024, k, err, errlen);
     else if (!strcmp(k, "weights"))
@@ -268,6 +299,7 @@ static const struct option long_opts[] = {
     {"queue-depth", required_argument, NULL, 1005},
     {"cpu", required_argument, NULL, 1006},
     {"rt-priority", required_argument, NULL, 1007},
+    {"worker-cpus", required_argument, NULL, 1019},
     {"batch", required_argument, NULL, 1008},
     {"weights", required_argument, NULL, 1009},
     {"hb-period-us", required_argument, NULL, 1010},
@@ -350,122 +382,12 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
 }
 
 /* The first half of --help: region, doorbells, models and backend. */
-static void usage_head(FILE *out, const char *prog)
-{
-    fprintf(out,
-            "Usage: %s [OPTION]...\n"
-            "The Linux side of the ZENEDGE sidecar: attaches to the shared region, serves\n"
-            "the submission rings, runs each job on a compute backend and posts its\n"
-            "completion. Every option can also be set in the [bridge] section of the\n"
-            "INI file given with --config (same name, '-' or '_'); the command line wins.\n"
-            "\n"
-            "Region (transport):\n"
-            "  --shm NAME              POSIX shared memory object created by the ZENEDGE\n"
-            "                          side (e.g. /zenedge); waits until it exists and is\n"
-            "                          initialised\n"
-            "  --file PATH             a file or device holding the region: a /dev/shm file\n"
-            "                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
-            "  --offset N              byte offset of the region in PATH (default 0)\n"
-            "  --size N                bytes of the region in PATH (required with --file)\n"
-            "\n"
-            "Doorbells:\n"
-            "  --doorbell MODE         poll      spin on the rings, no system call at all\n"
-            "                          eventfd   sleep on an eventfd; the peer rings after\n"
-            "                                    every batch it publishes\n"
-            "                          adaptive  spin for --spin-us, then announce sleep in\n"
-            "                                    the region (needs_wakeup) and sleep; the peer\n"
-            "                                    rings only then (default)\n"
-            "  --socket PATH           UNIX socket where the ZENEDGE side connects to\n"
-            "                          exchange eventfds (default <rundir>/<shm>.sock; rundir:\n"
-            "                          $RUNTIME_DIRECTORY, else /run/zenedge for root, else\n"
-            "                          $XDG_RUNTIME_DIR/zenedge; created mode 0700)\n"
-            "  --allow-uid LIST        doorbell peers allowed beside our own uid and root:\n"
-            "                          uids or user names, comma separated\n"
-            "  --allow-gid LIST        doorbell peers allowed by primary group; the first\n"
-            "                          group owns the socket (0660) and its directory (0750)\n"
-            "  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
-            "                          ivshmem server protocol; with --file, the device's\n"
-            "                          backing file, exactly the region): the guest rings\n"
-            "                          the bridge through the Doorbell register and gets\n"
-            "                          completions as MSI-X vector 0. Replaces --socket.\n"
-            "                          A bare NAME goes in the runtime directory\n"
-            "                          ($RUNTIME_DIRECTORY, /run/zenedge as root, else\n"
-            "                          $XDG_RUNTIME_DIR/zenedge). Socket mode 0600; one\n"
-            "                          QEMU at a time, root and our uid only (docs/qemu.md)\n"
-            "  --ivshmem-group GROUP   socket mode 0660 with GROUP, and QEMU running with\n"
-            "                          GROUP as its group is allowed too\n"
-            "  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
-            "\n"
-            "Models and backend:\n"
-            "  --models DIR            model manifests, one DIR/<name>/model.ini each\n"
-            "                          (default: the installed models)\n"
-            "  --backend NAME          compute backend: cpu (default), opencl, cuda\n"
-            "  --device SPEC           device choice. cpu: 0; opencl: N | P:D (platform and\n"
-            "                          device, index or name substring) | NAME; cuda: N | NAME\n"
-            "  --queue-depth N         jobs the backend may hold at once (default 16)\n"
-            "  --list-devices          print every backend and device, then exit\n"
-            "\n",
-            prog);
-}
-
-/* The second half of --help: scheduling, liveness, log, environment. */
-static void usage_rest(FILE *out)
-{
-    fputs("Scheduling:\n"
-          "  --cpu N                 pin the daemon to CPU N (default: not pinned)\n"
-          "  --rt-priority N         SCHED_FIFO priority 1..99 (0: normal, default)\n"
-          "  --batch N               packets taken from a ring at once (default 32)\n"
-          "  --weights W1,W2,...     round-robin weights of rings 1, 2, ... (ring 0, RT,\n"
-          "                          always goes first); default: the region's sq_weight,\n"
-          "                          else 8,4,1\n"
-          "\n"
-          "Liveness and shutdown:\n"
-          "  --hb-period-us N        heartbeat period published in the region (default 10000)\n"
-          "  --watchdog-ms N         stop the heartbeat if the dispatcher is stuck this\n"
-          "                          long (default 5000)\n"
-          "  --drain-timeout-ms N    on SIGTERM/SIGINT, time given to post the last\n"
-          "                          answers when the completion ring is full (default 2000)\n"
-          "  --exit-after-idle-s N   exit cleanly after N seconds without a packet (0: never)\n"
-          "\n"
-          "Log and statistics:\n"
-          "  --log-level LEVEL       error, warn, info (default) or debug\n"
-          "  --syslog                also log to syslog (facility daemon)\n"
-          "  --stats-interval-s N    print statistics every N seconds (0: only on SIGUSR1\n"
-          "                          and at exit, default)\n"
-          "  --stats-file PATH       also write each statistics dump to PATH, one\n"
-          "                          'key value' per line (replaced atomically)\n"
-          "\n"
-          "  --config FILE           read settings from an INI file first\n"
-          "  --version               print the version and protocol version, then exit\n"
-          "  --help                  print this help, then exit\n"
-          "\n"
-          "Signals: SIGTERM/SIGINT stop cleanly (in-flight jobs finish, queued jobs are\n"
-          "answered IPC_STATUS_SHUTDOWN, state OFFLINE); SIGUSR1 prints statistics.\n"
-          "\n"
-          "Environment (accelerator backends, docs/backends.md):\n"
-          "  ZENEDGE_OPENCL_CACHE    directory for the OpenCL kernel cache (PoCL);\n"
-          "                          default $CACHE_DIRECTORY/opencl, else\n"
-          "                          $XDG_RUNTIME_DIR/zenedge/opencl-cache, never $HOME\n"
-          "  ZENEDGE_CUDA_MEMORY     staging (default: pinned host staging) or zerocopy\n"
-          "  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
-          "  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
-          "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
-          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
-          "See zenedge-bridged(8) and docs/bridge.md.\n",
-          out);
-}
-
-void bridge_config_usage(FILE *out, const char *prog)
-{
-    usage_head(out, prog);
-    usage_rest(out);
-}
-
 void bridge_config_print(const bridge_config_t *c, FILE *out)
 {
     fprintf(out, "config: shm=%s file=%s offset=%llu size=%llu doorbell=%s socket=%s spin_us=%u\n", c->shm, c->file,
             (unsigned long long)c->file_offset, (unsigned long long)c->file_size, ipc_db_mode_name(c->doorbell),
             c->socket, c->spin_us);
-    fprintf(out, "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d batch=%u\n", c->models,
-            c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->batch);
+    fprintf(out,
+            "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d worker_cpus=%s batch=%u\n",
+            c->models, c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->worker_cpus, c->batch);
 }

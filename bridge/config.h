@@ -44,6 +44,7 @@ typedef struct bridge_config {
     /* scheduling */
     int cpu;                      /* -1: not pinned */
     int rt_priority;              /* 0: normal scheduling, 1..99 SCHED_FIFO */
+    char worker_cpus[256];        /* CPU backend workers' CPU list ("1-3,5"); "": see --help */
     uint32_t batch;               /* packets taken from a ring at once */
     uint32_t weights[IPC_MAX_SQ]; /* WRR weight of ring i (i >= 1); 0 = region/default */
     /* liveness and shutdown */
@@ -76,6 +77,13 @@ int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *
 /* Cross-field checks (a transport given, sizes). BRIDGE_OK or
  * BRIDGE_E_CONFIG with the reason in err. */
 int bridge_config_check(const bridge_config_t *cfg, char *err, size_t errlen);
+
+#define BRIDGE_CFG_CPU_WORDS 16u /* CPUs 0..1023 */
+
+/* Parse a CPU list "1-3,5" into the bit set words[n_words] (bit c of
+ * word c / 64). BRIDGE_OK, or BRIDGE_E_CONFIG with the reason (not a
+ * list, a CPU over n_words * 64 - 1) in err. */
+int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char *err, size_t errlen);
 
 /* Print --help for program name prog. Returns nothing. */
 void bridge_config_usage(FILE *out, const char *prog);

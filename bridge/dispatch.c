@@ -107,6 +107,8 @@ static bool work_ready(void *arg)
         return true;
     if (d->ans.n > 0 && ipc_ring_free_count(&d->ans.cq) > 0)
         return true;
+    if (d->be->ops->finished && d->be->ops->finished(d->be) > 0)
+        return true; /* a finished job to answer */
     if (bridge_answers_room(&d->ans) == 0)
         return false;
     for (uint32_t r = 0; r < d->at.v.n_sq; r++)
@@ -209,8 +211,9 @@ static void serve_loop(daemon_t *d)
         doorbell(d, false);
         if (work == 0) {
             /* Never sleep long while the backend holds jobs: they are
-             * collected on the next pass. */
-            bool busy = bridge_serve_busy(&d->serve);
+             * collected on the next pass. A backend that rings our
+             * doorbell when a job finishes (set_wake) wakes us itself. */
+            bool busy = bridge_serve_busy(&d->serve) && d->be->ops->set_wake == NULL;
             int r = zl_db_idle_wait(cfg->doorbell, d->peer.efd, &d->at.v.hdr->bridge, (uint64_t)cfg->spin_us * 1000u,
                                     (d->ans.n || busy) ? 1 : IDLE_WAIT_MS, work_ready, d);
             if (r < 0 && r != -EINTR)
@@ -229,6 +232,8 @@ static int setup(daemon_t *d)
     rc = bridge_peer_open(&d->peer);
     if (rc != BRIDGE_OK)
         return rc;
+    if (d->be->ops->set_wake)
+        d->be->ops->set_wake(d->be, d->peer.efd); /* a finished job wakes the idle wait */
     return bridge_heartbeat_start(&d->hb);
 }
 
@@ -262,6 +267,8 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
     }
     bridge_heartbeat_fini(&d->hb);
     dump(d, "exit");
+    if (d->be->ops->set_wake)
+        d->be->ops->set_wake(d->be, -1); /* before the doorbell closes */
     bridge_peer_close(&d->peer);
     bridge_attach_fini(&d->at);
     bridge_answers_free(&d->ans);

@@ -38,6 +38,50 @@ void bridge_why(char *buf, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispatcher_nice)
+{
+    static const int nice_step[IPC_QOS_COUNT] = {1, 2, 3, 4};
+    memset(q, 0, sizeof(*q));
+    q->fifo = rt_priority > 0;
+    q->dispatcher = q->fifo ? rt_priority : dispatcher_nice;
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+        int p = q->fifo ? rt_priority - 1 - (int)c : dispatcher_nice + nice_step[c];
+        q->prio[c] = q->fifo ? (p < 1 ? 1 : p) : (p > 19 ? 19 : p);
+    }
+}
+
+/* "1-3,5" of the set bits of cpus into buf. */
+static void cpu_list(const uint64_t *cpus, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (uint32_t c = 0; c < BRIDGE_CPU_MAX && at + 1 < len; c++) {
+        if (!(cpus[c / 64u] >> (c % 64u) & 1u))
+            continue;
+        uint32_t e = c;
+        while (e + 1 < BRIDGE_CPU_MAX && (cpus[(e + 1) / 64u] >> ((e + 1) % 64u) & 1u))
+            e++;
+        int n = e > c ? snprintf(buf + at, len - at, "%s%u-%u", at ? "," : "", c, e)
+                      : snprintf(buf + at, len - at, "%s%u", at ? "," : "", c);
+        at += n > 0 ? (size_t)n : 0u;
+        c = e;
+    }
+}
+
+void bridge_qos_sched_describe(const bridge_qos_sched_t *q, char *buf, size_t len)
+{
+    char cpus[128];
+    bool pinned = false;
+    for (uint32_t w = 0; w < BRIDGE_CPU_WORDS; w++)
+        pinned |= q->cpus[w] != 0;
+    if (pinned)
+        cpu_list(q->cpus, cpus, sizeof(cpus));
+    snprintf(buf, len, "%s dispatcher %d, rt %d, high %d, normal %d, background %d; workers %s%s",
+             q->fifo ? "SCHED_FIFO" : "nice", q->dispatcher, q->prio[IPC_QOS_RT], q->prio[IPC_QOS_HIGH],
+             q->prio[IPC_QOS_NORMAL], q->prio[IPC_QOS_BACKGROUND], pinned ? "on CPUs " : "not pinned",
+             pinned ? cpus : "");
+}
+
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0)
 {
     if (m == NULL || out0 == NULL || m->result != BRIDGE_RESULT_ARGMAX)

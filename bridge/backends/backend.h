@@ -85,9 +85,29 @@ typedef struct bridge_device_info {
     int index;
 } bridge_device_info_t;
 
+/* CPU numbers a worker thread may run on: bit c of word c / 64. */
+#define BRIDGE_CPU_MAX   1024u
+#define BRIDGE_CPU_WORDS (BRIDGE_CPU_MAX / 64u)
+
+/*
+ * How a backend that runs jobs on threads of its own (the CPU backend)
+ * schedules them, one worker per QoS class. fifo: SCHED_FIFO with
+ * prio[c] (1..99), else the nice value prio[c] (-20..19) of class c's
+ * worker. cpus: where the workers may run; all bits 0: where the creating
+ * thread may (no pinning of their own).
+ */
+typedef struct bridge_qos_sched {
+    int fifo;
+    int dispatcher; /* the dispatcher's own priority or nice value: for the log */
+    int prio[IPC_QOS_COUNT];
+    uint64_t cpus[BRIDGE_CPU_WORDS];
+} bridge_qos_sched_t;
+
 typedef struct bridge_backend_config {
     const char *device;   /* backend-specific device choice, NULL = default */
     uint32_t queue_depth; /* jobs that may be in flight; 0: BRIDGE_QUEUE_DEPTH_DEFAULT */
+    /* worker scheduling; NULL: bridge_qos_sched_default(.., 0) */
+    const bridge_qos_sched_t *qos_sched;
 } bridge_backend_config_t;
 
 #define BRIDGE_QUEUE_DEPTH_DEFAULT 16u
@@ -128,6 +148,16 @@ typedef struct bridge_backend_ops {
      * effect). Jobs still in flight are lost to the caller, who must have
      * drained them with poll first. */
     void (*shutdown)(bridge_backend_t *be);
+    /* Optional (NULL: the backend has no threads of its own that finish
+     * jobs). From the dispatcher's thread: ring eventfd fd (zl_db_ring)
+     * each time a job finishes, so that a dispatcher asleep on fd wakes;
+     * -1: stop ringing (no ring reaches fd once this returns). No return
+     * value. */
+    void (*set_wake)(bridge_backend_t *be, int fd);
+    /* Optional: finished jobs that poll would return now (>= 0; 0 when
+     * not initialised). Cheap, never blocks: the dispatcher's idle wait
+     * calls it between looks at the rings. */
+    int (*finished)(const bridge_backend_t *be);
 } bridge_backend_ops_t;
 
 struct bridge_backend {
@@ -145,6 +175,18 @@ extern const bridge_backend_ops_t bridge_backend_cuda;   /* driver loaded at run
 const bridge_backend_ops_t *bridge_backend_find(const char *name);
 /* NULL-terminated list of built-in backends; never NULL. */
 const bridge_backend_ops_t *const *bridge_backend_list(void);
+
+/* Worker scheduling ordered dispatcher > RT > HIGH > NORMAL > BACKGROUND
+ * into *q, no pinning. rt_priority 1..99 (the dispatcher's SCHED_FIFO
+ * priority): SCHED_FIFO rt_priority - 1 - class (at least 1). 0: nice
+ * values above the calling thread's (dispatcher_nice): RT +1, HIGH +2,
+ * NORMAL +3, BACKGROUND +4 (at most 19; mild steps: a worker starved
+ * for long could hold a lock others need). No return value. */
+void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispatcher_nice);
+/* "SCHED_FIFO dispatcher 50, rt 49, high 48, normal 47, background 46"
+ * or "nice dispatcher 0, rt 1, ...", then "; workers on CPUs 1-3" or
+ * "; workers not pinned", into buf (cut at len - 1). No return value. */
+void bridge_qos_sched_describe(const bridge_qos_sched_t *q, char *buf, size_t len);
 
 /* Helper for backends: result word of a finished job (argmax for
  * BRIDGE_RESULT_ARGMAX models, else 0; 0 also for m or out0 NULL). */

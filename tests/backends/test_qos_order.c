@@ -1,4 +1,4 @@
-/* test_qos_order.c - QoS inside an accelerator backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities (argv[2]: opencl or cuda; 77 when the backend has no device). */
+/* test_qos_order.c - QoS inside a backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities (argv[2]: cpu, opencl or cuda; 77 when the backend has no device). */
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,7 @@ static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const
     }
     if (cpu_reference(reg, job, ref, N_FLOOD))
         return 1;
-    uint64_t t_rt_sub = 0, t_rt_ret = 0;
+    uint64_t t_rt_sub = 0, t_rt_ret = 0, t_ret[N_FLOOD];
     for (uint32_t i = 0; i < N_FLOOD; i++) {
         if (i == N_FLOOD_BG)
             t_rt_sub = zl_now_ns();
@@ -61,8 +61,9 @@ static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const
             fprintf(stderr, "FAIL: flood submit %u\n", i);
             return 1;
         }
+        t_ret[i] = zl_now_ns();
         if (i == N_FLOOD_BG)
-            t_rt_ret = zl_now_ns();
+            t_rt_ret = t_ret[i];
     }
     bridge_job_t *done[N_FLOOD];
     uint32_t back = 0;
@@ -76,9 +77,6 @@ static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const
         return 1;
     }
     int fails = 0;
-    uint64_t last_rt_start = 0;
-    for (uint32_t i = N_FLOOD_BG; i < N_FLOOD; i++)
-        last_rt_start = job[i].t_backend_start > last_rt_start ? job[i].t_backend_start : last_rt_start;
     uint32_t held = 0, bg_while_rt_pending = 0;
     for (uint32_t i = 0; i < N_FLOOD; i++) {
         double d = 0;
@@ -89,10 +87,22 @@ static int check_flood(bridge_backend_t *be, const bridge_registry_t *reg, const
         }
         if (i < N_FLOOD_BG && job[i].t_backend_start > t_rt_sub) {
             held++;
-            bg_while_rt_pending += job[i].t_backend_start < last_rt_start;
+            /* Pending: an RT job whose submit had returned and that had not
+             * started (the CPU backend may start a BACKGROUND job between
+             * two RT submissions, when no RT job waits). */
+            bool pending = false;
+            for (uint32_t r = N_FLOOD_BG; r < N_FLOOD; r++)
+                pending |= t_ret[r] < job[i].t_backend_start && job[r].t_backend_start > job[i].t_backend_start;
+            bg_while_rt_pending += pending;
         }
     }
-    if (job[N_FLOOD_BG].t_backend_start > t_rt_ret) {
+    /* An accelerator backend starts an RT job inside its submit (a device
+     * slot is kept for RT). The CPU backend hands it to its RT worker
+     * thread: it starts when that thread wakes, ahead of every queued
+     * BACKGROUND job (checked below); the bound only catches a wait
+     * behind BACKGROUND work on a loaded machine (one gemm is ~0.3 ms). */
+    uint64_t slack = strcmp(be->ops->name, "cpu") == 0 ? 50000000ull : 0;
+    if (job[N_FLOOD_BG].t_backend_start > t_rt_ret + slack) {
         fprintf(stderr,
                 "FAIL: the first RT job did not start at its submit: it waited %.1f us behind BACKGROUND work\n",
                 (double)(job[N_FLOOD_BG].t_backend_start - t_rt_ret) / 1e3);
@@ -210,10 +220,10 @@ static int init_said(bridge_backend_t *be, const bridge_backend_config_t *cfg, c
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODELS_DIR opencl|cuda [DEVICE]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODELS_DIR cpu|opencl|cuda [DEVICE]\n", argv[0]);
         return 1;
     }
-    const bridge_backend_ops_t *ops = accel_backend(argv[2]);
+    const bridge_backend_ops_t *ops = strcmp(argv[2], "cpu") == 0 ? &bridge_backend_cpu : accel_backend(argv[2]);
     if (ops == NULL) {
         printf("skipped: backend '%s' is not built into this tree\n", argv[2]);
         return TEST_SKIP;

@@ -55,7 +55,7 @@ static void run(bridge_job_t *job)
 {
     assert_int_equal(be.ops->submit(&be, job), BRIDGE_OK);
     bridge_job_t *done[4];
-    assert_int_equal(be.ops->poll(&be, done, 4, 0), 1);
+    assert_int_equal(be.ops->poll(&be, done, 4, 10000), 1); /* a worker runs it */
     assert_ptr_equal(done[0], job);
     assert_int_equal(job->status, IPC_STATUS_OK);
     assert_true(job->t_backend_end >= job->t_backend_start);
@@ -161,9 +161,9 @@ static void test_busy_and_errors(void **state)
     assert_int_equal(be.ops->in_flight(&be), 2);
     assert_int_equal(be.ops->submit(&be, &j[2]), BRIDGE_E_BUSY); /* depth 2 */
     bridge_job_t *done[4];
-    assert_int_equal(be.ops->poll(&be, done, 1, 0), 1);
+    assert_int_equal(be.ops->poll(&be, done, 1, 10000), 1);
     assert_ptr_equal(done[0], &j[0]); /* in order */
-    assert_int_equal(be.ops->poll(&be, done, 4, 0), 1);
+    assert_int_equal(be.ops->poll(&be, done, 4, 10000), 1);
     assert_ptr_equal(done[0], &j[1]);
     assert_int_equal(be.ops->poll(&be, done, 4, 0), 0);
     /* A length that disagrees with the model is refused, not run. */

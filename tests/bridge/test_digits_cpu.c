@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         job.out[0] = logits;
         job.out_len[0] = 40;
         bridge_job_t *done;
-        if (be.ops->submit(&be, &job) != BRIDGE_OK || be.ops->poll(&be, &done, 1, 0) != 1 ||
+        if (be.ops->submit(&be, &job) != BRIDGE_OK || be.ops->poll(&be, &done, 1, 10000) != 1 ||
             job.status != IPC_STATUS_OK) {
             fprintf(stderr, "FAIL: job %u did not run\n", i);
             return 1;

@@ -76,7 +76,9 @@ int main(void)
     m.in[0].bytes = m.out[0].bytes = N * 4u;
     m.in[0].count = m.out[0].count = N;
     static dev_t_ d;
-    bridge_backend_config_t cfg = {NULL, 4};
+    bridge_backend_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.queue_depth = 4;
     CHECK(bridge_sched_init(&d.sched, &cfg, d.slot, sizeof(d.slot[0]), 1, &d, &hooks) == BRIDGE_OK);
     bridge_sched_model_t om = {.m = &m};
     bridge_sched_add_model(&d.sched, &om);
