@@ -84,6 +84,21 @@ static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi, const
     return BRIDGE_OK;
 }
 
+/* An octal mode: owner read-write at least, never write for others. */
+static int set_mode(uint32_t *dst, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long m = strtoul(v, &end, 8);
+    if (errno || *end != '\0' || end == v || m > 0777 || (m & 0600) != 0600 || (m & 0002) != 0)
+        return cfg_err(err, errlen,
+                       "shm-mode: '%s' must be an octal mode with owner read-write and no write for others "
+                       "(e.g. 0600, 0660)",
+                       v);
+    *dst = (uint32_t)m;
+    return BRIDGE_OK;
+}
+
 /* "8,4,1" -> weights of rings 1, 2, 3 ... */
 static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errlen)
 {
@@ -113,6 +128,12 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         rc = set_str(c->shm, sizeof(c->shm), v, k, err, errlen);
     else if (!strcmp(k, "file"))
         rc = set_str(c->file, sizeof(c->file), v, k, err, errlen);
+    else if (!strcmp(k, "shm-owner"))
+        rc = set_str(c->shm_owner, sizeof(c->shm_owner), v, k, err, errlen);
+    else if (!strcmp(k, "shm-group"))
+        rc = set_str(c->shm_group, sizeof(c->shm_group), v, k, err, errlen);
+    else if (!strcmp(k, "shm-mode"))
+        rc = set_mode(&c->shm_mode, v, err, errlen);
     else if (!strcmp(k, "offset")) {
         if (!parse_u64(v, &c->file_offset))
             rc = cfg_err(err, errlen, "offset: '%s' is not a byte count", v);
@@ -238,6 +259,9 @@ static const struct option long_opts[] = {
     {"file", required_argument, NULL, 'f'},
     {"offset", required_argument, NULL, 1000},
     {"size", required_argument, NULL, 1001},
+    {"shm-owner", required_argument, NULL, 1019},
+    {"shm-group", required_argument, NULL, 1020},
+    {"shm-mode", required_argument, NULL, 1021},
     {"doorbell", required_argument, NULL, 'd'},
     {"socket", required_argument, NULL, 1002},
     {"ivshmem-socket", required_argument, NULL, 1018},
@@ -319,6 +343,8 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
         return cfg_err(err, errlen, "no region: give --shm NAME or --file PATH --offset N --size N");
     if (c->file[0] && c->file_size == 0)
         return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
+    if ((c->shm_mode & 0020) && !c->shm_group[0])
+        return cfg_err(err, errlen, "shm-mode %04o lets the group write but no shm-group is given", c->shm_mode);
     if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))
         return cfg_err(err, errlen,
                        "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
@@ -345,6 +371,13 @@ static void usage_head(FILE *out, const char *prog)
             "                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
             "  --offset N              byte offset of the region in PATH (default 0)\n"
             "  --size N                bytes of the region in PATH (required with --file)\n"
+            "  --shm-owner USER[,USER] users that may own the region besides ours and root\n"
+            "                          (the ZENEDGE side's account); any other owner is\n"
+            "                          refused, and so is a symbolic link\n"
+            "  --shm-group GROUP       the group that may have write access to the region\n"
+            "                          (default: none; a group-writable region is refused)\n"
+            "  --shm-mode MODE         the most permissive mode accepted, octal (default: any\n"
+            "                          without write for others)\n"
             "\n"
             "Doorbells:\n"
             "  --doorbell MODE         poll      spin on the rings, no system call at all\n"
@@ -416,7 +449,8 @@ static void usage_rest(FILE *out)
           "  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
           "  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
           "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
-          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
+          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config,\n"
+          "3 another zenedge-bridged serves the region (its lock is held).\n"
           "See zenedge-bridged(8) and docs/bridge.md.\n",
           out);
 }

@@ -112,7 +112,7 @@ void bridge_peer_upkeep(bridge_peer_t *p, uint32_t epoch)
 static int open_ivshmem(bridge_peer_t *p)
 {
     const bridge_config_t *cfg = p->cfg;
-    p->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC);
+    p->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     p->ivs = calloc(1, sizeof(*p->ivs));
     int r = p->ivs_shm_fd < 0 ? -errno
             : p->ivs == NULL  ? -ENOMEM

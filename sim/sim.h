@@ -75,6 +75,8 @@ typedef struct task {
 
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
+    unsigned shm_mode; /* --shm-mode; 0: 0660 with --shm-group, else 0600 */
+    long shm_group;    /* --shm-group as a gid, or -1: none */
     size_t size;
     int mode, cpu, quiet;
     double timeout_s;
