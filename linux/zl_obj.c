@@ -149,8 +149,8 @@ static int check_mode(const struct stat *st, const char *what, const zl_obj_poli
         return -EACCES;
     }
     if (st->st_mode & S_IWOTH) {
-        say(why, len, "%s refused: mode %04o lets every user write it (expected no write for others, e.g. 0600)",
-            what, mode);
+        say(why, len, "%s refused: mode %04o lets every user write it (expected no write for others, e.g. 0600)", what,
+            mode);
         return -EACCES;
     }
     if ((st->st_mode & S_IWGRP) && (p->group == ZL_NO_GROUP || st->st_gid != p->group)) {
