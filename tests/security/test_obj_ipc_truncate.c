@@ -76,8 +76,8 @@ static void expect_clean_stop(int st, const char *what)
              strsignal(WTERMSIG(st)), msg);
     ZS_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "%s: exit status %d, expected 1; stderr: %s", what,
              WIFEXITED(st) ? WEXITSTATUS(st) : -1, msg);
-    ZS_CHECK(strstr(msg, "shrank under the mapping") != NULL && strstr(msg, z.shm) != NULL,
-             "%s: no clear message: %s", what, msg);
+    ZS_CHECK(strstr(msg, "shrank under the mapping") != NULL && strstr(msg, z.shm) != NULL, "%s: no clear message: %s",
+             what, msg);
     printf("%s: %s", what, msg);
 }
 
