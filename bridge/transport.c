@@ -116,6 +116,18 @@ int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int
         *sys_err = -r;
         return BRIDGE_E_TRANSPORT;
     }
+    /* One daemon per object too (the lock file of instance.h is per
+     * runtime directory): an OFD lock on byte 1 (byte 0 is the creator's),
+     * held while mapped. */
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    if (fcntl(t->map.fd, F_OFD_SETLK, &l) != 0 && (errno == EAGAIN || errno == EACCES)) {
+        snprintf(t->what, sizeof(t->what), "%.900s is served by another zenedge-bridged (it holds the object's lock)",
+                 cfg->shm[0] ? cfg->shm : cfg->file);
+        t->map.owner = 0;
+        zl_unmap(&t->map);
+        *sys_err = EBUSY;
+        return BRIDGE_E_TRANSPORT;
+    }
     if (t->map.size > IPC_REGION_MAX_SIZE)
         t->map.size = IPC_REGION_MAX_SIZE; /* the region addresses 32-bit offsets only */
     identity(t->map.fd, &t->dev, &t->ino);

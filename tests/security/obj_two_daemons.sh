@@ -4,6 +4,9 @@
 # serves NAME", before it touches the region or the doorbell socket; the
 # first keeps its socket (same inode) and keeps serving: zenedge-sim then
 # runs its jobs through it, and it stops cleanly on one SIGTERM.
+# Then two daemons with different runtime directories (so the lock files
+# differ) on one region: the lock on the object lets one serve, the other
+# says so and waits; no fight of epochs, every job answered.
 # Usage: obj_two_daemons.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR
 set -u
 BRIDGED=$1 SIM=$2 MODELS=$3
@@ -14,7 +17,9 @@ BLOG=$TMP/$TAG.bridge.log
 B2LOG=$TMP/$TAG.bridge2.log
 SLOG=$TMP/$TAG.sim.log
 RUN=$TMP/$TAG.run
-EXTRA_FILES="$B2LOG -r $RUN"
+B3LOG=$TMP/$TAG.bridge3.log
+RUN2=$TMP/$TAG.run2
+EXTRA_FILES="$B2LOG $B3LOG -r $RUN $RUN2"
 . "$(dirname "$0")/../integration/common.sh"
 
 mkdir -m 0700 "$RUN" || fail "runtime directory"
@@ -44,5 +49,22 @@ wait "$BPID"
 BRC=$?
 BPID=
 [ "$BRC" -eq 0 ] || fail "the first daemon's exit status $BRC"
+
+# Different runtime directories: the object's own lock decides.
+mkdir -m 0700 "$RUN2" || fail "second runtime directory"
+"$BRIDGED" --shm "/$TAG" --models "$MODELS" --doorbell poll 2>"$BLOG" &
+BPID=$!
+RUNTIME_DIRECTORY=$RUN2 "$BRIDGED" --shm "/$TAG" --models "$MODELS" --doorbell poll 2>"$B3LOG" &
+SPID=$!
+timeout 60 "$SIM" --shm "/$TAG" --doorbell poll --models "$MODELS" --timeout-s 10 --quiet \
+    --task name=t,model=vector_add,count=50 >"$SLOG" 2>&1 || fail "zenedge-sim with two daemons on its region"
+grep -q "ok=50 failed=0" "$SLOG" || fail "not every job answered: $(grep '^sim:' "$SLOG")"
+kill -TERM "$BPID" "$SPID"
+wait "$BPID" || fail "exit status of the daemon in $RUN"
+wait "$SPID" || fail "exit status of the daemon in $RUN2"
+BPID= SPID=
+N=$(cat "$BLOG" "$B3LOG" | grep -c "attached to shm /$TAG")
+[ "$N" -eq 1 ] || fail "$N attaches by two daemons on one region (expected 1: one serves, the other waits)"
+cat "$BLOG" "$B3LOG" | grep -q "/$TAG is served by another zenedge-bridged" || fail "the waiting daemon did not say why"
 echo "PASS: one daemon per region; the second exits 3 and leaves the first's socket alone"
 exit 0
