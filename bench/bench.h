@@ -24,7 +24,7 @@
  * the self-test checks), bench_ratios.c (every ratio and target, in one
  * table), bench_report.c (text table, JSON, CSV), bench_main.c (the order
  * of the steps). The items: bench_items.c, bench_layout.c, bench_dpdk.c;
- * the end-to-end section: bench_e2e.c.
+ * the end-to-end section: bench_e2e.c; RT under load: bench_rt_load.c.
  */
 #ifndef ZENEDGE_BENCH_H
 #define ZENEDGE_BENCH_H
@@ -261,6 +261,46 @@ typedef struct bench_e2e {
 /* Returns 0 (e->measured says whether anything ran) or -1 on a failure. */
 int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
 
+/* bench_rt_load.c (or bench_e2e_none.c): the "RT under load" section.
+ * Runs after the e2e section, through a forked real dispatcher as there:
+ * an RT contract (vector_add, one job in flight, released every
+ * BENCH_RT_PERIOD_US) alone, and the same with a BACKGROUND contract
+ * keeping BENCH_RT_FLOOD_DEPTH gemm jobs in flight, in alternating phases
+ * of one run. Per RT job: the round trip (submit call to the job
+ * collected) and submit->start (t_submit to t_backend_start, shared
+ * clock). Percentiles are over all the jobs of one kind of phase. */
+#define BENCH_RT_MAX_ROWS    3
+#define BENCH_RT_PERIOD_US   1000u
+#define BENCH_RT_FLOOD_DEPTH 8u
+enum { BENCH_RT_ALONE = 0, BENCH_RT_FLOOD = 1 };
+typedef struct bench_rt_row {
+    char backend[16];
+    uint32_t phases; /* of each kind */
+    uint32_t jobs_per_phase;
+    uint32_t n[2];       /* RT jobs measured: [alone], [flood] */
+    uint32_t n_start[2]; /* of which with usable stage times */
+    double rtt_p50[2], rtt_p99[2], rtt_max[2];
+    double start_p50[2], start_p99[2];
+    uint64_t flood_jobs;     /* BACKGROUND jobs completed in the flood phases */
+    double flood_jobs_per_s; /* over the flood phases' time */
+    uint32_t late;           /* RT releases that found the previous job still in flight */
+    uint32_t stalls[2];      /* the leader off its CPU (a loop pass > 50 us late), per kind */
+    bool noisy;              /* stalls in more than 1 % of a kind's jobs: the machine was busy */
+    double ratio_rtt_p50;    /* flood / alone */
+    double ratio_rtt_p99;
+    double ratio_start_p99;
+} bench_rt_row_t;
+typedef struct bench_rt {
+    bool measured;
+    bool not_built; /* this build has no bridge library: nothing to check */
+    char note[256]; /* how it ran, or why not */
+    uint32_t n_rows;
+    bench_rt_row_t row[BENCH_RT_MAX_ROWS];
+    uint64_t errors; /* wrong answers or failed jobs */
+} bench_rt_t;
+/* Returns 0 (r->measured says whether anything ran) or -1 on a failure. */
+int bench_rt_run(const bench_opts_t *o, bench_rt_t *r);
+
 /* ---------------------------------------------------------------------- */
 /* The run: options, results, ratios, report                               */
 /* ---------------------------------------------------------------------- */
@@ -289,6 +329,7 @@ typedef struct bench_results {
     uint32_t cls_rounds[BENCH_PLACES];
     uint64_t errors;
     bench_e2e_t e2e;
+    bench_rt_t rt;
 } bench_results_t;
 
 /* bench_cli.c: fills *o from the command line. Returns BENCH_CLI_RUN, or
@@ -311,6 +352,7 @@ bench_summary_t bench_summarise(const double *v, uint32_t n, double *scratch);
 int bench_item_index(const char *key);                                /* -1 if there is no such item */
 int bench_selftest_check(bench_ctx_t *c, const bench_results_t *res); /* 0 pass, 1 fail */
 int bench_selftest_e2e_check(const bench_e2e_t *e);
+int bench_selftest_rt_check(const bench_rt_t *r); /* 0 pass, 1 fail */
 
 /* bench_ratios.c: every ratio with its target, in one table. */
 typedef enum bench_cmp { BENCH_CMP_NONE = 0, BENCH_CMP_AT_MOST, BENCH_CMP_AT_LEAST } bench_cmp_t;
@@ -335,6 +377,19 @@ typedef struct bench_db_target {
 } bench_db_target_t;
 extern const bench_db_target_t bench_db_target;
 extern const double bench_e2e_target_us; /* e2e overhead, CPU backend: at most this */
+/* RT under load: the ratios with flood / alone and their targets (CPU
+ * backend; other backends are reported). */
+typedef struct bench_rt_target {
+    const char *key; /* JSON key of the CPU backend; "_<backend>" appended for others */
+    double max;
+    const char *meaning;
+} bench_rt_target_t;
+#define BENCH_RT_N_TARGETS 3u
+extern const bench_rt_target_t bench_rt_targets[BENCH_RT_N_TARGETS];
+/* The ratio of target k for one row (NAN when not measured). */
+double bench_rt_ratio(const bench_rt_row_t *w, size_t k);
+/* "met", "NOT met", "n/a", or "noisy" for a row measured on a busy machine. */
+const char *bench_rt_status(size_t k, double v, bool noisy);
 extern const double bench_place_near_ns; /* raw RTT below: "near" */
 extern const double bench_place_far_ns;  /* raw RTT from: "far"; between: "mid" */
 extern const char *const bench_place_names[BENCH_PLACES];
@@ -359,5 +414,13 @@ void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m
 int bench_report_json(const char *path, const bench_opts_t *o, const bench_machine_t *m,
                       const bench_results_t *res);                  /* 0 or -1 */
 int bench_report_csv(const char *path, const bench_results_t *res); /* 0 or -1 */
+void bench_json_str(FILE *f, const char *s);                        /* a JSON string, escaped */
+void bench_json_num(FILE *f, double v);                             /* null for NaN and infinities */
+
+/* bench_report_rt.c: the RT under load section. */
+void bench_report_rt_targets(FILE *f, const char *pair, const bench_rt_t *e); /* ratio list lines */
+void bench_report_rt_table(FILE *f, const bench_opts_t *o, const bench_rt_t *e);
+void bench_report_rt_json_ratios(FILE *f, const bench_rt_t *e);            /* keys in "ratios" */
+void bench_report_rt_json(FILE *f, const char *pair, const bench_rt_t *e); /* "rt_load": {...}, */
 
 #endif /* ZENEDGE_BENCH_H */

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "bench_bridge.h"
 
 #include <errno.h>
 #include <math.h>
@@ -106,6 +107,20 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     be.ops->shutdown(&be);
     bridge_log_close();
     return rc == BRIDGE_OK ? 0 : 1;
+}
+
+pid_t bench_dispatcher_fork(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg)
+{
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) {
+        fprintf(stderr, "zenedge-bench: fork of the dispatcher: %s\n", strerror(errno));
+        return -1;
+    }
+    if (child == 0)
+        _exit(dispatcher_main(o, shm, backend, reg, parent));
+    return child;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -282,7 +297,7 @@ static int ring_job(proxy_t *p, contract_t *c, e2e_model_t *m, bool inplace, pro
  * forever for work that no thread will do. So the leader must not touch
  * the runtime before the dispatcher is forked: the probe runs in its own
  * process and only its answer (device count, reason) comes back. */
-static int probe_in_child(const bridge_backend_ops_t *ops, char *why, size_t why_len)
+int bench_probe_backend(const bridge_backend_ops_t *ops, char *why, size_t why_len)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -494,15 +509,9 @@ static int e2e_local_backend(e2e_run_t *r)
  * READY. 0 or -1. */
 static int e2e_start_dispatcher(e2e_run_t *r)
 {
-    fflush(NULL);
-    pid_t parent = getpid();
-    r->child = fork();
-    if (r->child < 0) {
-        fprintf(stderr, "zenedge-bench: e2e: fork: %s\n", strerror(errno));
+    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg);
+    if (r->child < 0)
         return -1;
-    }
-    if (r->child == 0)
-        _exit(dispatcher_main(r->o, r->shm, r->backend, r->reg, parent));
     if (e2e_local_backend(r) != 0)
         return -1;
     uint64_t give_up = zl_now_ns() + E2E_ONLINE_NS;
@@ -680,7 +689,7 @@ static void e2e_rows(e2e_run_t *r, bench_e2e_t *e)
 
 /* Stops the dispatcher (SIGTERM, then SIGKILL after 5 s); returns rcode,
  * or -1 when a good run's dispatcher did not end cleanly. */
-static int e2e_stop_dispatcher(pid_t child, int rcode)
+int bench_dispatcher_stop(pid_t child, int rcode)
 {
     kill(child, SIGTERM);
     int st = 0;
@@ -703,7 +712,7 @@ static int e2e_stop_dispatcher(pid_t child, int rcode)
 static int e2e_close(e2e_run_t *r, int rcode)
 {
     if (r->child > 0)
-        rcode = e2e_stop_dispatcher(r->child, rcode);
+        rcode = bench_dispatcher_stop(r->child, rcode);
     if (r->be_up)
         r->ops->shutdown(&r->be);
     if (r->p && r->p->started)
@@ -729,7 +738,7 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     if (ops == NULL)
         return 1; /* not built: nothing to say */
     char why[256] = "";
-    if (probe_in_child(ops, why, sizeof(why)) <= 0) {
+    if (bench_probe_backend(ops, why, sizeof(why)) <= 0) {
         size_t l = strlen(e->note);
         snprintf(e->note + l, sizeof(e->note) - l, "%s%s: no device (%s)", l ? "; " : "", backend,
                  why[0] ? why : "probe failed");

@@ -430,3 +430,38 @@ int bench_selftest_e2e_check(const bench_e2e_t *e)
     }
     return 0;
 }
+
+/* The RT under load section under --selftest: a CPU row with RT jobs in
+ * both kinds of phase, every figure present, BACKGROUND jobs done, no
+ * wrong answer. A build without the bridge has nothing to check. */
+int bench_selftest_rt_check(const bench_rt_t *r)
+{
+    if (r->not_built)
+        return 0;
+    const bench_rt_row_t *cpu = NULL;
+    for (uint32_t i = 0; i < r->n_rows; i++)
+        if (strcmp(r->row[i].backend, "cpu") == 0)
+            cpu = &r->row[i];
+    if (!r->measured || cpu == NULL) {
+        fprintf(stderr, "selftest: rt_load measured no CPU row (%s)\n", r->note[0] ? r->note : "no note");
+        return 1;
+    }
+    for (uint32_t i = 0; i < r->n_rows; i++) {
+        const bench_rt_row_t *w = &r->row[i];
+        bool bad = w->n[0] == 0 || w->n[1] == 0 || w->flood_jobs == 0;
+        for (int k = 0; k < 2; k++)
+            bad |= isnan(w->rtt_p50[k]) || isnan(w->rtt_p99[k]) || isnan(w->start_p99[k]);
+        if (bad) {
+            fprintf(stderr,
+                    "selftest: rt_load %s: a figure is missing (RT jobs alone %u, with the flood %u, "
+                    "flood jobs %llu)\n",
+                    w->backend, w->n[0], w->n[1], (unsigned long long)w->flood_jobs);
+            return 1;
+        }
+    }
+    if (r->errors) {
+        fprintf(stderr, "selftest: rt_load: %llu failed jobs or wrong answers\n", (unsigned long long)r->errors);
+        return 1;
+    }
+    return 0;
+}

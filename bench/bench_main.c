@@ -1,7 +1,8 @@
 /*
  * bench_main.c - zenedge-bench: the order of a run. Command line
  * (bench_cli.c), the paired items on the two pinned CPUs
- * (bench_harness.c), the end-to-end section (bench_e2e.c), medians and
+ * (bench_harness.c), the end-to-end section (bench_e2e.c), RT under load
+ * (bench_rt_load.c), medians and
  * ratios (bench_harness.c, bench_ratios.c), the outputs (bench_report.c),
  * the self-test's verdict.
  */
@@ -16,6 +17,21 @@ static bool e2e_selected(const bench_opts_t *o)
 {
     return o->selftest ? o->only != NULL && strstr("e2e", o->only) != NULL
                        : o->only == NULL || strstr("e2e", o->only) != NULL;
+}
+
+/* RT under load: run unless --only names something else; a plain
+ * --selftest runs it short, on the CPU backend. */
+static bool rt_selected(const bench_opts_t *o)
+{
+    return o->only == NULL || strstr("rt_load", o->only) != NULL;
+}
+
+static int run_rt(const bench_opts_t *o, bench_results_t *res)
+{
+    if (rt_selected(o))
+        return bench_rt_run(o, &res->rt) != 0 || res->rt.errors ? 1 : 0;
+    snprintf(res->rt.note, sizeof(res->rt.note), "not selected (--only)");
+    return 0;
 }
 
 /* After the paired items (their follower has ended: the bridge CPU is
@@ -46,6 +62,8 @@ static int finish(bench_ctx_t *c, const bench_opts_t *o, const bench_machine_t *
         int st = bench_selftest_check(c, res);
         if (e2e_selected(o) && st == 0)
             st = bench_selftest_e2e_check(&res->e2e);
+        if (rt_selected(o) && st == 0)
+            st = bench_selftest_rt_check(&res->rt);
         printf("selftest: %s\n", st == 0 ? "ok" : "FAILED");
         if (st)
             rc = 1;
@@ -74,6 +92,8 @@ int main(int argc, char **argv)
     rc = bench_harness_run(&c, &res);
     if (rc == 0)
         rc = run_e2e(&o, &res);
+    if (rc == 0)
+        rc = run_rt(&o, &res);
     if (rc == 0)
         rc = finish(&c, &o, &m, &res);
     bench_teardown(&c);

@@ -52,6 +52,32 @@ const bench_db_target_t bench_db_target = {
  * backend, over the same backend called in-process (every model). */
 const double bench_e2e_target_us = 2.0;
 
+/* RT under load (bench_rt_load.c): what a BACKGROUND flood may do to an
+ * RT job of the CPU backend, as ratios of the same percentile with the
+ * flood and alone, measured in alternating phases of one run. */
+const bench_rt_target_t bench_rt_targets[BENCH_RT_N_TARGETS] = {
+    {"rt_flood_rtt_p50_vs_alone", 1.2, "RT round trip p50, with a BACKGROUND gemm flood / alone"},
+    {"rt_flood_rtt_p99_vs_alone", 1.5, "RT round trip p99, with a BACKGROUND gemm flood / alone"},
+    {"rt_flood_start_p99_vs_alone", 1.5, "RT submit->backend start p99, with the flood / alone"},
+};
+
+double bench_rt_ratio(const bench_rt_row_t *w, size_t k)
+{
+    return k == 0 ? w->ratio_rtt_p50 : k == 1 ? w->ratio_rtt_p99 : k == 2 ? w->ratio_start_p99 : NAN;
+}
+
+/* A row whose leader was off its CPU in more than 1 % of a kind's jobs
+ * was measured on a busy machine: its p99 are the scheduler's, not ours,
+ * and a ratio of them says nothing either way. */
+const char *bench_rt_status(size_t k, double v, bool noisy)
+{
+    if (k >= BENCH_RT_N_TARGETS || isnan(v))
+        return "n/a";
+    if (noisy)
+        return "noisy";
+    return v <= bench_rt_targets[k].max ? "met" : "NOT met";
+}
+
 /* Placement of the two vCPUs in a round, told by that round's raw RTT
  * (this machine shows about 60, 130 or 490 ns). */
 const double bench_place_near_ns = 95.0;

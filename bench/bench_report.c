@@ -305,6 +305,7 @@ void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m
     table_items(&r);
     table_ratios(&r);
     table_e2e_targets(&r);
+    bench_report_rt_targets(f, r.pair, &res->rt);
     table_placement(&r);
     if (!res->e2e.measured) {
         fprintf(f, "\ne2e: %s (RUN_MODEL through zenedge-bridged versus the CPU backend called in-process)\n",
@@ -313,6 +314,7 @@ void bench_report_table(FILE *f, const bench_opts_t *o, const bench_machine_t *m
         table_e2e_paths(&r);
         table_e2e_stages(&r);
     }
+    bench_report_rt_table(f, o, &res->rt);
     fprintf(f, "errors: %llu wrong packets\n", (unsigned long long)res->errors);
 }
 
@@ -352,6 +354,16 @@ static void json_summary(FILE *f, const bench_summary_t *s)
     fputs(", \"max\": ", f);
     json_num(f, s->max);
     fprintf(f, ", \"n\": %u}", s->n);
+}
+
+void bench_json_str(FILE *f, const char *s)
+{
+    json_str(f, s);
+}
+
+void bench_json_num(FILE *f, double v)
+{
+    json_num(f, v);
 }
 
 /* "program", "version", "machine", "config". */
@@ -395,6 +407,7 @@ static void json_ratios(const report_t *r)
         fprintf(f, ",\n    \"e2e_%s_copy_overhead_us_%s\": ", res->e2e.row[i].backend, res->e2e.row[i].model);
         json_num(f, res->e2e.row[i].overhead_us);
     }
+    bench_report_rt_json_ratios(f, &res->rt);
     fputs("\n  },\n", f);
 }
 
@@ -547,6 +560,7 @@ int bench_report_json(const char *path, const bench_opts_t *o, const bench_machi
     json_ratio_details(&r);
     json_placement(&r);
     json_items(&r);
+    bench_report_rt_json(f, r.pair, &res->rt);
     json_e2e(&r);
     if (fclose(f) != 0) {
         fprintf(stderr, "zenedge-bench: writing %s: %s\n", path, strerror(errno));

@@ -13,7 +13,12 @@
 #include "zenedge/ipc_errors.h"
 #include "zl.h"
 
-#define REPLACE_NS 500000000ull /* re-created shm object check: every 0.5 s */
+#define REPLACE_NS     500000000ull   /* re-created shm object check: every 0.5 s */
+#define FLAP_STABLE_NS 10000000000ull /* an attach this long resets the flap back-off */
+#define FLAP_MIN_NS    10000000ull    /* first delay after a short attach */
+#define FLAP_MAX_NS    5000000000ull  /* the longest */
+#define SQ_BACKOFF_MIN 1000000ull     /* corrupt submission ring: first pause */
+#define SQ_BACKOFF_MAX 1000000000ull  /* the longest */
 
 void bridge_attach_init(bridge_attach_t *at, const bridge_config_t *cfg, bridge_stats_t *st)
 {
@@ -32,6 +37,8 @@ static void wait_msg(bridge_attach_t *at, bridge_log_level_t lvl, const char *ms
     bridge_log(lvl, "%s", msg);
 }
 
+static void unmap_or_retire(bridge_attach_t *at);
+
 /* A mapping that faulted (zero pages now) or whose object was removed or
  * re-created while we waited is useless: map the name again. */
 static int map_region(bridge_attach_t *at)
@@ -48,7 +55,7 @@ static int map_region(bridge_attach_t *at)
         if (faulted || replaced) {
             BLOG_INFO("%s %s while waiting: mapping it again", at->tr.what,
                       faulted ? "shrank under the mapping (SIGBUS caught)" : "was removed or re-created");
-            bridge_transport_close(&at->tr);
+            unmap_or_retire(at);
         }
     }
     if (at->tr.mapped)
@@ -130,6 +137,8 @@ static void publish_start(bridge_attach_t *at)
 
 int bridge_attach_try(bridge_attach_t *at, bridge_answers_t *ans, bridge_heartbeat_t *hb)
 {
+    if (at->next_try_ns && zl_now_ns() < at->next_try_ns)
+        return BRIDGE_E_NOT_READY; /* flapping: backing off */
     int rc = map_region(at);
     if (rc == BRIDGE_OK)
         rc = check_region(at, &ans->cq);
@@ -151,6 +160,10 @@ int bridge_attach_try(bridge_attach_t *at, bridge_answers_t *ans, bridge_heartbe
     ipc_cache_clean(me, IPC_CACHELINE);
     ipc_store_release(&me->state, IPC_STATE_READY);
     at->attached = true;
+    at->attached_ns = zl_now_ns();
+    at->next_try_ns = 0;
+    at->sq_bad = 0;
+    memset(at->sq_backoff_ns, 0, sizeof(at->sq_backoff_ns));
     at->st->attaches++;
     at->last_wait_msg[0] = '\0';
     BLOG_INFO("attached to %s: %u bytes, %u submission rings x %u slots (weights %u/%u/%u), completion ring %u "
@@ -198,16 +211,110 @@ bool bridge_attach_changed(bridge_attach_t *at, char *why, size_t len, bool *unm
     return false;
 }
 
+/* Keep the mapping for the backend jobs that may still point into it;
+ * the live transport starts afresh. */
+static void retire(bridge_attach_t *at)
+{
+    uint32_t i = 0;
+    while (i < BRIDGE_ATTACH_RETIRED && at->retired[i].mapped)
+        i++;
+    if (i < BRIDGE_ATTACH_RETIRED) {
+        at->retired[i] = at->tr;
+        at->retired_gen[i] = at->gen - 1u; /* the jobs of the attach that ended */
+        at->retired_left[i] = at->jobs_left;
+        BLOG_WARN("%s stays mapped until the backend gives back its %u job(s) of the ended attach", at->tr.what,
+                  at->jobs_left);
+    } else {
+        BLOG_ERR("%s: %u job(s) may point into it and %u earlier mappings are held already (limit %u): it stays "
+                 "mapped for good",
+                 at->tr.what, at->jobs_left, BRIDGE_ATTACH_RETIRED, BRIDGE_ATTACH_RETIRED);
+    }
+    memset(&at->tr.map, 0, sizeof(at->tr.map));
+    at->tr.map.fd = -1;
+    at->tr.mapped = false;
+}
+
+/* Unmap the live mapping, unless stale backend jobs may still hold it. */
+static void unmap_or_retire(bridge_attach_t *at)
+{
+    if (at->jobs_left > 0 && at->tr.mapped)
+        retire(at);
+    else
+        bridge_transport_close(&at->tr);
+}
+
 void bridge_attach_detach(bridge_attach_t *at, const char *why, bool unmap)
 {
+    uint64_t now = zl_now_ns();
     at->attached = false;
     at->st->detaches++;
-    BLOG_WARN("detached from the region: %s; %s", why, unmap ? "mapping it again" : "attaching again");
+    if (now - at->attached_ns < FLAP_STABLE_NS)
+        at->flap_ns = at->flap_ns == 0 ? FLAP_MIN_NS : at->flap_ns * 2u > FLAP_MAX_NS ? FLAP_MAX_NS : at->flap_ns * 2u;
+    else
+        at->flap_ns = 0;
+    at->next_try_ns = at->flap_ns ? now + at->flap_ns : 0;
+    BLOG_WARN("detached from the region: %s; %s in %llu ms%s", why, unmap ? "mapping it again" : "attaching again",
+              (unsigned long long)(at->flap_ns / 1000000u), at->flap_ns ? " (it changed soon after the attach)" : "");
     if (unmap)
-        bridge_transport_close(&at->tr);
+        unmap_or_retire(at);
+}
+
+void bridge_attach_job_back(bridge_attach_t *at, uint32_t gen)
+{
+    if (at->jobs_left > 0 && gen != at->gen)
+        at->jobs_left--;
+    for (uint32_t i = 0; i < BRIDGE_ATTACH_RETIRED; i++) {
+        if (!at->retired[i].mapped || at->retired_left[i] == 0 || gen > at->retired_gen[i])
+            continue;
+        if (--at->retired_left[i] > 0)
+            continue;
+        BLOG_INFO("%s: the last backend job of the ended attach is back: unmapped", at->retired[i].what);
+        at->retired[i].map.owner = 0; /* never unlink the peer's object */
+        zl_unmap(&at->retired[i].map);
+        at->retired[i].mapped = false;
+    }
+}
+
+void bridge_attach_sq_corrupt(bridge_attach_t *at, uint32_t r)
+{
+    uint32_t bit = 1u << r;
+    uint64_t b = at->sq_backoff_ns[r] * 2u;
+    at->sq_backoff_ns[r] = b < SQ_BACKOFF_MIN ? SQ_BACKOFF_MIN : b > SQ_BACKOFF_MAX ? SQ_BACKOFF_MAX : b;
+    at->sq_retry_ns[r] = zl_now_ns() + at->sq_backoff_ns[r];
+    if (at->sq_bad & bit)
+        return; /* said once per episode */
+    at->sq_bad |= bit;
+    uint32_t head = ipc_read_once(&at->v.sq[r]->head);
+    BLOG_ERR("submission ring %u is corrupt: head %u, tail %u: %u packets ready breaks the limit of %u slots; not "
+             "read again before 1 ms, doubling to 1 s, or a new attach (the ZENEDGE side's epoch or the region)",
+             r, head, at->sq[r].tail, head - at->sq[r].tail, at->v.sq_slots);
+}
+
+uint32_t bridge_attach_sq_ready(bridge_attach_t *at, uint32_t r)
+{
+    uint32_t bit = 1u << r;
+    if ((at->sq_bad & bit) && zl_now_ns() < at->sq_retry_ns[r])
+        return 0;
+    int n = ipc_ring_ready_count(&at->sq[r]);
+    if (n == IPC_E_RING_CORRUPT) {
+        bridge_attach_sq_corrupt(at, r);
+        return 0;
+    }
+    if (at->sq_bad & bit) {
+        at->sq_bad &= ~bit;
+        at->sq_backoff_ns[r] = 0;
+        BLOG_WARN("submission ring %u is consistent again (head - tail = %d)", r, n);
+    }
+    return n > 0 ? (uint32_t)n : 0u;
 }
 
 void bridge_attach_fini(bridge_attach_t *at)
 {
     bridge_transport_close(&at->tr);
+    for (uint32_t i = 0; i < BRIDGE_ATTACH_RETIRED; i++)
+        if (at->retired[i].mapped) {
+            at->retired[i].map.owner = 0;
+            zl_unmap(&at->retired[i].map);
+            at->retired[i].mapped = false;
+        }
 }

@@ -7,7 +7,10 @@
  * bridge epoch, the submission-ring tails it adopts, features,
  * hb_period_us, then READY); notice when the region can no longer be
  * trusted (SIGBUS, magic, either epoch, a re-created shm object) and
- * detach, mapping it again where needed.
+ * detach, mapping it again where needed; keep a mapping that backend jobs
+ * still point into (retired) until they are back; back off when the
+ * region flaps (attach, detach, attach...) and when a submission ring is
+ * corrupt.
  * Thread: the dispatch thread only.
  * May touch: the mapping, the bridge side of the region header (the
  * heartbeat word aside), the consumer ends of the submission rings, the
@@ -30,6 +33,8 @@
 #include "zenedge/ipc_region.h"
 #include "zenedge/ipc_ring.h"
 
+#define BRIDGE_ATTACH_RETIRED 4u /* mappings kept for late backend jobs */
+
 typedef struct bridge_attach {
     const bridge_config_t *cfg;
     bridge_stats_t *st;
@@ -43,6 +48,21 @@ typedef struct bridge_attach {
     bridge_arb_t arb;   /* rings and weights of this region */
     uint64_t last_replace_ns;
     char last_wait_msg[2048];
+    /* Lifetime: gen moves when an attach ends (jobs of an earlier one are
+     * stale, bridge_job_stale); a mapping that backend jobs of gen may
+     * still hold is retired (kept mapped) until the last of them is back. */
+    uint32_t gen;
+    uint32_t jobs_left; /* stale jobs still in the backend (bridge_jobs_drop) */
+    bridge_transport_t retired[BRIDGE_ATTACH_RETIRED];
+    uint32_t retired_gen[BRIDGE_ATTACH_RETIRED];
+    uint32_t retired_left[BRIDGE_ATTACH_RETIRED];
+    /* Flapping: a detach soon after an attach delays the next attach
+     * (10 ms doubling to 5 s; back to 0 after a stable attach). */
+    uint64_t attached_ns, next_try_ns, flap_ns;
+    /* Corrupt submission rings: bit r set while ring r is left unread
+     * until sq_retry_ns[r] (1 ms doubling to 1 s) or a new attach. */
+    uint32_t sq_bad;
+    uint64_t sq_retry_ns[IPC_MAX_SQ], sq_backoff_ns[IPC_MAX_SQ];
 } bridge_attach_t;
 
 /* Not attached, nothing mapped. Returns nothing. */
@@ -59,9 +79,26 @@ int bridge_attach_try(bridge_attach_t *at, bridge_answers_t *ans, bridge_heartbe
  * bytes) and whether the mapping must go too. Returns true or false. */
 bool bridge_attach_changed(bridge_attach_t *at, char *why, size_t len, bool *unmap);
 /* Mark detached and log why; unmap if asked. The caller has stopped the
- * heartbeat's side and drained the backend first. Returns nothing. */
+ * heartbeat's side and drained the backend first (bridge_jobs_drop, which
+ * moved gen and set jobs_left): a mapping that jobs_left backend jobs may
+ * still point into is never unmapped here but retired, and unmapped by
+ * bridge_attach_job_back once the last is back (more than
+ * BRIDGE_ATTACH_RETIRED at once: kept mapped for good, said once). The
+ * next attach waits when this one was short (flapping: 10 ms doubling to
+ * 5 s). Returns nothing. */
 void bridge_attach_detach(bridge_attach_t *at, const char *why, bool unmap);
-/* Unmap whatever is mapped. Returns nothing. */
+/* A stale backend job of generation gen came back: a retired mapping that
+ * no job holds any more is unmapped. Returns nothing. */
+void bridge_attach_job_back(bridge_attach_t *at, uint32_t gen);
+/* Ready packets of submission ring r (>= 0). A corrupt ring (impossible
+ * head) is logged once with the head read and the limit, and not read
+ * again for 1 ms doubling to 1 s, or until the next attach: 0 meanwhile.
+ * Returns the count. */
+uint32_t bridge_attach_sq_ready(bridge_attach_t *at, uint32_t r);
+/* Note ring r found corrupt by a dequeue (as bridge_attach_sq_ready does).
+ * Returns nothing. */
+void bridge_attach_sq_corrupt(bridge_attach_t *at, uint32_t r);
+/* Unmap whatever is mapped, retired mappings too. Returns nothing. */
 void bridge_attach_fini(bridge_attach_t *at);
 
 #endif /* ZENEDGE_BRIDGE_ATTACH_H */

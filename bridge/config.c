@@ -151,6 +151,8 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         rc = set_str(c->socket, sizeof(c->socket), v, k, err, errlen);
     else if (!strcmp(k, "ivshmem-socket") || !strcmp(k, "ivshmem_socket"))
         rc = set_str(c->ivshmem_socket, sizeof(c->ivshmem_socket), v, k, err, errlen);
+    else if (!strcmp(k, "ivshmem-group") || !strcmp(k, "ivshmem_group"))
+        rc = set_str(c->ivshmem_group, sizeof(c->ivshmem_group), v, k, err, errlen);
     else if (!strcmp(k, "spin-us"))
         rc = set_u32(&c->spin_us, v, 0, 1000000, k, err, errlen);
     else if (!strcmp(k, "models"))
@@ -265,6 +267,7 @@ static const struct option long_opts[] = {
     {"doorbell", required_argument, NULL, 'd'},
     {"socket", required_argument, NULL, 1002},
     {"ivshmem-socket", required_argument, NULL, 1018},
+    {"ivshmem-group", required_argument, NULL, 1040},
     {"spin-us", required_argument, NULL, 1003},
     {"models", required_argument, NULL, 'm'},
     {"backend", required_argument, NULL, 'b'},
@@ -345,6 +348,8 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
         return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
     if ((c->shm_mode & 0020) && !c->shm_group[0])
         return cfg_err(err, errlen, "shm-mode %04o lets the group write but no shm-group is given", c->shm_mode);
+    if (c->ivshmem_group[0] && !c->ivshmem_socket[0])
+        return cfg_err(err, errlen, "--ivshmem-group needs --ivshmem-socket");
     if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))
         return cfg_err(err, errlen,
                        "--ivshmem-socket needs --file (the region's backing file) and doorbell eventfd or adaptive");
@@ -390,9 +395,15 @@ static void usage_head(FILE *out, const char *prog)
             "                          exchange eventfds (default /tmp/zenedge-<shm>.sock)\n"
             "  --ivshmem-socket PATH   serve QEMU's ivshmem-doorbell device on PATH (the\n"
             "                          ivshmem server protocol; with --file, the device's\n"
-            "                          backing file): the guest rings the bridge through\n"
-            "                          the Doorbell register and gets completions as\n"
-            "                          MSI-X vector 0. Replaces --socket (docs/qemu.md)\n"
+            "                          backing file, exactly the region): the guest rings\n"
+            "                          the bridge through the Doorbell register and gets\n"
+            "                          completions as MSI-X vector 0. Replaces --socket.\n"
+            "                          A bare NAME goes in the runtime directory\n"
+            "                          ($RUNTIME_DIRECTORY, /run/zenedge as root, else\n"
+            "                          $XDG_RUNTIME_DIR/zenedge). Socket mode 0600; one\n"
+            "                          QEMU at a time, root and our uid only (docs/qemu.md)\n"
+            "  --ivshmem-group GROUP   socket mode 0660 with GROUP, and QEMU running with\n"
+            "                          GROUP as its group is allowed too\n"
             "  --spin-us N             adaptive: spin time before sleeping (default 50)\n"
             "\n"
             "Models and backend:\n"

@@ -36,6 +36,7 @@ typedef struct bridge_config {
     int doorbell;                         /* IPC_DB_* */
     char socket[BRIDGE_CFG_PATH];         /* "" = zl_default_socket(shm) */
     char ivshmem_socket[BRIDGE_CFG_PATH]; /* "" = off; else serve QEMU ivshmem-doorbell here */
+    char ivshmem_group[64];               /* "" = socket 0600; else 0660 with this group */
     uint32_t spin_us;                     /* adaptive: spin before sleeping */
     /* models and backend */
     char models[BRIDGE_CFG_PATH];

@@ -110,7 +110,7 @@ static bool work_ready(void *arg)
     if (bridge_answers_room(&d->ans) == 0)
         return false;
     for (uint32_t r = 0; r < d->at.v.n_sq; r++)
-        if (ipc_ring_ready_count(&d->at.sq[r]) > 0)
+        if (bridge_attach_sq_ready(&d->at, r) > 0)
             return true;
     return false;
 }
@@ -124,7 +124,7 @@ static void sleep_ms(int ms)
 static bool rings_empty(daemon_t *d)
 {
     for (uint32_t r = 0; r < d->at.v.n_sq; r++)
-        if (ipc_ring_ready_count(&d->at.sq[r]) != 0)
+        if (bridge_attach_sq_ready(&d->at, r) != 0)
             return false;
     return true;
 }

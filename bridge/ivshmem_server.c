@@ -13,11 +13,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#define IVSHM_MAX_ID 65535u /* ids are 16 bits in the Doorbell register */
 
 static void fds_close(int *fd, uint32_t n)
 {
@@ -70,8 +75,8 @@ static int send_msg(int conn, int64_t value, int fd)
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &fd, sizeof(int));
     }
-    for (;;) {
-        ssize_t n = sendmsg(conn, &mh, MSG_NOSIGNAL);
+    for (;;) { /* never blocks: a client that does not read is dropped */
+        ssize_t n = sendmsg(conn, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n == (ssize_t)sizeof(buf))
             return 0;
         if (n < 0 && errno == EINTR)
@@ -91,10 +96,12 @@ static int send_peer(int conn, uint32_t id, const int *efd, uint32_t vectors)
     return 0;
 }
 
-int ivshm_server_open(ivshm_server_t *s, const char *path, int shm_fd, uint32_t vectors)
+static void server_reset(ivshm_server_t *s)
 {
     memset(s, 0, sizeof(*s));
     s->listen_fd = -1;
+    s->shm_fd = -1;
+    s->group = -1;
     for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++) {
         s->clients[i].conn = -1;
         for (uint32_t v = 0; v < IVSHM_MAX_VECTORS; v++)
@@ -102,36 +109,159 @@ int ivshm_server_open(ivshm_server_t *s, const char *path, int shm_fd, uint32_t 
     }
     for (uint32_t v = 0; v < IVSHM_MAX_VECTORS; v++)
         s->self_efd[v] = -1;
-    if (path == NULL || shm_fd < 0 || vectors == 0 || vectors > IVSHM_MAX_VECTORS)
-        return -EINVAL;
-    if (strlen(path) >= sizeof(s->path))
-        return -ENAMETOOLONG;
-    strcpy(s->path, path);
-    s->shm_fd = shm_fd;
-    s->vectors = vectors;
-    s->next_id = IVSHM_BRIDGE_PEER_ID + 1u;
-    int rc = efds_create(s->self_efd, vectors);
-    if (rc < 0)
-        return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        rc = -errno;
-        fds_close(s->self_efd, vectors);
-        return rc;
-    }
+}
+
+/* A file already at the path: a socket nobody listens on (a stale one of
+ * an earlier run) is removed; a live server's socket, one we may not
+ * reach, or any other file is left alone. Returns 0 (the path is free),
+ * -EADDRINUSE (someone listens), -EEXIST (not a socket) or -errno. */
+static int clear_stale(const struct sockaddr_un *sa)
+{
+    struct stat st;
+    if (lstat(sa->sun_path, &st) < 0)
+        return 0;
+    if (!S_ISSOCK(st.st_mode))
+        return -EEXIST;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+    int e = errno;
+    close(fd);
+    if (rc == 0 || e == EAGAIN || e == EINPROGRESS)
+        return -EADDRINUSE; /* someone listens there */
+    if (e == ENOENT)
+        return 0;
+    if (e != ECONNREFUSED)
+        return -e; /* e.g. EACCES: not ours to remove */
+    (void)unlink(sa->sun_path);
+    return 0;
+}
+
+/* Bind, give the file its mode and group, then listen: nobody can connect
+ * before the mode is set (connect() before listen() is refused). */
+static int listen_at(ivshm_server_t *s)
+{
     struct sockaddr_un sa;
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    (void)unlink(path); /* a stale socket of an earlier run */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+    memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
+    int rc = clear_stale(&sa);
+    if (rc < 0)
+        return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         rc = -errno;
         close(fd);
-        fds_close(s->self_efd, vectors);
         return rc;
     }
+    if (chmod(s->path, s->group >= 0 ? 0660 : 0600) < 0 ||
+        (s->group >= 0 && chown(s->path, (uid_t)-1, (gid_t)s->group) < 0) || lstat(s->path, &st) < 0 ||
+        listen(fd, 8) < 0) {
+        rc = -errno;
+        close(fd);
+        (void)unlink(s->path);
+        return rc;
+    }
+    s->sock_dev = (uint64_t)st.st_dev;
+    s->sock_ino = (uint64_t)st.st_ino;
     s->listen_fd = fd;
     return 0;
+}
+
+int ivshm_server_open(ivshm_server_t *s, const ivshm_config_t *cfg)
+{
+    server_reset(s);
+    if (cfg == NULL || cfg->path == NULL || cfg->shm_fd < 0 || cfg->vectors == 0 || cfg->vectors > IVSHM_MAX_VECTORS ||
+        cfg->max_clients > IVSHM_MAX_CLIENTS || cfg->group > (int64_t)UINT32_MAX)
+        return -EINVAL;
+    if (strlen(cfg->path) >= sizeof(s->path))
+        return -ENAMETOOLONG;
+    strcpy(s->path, cfg->path);
+    s->shm_fd = cfg->shm_fd;
+    s->vectors = cfg->vectors;
+    s->max_clients = cfg->max_clients ? cfg->max_clients : 1u;
+    s->group = cfg->group < 0 ? -1 : cfg->group;
+    s->own_uid = (uint32_t)geteuid();
+    s->next_id = IVSHM_BRIDGE_PEER_ID + 1u;
+    int rc = efds_create(s->self_efd, s->vectors);
+    if (rc < 0)
+        return rc;
+    rc = listen_at(s);
+    if (rc < 0)
+        fds_close(s->self_efd, IVSHM_MAX_VECTORS);
+    return rc;
+}
+
+int ivshm_server_check_file(int fd, uint64_t offset, uint64_t size, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = -errno;
+        snprintf(err, errlen, "ivshmem: fstat of the region file: %s", strerror(-e));
+        return e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "ivshmem: the region file is not a regular file (mode 0%o); a client gets the whole file",
+                 (unsigned)st.st_mode);
+        return -EINVAL;
+    }
+    if (offset != 0 || (uint64_t)st.st_size != size) {
+        snprintf(err, errlen,
+                 "ivshmem: --offset/--size window cannot be limited for a client: --offset %llu --size %llu select "
+                 "part of a %llu-byte file, and a client would get all of it; use a backing file of exactly the "
+                 "region (--offset 0 --size %llu)",
+                 (unsigned long long)offset, (unsigned long long)size, (unsigned long long)st.st_size,
+                 (unsigned long long)st.st_size);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The runtime directory: made 0700 if missing; ours, a directory, and
+ * writable by no one else. */
+static int runtime_dir(const char *dir, bool make)
+{
+    if (make && mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return -EPERM;
+    return 0;
+}
+
+int ivshm_server_path(const char *name, char *buf, size_t len)
+{
+    if (name == NULL || name[0] == '\0')
+        return -EINVAL;
+    if (strchr(name, '/') != NULL)
+        return (size_t)snprintf(buf, len, "%s", name) < len ? 0 : -ENAMETOOLONG;
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const char *rd = getenv("RUNTIME_DIRECTORY"), *xdg = getenv("XDG_RUNTIME_DIR");
+    bool make = true;
+    int n;
+    if (rd != NULL && rd[0] == '/') { /* systemd: the first of a ':' list, made by it */
+        n = snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(rd, ":"), rd);
+        make = false;
+    } else if (geteuid() == 0) {
+        n = snprintf(dir, sizeof(dir), "/run/zenedge");
+    } else if (xdg != NULL && xdg[0] == '/') {
+        n = snprintf(dir, sizeof(dir), "%s/zenedge", xdg);
+    } else {
+        return -ENOENT;
+    }
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return -ENAMETOOLONG;
+    int rc = runtime_dir(dir, make);
+    if (rc < 0)
+        return rc;
+    n = snprintf(buf, len, "%s/%s", dir, name);
+    return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
 int ivshm_server_listen_fd(const ivshm_server_t *s)
@@ -139,25 +269,26 @@ int ivshm_server_listen_fd(const ivshm_server_t *s)
     return s->listen_fd;
 }
 
+/* Close a client; announce: it was served (counted as a disconnect and
+ * announced gone to the others), else it failed during its setup. */
 static void client_drop(ivshm_server_t *s, ivshm_peer_t *p, bool announce)
 {
     if (p->conn >= 0)
         close(p->conn);
     p->conn = -1;
     fds_close(p->efd, IVSHM_MAX_VECTORS);
-    s->disconnects++;
     if (!announce)
         return;
+    s->disconnects++;
     for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++) /* disconnect: the id alone */
         if (s->clients[i].conn >= 0)
             (void)send_msg(s->clients[i].conn, (int64_t)p->id, -1);
 }
 
-int ivshm_server_accept(ivshm_server_t *s, int timeout_ms)
+/* Wait for and take one connection (non-blocking socket). */
+static int accept_one(int lfd, int timeout_ms)
 {
-    if (s->listen_fd < 0)
-        return -EBADF;
-    struct pollfd pfd = {s->listen_fd, POLLIN, 0};
+    struct pollfd pfd = {lfd, POLLIN, 0};
     int n;
     do {
         n = poll(&pfd, 1, timeout_ms);
@@ -166,46 +297,98 @@ int ivshm_server_accept(ivshm_server_t *s, int timeout_ms)
         return -errno;
     if (n == 0)
         return -EAGAIN;
-    int conn = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (conn < 0)
-        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return (errno == EWOULDBLOCK || errno == EAGAIN || errno == ECONNABORTED) ? -EAGAIN : -errno;
+    return conn;
+}
+
+/* Credentials first, then room: -EACCES or -EBUSY, or 0. */
+static int admit(ivshm_server_t *s, int conn)
+{
+    struct ucred uc;
+    socklen_t len = sizeof(uc);
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+        return -errno;
+    ivshm_cred_t who = {(int32_t)uc.pid, (uint32_t)uc.uid, (uint32_t)uc.gid};
+    if (uc.uid != 0 && who.uid != s->own_uid && (s->group < 0 || (int64_t)who.gid != s->group)) {
+        s->refused_cred = who;
+        s->refused_creds++;
+        return -EACCES;
+    }
+    (void)ivshm_server_reap(s); /* a dead client makes room */
+    if (ivshm_server_clients(s) >= s->max_clients) {
+        s->refused_cred = who;
+        s->refused_busy++;
+        return -EBUSY;
+    }
+    return 0;
+}
+
+/* The next id, 1..IVSHM_MAX_ID round, not in use (at most
+ * IVSHM_MAX_CLIENTS are, so this ends within IVSHM_MAX_CLIENTS + 1 tries). */
+static uint32_t id_take(ivshm_server_t *s)
+{
+    for (;;) {
+        uint32_t id = s->next_id;
+        s->next_id = id >= IVSHM_MAX_ID ? IVSHM_BRIDGE_PEER_ID + 1u : id + 1u;
+        bool used = false;
+        for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++)
+            used = used || (s->clients[i].conn >= 0 && s->clients[i].id == id);
+        if (!used)
+            return id;
+    }
+}
+
+/* 1-5 of the setup sequence to the newcomer p. */
+static int setup_send(ivshm_server_t *s, ivshm_peer_t *p)
+{
+    int rc = send_msg(p->conn, IVSHM_PROTOCOL_VERSION, -1);
+    if (rc == 0)
+        rc = send_msg(p->conn, (int64_t)p->id, -1);
+    if (rc == 0)
+        rc = send_msg(p->conn, -1, s->shm_fd);
+    /* 4: the other peers: the bridge first, then other clients. */
+    if (rc == 0)
+        rc = send_peer(p->conn, IVSHM_BRIDGE_PEER_ID, s->self_efd, s->vectors);
+    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS && rc == 0; i++) {
+        ivshm_peer_t *o = &s->clients[i];
+        if (o != p && o->conn >= 0)
+            rc = send_peer(p->conn, o->id, o->efd, s->vectors);
+    }
+    /* 5: its own vectors. */
+    if (rc == 0)
+        rc = send_peer(p->conn, p->id, p->efd, s->vectors);
+    return rc;
+}
+
+int ivshm_server_accept(ivshm_server_t *s, int timeout_ms)
+{
+    if (s->listen_fd < 0)
+        return -EBADF;
+    int conn = accept_one(s->listen_fd, timeout_ms);
+    if (conn < 0)
+        return conn;
+    int rc = admit(s, conn);
     ivshm_peer_t *p = NULL;
-    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS && p == NULL; i++)
+    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS && p == NULL && rc == 0; i++)
         if (s->clients[i].conn < 0)
             p = &s->clients[i];
-    if (p == NULL || s->next_id > 65535u) {
-        s->refused++;
-        close(conn);
-        return -EMFILE;
-    }
-    int rc = efds_create(p->efd, s->vectors);
+    if (rc == 0 && p == NULL)
+        rc = -EBUSY;
+    if (rc == 0)
+        rc = efds_create(p->efd, s->vectors);
     if (rc < 0) {
+        s->refused++;
         close(conn);
         return rc;
     }
     p->conn = conn;
-    p->id = s->next_id++;
-
-    /* 1-3: version, the client's id, the shared memory. */
-    rc = send_msg(conn, IVSHM_PROTOCOL_VERSION, -1);
-    if (rc == 0)
-        rc = send_msg(conn, (int64_t)p->id, -1);
-    if (rc == 0)
-        rc = send_msg(conn, -1, s->shm_fd);
-    /* 4: the other peers: the bridge first, then other clients. */
-    if (rc == 0)
-        rc = send_peer(conn, IVSHM_BRIDGE_PEER_ID, s->self_efd, s->vectors);
-    for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS && rc == 0; i++) {
-        ivshm_peer_t *o = &s->clients[i];
-        if (o != p && o->conn >= 0)
-            rc = send_peer(conn, o->id, o->efd, s->vectors);
-    }
-    /* 5: its own vectors. */
-    if (rc == 0)
-        rc = send_peer(conn, p->id, p->efd, s->vectors);
-    if (rc < 0) {
+    p->id = id_take(s);
+    if (setup_send(s, p) < 0) {
         client_drop(s, p, false);
-        return rc;
+        s->refused++;
+        return -EPIPE;
     }
     /* 6: tell the others about the newcomer (a failure there is theirs). */
     for (uint32_t i = 0; i < IVSHM_MAX_CLIENTS; i++) {
@@ -227,14 +410,8 @@ int ivshm_server_reap(ivshm_server_t *s)
         struct pollfd pfd = {p->conn, POLLIN, 0};
         if (poll(&pfd, 1, 0) <= 0)
             continue;
-        bool gone = (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
-        if (!gone && (pfd.revents & POLLIN)) {
-            /* Clients never send; anything readable is EOF or junk. */
-            char junk[64];
-            ssize_t r = recv(p->conn, junk, sizeof(junk), MSG_DONTWAIT);
-            gone = r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR);
-        }
-        if (gone) {
+        /* Clients never send: end-of-file, an error or any data ends it. */
+        if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL | POLLIN)) {
             client_drop(s, p, true);
             removed++;
         }
@@ -281,7 +458,9 @@ void ivshm_server_close(ivshm_server_t *s)
     if (s->listen_fd >= 0) {
         close(s->listen_fd);
         s->listen_fd = -1;
-        if (s->path[0])
+        struct stat st; /* only our own socket file, not one put there since */
+        if (s->path[0] && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode) && (uint64_t)st.st_dev == s->sock_dev &&
+            (uint64_t)st.st_ino == s->sock_ino)
             (void)unlink(s->path);
     }
 }

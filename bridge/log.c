@@ -1,7 +1,9 @@
 /* log.c - leveled log to stderr and, optionally, syslog. */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -55,16 +57,32 @@ const char *bridge_log_level_name(bridge_log_level_t level)
     return (unsigned)level < 4u ? level_names[level] : "?";
 }
 
-void bridge_log(bridge_log_level_t level, const char *fmt, ...)
-{
-    if ((int)level > log_level)
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
+/* Rate limit: per message key (the format string, i.e. the call site),
+ * at most BRIDGE_LOG_BURST lines per BRIDGE_LOG_WINDOW_MS; the rest are
+ * counted and summed up in one line when the window is over. */
+#define RL_KEYS 64u
 
+typedef struct rl_key {
+    const char *fmt;
+    bridge_log_level_t level;
+    uint64_t window_start_ms;
+    uint32_t lines;
+    uint64_t suppressed;
+} rl_key_t;
+
+static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+static rl_key_t rl_keys[RL_KEYS];
+static uint64_t rl_suppressed_total;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void emit(bridge_log_level_t level, const char *msg)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
@@ -81,4 +99,89 @@ void bridge_log(bridge_log_level_t level, const char *fmt, ...)
         static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
         syslog(prio[level], "%s", msg);
     }
+}
+
+/* The summary of a key whose window is over; under rl_lock. */
+static void rl_summary(rl_key_t *k)
+{
+    char msg[200];
+    snprintf(msg, sizeof(msg), "%llu more lines like \"%.80s\" suppressed (more than %u per %u ms)",
+             (unsigned long long)k->suppressed, k->fmt, BRIDGE_LOG_BURST, BRIDGE_LOG_WINDOW_MS);
+    emit(k->level, msg);
+    k->suppressed = 0;
+}
+
+/* Summaries of every key whose window is over; under rl_lock. */
+static void rl_flush_locked(uint64_t now)
+{
+    for (uint32_t i = 0; i < RL_KEYS; i++) {
+        rl_key_t *k = &rl_keys[i];
+        if (k->fmt && k->suppressed && now - k->window_start_ms >= BRIDGE_LOG_WINDOW_MS)
+            rl_summary(k);
+    }
+}
+
+/* Whether a line of key fmt may go out now; under rl_lock. A table full
+ * of keys lets everything through (the keys are the call sites: few). */
+static bool rl_admit(const char *fmt, bridge_log_level_t level, uint64_t now)
+{
+    rl_key_t *k = NULL;
+    uint32_t h = (uint32_t)(((uintptr_t)fmt >> 3) % RL_KEYS);
+    for (uint32_t i = 0; i < RL_KEYS && k == NULL; i++) {
+        rl_key_t *c = &rl_keys[(h + i) % RL_KEYS];
+        if (c->fmt == fmt || c->fmt == NULL)
+            k = c;
+    }
+    if (k == NULL)
+        return true;
+    if (k->fmt == NULL) {
+        k->fmt = fmt;
+        k->window_start_ms = now;
+    }
+    k->level = level;
+    if (now - k->window_start_ms >= BRIDGE_LOG_WINDOW_MS) {
+        if (k->suppressed)
+            rl_summary(k);
+        k->window_start_ms = now;
+        k->lines = 0;
+    }
+    if (k->lines < BRIDGE_LOG_BURST) {
+        k->lines++;
+        return true;
+    }
+    k->suppressed++;
+    rl_suppressed_total++;
+    return false;
+}
+
+void bridge_log_flush_suppressed(void)
+{
+    pthread_mutex_lock(&rl_lock);
+    rl_flush_locked(mono_ms());
+    pthread_mutex_unlock(&rl_lock);
+}
+
+uint64_t bridge_log_suppressed_total(void)
+{
+    pthread_mutex_lock(&rl_lock);
+    uint64_t n = rl_suppressed_total;
+    pthread_mutex_unlock(&rl_lock);
+    return n;
+}
+
+void bridge_log(bridge_log_level_t level, const char *fmt, ...)
+{
+    if ((int)level > log_level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&rl_lock);
+    rl_flush_locked(now);
+    if (rl_admit(fmt, level, now))
+        emit(level, msg);
+    pthread_mutex_unlock(&rl_lock);
 }

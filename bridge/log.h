@@ -1,7 +1,10 @@
 /*
  * log.h - leveled log of the bridge daemon: stderr, and syslog on request.
  * Thread-safe (one write per line). Messages name the wrong value and the
- * limit it broke.
+ * limit it broke. Rate-limited per call site (the format string is the
+ * key): at most BRIDGE_LOG_BURST lines per BRIDGE_LOG_WINDOW_MS, then one
+ * line "N more lines like "..." suppressed" once the window is over, so
+ * that a peer that flips a word of the region cannot flood the log.
  *
  * Role: the log part. Thread: any (the dispatch and heartbeat threads, the
  * main thread). May touch: stderr and syslog only.
@@ -10,6 +13,10 @@
 #define ZENEDGE_BRIDGE_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#define BRIDGE_LOG_BURST     10u   /* lines per key and window */
+#define BRIDGE_LOG_WINDOW_MS 1000u /* the window */
 
 typedef enum bridge_log_level {
     BRIDGE_LOG_ERROR = 0,
@@ -33,8 +40,15 @@ int bridge_log_level_parse(const char *s);
 /* "error", "warn", "info", "debug", or "?". Never NULL. */
 const char *bridge_log_level_name(bridge_log_level_t level);
 
-/* One line at level (dropped above the current level). Returns nothing. */
+/* One line at level (dropped above the current level, or counted when
+ * its key is over its rate; see above). Returns nothing. */
 void bridge_log(bridge_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the summaries of keys whose window is over (a caller's timer;
+ * bridge_log does it too). Returns nothing. */
+void bridge_log_flush_suppressed(void);
+/* Lines suppressed since start. Returns the count. */
+uint64_t bridge_log_suppressed_total(void);
 
 #define BLOG_ERR(...)   bridge_log(BRIDGE_LOG_ERROR, __VA_ARGS__)
 #define BLOG_WARN(...)  bridge_log(BRIDGE_LOG_WARN, __VA_ARGS__)

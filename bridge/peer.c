@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,29 +38,76 @@ static void peer_drop(bridge_peer_t *p)
     p->conn = p->peer_efd = -1;
 }
 
+/* A refused ivshmem connection: logged with who it was, at most one line
+ * a second (the others counted in the next line). */
+static void ivshmem_refused(bridge_peer_t *p, int rc)
+{
+    ivshm_server_t *v = p->ivs;
+    uint64_t now = zl_now_ns();
+    if (v->log_ns != 0 && now - v->log_ns < 1000000000ull) {
+        v->log_suppressed++;
+        return;
+    }
+    const ivshm_cred_t *c = &v->refused_cred;
+    if (rc == -EACCES)
+        BLOG_WARN("ivshmem connection on %s from pid %d uid %u gid %u refused: allowed are root, uid %u%s (%u more "
+                  "refusals suppressed)",
+                  v->path, c->pid, c->uid, c->gid, v->own_uid, v->group >= 0 ? " and the socket's group" : "",
+                  v->log_suppressed);
+    else if (rc == -EBUSY)
+        BLOG_WARN("ivshmem connection on %s from pid %d uid %u gid %u refused: a live QEMU is served (one at a "
+                  "time) (%u more refusals suppressed)",
+                  v->path, c->pid, c->uid, c->gid, v->log_suppressed);
+    else
+        BLOG_WARN("ivshmem connection on %s dropped during setup: %s (%u more refusals suppressed)", v->path,
+                  strerror(-rc), v->log_suppressed);
+    v->log_ns = now;
+    v->log_suppressed = 0;
+}
+
+/* Refusals left unlogged by the limit: one line once the second is over. */
+static void ivshmem_refusals_flush(bridge_peer_t *p)
+{
+    ivshm_server_t *v = p->ivs;
+    if (v->log_suppressed == 0 || zl_now_ns() - v->log_ns < 1000000000ull)
+        return;
+    const ivshm_cred_t *c = &v->refused_cred;
+    BLOG_WARN("ivshmem: %u more connections on %s refused (the last from pid %d uid %u gid %u)", v->log_suppressed,
+              v->path, c->pid, c->uid, c->gid);
+    v->log_ns = zl_now_ns();
+    v->log_suppressed = 0;
+}
+
 /* QEMU's ivshmem-doorbell: a guest that left is forgotten, a new one is
- * taken (its vector-0 eventfd interrupts it as MSI-X vector 0). */
+ * taken (its vector-0 eventfd interrupts it as MSI-X vector 0); up to 4
+ * connections a round, each refused at once when not allowed or while a
+ * live guest is served. */
 static void ivshmem_upkeep(bridge_peer_t *p)
 {
     int gone = ivshm_server_reap(p->ivs);
-    if (gone > 0) {
-        BLOG_INFO("QEMU guest left %s; serving on, waiting for a new one", p->cfg->ivshmem_socket);
-        p->st->peer_losses += (uint32_t)gone;
-        p->peer_efd = -1;
-    }
-    if (p->peer_efd >= 0)
-        return;
-    int id = ivshm_server_accept(p->ivs, 0);
-    if (id > 0) {
-        p->peer_efd = ivshm_server_peer_fd(p->ivs, (uint32_t)id, 0);
+    bool fresh = false;
+    for (int n = 0; n < 4; n++) {
+        uint32_t before = p->ivs->disconnects;
+        int id = ivshm_server_accept(p->ivs, 0);
+        gone += (int)(p->ivs->disconnects - before); /* a dead one replaced */
+        if (id == -EAGAIN || id == -EINTR)
+            break;
+        if (id < 0) {
+            ivshmem_refused(p, id);
+            continue;
+        }
         p->st->peer_connects++;
-        BLOG_INFO("QEMU guest connected on %s as ivshmem peer %d; completions go as MSI-X vector 0",
-                  p->cfg->ivshmem_socket, id);
-        if (p->peer_efd >= 0)
-            zl_db_ring(p->peer_efd);
-    } else if (id != -EAGAIN && id != -EINTR) {
-        BLOG_DEBUG("ivshmem accept on %s: %s", p->cfg->ivshmem_socket, strerror(-id));
+        fresh = true;
+        BLOG_INFO("QEMU guest connected on %s as ivshmem peer %d; completions go as MSI-X vector 0", p->ivs->path, id);
     }
+    if (gone > 0) {
+        BLOG_INFO("QEMU guest left %s; serving on, waiting for a new one", p->ivs->path);
+        p->st->peer_losses += (uint32_t)gone;
+    }
+    ivshmem_refusals_flush(p);
+    p->peer_efd = ivshm_server_peer_fd(p->ivs, 0, 0); /* the served guest, or -1 */
+    if (fresh && p->peer_efd >= 0)
+        zl_db_ring(p->peer_efd); /* let it look at its completion ring once */
 }
 
 /* A connection that passed the hello: the ZENEDGE side, or refused. */
@@ -107,25 +157,66 @@ void bridge_peer_upkeep(bridge_peer_t *p, uint32_t epoch)
     }
 }
 
+/* --ivshmem-group: a name or a number, or -1 when not given. */
+static int64_t ivshmem_group(const char *g)
+{
+    if (g[0] == '\0')
+        return -1;
+    char *end;
+    unsigned long n = strtoul(g, &end, 10);
+    if (*end == '\0' && end != g && n <= UINT32_MAX)
+        return (int64_t)n;
+    struct group *gr = getgrnam(g);
+    return gr ? (int64_t)gr->gr_gid : -2;
+}
+
+/* The region file QEMU gets: no symlink, a regular file that is exactly
+ * the region (a client cannot be held to a window of a larger file). */
+static int ivshmem_file(bridge_peer_t *p)
+{
+    const bridge_config_t *cfg = p->cfg;
+    char err[400];
+    p->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (p->ivs_shm_fd < 0) {
+        BLOG_ERR("ivshmem: region file %s: %s", cfg->file, strerror(errno));
+        return BRIDGE_E_DOORBELL;
+    }
+    if (ivshm_server_check_file(p->ivs_shm_fd, cfg->file_offset, cfg->file_size, err, sizeof(err)) < 0) {
+        BLOG_ERR("%s (%s)", err, cfg->file);
+        return BRIDGE_E_DOORBELL;
+    }
+    return BRIDGE_OK;
+}
+
 /* QEMU blocks at start until it has the memory: listen now, and accept in
  * the upkeep, also while the region is not initialised. */
 static int open_ivshmem(bridge_peer_t *p)
 {
     const bridge_config_t *cfg = p->cfg;
-    p->ivs_shm_fd = open(cfg->file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    p->ivs = calloc(1, sizeof(*p->ivs));
-    int r = p->ivs_shm_fd < 0 ? -errno
-            : p->ivs == NULL  ? -ENOMEM
-                              : ivshm_server_open(p->ivs, cfg->ivshmem_socket, p->ivs_shm_fd, 1);
+    ivshm_config_t ic = {p->sock, -1, 1, 1, ivshmem_group(cfg->ivshmem_group)};
+    if (ic.group == -2) {
+        BLOG_ERR("--ivshmem-group %s: no such group", cfg->ivshmem_group);
+        return BRIDGE_E_DOORBELL;
+    }
+    int r = ivshm_server_path(cfg->ivshmem_socket, p->sock, sizeof(p->sock));
     if (r < 0) {
-        BLOG_ERR("ivshmem server on %s for %s: %s", cfg->ivshmem_socket, cfg->file, strerror(-r));
+        BLOG_ERR("ivshmem socket %s: no usable runtime directory: %s", cfg->ivshmem_socket, strerror(-r));
+        return BRIDGE_E_DOORBELL;
+    }
+    if (ivshmem_file(p) != BRIDGE_OK)
+        return BRIDGE_E_DOORBELL;
+    ic.shm_fd = p->ivs_shm_fd;
+    p->ivs = calloc(1, sizeof(*p->ivs));
+    r = p->ivs == NULL ? -ENOMEM : ivshm_server_open(p->ivs, &ic);
+    if (r < 0) {
+        BLOG_ERR("ivshmem server on %s for %s: %s", p->sock, cfg->file, strerror(-r));
         free(p->ivs);
         p->ivs = NULL;
         return BRIDGE_E_DOORBELL;
     }
     p->efd = ivshm_server_doorbell_fd(p->ivs, 0);
-    BLOG_INFO("doorbell %s: ivshmem server listening on %s (region file %s)", ipc_db_mode_name(cfg->doorbell),
-              cfg->ivshmem_socket, cfg->file);
+    BLOG_INFO("doorbell %s: ivshmem server listening on %s (mode %s, region file %s)", ipc_db_mode_name(cfg->doorbell),
+              p->sock, ic.group >= 0 ? "0660" : "0600", cfg->file);
     ivshmem_upkeep(p);
     return BRIDGE_OK;
 }

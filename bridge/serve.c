@@ -164,10 +164,11 @@ static uint32_t budget(const bridge_serve_t *s)
     return room < jobs ? room : jobs;
 }
 
+/* A corrupt ring counts as empty: logged once and left alone for a
+ * while (attach.c), never counted millions of times a second. */
 static uint32_t ready(bridge_serve_t *s, uint32_t r)
 {
-    int n = ipc_ring_ready_count(&s->at->sq[r]);
-    return n > 0 ? (uint32_t)n : 0u;
+    return bridge_attach_sq_ready(s->at, r);
 }
 
 /* Whether ring 0 has work, checked before every packet of the other
@@ -184,6 +185,8 @@ static uint32_t take(bridge_serve_t *s, uint32_t r, ipc_packet_t *buf, uint32_t 
     if (max == 0)
         return 0;
     int n = ipc_ring_dequeue_burst(&s->at->sq[r], buf, max);
+    if (n == IPC_E_RING_CORRUPT)
+        bridge_attach_sq_corrupt(s->at, r);
     if (n <= 0)
         return 0;
     bridge_answers_promise(s->ans, (uint32_t)n);

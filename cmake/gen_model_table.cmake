@@ -11,7 +11,7 @@
 # by id (docs/models.md, "The generated table"). CMake only: reading the
 # catalogue adds no tool to any build, hosted or bare-metal.
 #
-# A manifest is read as the bridge's registry reads it (bridge/registry.c
+# A manifest is read as the bridge's registry reads it (bridge/manifest.c
 # with libinih): the same sections, keys and rules, and the first problem
 # stops the build with one line in the registry's form,
 #   <file>: [<section>] <key>: <what is wrong> (line N)
@@ -82,7 +82,7 @@ function(zm_perr section key what)
   zm_fail("${msg}")
 endfunction()
 
-# ---- value rules (bridge/registry.c: name_ok, file_name_ok, parse_u32) ----
+# ---- value rules (bridge/manifest.c: name_ok, file_name_ok, parse_u32) ----
 function(zm_name_ok var s)
   string(LENGTH "${s}" n)
   if(n GREATER 0 AND n LESS ZM_NAME_MAX AND s MATCHES "^[a-z0-9_]+$")
@@ -178,7 +178,7 @@ function(zm_section_index var section prefix max)
   endif()
 endfunction()
 
-# ---- one key of a manifest (bridge/registry.c: manifest_handler) ---------
+# ---- one key of a manifest (bridge/manifest.c: manifest_handler) ---------
 # State lives in the caller's (zm_load's) scope: zm_<kind><i>_<field>.
 function(zm_tensor_key kind i section key value)
   if(key STREQUAL "name")
@@ -286,7 +286,7 @@ function(zm_other_key section key value)
   endif()
 endfunction()
 
-# ---- whole-model checks (bridge/registry.c: check_list and after) ---------
+# ---- whole-model checks (bridge/manifest.c: check_list and after) ---------
 # Indices used must be 0..n-1 and each entry complete; sets zm_n_<kind>.
 function(zm_check_list kind max)
   set(n 0)

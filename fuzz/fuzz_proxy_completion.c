@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         proxy_tick(f.proxy);
         proxy_usage_t u;
         proxy_usage(f.proxy, &u);
-        if (u.slots_busy > JOBS || u.slots_reserved > u.slots_busy)
+        if (u.slots_busy > JOBS || u.slots_held > u.slots_busy)
             abort();
         for (int i = 0; i < JOBS; i++) {
             proxy_job_info_t info;

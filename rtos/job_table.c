@@ -6,14 +6,103 @@
  * hold it: submission in task context, completion in interrupt context,
  * the deadline and epoch work in timer context, wait/cancel in task
  * context). Touches: jobs[] (flags, gen, final, ipc_status, acct, the
- * tensor lists), free_head, n_busy, n_reserved, stats.ended[], the owner's
+ * tensor lists), free_head, n_busy, n_held, stats.ended[], the owner's
  * proxy_account_t, the heap (a released job's own blocks), the buffer
- * counts (through pb_drop), and in the region only a descriptor's cancel
- * word (write once, read once by the bridge at pickup).
+ * counts (through pb_drop), the deadline heap (dl_heap, dl_n, dl_pos), and
+ * in the region only a descriptor's cancel word (write once, read once by
+ * the bridge at pickup).
+ *
+ * The deadline heap holds the slot of every job in flight (published, no
+ * final status), earliest deadline first: a job enters it when it is
+ * published (pj_publish) and leaves it when it ends (pj_end), each in
+ * O(log max_jobs), so that proxy_tick() looks only at the jobs whose
+ * deadline passed, never at the whole table.
  */
 #include "proxy_internal.h"
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
+
+/* ---- the deadline heap: dl_heap[0..dl_n), dl_pos[slot] is its index + 1 ---- */
+
+static bool dl_before(const proxy_t *p, uint32_t a, uint32_t b)
+{
+    return p->jobs[a].deadline_ns < p->jobs[b].deadline_ns;
+}
+
+static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
+{
+    p->dl_heap[i] = (uint16_t)slot;
+    p->dl_pos[slot] = (uint16_t)(i + 1u);
+}
+
+/* Move the entry at i towards the root while it is earlier than its parent. */
+static uint32_t dl_up(proxy_t *p, uint32_t i)
+{
+    uint32_t slot = p->dl_heap[i];
+    while (i > 0u) {
+        uint32_t parent = (i - 1u) >> 1;
+        if (!dl_before(p, slot, p->dl_heap[parent]))
+            break;
+        dl_put(p, i, p->dl_heap[parent]);
+        i = parent;
+    }
+    dl_put(p, i, slot);
+    return i;
+}
+
+/* Move the entry at i towards the leaves while a child is earlier. */
+static void dl_down(proxy_t *p, uint32_t i)
+{
+    uint32_t slot = p->dl_heap[i];
+    for (;;) {
+        uint32_t c = 2u * i + 1u;
+        if (c >= p->dl_n)
+            break;
+        if (c + 1u < p->dl_n && dl_before(p, p->dl_heap[c + 1u], p->dl_heap[c]))
+            c++;
+        if (!dl_before(p, p->dl_heap[c], slot))
+            break;
+        dl_put(p, i, p->dl_heap[c]);
+        i = c;
+    }
+    dl_put(p, i, slot);
+}
+
+static void dl_insert(proxy_t *p, proxy_job_t *j)
+{
+    if (p->dl_pos[pj_slot(p, j)] != 0u || p->dl_n >= p->max_jobs)
+        return; /* already in (or no room: cannot happen, one entry per slot) */
+    uint32_t i = p->dl_n++;
+    dl_put(p, i, pj_slot(p, j));
+    (void)dl_up(p, i);
+}
+
+static void dl_remove(proxy_t *p, proxy_job_t *j)
+{
+    uint32_t slot = pj_slot(p, j);
+    if (p->dl_pos[slot] == 0u)
+        return;
+    uint32_t i = p->dl_pos[slot] - 1u;
+    p->dl_pos[slot] = 0;
+    uint32_t last = p->dl_heap[--p->dl_n];
+    if (i >= p->dl_n)
+        return; /* it was the last entry */
+    dl_put(p, i, last);
+    dl_down(p, dl_up(p, i));
+}
+
+proxy_job_t *pj_dl_first(proxy_t *p)
+{
+    return p->dl_n ? &p->jobs[p->dl_heap[0]] : 0;
+}
+
+void pj_publish(proxy_t *p, proxy_job_t *j)
+{
+    j->flags |= PJ_PUBLISHED;
+    dl_insert(p, j);
+}
+
+/* ---- the slot life cycle ---- */
 
 proxy_job_t *pj_take(proxy_t *p)
 {
@@ -63,6 +152,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
 {
     if (j->flags & PJ_ENDED) /* exactly one final status */
         return;
+    dl_remove(p, j);
     j->final = code;
     j->ipc_status = ipc_status;
     j->flags |= PJ_ENDED;
@@ -76,7 +166,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
             j->acct->failed_status[ipc_status]++;
     }
     if (!(j->flags & PJ_ANSWERED)) {
-        p->n_reserved++;
+        p->n_held++;
         if (code != PROXY_OK) {
             /* Advisory, read once at pickup: a bridge that reaches the
              * packet later answers CANCELLED without running it. */
@@ -113,6 +203,7 @@ static void free_blocks(proxy_t *p, proxy_job_t *j)
 
 static void slot_put(proxy_t *p, proxy_job_t *j)
 {
+    dl_remove(p, j); /* only an ended job is released: a no-op kept for safety */
     free_blocks(p, j);
     j->flags = 0;
     j->acct = 0;

@@ -3,15 +3,22 @@
  * the ring-tail and reclaim helpers of a bridge loss and a new epoch.
  *
  * Context: timer (proxy_tick, about every half heartbeat period). The
- * watch runs in one critical section: it writes this side's heartbeat
- * word (L3), reads the bridge's state (L1), epoch (L2), heartbeat (L3)
- * and start tails (L4) (labels in ipc_proto.h), and writes the liveness
- * fields of proxy_t (zen_hb, zen_hb_next_ns, bridge_*, lost_tail[],
- * lost_tail_valid), stats (bridge_lost, bridge_epochs, reclaimed,
- * start_tails_*), and through job_table.c the jobs it ends or reclaims
- * (a reclaimed descriptor's cancel and handle words: write once). The
- * deadline sweep takes one short critical section per slot, so the time
- * with interrupts masked is bounded by one job, not by the table.
+ * watch runs in one critical section of O(rings) work: it writes this
+ * side's heartbeat word (L3), reads the bridge's state (L1), epoch (L2),
+ * heartbeat (L3) and start tails (L4) (labels in ipc_proto.h), and writes
+ * the liveness fields of proxy_t (zen_hb, zen_hb_next_ns, bridge_*,
+ * lost_tail[], lost_tail_valid), stats (bridge_lost, bridge_epochs,
+ * start_tails_*), and, on a loss or a new epoch, asks for a recovery pass
+ * (rec_*: which jobs to end, which held slots to free).
+ *
+ * The work over jobs follows in sections of at most ZEN_CFG_CRIT_BATCH
+ * slots, the lock released in between: the recovery pass visits the
+ * table from a cursor (rec_next) and ends or reclaims through
+ * job_table.c (a reclaimed descriptor's cancel and handle words: write
+ * once; stats.reclaimed); the deadline step ends the expired jobs taken
+ * from the deadline heap, earliest first. So the time with interrupts
+ * masked is bounded by ZEN_CFG_CRIT_BATCH jobs, never by the table, and a
+ * tick with nothing expired looks at one job.
  *
  * What is online, lost and a new epoch, and what each does to the jobs,
  * is told step by step in docs/protocol.md ("Bridge loss and restart");
@@ -43,12 +50,47 @@ static bool in_flight(const proxy_job_t *j)
     return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED);
 }
 
-/* End every job in flight with `code`. */
-static void end_all_inflight(proxy_t *p, int32_t code)
+/* A held slot: ended locally, not answered. */
+static bool held(const proxy_job_t *j)
 {
-    for (uint32_t s = 0; s < p->max_jobs; s++)
-        if (in_flight(&p->jobs[s]))
-            pj_end(p, &p->jobs[s], code, IPC_STATUS_COUNT);
+    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED);
+}
+
+/* The later of two positions of a free-running ring counter. */
+static uint32_t later(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) >= 0 ? a : b;
+}
+
+/* Ask for a recovery pass over the job table (steps 2, 5 and 6): end the
+ * jobs in flight whose packets lie below end[], and, with tail, free the
+ * held slots whose packets lie below tail[]. A pass still under way is
+ * widened (each bound the later of the two) and restarts at slot 0, so
+ * that every slot is visited under the widened bounds. The pass itself
+ * runs in proxy_tick(), ZEN_CFG_CRIT_BATCH slots per critical section. */
+static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
+{
+    bool widen = p->rec_pending != 0u;
+    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+        p->rec_end[i] = widen ? later(p->rec_end[i], end[i]) : end[i];
+        if (tail)
+            p->rec_tail[i] = widen && p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
+    }
+    if (tail)
+        p->rec_reclaim = 1;
+    else if (!widen)
+        p->rec_reclaim = 0;
+    p->rec_pending = 1;
+    p->rec_next = 0;
+    p->stats.recoveries++;
+}
+
+/* The ring heads now: every job in flight lies below them, every job
+ * published later does not. */
+static void heads_now(const proxy_t *p, uint32_t *heads)
+{
+    for (uint32_t i = 0; i < p->region.n_sq; i++)
+        heads[i] = p->sq[i].head;
 }
 
 /* Step 2: the bridge was lost: remember how far it had read each ring. */
@@ -92,58 +134,71 @@ static bool adopt_start_tails(proxy_t *p)
     return true;
 }
 
-/* Step 5: end the jobs in flight whose packets were dequeued before
- * lost_tail (the lost instances held them); the others are still in a
- * ring for the new instance. */
-static void end_dequeued_inflight(proxy_t *p, int32_t code)
+/* Step 6 for one slot: the lost instance had dequeued its packet, no
+ * answer can come: free it. Should the packet be read again anyway, the
+ * descriptor names no job (handle 0, cancel set): it is answered STALE and
+ * never touches the tensor blocks we are about to free. */
+static void reclaim_one(proxy_t *p, proxy_job_t *j)
 {
-    for (uint32_t s = 0; s < p->max_jobs; s++) {
-        proxy_job_t *j = &p->jobs[s];
-        if (in_flight(j) && pj_below(j, p->lost_tail[j->ring]))
-            pj_end(p, j, code, IPC_STATUS_COUNT);
-    }
+    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    ipc_write_once(&d->cancel, 1u);
+    ipc_write_once(&d->handle, 0u);
+    ipc_cache_clean(d, 32u);
+    j->flags |= PJ_ANSWERED;
+    if (p->n_held)
+        p->n_held--;
+    p->stats.reclaimed++;
+    pj_release_if_done(p, j);
 }
 
-/* Step 6: free the held slots (ended, unanswered) whose packets the
- * lost instance had dequeued (snapshot now if the loss went unnoticed). */
-static void reclaim_reserved(proxy_t *p)
+/* Steps 5 and 6 for one slot of a recovery pass. A job published after
+ * the pass was asked for lies at or above every bound: untouched. */
+static void rec_visit(proxy_t *p, proxy_job_t *j)
 {
-    if (!p->lost_tail_valid)
-        snapshot_tails(p);
-    for (uint32_t s = 0; s < p->max_jobs; s++) {
-        proxy_job_t *j = &p->jobs[s];
-        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) != (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED))
-            continue;
-        if (!pj_below(j, p->lost_tail[j->ring]))
-            continue; /* still in a ring: the new instance answers it */
-        /* Should the packet be read again anyway, the descriptor names no
-         * job (handle 0, cancel set): it is answered STALE and never
-         * touches the tensor blocks we are about to free. */
-        ipc_job_desc_t *d = ipc_region_job(&p->region, s);
-        ipc_write_once(&d->cancel, 1u);
-        ipc_write_once(&d->handle, 0u);
-        ipc_cache_clean(d, 32u);
-        j->flags |= PJ_ANSWERED;
-        if (p->n_reserved)
-            p->n_reserved--;
-        p->stats.reclaimed++;
-        pj_release_if_done(p, j);
-    }
-    p->lost_tail_valid = 0;
+    if (in_flight(j) && pj_below(j, p->rec_end[j->ring]))
+        pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
+    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[j->ring]))
+        reclaim_one(p, j);
 }
 
-/* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). */
+/* One critical section of a recovery pass: at most ZEN_CFG_CRIT_BATCH
+ * slots. Returns whether slots remain. */
+static bool rec_step(proxy_t *p)
+{
+    if (!p->rec_pending)
+        return false;
+    uint32_t s = p->rec_next;
+    uint32_t stop = p->max_jobs - s > ZEN_CFG_CRIT_BATCH ? s + ZEN_CFG_CRIT_BATCH : p->max_jobs;
+    for (; s < stop; s++)
+        rec_visit(p, &p->jobs[s]);
+    if (stop - p->rec_next > p->stats.tick_slots_max)
+        p->stats.tick_slots_max = stop - p->rec_next;
+    p->rec_next = stop;
+    if (stop >= p->max_jobs)
+        p->rec_pending = 0;
+    return p->rec_pending != 0u;
+}
+
+/* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). With
+ * start tails, the jobs below them end and their slots are freed; without,
+ * every job in flight ends and the held slots below lost_tail are freed.
+ * The pass over the table runs after the watch (rec_step). */
 static void new_epoch(proxy_t *p, uint32_t epoch, uint32_t hb, uint64_t now)
 {
     if (p->bridge_epoch != 0u) {
         zport_log(p->port, ZPORT_LOG_WARN, "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
                   (unsigned)epoch, (unsigned)p->bridge_epoch);
     }
-    if (epoch != 0u && adopt_start_tails(p))
-        end_dequeued_inflight(p, PROXY_E_BRIDGE_LOST);
-    else
-        end_all_inflight(p, PROXY_E_BRIDGE_LOST);
-    reclaim_reserved(p);
+    if (epoch != 0u && adopt_start_tails(p)) {
+        rec_request(p, p->lost_tail, p->lost_tail);
+    } else {
+        uint32_t heads[IPC_MAX_SQ];
+        heads_now(p, heads);
+        if (!p->lost_tail_valid)
+            snapshot_tails(p);
+        rec_request(p, heads, p->lost_tail);
+    }
+    p->lost_tail_valid = 0;
     if (epoch != 0u)
         p->stats.bridge_epochs++;
     p->bridge_epoch = epoch;
@@ -190,8 +245,14 @@ static void watch(proxy_t *p, uint64_t now)
         zport_log(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
                   (unsigned)period);
     }
-    if (orphaned && !p->lost_tail_valid)
+    if (orphaned && !p->lost_tail_valid) {
+        /* Step 2, once per loss: no job is published while the bridge is
+         * offline, so the jobs in flight now are all there will be. */
+        uint32_t heads[IPC_MAX_SQ];
+        heads_now(p, heads);
         snapshot_tails(p);
+        rec_request(p, heads, 0);
+    }
     if (!alive && p->bridge_online) {
         p->stats.bridge_lost++;
         zport_log(p->port, ZPORT_LOG_WARN,
@@ -202,8 +263,6 @@ static void watch(proxy_t *p, uint64_t now)
     if (alive)
         p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
-    if (orphaned)
-        end_all_inflight(p, PROXY_E_BRIDGE_LOST);
 }
 
 static uint32_t ended_total(const proxy_t *p)
@@ -212,6 +271,22 @@ static uint32_t ended_total(const proxy_t *p)
     for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
         n += p->stats.ended[k];
     return n;
+}
+
+/* Step 7 for one critical section: end at most ZEN_CFG_CRIT_BATCH jobs
+ * whose deadline passed, earliest first. Returns whether more may have. */
+static bool expire_step(proxy_t *p, uint64_t now)
+{
+    uint32_t n = 0;
+    for (; n < ZEN_CFG_CRIT_BATCH; n++) {
+        proxy_job_t *j = pj_dl_first(p);
+        if (j == 0 || now < j->deadline_ns)
+            break;
+        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
+    }
+    if (n > p->stats.tick_slots_max)
+        p->stats.tick_slots_max = n;
+    return n == ZEN_CFG_CRIT_BATCH;
 }
 
 int proxy_tick(proxy_t *p)
@@ -224,12 +299,22 @@ int proxy_tick(proxy_t *p)
     watch(p, now);
     zport_crit_exit(p->port, key);
 
-    /* Step 7, deadlines: one short critical section per slot. */
-    for (uint32_t s = 0; s < p->max_jobs; s++) {
+    /* Steps 2, 5, 6: the recovery pass, if one is asked for, and step 7,
+     * the deadlines: ZEN_CFG_CRIT_BATCH slots per critical section, with
+     * the lock released in between. Each loop is bounded by the table
+     * (twice for the recovery: a pass widened by another tick restarts);
+     * what is left over continues at the next tick. */
+    uint32_t rounds = p->max_jobs / ZEN_CFG_CRIT_BATCH + 1u;
+    bool more = true;
+    for (uint32_t r = 0; more && r < 2u * rounds; r++) {
         key = zport_crit_enter(p->port);
-        proxy_job_t *j = &p->jobs[s];
-        if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED) && now >= j->deadline_ns)
-            pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
+        more = rec_step(p);
+        zport_crit_exit(p->port, key);
+    }
+    more = true;
+    for (uint32_t r = 0; more && r < rounds; r++) {
+        key = zport_crit_enter(p->port);
+        more = expire_step(p, now);
         zport_crit_exit(p->port, key);
     }
 

@@ -254,15 +254,19 @@ bool proxy_buf_busy(proxy_t *p, uint32_t buf_id);
 /* Completion handler: safe in interrupt context. Handles at most
  * ZEN_CFG_CQ_BUDGET packets (call again while it returns the budget).
  * Every packet is validated; rejects are counted in stats.cq_rejected;
- * nothing outside the job table is written.
+ * nothing outside the job table is written. A corrupt ring (impossible
+ * head) is counted once (ring_corrupt) and then left unread for a
+ * back-off of 1 ms doubling to 1 s, or until the bridge epoch changes:
+ * the completion context sleeps instead of counting corrupt reads.
  * Returns the number of packets handled (>= 0), or PROXY_E_INVAL (NULL,
  * not initialised). */
 int proxy_complete(proxy_t *p);
 
 /* Idle handshake of this side's completion context (W1 in ipc_proto.h,
  * through the ipc_doorbell.h helpers). No error codes.
- * proxy_work_pending(): true if the completion ring holds packets (or is
- * corrupt: the handler counts that); false for NULL.
+ * proxy_work_pending(): true if the completion ring holds packets; false
+ * for NULL, an empty ring, or a corrupt one (its back-off is timed by
+ * proxy_complete, which the port's tick calls).
  * proxy_idle_prepare(): announce sleep, fence, re-check; returns true if
  * work arrived meanwhile (then do not sleep; the flag is cleared).
  * proxy_idle_finish(): clear the flag after waking (counts the wake-up). */
@@ -276,8 +280,11 @@ void proxy_idle_finish(proxy_t *p, bool was_woken);
 
 /* Periodic work (about every half heartbeat period): publish our
  * heartbeat, watch the bridge's state/epoch/heartbeat, end jobs past their
- * deadline or orphaned by a lost bridge, reclaim held slots on a new
- * epoch. Returns the number of jobs it ended (>= 0), or PROXY_E_INVAL
+ * deadline (taken earliest first from the deadline heap: only the expired
+ * ones are looked at) or orphaned by a lost bridge, reclaim held slots on
+ * a new epoch. The work over jobs is done in critical sections of at most
+ * ZEN_CFG_CRIT_BATCH slots, the lock released in between. Returns the
+ * number of jobs that ended during the call (>= 0), or PROXY_E_INVAL
  * (NULL, not initialised). */
 int proxy_tick(proxy_t *p);
 

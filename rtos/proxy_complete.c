@@ -6,7 +6,7 @@
  * handled inside its own critical section: dequeue (A1 on the completion
  * ring publishes the packet and the descriptor's answer line), judge,
  * then write only the job table (the answered job's record, its owner's
- * account, n_reserved), stats (completions, late_answers, cq_rejected,
+ * account, n_held), stats (completions, late_answers, cq_rejected,
  * time_clamped, bad_timestamps, epoch_mismatch) and the descriptor's line
  * 3 (t_complete_seen, this side's trace). At most ZEN_CFG_CQ_BUDGET
  * packets per call. The idle handshake writes this side's needs_wakeup
@@ -22,20 +22,39 @@ static void cq_reject(proxy_t *p, uint32_t reason)
     p->stats.cq_rejected[reason]++;
 }
 
+/* One read of a 64-bit word of the answer line. A 32-bit target has no
+ * single 64-bit load (and no libatomic here): each half is read once, and
+ * only the returned copy is used, so the halves cannot be re-read. */
+static uint64_t read_u64_once(const uint64_t *w)
+{
+#if UINTPTR_MAX > 0xffffffffu
+    return ipc_read_once(w);
+#else
+    const uint32_t *h = (const uint32_t *)(const void *)w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint32_t hi = ipc_read_once(&h[0]), lo = ipc_read_once(&h[1]);
+#else
+    uint32_t lo = ipc_read_once(&h[0]), hi = ipc_read_once(&h[1]);
+#endif
+    return ((uint64_t)hi << 32) | lo;
+#endif
+}
+
 /* Copy the answer line of the descriptor once (after A1 on the CQ, which
- * published it), then judge the copy. Returns false if backend_ns is out
- * of range. */
+ * published it), every word through the barrier helpers, then judge the
+ * copy: the checks and the stores below use the same local values, never
+ * the shared line again. Returns false if backend_ns is out of range. */
 static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
 {
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
-    uint64_t t_pickup = d->t_pickup;
-    uint64_t t_bstart = d->t_backend_start;
-    uint64_t t_bend = d->t_backend_end;
-    uint64_t t_complete = d->t_complete;
-    uint64_t backend_ns = d->backend_ns;
-    uint32_t epoch = d->bridge_epoch;
-    uint32_t result = d->result;
+    const uint64_t t_pickup = read_u64_once(&d->t_pickup);
+    const uint64_t t_bstart = read_u64_once(&d->t_backend_start);
+    const uint64_t t_bend = read_u64_once(&d->t_backend_end);
+    const uint64_t t_complete = read_u64_once(&d->t_complete);
+    uint64_t backend_ns = read_u64_once(&d->backend_ns);
+    const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
+    const uint32_t result = ipc_read_once(&d->result);
 
     if (backend_ns > p->backend_ns_max)
         return false;
@@ -128,14 +147,45 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
     }
     if (j->flags & PJ_ENDED) {
         p->stats.late_answers++;
-        if (p->n_reserved)
-            p->n_reserved--;
+        if (p->n_held)
+            p->n_held--;
     } else if (!good) {
         pj_end(p, j, PROXY_E_BAD_COMPLETION, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
     } else {
         pj_end(p, j, status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED, status);
     }
     pj_release_if_done(p, j);
+}
+
+/* Back-off after a corrupt completion ring: the first retry after 1 ms,
+ * doubling to 1 s, and at once when the bridge epoch moves. */
+#define CQ_BACKOFF_MIN_NS 1000000ull
+#define CQ_BACKOFF_MAX_NS 1000000000ull
+
+/* Whether the completion ring may be read now; inside the critical
+ * section. A ring found corrupt is left alone (no read, no count) until
+ * its retry time or a new bridge epoch: the completion context sleeps
+ * instead of counting corrupt reads. */
+static bool cq_readable(proxy_t *p, uint64_t now)
+{
+    if (p->cq_backoff_ns == 0u)
+        return true;
+    if (ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch) {
+        p->cq_backoff_ns = 0;
+        return true;
+    }
+    return now >= p->cq_retry_ns;
+}
+
+/* Count a corrupt read once and back off (doubling); inside the
+ * critical section. */
+static void cq_corrupt(proxy_t *p, uint64_t now)
+{
+    cq_reject(p, PROXY_CQ_RING_CORRUPT);
+    uint64_t b = p->cq_backoff_ns * 2u;
+    p->cq_backoff_ns = b < CQ_BACKOFF_MIN_NS ? CQ_BACKOFF_MIN_NS : b > CQ_BACKOFF_MAX_NS ? CQ_BACKOFF_MAX_NS : b;
+    p->cq_retry_ns = now + p->cq_backoff_ns;
+    p->cq_bad_epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
 }
 
 int proxy_complete(proxy_t *p)
@@ -146,13 +196,17 @@ int proxy_complete(proxy_t *p)
     for (uint32_t i = 0; i < ZEN_CFG_CQ_BUDGET; i++) { /* bounded work per interrupt */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
-        int r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside: publishes the packet and line 2 */
+        uint64_t now = zport_now_ns(p->port);
+        int r = cq_readable(p, now) ? ipc_ring_dequeue(&p->cq, &pkt) : IPC_E_RING_EMPTY; /* A1 inside */
         if (r != IPC_OK) {
             if (r == IPC_E_RING_CORRUPT)
-                cq_reject(p, PROXY_CQ_RING_CORRUPT);
+                cq_corrupt(p, now);
+            else if (r == IPC_E_RING_EMPTY && p->cq_backoff_ns != 0u && now >= p->cq_retry_ns)
+                p->cq_backoff_ns = 0; /* the retry found a sane ring */
             zport_crit_exit(p->port, key);
             break;
         }
+        p->cq_backoff_ns = 0;
         handle_one(p, &pkt, zport_now_ns(p->port));
         zport_crit_exit(p->port, key);
         handled++;
@@ -165,9 +219,11 @@ bool proxy_work_pending(proxy_t *p)
     if (p == 0 || p->region.hdr == 0)
         return false;
     uint32_t key = zport_crit_enter(p->port);
-    int r = ipc_ring_ready_count(&p->cq);
+    /* A corrupt ring is not work: proxy_complete retries it when its
+     * back-off is over (the port's tick wakes the completion context). */
+    int r = cq_readable(p, zport_now_ns(p->port)) ? ipc_ring_ready_count(&p->cq) : 0;
     zport_crit_exit(p->port, key);
-    return r != 0; /* a corrupt ring counts as work: the handler counts it */
+    return r > 0;
 }
 
 bool proxy_idle_prepare(proxy_t *p)

@@ -43,7 +43,15 @@ proxy_job_t *pj_take(proxy_t *p);
  * collected), or NULL. */
 proxy_job_t *pj_lookup(proxy_t *p, uint32_t h);
 
-/* Give the job its one final status and wake its waiter. */
+/* Mark the job published (its packet is on a ring) and enter it in the
+ * deadline heap. */
+void pj_publish(proxy_t *p, proxy_job_t *j);
+
+/* The job in flight with the earliest deadline, or NULL. */
+proxy_job_t *pj_dl_first(proxy_t *p);
+
+/* Give the job its one final status (it leaves the deadline heap) and
+ * wake its waiter. */
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status);
 
 /* Release the slot and its tensor blocks if the job is ended, answered

@@ -116,7 +116,7 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
             j->sq_seq = seq;
             j->ring = (uint8_t)ring;
             j->acct = acct;
-            j->flags |= PJ_PUBLISHED;
+            pj_publish(p, j); /* PJ_PUBLISHED, and into the deadline heap */
             if (acct)
                 acct->inflight++;
             p->stats.submitted++;

@@ -163,12 +163,16 @@ typedef struct proxy_stats {
     uint32_t reclaimed;              /* held slots freed by a new epoch */
     uint32_t start_tails_used;       /* new epochs whose sq_tail_at_start[] decided the reclaim */
     uint32_t start_tails_bad;        /* ... whose sq_tail_at_start[] was implausible (ignored) */
+    uint32_t recoveries;             /* recovery passes asked for (a loss, a new epoch) */
+    uint32_t tick_slots_max;         /* most job slots one critical section of proxy_tick()
+                                        visited (recovery) or ended (deadlines): at most
+                                        ZEN_CFG_CRIT_BATCH */
 } proxy_stats_t;
 
 /* What the proxy is holding right now ("nothing left behind" checks). */
 typedef struct proxy_usage {
-    uint32_t slots_busy;     /* job slots not free */
-    uint32_t slots_reserved; /* ended locally, waiting for an answer */
+    uint32_t slots_busy; /* job slots not free */
+    uint32_t slots_held; /* ended locally, waiting for an answer */
     uint32_t heap_free_bytes;
     uint32_t bufs_live;           /* tensor buffers allocated */
     uint32_t bufs_busy;           /* of them, named by an unreleased job */
@@ -236,7 +240,7 @@ typedef struct proxy {
     ipc_ring_cons_t cq;
     uint32_t free_head; /* free slot list through next_free */
     uint32_t n_busy;
-    uint32_t n_reserved;
+    uint32_t n_held;
     uint32_t n_models;
     proxy_model_t models[ZEN_CFG_MAX_MODELS];
     proxy_job_t jobs[ZEN_CFG_MAX_JOBS];
@@ -253,6 +257,24 @@ typedef struct proxy {
     uint64_t bridge_hb_ns;          /* when it last moved */
     uint32_t lost_tail[IPC_MAX_SQ]; /* ring tails when the bridge was lost */
     uint32_t lost_tail_valid;
+    /* completion ring found corrupt (proxy_complete.c): not read again
+     * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
+    uint64_t cq_backoff_ns; /* 0: healthy; else the current back-off */
+    uint64_t cq_retry_ns;
+    uint32_t cq_bad_epoch;
+    /* deadlines: the slots of the jobs in flight (published, no final
+     * status), a binary min-heap on deadline_ns (job_table.c); 16 bits
+     * hold a slot since ZEN_CFG_MAX_JOBS <= 4096 */
+    uint16_t dl_heap[ZEN_CFG_MAX_JOBS];
+    uint16_t dl_pos[ZEN_CFG_MAX_JOBS]; /* per slot: index + 1 in dl_heap, 0: not in it */
+    uint32_t dl_n;
+    /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
+     * critical section (liveness.c) */
+    uint32_t rec_pending;          /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;             /* next slot to visit */
+    uint32_t rec_reclaim;          /* 1: also free the held slots below rec_tail */
+    uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
 } proxy_t;
 

@@ -241,7 +241,7 @@ void proxy_usage(proxy_t *p, proxy_usage_t *u)
         return;
     uint32_t key = zport_crit_enter(p->port);
     u->slots_busy = p->n_busy;
-    u->slots_reserved = p->n_reserved;
+    u->slots_held = p->n_held;
     u->heap_free_bytes = ipc_heap_free_bytes(&p->heap);
     u->bufs_live = p->n_bufs;
     u->bufs_busy = 0;

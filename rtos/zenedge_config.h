@@ -17,7 +17,8 @@
 #endif
 
 /* Job slots in the private job table (and the most max_jobs a region laid
- * out by this side may have). Each slot costs about 180 bytes of RAM. */
+ * out by this side may have). Each slot costs about 190 bytes of RAM: the
+ * record and its place in the deadline heap. */
 #ifndef ZEN_CFG_MAX_JOBS
 #define ZEN_CFG_MAX_JOBS 32u
 #endif
@@ -50,6 +51,16 @@
  * (proxy_complete() returns how many it handled). */
 #ifndef ZEN_CFG_CQ_BUDGET
 #define ZEN_CFG_CQ_BUDGET 32u
+#endif
+
+/* Job slots the timer context (proxy_tick) handles inside one critical
+ * section: the slots one pass of a bridge-loss or new-epoch recovery
+ * visits, and the expired jobs one deadline step ends. The rest follows
+ * in the next section of the same tick, with the lock released in
+ * between, so that the time with interrupts masked is bounded by this
+ * many jobs, not by the table (docs/porting.md gives the instructions). */
+#ifndef ZEN_CFG_CRIT_BATCH
+#define ZEN_CFG_CRIT_BATCH 16u
 #endif
 
 /* Heartbeat period this side promises, in microseconds. */
@@ -96,6 +107,9 @@
 #endif
 #if ZEN_CFG_CQ_BUDGET < 1
 #error "ZEN_CFG_CQ_BUDGET must be at least 1"
+#endif
+#if ZEN_CFG_CRIT_BATCH < 1
+#error "ZEN_CFG_CRIT_BATCH must be at least 1"
 #endif
 #if ZEN_CFG_CONTRACT_MODELS < 1 || ZEN_CFG_MAX_MODELS < 1
 #error "model tables need at least one entry"

@@ -33,6 +33,11 @@ run_variant() {
 }
 
 run_variant build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZENEDGE_STRESS_PACKETS=10000000
+# LeakSanitizer: what the OpenCL/CUDA driver stacks keep until exit (PoCL,
+# its LLVM, the ICD loader) is not ours; any test may load a driver (the
+# bench's end-to-end section, the sim, the backends), so every test of the
+# ASan variant gets the suppressions (a test's own LSAN_OPTIONS wins).
+export LSAN_OPTIONS="suppressions=$PWD/tests/helpers/lsan.supp:print_suppressions=0"
 run_variant build-asan "" -DCMAKE_BUILD_TYPE=Debug -DZENEDGE_SANITIZE=address -DZENEDGE_STRESS_PACKETS=2000000
 run_variant build-tsan threads -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZENEDGE_SANITIZE=thread -DZENEDGE_STRESS_PACKETS=1000000
 

@@ -63,7 +63,10 @@ typedef struct task {
     uint32_t allow[ZEN_CFG_CONTRACT_MODELS];
     uint32_t n_allow;
     uint32_t count, inflight, depth, deadline_ms, budget_us, period_ms, rate_hz;
-    uint32_t zero_copy; /* tensor buffers in the heap, one set per pipeline slot */
+    uint32_t zero_copy;   /* tensor buffers in the heap, one set per pipeline slot */
+    uint32_t phase_ms;    /* > 0: submits only in alternate windows of this length (sim_tasks.c) */
+    uint32_t stop_ms;     /* > 0: submits nothing from this long after the tasks' start */
+    uint32_t phase_state; /* SIM_PH_*, written by the task's thread, read by the others */
     uint32_t zc_in[SIM_ZC_DEPTH][IPC_MAX_TENSORS], zc_out[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
     void *zc_pin[SIM_ZC_DEPTH][IPC_MAX_TENSORS], *zc_pout[SIM_ZC_DEPTH][IPC_MAX_TENSORS];
     /* results */
@@ -71,7 +74,15 @@ typedef struct task {
     uint32_t attempted, ok, failed, rejected, mismatches, labels_total, labels_correct;
     int error;         /* the task could not run (message printed) */
     lat_trace_t trace; /* per stage (zenedge/lat_hist.h): table, --hist, summary */
+    /* round trips of a task without phase_ms, by what the phased tasks did
+     * when the job was submitted: [SIM_SPLIT_WITHOUT] none was submitting
+     * or had a job in flight, [SIM_SPLIT_WITH] one was in its "on" window */
+    lat_hist_t rtt_split[2];
 } task_t;
+
+/* A phased task's state (task_t.phase_state). */
+enum { SIM_PH_IDLE = 0, SIM_PH_ON = 1, SIM_PH_DRAIN = 2 };
+enum { SIM_SPLIT_WITHOUT = 0, SIM_SPLIT_WITH = 1, SIM_SPLIT_NONE = 2 };
 
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
@@ -83,6 +94,8 @@ struct sim_state {
     uint32_t spin_us, max_jobs, sq_slots;
     task_t tasks[SIM_MAX_TASKS];
     int n_tasks;
+    int n_phased;     /* tasks with phase_ms */
+    uint64_t t_tasks; /* when the tasks started: the phase windows count from it */
     /* the model catalogue */
     bridge_registry_t reg;
     sim_model_t models[BRIDGE_MAX_MODELS];
@@ -116,8 +129,9 @@ typedef struct job {
     const sim_model_t *sm;
     void *in[IPC_MAX_TENSORS];
     uint32_t n_in;
-    void *ref;     /* expected output 0 (int32 or float), NULL if none */
-    uint8_t label; /* classifier: the held-out label */
+    void *ref;      /* expected output 0 (int32 or float), NULL if none */
+    uint32_t split; /* SIM_SPLIT_*: the phased tasks' activity at submission */
+    uint8_t label;  /* classifier: the held-out label */
 } job_t;
 
 void job_make(job_t *j, const sim_model_t *sm, uint32_t idx, uint32_t seed);

@@ -97,6 +97,15 @@ static void usage_spec(FILE *f)
                "  budget_us=N         backend time budget per period (default 0 = none)\n"
                "  period_ms=N         budget period (default 100)\n"
                "  rate_hz=N           submissions per second (0 = closed loop, default)\n"
+               "  phase_ms=N          submit only in alternate windows of N ms counted from\n"
+               "                      the start of the tasks: off, on, off, on... (0 = always,\n"
+               "                      default); in an off window the task collects its jobs\n"
+               "                      and waits. The round trips of every other task are then\n"
+               "                      split by whether a phased task was on (\"with\") or none\n"
+               "                      was on nor had a job in flight (\"without\")\n"
+               "  stop_ms=N           submit nothing from N ms after the start of the tasks\n"
+               "                      (0 = no limit, default); the jobs of count not yet\n"
+               "                      submitted then are not attempted\n"
                "  zero_copy=0|1       1: tensors in buffers kept in the shared heap\n"
                "                      (proxy_buf_alloc, contract_submit_bufs): inputs written\n"
                "                      into them, outputs read from them, no copy by the proxy.\n"
@@ -116,7 +125,10 @@ static void usage_spec(FILE *f)
                "pickup->start, backend, end->complete, complete->seen, seen->wake,\n"
                "round trip; from fixed-bucket histograms), then\n"
                "  sim: jobs=N ok=N failed=N rejected=N accuracy=0.XXXX rtt_p50_us=X.X rtt_p99_us=X.X\n"
-               "(accuracy=nan without a classifier task).\n"
+               "(accuracy=nan without a classifier task). With a phase_ms task, before it,\n"
+               "per task without phase_ms (round trips in us; nan without jobs):\n"
+               "  split: task=NAME phased=A[+B...] without: p50_us=X p99_us=X jobs=N | with:\n"
+               "  p50_us=X p99_us=X jobs=N\n"
                "Exit status: 0 no job failed, 1 a job failed or a task could not run,\n"
                "2 usage error (also: manifests that do not load).\n");
 }
@@ -192,6 +204,7 @@ static int parse_key(task_t *t, const char *k, char *v, const char *spec)
         {"depth", offsetof(task_t, depth)},         {"deadline_ms", offsetof(task_t, deadline_ms)},
         {"budget_us", offsetof(task_t, budget_us)}, {"period_ms", offsetof(task_t, period_ms)},
         {"rate_hz", offsetof(task_t, rate_hz)},     {"zero_copy", offsetof(task_t, zero_copy)},
+        {"phase_ms", offsetof(task_t, phase_ms)},   {"stop_ms", offsetof(task_t, stop_ms)},
     };
     if (strcmp(k, "name") == 0) {
         snprintf(t->name, sizeof(t->name), "%s", v);

@@ -106,6 +106,29 @@ static void add_hist(lat_hist_t *sum, const lat_hist_t *h)
         sum->max_ns = h->max_ns;
 }
 
+/* With phased tasks: per other task, its round trips without and with
+ * them (one line each, before the summary line). */
+static void report_split(void)
+{
+    if (sim.n_phased == 0)
+        return;
+    char names[SIM_MAX_TASKS * 48] = "";
+    for (int i = 0; i < sim.n_tasks; i++)
+        if (sim.tasks[i].phase_ms && !sim.tasks[i].error) {
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof(names) - l, "%s%s", l ? "+" : "", sim.tasks[i].name);
+        }
+    for (int i = 0; i < sim.n_tasks; i++) {
+        const task_t *t = &sim.tasks[i];
+        if (t->phase_ms || t->error)
+            continue;
+        const lat_hist_t *wo = &t->rtt_split[SIM_SPLIT_WITHOUT], *wi = &t->rtt_split[SIM_SPLIT_WITH];
+        printf("split: task=%s phased=%s without: p50_us=%.1f p99_us=%.1f jobs=%u | with: p50_us=%.1f p99_us=%.1f "
+               "jobs=%u\n",
+               t->name, names, q_us(wo, 500), q_us(wo, 990), wo->n, q_us(wi, 500), q_us(wi, 990), wi->n);
+    }
+}
+
 uint32_t sim_report(void)
 {
     uint32_t jobs = 0, ok = 0, failed = 0, rejected = 0, lt = 0, lc = 0;
@@ -123,6 +146,7 @@ uint32_t sim_report(void)
         add_hist(&rtt, &t->trace.stage[LAT_ROUND_TRIP]);
     }
     report_proxy();
+    report_split();
     if (sim.hist_path)
         write_hist(sim.hist_path);
     char acc[32];

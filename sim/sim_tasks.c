@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "zenedge/barrier.h"
 #include "zl.h"
 
 void sim_sleep_ns(uint64_t ns)
@@ -81,6 +82,8 @@ int sim_tasks_resolve(void)
         if (t->count == SIM_COUNT_UNSET)
             t->count = (t->n_models == 1 && first->kind == SIM_K_CLASSIFIER && first->set_n) ? first->set_n : 100u;
         lat_trace_init(&t->trace);
+        lat_hist_init(&t->rtt_split[SIM_SPLIT_WITHOUT]);
+        lat_hist_init(&t->rtt_split[SIM_SPLIT_WITH]);
     }
     return rc;
 }
@@ -177,11 +180,67 @@ static bool finish_job(task_run_t *r, uint32_t timeout_us)
         else
             count_failure(t, j, rc, &res);
         lat_trace_add(&t->trace, &res);
+        if (j->split != SIM_SPLIT_NONE && res.t_wake >= res.t_submit)
+            lat_hist_add(&t->rtt_split[j->split], res.t_wake - res.t_submit);
     } else {
         count_failure(t, j, rc, &res);
     }
     job_free(j);
     r->tail++;
+    return true;
+}
+
+/* What the phased tasks do now, for the split of another task's round
+ * trips: WITH when one is in its on window, WITHOUT when every one is
+ * idle (off window, nothing in flight), NONE in between (draining) or
+ * when there is no phased task. Each task publishes its own state word
+ * (plain shared words, read once: no order with other data is needed). */
+static uint32_t sim_split_now(void)
+{
+    if (sim.n_phased == 0)
+        return SIM_SPLIT_NONE;
+    bool idle = true;
+    for (int i = 0; i < sim.n_tasks; i++) {
+        const task_t *o = &sim.tasks[i];
+        if (!o->phase_ms)
+            continue;
+        uint32_t st = ipc_read_once(&o->phase_state);
+        if (st == SIM_PH_ON)
+            return SIM_SPLIT_WITH;
+        idle &= st == SIM_PH_IDLE;
+    }
+    return idle ? SIM_SPLIT_WITHOUT : SIM_SPLIT_NONE;
+}
+
+/* stop_ms reached: the task submits nothing more. */
+static bool stop_due(const task_t *t)
+{
+    return t->stop_ms && zl_now_ns() - sim.t_tasks >= (uint64_t)t->stop_ms * 1000000ull;
+}
+
+/* A phased task before a submission: in an off window (even window
+ * number from sim.t_tasks) it collects its jobs in flight, says idle and
+ * sleeps to the next on window. Returns false when stop_ms came meanwhile
+ * (the task stays idle). */
+static bool phase_wait(task_run_t *r)
+{
+    task_t *t = r->t;
+    uint64_t p = (uint64_t)t->phase_ms * 1000000ull;
+    uint64_t now = zl_now_ns();
+    uint64_t w = (now - sim.t_tasks) / p;
+    if (w & 1u)
+        return true; /* on */
+    ipc_write_once(&t->phase_state, SIM_PH_DRAIN);
+    while (r->tail != r->head)
+        finish_job(r, PROXY_WAIT_UNTIL_DEADLINE);
+    ipc_write_once(&t->phase_state, SIM_PH_IDLE);
+    now = zl_now_ns();
+    uint64_t on = sim.t_tasks + (w + 1u) * p;
+    if (on > now)
+        sim_sleep_ns(on - now);
+    if (stop_due(t))
+        return false;
+    ipc_write_once(&t->phase_state, SIM_PH_ON);
     return true;
 }
 
@@ -192,6 +251,7 @@ static bool submit_job(task_run_t *r, uint32_t i, uint32_t seed)
     job_t *j = &r->pend[r->head % SIM_MAX_DEPTH];
     const sim_model_t *sm = sim_model_find(t->models[i % t->n_models]);
     job_make(j, sm, i, seed);
+    j->split = t->phase_ms ? SIM_SPLIT_NONE : sim_split_now();
     t->attempted++;
     int rc;
     if (t->zero_copy) {
@@ -241,12 +301,20 @@ static void *task_main(void *arg)
             if (due > now)
                 sim_sleep_ns(due - now);
         }
+        if (stop_due(t))
+            break;
+        if (t->phase_ms && !phase_wait(r))
+            break;
         if (r->head - r->tail >= t->depth)
             finish_job(r, PROXY_WAIT_UNTIL_DEADLINE);
         submit_job(r, i, seed);
     }
+    if (t->phase_ms)
+        ipc_write_once(&t->phase_state, SIM_PH_DRAIN);
     while (r->tail != r->head)
         finish_job(r, PROXY_WAIT_UNTIL_DEADLINE);
+    if (t->phase_ms)
+        ipc_write_once(&t->phase_state, SIM_PH_IDLE);
     return NULL;
 }
 
@@ -254,6 +322,12 @@ void sim_tasks_run(void)
 {
     pthread_t th[SIM_MAX_TASKS];
     task_run_t *run[SIM_MAX_TASKS] = {0};
+    sim.n_phased = 0;
+    for (int i = 0; i < sim.n_tasks; i++) {
+        sim.tasks[i].phase_state = SIM_PH_IDLE; /* before the threads: no other reader yet */
+        sim.n_phased += sim.tasks[i].phase_ms && !sim.tasks[i].error;
+    }
+    sim.t_tasks = zl_now_ns();
     for (int i = 0; i < sim.n_tasks; i++) {
         if (sim.tasks[i].error)
             continue;

@@ -25,7 +25,9 @@
  *                                   IPC_STATUS_BACKEND_ERROR)
  * A job that was accepted by submit comes back exactly once from poll,
  * with job->status set (IPC_STATUS_OK or IPC_STATUS_BACKEND_ERROR) and the
- * timestamps, backend_ns and result filled. No operation blocks longer
+ * timestamps, backend_ns and result filled. A job that has become stale
+ * (bridge_job_stale: the region was detached meanwhile) comes back too,
+ * without its inputs read or its output written after that point. No operation blocks longer
  * than the timeout it is given.
  */
 #ifndef ZENEDGE_BRIDGE_BACKEND_H
@@ -59,7 +61,22 @@ typedef struct bridge_job {
     uint16_t cmd;
     uint16_t pad;
     uint32_t ring;
+    /* The attach (mapping of the region) the job's pointers point into:
+     * its generation when the job was taken, and the dispatcher's current
+     * one (NULL: no check). Once they differ the job is stale: a backend
+     * must not read its inputs or write its output any more (see
+     * bridge_job_stale), only hand it back. */
+    uint32_t attach_gen;
+    const uint32_t *live_gen;
 } bridge_job_t;
+
+/* Whether job belongs to an attach that has ended: its in[]/out[] may
+ * point into a mapping that is gone or into a re-initialised region.
+ * Read on the dispatcher's thread only (which changes *live_gen). */
+static inline int bridge_job_stale(const bridge_job_t *job)
+{
+    return job->live_gen != NULL && *job->live_gen != job->attach_gen;
+}
 
 typedef struct bridge_device_info {
     char backend[32];

@@ -248,7 +248,11 @@ static void sched_finish(bridge_sched_t *e, uint32_t idx)
     job->t_backend_end = sl->t_done;
     job->backend_ns = 0;
     job->result = 0;
-    if (sl->dev_status == 0) {
+    if (bridge_job_stale(job)) {
+        /* The region it points into was detached (maybe unmapped, maybe
+         * re-initialised): the output stays in the staging buffer. */
+        job->status = IPC_STATUS_BACKEND_ERROR;
+    } else if (sl->dev_status == 0) {
         job->backend_ns = h->device_ns(e->owner, idx);
         memcpy(job->out[0], sl->stage_out, m->out[0].bytes);
         job->result = bridge_backend_result(m, sl->stage_out);
@@ -281,7 +285,8 @@ static void sched_dispatch(bridge_sched_t *e)
         if (f < 0)
             return;
         bridge_job_t *job = bridge_jobq_pop(&e->pending[c]);
-        if (sched_start(e, (uint32_t)f, job) != BRIDGE_OK) {
+        /* A stale job's inputs may be gone: never started, handed back. */
+        if (bridge_job_stale(job) || sched_start(e, (uint32_t)f, job) != BRIDGE_OK) {
             bridge_job_fail_start(job);
             bridge_jobq_push(&e->failed, job);
         }

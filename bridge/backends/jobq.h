@@ -7,7 +7,10 @@
  * device finished them, the bounded wait of poll), the table of loaded
  * models, and the one skeleton of a job: check and queue it (submit),
  * stage its inputs and start it, unwind a start that failed, read the
- * finished slot back into the job. The backend keeps only what is device
+ * finished slot back into the job. A stale job (bridge_job_stale: its
+ * region was detached) is never started and its output is never copied
+ * out of the staging: the device only ever touches the staging buffers,
+ * so a late completion cannot reach a mapping that is gone. The backend keeps only what is device
  * specific, behind the hooks of bridge_sched_hooks_t.
  *
  * Threads: everything runs on the dispatcher's thread, except

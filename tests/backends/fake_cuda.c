@@ -280,17 +280,31 @@ FAKE_EXPORT CUresult cuStreamSynchronize(CUstream s)
 }
 
 /* Work runs at once, so the callback follows at once, on another thread
- * as a driver would call it. */
+ * as a driver would call it. ZENEDGE_FAKE_CUDA_DELAY_MS=N delays every
+ * completion by N ms (the callback then comes from a detached thread, as
+ * from a slow device): the stream's order still holds, since every
+ * callback waits the same time. */
 struct cb_arg {
     CUstreamCallback cb;
     CUstream s;
     void *user;
+    unsigned delay_ms;
 };
+
+static unsigned delay_ms(void)
+{
+    const char *v = getenv("ZENEDGE_FAKE_CUDA_DELAY_MS");
+    return v ? (unsigned)strtoul(v, NULL, 10) : 0u;
+}
 
 static void *cb_thread(void *p)
 {
     struct cb_arg a = *(struct cb_arg *)p;
     free(p);
+    if (a.delay_ms) {
+        struct timespec ts = {a.delay_ms / 1000u, (long)(a.delay_ms % 1000u) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     a.cb(a.s, CUDA_SUCCESS, a.user);
     return NULL;
 }
@@ -306,12 +320,17 @@ FAKE_EXPORT CUresult cuStreamAddCallback(CUstream s, CUstreamCallback cb, void *
     a->cb = cb;
     a->s = s;
     a->user = user;
+    unsigned delay = delay_ms();
+    a->delay_ms = delay;
     pthread_t t;
     if (pthread_create(&t, NULL, cb_thread, a) != 0) {
         free(a);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    pthread_join(t, NULL); /* in order, as within one stream */
+    if (delay == 0)
+        pthread_join(t, NULL); /* in order, as within one stream */
+    else
+        pthread_detach(t);
     return CUDA_SUCCESS;
 }
 

@@ -115,7 +115,8 @@ int main(int argc, char **argv)
     ivshm_server_t srv;
     int guest_efd = -1, my_efd = -1;
     if (sock) {
-        rc = ivshm_server_open(&srv, sock, m.fd, 1);
+        ivshm_config_t ic = {sock, m.fd, 1, 1, -1};
+        rc = ivshm_server_open(&srv, &ic);
         if (rc < 0) {
             fprintf(stderr, "peer: ivshmem server on %s: %s\n", sock, strerror(-rc));
             zl_unmap(&m);

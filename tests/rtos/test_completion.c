@@ -245,7 +245,7 @@ static void test_deadline_and_late_answer(void **state)
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 1);
-    assert_int_equal(u.slots_reserved, 1);
+    assert_int_equal(u.slots_held, 1);
     assert_int_equal(w->c.acct.inflight, 0);
     ipc_packet_t pkt;
     assert_int_equal(hand_take(&w->b, &pkt), 0);
@@ -255,7 +255,7 @@ static void test_deadline_and_late_answer(void **state)
     assert_int_equal(w->f.proxy->stats.late_answers, 1);
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
-    assert_int_equal(u.slots_reserved, 0);
+    assert_int_equal(u.slots_held, 0);
     assert_int_equal(u.heap_free_bytes, u0.heap_free_bytes);
     assert_int_equal(w->c.acct.ended[PROXY_END_TIMED_OUT], 1);
     assert_int_equal(w->c.acct.ended[PROXY_END_OK], 0); /* exactly one final status */
@@ -292,7 +292,7 @@ static void test_cancel(void **state)
     assert_int_equal(ipc_read_once(&d->cancel), 1);
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
-    assert_int_equal(u.slots_reserved, 1);
+    assert_int_equal(u.slots_held, 1);
     hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_CANCELLED, h);
     assert_int_equal(proxy_complete(w->f.proxy), 1);
     proxy_usage(w->f.proxy, &u);
@@ -327,7 +327,7 @@ static void test_lost_then_new_epoch(void **state)
     assert_int_equal(contract_submit_job(&w->c, FX_MODEL_ADD16, w->x.in, 2, 0, &h4), PROXY_E_BRIDGE_OFFLINE);
     proxy_usage_t u;
     proxy_usage(w->f.proxy, &u);
-    assert_int_equal(u.slots_reserved, 3);
+    assert_int_equal(u.slots_held, 3);
     fx_fake_bridge(&w->f, IPC_STATE_READY, 2);
     assert_true(proxy_bridge_online(w->f.proxy));
     proxy_usage(w->f.proxy, &u);
@@ -401,7 +401,7 @@ static void restart_before_loss(int mode)
         assert_int_equal(contract_job_status(&w->c, h2, &info), 0);
         assert_int_equal(info.state, PROXY_JOB_RUNNING);
         assert_int_equal(u.slots_busy, 1);
-        assert_int_equal(u.slots_reserved, 0);
+        assert_int_equal(u.slots_held, 0);
         ipc_job_desc_t *d2 = ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h2));
         assert_int_equal(ipc_read_once(&d2->cancel), 0);
         /* ... and its answer ends it normally */
@@ -420,7 +420,7 @@ static void restart_before_loss(int mode)
     }
     proxy_usage(w->f.proxy, &u);
     assert_int_equal(u.slots_busy, 0);
-    assert_int_equal(u.slots_reserved, 0);
+    assert_int_equal(u.slots_held, 0);
     world_free(w);
 }
 

@@ -84,7 +84,7 @@ static void test_silent_then_new_epoch(void **state)
     assert_int_equal(c.rejected[CONTRACT_REJ_OFFLINE], 1);
     proxy_usage_t u;
     proxy_usage(f->proxy, &u);
-    assert_int_equal(u.slots_reserved, 4); /* kept until a new epoch */
+    assert_int_equal(u.slots_held, 4); /* kept until a new epoch */
 
     /* a new instance comes up */
     lb_set(&f->lb, LB_HOLD, 0);

@@ -51,7 +51,7 @@ static void assert_drains(fx_t *f)
         sleep_ms(1);
     }
     assert_int_equal(u.slots_busy, 0);
-    assert_int_equal(u.slots_reserved, 0);
+    assert_int_equal(u.slots_held, 0);
 }
 
 /* n jobs, `depth` in flight, every output checked. */
@@ -263,7 +263,7 @@ static void test_deadline(void **state)
     }
     proxy_usage_t u;
     proxy_usage(f->proxy, &u);
-    assert_int_equal(u.slots_reserved, 3);
+    assert_int_equal(u.slots_held, 3);
     assert_int_equal(c.acct.ended[PROXY_END_TIMED_OUT], 3);
     assert_int_equal(c.acct.inflight, 0);
     /* a new bridge epoch reclaims them */

@@ -4,7 +4,7 @@
  * die of SIGBUS. Twice: during the read of one report (the truncation
  * falls inside stat's heartbeat window, so the next load faults), and
  * between reports of --watch.
- * Usage: sec_obj_ipc_truncate ZENEDGE_IPC
+ * Usage: security_obj_ipc_truncate ZENEDGE_IPC
  */
 #include <errno.h>
 #include <fcntl.h>
