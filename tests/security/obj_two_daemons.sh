@@ -56,8 +56,14 @@ mkdir -m 0700 "$RUN2" || fail "second runtime directory"
 BPID=$!
 RUNTIME_DIRECTORY=$RUN2 "$BRIDGED" --shm "/$TAG" --models "$MODELS" --doorbell poll 2>"$B3LOG" &
 SPID=$!
+# Both wait for the region before it exists; the sim then runs for about
+# 1 s (50 jobs at 50 Hz), long enough for the loser to retry (every 50 ms).
+for i in $(seq 1 200); do
+    grep -q "waiting for the region" "$BLOG" && grep -q "waiting for the region" "$B3LOG" && break
+    sleep 0.05
+done
 timeout 60 "$SIM" --shm "/$TAG" --doorbell poll --models "$MODELS" --timeout-s 10 --quiet \
-    --task name=t,model=vector_add,count=50 >"$SLOG" 2>&1 || fail "zenedge-sim with two daemons on its region"
+    --task name=t,model=vector_add,count=50,rate_hz=50 >"$SLOG" 2>&1 || fail "zenedge-sim with two daemons on its region"
 grep -q "ok=50 failed=0" "$SLOG" || fail "not every job answered: $(grep '^sim:' "$SLOG")"
 kill -TERM "$BPID" "$SPID"
 wait "$BPID" || fail "exit status of the daemon in $RUN"
