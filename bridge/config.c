@@ -84,6 +84,21 @@ static int set_u32(uint32_t *dst, const char *v, uint64_t lo, uint64_t hi, const
     return BRIDGE_OK;
 }
 
+/* An octal mode: owner read-write at least, never write for others. */
+static int set_mode(uint32_t *dst, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long m = strtoul(v, &end, 8);
+    if (errno || *end != '\0' || end == v || m > 0777 || (m & 0600) != 0600 || (m & 0002) != 0)
+        return cfg_err(err, errlen,
+                       "shm-mode: '%s' must be an octal mode with owner read-write and no write for others "
+                       "(e.g. 0600, 0660)",
+                       v);
+    *dst = (uint32_t)m;
+    return BRIDGE_OK;
+}
+
 /* "8,4,1" -> weights of rings 1, 2, 3 ... */
 static int set_weights(bridge_config_t *c, const char *v, char *err, size_t errlen)
 {
@@ -143,16 +158,21 @@ int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char
     return BRIDGE_OK;
 }
 
-/* One setting by its long name (shared by the INI file and the command
- * line, so both accept exactly the same keys). */
-static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
+/* The region and doorbell settings: BRIDGE_OK or an error, or 1 when k
+ * is none of them. */
+static int set_region_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
 {
-    uint32_t u;
     int rc = BRIDGE_OK;
     if (!strcmp(k, "shm"))
         rc = set_str(c->shm, sizeof(c->shm), v, k, err, errlen);
     else if (!strcmp(k, "file"))
         rc = set_str(c->file, sizeof(c->file), v, k, err, errlen);
+    else if (!strcmp(k, "shm-owner"))
+        rc = set_str(c->shm_owner, sizeof(c->shm_owner), v, k, err, errlen);
+    else if (!strcmp(k, "shm-group"))
+        rc = set_str(c->shm_group, sizeof(c->shm_group), v, k, err, errlen);
+    else if (!strcmp(k, "shm-mode"))
+        rc = set_mode(&c->shm_mode, v, err, errlen);
     else if (!strcmp(k, "offset")) {
         if (!parse_u64(v, &c->file_offset))
             rc = cfg_err(err, errlen, "offset: '%s' is not a byte count", v);
@@ -176,7 +196,21 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         rc = set_allow(c, k, v, err, errlen);
     else if (!strcmp(k, "spin-us"))
         rc = set_u32(&c->spin_us, v, 0, 1000000, k, err, errlen);
-    else if (!strcmp(k, "models"))
+    else
+        rc = 1;
+    return rc;
+}
+
+/* One setting by its long name (shared by the INI file and the command
+ * line, so both accept exactly the same keys). */
+static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
+{
+    uint32_t u;
+    int rc = set_region_key(c, k, v, err, errlen);
+    if (rc != 1)
+        return rc;
+    rc = BRIDGE_OK;
+    if (!strcmp(k, "models"))
         rc = set_str(c->models, sizeof(c->models), v, k, err, errlen);
     else if (!strcmp(k, "backend"))
         rc = set_str(c->backend, sizeof(c->backend), v, k, err, errlen);
@@ -286,6 +320,9 @@ static const struct option long_opts[] = {
     {"file", required_argument, NULL, 'f'},
     {"offset", required_argument, NULL, 1000},
     {"size", required_argument, NULL, 1001},
+    {"shm-owner", required_argument, NULL, 1019},
+    {"shm-group", required_argument, NULL, 1020},
+    {"shm-mode", required_argument, NULL, 1021},
     {"doorbell", required_argument, NULL, 'd'},
     {"socket", required_argument, NULL, 1002},
     {"ivshmem-socket", required_argument, NULL, 1018},
@@ -371,6 +408,8 @@ int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
         return cfg_err(err, errlen, "no region: give --shm NAME or --file PATH --offset N --size N");
     if (c->file[0] && c->file_size == 0)
         return cfg_err(err, errlen, "--file needs --size (bytes of the region, >= %u)", IPC_REGION_MIN_SIZE);
+    if ((c->shm_mode & 0020) && !c->shm_group[0])
+        return cfg_err(err, errlen, "shm-mode %04o lets the group write but no shm-group is given", c->shm_mode);
     if (c->ivshmem_group[0] && !c->ivshmem_socket[0])
         return cfg_err(err, errlen, "--ivshmem-group needs --ivshmem-socket");
     if (c->ivshmem_socket[0] && (!c->file[0] || c->doorbell == 0))

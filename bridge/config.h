@@ -28,6 +28,10 @@ typedef struct bridge_config {
     char file[BRIDGE_CFG_PATH];
     uint64_t file_offset;
     uint64_t file_size;
+    /* who may own and write the region (linux/zl.h zl_obj_policy_t) */
+    char shm_owner[256]; /* users allowed to own it besides us and root, "a,b" */
+    char shm_group[64];  /* the group allowed write access ("" none) */
+    uint32_t shm_mode;   /* 0: no bound; else the most permissive mode accepted */
     /* doorbell */
     int doorbell;                         /* IPC_DB_* */
     char socket[BRIDGE_CFG_PATH];         /* "" = zl_default_socket(shm) */

@@ -24,6 +24,13 @@ static void usage_head(FILE *out, const char *prog)
             "                          backing a QEMU ivshmem device, a UIO map, a carve-out\n"
             "  --offset N              byte offset of the region in PATH (default 0)\n"
             "  --size N                bytes of the region in PATH (required with --file)\n"
+            "  --shm-owner USER[,USER] users that may own the region besides ours and root\n"
+            "                          (the ZENEDGE side's account); any other owner is\n"
+            "                          refused, and so is a symbolic link\n"
+            "  --shm-group GROUP       the group that may have write access to the region\n"
+            "                          (default: none; a group-writable region is refused)\n"
+            "  --shm-mode MODE         the most permissive mode accepted, octal (default: any\n"
+            "                          without write for others)\n"
             "\n"
             "Doorbells:\n"
             "  --doorbell MODE         poll      spin on the rings, no system call at all\n"
@@ -114,7 +121,8 @@ static void usage_rest(FILE *out)
           "  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
           "  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
           "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
-          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config.\n"
+          "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config,\n"
+          "3 another zenedge-bridged serves the region (its lock is held).\n"
           "See zenedge-bridged(8) and docs/bridge.md.\n",
           out);
 }

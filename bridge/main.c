@@ -17,8 +17,10 @@
 #include "bridge_errors.h"
 #include "config.h"
 #include "dispatch.h"
+#include "instance.h"
 #include "log.h"
 #include "registry.h"
+#include "transport.h"
 #include "zl.h"
 
 #ifndef ZENEDGE_VERSION
@@ -267,7 +269,9 @@ int main(int argc, char **argv)
     }
     if (cfg.list_devices)
         return list_devices();
-    if (bridge_config_check(&cfg, err, sizeof(err)) != BRIDGE_OK) {
+    zl_obj_policy_t pol;
+    if (bridge_config_check(&cfg, err, sizeof(err)) != BRIDGE_OK ||
+        bridge_transport_policy(&cfg, &pol, err, sizeof(err)) != BRIDGE_OK) {
         fprintf(stderr, "zenedge-bridged: %s\n", err);
         return 2;
     }
@@ -279,13 +283,19 @@ int main(int argc, char **argv)
               IPC_VERSION_MINOR, (int)getpid());
     if (cfg.config_file[0])
         BLOG_INFO("settings read from %s", cfg.config_file);
+    bridge_instance_t inst; /* one daemon per region: held until exit */
+    int rc = bridge_instance_lock(&inst, &cfg, err, sizeof(err));
+    if (rc != BRIDGE_OK) {
+        BLOG_ERR("%s", err);
+        return rc == BRIDGE_E_BUSY ? 3 : 1;
+    }
 
     bridge_qos_sched_t qs;
     if (setup_sched(&cfg, &qs) != 0)
         return 1;
 
     bridge_registry_t reg;
-    int rc = bridge_registry_load(&reg, cfg.models, err, sizeof(err));
+    rc = bridge_registry_load(&reg, cfg.models, err, sizeof(err));
     if (rc != BRIDGE_OK) {
         BLOG_ERR("model registry: %s (%s)", err, bridge_strerror(rc));
         return 1;
@@ -315,5 +325,6 @@ int main(int argc, char **argv)
     bridge_registry_free(&reg);
     BLOG_INFO("exit (%s)", rc == BRIDGE_OK ? "clean" : bridge_strerror(rc));
     bridge_log_close();
+    bridge_instance_unlock(&inst);
     return rc == BRIDGE_OK ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -100,14 +101,43 @@ static void log_summary(const bridge_stats_t *s, const bridge_stats_now_t *now)
 }
 
 /* The file is written next to its final name and renamed over it, so a
- * reader sees the previous dump or this one, never half of one. */
+ * reader sees the previous dump or this one, never half of one. The
+ * temporary file is made by mkstemp(3) in the same folder (an
+ * unpredictable name, created O_EXCL: a link planted there is never
+ * followed), and rename(2) replaces a link at the final name instead of
+ * writing through it. */
 static void write_file(const char *path, const char *buf, size_t len)
 {
     char tmp[BRIDGE_PATH_MAX + 32];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
-        BLOG_WARN("cannot write statistics to %s: %s", path, strerror(errno));
+    const char *slash = strrchr(path, '/');
+    int dlen = slash ? (int)(slash - path + 1) : 0;
+    if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", dlen, path, slash ? slash + 1 : path) >= (int)sizeof(tmp)) {
+        BLOG_WARN("cannot write statistics to %s: path longer than %zu characters", path, sizeof(tmp) - 32);
+        return;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        BLOG_WARN("cannot write statistics to %s: temporary file %s: %s", path, tmp, strerror(errno));
+        return;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    int err = done == len ? 0 : errno ? errno : EIO;
+    if (err == 0 && fchmod(fd, 0640) != 0)
+        err = errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (err == 0 && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        BLOG_WARN("cannot write statistics to %s: %s", path, strerror(err));
         unlink(tmp);
     }
 }

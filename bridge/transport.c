@@ -68,15 +68,39 @@ static int identity(int fd, dev_t *dev, ino_t *ino)
     return 0;
 }
 
+int bridge_transport_policy(const bridge_config_t *cfg, zl_obj_policy_t *p, char *err, size_t errlen)
+{
+    zl_obj_policy_init(p);
+    p->devices = cfg->file[0] != '\0'; /* a UIO map or carve-out is a device */
+    p->max_mode = (mode_t)cfg->shm_mode;
+    char why[256] = "";
+    if (cfg->shm_owner[0] && zl_obj_policy_add_owners(p, cfg->shm_owner, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "shm-owner: %s", why);
+        return BRIDGE_E_CONFIG;
+    }
+    if (cfg->shm_group[0] && zl_group_parse(cfg->shm_group, &p->group, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "shm-group: %s", why);
+        return BRIDGE_E_CONFIG;
+    }
+    return BRIDGE_OK;
+}
+
 int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int *sys_err)
 {
     memset(t, 0, sizeof(*t));
     t->map.fd = -1;
+    zl_obj_policy_t pol;
+    char why[sizeof(t->what)] = "";
+    if (bridge_transport_policy(cfg, &pol, why, sizeof(why)) != BRIDGE_OK) {
+        snprintf(t->what, sizeof(t->what), "%s", why);
+        *sys_err = EINVAL;
+        return BRIDGE_E_TRANSPORT;
+    }
     int r;
     if (cfg->shm[0]) {
         t->is_shm = true;
         snprintf(t->what, sizeof(t->what), "shm %s", cfg->shm);
-        r = zl_shm_open(&t->map, cfg->shm, false);
+        r = zl_shm_open_ex(&t->map, cfg->shm, false, &pol, why, sizeof(why));
         if (r == -ENOENT || r == -ENODATA) {
             *sys_err = -r;
             return BRIDGE_E_NOT_READY;
@@ -84,10 +108,24 @@ int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int
     } else {
         snprintf(t->what, sizeof(t->what), "file %s offset %llu size %llu", cfg->file,
                  (unsigned long long)cfg->file_offset, (unsigned long long)cfg->file_size);
-        r = zl_file_map(&t->map, cfg->file, cfg->file_offset, (size_t)cfg->file_size, false);
+        r = zl_file_map_ex(&t->map, cfg->file, cfg->file_offset, (size_t)cfg->file_size, false, &pol, why, sizeof(why));
     }
     if (r < 0) {
+        if (why[0]) /* the refusal names the object, what was found and what was expected */
+            snprintf(t->what, sizeof(t->what), "%s", why);
         *sys_err = -r;
+        return BRIDGE_E_TRANSPORT;
+    }
+    /* One daemon per object too (the lock file of instance.h is per
+     * runtime directory): an OFD lock on byte 1 (byte 0 is the creator's),
+     * held while mapped. */
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    if (fcntl(t->map.fd, F_OFD_SETLK, &l) != 0 && (errno == EAGAIN || errno == EACCES)) {
+        snprintf(t->what, sizeof(t->what), "%.900s is served by another zenedge-bridged (it holds the object's lock)",
+                 cfg->shm[0] ? cfg->shm : cfg->file);
+        t->map.owner = 0;
+        zl_unmap(&t->map);
+        *sys_err = EBUSY;
         return BRIDGE_E_TRANSPORT;
     }
     if (t->map.size > IPC_REGION_MAX_SIZE)
@@ -105,7 +143,7 @@ bool bridge_transport_replaced(const bridge_transport_t *t, const bridge_config_
         return false;
     char name[260];
     snprintf(name, sizeof(name), "%s%.250s", cfg->shm[0] == '/' ? "" : "/", cfg->shm);
-    int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+    int fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
     if (fd < 0)
         return errno == ENOENT;
     dev_t dev = 0;

@@ -38,7 +38,14 @@ typedef struct bridge_transport {
  * or BRIDGE_E_SYS (sigaction failed, errno set). */
 int bridge_transport_guard_install(void);
 
-/* Map the region named by cfg. BRIDGE_OK; BRIDGE_E_NOT_READY when the shm
+/* Who may own and write the region: cfg's shm-owner, shm-group and
+ * shm-mode resolved (linux/zl.h). BRIDGE_OK, or BRIDGE_E_CONFIG with an
+ * unknown user or group named in err. */
+int bridge_transport_policy(const bridge_config_t *cfg, zl_obj_policy_t *p, char *err, size_t errlen);
+
+/* Map the region named by cfg, after checking its type, owner and mode
+ * against bridge_transport_policy() (a refusal: BRIDGE_E_TRANSPORT with
+ * the object, what was found and what was expected in t->what). BRIDGE_OK; BRIDGE_E_NOT_READY when the shm
  * object does not exist yet or is still empty (retry later); otherwise
  * BRIDGE_E_TRANSPORT with *sys_err = errno. */
 int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int *sys_err);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,27 +56,130 @@ static void map_reset(zl_map_t *m)
     m->fd = -1;
 }
 
-int zl_shm_create(zl_map_t *m, const char *name, size_t size)
+static void why_set(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void why_set(char *why, size_t len, const char *fmt, ...)
+{
+    if (why == NULL || len == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+}
+
+/* The creator's lock: an OFD write lock on byte 0, held as long as the
+ * descriptor is open. 0, or -EAGAIN when another live creator holds it. */
+static int creator_lock(int fd)
+{
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+    if (fcntl(fd, F_OFD_SETLK, &l) == 0)
+        return 0;
+    return errno == EACCES || errno == EAGAIN ? -EAGAIN : -errno;
+}
+
+/* The name exists: unlink it only when it is ours and no live creator
+ * holds it (a stale object of a dead run). 0 when removed. /dev/shm is
+ * sticky, so nobody else can swap the name between the check and the
+ * unlink. */
+static int stale_remove(const char *name, char *why, size_t len)
+{
+    int fd = shm_open(name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+    if (fd < 0) {
+        int e = errno;
+        why_set(why, len, "shm %s exists and cannot be opened: %s (left in place)", name, strerror(e));
+        return e == ENOENT ? 0 : -EEXIST;
+    }
+    struct stat st;
+    int err = fstat(fd, &st) != 0 ? -errno : 0;
+    if (err == 0 && (!S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+        char found[96], want[96];
+        why_set(why, len,
+                "shm %s already exists, owned by %s, mode %04o: not ours (expected none, or a stale one of %s); "
+                "left in place",
+                name, zl_uid_str(st.st_uid, found, sizeof(found)), (unsigned)(st.st_mode & 07777),
+                zl_uid_str(geteuid(), want, sizeof(want)));
+        err = -EEXIST;
+    } else if (err == 0 && creator_lock(fd) != 0) {
+        why_set(why, len, "shm %s is in use by a running creator (its lock is held); left in place", name);
+        err = -EBUSY;
+    } else if (err == 0 && shm_unlink(name) != 0) {
+        err = -errno;
+        why_set(why, len, "shm %s: stale, but cannot be removed: %s", name, strerror(-err));
+    }
+    close(fd);
+    return err;
+}
+
+static int mode_check(const char *name, mode_t mode, gid_t group, char *why, size_t len)
+{
+    if ((mode & ~(mode_t)0777) != 0 || (mode & S_IWOTH) != 0 || (mode & S_IRUSR) == 0 || (mode & S_IWUSR) == 0) {
+        why_set(why, len, "shm %s: mode %04o refused (expected owner read-write, no write for others, at most 0774)",
+                name, (unsigned)mode);
+        return -EINVAL;
+    }
+    if ((mode & S_IWGRP) != 0 && group == ZL_NO_GROUP) {
+        why_set(why, len, "shm %s: mode %04o gives the group write access but no group is given", name, (unsigned)mode);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Exclusive create, retried once after removing a stale object of ours. */
+static int create_excl(const char *name, char *why, size_t len)
+{
+    for (int i = 0; i < 2; i++) {
+        int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd >= 0 ? fd : -errno;
+        int err = stale_remove(name, why, len);
+        if (err)
+            return err;
+    }
+    why_set(why, len, "shm %s re-created by someone else while we replaced a stale one; left in place", name);
+    return -EEXIST;
+}
+
+/* Group, exact mode, lock, size (zeroed: truncated from 0). */
+static int shape_new(int fd, const char *name, size_t size, mode_t mode, gid_t group, char *why, size_t len)
+{
+    char g[96];
+    if (group != ZL_NO_GROUP && fchown(fd, (uid_t)-1, group) != 0) {
+        int e = errno;
+        why_set(why, len, "shm %s: cannot give it to group %s: %s (are we a member?)", name,
+                zl_gid_str(group, g, sizeof(g)), strerror(e));
+        return -EPERM;
+    }
+    if (fchmod(fd, mode) != 0 || creator_lock(fd) != 0 || ftruncate(fd, (off_t)size) != 0) {
+        int e = errno;
+        why_set(why, len, "shm %s: cannot set mode %04o, lock or size %zu: %s", name, (unsigned)mode, size,
+                strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+int zl_shm_create_ex(zl_map_t *m, const char *name, size_t size, mode_t mode, gid_t group, char *why, size_t len)
 {
     if (m == NULL || size == 0)
         return -EINVAL;
     map_reset(m);
     int err = shm_name(name, m->name, sizeof(m->name));
-    if (err)
-        return err;
-    int fd = shm_open(m->name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    /* Truncate to 0 first so that every byte reads as zero afterwards. */
-    if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)size) != 0) {
-        err = -errno;
-        close(fd);
-        shm_unlink(m->name);
+    if (err) {
+        why_set(why, len, "shm name '%s' is empty, too long or holds a '/' after the first", name ? name : "");
         return err;
     }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if ((err = mode_check(m->name, mode, group, why, len)) != 0)
+        return err;
+    int fd = create_excl(m->name, why, len);
+    if (fd < 0)
+        return fd;
+    err = shape_new(fd, m->name, size, mode, group, why, len);
+    void *p = err ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
-        err = -errno;
+        if (err == 0) {
+            err = -errno;
+            why_set(why, len, "shm %s: mmap of %zu bytes: %s", m->name, size, strerror(-err));
+        }
         close(fd);
         shm_unlink(m->name);
         return err;
@@ -86,6 +190,11 @@ int zl_shm_create(zl_map_t *m, const char *name, size_t size)
     m->owner = 1;
     m->is_shm = 1;
     return 0;
+}
+
+int zl_shm_create(zl_map_t *m, const char *name, size_t size)
+{
+    return zl_shm_create_ex(m, name, size, 0600, ZL_NO_GROUP, NULL, 0);
 }
 
 static int map_fd(zl_map_t *m, int fd, uint64_t offset, size_t size, bool ro)
@@ -105,7 +214,7 @@ static int map_fd(zl_map_t *m, int fd, uint64_t offset, size_t size, bool ro)
     return 0;
 }
 
-int zl_shm_open(zl_map_t *m, const char *name, bool ro)
+int zl_shm_open_ex(zl_map_t *m, const char *name, bool ro, const zl_obj_policy_t *p, char *why, size_t len)
 {
     if (m == NULL)
         return -EINVAL;
@@ -113,17 +222,14 @@ int zl_shm_open(zl_map_t *m, const char *name, bool ro)
     int err = shm_name(name, m->name, sizeof(m->name));
     if (err)
         return err;
-    int fd = shm_open(m->name, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
+    int fd = shm_open(m->name, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW, 0);
     if (fd < 0)
         return -errno;
+    char what[300];
+    snprintf(what, sizeof(what), "shm %s", m->name);
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-        err = st.st_size <= 0 ? -ENODATA : -errno;
-        close(fd);
-        return err;
-    }
-    err = map_fd(m, fd, 0, (size_t)st.st_size, ro);
-    if (err) {
+    if ((err = zl_obj_check(fd, what, p, why, len)) != 0 || (err = fstat(fd, &st) != 0 ? -errno : 0) != 0 ||
+        (err = st.st_size <= 0 ? -ENODATA : 0) != 0 || (err = map_fd(m, fd, 0, (size_t)st.st_size, ro)) != 0) {
         close(fd);
         return err;
     }
@@ -131,44 +237,70 @@ int zl_shm_open(zl_map_t *m, const char *name, bool ro)
     return 0;
 }
 
-int zl_file_map(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro)
+int zl_shm_open(zl_map_t *m, const char *name, bool ro)
+{
+    return zl_shm_open_ex(m, name, ro, NULL, NULL, 0);
+}
+
+/* A regular file must hold the whole window; a device reports 0. The
+ * window's size, or 0 with *err set. */
+static size_t file_window(const struct stat *st, uint64_t offset, size_t size, int *err)
+{
+    *err = 0;
+    if (S_ISREG(st->st_mode)) {
+        if ((uint64_t)st->st_size < offset || (size == 0 && (uint64_t)st->st_size == offset)) {
+            *err = -ERANGE;
+            return 0;
+        }
+        if (size == 0)
+            size = (size_t)((uint64_t)st->st_size - offset);
+        if (offset + size > (uint64_t)st->st_size)
+            *err = -ERANGE;
+    } else if (size == 0) {
+        *err = -EINVAL;
+    }
+    return *err ? 0 : size;
+}
+
+int zl_file_map_ex(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro, const zl_obj_policy_t *p,
+                   char *why, size_t len)
 {
     if (m == NULL || path == NULL)
         return -EINVAL;
     map_reset(m);
     if (snprintf(m->name, sizeof(m->name), "%s", path) >= (int)sizeof(m->name))
         return -ENAMETOOLONG;
-    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
+    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            why_set(why, len, "file %s refused: it is a symbolic link (not followed; give the real path)", path);
+        return -e;
+    }
+    zl_obj_policy_t def;
+    if (p == NULL) {
+        zl_obj_policy_init(&def);
+        def.devices = true;
+        p = &def;
+    }
+    char what[300];
+    snprintf(what, sizeof(what), "file %s", path);
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = -errno;
+    int err = zl_obj_check(fd, what, p, why, len);
+    if (err == 0)
+        err = fstat(fd, &st) != 0 ? -errno : 0;
+    if (err == 0)
+        size = file_window(&st, offset, size, &err);
+    if (err == 0)
+        err = map_fd(m, fd, offset, size, ro);
+    if (err)
         close(fd);
-        return err;
-    }
-    /* A regular file must hold the whole window; a device reports 0. */
-    if (S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size < offset || (size == 0 && (uint64_t)st.st_size == offset)) {
-            close(fd);
-            return -ERANGE;
-        }
-        if (size == 0)
-            size = (size_t)((uint64_t)st.st_size - offset);
-        if (offset + size > (uint64_t)st.st_size) {
-            close(fd);
-            return -ERANGE;
-        }
-    } else if (size == 0) {
-        close(fd);
-        return -EINVAL;
-    }
-    int err = map_fd(m, fd, offset, size, ro);
-    if (err) {
-        close(fd);
-        return err;
-    }
-    return 0;
+    return err;
+}
+
+int zl_file_map(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro)
+{
+    return zl_file_map_ex(m, path, offset, size, ro, NULL, NULL, 0);
 }
 
 void zl_unmap(zl_map_t *m)

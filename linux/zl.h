@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "zenedge/ipc_doorbell.h"
 #include "zenedge/ipc_proto.h"
@@ -32,10 +33,64 @@ typedef struct zl_map {
     size_t map_len;
 } zl_map_t;
 
-/* Create (or truncate) the POSIX shm object `name` ("/x" or "x"), size it,
- * zero it and map it read-write. The caller owns it. */
+/* ---- objects: who may own them, who may write them (zl_obj.c) ----
+ *
+ * Every shm object or file the Linux side maps is untrusted until checked:
+ * its type (a regular file or shm object; a character/block device only
+ * where the policy allows it), its owner (our effective uid, root, or a
+ * uid the policy lists) and its mode (never writable by others; writable
+ * by its group only when that group is the policy's group). A refusal
+ * fills why with the object, what was found and what was expected.
+ */
+#define ZL_OBJ_MAX_OWNERS 8
+#define ZL_NO_GROUP       ((gid_t)-1)
+
+typedef struct zl_obj_policy {
+    uid_t owners[ZL_OBJ_MAX_OWNERS]; /* allowed owners besides our euid and root */
+    uint32_t n_owners;
+    gid_t group;     /* the one group that may hold write access, or ZL_NO_GROUP */
+    bool devices;    /* character and block devices accepted (UIO, carve-out) */
+    mode_t max_mode; /* 0: no bound; else no permission bit beyond these */
+} zl_obj_policy_t;
+
+/* Our euid and root only, no group, no devices. Returns nothing. */
+void zl_obj_policy_init(zl_obj_policy_t *p);
+/* Allow the owner `user` (a name or a number). 0; -ENOENT no such user;
+ * -ENOSPC more than ZL_OBJ_MAX_OWNERS; -EINVAL bad argument. why says which. */
+int zl_obj_policy_add_owner(zl_obj_policy_t *p, const char *user, char *why, size_t len);
+/* Add every user of a list "a,b,c" (zl_obj_policy_add_owner's codes). */
+int zl_obj_policy_add_owners(zl_obj_policy_t *p, const char *list, char *why, size_t len);
+/* Resolve a group (a name or a number) into *gid. 0; -ENOENT no such
+ * group; -EINVAL bad argument. */
+int zl_group_parse(const char *group, gid_t *gid, char *why, size_t len);
+/* Check an open object against p (NULL: zl_obj_policy_init's). 0;
+ * -EINVAL wrong type; -EPERM wrong owner; -EACCES a mode that lets others
+ * (or a group not configured) write; -errno from fstat. why names what
+ * (the object), the owner or mode found, and what was expected. */
+int zl_obj_check(int fd, const char *what, const zl_obj_policy_t *p, char *why, size_t len);
+/* Describe a uid or gid as "uid 65534 (nobody)" into buf; returns buf. */
+const char *zl_uid_str(uid_t uid, char *buf, size_t len);
+const char *zl_gid_str(gid_t gid, char *buf, size_t len);
+
+/* Create the POSIX shm object `name` ("/x" or "x") with O_CREAT|O_EXCL,
+ * give it `group` (ZL_NO_GROUP: keep ours) and exactly `mode` (fchmod,
+ * whatever the umask), size it, map it read-write, and hold a lock on it
+ * (an OFD lock on byte 0) while it is mapped. An object of that name that
+ * already exists is re-created only when it is ours (our euid) and no
+ * live creator holds its lock (a stale one from a dead run); anything
+ * else is left in place and refused. 0; -EEXIST the name is someone
+ * else's (why names the owner); -EBUSY ours and in use; -EINVAL a mode
+ * with write for others, or write for the group without a group, or bits
+ * beyond 0777, or a bad name; -EPERM the group cannot be given; -errno.
+ * The caller owns the object: zl_unmap() removes it. */
+int zl_shm_create_ex(zl_map_t *m, const char *name, size_t size, mode_t mode, gid_t group, char *why, size_t len);
+/* zl_shm_create_ex with mode 0600 and no group. */
 int zl_shm_create(zl_map_t *m, const char *name, size_t size);
-/* Map an existing POSIX shm object read-write (read-only if ro); size from fstat. */
+/* Map an existing POSIX shm object read-write (read-only if ro), size from
+ * fstat, after zl_obj_check(p) (NULL: the default policy). 0; -ENODATA
+ * empty; zl_obj_check's codes with why; -errno. */
+int zl_shm_open_ex(zl_map_t *m, const char *name, bool ro, const zl_obj_policy_t *p, char *why, size_t len);
+/* zl_shm_open_ex with the default policy. */
 int zl_shm_open(zl_map_t *m, const char *name, bool ro);
 /* The one file reader of the Linux side: a regular file (symlinks not
  * followed, O_NOFOLLOW) of at most max bytes read whole into a malloc'd
@@ -47,7 +102,13 @@ void *zl_read_file(const char *path, size_t max, size_t *len, int *err);
 
 /* Map [offset, offset+size) of a file or device (a /dev/shm file backing an
  * ivshmem device, a UIO map, a carve-out); offset need not be page aligned.
- * size 0 means "to the end of the file". */
+ * size 0 means "to the end of the file". The path is opened with
+ * O_NOFOLLOW (a symbolic link: -ELOOP) and checked with zl_obj_check(p)
+ * (NULL: the default policy with devices allowed). 0; -ERANGE the window
+ * is outside the file; zl_obj_check's codes with why; -errno. */
+int zl_file_map_ex(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro, const zl_obj_policy_t *p,
+                   char *why, size_t len);
+/* zl_file_map_ex with the default policy (devices allowed). */
 int zl_file_map(zl_map_t *m, const char *path, uint64_t offset, size_t size, bool ro);
 /* munmap and close; unlink the shm object if we created it. */
 void zl_unmap(zl_map_t *m);

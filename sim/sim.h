@@ -87,6 +87,8 @@ enum { SIM_SPLIT_WITHOUT = 0, SIM_SPLIT_WITH = 1, SIM_SPLIT_NONE = 2 };
 struct sim_state {
     const char *shm, *socket, *models_dir, *hist_path;
     const char *allow_uid, *allow_gid; /* bridges allowed beside our uid and root */
+    unsigned shm_mode;                 /* --shm-mode; 0: 0660 with --shm-group, else 0600 */
+    long shm_group;                    /* --shm-group as a gid, or -1: none */
     size_t size;
     int mode, cpu, quiet;
     double timeout_s;

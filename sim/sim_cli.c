@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "zl.h"
 
 struct sim_state sim = {.size = 16u << 20,
                         .mode = IPC_DB_ADAPTIVE,
@@ -21,7 +22,8 @@ struct sim_state sim = {.size = 16u << 20,
                         .spin_us = 50,
                         .max_jobs = 256,
                         .sq_slots = 256,
-                        .models_dir = "models"};
+                        .models_dir = "models",
+                        .shm_group = -1};
 
 static void usage_options(FILE *f)
 {
@@ -40,6 +42,14 @@ static void usage_options(FILE *f)
             "Options:\n"
             "  --shm NAME          POSIX shared memory name of the region (required)\n"
             "  --size BYTES        region size (default 16777216; suffixes k, M)\n"
+            "  --shm-mode MODE     mode of the region, octal (default 0660 with\n"
+            "                      --shm-group, else 0600; never writable by others).\n"
+            "                      The region is created new (O_EXCL): an object of\n"
+            "                      that name owned by another user is refused and left\n"
+            "                      in place; a stale one of ours (its creator is gone)\n"
+            "                      is replaced\n"
+            "  --shm-group GROUP   give the region to GROUP (e.g. zenedge, the daemon's\n"
+            "                      group; we must be a member)\n"
             "  --doorbell MODE     poll | eventfd | adaptive (default adaptive)\n"
             "                      poll: no system call, both sides spin on the rings;\n"
             "                      eventfd: eventfds exchanged over --socket, each side\n"
@@ -323,6 +333,26 @@ static int parse_option(int o, const char *arg)
     case 'k': sim.socket = arg; break;
     case 'U': sim.allow_uid = arg; break;
     case 'G': sim.allow_gid = arg; break;
+    case 'M':
+        sim.shm_mode = (unsigned)strtoul(arg, &end, 8);
+        if (*end || end == arg || sim.shm_mode > 0777 || (sim.shm_mode & 0600) != 0600 || (sim.shm_mode & 0002)) {
+            fprintf(stderr,
+                    "zenedge-sim: --shm-mode %s: an octal mode with owner read-write and no write for "
+                    "others (e.g. 0600, 0660)\n",
+                    arg);
+            return 2;
+        }
+        break;
+    case 'g': {
+        gid_t g;
+        char why[256];
+        if (zl_group_parse(arg, &g, why, sizeof(why)) != 0) {
+            fprintf(stderr, "zenedge-sim: --shm-group: %s\n", why);
+            return 2;
+        }
+        sim.shm_group = (long)g;
+        break;
+    }
     case 'c': sim.cpu = atoi(arg); break;
     case 'H': sim.hist_path = arg; break;
     case 'm': sim.models_dir = arg; break;
@@ -372,6 +402,8 @@ int sim_cli_parse(int argc, char **argv)
         {"max-jobs", required_argument, 0, 'J'},
         {"sq-slots", required_argument, 0, 'Q'},
         {"hist", required_argument, 0, 'H'},
+        {"shm-mode", required_argument, 0, 'M'},
+        {"shm-group", required_argument, 0, 'g'},
         {0, 0, 0, 0},
     };
     int o, rc;
@@ -382,6 +414,12 @@ int sim_cli_parse(int argc, char **argv)
         fprintf(stderr, "zenedge-sim: %s\n", sim.shm ? "unexpected argument" : "--shm NAME is required");
         usage_options(stderr);
         usage_spec(stderr);
+        return 2;
+    }
+    if (sim.shm_mode == 0)
+        sim.shm_mode = sim.shm_group >= 0 ? 0660 : 0600;
+    if ((sim.shm_mode & 0020) && sim.shm_group < 0) {
+        fprintf(stderr, "zenedge-sim: --shm-mode %04o lets the group write: give --shm-group\n", sim.shm_mode);
         return 2;
     }
     if (sim.max_jobs == 0 || sim.max_jobs > ZEN_CFG_MAX_JOBS) {

@@ -243,10 +243,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "zenedge-sim: cannot pin to CPU %d: %s (running unpinned)\n", sim.cpu, strerror(-r));
     }
     zl_map_t map;
-    int r = zl_shm_create(&map, sim.shm, sim.size);
+    char why[1024] = "";
+    int r = zl_shm_create_ex(&map, sim.shm, sim.size, (mode_t)sim.shm_mode,
+                             sim.shm_group >= 0 ? (gid_t)sim.shm_group : ZL_NO_GROUP, why, sizeof(why));
     if (r < 0) {
         fprintf(stderr, "zenedge-sim: cannot create shared memory %s of %zu bytes: %s\n", sim.shm, sim.size,
-                strerror(-r));
+                why[0] ? why : strerror(-r));
         sim_free();
         return 1;
     }

@@ -9,13 +9,19 @@
  *
  * The region is mapped PROT_READ and validated with ipc_region_attach(),
  * so this tool can never disturb either side; every word it prints is a
- * single untorn read of a live, untrusted region.
+ * single untorn read of a live, untrusted region. The object is checked
+ * before it is mapped (owner: ours, root or --owner; no write for others)
+ * and may shrink under us: a read past its new end raises SIGBUS, which
+ * is caught and ends the run with a message (exit 1), never a crash.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +57,9 @@ static void usage(FILE *o)
                "  --file PATH         file or device holding the region\n"
                "  --offset N          byte offset of the region in PATH (default 0)\n"
                "  --size N            bytes of the region in PATH (default: to the end)\n"
+               "  --owner USER[,USER] users that may own the region besides us and root\n"
+               "                      (any other owner, a symbolic link, or a region\n"
+               "                      others may write is refused)\n"
                "\n"
                "Options:\n"
                "  --watch S           stat: repeat every S seconds until interrupted\n"
@@ -58,8 +67,31 @@ static void usage(FILE *o)
                "  --all               trace: also list slots whose job has not completed\n"
                "  --version, --help\n"
                "\n"
-               "Exit status: 0 ok, 1 region rejected or unreadable, 2 usage, 3 region not\n"
-               "initialised yet (magic 0).\n");
+               "Exit status: 0 ok, 1 region rejected, refused, unreadable or truncated\n"
+               "while read, 2 usage, 3 region not initialised yet (magic 0).\n");
+}
+
+/* SIGBUS: the object shrank under the mapping. The handler jumps back to
+ * the guarded read (sigsetjmp in guarded()), which reports and exits 1. */
+static sigjmp_buf bus_jump;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
+{
+    if (!bus_armed) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    bus_armed = 0;
+    siglongjmp(bus_jump, 1);
+}
+
+/* The object still holds what we mapped (it may have been truncated). */
+static bool still_backed(const zl_map_t *m)
+{
+    struct stat st;
+    return fstat(m->fd, &st) == 0 && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= (uint64_t)m->map_len);
 }
 
 static const char *state_name(uint32_t s)
@@ -186,16 +218,78 @@ static int do_trace(const ipc_region_t *v, bool all)
     return 0;
 }
 
+/* Validate the mapped region and run the command: the exit status. */
+static int inspect(const zl_map_t *m, const char *what, const char *cmd, bool all, unsigned watch, unsigned count)
+{
+    ipc_region_t v;
+    ipc_fault_t f = {0};
+    uint32_t msize = m->size > IPC_REGION_MAX_SIZE ? IPC_REGION_MAX_SIZE : (uint32_t)m->size;
+    int r = ipc_region_attach(&v, m->base, msize, &f);
+    if (r == IPC_E_NOT_READY) {
+        fprintf(stderr, "zenedge-ipc: %s is not initialised yet (magic 0)\n", what);
+        return 3;
+    }
+    if (r != IPC_OK) {
+        fprintf(stderr, "zenedge-ipc: %s rejected: %s: %s = %u (0x%x) breaks limit %u: %s\n", what, ipc_strerror(r),
+                f.field ? f.field : "?", f.value, f.value, f.limit, f.rule ? f.rule : "");
+        return 1;
+    }
+    if (!strcmp(cmd, "trace"))
+        return do_trace(&v, all);
+    for (unsigned n = 0;; n++) {
+        if (!still_backed(m)) {
+            fprintf(stderr,
+                    "zenedge-ipc: %s shrank under the mapping (truncated or re-created by its owner): stopped\n", what);
+            return 1;
+        }
+        int rc = do_stat(&v, what);
+        if (rc != 0 || watch == 0 || (count && n + 1 >= count))
+            return rc;
+        fflush(stdout);
+        sleep(watch);
+        printf("\n");
+    }
+}
+
+typedef struct run {
+    const zl_map_t *m;
+    const char *what, *cmd;
+    bool all;
+    unsigned watch, count;
+} run_t;
+
+/* inspect() with SIGBUS caught: the exit status (1 after a truncation). */
+static int guarded(const run_t *run)
+{
+    signal(SIGBUS, on_sigbus);
+    if (sigsetjmp(bus_jump, 1) != 0) {
+        fflush(stdout);
+        fprintf(stderr, "zenedge-ipc: %s shrank under the mapping (truncated or re-created by its owner): stopped\n",
+                run->what);
+        return 1;
+    }
+    bus_armed = 1;
+    int rc = inspect(run->m, run->what, run->cmd, run->all, run->watch, run->count);
+    bus_armed = 0;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"shm", required_argument, NULL, 's'},    {"file", required_argument, NULL, 'f'},
-        {"offset", required_argument, NULL, 'o'}, {"size", required_argument, NULL, 'z'},
-        {"watch", required_argument, NULL, 'w'},  {"count", required_argument, NULL, 'n'},
-        {"all", no_argument, NULL, 'a'},          {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"shm", required_argument, NULL, 's'},
+        {"file", required_argument, NULL, 'f'},
+        {"offset", required_argument, NULL, 'o'},
+        {"size", required_argument, NULL, 'z'},
+        {"watch", required_argument, NULL, 'w'},
+        {"count", required_argument, NULL, 'n'},
+        {"all", no_argument, NULL, 'a'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"owner", required_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0},
     };
-    const char *shm = NULL, *file = NULL;
+    const char *shm = NULL, *file = NULL, *owner = NULL;
     unsigned long long offset = 0, size = 0;
     unsigned watch = 0, count = 0;
     bool all = false;
@@ -215,6 +309,7 @@ int main(int argc, char **argv)
         case 'w': watch = (unsigned)strtoul(optarg, &end, 10); break;
         case 'n': count = (unsigned)strtoul(optarg, &end, 10); break;
         case 'a': all = true; break;
+        case 'O': owner = optarg; break;
         case 'V':
             printf("zenedge-ipc %s (protocol %u.%u)\n", ZENEDGE_VERSION, IPC_VERSION_MAJOR, IPC_VERSION_MINOR);
             return 0;
@@ -246,41 +341,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "zenedge-ipc: give exactly one of --shm NAME or --file PATH\n");
         return 2;
     }
+    zl_obj_policy_t pol;
+    zl_obj_policy_init(&pol);
+    pol.devices = file != NULL;
+    char why[1024] = "";
+    if (owner != NULL && zl_obj_policy_add_owners(&pol, owner, why, sizeof(why)) != 0) {
+        fprintf(stderr, "zenedge-ipc: --owner: %s\n", why);
+        return 2;
+    }
     zl_map_t m;
-    int r = shm ? zl_shm_open(&m, shm, true) : zl_file_map(&m, file, offset, (size_t)size, true);
+    int r = shm ? zl_shm_open_ex(&m, shm, true, &pol, why, sizeof(why))
+                : zl_file_map_ex(&m, file, offset, (size_t)size, true, &pol, why, sizeof(why));
     const char *what = shm ? shm : file;
     if (r < 0) {
-        fprintf(stderr, "zenedge-ipc: cannot map %s read-only: %s\n", what, strerror(-r));
+        fprintf(stderr, "zenedge-ipc: cannot map %s read-only: %s\n", what, why[0] ? why : strerror(-r));
         return 1;
     }
-    ipc_region_t v;
-    ipc_fault_t f = {0};
-    uint32_t msize = m.size > IPC_REGION_MAX_SIZE ? IPC_REGION_MAX_SIZE : (uint32_t)m.size;
-    r = ipc_region_attach(&v, m.base, msize, &f);
-    if (r == IPC_E_NOT_READY) {
-        fprintf(stderr, "zenedge-ipc: %s is not initialised yet (magic 0)\n", what);
-        zl_unmap(&m);
-        return 3;
-    }
-    if (r != IPC_OK) {
-        fprintf(stderr, "zenedge-ipc: %s rejected: %s: %s = %u (0x%x) breaks limit %u: %s\n", what, ipc_strerror(r),
-                f.field ? f.field : "?", f.value, f.value, f.limit, f.rule ? f.rule : "");
-        zl_unmap(&m);
-        return 1;
-    }
-    int rc;
-    if (!strcmp(cmd, "trace")) {
-        rc = do_trace(&v, all);
-    } else {
-        for (unsigned n = 0;; n++) {
-            rc = do_stat(&v, what);
-            if (watch == 0 || (count && n + 1 >= count))
-                break;
-            fflush(stdout);
-            sleep(watch);
-            printf("\n");
-        }
-    }
+    run_t run = {&m, what, cmd, all, watch, count};
+    int rc = guarded(&run);
     zl_unmap(&m);
     return rc;
 }

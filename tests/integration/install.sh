@@ -24,6 +24,7 @@ cmake --install "$BUILD" --prefix "$PREFIX" >"$PREFIX/install.log" 2>&1 || { cat
 D=$PREFIX/sbin/zenedge-bridged
 for f in sbin/zenedge-bridged bin/zenedge-ipc share/man/man8/zenedge-bridged.8 share/man/man1/zenedge-ipc.1 \
          share/man/man1/zenedge-sim.1 etc/zenedge/zenedge-bridged.conf lib/systemd/system/zenedge-bridged.service \
+         lib/systemd/system/zenedge-bridged@.service share/zenedge/systemd/rt-priority.conf \
          lib/sysusers.d/zenedge.conf include/zenedge/ipc_proto.h bin/zenedge-bench share/man/man1/zenedge-bench.1 \
          share/zenedge/models/vector_add/model.ini share/zenedge/models/saxpy/model.ini \
          share/zenedge/models/gemm/model.ini share/zenedge/models/digits_mlp/model.ini \
@@ -34,6 +35,32 @@ PC=$(find "$PREFIX" -name zenedge.pc | head -n 1)
 [ -n "$PC" ] || fail "zenedge.pc not installed"
 grep -q "ProtectSystem=strict" "$PREFIX/lib/systemd/system/zenedge-bridged.service" || fail "unit not hardened"
 grep -q "NoNewPrivileges=yes" "$PREFIX/lib/systemd/system/zenedge-bridged.service" || fail "unit not hardened"
+# Units: no capability unless the real-time drop-in is added; umask 0077;
+# the template has one runtime directory, config and account per region;
+# the region mode and group the units state match the code's defaults.
+U=$PREFIX/lib/systemd/system/zenedge-bridged.service
+T=$PREFIX/lib/systemd/system/zenedge-bridged@.service
+RT=$PREFIX/share/zenedge/systemd/rt-priority.conf
+for u in "$U" "$T"; do
+    grep -q "ProtectSystem=strict" "$u" || fail "$u not hardened"
+    grep -q "^UMask=0077$" "$u" || fail "$u: UMask is not 0077"
+    grep -q "^CapabilityBoundingSet=$" "$u" || fail "$u: capabilities not empty"
+    if grep -q "^[A-Za-z]*Capabilit.*CAP_SYS_NICE" "$u"; then fail "$u grants CAP_SYS_NICE without an RT priority"; fi
+    grep -q "^RestartPreventExitStatus=2 3$" "$u" || fail "$u restarts on 'another daemon serves the region'"
+    grep -q -- "--shm-group" "$u" || fail "$u does not say how the region is created"
+done
+grep -q "^RuntimeDirectory=zenedge/%i$" "$T" || fail "template: no runtime directory per instance"
+grep -q "zenedge/%i.conf" "$T" || fail "template: no config per instance"
+grep -q "^User=zenedge-%i$" "$T" || fail "template: no account per instance"
+grep -q "^LimitRTPRIO=" "$RT" || fail "rt-priority.conf grants no RT limit"
+grep -q "^shm_group = zenedge$" "$PREFIX/etc/zenedge/zenedge-bridged.conf" || fail "example config: no shm_group"
+"$D" --help | grep -q -- "--shm-group GROUP" || fail "--help lacks --shm-group"
+if [ -n "$SIM" ] && [ -x "$SIM" ]; then
+    "$SIM" --help | grep -q "default 0660 with" || fail "zenedge-sim --help: the region's default mode"
+fi
+if command -v systemd-analyze >/dev/null 2>&1; then
+    systemd-analyze verify "$U" "$T" 2>&1 | grep -i "unknown\|invalid" && fail "systemd-analyze verify"
+fi
 echo "installed files present under the prefix"
 
 "$D" --help | grep -q -- "--doorbell MODE" || fail "--help"
