@@ -93,6 +93,8 @@ void bench_report_rt_table(FILE *f, const bench_opts_t *o, const bench_rt_t *e)
                 "zenedge side off its CPU (a pass > 50 us late) %u times alone, %u with the flood%s\n",
                 w->backend, w->flood_jobs_per_s, w->late, w->stalls[0], w->stalls[1],
                 w->noisy ? ": NOISY (a busy machine; its p99 are the scheduler's)" : "");
+        if (i > 0 && strcmp(w->sched, w0->sched) != 0)
+            fprintf(f, "%-8s dispatcher: %s\n", w->backend, w->sched);
     }
     fprintf(f, "rt_load errors: %llu failed jobs or wrong answers\n", (unsigned long long)e->errors);
 }

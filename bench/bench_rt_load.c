@@ -10,7 +10,9 @@
  * adaptive doorbell (it spins briefly, then sleeps on its eventfd; our
  * proxy rings it then, through the socket handshake of zenedge-sim), the
  * CPU backend's workers on the dispatcher's CPU below it (SCHED_FIFO
- * when permitted, else nice levels). Two contracts:
+ * when permitted, else nice levels). A backend that does not ring the
+ * dispatcher when a job ends (no set_wake: OpenCL, CUDA) gets the poll
+ * doorbell instead, as in the e2e section. Two contracts:
  *   rt:    IPC_QOS_RT, vector_add, one job in flight, released every
  *          BENCH_RT_PERIOD_US (the next release waits for the period; a
  *          job still in flight at its release time counts as "late");
@@ -34,6 +36,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,11 +291,16 @@ static int rt_connect(rt_run_t *r)
  * waits until the bridge is READY. 0 or -1. */
 static int rt_start_dispatcher(rt_run_t *r)
 {
-    if (rt_socket_dir(r) != 0)
+    /* A backend that cannot wake a sleeping dispatcher when a job ends
+     * (no set_wake) would leave each job's end to its 1 ms idle timeout:
+     * the dispatcher polls there, as in the e2e section. */
+    const bridge_backend_ops_t *ops = bridge_backend_find(r->backend);
+    bool adaptive = ops != NULL && ops->set_wake != NULL;
+    if (adaptive && rt_socket_dir(r) != 0)
         return -1;
     bench_dispatcher_db_t db = {.socket = r->sock, .spin_us = RT_SPIN_US, .sched = r->sched, .sched_len = RT_SCHED_LEN};
-    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg, &db);
-    if (r->child < 0 || rt_connect(r) != 0)
+    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg, adaptive ? &db : NULL);
+    if (r->child < 0 || (adaptive && rt_connect(r) != 0))
         return -1;
     uint64_t give_up = zl_now_ns() + RT_ONLINE_NS;
     while (!proxy_bridge_online(r->p)) {
@@ -504,6 +512,8 @@ static void rt_row(rt_run_t *r, bench_rt_t *out)
     snprintf(w->backend, sizeof(w->backend), "%s", r->backend);
     if (r->sched != NULL)
         snprintf(w->sched, sizeof(w->sched), "adaptive doorbell; %s", r->sched[0] ? r->sched : "scheduling untold");
+    else
+        snprintf(w->sched, sizeof(w->sched), "poll doorbell (the backend does not wake a sleeping dispatcher)");
     w->phases = r->phases;
     w->jobs_per_phase = r->per;
     for (int k = 0; k < 2; k++) {
