@@ -275,6 +275,7 @@ int bench_e2e_run(const bench_opts_t *o, bench_e2e_t *e);
 enum { BENCH_RT_ALONE = 0, BENCH_RT_FLOOD = 1 };
 typedef struct bench_rt_row {
     char backend[16];
+    char sched[192]; /* the dispatcher's doorbell and its workers' scheduling */
     uint32_t phases; /* of each kind */
     uint32_t jobs_per_phase;
     uint32_t n[2];       /* RT jobs measured: [alone], [flood] */

@@ -23,12 +23,15 @@
 #include "bench_bridge.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,8 +72,24 @@ static void e2e_on_term(int sig)
     e2e_sig.stop = 1;
 }
 
+/* The workers on the dispatcher's CPU, below it: SCHED_FIFO when this
+ * process may have it (then the dispatcher runs at BENCH_DISPATCHER_FIFO),
+ * else nice levels; the scheme into db->sched. Returns q. */
+static const bridge_qos_sched_t *dispatcher_sched(const bench_opts_t *o, const bench_dispatcher_db_t *db,
+                                                  bridge_qos_sched_t *q)
+{
+    struct sched_param sp = {.sched_priority = BENCH_DISPATCHER_FIFO};
+    bool fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+    bridge_qos_sched_default(q, fifo ? BENCH_DISPATCHER_FIFO : 0, getpriority(PRIO_PROCESS, 0));
+    if (o->cpu_follow >= 0 && o->cpu_follow < (int)BRIDGE_CPU_MAX)
+        q->cpus[o->cpu_follow / 64] |= 1ull << (o->cpu_follow % 64);
+    if (db->sched != NULL && db->sched_len > 0)
+        bridge_qos_sched_describe(q, db->sched, db->sched_len);
+    return q;
+}
+
 static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg,
-                           pid_t parent)
+                           pid_t parent, const bench_dispatcher_db_t *db)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         return 1;
@@ -93,10 +112,19 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     snprintf(cfg.shm, sizeof(cfg.shm), "%s", shm);
     snprintf(cfg.backend, sizeof(cfg.backend), "%s", backend);
     cfg.doorbell = IPC_DB_POLL;
+    bridge_qos_sched_t q;
+    const bridge_qos_sched_t *qs = NULL;
+    if (db != NULL && db->socket != NULL) {
+        cfg.doorbell = IPC_DB_ADAPTIVE;
+        snprintf(cfg.socket, sizeof(cfg.socket), "%s", db->socket);
+        cfg.spin_us = db->spin_us;
+        qs = dispatcher_sched(o, db, &q);
+    }
     cfg.stats_interval_s = 0;
     cfg.log_level = getenv("ZB_E2E_DEBUG") ? BRIDGE_LOG_DEBUG : BRIDGE_LOG_WARN;
     bridge_backend_t be = {.ops = bridge_backend_find(backend), .priv = NULL};
-    bridge_backend_config_t bcfg = {.device = NULL, .queue_depth = cfg.queue_depth ? cfg.queue_depth : 1u};
+    bridge_backend_config_t bcfg = {
+        .device = NULL, .queue_depth = cfg.queue_depth ? cfg.queue_depth : 1u, .qos_sched = qs};
     if (be.ops == NULL || be.ops->init(&be, &bcfg) != BRIDGE_OK)
         return 1;
     for (uint32_t i = 0; i < reg->n_models; i++) {
@@ -109,7 +137,8 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     return rc == BRIDGE_OK ? 0 : 1;
 }
 
-pid_t bench_dispatcher_fork(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg)
+pid_t bench_dispatcher_fork(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg,
+                            const bench_dispatcher_db_t *db)
 {
     fflush(NULL);
     pid_t parent = getpid();
@@ -119,7 +148,7 @@ pid_t bench_dispatcher_fork(const bench_opts_t *o, const char *shm, const char *
         return -1;
     }
     if (child == 0)
-        _exit(dispatcher_main(o, shm, backend, reg, parent));
+        _exit(dispatcher_main(o, shm, backend, reg, parent, db));
     return child;
 }
 
@@ -509,7 +538,7 @@ static int e2e_local_backend(e2e_run_t *r)
  * READY. 0 or -1. */
 static int e2e_start_dispatcher(e2e_run_t *r)
 {
-    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg);
+    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg, NULL);
     if (r->child < 0)
         return -1;
     if (e2e_local_backend(r) != 0)

@@ -74,13 +74,13 @@ void bench_report_rt_table(FILE *f, const bench_opts_t *o, const bench_rt_t *e)
     }
     const bench_rt_row_t *w0 = &e->row[0];
     fprintf(f,
-            "\nrt_load: RT under load through the ring and the real dispatcher (bridge_dispatch_run, poll "
-            "doorbell, forked on CPU %d; zenedge side on CPU %d, polling). RT: vector_add, one job in flight, "
+            "\nrt_load: RT under load through the ring and the real dispatcher (bridge_dispatch_run, forked on "
+            "CPU %d: %s; zenedge side on CPU %d, polling). RT: vector_add, one job in flight, "
             "released every %u us; flood: BACKGROUND gemm, %u jobs kept in flight. Phases alternate alone / "
             "with the flood, %u of each, %u RT jobs per phase. rtt: submit call -> job collected; start: "
             "t_submit -> t_backend_start (shared clock)%s%s\n",
-            o->cpu_follow, o->cpu_lead, BENCH_RT_PERIOD_US, BENCH_RT_FLOOD_DEPTH, w0->phases, w0->jobs_per_phase,
-            e->note[0] ? "; " : "", e->note);
+            o->cpu_follow, w0->sched[0] ? w0->sched : "poll doorbell", o->cpu_lead, BENCH_RT_PERIOD_US,
+            BENCH_RT_FLOOD_DEPTH, w0->phases, w0->jobs_per_phase, e->note[0] ? "; " : "", e->note);
     fprintf(f, "%-8s %-6s %7s %10s %10s %10s %10s %10s\n", "backend", "phase", "jobs", "rtt p50", "rtt p99", "rtt max",
             "start p50", "start p99");
     for (uint32_t i = 0; i < e->n_rows; i++) {
@@ -93,6 +93,8 @@ void bench_report_rt_table(FILE *f, const bench_opts_t *o, const bench_rt_t *e)
                 "zenedge side off its CPU (a pass > 50 us late) %u times alone, %u with the flood%s\n",
                 w->backend, w->flood_jobs_per_s, w->late, w->stalls[0], w->stalls[1],
                 w->noisy ? ": NOISY (a busy machine; its p99 are the scheduler's)" : "");
+        if (i > 0 && strcmp(w->sched, w0->sched) != 0)
+            fprintf(f, "%-8s dispatcher: %s\n", w->backend, w->sched);
     }
     fprintf(f, "rt_load errors: %llu failed jobs or wrong answers\n", (unsigned long long)e->errors);
 }

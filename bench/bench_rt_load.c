@@ -5,8 +5,14 @@
  * Placement as in the e2e section (bench_e2e.c): the leader, pinned to the
  * zenedge CPU, lays out a POSIX shm region with the real proxy on the
  * POSIX port in manual mode (it polls the completion ring itself) and
- * forks the dispatcher of zenedge-bridged (bridge_dispatch_run, poll
- * doorbell) pinned to the bridge CPU. Two contracts:
+ * forks the dispatcher of zenedge-bridged (bridge_dispatch_run) pinned to
+ * the bridge CPU, run as a deployment on two CPUs would run it: the
+ * adaptive doorbell (it spins briefly, then sleeps on its eventfd; our
+ * proxy rings it then, through the socket handshake of zenedge-sim), the
+ * CPU backend's workers on the dispatcher's CPU below it (SCHED_FIFO
+ * when permitted, else nice levels). A backend that does not ring the
+ * dispatcher when a job ends (no set_wake: OpenCL, CUDA) gets the poll
+ * doorbell instead, as in the e2e section. Two contracts:
  *   rt:    IPC_QOS_RT, vector_add, one job in flight, released every
  *          BENCH_RT_PERIOD_US (the next release waits for the period; a
  *          job still in flight at its release time counts as "late");
@@ -28,10 +34,13 @@
 #include "bench.h"
 #include "bench_bridge.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +66,11 @@
 #define RT_MODEL_RT       1u             /* vector_add */
 #define RT_MODEL_BG       3u             /* gemm */
 #define RT_DEPTH          BENCH_RT_FLOOD_DEPTH
+#define RT_SCHED_LEN      192u
+/* The dispatcher's spin before it sleeps: short, because its workers
+ * share its CPU below it and cannot run while it spins (50 us there put
+ * 50 us into every RT job's start). */
+#define RT_SPIN_US        5u
 
 /* Everything one backend's measurement holds, so that rt_close() can undo
  * whichever steps were done. */
@@ -80,7 +94,10 @@ typedef struct rt_run {
     bool refill; /* flood phase: keep RT_DEPTH BACKGROUND jobs in flight */
     bool record; /* false during the warm-up */
     pid_t child;
-    uint32_t phases, per; /* phases of each kind; RT jobs per phase */
+    char sock_dir[64], sock[96]; /* the dispatcher's doorbell socket, in a directory of this run */
+    int conn_fd, peer_efd;       /* our end of the handshake, the dispatcher's eventfd; -1: none */
+    char *sched;                 /* shared with the dispatcher: its scheduling scheme (RT_SCHED_LEN) */
+    uint32_t phases, per;        /* phases of each kind; RT jobs per phase */
     double *rtt[2], *start[2];
     uint32_t n[2], n_start[2];
     uint64_t flood_jobs, flood_ns;
@@ -118,8 +135,11 @@ static int rt_open(rt_run_t *r)
     proxy_config_default(&pc, &r->port, RT_REGION_BYTES);
     pc.max_jobs = 16;
     pc.sq_slots = 16;
-    pc.doorbell = IPC_DB_POLL;
-    pc.features = IPC_FEAT_SHARED_CLOCK;
+    /* Adaptive: ring the dispatcher when it announced sleep. We never
+     * sleep ourselves (we poll the completion ring), so the bridge never
+     * needs to ring us. */
+    pc.doorbell = IPC_DB_ADAPTIVE;
+    pc.features = IPC_FEAT_SHARED_CLOCK | IPC_FEAT_NEED_WAKEUP;
     pc.hb_period_us = 100000;
     /* A dispatcher kept off its CPU for a while (a loaded machine) is
      * slow, not lost: this section measures latency, not failure
@@ -225,11 +245,62 @@ static int rt_prepare(rt_run_t *r)
     return rt_buffers(r);
 }
 
-/* Forks the dispatcher and waits until the bridge is READY. 0 or -1. */
+/* A directory of this run for the doorbell socket, and the memory the
+ * dispatcher tells its scheduling in. 0 or -1. */
+static int rt_socket_dir(rt_run_t *r)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(r->sock_dir, sizeof(r->sock_dir), "%s/zenedge-bench-rt-XXXXXX",
+             tmp && tmp[0] && strlen(tmp) < 32 ? tmp : "/tmp");
+    if (mkdtemp(r->sock_dir) == NULL) {
+        fprintf(stderr, "zenedge-bench: rt_load: cannot create a directory for the doorbell socket: %s\n",
+                strerror(errno));
+        r->sock_dir[0] = '\0';
+        return -1;
+    }
+    snprintf(r->sock, sizeof(r->sock), "%s/db-%d.sock", r->sock_dir, (int)getpid());
+    void *m = mmap(NULL, RT_SCHED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        fprintf(stderr, "zenedge-bench: rt_load: mmap: %s\n", strerror(errno));
+        return -1;
+    }
+    r->sched = m;
+    return 0;
+}
+
+/* The doorbell handshake with the dispatcher, as zenedge-sim does it: our
+ * port's eventfd for its, then ours rings it. 0 or -1. */
+static int rt_connect(rt_run_t *r)
+{
+    zl_hello_t hello;
+    zl_cred_t cred = {0, 0, 0};
+    int pe = -1;
+    int fd = zl_db_connect(r->sock, (int)(RT_ONLINE_NS / 1000000u), zport_posix_irq_fd(&r->port), IPC_SIDE_ZENEDGE, 1,
+                           NULL, &pe, &hello, &cred);
+    if (fd < 0) {
+        fprintf(stderr, "zenedge-bench: rt_load: doorbell socket %s: %s\n", r->sock, strerror(-fd));
+        return -1;
+    }
+    r->conn_fd = fd;
+    r->peer_efd = pe;
+    zport_posix_set_peer(&r->port, pe);
+    return 0;
+}
+
+/* Forks the dispatcher (adaptive doorbell), connects its doorbell and
+ * waits until the bridge is READY. 0 or -1. */
 static int rt_start_dispatcher(rt_run_t *r)
 {
-    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg);
-    if (r->child < 0)
+    /* A backend that cannot wake a sleeping dispatcher when a job ends
+     * (no set_wake) would leave each job's end to its 1 ms idle timeout:
+     * the dispatcher polls there, as in the e2e section. */
+    const bridge_backend_ops_t *ops = bridge_backend_find(r->backend);
+    bool adaptive = ops != NULL && ops->set_wake != NULL;
+    if (adaptive && rt_socket_dir(r) != 0)
+        return -1;
+    bench_dispatcher_db_t db = {.socket = r->sock, .spin_us = RT_SPIN_US, .sched = r->sched, .sched_len = RT_SCHED_LEN};
+    r->child = bench_dispatcher_fork(r->o, r->shm, r->backend, r->reg, adaptive ? &db : NULL);
+    if (r->child < 0 || (adaptive && rt_connect(r) != 0))
         return -1;
     uint64_t give_up = zl_now_ns() + RT_ONLINE_NS;
     while (!proxy_bridge_online(r->p)) {
@@ -439,6 +510,10 @@ static void rt_row(rt_run_t *r, bench_rt_t *out)
     bench_rt_row_t *w = &out->row[out->n_rows++];
     memset(w, 0, sizeof(*w));
     snprintf(w->backend, sizeof(w->backend), "%s", r->backend);
+    if (r->sched != NULL)
+        snprintf(w->sched, sizeof(w->sched), "adaptive doorbell; %s", r->sched[0] ? r->sched : "scheduling untold");
+    else
+        snprintf(w->sched, sizeof(w->sched), "poll doorbell (the backend does not wake a sleeping dispatcher)");
     w->phases = r->phases;
     w->jobs_per_phase = r->per;
     for (int k = 0; k < 2; k++) {
@@ -493,6 +568,18 @@ static int rt_close(rt_run_t *r, int rcode)
 {
     if (r->child > 0)
         rcode = bench_dispatcher_stop(r->child, rcode);
+    if (r->port_up)
+        zport_posix_set_peer(&r->port, -1);
+    if (r->peer_efd >= 0)
+        close(r->peer_efd);
+    if (r->conn_fd >= 0)
+        close(r->conn_fd);
+    if (r->sock_dir[0]) {
+        unlink(r->sock);
+        rmdir(r->sock_dir);
+    }
+    if (r->sched != NULL)
+        munmap(r->sched, RT_SCHED_LEN);
     if (r->p && r->p->started)
         proxy_stop(r->p);
     if (r->port_up)
@@ -528,6 +615,8 @@ static int run_backend(const bench_opts_t *o, const char *backend, const bridge_
     r->backend = backend;
     r->reg = reg;
     r->child = -1;
+    r->conn_fd = -1;
+    r->peer_efd = -1;
     r->errors = &out->errors;
     r->phases = o->selftest ? 2u : o->quick ? 5u : 20u;
     r->per = o->selftest ? 10u : o->quick ? 100u : 250u;
