@@ -42,6 +42,11 @@ typedef struct bench_dispatcher_db {
     size_t sched_len;
 } bench_dispatcher_db_t;
 
+/* The backend named, when it is built and has a device: its ops; else
+ * NULL, and when it is built but has no device, "NAME: no device (why)"
+ * is appended to note (note_len bytes, "; " between entries). */
+const bridge_backend_ops_t *bench_backend_present(const char *backend, char *note, size_t note_len);
+
 /* Forks bridge_dispatch_run() on region `shm` with `backend` (every model
  * of reg loaded that the backend runs), pinned to o->cpu_follow, killed
  * with its parent; db says how it waits (NULL: poll). Returns the

@@ -137,6 +137,20 @@ static int dispatcher_main(const bench_opts_t *o, const char *shm, const char *b
     return rc == BRIDGE_OK ? 0 : 1;
 }
 
+const bridge_backend_ops_t *bench_backend_present(const char *backend, char *note, size_t note_len)
+{
+    const bridge_backend_ops_t *ops = bridge_backend_find(backend);
+    if (ops == NULL)
+        return NULL; /* not built: nothing to say */
+    char why[256] = "";
+    if (bench_probe_backend(ops, why, sizeof(why)) <= 0) {
+        size_t l = strlen(note);
+        snprintf(note + l, note_len - l, "%s%s: no device (%s)", l ? "; " : "", backend, why[0] ? why : "probe failed");
+        return NULL;
+    }
+    return ops;
+}
+
 pid_t bench_dispatcher_fork(const bench_opts_t *o, const char *shm, const char *backend, const bridge_registry_t *reg,
                             const bench_dispatcher_db_t *db)
 {
@@ -763,16 +777,9 @@ static int e2e_close(e2e_run_t *r, int rcode)
 /* 0 measured, 1 backend absent (not built, or no device: noted in e), -1 failure. */
 static int run_backend(const bench_opts_t *o, const char *backend, const bridge_registry_t *reg, bench_e2e_t *e)
 {
-    const bridge_backend_ops_t *ops = bridge_backend_find(backend);
+    const bridge_backend_ops_t *ops = bench_backend_present(backend, e->note, sizeof(e->note));
     if (ops == NULL)
-        return 1; /* not built: nothing to say */
-    char why[256] = "";
-    if (bench_probe_backend(ops, why, sizeof(why)) <= 0) {
-        size_t l = strlen(e->note);
-        snprintf(e->note + l, sizeof(e->note) - l, "%s%s: no device (%s)", l ? "; " : "", backend,
-                 why[0] ? why : "probe failed");
-        return 1;
-    }
+        return 1; /* not built, or no device (noted) */
     e2e_run_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return -1;

@@ -598,16 +598,9 @@ static int rt_close(rt_run_t *r, int rcode)
 /* 0 measured, 1 backend absent (not built, or no device: noted), -1 failure. */
 static int run_backend(const bench_opts_t *o, const char *backend, const bridge_registry_t *reg, bench_rt_t *out)
 {
-    const bridge_backend_ops_t *ops = bridge_backend_find(backend);
+    const bridge_backend_ops_t *ops = bench_backend_present(backend, out->note, sizeof(out->note));
     if (ops == NULL)
-        return 1;
-    char why[256] = "";
-    if (bench_probe_backend(ops, why, sizeof(why)) <= 0) {
-        size_t l = strlen(out->note);
-        snprintf(out->note + l, sizeof(out->note) - l, "%s%s: no device (%s)", l ? "; " : "", backend,
-                 why[0] ? why : "probe failed");
-        return 1;
-    }
+        return 1; /* not built, or no device (noted) */
     rt_run_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return -1;

@@ -34,20 +34,8 @@ int tp_connect(const char *path, int timeout_ms)
 
 int tp_send_hello(int sock, int fd)
 {
-    zl_hello_t h = {ZL_HELLO_MAGIC, ZL_HELLO_VERSION, IPC_SIDE_ZENEDGE, 7, 0};
-    struct iovec iov = {&h, sizeof(h)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(h) ? 0 : -1;
+    /* The hello a ZENEDGE side sends, through the one sender of linux/zl.h. */
+    return zl_db_hello_send(sock, fd, IPC_SIDE_ZENEDGE, 7) == 0 ? 0 : -1;
 }
 
 int tp_recv_hello(int sock, int timeout_ms, int *efd)
