@@ -1,12 +1,20 @@
 #!/bin/sh
 # Install the Debian 12 packages a target needs, only those missing.
-# Usage: scripts/install-deps.sh [build|test|bench|demo|demo-qemu|all]
+# Usage: scripts/install-deps.sh [build|test|bench|demo|demo-qemu|verify|fuzz|deb|all]
 # Root runs apt-get directly; another user goes through sudo when present.
 set -eu
 group=${1:-test}
 
-build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev ocl-icd-opencl-dev opencl-headers"
-test_pkgs="$build_pkgs libcmocka-dev clang-format gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86"
+build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev ocl-icd-opencl-dev opencl-headers libsystemd-dev"
+# Model checking and static analysis (make verify).
+verify_pkgs="spin frama-c-base"
+# libFuzzer (make fuzz).
+fuzz_pkgs="clang libclang-rt-14-dev"
+# Level Zero: the loader, and OpenCL C -> SPIR-V for the models' kernels.
+level_zero_pkgs="libze1 libze-dev clang-15 llvm-spirv-15"
+# Debian packages (make deb) and the install test into a fresh root.
+deb_pkgs="dpkg-dev debhelper fakeroot lintian debootstrap"
+test_pkgs="$build_pkgs libcmocka-dev clang-format gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86 $verify_pkgs $level_zero_pkgs"
 qemu_pkgs="$build_pkgs qemu-system-x86"
 bench_pkgs="$build_pkgs dpdk-dev gnuplot-nox"
 
@@ -16,8 +24,11 @@ case "$group" in
     test) want=$test_pkgs ;;
     bench) want=$bench_pkgs ;;
     demo-qemu) want=$qemu_pkgs ;;
-    all) want="$test_pkgs $bench_pkgs" ;;
-    *) echo "usage: $0 [build|test|bench|demo|demo-qemu|all]" >&2; exit 2 ;;
+    verify) want="$build_pkgs $verify_pkgs" ;;
+    fuzz) want="$build_pkgs $fuzz_pkgs" ;;
+    deb) want="$build_pkgs $deb_pkgs" ;;
+    all) want="$test_pkgs $bench_pkgs $fuzz_pkgs $deb_pkgs" ;;
+    *) echo "usage: $0 [build|test|bench|demo|demo-qemu|verify|fuzz|deb|all]" >&2; exit 2 ;;
 esac
 
 missing=""
