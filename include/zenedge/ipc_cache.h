@@ -36,10 +36,11 @@
  *     load that follows an invalidate comes from memory.
  *   - context: any (task, interrupt, completion handler) and inside the
  *     port's critical section: no lock, no sleep, no allocation.
- *   - cost: O(len / line) maintenance operations plus one barrier; the
- *     calls on the packet path name a 16-byte slot, a 4-byte index word
- *     or one to two 64-byte lines; tensors are cleaned or invalidated
- *     once per job, outside the critical section on the submit path.
+ *   - cost: O(len / line) maintenance operations plus two barriers; the
+ *     calls on the packet path name a 16-byte slot, a 4-byte word, one
+ *     64-byte line or the 256-byte descriptor; tensors are cleaned or
+ *     invalidated once per job, outside the critical section (submission
+ *     step 2 and the wait).
  *   - invalidate discards: the core only invalidates ranges this side
  *     does not write (the peer's words, the answer line, output tensors;
  *     every line of them was cleaned before it was handed over).
