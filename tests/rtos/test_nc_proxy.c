@@ -36,7 +36,7 @@ typedef struct world {
 /* The bridge side block, READY at `epoch`, in the copy the bridge sees. */
 static void bridge_ready(world_t *w, uint32_t epoch)
 {
-    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(w->mem ? w->mem : (uint8_t *)w->f.region);
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(w->mem ? (void *)w->mem : w->f.region);
     h->bridge.hb_period_us = 1000000u;
     h->bridge.epoch = epoch;
     h->bridge.heartbeat++;
@@ -201,7 +201,7 @@ static void test_model_jobs(void **state)
     assert_int_equal(contract_cancel(&w->c, h), PROXY_OK);
     assert_int_equal(ipc_region_job(&w->b.view, IPC_HANDLE_SLOT(h))->cancel, 1u);
     /* Our heartbeat reaches the memory; the bridge's new epoch reaches us. */
-    ipc_region_hdr_t *mh = (ipc_region_hdr_t *)w->mem;
+    ipc_region_hdr_t *mh = (ipc_region_hdr_t *)(void *)w->mem;
     uint32_t hb = mh->zen.heartbeat;
     w->f.proxy->zen_hb_next_ns = 0; /* beat at this tick */
     proxy_tick(w->f.proxy);

@@ -38,7 +38,7 @@ static ipc_packet_t pkt(uint32_t id)
 static ring_fx_t *ring_new(void)
 {
     ring_fx_t *f = calloc(1, sizeof(*f));
-    f->r = (ipc_ring_t *)f->mem;
+    f->r = (ipc_ring_t *)(void *)f->mem;
     assert_int_equal(ipc_ring_init(f->r, SLOTS, 0, IPC_SIDE_ZENEDGE), IPC_OK);
     assert_int_equal(ipc_ring_prod_attach(&f->p, f->r, SLOTS), IPC_OK);
     assert_int_equal(ipc_ring_cons_attach(&f->c, f->r, SLOTS), IPC_OK);
@@ -138,7 +138,7 @@ static void test_region_order(void **state)
     ipc_region_config_t cfg;
     region_cfg(&cfg);
     ipc_region_t zen, br;
-    ipc_region_hdr_t *h = (ipc_region_hdr_t *)mem;
+    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)mem;
     nc_record(true);
     assert_int_equal(ipc_region_init(&zen, mem, &cfg), IPC_OK);
     nc_record(false);
