@@ -166,6 +166,10 @@ int bridge_attach_try(bridge_attach_t *at, bridge_answers_t *ans, bridge_heartbe
     memset(at->sq_backoff_ns, 0, sizeof(at->sq_backoff_ns));
     at->st->attaches++;
     at->last_wait_msg[0] = '\0';
+    if (at->v.features & IPC_FEAT_NONCOHERENT)
+        BLOG_INFO("%s: the region is not cache-coherent (IPC_FEAT_NONCOHERENT): the ZENEDGE side maintains its "
+                  "cache, this side none",
+                  at->tr.what);
     BLOG_INFO("attached to %s: %u bytes, %u submission rings x %u slots (weights %u/%u/%u), completion ring %u "
               "slots, %u jobs, heap %u bytes; bridge epoch %u, zenedge epoch %u, doorbell %s; READY",
               at->tr.what, at->v.size, at->v.n_sq, at->v.sq_slots, at->arb.weight[1], at->arb.weight[2],

@@ -380,8 +380,10 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
 
     uint8_t *b = (uint8_t *)base;
     ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
-    ipc_cache_invalidate(h, (uint32_t)sizeof(*h));
+    ipc_cache_invalidate(&h->magic, 4);
     uint32_t magic = ipc_load_acquire(&h->magic); /* pairs with the release in init */
+    /* After the acquire: a line fetched before it may predate the init. */
+    ipc_cache_invalidate(h, (uint32_t)sizeof(*h));
     if (magic == 0)
         return fail(f, IPC_E_NOT_READY, "magic", 0, IPC_REGION_MAGIC, "region not initialised yet");
     if (magic != IPC_REGION_MAGIC)

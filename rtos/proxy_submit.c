@@ -139,6 +139,7 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
     }
     if (rc != PROXY_OK) {
         ipc_write_once(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 0u);
+        ipc_cache_clean(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 4);
         pj_unclaim(p, j);
     }
     zport_crit_exit(p->port, key);
@@ -257,6 +258,9 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
             pj_copy(dst, req->in[i].ptr, j->in[i].len);
         ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
     }
+    /* Outputs: no dirty line of ours may be written back over the answer. */
+    for (uint32_t i = 0; i < j->n_out; i++)
+        ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
     desc_fill(p, j, h, req->qos, dl_us);
     rc = publish(p, j, CMD_RUN_MODEL, ring, h, req->acct);

@@ -37,6 +37,25 @@
 #define ipc_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define ipc_fence()             __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
+/* Test builds only (IPC_CONFIG_BARRIER_TRACE, the non-coherent test
+ * variant in tests/helpers/nc.cmake): every acquire reports its address
+ * after its load and every release before its store, to a recorder the
+ * test links (tests/helpers/nc_port.c), so that a test sees where the
+ * cache maintenance of ipc_cache.h falls relative to them. */
+#ifdef IPC_CONFIG_BARRIER_TRACE
+void ipc_trace_acquire(const volatile void *p);
+void ipc_trace_release(const volatile void *p);
+#undef ipc_load_acquire
+#undef ipc_store_release
+#define ipc_load_acquire(p)                                                   \
+    __extension__({                                                           \
+        __typeof__(*(p)) ipc_acq_v_ = __atomic_load_n((p), __ATOMIC_ACQUIRE); \
+        ipc_trace_acquire(p);                                                 \
+        ipc_acq_v_;                                                           \
+    })
+#define ipc_store_release(p, v) (ipc_trace_release(p), __atomic_store_n((p), (v), __ATOMIC_RELEASE))
+#endif
+
 /* A hint to the core that we are in a spin loop (no ordering meaning). */
 #if defined(__x86_64__) || defined(__i386__)
 #define ipc_cpu_relax() __builtin_ia32_pause()

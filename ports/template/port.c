@@ -7,6 +7,7 @@
 #include "port.h"
 
 #include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
 
 /* BOARD: mask interrupts and return the previous mask. On Cortex-M:
  * "mrs %0, primask; cpsid i". This generic version uses a nesting
@@ -107,3 +108,80 @@ void zport_template_timer_irq(struct zport *z)
         (void)proxy_tick(z->proxy);
     }
 }
+
+#ifdef IPC_CONFIG_NONCOHERENT
+/*
+ * Cache maintenance of a board whose region is cached and not coherent
+ * with the bridge's side (contract: include/zenedge/ipc_cache.h; checklist:
+ * docs/porting.md). Both run in any context, take no lock, and cost one
+ * operation per line of the range plus the barriers. The region must be
+ * mapped cacheable write-back and start on a 64-byte boundary; a line of
+ * this core must divide IPC_CACHELINE (64).
+ *
+ * BOARD: Cortex-M7 and AArch64 are written out; on another core, write
+ * line_clean()/line_invalidate() and CACHE_LINE for it.
+ */
+#if defined(__ARM_ARCH_7EM__) && !defined(__ARM_ARCH_8M_MAIN__)
+/* Cortex-M7 (Cortex-M4 has no data cache and never defines
+ * IPC_CONFIG_NONCOHERENT): the SCB registers that CMSIS's
+ * SCB_CleanDCache_by_Addr / SCB_InvalidateDCache_by_Addr write. */
+#define CACHE_LINE  32u
+#define SCB_DCIMVAC (*(volatile uint32_t *)0xE000EF5Cu) /* invalidate by address to PoC */
+#define SCB_DCCMVAC (*(volatile uint32_t *)0xE000EF68u) /* clean by address to PoC */
+static inline void line_clean(uintptr_t a)
+{
+    SCB_DCCMVAC = (uint32_t)a;
+}
+static inline void line_invalidate(uintptr_t a)
+{
+    SCB_DCIMVAC = (uint32_t)a;
+}
+static inline void cache_barrier(void)
+{
+    __asm__ __volatile__("dsb 0xF\n\tisb 0xF" ::: "memory");
+}
+#elif defined(__aarch64__)
+/* AArch64 (Cortex-A/R): by virtual address to the point of coherence.
+ * 64 bytes is the smallest data line of the cores we target; a board may
+ * read CTR_EL0.DminLine instead. */
+#define CACHE_LINE 64u
+static inline void line_clean(uintptr_t a)
+{
+    __asm__ __volatile__("dc cvac, %0" ::"r"(a) : "memory");
+}
+static inline void line_invalidate(uintptr_t a)
+{
+    __asm__ __volatile__("dc ivac, %0" ::"r"(a) : "memory");
+}
+static inline void cache_barrier(void)
+{
+    __asm__ __volatile__("dsb sy" ::: "memory");
+}
+#else
+#error "IPC_CONFIG_NONCOHERENT: write the cache maintenance of this core in the port (BOARD)"
+#endif
+
+_Static_assert(IPC_CACHELINE % CACHE_LINE == 0u, "a data-cache line must divide IPC_CACHELINE");
+
+void ipc_cache_clean(const volatile void *p, uint32_t len)
+{
+    if (len == 0u)
+        return;
+    uintptr_t end = (uintptr_t)p + len;
+    cache_barrier(); /* the stores to the range are done before the write-back */
+    for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CACHE_LINE - 1u); a < end; a += CACHE_LINE)
+        line_clean(a);
+    cache_barrier(); /* complete before the store-release that follows */
+}
+
+void ipc_cache_invalidate(const volatile void *p, uint32_t len)
+{
+    if (len == 0u)
+        return;
+    uintptr_t end = (uintptr_t)p + len;
+    cache_barrier(); /* the load-acquire before it is done */
+    for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CACHE_LINE - 1u); a < end; a += CACHE_LINE)
+        line_invalidate(a);
+    cache_barrier(); /* complete before the loads that follow */
+}
+#endif /* IPC_CONFIG_NONCOHERENT */

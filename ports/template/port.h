@@ -8,6 +8,11 @@
  * RTOS; the bridge rings this side with an interrupt whose handler calls
  * zport_template_irq(); a periodic timer interrupt calls
  * zport_template_timer_irq(). The critical section masks interrupts.
+ *
+ * A board that caches the region without coherence with the bridge builds
+ * with IPC_CONFIG_NONCOHERENT; port.c then also defines ipc_cache_clean()
+ * and ipc_cache_invalidate() (declared in zenedge/ipc_cache.h), written out
+ * for Cortex-M7 and AArch64 (docs/porting.md, "A non-coherent board").
  */
 #ifndef ZENEDGE_ZPORT_TEMPLATE_H
 #define ZENEDGE_ZPORT_TEMPLATE_H
