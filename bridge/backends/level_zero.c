@@ -107,7 +107,10 @@ static struct ze_api {
     ze_pfnMemFree_t MemFree;
 } ze;
 
-#define ZE_FN(f) {"ze" #f, offsetof(struct ze_api, f)}
+#define ZE_FN(f)                            \
+    {                                       \
+        "ze" #f, offsetof(struct ze_api, f) \
+    }
 static const struct {
     const char *name;
     size_t off;
@@ -506,7 +509,8 @@ static int ze_queues(ze_state_t *s)
     }
     for (uint32_t i = 0; i < s->sched.n_slots && r == ZE_RESULT_SUCCESS; i++) {
         ze_slot_t *sl = &s->slots[i];
-        ze_command_list_desc_t ld = {.stype = ZE_STRUCTURE_TYPE_COMMAND_LIST_DESC, .commandQueueGroupOrdinal = s->ordinal};
+        ze_command_list_desc_t ld = {.stype = ZE_STRUCTURE_TYPE_COMMAND_LIST_DESC,
+                                     .commandQueueGroupOrdinal = s->ordinal};
         what = "zeCommandListCreate";
         r = ze.CommandListCreate(s->ctx, s->dev, &ld, &sl->list);
         ze_event_desc_t ed = {.stype = ZE_STRUCTURE_TYPE_EVENT_DESC,
@@ -968,8 +972,7 @@ static int ze_enqueue(void *owner, uint32_t idx, bridge_job_t *job, bridge_sched
     if (r == ZE_RESULT_SUCCESS)
         r = ze.CommandListAppendBarrier(cl, NULL, 0, NULL);
     if (r == ZE_RESULT_SUCCESS)
-        r = ze.CommandListAppendMemoryCopy(cl, sl->hdr.stage_out, om->out[idx], m->out[0].bytes, sl->ev_done, 0,
-                                           NULL);
+        r = ze.CommandListAppendMemoryCopy(cl, sl->hdr.stage_out, om->out[idx], m->out[0].bytes, sl->ev_done, 0, NULL);
     if (r == ZE_RESULT_SUCCESS)
         r = ze.CommandListClose(cl);
     if (r == ZE_RESULT_SUCCESS)
