@@ -226,8 +226,8 @@ static ze_result_t fake_queue_groups(ze_device_handle_t d, uint32_t *count, ze_c
     }
     uint32_t n = *count < 2 ? *count : 2;
     for (uint32_t i = 0; i < n; i++) {
-        g[i].flags = ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COPY |
-                     (i == 1 ? ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COMPUTE : 0);
+        g[i].flags =
+            ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COPY | (i == 1 ? ZE_COMMAND_QUEUE_GROUP_PROPERTY_FLAG_COMPUTE : 0);
         g[i].maxMemoryFillPatternSize = 4;
         g[i].numQueues = 4;
     }
@@ -284,8 +284,8 @@ static ze_result_t fake_alloc_device(ze_context_handle_t c, const ze_device_mem_
     return fake_alloc(size, align, p);
 }
 
-static ze_result_t fake_alloc_host(ze_context_handle_t c, const ze_host_mem_alloc_desc_t *d, size_t size,
-                                   size_t align, void **p)
+static ze_result_t fake_alloc_host(ze_context_handle_t c, const ze_host_mem_alloc_desc_t *d, size_t size, size_t align,
+                                   void **p)
 {
     if (c == NULL || d == NULL)
         return ZE_RESULT_ERROR_INVALID_ARGUMENT;
@@ -843,16 +843,16 @@ static ze_result_t fake_event_ts(ze_event_handle_t e, ze_kernel_timestamp_result
 
 /* ---- the driver interface the loader looks up ------------------------- */
 
-#define FAKE_TABLE(fn, type)                                        \
+#define FAKE_TABLE(fn, type)                                           \
     FAKE_EXPORT ze_result_t ZE_APICALL fn(ze_api_version_t v, type *t) \
-    {                                                               \
-        if (t == NULL)                                              \
-            return ZE_RESULT_ERROR_INVALID_NULL_POINTER;            \
-        if (ZE_MAJOR_VERSION(v) != 1)                               \
-            return ZE_RESULT_ERROR_UNSUPPORTED_VERSION;             \
-        memset(t, 0, sizeof(*t));                                   \
-        fill_##type(t);                                             \
-        return ZE_RESULT_SUCCESS;                                   \
+    {                                                                  \
+        if (t == NULL)                                                 \
+            return ZE_RESULT_ERROR_INVALID_NULL_POINTER;               \
+        if (ZE_MAJOR_VERSION(v) != 1)                                  \
+            return ZE_RESULT_ERROR_UNSUPPORTED_VERSION;                \
+        memset(t, 0, sizeof(*t));                                      \
+        fill_##type(t);                                                \
+        return ZE_RESULT_SUCCESS;                                      \
     }
 
 static void fill_ze_global_dditable_t(ze_global_dditable_t *t)
@@ -933,10 +933,10 @@ static void fill_ze_mem_dditable_t(ze_mem_dditable_t *t)
 }
 /* Tables the backend does not use: present, every entry NULL (the loader
  * answers ZE_RESULT_ERROR_UNSUPPORTED_FEATURE for them). */
-#define FAKE_EMPTY(type)                  \
-    static void fill_##type(type *t)      \
-    {                                     \
-        (void)t;                          \
+#define FAKE_EMPTY(type)             \
+    static void fill_##type(type *t) \
+    {                                \
+        (void)t;                     \
     }
 FAKE_EMPTY(ze_fence_dditable_t)
 FAKE_EMPTY(ze_image_dditable_t)
