@@ -41,7 +41,9 @@ run() {
     b=$1
     SHM=/$TAG-$b SOCK=$TMP/$TAG-$b.sock BLOG=$TMP/$TAG-$b.bridge.log SLOG=$TMP/$TAG-$b.sim.log
     LOGS="$LOGS $BLOG $SLOG"
-    "$BRIDGED" --shm "$SHM" --models "$MODELS" --backend "$b" --queue-depth 16 --doorbell adaptive \
+    # A heartbeat of 500 ms: on a loaded machine (sanitizer builds, shared
+    # CPUs) a stall of the daemon is not taken for a lost bridge.
+    "$BRIDGED" --shm "$SHM" --models "$MODELS" --backend "$b" --queue-depth 16 --doorbell adaptive --hb-period-us 500000 \
         --socket "$SOCK" --log-level info 2>"$BLOG" &
     BPID=$!
     timeout 240 "$SIM" --shm "$SHM" --doorbell adaptive --socket "$SOCK" --models "$MODELS" \
