@@ -63,9 +63,11 @@ static void usage_head(FILE *out, const char *prog)
             "Models and backend:\n"
             "  --models DIR            model manifests, one DIR/<name>/model.ini each\n"
             "                          (default: the installed models)\n"
-            "  --backend NAME          compute backend: cpu (default), opencl, cuda\n"
+            "  --backend NAME          compute backend: cpu (default), opencl, cuda,\n"
+            "                          level_zero\n"
             "  --device SPEC           device choice. cpu: 0; opencl: N | P:D (platform and\n"
-            "                          device, index or name substring) | NAME; cuda: N | NAME\n"
+            "                          device, index or name substring) | NAME; cuda: N | NAME;\n"
+            "                          level_zero: N | NAME\n"
             "  --queue-depth N         jobs the backend may hold at once (default 16)\n"
             "  --list-devices          print every backend and device, then exit\n"
             "\n",
@@ -121,6 +123,7 @@ static void usage_rest(FILE *out)
           "  ZENEDGE_QOS_OVERLAP     1: let lower classes run beside a more urgent job\n"
           "  ZENEDGE_CUDA_LIBRARY    driver library to load (default libcuda.so.1)\n"
           "  ZENEDGE_NVRTC_LIBRARY   NVRTC library to load when no PTX was built\n"
+          "  ZENEDGE_ZE_LIBRARY      Level Zero loader to open (default libze_loader.so.1)\n"
           "Exit status: 0 clean stop, 1 runtime error, 2 bad command line or config,\n"
           "3 another zenedge-bridged serves the region (its lock is held).\n"
           "See zenedge-bridged(8) and docs/bridge.md.\n",

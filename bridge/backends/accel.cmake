@@ -9,6 +9,8 @@
 #                               ZENEDGE_CUDA_PTX_BUILD_DIR="..." (PTX built here)
 #   ZENEDGE_HAVE_OPENCL, ZENEDGE_HAVE_CUDA, ZENEDGE_HAVE_PTX   ON/OFF
 #   ZENEDGE_PTX_BUILD_DIR       where nvcc writes <name>/<name>.ptx
+# and, from level_zero.cmake, level_zero.c (when the Level Zero headers are
+# found), ZENEDGE_HAVE_LEVEL_ZERO, ZENEDGE_HAVE_SPIRV, ZENEDGE_SPIRV_BUILD_DIR,
 # and builds the models' CUDA kernels to PTX (target zenedge_ptx) when nvcc
 # is found, installing each next to its model's other files.
 #
@@ -105,5 +107,7 @@ if(ZENEDGE_HAVE_PTX)
   endif()
 endif()
 
+include(${_zacc_dir}/level_zero.cmake)
+
 message(STATUS "zenedge: accelerator backends: opencl=${ZENEDGE_HAVE_OPENCL} cuda=${ZENEDGE_HAVE_CUDA} "
-               "ptx=${ZENEDGE_HAVE_PTX}")
+               "ptx=${ZENEDGE_HAVE_PTX} level_zero=${ZENEDGE_HAVE_LEVEL_ZERO} spirv=${ZENEDGE_HAVE_SPIRV}")

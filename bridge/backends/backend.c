@@ -14,6 +14,9 @@ static const bridge_backend_ops_t *const builtin[] = {
 #ifdef ZENEDGE_HAVE_CUDA
     &bridge_backend_cuda,
 #endif
+#ifdef ZENEDGE_HAVE_LEVEL_ZERO
+    &bridge_backend_level_zero,
+#endif
     NULL,
 };
 

@@ -115,7 +115,7 @@ typedef struct bridge_backend_config {
 typedef struct bridge_backend bridge_backend_t;
 
 typedef struct bridge_backend_ops {
-    const char *name; /* "cpu", "opencl", "cuda" */
+    const char *name; /* "cpu", "opencl", "cuda", "level_zero" */
     /* Fill up to max entries of devs (devs may be NULL: count only).
      * Returns the number of devices found (may exceed max), or
      * BRIDGE_E_NO_DEVICE (why[] says why) / BRIDGE_E_NOMEM. */
@@ -167,8 +167,9 @@ struct bridge_backend {
 
 /* Backends built into this daemon. */
 extern const bridge_backend_ops_t bridge_backend_cpu;
-extern const bridge_backend_ops_t bridge_backend_opencl; /* when built with OpenCL */
-extern const bridge_backend_ops_t bridge_backend_cuda;   /* driver loaded at run time */
+extern const bridge_backend_ops_t bridge_backend_opencl;     /* when built with OpenCL */
+extern const bridge_backend_ops_t bridge_backend_cuda;       /* driver loaded at run time */
+extern const bridge_backend_ops_t bridge_backend_level_zero; /* loader opened at run time */
 
 /* Built-in backend by name; NULL for any other name (or NULL). No error
  * code: the caller says which names exist (bridge_backend_list). */

@@ -1,4 +1,4 @@
-/* test_accel_models.c - every shipped model on an accelerator backend (argv[2]: opencl, on PoCL in CI, or cuda) against the CPU reference, many jobs in flight, and the digits accuracy per backend; exits 77 when the backend has no device. */
+/* test_accel_models.c - every shipped model on an accelerator backend (argv[2]: opencl, on PoCL in CI, cuda or level_zero) against the CPU reference, many jobs in flight, and the digits accuracy per backend; exits 77 when the backend has no device. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,12 +153,11 @@ static int check_async(bridge_backend_t *cpu, bridge_backend_t *ocl, const bridg
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODELS_DIR opencl|cuda [DEVICE]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODELS_DIR opencl|cuda|level_zero [DEVICE]\n", argv[0]);
         return 1;
     }
     char why[512] = "";
     bridge_device_info_t devs[8];
-    int is_cuda = strcmp(argv[2], "cuda") == 0;
     const bridge_backend_ops_t *ops = accel_backend(argv[2]);
     if (ops == NULL) {
         printf("skipped: backend '%s' is not built into this tree\n", argv[2]);
@@ -166,7 +165,7 @@ int main(int argc, char **argv)
     }
     int nd = ops->probe(devs, 8, why, sizeof(why));
     if (nd == BRIDGE_E_NO_DEVICE || nd == 0) {
-        printf("skipped: no %s device (%s)\n", is_cuda ? "CUDA" : "OpenCL", why);
+        printf("skipped: no %s device (%s)\n", ops->name, why);
         return TEST_SKIP;
     }
     if (nd <= 0) {

@@ -1,4 +1,4 @@
-/* test_qos_order.c - QoS inside a backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities (argv[2]: cpu, opencl or cuda; 77 when the backend has no device). */
+/* test_qos_order.c - QoS inside a backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities on the stand-in Level Zero driver, RT on the high-priority queue and BACKGROUND on the low one (argv[2]: cpu, opencl, cuda or level_zero; 77 when the backend has no device). */
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +192,50 @@ static int check_fake_parts(const char *said)
     return fails;
 }
 
+/* On the stand-in Level Zero driver (it exports
+ * zenedge_fake_ze_launch_log; loaded through ZE_ENABLE_ALT_DRIVERS):
+ * every RT launch (the mlp) ran on a queue of priority HIGH, the gemm
+ * launches of the other classes on NORMAL (NORMAL, HIGH) and LOW
+ * (BACKGROUND) queues, both seen, and init said so. 0 when it holds or
+ * the driver is a real one. */
+static int check_fake_ze(const char *said)
+{
+    const char *lib = getenv("ZE_ENABLE_ALT_DRIVERS");
+    void *h = lib ? dlopen(lib, RTLD_NOW | RTLD_NOLOAD) : NULL;
+    void *sym = h ? dlsym(h, "zenedge_fake_ze_launch_log") : NULL;
+    int (*logf)(int *, int *, int) = NULL;
+    if (sym == NULL)
+        return 0;
+    memcpy(&logf, &sym, sizeof(logf));
+    static int kind[4096], prio[4096];
+    int n = logf(kind, prio, 4096), fails = 0, seen_low = 0, seen_normal = 0;
+    for (int i = 0; i < n && i < 4096; i++) {
+        /* ze_command_queue_priority_t: 0 normal, 1 low, 2 high */
+        if (kind[i] == 3 && prio[i] != 2) {
+            fprintf(stderr, "FAIL: RT launch %d ran on a queue of priority %d, not high\n", i, prio[i]);
+            fails++;
+        }
+        if (kind[i] == 2 && prio[i] == 2) {
+            fprintf(stderr, "FAIL: a gemm launch (%d) ran on RT's high-priority queue\n", i);
+            fails++;
+        }
+        seen_low += kind[i] == 2 && prio[i] == 1;
+        seen_normal += kind[i] == 2 && prio[i] == 0;
+    }
+    if (!seen_low || !seen_normal) {
+        fprintf(stderr, "FAIL: gemm launches on low (%d) and normal (%d) priority queues expected\n", seen_low,
+                seen_normal);
+        fails++;
+    }
+    if (strstr(said, "queue priorities RT high, HIGH and NORMAL normal, BACKGROUND low") == NULL) {
+        fprintf(stderr, "FAIL: the Level Zero init did not name its queue priorities\n");
+        fails++;
+    }
+    printf("fake Level Zero: %d launches; RT on the high-priority queue, BACKGROUND on the low one: %s\n", n,
+           fails ? "NO" : "yes");
+    return fails;
+}
+
 /* ops->init with what it says on stderr kept in said[] (and echoed). */
 static int init_said(bridge_backend_t *be, const bridge_backend_config_t *cfg, char *said, size_t len)
 {
@@ -220,7 +264,7 @@ static int init_said(bridge_backend_t *be, const bridge_backend_config_t *cfg, c
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODELS_DIR cpu|opencl|cuda [DEVICE]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODELS_DIR cpu|opencl|cuda|level_zero [DEVICE]\n", argv[0]);
         return 1;
     }
     const bridge_backend_ops_t *ops = strcmp(argv[2], "cpu") == 0 ? &bridge_backend_cpu : accel_backend(argv[2]);
@@ -231,7 +275,7 @@ int main(int argc, char **argv)
     char why[512] = "";
     int nd = ops->probe(NULL, 0, why, sizeof(why));
     if (nd == BRIDGE_E_NO_DEVICE || nd == 0) {
-        printf("skipped: no %s device (%s)\n", strcmp(ops->name, "cuda") == 0 ? "CUDA" : "OpenCL", why);
+        printf("skipped: no %s device (%s)\n", ops->name, why);
         return TEST_SKIP;
     }
     bridge_registry_t reg;
@@ -365,6 +409,7 @@ int main(int argc, char **argv)
            N_BG - started_early, fails ? "NO" : "yes");
     fails += check_flood(&be, &reg, gemm, digits);
     fails += check_fake_parts(said);
+    fails += check_fake_ze(said);
     ops->shutdown(&be);
     for (uint32_t i = 0; i < N_JOBS; i++)
         accel_io_free(&io[i]);

@@ -15,6 +15,9 @@ extern const bridge_backend_ops_t bridge_backend_opencl;
 #ifdef ZENEDGE_HAVE_CUDA
 extern const bridge_backend_ops_t bridge_backend_cuda;
 #endif
+#ifdef ZENEDGE_HAVE_LEVEL_ZERO
+extern const bridge_backend_ops_t bridge_backend_level_zero;
+#endif
 
 const bridge_backend_ops_t *accel_backend(const char *name)
 {
@@ -25,6 +28,10 @@ const bridge_backend_ops_t *accel_backend(const char *name)
 #ifdef ZENEDGE_HAVE_CUDA
     if (strcmp(name, "cuda") == 0)
         return &bridge_backend_cuda;
+#endif
+#ifdef ZENEDGE_HAVE_LEVEL_ZERO
+    if (strcmp(name, "level_zero") == 0)
+        return &bridge_backend_level_zero;
 #endif
     (void)name;
     return NULL;
