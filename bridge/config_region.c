@@ -84,8 +84,9 @@ static int set_transport(bridge_region_spec_t *s, const char *k, const char *v, 
     int rc = bridge_config_transport_key(tmp, k, v, err, errlen);
     free(tmp);
     if (rc == 1)
-        return fail(err, errlen, "%s: unknown region setting (share, max-class, budget-us, period-ms, or one of the "
-                                 "transport and doorbell settings)",
+        return fail(err, errlen,
+                    "%s: unknown region setting (share, max-class, budget-us, period-ms, or one of the "
+                    "transport and doorbell settings)",
                     k);
     if (rc != BRIDGE_OK)
         return rc;
@@ -181,8 +182,9 @@ int bridge_config_region_build(const bridge_config_t *c, uint32_t i, bridge_conf
     if (rc == BRIDGE_OK)
         rc = bridge_config_check(out, why, sizeof(why));
     if (rc == BRIDGE_OK && out->ivshmem_socket[0])
-        rc = fail(why, sizeof(why), "ivshmem-socket: a QEMU guest needs a daemon of its own (not one of several "
-                                    "regions)");
+        rc = fail(why, sizeof(why),
+                  "ivshmem-socket: a QEMU guest needs a daemon of its own (not one of several "
+                  "regions)");
     if (rc != BRIDGE_OK)
         return fail(err, errlen, "region %s: %s", s->name, why);
     return BRIDGE_OK;
@@ -197,8 +199,9 @@ static void what(const bridge_config_t *r, char *buf, size_t len)
 int bridge_config_regions_check(const bridge_config_t *c, char *err, size_t errlen)
 {
     if (c->shm[0] || c->file[0])
-        return fail(err, errlen, "--shm/--file and regions exclude each other: give every region its section or "
-                                 "--region");
+        return fail(err, errlen,
+                    "--shm/--file and regions exclude each other: give every region its section or "
+                    "--region");
     bridge_config_t *r = calloc(BRIDGE_REGIONS_MAX, sizeof(*r));
     if (r == NULL)
         return fail(err, errlen, "out of memory");

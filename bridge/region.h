@@ -32,9 +32,9 @@
 #include "stats.h"
 
 typedef struct bridge_region {
-    char name[BRIDGE_REGION_NAME]; /* "" for the implicit region of --shm/--file */
+    char name[BRIDGE_REGION_NAME];        /* "" for the implicit region of --shm/--file */
     char prefix[BRIDGE_REGION_NAME + 16]; /* "region NAME: " for its log lines, "" */
-    bridge_config_t cfg;           /* the daemon's settings with the region's over them */
+    bridge_config_t cfg;                  /* the daemon's settings with the region's over them */
     const bridge_registry_t *reg;
     bridge_backend_t *be; /* the backend, or this region's view of it (bmux.h) */
 

@@ -25,8 +25,8 @@ void bridge_regions_arbiter_write(const bridge_region_t *r, uint32_t n, const br
         fprintf(o, "arbiter.%s.share %u\narbiter.%s.share_configured_permille %llu\n", nm, a->share, nm,
                 (unsigned long long)(shares ? a->share * 1000ull / shares : 0));
         fprintf(o, "arbiter.%s.share_used_permille %llu\narbiter.%s.device_ns %llu\narbiter.%s.picks %llu\n", nm,
-                (unsigned long long)(total ? a->charged_ns * 1000u / total : 0), nm,
-                (unsigned long long)a->charged_ns, nm, (unsigned long long)a->picks);
+                (unsigned long long)(total ? a->charged_ns * 1000u / total : 0), nm, (unsigned long long)a->charged_ns,
+                nm, (unsigned long long)a->picks);
         fprintf(o, "arbiter.%s.max_class %u\narbiter.%s.clamped %llu\narbiter.%s.budget_ns %llu\n", nm, a->max_class,
                 nm, (unsigned long long)a->clamped, nm, (unsigned long long)a->budget_ns);
         fprintf(o, "arbiter.%s.budget_left_ns %lld\narbiter.%s.wait_budget %llu\narbiter.%s.wait_class %llu\n", nm,
