@@ -56,7 +56,7 @@ check() {
 
 # rt_p99 NAME: p99 round trip (us) of task rt of region NAME.
 rt_p99() {
-    awk '/^task rt /{t=1} t && /round trip/{print $3; exit}' "$TMP/$TAG.sim-$1.log"
+    awk '/^task rt /{t=1} t && /round trip/{print $4; exit}' "$TMP/$TAG.sim-$1.log"
 }
 
 WORK="--task name=rt,qos=rt,model=vector_add,count=300,inflight=2
