@@ -9,13 +9,13 @@
  * CPU 0 (unpinned on a one-CPU machine). Three phases, a fresh daemon
  * each: "alone" (A's RT task, B's region idle), "flood" (the same with B
  * flooding BACKGROUND from before A starts until after it ends),
- * "share" (A and B both keep NORMAL gemm jobs in flight for the same
+ * "share" (A and B both keep 32 NORMAL gemm jobs in flight for the same
  * time: the device time each was charged, against 3:1). The heartbeat
- * period is 50 ms (the ZENEDGE side's limit about 170 ms): the heartbeat
- * thread shares CPU 1 with the flood's worker, and a shared machine may
- * hold it off that CPU longer than the default's 50 ms limit. --selftest
- * (a functional check: every job OK) runs unpinned, short, with a 200 ms
- * heartbeat. Figures come
+ * period is 1 s (the ZENEDGE side's limit about 3 s): the heartbeat
+ * thread shares CPU 1 with the flood's worker, and a busy shared machine
+ * may hold it off that CPU for longer than the default's 50 ms limit;
+ * liveness is not what is measured here. --selftest (a functional check:
+ * every job OK) runs unpinned and short. Figures come
  * from the sims' own reports (per-task round trip percentiles, device
  * time charged); every job must be OK.
  */
@@ -255,7 +255,7 @@ static int phase_rt(xr_env_t *e, bench_xregion_t *x, int k)
 static int phase_share(xr_env_t *e, bench_xregion_t *x)
 {
     char t[160];
-    snprintf(t, sizeof(t), "name=n,qos=normal,model=gemm,count=100000000,inflight=8,stop_ms=%u", e->ms);
+    snprintf(t, sizeof(t), "name=n,qos=normal,model=gemm,count=100000000,inflight=32,deadline_ms=20000,stop_ms=%u", e->ms);
     pid_t d = start_daemon(e);
     pid_t a = start_sim(e, 'a', t), b = start_sim(e, 'b', t);
     int rc = reap(e, a, e->ms + 30000u, "zenedge-sim a");
@@ -303,7 +303,7 @@ int bench_xregion_run(const bench_opts_t *o, bench_xregion_t *x)
     snprintf(e.tmp, sizeof(e.tmp), "%s", t && t[0] ? t : "/tmp");
     snprintf(e.tag, sizeof(e.tag), "zenedge-bench-xr-%d", (int)getpid());
     e.two_cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !o->selftest;
-    snprintf(e.hb_us, sizeof(e.hb_us), "%s", o->selftest ? "200000" : "50000");
+    snprintf(e.hb_us, sizeof(e.hb_us), "%s", "1000000");
     e.ms = o->selftest ? 500u : o->quick ? 1500u : 4000u;
     int rc = phase_rt(&e, x, 0);
     e.phase = 1;
