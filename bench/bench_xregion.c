@@ -255,7 +255,8 @@ static int phase_rt(xr_env_t *e, bench_xregion_t *x, int k)
 static int phase_share(xr_env_t *e, bench_xregion_t *x)
 {
     char t[160];
-    snprintf(t, sizeof(t), "name=n,qos=normal,model=gemm,count=100000000,inflight=32,deadline_ms=20000,stop_ms=%u", e->ms);
+    snprintf(t, sizeof(t), "name=n,qos=normal,model=gemm,count=100000000,inflight=32,deadline_ms=20000,stop_ms=%u",
+             e->ms);
     pid_t d = start_daemon(e);
     pid_t a = start_sim(e, 'a', t), b = start_sim(e, 'b', t);
     int rc = reap(e, a, e->ms + 30000u, "zenedge-sim a");

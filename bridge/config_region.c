@@ -97,8 +97,7 @@ static int set_transport(bridge_region_spec_t *s, const char *k, const char *v, 
     return BRIDGE_OK;
 }
 
-int bridge_config_region_set(bridge_config_t *c, const char *name, const char *key, const char *v, char *err,
-                             size_t errlen)
+static int region_set(bridge_config_t *c, const char *name, const char *key, const char *v, char *err, size_t errlen)
 {
     char k[64];
     snprintf(k, sizeof(k), "%s", key);
@@ -123,6 +122,17 @@ int bridge_config_region_set(bridge_config_t *c, const char *name, const char *k
         return fail(err, errlen, "max-class: '%s' is not one of rt, high, normal, background", v);
     }
     return set_transport(s, k, v, err, errlen);
+}
+
+int bridge_config_region_set(bridge_config_t *c, const char *name, const char *key, const char *v, char *err,
+                             size_t errlen)
+{
+    char why[600] = "";
+    int rc = region_set(c, name, key, v, why, sizeof(why));
+    if (rc != BRIDGE_OK)
+        fail(err, errlen, "%s%.31s%s%s", strncmp(why, "region ", 7) ? "region " : "",
+             strncmp(why, "region ", 7) ? name : "", strncmp(why, "region ", 7) ? ": " : "", why);
+    return rc;
 }
 
 int bridge_config_region_arg(bridge_config_t *c, const char *arg, char *err, size_t errlen)
