@@ -105,7 +105,7 @@ static bool timers(daemon_t *d)
 }
 
 /* One region: the loop the daemon always ran. */
-static void serve_one(daemon_t *d)
+static void serve_loop(daemon_t *d)
 {
     const bridge_config_t *cfg = d->cfg;
     bridge_region_t *r = &d->r[0];
@@ -299,7 +299,7 @@ int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg
         if (d->mx)
             serve_many(d);
         else
-            serve_one(d);
+            serve_loop(d);
         for (uint32_t i = 0; i < d->n; i++) {
             log_region(&d->r[i]);
             bridge_region_stop(&d->r[i]);
