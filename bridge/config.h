@@ -32,8 +32,8 @@ typedef struct bridge_region_spec {
     char name[BRIDGE_REGION_NAME];
     uint32_t share;     /* weight within a class across regions, 1..1000 (0: 1) */
     uint32_t max_class; /* highest class its jobs run as: IPC_QOS_RT (0) .. IPC_QOS_BACKGROUND */
-    uint32_t budget_us; /* device time per period; 0: no budget */
-    uint32_t period_ms; /* the budget's period (default 100) */
+    uint32_t budget_us; /* device time per period, 0..1000000; 0: no budget */
+    uint32_t period_ms; /* the budget's period, 1..1000 (default 100) */
     char kv[BRIDGE_REGION_KV_LEN];
 } bridge_region_spec_t;
 

@@ -110,9 +110,9 @@ static int region_set(bridge_config_t *c, const char *name, const char *key, con
     if (!strcmp(k, "share"))
         return set_num(&s->share, v, 1, 1000, k, err, errlen);
     if (!strcmp(k, "budget-us"))
-        return set_num(&s->budget_us, v, 0, 3600000000u, k, err, errlen);
+        return set_num(&s->budget_us, v, 0, 1000000, k, err, errlen);
     if (!strcmp(k, "period-ms"))
-        return set_num(&s->period_ms, v, 1, 3600000, k, err, errlen);
+        return set_num(&s->period_ms, v, 1, 1000, k, err, errlen);
     if (!strcmp(k, "max-class")) {
         for (uint32_t i = 0; i < IPC_QOS_COUNT; i++)
             if (!strcmp(v, class_names[i])) {

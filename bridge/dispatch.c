@@ -160,11 +160,24 @@ static void idle_many(daemon_t *d, int timeout_ms)
             ipc_sleep_cancel(&d->r[i].at.v.hdr->bridge);
 }
 
+/* Signs of life. A region over its budget waits on its contract, not on
+ * a stuck backend: its heartbeat goes on (the serving pass's stall
+ * watch, serve.h, would otherwise stop it). */
+static void alive_many(daemon_t *d)
+{
+    uint64_t now = zl_now_ns();
+    for (uint32_t i = 0; i < d->n; i++) {
+        if (bridge_xarb_over_budget(&d->mx->arb, i, now))
+            bridge_heartbeat_alive(&d->r[i].hb, now);
+        else
+            bridge_region_alive(&d->r[i]);
+    }
+}
+
 static void serve_many(daemon_t *d)
 {
     while (!d->sig->stop) {
-        for (uint32_t i = 0; i < d->n; i++)
-            bridge_region_alive(&d->r[i]);
+        alive_many(d);
         if (!timers(d))
             break;
         uint32_t work = bridge_bmux_pump(d->mx, 0);

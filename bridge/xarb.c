@@ -45,7 +45,8 @@ uint32_t bridge_xarb_class(bridge_xarb_t *x, uint32_t i, uint32_t qos, bool coun
 }
 
 /* Refills due at now: one budget per whole period gone by; an overrun
- * (one job may run past the budget) is paid off by the next periods. */
+ * (one job may run past the budget) is paid off by the next period (the
+ * debt is capped at one budget when charged). */
 static void refill(bridge_xarb_region_t *r, uint64_t now)
 {
     if (r->budget_ns == 0)
@@ -177,6 +178,8 @@ void bridge_xarb_done(bridge_xarb_t *x, uint32_t i, uint32_t cls, uint64_t devic
         return;
     r->vt[cls] += device_ns * VT_SCALE / r->share;
     r->used_ns += device_ns;
+    if (r->budget_ns && r->used_ns > 2u * r->budget_ns)
+        r->used_ns = 2u * r->budget_ns; /* a debt of one period at most: the wait stays bounded */
     r->charged_ns += device_ns;
     r->est_ns[cls] = (r->est_ns[cls] * 7u + device_ns) / 8u;
     if (r->est_ns[cls] == 0)

@@ -15,8 +15,9 @@
  *     least virtual time goes first. A region that had nothing to do joins
  *     at the class's current virtual time, so idling banks no credit;
  *  3. an optional budget: at most budget_ns of device time per period_ns
- *     (an overrun is carried into the next periods). A region over its
- *     budget waits until its refill; the others, of any class, go on.
+ *     (an overrun is carried into the next period, at most one budget's
+ *     worth, so a region waits at most about two periods). A region over
+ *     its budget waits until its refill; the others, of any class, go on.
  * Thread: called by the dispatch thread only (bmux.c), but pure: no I/O,
  * no clock (the caller passes now_ns), no global state; it reads its
  * arguments and writes its state, so tests/bridge/test_xarb.c exercises it
@@ -46,7 +47,7 @@ typedef struct bridge_xarb_region {
     uint64_t est_ns[IPC_QOS_COUNT];   /* running average of a job's device time */
     uint32_t inflight[IPC_QOS_COUNT]; /* picked, not back */
     bool idle[IPC_QOS_COUNT];         /* nothing ready nor in flight at the last look */
-    uint64_t used_ns;                 /* charged in the current period (overrun carried) */
+    uint64_t used_ns;                 /* charged in the current period (overrun carried, at most 2 budgets) */
     uint64_t period_start_ns;
     /* counters (arbiter.* statistics) */
     uint64_t picks, charged_ns, clamped;
