@@ -62,8 +62,12 @@ rt_p99() {
 # A 100 ms heartbeat (the ZENEDGE side's limit about 320 ms): these tests
 # are about isolation, not liveness timing, and run on busy shared machines.
 HB="--hb-period-us 100000"
-WORK="--task name=rt,qos=rt,model=vector_add,count=300,inflight=2
-      --task name=n,qos=normal,model=gemm,count=60,inflight=4"
+# Deadlines of 20 s: a BACKGROUND job rightly waits while higher classes
+# have work, and sanitizer builds on a busy machine are slow; the RT round
+# trips are checked against their own bound below.
+DL=deadline_ms=20000
+WORK="--task name=rt,qos=rt,model=vector_add,count=300,inflight=2,$DL
+      --task name=n,qos=normal,model=gemm,count=60,inflight=4,$DL"
 
 # bad RC ARGS...: the daemon refuses ARGS with exit status 2 and a message.
 bad() {
@@ -99,8 +103,8 @@ EOC
     BPID=$!
     # shellcheck disable=SC2086
     sim a $WORK
-    sim b --task name=bg,qos=background,model=gemm,count=300,inflight=8 \
-        --task name=rt,qos=rt,model=vector_add,count=100,inflight=2
+    sim b --task name=bg,qos=background,model=gemm,count=300,inflight=8,$DL \
+        --task name=rt,qos=rt,model=vector_add,count=100,inflight=2,$DL
     # A second daemon for region a (alone) is refused: the lock is held.
     for i in $(seq 1 100); do grep -q "region b: attached" "$BLOG" && break; sleep 0.05; done
     "$BRIDGED" --region "a=/$TAG-a,socket=$TMP/$TAG-a2.sock" --models "$MODELS" 2>"$TMP/$TAG.second.log"
@@ -147,7 +151,10 @@ else
     for n in a b c; do
         p99=$(rt_p99 $n)
         echo "partition $n: RT round trip p99 $p99 us"
-        awk "BEGIN { exit !($p99 < 250000) }" || fail "partition $n: RT p99 $p99 us (bound 250 ms)"
+        # Loose: the p99 of 300 jobs on a busy shared machine is the
+        # scheduler's; an RT job queued behind d's flood, or starved by it,
+        # would wait for seconds (the class order itself: test_xarb.c).
+        awk "BEGIN { exit !($p99 < 1000000) }" || fail "partition $n: RT p99 $p99 us (bound 1 s)"
         # Its bridge was never lost nor restarted, as the partition saw it.
         grep -q "^proxy: .* bridge_lost=0 bridge_epochs=1 " "$TMP/$TAG.sim-$n.log" ||
             fail "partition $n lost its bridge: $(grep '^proxy: ' "$TMP/$TAG.sim-$n.log" | head -n 1)"
