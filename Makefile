@@ -1,6 +1,7 @@
 # Entry points. Each target first installs the Debian packages it needs
 # (scripts/install-deps.sh), then drives CMake.
 #   make demo    the end-to-end demo on the default backend
+#                (PARTITIONS=2..4: that many ZENEDGE partitions on one daemon)
 #   make test    build and run the whole suite (plain, ASan+UBSan, TSan, cross)
 #   make build   build only (build/)
 #   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
@@ -9,6 +10,7 @@
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
+PARTITIONS ?= 1
 
 .PHONY: all build test demo demo-qemu bench install clean
 
@@ -25,7 +27,7 @@ test:
 
 demo:
 	@scripts/install-deps.sh demo
-	@BUILD=$(BUILD) JOBS=$(JOBS) scripts/demo.sh
+	@BUILD=$(BUILD) JOBS=$(JOBS) PARTITIONS=$(PARTITIONS) scripts/demo.sh
 
 demo-qemu:
 	@scripts/install-deps.sh demo-qemu

@@ -302,6 +302,33 @@ typedef struct bench_rt {
 /* Returns 0 (r->measured says whether anything ran) or -1 on a failure. */
 int bench_rt_run(const bench_opts_t *o, bench_rt_t *r);
 
+/* bench_xregion.c: "RT of region A under region B's BACKGROUND flood".
+ * One zenedge-bridged serving two regions (CPU backend, dispatcher and
+ * workers on CPU 1, both zenedge-sim instances on CPU 0), each region its
+ * own zenedge-sim: A's periodic RT job (vector_add, one in flight,
+ * BENCH_XR_RATE_HZ) alone, then under B's BACKGROUND gemm flood
+ * (BENCH_RT_FLOOD_DEPTH in flight); then both regions saturating NORMAL
+ * with gemm, shares 3:1, the device time each got against its share. */
+#define BENCH_XR_RATE_HZ 500u
+typedef struct bench_xregion {
+    bool measured;
+    char note[256];       /* how it ran, or why not */
+    double rtt_p99_us[2]; /* A's RT round trip p99: [alone], [flood] */
+    double rtt_p50_us[2];
+    uint32_t rt_jobs[2];
+    uint64_t flood_jobs;    /* B's BACKGROUND jobs done during the flood phase */
+    double share_used[2];   /* device time of A, B over the saturated phase */
+    double share_weight[2]; /* 0.75, 0.25 */
+    double ratio_rtt_p99;   /* flood / alone: xregion_rt_rtt_p99_vs_alone */
+    double share_error;     /* max |used - weight| / weight: xregion_share_error */
+    uint64_t errors;        /* jobs not OK, a program that failed */
+} bench_xregion_t;
+/* Returns 0 (x->measured says whether anything ran) or -1 on a failure. */
+int bench_xregion_run(const bench_opts_t *o, bench_xregion_t *x);
+/* bench_xregion.c: its JSON ("xregion": {...},) and its ratios keys. */
+void bench_report_xregion_json(FILE *f, const bench_xregion_t *x);
+void bench_report_xregion_ratios(FILE *f, const bench_xregion_t *x);
+
 /* ---------------------------------------------------------------------- */
 /* The run: options, results, ratios, report                               */
 /* ---------------------------------------------------------------------- */
@@ -331,6 +358,7 @@ typedef struct bench_results {
     uint64_t errors;
     bench_e2e_t e2e;
     bench_rt_t rt;
+    bench_xregion_t xr;
 } bench_results_t;
 
 /* bench_cli.c: fills *o from the command line. Returns BENCH_CLI_RUN, or

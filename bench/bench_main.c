@@ -34,6 +34,29 @@ static int run_rt(const bench_opts_t *o, bench_results_t *res)
     return 0;
 }
 
+/* Two regions on one daemon: run unless --only names something else;
+ * --selftest runs it (short) only with --only xregion. */
+static bool xr_selected(const bench_opts_t *o)
+{
+    return o->selftest ? o->only != NULL && strstr("xregion", o->only) != NULL
+                       : o->only == NULL || strstr("xregion", o->only) != NULL;
+}
+
+static int run_xr(const bench_opts_t *o, bench_results_t *res)
+{
+    if (xr_selected(o)) {
+        int rc = bench_xregion_run(o, &res->xr) != 0 || res->xr.errors ? 1 : 0;
+        const bench_xregion_t *x = &res->xr;
+        printf("xregion (%s): RT p99 %.1f us alone, %.1f us under the other region's flood (x%.2f); shares "
+               "%.3f/%.3f of device time for weights 0.75/0.25 (error %.3f)\n",
+               x->note, x->rtt_p99_us[0], x->rtt_p99_us[1], x->ratio_rtt_p99, x->share_used[0], x->share_used[1],
+               x->share_error);
+        return rc;
+    }
+    snprintf(res->xr.note, sizeof(res->xr.note), "not selected (--only xregion)");
+    return 0;
+}
+
 /* After the paired items (their follower has ended: the bridge CPU is
  * free for the dispatcher). Returns 0 or 1. */
 static int run_e2e(const bench_opts_t *o, bench_results_t *res)
@@ -64,6 +87,10 @@ static int finish(bench_ctx_t *c, const bench_opts_t *o, const bench_machine_t *
             st = bench_selftest_e2e_check(&res->e2e);
         if (rt_selected(o) && st == 0)
             st = bench_selftest_rt_check(&res->rt);
+        if (xr_selected(o) && st == 0 && (!res->xr.measured || res->xr.errors)) {
+            fprintf(stderr, "selftest: xregion: %s\n", res->xr.note);
+            st = 1;
+        }
         printf("selftest: %s\n", st == 0 ? "ok" : "FAILED");
         if (st)
             rc = 1;
@@ -94,6 +121,8 @@ int main(int argc, char **argv)
         rc = run_e2e(&o, &res);
     if (rc == 0)
         rc = run_rt(&o, &res);
+    if (rc == 0)
+        rc = run_xr(&o, &res);
     if (rc == 0)
         rc = finish(&c, &o, &m, &res);
     bench_teardown(&c);

@@ -408,6 +408,7 @@ static void json_ratios(const report_t *r)
         json_num(f, res->e2e.row[i].overhead_us);
     }
     bench_report_rt_json_ratios(f, &res->rt);
+    bench_report_xregion_ratios(f, &res->xr);
     fputs("\n  },\n", f);
 }
 
@@ -561,6 +562,7 @@ int bench_report_json(const char *path, const bench_opts_t *o, const bench_machi
     json_placement(&r);
     json_items(&r);
     bench_report_rt_json(f, r.pair, &res->rt);
+    bench_report_xregion_json(f, &res->xr);
     json_e2e(&r);
     if (fclose(f) != 0) {
         fprintf(stderr, "zenedge-bench: writing %s: %s\n", path, strerror(errno));

@@ -45,7 +45,7 @@ static int map_region(bridge_attach_t *at)
 {
     char msg[2048];
     if (at->tr.mapped) {
-        bool faulted = bridge_transport_faulted();
+        bool faulted = bridge_transport_faulted(&at->tr);
         uint64_t now = zl_now_ns();
         bool replaced = false;
         if (!faulted && now - at->last_replace_ns > REPLACE_NS) {
@@ -182,7 +182,7 @@ bool bridge_attach_changed(bridge_attach_t *at, char *why, size_t len, bool *unm
 {
     ipc_region_hdr_t *h = at->v.hdr;
     *unmap = false;
-    if (bridge_transport_faulted()) {
+    if (bridge_transport_faulted(&at->tr)) {
         snprintf(why, len, "the object behind %.160s shrank under the mapping (SIGBUS caught)", at->tr.what);
         *unmap = true;
         return true;
@@ -236,6 +236,7 @@ static void retire(bridge_attach_t *at)
     memset(&at->tr.map, 0, sizeof(at->tr.map));
     at->tr.map.fd = -1;
     at->tr.mapped = false;
+    at->tr.guard = 0; /* the retired mapping keeps its guard slot */
 }
 
 /* Unmap the live mapping, unless stale backend jobs may still hold it. */
@@ -273,9 +274,7 @@ void bridge_attach_job_back(bridge_attach_t *at, uint32_t gen)
         if (--at->retired_left[i] > 0)
             continue;
         BLOG_INFO("%s: the last backend job of the ended attach is back: unmapped", at->retired[i].what);
-        at->retired[i].map.owner = 0; /* never unlink the peer's object */
-        zl_unmap(&at->retired[i].map);
-        at->retired[i].mapped = false;
+        bridge_transport_close(&at->retired[i]); /* never unlinks the peer's object */
     }
 }
 
@@ -316,9 +315,5 @@ void bridge_attach_fini(bridge_attach_t *at)
 {
     bridge_transport_close(&at->tr);
     for (uint32_t i = 0; i < BRIDGE_ATTACH_RETIRED; i++)
-        if (at->retired[i].mapped) {
-            at->retired[i].map.owner = 0;
-            zl_unmap(&at->retired[i].map);
-            at->retired[i].mapped = false;
-        }
+        bridge_transport_close(&at->retired[i]);
 }

@@ -158,9 +158,7 @@ int bridge_cpu_list_parse(const char *s, uint64_t *words, uint32_t n_words, char
     return BRIDGE_OK;
 }
 
-/* The region and doorbell settings: BRIDGE_OK or an error, or 1 when k
- * is none of them. */
-static int set_region_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
+int bridge_config_transport_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
 {
     int rc = BRIDGE_OK;
     if (!strcmp(k, "shm"))
@@ -206,7 +204,7 @@ static int set_region_key(bridge_config_t *c, const char *k, const char *v, char
 static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
 {
     uint32_t u;
-    int rc = set_region_key(c, k, v, err, errlen);
+    int rc = bridge_config_transport_key(c, k, v, err, errlen);
     if (rc != 1)
         return rc;
     rc = BRIDGE_OK;
@@ -253,6 +251,8 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         rc = set_u32(&c->stats_interval_s, v, 0, 86400, k, err, errlen);
     else if (!strcmp(k, "stats-file"))
         rc = set_str(c->stats_file, sizeof(c->stats_file), v, k, err, errlen);
+    else if (!strcmp(k, "region"))
+        rc = bridge_config_region_arg(c, v, err, errlen);
     else if (!strcmp(k, "exit-after-idle-s"))
         rc = set_u32(&c->exit_after_idle_s, v, 0, 86400 * 365, k, err, errlen);
     else
@@ -280,9 +280,15 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
     for (char *p = key; *p; p++)
         if (*p == '_')
             *p = '-';
+    if (!strncmp(section, "region.", 7)) {
+        if (bridge_config_region_set(x->c, section + 7, key, value, why, sizeof(why)) == BRIDGE_OK)
+            return 1;
+        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s", x->path, section, why);
+        return 0;
+    }
     if (strcmp(section, "bridge") != 0 && strcmp(section, "dispatch") != 0 && strcmp(section, "log") != 0) {
-        x->rc =
-            cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log)", x->path, section, name);
+        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log, region.NAME)", x->path,
+                        section, name);
         return 0;
     }
     if (set_key(x->c, key, value, why, sizeof(why)) != BRIDGE_OK) {
@@ -348,6 +354,7 @@ static const struct option long_opts[] = {
     {"stats-file", required_argument, NULL, 1015},
     {"exit-after-idle-s", required_argument, NULL, 1016},
     {"list-devices", no_argument, NULL, 1017},
+    {"region", required_argument, NULL, 1041},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -402,6 +409,8 @@ int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *er
 
 int bridge_config_check(const bridge_config_t *c, char *err, size_t errlen)
 {
+    if (c->n_regions > 0)
+        return bridge_config_regions_check(c, err, errlen);
     if (c->shm[0] && c->file[0])
         return cfg_err(err, errlen, "give either --shm or --file, not both");
     if (!c->shm[0] && !c->file[0])

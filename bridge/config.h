@@ -21,6 +21,22 @@
 
 #define BRIDGE_CFG_PATH 1024
 
+#define BRIDGE_REGIONS_MAX   8u    /* regions one daemon serves */
+#define BRIDGE_REGION_NAME   32u   /* a region's name: [a-z0-9_-], 1..31 characters */
+#define BRIDGE_REGION_KV_LEN 1536u /* its own settings, "key=value\n" lines */
+
+/* One region of a daemon that serves several ([region.NAME] sections,
+ * --region; config_region.c). Its settings are the daemon's with its own
+ * transport and doorbell keys over them (bridge_config_region_build). */
+typedef struct bridge_region_spec {
+    char name[BRIDGE_REGION_NAME];
+    uint32_t share;     /* weight within a class across regions, 1..1000 (0: 1) */
+    uint32_t max_class; /* highest class its jobs run as: IPC_QOS_RT (0) .. IPC_QOS_BACKGROUND */
+    uint32_t budget_us; /* device time per period, 0..1000000; 0: no budget */
+    uint32_t period_ms; /* the budget's period, 1..1000 (default 100) */
+    char kv[BRIDGE_REGION_KV_LEN];
+} bridge_region_spec_t;
+
 typedef struct bridge_config {
     char config_file[BRIDGE_CFG_PATH];
     /* transport: exactly one of shm / file */
@@ -61,6 +77,9 @@ typedef struct bridge_config {
     uint32_t stats_interval_s; /* 0: only on SIGUSR1 and at exit */
     char stats_file[BRIDGE_CFG_PATH];
     uint32_t exit_after_idle_s; /* 0: never */
+    /* several regions (none: the one of --shm/--file) */
+    uint32_t n_regions;
+    bridge_region_spec_t regions[BRIDGE_REGIONS_MAX];
     /* one-shot actions */
     bool list_devices;
     bool version;
@@ -81,6 +100,32 @@ int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *
 /* Cross-field checks (a transport given, sizes). BRIDGE_OK or
  * BRIDGE_E_CONFIG with the reason in err. */
 int bridge_config_check(const bridge_config_t *cfg, char *err, size_t errlen);
+
+/* A transport or doorbell setting by its long name (shm, file, offset,
+ * size, shm-owner, shm-group, shm-mode, doorbell, socket, ivshmem-socket,
+ * ivshmem-group, allow-uid, allow-gid, spin-us). BRIDGE_OK, BRIDGE_E_CONFIG
+ * with the reason in err, or 1 when k is none of them. */
+int bridge_config_transport_key(bridge_config_t *cfg, const char *k, const char *v, char *err, size_t errlen);
+
+/* config_region.c: key k = v of region name (created on first use, at
+ * most BRIDGE_REGIONS_MAX): share, max-class, budget-us, period-ms, or a
+ * transport key. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
+int bridge_config_region_set(bridge_config_t *cfg, const char *name, const char *k, const char *v, char *err,
+                             size_t errlen);
+/* config_region.c: --region NAME[=SHM][,key=value...]. BRIDGE_OK or
+ * BRIDGE_E_CONFIG with the reason in err. */
+int bridge_config_region_arg(bridge_config_t *cfg, const char *arg, char *err, size_t errlen);
+/* config_region.c: the settings of region i: cfg's, without its transport,
+ * socket and stats file, with the region's own keys over them, checked
+ * (bridge_config_check). BRIDGE_OK or BRIDGE_E_CONFIG ("region NAME: why"
+ * in err). */
+int bridge_config_region_build(const bridge_config_t *cfg, uint32_t i, bridge_config_t *out, char *err, size_t errlen);
+/* config_region.c: the checks of a daemon with regions (no --shm/--file
+ * of its own, each region complete, no two on one object or socket).
+ * BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
+int bridge_config_regions_check(const bridge_config_t *cfg, char *err, size_t errlen);
+/* "rt", "high", "normal", "background" for IPC_QOS_*; "?" otherwise. */
+const char *bridge_config_class_name(uint32_t cls);
 
 #define BRIDGE_CFG_CPU_WORDS 16u /* CPUs 0..1023 */
 

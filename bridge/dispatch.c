@@ -2,13 +2,11 @@
  * dispatch.c - zenedge-bridged's dispatch thread: wires the parts together
  * and runs the loop (overview in dispatch.h).
  *
- * Each part has its own state and file: heartbeat.c (its thread),
- * answers.c (completion ring, private answer queue, doorbell after
- * answers), attach.c (region), peer.c (doorbell connection), serve.c (one
- * serving pass: arbitrate, validate, answer or run), jobs.c (the job pool
- * and the backend: submit, collect, answer a job), arbitrate.c (pure ring
- * policy), stats.c (counters and their dump). This file only decides
- * when each runs.
+ * Each part has its own state and file: region.c (everything per region:
+ * attach, doorbell peer, answers, serving pass, heartbeat, statistics),
+ * bmux.c (one backend shared by several regions, in front of it the
+ * arbiter across regions, xarb.c). This file only decides when each runs:
+ * one region as the daemon always did, or several in turn.
  */
 #include "dispatch.h"
 
@@ -16,21 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "answers.h"
-#include "attach.h"
+#include "bmux.h"
 #include "bridge_errors.h"
-#include "heartbeat.h"
 #include "log.h"
-#include "peer.h"
-#include "serve.h"
-#include "stats.h"
+#include "region.h"
+#include "region_stats.h"
 #include "zenedge/barrier.h"
-#include "zenedge/ipc_cache.h"
-#include "zenedge/ipc_errors.h"
 #include "zl.h"
 
-#define UPKEEP_NS    20000000ull /* doorbell socket and timers: every 20 ms */
 #define IDLE_WAIT_MS 50
 
 typedef struct daemon {
@@ -38,129 +31,48 @@ typedef struct daemon {
     const bridge_registry_t *reg;
     bridge_backend_t *be;
     bridge_signals_t *sig;
-
-    bridge_stats_t st;
-    bridge_heartbeat_t hb;
-    bridge_answers_t ans;
-    bridge_attach_t at;
-    bridge_peer_t peer;
-    bridge_serve_t serve;
-
-    uint64_t start_ns, last_upkeep_ns, next_stats_ns;
+    uint32_t n;         /* regions */
+    uint32_t n_init;    /* regions set up so far (bridge_region_init) */
+    bridge_region_t *r; /* [n] */
+    bridge_bmux_t *mx;  /* several regions: the shared backend; NULL for one */
+    int efd;            /* several regions: the eventfd every doorbell rings; -1 */
+    uint64_t start_ns, next_stats_ns;
 } daemon_t;
 
-/* A sign of life; while work waits on a backend that keeps every job,
- * only as of its last progress: the watchdog then stops the heartbeat of
- * a stuck backend as of a stuck dispatcher. */
-static void alive(daemon_t *d)
+static void log_region(const bridge_region_t *r)
 {
-    bridge_heartbeat_alive(&d->hb, bridge_serve_stalled_since(&d->serve));
-}
-
-static void doorbell(daemon_t *d, bool force)
-{
-    if (d->at.attached)
-        bridge_answers_doorbell(&d->ans, force, d->at.notify_mode, d->peer.peer_efd, d->at.v.hdr);
+    bridge_log_set_prefix(r ? r->prefix : "");
 }
 
 static void dump(daemon_t *d, const char *reason)
 {
-    bridge_stats_now_t now = {.reason = reason, .attached = d->at.attached, .epoch = d->at.epoch, .pending = d->ans.n};
-    now.uptime_ms = (zl_now_ns() - d->start_ns) / 1000000u;
-    now.ring_corrupt_seen = d->ans.cq.corrupt;
-    for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
-        now.ring_corrupt_seen += d->at.sq[r].corrupt;
-    if (d->at.attached) {
-        now.n_sq = d->at.v.n_sq;
-        for (uint32_t r = 0; r < d->at.v.n_sq; r++)
-            now.ring_fill[r] = ipc_ring_peek_fill(d->at.v.sq[r], d->at.v.sq_slots);
-        now.cq_fill = ipc_ring_peek_fill(d->at.v.cq, d->at.v.cq_slots);
+    if (d->mx == NULL) {
+        bridge_region_dump(&d->r[0], reason, d->cfg->stats_file);
+        return;
     }
-    bridge_stats_dump(&d->st, d->reg, &now, d->cfg->stats_file);
-}
-
-static int attach(daemon_t *d)
-{
-    int rc = bridge_attach_try(&d->at, &d->ans, &d->hb);
-    if (rc == BRIDGE_OK)
-        bridge_peer_ring(&d->peer); /* a connected peer re-checks at once */
-    return rc;
-}
-
-/* The heartbeat stops first; the backend gives its jobs back before the
- * mapping may go; queued answers are for a region that is gone. */
-static void detach(daemon_t *d, const char *why, bool unmap)
-{
-    bridge_heartbeat_set_side(&d->hb, NULL);
-    bridge_serve_drop_jobs(&d->serve);
-    d->st.dropped_reinit += bridge_answers_discard(&d->ans);
-    bridge_attach_detach(&d->at, why, unmap);
+    for (uint32_t i = 0; i < d->n; i++) {
+        log_region(&d->r[i]);
+        bridge_region_dump(&d->r[i], reason, NULL);
+    }
+    log_region(NULL);
+    bridge_regions_stats_dump(d->r, d->n, d->mx, reason, d->cfg->stats_file);
 }
 
 static bool work_ready(void *arg)
 {
     daemon_t *d = arg;
-    if (d->sig->stop || d->sig->dump || !d->at.attached)
-        return d->sig->stop || d->sig->dump;
-    if (ipc_read_once(&d->at.v.hdr->magic) != IPC_REGION_MAGIC ||
-        ipc_read_once(&d->at.v.hdr->zen.epoch) != d->at.zen_epoch)
+    if (d->sig->stop || d->sig->dump)
         return true;
-    if (d->ans.n > 0 && ipc_ring_free_count(&d->ans.cq) > 0)
-        return true;
-    if (d->be->ops->finished && d->be->ops->finished(d->be) > 0)
-        return true; /* a finished job to answer */
-    if (bridge_answers_room(&d->ans) == 0)
-        return false;
-    for (uint32_t r = 0; r < d->at.v.n_sq; r++)
-        if (bridge_attach_sq_ready(&d->at, r) > 0)
+    for (uint32_t i = 0; i < d->n; i++)
+        if (bridge_region_work_ready(&d->r[i]))
             return true;
-    return false;
+    return d->mx != NULL && d->mx->real->ops->finished && d->mx->real->ops->finished(d->mx->real) > 0;
 }
 
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL); /* EINTR ends it early: fine */
-}
-
-static bool rings_empty(daemon_t *d)
-{
-    for (uint32_t r = 0; r < d->at.v.n_sq; r++)
-        if (bridge_attach_sq_ready(&d->at, r) != 0)
-            return false;
-    return true;
-}
-
-static void shutdown_drain(daemon_t *d)
-{
-    ipc_side_t *me = &d->at.v.hdr->bridge;
-    bridge_serve_stop(&d->serve);
-    ipc_store_release(&me->state, IPC_STATE_STOPPING);
-    BLOG_INFO("stopping: finishing jobs in flight, answering queued jobs %s", ipc_status_name(IPC_STATUS_SHUTDOWN));
-    uint64_t until = zl_now_ns() + (uint64_t)d->cfg->drain_timeout_ms * 1000000u;
-    while (d->be->ops->in_flight(d->be) > 0 && zl_now_ns() < until)
-        bridge_serve_collect(&d->serve, 10);
-    for (;;) {
-        alive(d);
-        uint32_t work = bridge_serve_pass(&d->serve);
-        bridge_answers_flush(&d->ans);
-        doorbell(d, false);
-        if (rings_empty(d) && d->ans.n == 0 && !bridge_serve_busy(&d->serve))
-            break;
-        if (zl_now_ns() >= until) {
-            BLOG_WARN("stopping: %u answers still queued after %u ms (completion ring full: is the ZENEDGE side "
-                      "alive?); given up",
-                      d->ans.n, d->cfg->drain_timeout_ms);
-            break;
-        }
-        if (work == 0)
-            sleep_ms(1);
-    }
-    bridge_heartbeat_set_side(&d->hb, NULL);
-    ipc_store_release(&me->state, IPC_STATE_OFFLINE);
-    ipc_cache_clean(me, IPC_CACHELINE);
-    doorbell(d, true); /* lets a sleeping ZENEDGE side see OFFLINE now */
-    BLOG_INFO("state OFFLINE (bridge epoch %u)", d->at.epoch);
 }
 
 /* Signals, statistics timer, idle exit, doorbell upkeep. Returns false
@@ -177,102 +89,236 @@ static bool timers(daemon_t *d)
         d->next_stats_ns = now + (uint64_t)cfg->stats_interval_s * 1000000000ull;
         dump(d, "interval");
     }
-    if (cfg->exit_after_idle_s && now - d->serve.last_packet_ns > (uint64_t)cfg->exit_after_idle_s * 1000000000ull) {
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < d->n; i++)
+        last = d->r[i].serve.last_packet_ns > last ? d->r[i].serve.last_packet_ns : last;
+    if (cfg->exit_after_idle_s && now - last > (uint64_t)cfg->exit_after_idle_s * 1000000000ull) {
         BLOG_INFO("no packet for %u s (--exit-after-idle-s): stopping", cfg->exit_after_idle_s);
         return false;
     }
-    if (now - d->last_upkeep_ns > UPKEEP_NS) {
-        d->last_upkeep_ns = now;
-        bridge_peer_upkeep(&d->peer, d->at.epoch);
+    for (uint32_t i = 0; i < d->n; i++) {
+        log_region(&d->r[i]);
+        bridge_region_upkeep(&d->r[i], now);
     }
+    log_region(NULL);
     return true;
 }
 
+/* One region: the loop the daemon always ran. */
 static void serve_loop(daemon_t *d)
 {
     const bridge_config_t *cfg = d->cfg;
+    bridge_region_t *r = &d->r[0];
     while (!d->sig->stop) {
-        alive(d);
+        bridge_region_alive(r);
         if (!timers(d))
             break;
-        if (!d->at.attached) {
-            if (attach(d) != BRIDGE_OK)
-                sleep_ms(50);
+        int what;
+        uint32_t work = bridge_region_step(r, &what);
+        if (what == BRIDGE_REGION_NOT_YET)
+            sleep_ms(50);
+        if (what != BRIDGE_REGION_SERVED || work != 0)
             continue;
-        }
-        char why[256];
-        bool unmap;
-        if (bridge_attach_changed(&d->at, why, sizeof(why), &unmap)) {
-            detach(d, why, unmap);
-            continue;
-        }
-        uint32_t work = bridge_serve_pass(&d->serve);
-        bridge_answers_flush(&d->ans);
-        doorbell(d, false);
-        if (work == 0) {
-            /* Never sleep long while the backend holds jobs: they are
-             * collected on the next pass. A backend that rings our
-             * doorbell when a job finishes (set_wake) wakes us itself. */
-            bool busy = bridge_serve_busy(&d->serve) && d->be->ops->set_wake == NULL;
-            int r = zl_db_idle_wait(cfg->doorbell, d->peer.efd, &d->at.v.hdr->bridge, (uint64_t)cfg->spin_us * 1000u,
-                                    (d->ans.n || busy) ? 1 : IDLE_WAIT_MS, work_ready, d);
-            if (r < 0 && r != -EINTR)
-                BLOG_DEBUG("idle wait: %s", strerror(-r));
-        }
+        /* Never sleep long while the backend holds jobs: they are
+         * collected on the next pass. A backend that rings our doorbell
+         * when a job finishes (set_wake) wakes us itself. */
+        bool busy = bridge_serve_busy(&r->serve) && d->be->ops->set_wake == NULL;
+        int rc = zl_db_idle_wait(cfg->doorbell, r->peer.efd, &r->at.v.hdr->bridge, (uint64_t)cfg->spin_us * 1000u,
+                                 (r->ans.n || busy) ? 1 : IDLE_WAIT_MS, work_ready, d);
+        if (rc < 0 && rc != -EINTR)
+            BLOG_DEBUG("idle wait: %s", strerror(-rc));
     }
+}
+
+/* Several regions: each sleeps as its doorbell mode says (poll: never;
+ * adaptive: after spin-us, announced in its header; eventfd), all on the
+ * one eventfd their ZENEDGE sides and the backend ring. */
+static void idle_many(daemon_t *d, int timeout_ms)
+{
+    bool poll = false;
+    uint64_t spin = 0, until = zl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (uint32_t i = 0; i < d->n; i++) {
+        poll |= d->r[i].cfg.doorbell == IPC_DB_POLL;
+        if (d->r[i].cfg.doorbell == IPC_DB_ADAPTIVE && d->r[i].cfg.spin_us * 1000ull > spin)
+            spin = d->r[i].cfg.spin_us * 1000ull;
+    }
+    uint64_t spin_end = poll ? until : zl_now_ns() + spin;
+    for (uint32_t k = 0; zl_now_ns() < spin_end; k++) {
+        if (work_ready(d))
+            return;
+        ipc_cpu_relax();
+    }
+    if (poll || d->efd < 0)
+        return;
+    for (uint32_t i = 0; i < d->n; i++)
+        if (d->r[i].at.attached && d->r[i].at.notify_mode == IPC_DB_ADAPTIVE)
+            ipc_sleep_announce(&d->r[i].at.v.hdr->bridge); /* W1 */
+    if (!work_ready(d))
+        zl_db_wait(d->efd, timeout_ms);
+    for (uint32_t i = 0; i < d->n; i++)
+        if (d->r[i].at.attached && d->r[i].at.notify_mode == IPC_DB_ADAPTIVE)
+            ipc_sleep_cancel(&d->r[i].at.v.hdr->bridge);
+}
+
+/* Signs of life. A region over its budget waits on its contract, not on
+ * a stuck backend: its heartbeat goes on (the serving pass's stall
+ * watch, serve.h, would otherwise stop it). */
+static void alive_many(daemon_t *d)
+{
+    uint64_t now = zl_now_ns();
+    for (uint32_t i = 0; i < d->n; i++) {
+        if (bridge_xarb_over_budget(&d->mx->arb, i, now))
+            bridge_heartbeat_alive(&d->r[i].hb, now);
+        else
+            bridge_region_alive(&d->r[i]);
+    }
+}
+
+static void serve_many(daemon_t *d)
+{
+    while (!d->sig->stop) {
+        alive_many(d);
+        if (!timers(d))
+            break;
+        uint32_t work = bridge_bmux_pump(d->mx, 0);
+        bool busy = false;
+        for (uint32_t i = 0; i < d->n; i++) {
+            int what;
+            log_region(&d->r[i]);
+            work += bridge_region_step(&d->r[i], &what);
+            work += what == BRIDGE_REGION_CHANGED;
+            busy |= d->r[i].ans.n > 0 || (bridge_serve_busy(&d->r[i].serve) && d->be->ops->set_wake == NULL);
+        }
+        log_region(NULL);
+        if (work != 0)
+            continue;
+        int wait_ms = busy ? 1 : IDLE_WAIT_MS;
+        uint64_t now = zl_now_ns(), refill = bridge_xarb_next_refill(&d->mx->arb, now);
+        if (refill != UINT64_MAX && (refill - now) / 1000000u < (uint64_t)wait_ms)
+            wait_ms = (int)((refill - now) / 1000000u) + 1;
+        idle_many(d, wait_ms);
+    }
+}
+
+/* Several regions: the shared backend's views, the arbiter's contracts,
+ * the one eventfd. Returns BRIDGE_OK, BRIDGE_E_NOMEM, BRIDGE_E_CONFIG or
+ * BRIDGE_E_DOORBELL. */
+static int setup_many(daemon_t *d)
+{
+    char err[512];
+    d->mx = calloc(1, sizeof(*d->mx));
+    if (d->mx == NULL)
+        return BRIDGE_E_NOMEM;
+    int rc = bridge_bmux_init(d->mx, d->be, d->cfg->queue_depth, d->n, d->cfg->queue_depth);
+    if (rc != BRIDGE_OK)
+        return rc;
+    for (uint32_t i = 0; i < d->n; i++) {
+        const bridge_region_spec_t *sp = &d->cfg->regions[i];
+        bridge_config_t rc_cfg;
+        rc = bridge_config_region_build(d->cfg, i, &rc_cfg, err, sizeof(err));
+        if (rc != BRIDGE_OK) {
+            BLOG_ERR("%s", err);
+            return rc;
+        }
+        bridge_region_init(&d->r[i], sp->name, &rc_cfg, d->reg, bridge_bmux_view(d->mx, i));
+        d->n_init = i + 1u;
+        bridge_xarb_contract(&d->mx->arb, i, sp->share, sp->max_class, (uint64_t)sp->budget_us * 1000u,
+                             (uint64_t)sp->period_ms * 1000000u);
+        BLOG_INFO("region %s: %s%s, share %u, classes up to %s, budget %s", sp->name, rc_cfg.shm[0] ? "shm " : "file ",
+                  rc_cfg.shm[0] ? rc_cfg.shm : rc_cfg.file, sp->share ? sp->share : 1u,
+                  bridge_config_class_name(sp->max_class), sp->budget_us ? "set" : "none");
+        if (sp->budget_us)
+            BLOG_INFO("region %s: at most %u us of device time per %u ms", sp->name, sp->budget_us, sp->period_ms);
+    }
+    d->efd = zl_db_create();
+    if (d->efd < 0) {
+        BLOG_ERR("eventfd: %s", strerror(-d->efd));
+        return BRIDGE_E_DOORBELL;
+    }
+    return BRIDGE_OK;
 }
 
 static int setup(daemon_t *d)
 {
-    int rc = bridge_serve_init(&d->serve, d->cfg, d->reg, d->be, &d->st, &d->ans, &d->at);
-    if (rc != BRIDGE_OK)
-        return rc;
+    if (d->cfg->n_regions == 0) {
+        bridge_region_init(&d->r[0], "", d->cfg, d->reg, d->be);
+        d->n_init = 1;
+    } else {
+        int rc = setup_many(d);
+        if (rc != BRIDGE_OK)
+            return rc;
+    }
     if (bridge_transport_guard_install() != BRIDGE_OK)
         BLOG_WARN("SIGBUS guard not installed: %s", strerror(errno));
-    rc = bridge_peer_open(&d->peer);
-    if (rc != BRIDGE_OK)
-        return rc;
+    for (uint32_t i = 0; i < d->n; i++) {
+        log_region(&d->r[i]);
+        int rc = bridge_region_setup(&d->r[i], d->efd);
+        log_region(NULL);
+        if (rc != BRIDGE_OK)
+            return rc;
+    }
+    int wake = d->mx ? d->efd : d->r[0].peer.efd;
     if (d->be->ops->set_wake)
-        d->be->ops->set_wake(d->be, d->peer.efd); /* a finished job wakes the idle wait */
-    return bridge_heartbeat_start(&d->hb);
+        d->be->ops->set_wake(d->be, wake); /* a finished job wakes the idle wait */
+    return BRIDGE_OK;
+}
+
+static void teardown(daemon_t *d)
+{
+    d->n = d->n_init; /* the others were never set up */
+    for (uint32_t i = 0; i < d->n; i++) {
+        log_region(&d->r[i]);
+        bridge_region_hb_stop(&d->r[i]);
+    }
+    log_region(NULL);
+    if (d->n > 0 && (d->mx == NULL || d->n == d->mx->n))
+        dump(d, "exit");
+    if (d->be->ops->set_wake)
+        d->be->ops->set_wake(d->be, -1); /* before the doorbell closes */
+    for (uint32_t i = 0; i < d->n; i++) {
+        log_region(&d->r[i]);
+        bridge_region_fini(&d->r[i]);
+    }
+    log_region(NULL);
+    if (d->mx)
+        bridge_bmux_fini(d->mx);
+    free(d->mx);
+    if (d->efd >= 0)
+        close(d->efd);
+    free(d->r);
+    free(d);
 }
 
 int bridge_dispatch_run(const bridge_config_t *cfg, const bridge_registry_t *reg, bridge_backend_t *be,
                         bridge_signals_t *sig)
 {
     daemon_t *d = calloc(1, sizeof(*d));
-    if (d == NULL)
+    uint32_t n = cfg->n_regions ? cfg->n_regions : 1u;
+    if (d == NULL || (d->r = calloc(n, sizeof(*d->r))) == NULL) {
+        free(d);
         return BRIDGE_E_NOMEM;
+    }
     d->cfg = cfg;
     d->reg = reg;
     d->be = be;
     d->sig = sig;
-    bridge_stats_init(&d->st);
-    bridge_heartbeat_init(&d->hb, cfg->hb_period_us, cfg->watchdog_ms);
-    bridge_answers_init(&d->ans, &d->st);
-    bridge_attach_init(&d->at, cfg, &d->st);
-    bridge_peer_init(&d->peer, cfg, &d->st);
+    d->n = n;
+    d->efd = -1;
     d->start_ns = zl_now_ns();
     d->next_stats_ns = cfg->stats_interval_s ? d->start_ns + (uint64_t)cfg->stats_interval_s * 1000000000ull : 0;
 
     int rc = setup(d);
     if (rc == BRIDGE_OK) {
-        serve_loop(d);
-        char why[256];
-        bool unmap;
-        if (d->at.attached && bridge_attach_changed(&d->at, why, sizeof(why), &unmap))
-            BLOG_WARN("stopping: region no longer ours (%s): nothing to answer", why);
-        else if (d->at.attached)
-            shutdown_drain(d);
+        if (d->mx)
+            serve_many(d);
+        else
+            serve_loop(d);
+        for (uint32_t i = 0; i < d->n; i++) {
+            log_region(&d->r[i]);
+            bridge_region_stop(&d->r[i]);
+        }
+        log_region(NULL);
     }
-    bridge_heartbeat_fini(&d->hb);
-    dump(d, "exit");
-    if (d->be->ops->set_wake)
-        d->be->ops->set_wake(d->be, -1); /* before the doorbell closes */
-    bridge_peer_close(&d->peer);
-    bridge_attach_fini(&d->at);
-    bridge_answers_free(&d->ans);
-    bridge_serve_fini(&d->serve);
-    free(d);
+    teardown(d);
     return rc;
 }

@@ -34,6 +34,7 @@ static void *hb_main(void *arg)
     sigfillset(&all);
     sigdelset(&all, SIGBUS);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    bridge_log_set_prefix(hb->log_prefix);
 
     bool warned = false;
     struct timespec next;

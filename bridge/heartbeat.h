@@ -33,6 +33,7 @@ typedef struct bridge_heartbeat {
     uint32_t stop;     /* HB1: store-release by fini, load-acquire by the thread */
     uint64_t period_ns, watchdog_ns;
     uint32_t watchdog_ms;
+    const char *log_prefix; /* for the thread's log lines (a region's name); NULL: none */
 } bridge_heartbeat_t;
 
 /* Set up (no thread yet), alive now. Returns nothing. */

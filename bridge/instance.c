@@ -143,3 +143,34 @@ void bridge_instance_unlock(bridge_instance_t *in)
         close(in->fd);
     in->fd = -1;
 }
+
+int bridge_instance_lock_all(bridge_instance_t in[BRIDGE_REGIONS_MAX], const bridge_config_t *cfg, char *err,
+                             size_t errlen)
+{
+    for (uint32_t i = 0; i < BRIDGE_REGIONS_MAX; i++)
+        in[i].fd = -1;
+    if (cfg->n_regions == 0)
+        return bridge_instance_lock(&in[0], cfg, err, errlen);
+    bridge_config_t *rc_cfg = malloc(sizeof(*rc_cfg));
+    if (rc_cfg == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return BRIDGE_E_NOMEM;
+    }
+    int rc = BRIDGE_OK;
+    for (uint32_t i = 0; i < cfg->n_regions && rc == BRIDGE_OK; i++) {
+        rc = bridge_config_region_build(cfg, i, rc_cfg, err, errlen);
+        char why[1024] = "";
+        if (rc == BRIDGE_OK && (rc = bridge_instance_lock(&in[i], rc_cfg, why, sizeof(why))) != BRIDGE_OK)
+            snprintf(err, errlen, "region %s: %s", cfg->regions[i].name, why);
+    }
+    free(rc_cfg);
+    if (rc != BRIDGE_OK)
+        bridge_instance_unlock_all(in);
+    return rc;
+}
+
+void bridge_instance_unlock_all(bridge_instance_t in[BRIDGE_REGIONS_MAX])
+{
+    for (uint32_t i = 0; i < BRIDGE_REGIONS_MAX; i++)
+        bridge_instance_unlock(&in[i]);
+}

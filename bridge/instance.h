@@ -34,4 +34,13 @@ int bridge_instance_lock(bridge_instance_t *in, const bridge_config_t *cfg, char
 /* Release the lock (close the file). Returns nothing. */
 void bridge_instance_unlock(bridge_instance_t *in);
 
+/* Take the lock of every region of cfg (the one of --shm/--file when it
+ * has no regions) into in[]; none is held when one cannot be taken.
+ * BRIDGE_OK, or the first failure as bridge_instance_lock (err prefixed
+ * "region NAME: "), BRIDGE_E_CONFIG or BRIDGE_E_NOMEM. */
+int bridge_instance_lock_all(bridge_instance_t in[BRIDGE_REGIONS_MAX], const bridge_config_t *cfg, char *err,
+                             size_t errlen);
+/* Release every lock of in[]. Returns nothing. */
+void bridge_instance_unlock_all(bridge_instance_t in[BRIDGE_REGIONS_MAX]);
+
 #endif /* ZENEDGE_BRIDGE_INSTANCE_H */

@@ -169,14 +169,22 @@ uint64_t bridge_log_suppressed_total(void)
     return n;
 }
 
+static __thread char log_prefix[48];
+
+void bridge_log_set_prefix(const char *prefix)
+{
+    snprintf(log_prefix, sizeof(log_prefix), "%s", prefix ? prefix : "");
+}
+
 void bridge_log(bridge_log_level_t level, const char *fmt, ...)
 {
     if ((int)level > log_level)
         return;
     char msg[1024];
+    int k = snprintf(msg, sizeof(msg), "%s", log_prefix);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
     va_end(ap);
     uint64_t now = mono_ms();
     pthread_mutex_lock(&rl_lock);

@@ -44,6 +44,11 @@ const char *bridge_log_level_name(bridge_log_level_t level);
  * its key is over its rate; see above). Returns nothing. */
 void bridge_log(bridge_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Text put in front of every line this thread logs from now on (a
+ * region's "region NAME: "; "" or NULL: none; cut at 47 characters).
+ * Returns nothing. */
+void bridge_log_set_prefix(const char *prefix);
+
 /* Print the summaries of keys whose window is over (a caller's timer;
  * bridge_log does it too). Returns nothing. */
 void bridge_log_flush_suppressed(void);

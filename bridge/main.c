@@ -283,8 +283,8 @@ int main(int argc, char **argv)
               IPC_VERSION_MINOR, (int)getpid());
     if (cfg.config_file[0])
         BLOG_INFO("settings read from %s", cfg.config_file);
-    bridge_instance_t inst; /* one daemon per region: held until exit */
-    int rc = bridge_instance_lock(&inst, &cfg, err, sizeof(err));
+    bridge_instance_t inst[BRIDGE_REGIONS_MAX]; /* one daemon per region: held until exit */
+    int rc = bridge_instance_lock_all(inst, &cfg, err, sizeof(err));
     if (rc != BRIDGE_OK) {
         BLOG_ERR("%s", err);
         return rc == BRIDGE_E_BUSY ? 3 : 1;
@@ -325,6 +325,6 @@ int main(int argc, char **argv)
     bridge_registry_free(&reg);
     BLOG_INFO("exit (%s)", rc == BRIDGE_OK ? "clean" : bridge_strerror(rc));
     bridge_log_close();
-    bridge_instance_unlock(&inst);
+    bridge_instance_unlock_all(inst);
     return rc == BRIDGE_OK ? 0 : 1;
 }

@@ -22,7 +22,7 @@ void bridge_peer_init(bridge_peer_t *p, const bridge_config_t *cfg, bridge_stats
     memset(p, 0, sizeof(*p));
     p->cfg = cfg;
     p->st = st;
-    p->efd = p->lfd = p->conn = p->peer_efd = p->ivs_shm_fd = p->sock_gid = -1;
+    p->efd = p->lfd = p->conn = p->peer_efd = p->ivs_shm_fd = p->sock_gid = p->shared_efd = -1;
     for (int i = 0; i < BRIDGE_PEER_PENDING; i++)
         p->pend[i].fd = -1;
     zl_allow_init(&p->allow);
@@ -371,7 +371,9 @@ static int open_socket(bridge_peer_t *p)
     int rc = open_allow(p);
     if (rc != BRIDGE_OK || (rc = socket_path(p)) != BRIDGE_OK)
         return rc;
-    p->efd = zl_db_create();
+    p->efd = p->shared_efd < 0 ? zl_db_create() : fcntl(p->shared_efd, F_DUPFD_CLOEXEC, 0);
+    if (p->efd < 0 && p->shared_efd >= 0)
+        p->efd = -errno;
     if (p->efd < 0) {
         BLOG_ERR("eventfd: %s", strerror(-p->efd));
         return BRIDGE_E_DOORBELL;

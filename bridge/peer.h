@@ -42,6 +42,7 @@ typedef struct bridge_peer {
     const bridge_config_t *cfg;
     bridge_stats_t *st;
     int efd;                /* ours: the ZENEDGE side rings it */
+    int shared_efd;         /* >= 0: efd is a copy of this one (one daemon, several regions) */
     int lfd;                /* listening socket */
     ivshm_server_t *ivs;    /* --ivshmem-socket (owns efd and peer_efd then) */
     int ivs_shm_fd;         /* the backing file handed to QEMU */
@@ -59,7 +60,9 @@ typedef struct bridge_peer {
     char sock[BRIDGE_CFG_PATH];
 } bridge_peer_t;
 
-/* Every fd -1; nothing opened. Returns nothing. */
+/* Every fd -1 (shared_efd too: set it before bridge_peer_open to hand
+ * the peer a copy of that eventfd instead of a new one); nothing opened.
+ * Returns nothing. */
 void bridge_peer_init(bridge_peer_t *p, const bridge_config_t *cfg, bridge_stats_t *st);
 /* Open the doorbell of cfg->doorbell (nothing for poll): eventfd and
  * listening socket (the default one in the private runtime directory,

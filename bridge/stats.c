@@ -142,6 +142,22 @@ static void write_file(const char *path, const char *buf, size_t len)
     }
 }
 
+void bridge_stats_text(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now, FILE *m)
+{
+    fprintf(m, "dump_seq %u\nreason %s\npid %d\nuptime_ms %llu\nattached %d\nepoch %u\npending %u\n", s->dump_seq,
+            now->reason, (int)getpid(), (unsigned long long)now->uptime_ms, now->attached, now->epoch, now->pending);
+    fprintf(m, "ring_corrupt_seen %llu\n", (unsigned long long)now->ring_corrupt_seen);
+    for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
+        fprintf(m, "ring%u.fill %d\n", r, now->ring_fill[r]);
+    fprintf(m, "cq.fill %d\n", now->cq_fill);
+    bridge_stats_write(s, reg, m);
+}
+
+void bridge_stats_write_file(const char *path, const char *buf, size_t len)
+{
+    write_file(path, buf, len);
+}
+
 void bridge_stats_dump(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now,
                        const char *stats_file)
 {
@@ -151,13 +167,7 @@ void bridge_stats_dump(bridge_stats_t *s, const bridge_registry_t *reg, const br
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL)
         return;
-    fprintf(m, "dump_seq %u\nreason %s\npid %d\nuptime_ms %llu\nattached %d\nepoch %u\npending %u\n", s->dump_seq,
-            now->reason, (int)getpid(), (unsigned long long)now->uptime_ms, now->attached, now->epoch, now->pending);
-    fprintf(m, "ring_corrupt_seen %llu\n", (unsigned long long)now->ring_corrupt_seen);
-    for (uint32_t r = 0; r < IPC_MAX_SQ; r++)
-        fprintf(m, "ring%u.fill %d\n", r, now->ring_fill[r]);
-    fprintf(m, "cq.fill %d\n", now->cq_fill);
-    bridge_stats_write(s, reg, m);
+    bridge_stats_text(s, reg, now, m);
     fclose(m);
     log_summary(s, now);
     if (stats_file != NULL && stats_file[0])

@@ -85,4 +85,12 @@ void bridge_stats_write(const bridge_stats_t *s, const bridge_registry_t *reg, F
 void bridge_stats_dump(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now,
                        const char *stats_file);
 
+/* The text of one dump (state of now, then bridge_stats_write) into m;
+ * dump_seq as it is. Returns nothing. */
+void bridge_stats_text(bridge_stats_t *s, const bridge_registry_t *reg, const bridge_stats_now_t *now, FILE *m);
+/* Replace file path by buf[len] atomically (a temporary file next to it,
+ * renamed over it). Returns nothing; a failure is logged and the file left
+ * as it was. */
+void bridge_stats_write_file(const char *path, const char *buf, size_t len);
+
 #endif /* ZENEDGE_BRIDGE_STATS_H */

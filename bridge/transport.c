@@ -13,30 +13,36 @@
 #include "bridge_errors.h"
 #include "zenedge/barrier.h"
 
-/* The mapping the guard protects, read by the signal handler (which may
- * run on the heartbeat thread): lock-free atomics, safe in a handler.
- * barrier.h words except the exchange, a read-modify-write that the five
- * words have not: the dispatcher takes the hit and clears it at once. */
-static uintptr_t guard_lo, guard_hi;
-static int guard_hit;
+/* The mappings the guard protects (one per region a daemon serves, and
+ * the retired ones), read by the signal handler (which may run on a
+ * heartbeat thread): lock-free atomics, safe in a handler. barrier.h
+ * words except the exchange, a read-modify-write that the five words
+ * have not: the dispatcher takes the hit and clears it at once. Slots are
+ * taken and given back by the dispatch thread only. */
+#define GUARDS 32
+static uintptr_t guard_lo[GUARDS], guard_hi[GUARDS];
+static int guard_hit[GUARDS];
 _Static_assert(__atomic_always_lock_free(sizeof(uintptr_t), 0), "guard words are lock-free");
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
     uintptr_t a = (uintptr_t)si->si_addr;
-    uintptr_t lo = ipc_load_acquire(&guard_lo);
-    uintptr_t hi = ipc_load_acquire(&guard_hi);
-    if (lo != 0 && a >= lo && a < hi) {
+    for (int g = 0; g < GUARDS; g++) {
+        uintptr_t lo = ipc_load_acquire(&guard_lo[g]);
+        uintptr_t hi = ipc_load_acquire(&guard_hi[g]);
+        if (lo == 0 || a < lo || a >= hi)
+            continue;
         /* Replace the whole window by private zero pages: the faulting
          * access then completes, reads zeros (magic 0: "not ready"), and
          * the dispatcher remaps once it sees guard_hit. mmap(2) is a plain
          * system call, safe here. */
         void *p = mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         if (p != MAP_FAILED) {
-            ipc_store_release(&guard_hit, 1);
+            ipc_store_release(&guard_hit[g], 1);
             return;
         }
+        break;
     }
     /* Not ours: the default action (core dump). */
     signal(sig, SIG_DFL);
@@ -53,9 +59,23 @@ int bridge_transport_guard_install(void)
     return sigaction(SIGBUS, &sa, NULL) == 0 ? BRIDGE_OK : BRIDGE_E_SYS;
 }
 
-bool bridge_transport_faulted(void)
+bool bridge_transport_faulted(const bridge_transport_t *t)
 {
-    return __atomic_exchange_n(&guard_hit, 0, __ATOMIC_ACQ_REL) != 0;
+    return t->guard > 0 && __atomic_exchange_n(&guard_hit[t->guard - 1], 0, __ATOMIC_ACQ_REL) != 0;
+}
+
+/* Protect t's mapping: a free slot (none left: unguarded, as any other
+ * SIGBUS). */
+static void guard_take(bridge_transport_t *t)
+{
+    t->guard = 0;
+    for (int g = 0; g < GUARDS && t->guard == 0; g++)
+        if (ipc_load_acquire(&guard_lo[g]) == 0) {
+            ipc_store_release(&guard_hit[g], 0);
+            ipc_store_release(&guard_hi[g], (uintptr_t)t->map.map_base + t->map.map_len);
+            ipc_store_release(&guard_lo[g], (uintptr_t)t->map.map_base);
+            t->guard = g + 1;
+        }
 }
 
 static int identity(int fd, dev_t *dev, ino_t *ino)
@@ -132,8 +152,7 @@ int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int
         t->map.size = IPC_REGION_MAX_SIZE; /* the region addresses 32-bit offsets only */
     identity(t->map.fd, &t->dev, &t->ino);
     t->mapped = true;
-    ipc_store_release(&guard_hi, (uintptr_t)t->map.map_base + t->map.map_len);
-    ipc_store_release(&guard_lo, (uintptr_t)t->map.map_base);
+    guard_take(t);
     return BRIDGE_OK;
 }
 
@@ -161,9 +180,12 @@ void bridge_transport_close(bridge_transport_t *t)
 {
     if (!t->mapped)
         return;
-    ipc_store_release(&guard_lo, (uintptr_t)0);
-    ipc_store_release(&guard_hi, (uintptr_t)0);
-    ipc_store_release(&guard_hit, 0);
+    if (t->guard > 0) {
+        ipc_store_release(&guard_lo[t->guard - 1], (uintptr_t)0);
+        ipc_store_release(&guard_hi[t->guard - 1], (uintptr_t)0);
+        ipc_store_release(&guard_hit[t->guard - 1], 0);
+        t->guard = 0;
+    }
     t->map.owner = 0; /* never unlink the peer's object */
     zl_unmap(&t->map);
     t->mapped = false;

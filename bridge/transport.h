@@ -31,6 +31,7 @@ typedef struct bridge_transport {
     bool is_shm;
     dev_t dev; /* identity of what we mapped */
     ino_t ino;
+    int guard;                       /* slot of the SIGBUS guard + 1; 0: none */
     char what[BRIDGE_CFG_PATH + 64]; /* for log lines */
 } bridge_transport_t;
 
@@ -50,8 +51,9 @@ int bridge_transport_policy(const bridge_config_t *cfg, zl_obj_policy_t *p, char
  * BRIDGE_E_TRANSPORT with *sys_err = errno. */
 int bridge_transport_open(bridge_transport_t *t, const bridge_config_t *cfg, int *sys_err);
 
-/* True once if a SIGBUS hit our mapping since the last call; false otherwise. */
-bool bridge_transport_faulted(void);
+/* True once if a SIGBUS hit t's mapping since the last call; false
+ * otherwise. */
+bool bridge_transport_faulted(const bridge_transport_t *t);
 
 /* True if the name now refers to another object than the one mapped (the
  * peer unlinked and re-created it), or to none. Files: always false. */

@@ -21,7 +21,8 @@
 # Environment: BACKEND=auto|cpu|opencl|cuda (auto: OpenCL when a platform
 # exists, else CPU), BUILD=build, DOORBELL=adaptive|poll|eventfd,
 # RESULTS=results, DEMO_JOBS=N (jobs of the normal/quota tasks), RT_HZ=N
-# (rt task's rate, default 100), PHASE_MS=N (flood window, default 250).
+# (rt task's rate, default 100), PHASE_MS=N (flood window, default 250),
+# PARTITIONS=N (2..4: N partitions on one daemon, scripts/demo-partitions.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -37,7 +38,7 @@ NSET=$(stat -c %s models/digits_mlp/test_y.u8 2>/dev/null || echo 359)
 STOP_MS=$((NSET * 1000 / RT_HZ))
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 
@@ -56,6 +57,9 @@ if [ "$BACKEND" = auto ]; then
     else
         BACKEND=cpu
     fi
+fi
+if [ "${PARTITIONS:-1}" -gt 1 ]; then
+    BUILD=$BUILD BACKEND=$BACKEND DOORBELL=$DOORBELL RT_HZ=$RT_HZ exec scripts/demo-partitions.sh
 fi
 ncpu=$(nproc)
 BCPU=0; SCPU=1

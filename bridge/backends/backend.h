@@ -59,7 +59,7 @@ typedef struct bridge_job {
     /* owned by the dispatcher */
     uint64_t t_pickup;
     uint16_t cmd;
-    uint16_t pad;
+    uint16_t region; /* the region it came from (a daemon serving several, bmux.h) */
     uint32_t ring;
     /* The attach (mapping of the region) the job's pointers point into:
      * its generation when the job was taken, and the dispatcher's current
