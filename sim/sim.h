@@ -27,6 +27,7 @@
 #define SIM_ZC_DEPTH    4u     /* most jobs in flight for a zero_copy task */
 #define SIM_TENSOR_MAX  16384u /* the largest heap class: no tensor is larger */
 #define SIM_COUNT_UNSET 0xFFFFFFFFu
+#define SIM_TRACE_SLOTS 4096u /* job trace records in the region (512 KiB): zenedge-ipc trace --follow keeps up */
 
 /* What the sim knows about a model, from its manifest: the computation
  * (named by its [backend.cpu] kernel and a signature that fits it), so it

@@ -126,6 +126,7 @@ int sim_tasks_prepare(void)
         cc.period_ns = (uint64_t)t->period_ms * 1000000u;
         if (contract_init(&t->c, sim.proxy, &cc) != CONTRACT_OK)
             return 2;
+        t->c.acct.trace_tag = (uint32_t)i + 1u; /* the task's number in the job trace (--trace) */
         if (t->zero_copy && alloc_zero_copy(t))
             return 2;
     }

@@ -154,6 +154,7 @@ static int heap_config(proxy_config_t *cfg)
     ipc_region_config_default(&rc, (uint32_t)sim.size);
     rc.max_jobs = cfg->max_jobs;
     rc.sq_slots = cfg->sq_slots;
+    rc.trace_slots = cfg->trace_slots;
     uint32_t layout = ipc_region_layout_bytes(&rc);
     uint32_t heap = (uint32_t)sim.size > layout + 4096u ? (uint32_t)sim.size - layout - 4096u : 0;
     uint32_t n64 = 512, n256 = 256;
@@ -195,6 +196,7 @@ static int region_setup(void *base)
     cfg.features = IPC_FEAT_SHARED_CLOCK | (sim.mode == IPC_DB_ADAPTIVE ? IPC_FEAT_NEED_WAKEUP : 0u);
     cfg.doorbell = (uint32_t)sim.mode;
     cfg.epoch = (uint32_t)time(NULL) | 1u;
+    cfg.trace_slots = ZEN_CFG_JOB_TRACE ? SIM_TRACE_SLOTS : 0u;
     if (heap_config(&cfg))
         return 2;
     int r = proxy_init(sim.proxy, base, &cfg);

@@ -49,21 +49,25 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof(cmd), "%s stat --shm %s", argv[2], z.shm);
     char *out = run(cmd);
     printf("%s", out);
-    ZS_CHECK(strstr(out, "protocol 1.1") != NULL, "no protocol line");
+    ZS_CHECK(strstr(out, "protocol 1.2") != NULL, "no protocol line");
     ZS_CHECK(strstr(out, "4 submission rings x 64 slots") != NULL, "no layout line");
-    ZS_CHECK(strstr(out, "zenedge  state READY    epoch 7") != NULL, "zenedge state/epoch not shown");
     ZS_CHECK(strstr(out, "bridge   state READY    epoch 1") != NULL, "bridge state/epoch not shown");
     char *br = strstr(out, "bridge   state");
     ZS_CHECK(br && strstr(br, "(moving over") != NULL, "bridge heartbeat not seen moving");
-    ZS_CHECK(strstr(out, "zenedge  state READY    epoch 7      heartbeat 41 ") != NULL &&
+    /* READY with a heartbeat that does not move: flagged STALE */
+    ZS_CHECK(strstr(out, "zenedge  state STALE    epoch 7      heartbeat 41 ") != NULL &&
                  strstr(out, "(still over") != NULL,
-             "zenedge heartbeat (41, still) not shown");
+             "zenedge heartbeat (41, still) not shown as STALE");
+    ZS_CHECK(strstr(out, "bridge   state READY") != NULL, "a live bridge shown STALE");
+    /* the weights the bridge uses when the region gives none */
+    ZS_CHECK(strstr(out, "weight 0 (bridge default 8)") != NULL && strstr(out, "weight 0 (bridge default 4)") != NULL,
+             "effective weights not shown");
     ZS_CHECK(strstr(out, "jobs     3 of 32 slots used") != NULL, "job count wrong");
     /* the daemon published the ring tails it adopted at attach (all 0: it
      * attached before the first submission) */
     ZS_CHECK(br && strstr(br, "tails at the start of this epoch: 0 0 0 0\n") != NULL, "bridge start tails not shown");
 
-    snprintf(cmd, sizeof(cmd), "%s trace --shm %s", argv[2], z.shm);
+    snprintf(cmd, sizeof(cmd), "%s trace --slots --shm %s", argv[2], z.shm);
     out = run(cmd);
     printf("%s", out);
     ZS_CHECK(strncmp(out, "slot,handle,generation,model_id", 31) == 0, "no CSV header");
