@@ -47,7 +47,7 @@ int zl_trace_next(zl_trace_reader_t *r, ipc_trace_rec_t *out)
         if (behind == 0)
             return 0;
         if (behind > 0x80000000u)
-            return -ESTALE; /* the count went backwards */
+            return -ESTALE;      /* the count went backwards */
         if (behind > r->slots) { /* overwritten before we came */
             r->lost += behind - r->slots;
             r->next = head - r->slots;
@@ -72,7 +72,10 @@ const char *zl_trace_end_name(uint32_t end)
  * result; -1 where a stage did not happen or cannot be compared. */
 static void stages(const ipc_trace_rec_t *x, bool shared, int64_t d[LAT_STAGES])
 {
-    const uint64_t from[LAT_STAGES] = {shared ? x->t_submit : 0, x->t_pickup, x->t_backend_start, x->t_backend_end,
+    const uint64_t from[LAT_STAGES] = {shared ? x->t_submit : 0,
+                                       x->t_pickup,
+                                       x->t_backend_start,
+                                       x->t_backend_end,
                                        shared ? x->t_complete : 0,
                                        x->t_wait_call > x->t_complete_seen ? x->t_wait_call : x->t_complete_seen,
                                        x->t_submit};
@@ -84,8 +87,9 @@ static void stages(const ipc_trace_rec_t *x, bool shared, int64_t d[LAT_STAGES])
 
 void zl_trace_csv_header(FILE *f, bool with_task)
 {
-    fprintf(f, "seq,%shandle,slot,generation,tag,model_id,qos,end,ipc_status,result,bridge_epoch,t_submit,t_pickup,"
-               "t_backend_start,t_backend_end,t_complete,t_complete_seen,t_wait_call,t_wake,backend_ns",
+    fprintf(f,
+            "seq,%shandle,slot,generation,tag,model_id,qos,end,ipc_status,result,bridge_epoch,t_submit,t_pickup,"
+            "t_backend_start,t_backend_end,t_complete,t_complete_seen,t_wait_call,t_wake,backend_ns",
             with_task ? "task," : "");
     for (uint32_t s = 0; s < LAT_STAGES; s++)
         fprintf(f, ",%s", lat_stage_name(s));
@@ -96,8 +100,8 @@ void zl_trace_csv_row(FILE *f, const ipc_trace_rec_t *x, bool shared_clock, cons
 {
     fprintf(f,
             "%" PRIu32 ",%s%s0x%08" PRIx32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%u,%s,%u,%" PRIu32
-            ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%" PRIu64,
+            ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64,
             x->seq - 1u, task ? task : "", task ? "," : "", x->handle, IPC_HANDLE_SLOT(x->handle),
             IPC_HANDLE_GEN(x->handle), x->tag, x->model_id, (unsigned)x->qos, zl_trace_end_name(x->end),
             (unsigned)x->ipc_status, x->result, x->bridge_epoch, x->t_submit, x->t_pickup, x->t_backend_start,

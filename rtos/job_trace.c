@@ -65,8 +65,8 @@ void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t 
     ipc_write_once(&rec->seq, 0u); /* T1: being rewritten */
     ipc_fence();                   /* T1: seq = 0 visible before any word of the new record */
     put_words(rec, &r);
-    ipc_store_release(&rec->seq, n + 1u);    /* T1: the record, then its number */
-    ipc_store_release(&a->head, n + 1u);     /* T1: then the count; pairs with T2's acquire */
+    ipc_store_release(&rec->seq, n + 1u); /* T1: the record, then its number */
+    ipc_store_release(&a->head, n + 1u);  /* T1: then the count; pairs with T2's acquire */
     ipc_cache_clean(rec, (uint32_t)sizeof(*rec));
     ipc_cache_clean(&a->head, 4u);
     p->trace_head = n + 1u;

@@ -216,6 +216,8 @@ static uint32_t sim_split_now(void)
 /* stop_ms reached: the task submits nothing more. */
 static bool stop_due(const task_t *t)
 {
+    if (ipc_read_once(&sim.stop))
+        return true; /* SIGINT/SIGTERM */
     return t->stop_ms && zl_now_ns() - sim.t_tasks >= (uint64_t)t->stop_ms * 1000000ull;
 }
 

@@ -514,7 +514,7 @@ static int open_region(const cli_t *c, zl_obj_policy_t *pol, zl_map_t *m, ipc_re
         }
         if (r < 0) {
             fprintf(stderr, "zenedge-ipc: cannot map %s read-only: %s\n", what, why[0] ? why : strerror(-r));
-            return r == -ENOENT ? EX_NOINPUT : (r == -EACCES || r == -EPERM) ? EX_NOPERM : EX_OSFILE;
+            return r == -ENOENT ? EX_NOINPUT : (r == -EACCES || r == -EPERM || r == -ELOOP) ? EX_NOPERM : EX_OSFILE;
         }
         int rc = attach(v, m, what, retry);
         if (rc == IPC_OK)
