@@ -116,8 +116,12 @@ void zl_trace_csv_row(FILE *f, const ipc_trace_rec_t *x, bool shared_clock, cons
 void zl_trace_json_row(FILE *f, const ipc_trace_rec_t *x, bool shared_clock, const char *task)
 {
     fprintf(f, "{\"seq\":%" PRIu32, x->seq - 1u);
-    if (task)
-        fprintf(f, ",\"task\":\"%s\"", task);
+    if (task) { /* a name given by the user: escaped */
+        fprintf(f, ",\"task\":\"");
+        for (const unsigned char *c = (const unsigned char *)task; *c; c++)
+            *c == '"' || *c == '\\' ? fprintf(f, "\\%c", *c) : *c < 0x20 ? fprintf(f, "\\u%04x", *c) : fputc(*c, f);
+        fprintf(f, "\"");
+    }
     fprintf(f,
             ",\"handle\":%" PRIu32 ",\"slot\":%" PRIu32 ",\"generation\":%" PRIu32 ",\"tag\":%" PRIu32
             ",\"model_id\":%" PRIu32 ",\"qos\":%u,\"end\":\"%s\",\"ipc_status\":%u,\"result\":%" PRIu32

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -103,6 +104,24 @@ static void test_records_every_collected_job(void **state)
     assert_int_equal(rec.ipc_status, IPC_STATUS_COUNT); /* not answered */
     assert_int_equal(rec.t_pickup, 0);
     assert_int_equal(zl_trace_next(&r, &rec), 0);
+    /* the cancelled job as JSON and CSV: stages that did not happen are null / empty */
+    char *js = NULL, *csv = NULL;
+    size_t jl = 0, cl = 0;
+    FILE *f = open_memstream(&js, &jl);
+    zl_trace_json_row(f, &rec, true, "t\"1");
+    fclose(f);
+    assert_non_null(strstr(js, "{\"seq\":2,\"task\":\"t\\\"1\",\"handle\":"));
+    assert_non_null(strstr(js, "\"end\":\"cancelled\",\"ipc_status\":15,"));
+    assert_non_null(strstr(js, "\"stages_ns\":{\"submit->pickup\":null,"));
+    assert_non_null(strstr(js, "\"round trip\":"));
+    assert_string_equal(js + jl - 2, "}\n");
+    f = open_memstream(&csv, &cl);
+    zl_trace_csv_row(f, &rec, true, NULL);
+    fclose(f);
+    assert_non_null(strstr(csv, ",cancelled,15,"));
+    assert_non_null(strstr(csv, ",,,,,")); /* the bridge's stages */
+    free(js);
+    free(csv);
     assert_int_equal(r.read, 3);
     assert_int_equal(r.lost, 0);
     assert_int_equal(ipc_read_once(&v->trace->head), 3);
