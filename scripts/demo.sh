@@ -131,6 +131,10 @@ wait "$SPID"
 SRC=$?
 SPID=
 kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=
+# The tracer ends by itself when the ZENEDGE side goes OFFLINE; if the sim
+# never laid the region out, it would wait out its --wait: stop it.
+for _ in $(seq 1 40); do kill -0 "$TPID" 2>/dev/null || break; sleep 0.05; done
+kill -INT "$TPID" 2>/dev/null
 wait "$TPID"; TRC=$?; TPID=
 kill -TERM "$BPID" 2>/dev/null
 wait "$BPID"

@@ -89,7 +89,7 @@ static void usage(FILE *o)
 }
 
 /* SIGBUS: the object shrank under the mapping. The handler jumps back to
- * the guarded read (sigsetjmp in guarded()), which reports and exits 1. */
+ * main (its sigsetjmp), which reports and exits EX_IOERR. */
 static sigjmp_buf bus_jump;
 static volatile sig_atomic_t bus_armed;
 
@@ -337,23 +337,6 @@ static int inspect(const run_t *run, const ipc_region_t *v)
     }
 }
 
-/* inspect() with SIGBUS caught: the exit status (EX_IOERR after a
- * truncation). */
-static int guarded(const run_t *run, const ipc_region_t *v)
-{
-    signal(SIGBUS, on_sigbus);
-    if (sigsetjmp(bus_jump, 1) != 0) {
-        fflush(stdout);
-        fprintf(stderr, "zenedge-ipc: %s shrank under the mapping (truncated or re-created by its owner): stopped\n",
-                run->what);
-        return EX_IOERR;
-    }
-    bus_armed = 1;
-    int rc = inspect(run, v);
-    bus_armed = 0;
-    return rc;
-}
-
 static void on_stop(int sig)
 {
     (void)sig;
@@ -544,12 +527,24 @@ int main(int argc, char **argv)
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    zl_map_t m;
-    ipc_region_t v;
-    if ((rc = open_region(&c, &pol, &m, &v)) != 0)
-        return rc;
-    run_t run = {&m, c.shm ? c.shm : c.file, c.cmd, c.json, c.watch, c.count, c.trace};
-    rc = guarded(&run, &v);
-    zl_unmap(&m);
+    /* SIGBUS (the object shrank under the mapping) from the first read
+     * of the region (attach) to the last: a message and EX_IOERR. */
+    static zl_map_t m;
+    static ipc_region_t v;
+    static run_t run;
+    run = (run_t){&m, c.shm ? c.shm : c.file, c.cmd, c.json, c.watch, c.count, c.trace};
+    signal(SIGBUS, on_sigbus);
+    if (sigsetjmp(bus_jump, 1) != 0) {
+        fflush(stdout);
+        fprintf(stderr, "zenedge-ipc: %s shrank under the mapping (truncated or re-created by its owner): stopped\n",
+                run.what);
+        return EX_IOERR;
+    }
+    bus_armed = 1;
+    if ((rc = open_region(&c, &pol, &m, &v)) == 0) {
+        rc = inspect(&run, &v);
+        zl_unmap(&m);
+    }
+    bus_armed = 0;
     return rc;
 }
