@@ -3,7 +3,8 @@
 # each mistake is one line on stderr that names the option and the value,
 # and the sysexits code (64 usage, 66 no such region, 69 no bridge, 73 an
 # output file that cannot be written); no usage dump, no run. A sim with no
-# bridge says so, prints no latency table (no "nan") and leaves no region.
+# bridge says so, prints no latency table (no "nan") and leaves no region;
+# one stopped by SIGTERM removes its region and exits 143.
 # Usage: cli_errors.sh ZENEDGE_SIM ZENEDGE_IPC ZENEDGE_BENCH|"" MODELS
 set -u
 SIM=$1
@@ -54,6 +55,20 @@ grep -q nan "$SLOG" && fail "a report with nan when no bridge answered: $(cat "$
 [ -e "/dev/shm/$TAG" ] && fail "region /$TAG left behind"
 expect 69 "no bridge answered: none on the doorbell socket $SOCK" "$SIM" --shm "/$TAG" --models "$MODELS" \
     --socket "$SOCK" --timeout-s 0.2 --quiet
+
+# SIGTERM while waiting for a bridge: the region is removed, exit 128+15.
+$S --timeout-s 60 --quiet --task name=a,model=vector_add,count=1 >"$SLOG" 2>"$ERR" &
+SPID=$!
+for _ in $(seq 1 200); do [ -e "/dev/shm/$TAG" ] && break; sleep 0.05; done
+[ -e "/dev/shm/$TAG" ] || fail "the sim laid out no region /$TAG"
+kill -TERM "$SPID"
+wait "$SPID"
+rc=$?
+SPID=
+[ "$rc" -eq 143 ] || fail "SIGTERM: exit $rc, want 143; stderr: $(cat "$ERR")"
+[ -e "/dev/shm/$TAG" ] && fail "SIGTERM: region /$TAG left behind"
+grep -q "Terminated: stopping the tasks, then removing the region" "$ERR" || fail "SIGTERM: no message: $(cat "$ERR")"
+echo "ok: SIGTERM -> 143, region removed"
 
 expect 64 "^zenedge-ipc: no command: give a command, stat or trace \(see --help\)$" "$IPC" --shm "/$TAG"
 expect 64 "unknown command 'stats'" "$IPC" stats --shm "/$TAG"
