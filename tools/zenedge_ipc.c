@@ -48,8 +48,8 @@ static void usage(FILE *o)
                "\n"
                "Commands:\n"
                "  stat        region header and layout, both sides' state (STALE: READY but\n"
-               "              its heartbeat did not move over 3 periods), epoch, heartbeat,\n"
-               "              doorbell counters, fill of every ring with the weight the\n"
+               "              its heartbeat did not move over 3 periods + 20 ms), epoch,\n"
+               "              heartbeat, doorbell counters, fill of every ring with the weight the\n"
                "              bridge uses (the region's, else its default 8/4/1), job slots\n"
                "              in use, job trace count\n"
                "  trace       the job trace (protocol 1.2): one CSV line per collected job\n"
@@ -156,8 +156,8 @@ static void side_read(side_sample_t *x, const ipc_side_t *s)
     x->stale = x->state == IPC_STATE_READY && !x->moving;
 }
 
-/* Both sides' heartbeats over three periods of the slower side (at most
- * 3 s), the effective weights, the job slots. */
+/* Both sides' heartbeats over three periods of the slower side plus
+ * 20 ms (at most 3.02 s), the effective weights, the job slots. */
 static void stat_sample(const ipc_region_t *v, stat_sample_t *x)
 {
     const ipc_region_hdr_t *h = v->hdr;
@@ -167,7 +167,7 @@ static void stat_sample(const ipc_region_t *v, stat_sample_t *x)
         p = 10000u;
     x->side[0].hb0 = ipc_read_once(&h->zen.heartbeat); /* L3 */
     x->side[1].hb0 = ipc_read_once(&h->bridge.heartbeat);
-    x->window_ns = 3ull * p * 1000u;
+    x->window_ns = 3ull * p * 1000u + 20000000u; /* as the ZENEDGE side's loss limit: 3 periods + 20 ms */
     struct timespec ts = {(time_t)(x->window_ns / 1000000000u), (long)(x->window_ns % 1000000000u)};
     nanosleep(&ts, NULL);
     side_read(&x->side[0], &h->zen);
@@ -195,8 +195,8 @@ static void print_side(const char *who, const side_sample_t *x, uint64_t window_
            (unsigned long long)(window_ns / 1000000u), x->period, x->needs_wakeup, x->doorbells, x->wakeups,
            x->features);
     if (x->stale)
-        printf("%-8s STALE: state %s but the heartbeat did not move over %llu ms (3 periods): the process is "
-               "gone or stuck\n",
+        printf("%-8s STALE: state %s but the heartbeat did not move over %llu ms (3 periods + 20 ms): the process "
+               "is gone or stuck\n",
                "", state_name(x->state), (unsigned long long)(window_ns / 1000000u));
     if (x->features & IPC_FEAT_START_TAILS) {
         printf("%-8s submission ring tails at the start of this epoch:", "");
