@@ -4,7 +4,9 @@
 # curve per stage, named as the stages everywhere else (lat_stage_name():
 # submit->pickup, pickup->start, backend, end->complete, complete->seen,
 # seen->wake, round trip).
-# Usage: gnuplot -c scripts/demo-plot.gp CDF.dat OUT.png TITLE NTASKS
+# Usage: gnuplot -c scripts/demo-plot.gp CDF.dat OUT.png TITLE NTASKS [STAGES]
+# STAGES: the seven stage names separated by "|", as the trace's header
+# gives them (lat_stage_name()); without it the names below.
 # CDF.dat (scripts/demo.sh writes it from trace.csv): one block per task
 # and stage, blocks separated by two blank lines, task-major (block
 # index = task * 7 + stage); each block starts with the comment line
@@ -15,6 +17,14 @@ ntasks = int(ARG4)
 if (ntasks < 1) { print "demo-plot.gp: no task with a completed job in ", ARG1; exit status 1 }
 nstages = 7
 array stage_name[7] = ["submit->pickup", "pickup->start", "backend", "end->complete", "complete->seen", "seen->wake", "round trip"]
+if (ARGC >= 5 && strlen(ARG5) > 0) {
+    rest = ARG5
+    do for [i = 1:7] {
+        cut = strstrt(rest, "|")
+        stage_name[i] = cut > 0 ? rest[1:cut - 1] : rest
+        rest = cut > 0 ? rest[cut + 1:] : ""
+    }
+}
 array stage_color[7] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#d62728"]
 cols = ntasks > 1 ? 2 : 1
 rows = int((ntasks + cols - 1) / cols)

@@ -195,7 +195,9 @@ if [ "$TRACE_OK" -eq 1 ] && command -v gnuplot >/dev/null 2>&1; then
     ntasks=$(trace_cdf "$OUT/trace.csv" 2>&1 >/dev/null)
     trace_cdf "$OUT/trace.csv" 2>/dev/null | cdf_blocks >"$OUT/latency-cdf.dat"
     title="zenedge demo: backend $BACKEND, doorbell $DOORBELL, $completed jobs ($jobs_ok ok, $jobs_failed failed) of $ntasks tasks; per-stage latency, $(date -u +%Y-%m-%d), $(nproc) CPUs"
-    if ! gnuplot -c scripts/demo-plot.gp "$OUT/latency-cdf.dat" "$OUT/latency.png" "$title" "$ntasks" \
+    # the stage names as the programs print them (the trace's last 7 columns)
+    stages=$(head -n 1 "$OUT/trace.csv" | awk -F, '{for (c = NF - 6; c <= NF; c++) printf "%s%s", $c, (c < NF ? "|" : "")}')
+    if ! gnuplot -c scripts/demo-plot.gp "$OUT/latency-cdf.dat" "$OUT/latency.png" "$title" "$ntasks" "$stages" \
         >"$OUT/gnuplot.log" 2>&1 || [ ! -s "$OUT/latency.png" ]; then
         echo "demo: FAIL: gnuplot could not draw $OUT/latency.png:"
         cat "$OUT/gnuplot.log"
