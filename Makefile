@@ -7,12 +7,13 @@
 #   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
 #   make install PREFIX=/usr/local
+#   make figures the footprint table and demo lines README.md quotes, from this machine
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 PARTITIONS ?= 1
 
-.PHONY: all build test demo demo-qemu bench install clean
+.PHONY: all build test demo demo-qemu bench install clean figures
 
 all: build
 
@@ -42,6 +43,11 @@ bench:
 
 install: build
 	@cmake --install $(BUILD)
+
+figures:
+	@scripts/install-deps.sh demo
+	@scripts/install-deps.sh test
+	@BUILD=$(BUILD) JOBS=$(JOBS) scripts/figures.sh
 
 clean:
 	rm -rf build build-asan build-tsan build-*.log build.*.log results

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #ifndef ZENEDGE_BENCH_MODELS_DIR
 #define ZENEDGE_BENCH_MODELS_DIR "models"
@@ -74,7 +75,8 @@ static void usage(FILE *f)
                "better); time ratios (*_rtt_*) are ours/theirs in ns (lower is better).\n"
                "\n"
                "Exit status: 0 success, 1 failure (a phase failed, a wrong packet, a pinning or\n"
-               "setup error), 2 bad usage.\n");
+               "setup error), 64 bad usage (EX_USAGE of sysexits.h: one line names the option\n"
+               "and the value).\n");
 }
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -92,8 +94,10 @@ static int parse_cpus(const char *s, int *a, int *b)
 {
     char *end;
     errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1; /* decimal only: no sign, no space */
     long x = strtol(s, &end, 10);
-    if (errno || end == s || *end != ',')
+    if (errno || end == s || *end != ',' || end[1] < '0' || end[1] > '9')
         return -1;
     const char *s2 = end + 1;
     long y = strtol(s2, &end, 10);
@@ -112,41 +116,43 @@ typedef struct cli_req {
     bool list;
 } cli_req_t;
 
-/* A numeric option: 0, or 2 (bad usage, reported). */
+/* A numeric option: 0, or EX_USAGE (reported). Decimal: "010" is ten. */
 static int opt_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-    if (parse_u32(optarg, lo, hi, out) == 0)
+    if (optarg[0] >= '0' && optarg[0] <= '9' && parse_u32(optarg, lo, hi, out) == 0)
         return 0;
-    fprintf(stderr, "zenedge-bench: --%s '%s': expected %u..%u\n", name, optarg, lo, hi);
-    return 2;
+    fprintf(stderr, "zenedge-bench: --%s '%s': not a decimal number in [%u, %u] (see --help)\n", name, optarg, lo, hi);
+    return EX_USAGE;
 }
 
 enum { O_QUICK = 256, O_CPUS, O_ROUNDS, O_JSON, O_CSV, O_ONLY, O_SPIN, O_GAP, O_SELF, O_LIST, O_VER, O_MODELS };
 
 /* One option: BENCH_CLI_RUN to go on, or the exit status. */
-static int cli_option(int ch, bench_opts_t *o, cli_req_t *q)
+static int cli_option(int ch, bench_opts_t *o, cli_req_t *q, const char *word)
 {
     switch (ch) {
     case O_QUICK: o->quick = true; break;
     case O_CPUS:
         if (parse_cpus(optarg, &o->cpu_lead, &o->cpu_follow) != 0) {
-            fprintf(stderr, "zenedge-bench: --cpus '%s': expected two different CPU numbers A,B in [0, 4095]\n",
+            fprintf(stderr,
+                    "zenedge-bench: --cpus '%s': not two different decimal CPU numbers A,B in [0, 4095] (see --help)\n",
                     optarg);
-            return 2;
+            return EX_USAGE;
         }
         break;
-    case O_ROUNDS: return opt_u32("rounds", 1, 1000000, &q->rounds) ? 2 : BENCH_CLI_RUN;
+    case O_ROUNDS: return opt_u32("rounds", 1, 1000000, &q->rounds) ? EX_USAGE : BENCH_CLI_RUN;
     case O_JSON: o->json_path = optarg; break;
     case O_CSV: o->csv_path = optarg; break;
     case O_ONLY: o->only = optarg; break;
     case O_MODELS: o->models_dir = optarg; break;
-    case O_SPIN: return opt_u32("spin-us", 0, 1000000, &q->spin_us) ? 2 : BENCH_CLI_RUN;
-    case O_GAP: return opt_u32("gap-us", 1, 1000000, &q->gap_us) ? 2 : BENCH_CLI_RUN;
+    case O_SPIN: return opt_u32("spin-us", 0, 1000000, &q->spin_us) ? EX_USAGE : BENCH_CLI_RUN;
+    case O_GAP: return opt_u32("gap-us", 1, 1000000, &q->gap_us) ? EX_USAGE : BENCH_CLI_RUN;
     case O_SELF: o->selftest = true; break;
     case O_LIST: q->list = true; break;
     case O_VER: printf("zenedge-bench %s\n", BENCH_VERSION); return 0;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
+    case ':': fprintf(stderr, "zenedge-bench: %s needs a value (see --help)\n", word); return EX_USAGE;
+    default: fprintf(stderr, "zenedge-bench: unknown option '%s' (see --help)\n", word); return EX_USAGE;
     }
     return BENCH_CLI_RUN;
 }
@@ -196,14 +202,15 @@ int bench_cli_parse(int argc, char **argv, bench_opts_t *o)
     o->models_dir = ZENEDGE_BENCH_MODELS_DIR;
     cli_req_t q = {0, 50, 200, false};
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        int rc = cli_option(ch, o, &q);
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        int rc = cli_option(ch, o, &q, argv[optind - 1]);
         if (rc != BENCH_CLI_RUN)
             return rc;
     }
     if (optind < argc) {
         fprintf(stderr, "zenedge-bench: unexpected argument '%s' (see --help)\n", argv[optind]);
-        return 2;
+        return EX_USAGE;
     }
     if (q.list) {
         for (size_t i = 0; i < bench_n_items; i++)

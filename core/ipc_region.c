@@ -66,6 +66,9 @@ static int config_check(const ipc_region_config_t *cfg, uint32_t cq_slots)
         return IPC_E_REGION_SIZE;
     if ((cfg->features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
         return IPC_E_FEATURES;
+    if (cfg->trace_slots != 0 && (!ipc_is_pow2(cfg->trace_slots) || cfg->trace_slots < IPC_TRACE_MIN_SLOTS ||
+                                  cfg->trace_slots > IPC_TRACE_MAX_SLOTS))
+        return IPC_E_TRACE;
     return IPC_OK;
 }
 
@@ -73,10 +76,12 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
 {
     if (cfg == 0)
         return 0;
-    uint64_t off = sizeof(ipc_region_hdr_t);
+    uint64_t off = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
     off += (uint64_t)cfg->n_sq * ALIGN_UP((uint64_t)IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
     off += ALIGN_UP((uint64_t)IPC_RING_BYTES(cq_slots_for(cfg)), IPC_CACHELINE);
     off += (uint64_t)cfg->max_jobs * sizeof(ipc_job_desc_t);
+    if (cfg->trace_slots)
+        off += (uint64_t)IPC_TRACE_BYTES(cfg->trace_slots);
     return off > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)off;
 }
 
@@ -90,6 +95,38 @@ static void fill_view(ipc_region_t *v, uint8_t *base)
         v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(void *)(base + v->sq_off[i]) : 0;
     v->cq = (ipc_ring_t *)(void *)(base + v->cq_off);
     v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
+    v->trace = v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
+}
+
+/* The view's layout: areas in order after the header, the heap last.
+ * Returns the end of the areas before the heap. */
+static uint32_t place_areas(ipc_region_t *v, const ipc_region_config_t *cfg, uint32_t cq_slots, uint32_t off)
+{
+    v->size = cfg->region_size;
+    v->version_minor = IPC_VERSION_MINOR;
+    v->features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u);
+    v->n_sq = cfg->n_sq;
+    v->sq_slots = cfg->sq_slots;
+    v->cq_slots = cq_slots;
+    v->max_jobs = cfg->max_jobs;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
+        v->sq_weight[i] = i < cfg->n_sq ? cfg->sq_weight[i] : 0u;
+        v->sq_off[i] = 0;
+        if (i < cfg->n_sq) {
+            v->sq_off[i] = off;
+            off += ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+        }
+    }
+    v->cq_off = off;
+    off += ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
+    v->jobs_off = off;
+    off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
+    v->trace_slots = cfg->trace_slots;
+    v->trace_off = cfg->trace_slots ? off : 0u;
+    off += cfg->trace_slots ? IPC_TRACE_BYTES(cfg->trace_slots) : 0u;
+    v->heap_off = off;
+    v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
+    return off;
 }
 
 int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
@@ -112,31 +149,11 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
     ipc_store_release(&h->magic, 0u);
     ipc_cache_clean(&h->magic, 4);
 
-    uint32_t off = (uint32_t)sizeof(ipc_region_hdr_t);
-    v->size = cfg->region_size;
-    v->version_minor = IPC_VERSION_MINOR;
-    v->features = cfg->features;
-    v->n_sq = cfg->n_sq;
-    v->sq_slots = cfg->sq_slots;
-    v->cq_slots = cq_slots;
-    v->max_jobs = cfg->max_jobs;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        v->sq_weight[i] = i < cfg->n_sq ? cfg->sq_weight[i] : 0u;
-        v->sq_off[i] = 0;
-        if (i < cfg->n_sq) {
-            v->sq_off[i] = off;
-            off += ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
-        }
-    }
-    v->cq_off = off;
-    off += ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
-    v->jobs_off = off;
-    off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
-    v->heap_off = off;
-    v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
+    uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
+    uint32_t off = place_areas(v, cfg, cq_slots, hdr_size);
     fill_view(v, b);
 
-    /* Header (except magic), rings, descriptor table: zero, then fill. */
+    /* Header (except magic), rings, descriptor table, trace: zero, then fill. */
     zero_shared(b + 4, off - 4u);
     for (uint32_t i = 0; i < cfg->n_sq; i++)
         ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
@@ -144,7 +161,7 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
 
     h->version_major = IPC_VERSION_MAJOR;
     h->version_minor = IPC_VERSION_MINOR;
-    h->hdr_size = (uint32_t)sizeof(ipc_region_hdr_t);
+    h->hdr_size = hdr_size;
     h->region_size = v->size;
     h->features = v->features;
     h->cacheline = IPC_CACHELINE;
@@ -160,6 +177,12 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
         h->sq_off[i] = v->sq_off[i];
         h->sq_weight[i] = v->sq_weight[i];
+    }
+    if (v->trace_slots) {
+        ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
+        t->trace_off = v->trace_off;
+        t->trace_slots = v->trace_slots;
+        t->trace_rec_size = (uint32_t)sizeof(ipc_trace_rec_t);
     }
     h->zen.state = IPC_STATE_STARTING;
     h->zen.epoch = cfg->epoch;
@@ -198,6 +221,7 @@ typedef struct layout {
     uint32_t n_sq, sq_slots, cq_slots, max_jobs, desc_size;
     uint32_t cq_off, jobs_off, heap_off, heap_size, reserved0;
     uint32_t sq_off[IPC_MAX_SQ], sq_weight[IPC_MAX_SQ];
+    uint32_t trace_off, trace_slots, trace_rec_size, trace_reserved; /* 0 without IPC_FEAT_JOB_TRACE */
 } layout_t;
 
 static void layout_read(layout_t *l, const ipc_region_hdr_t *h)
@@ -270,8 +294,8 @@ static int layout_check_counts(const layout_t *l, ipc_fault_t *f)
 }
 
 typedef struct areas {
-    uint32_t off[IPC_MAX_SQ + 3];
-    uint64_t len[IPC_MAX_SQ + 3];
+    uint32_t off[IPC_MAX_SQ + 4];
+    uint64_t len[IPC_MAX_SQ + 4];
     uint32_t n;
 } areas_t;
 
@@ -311,6 +335,41 @@ static int layout_check_areas(const layout_t *l, areas_t *a, ipc_fault_t *f)
                     "heap must be non-empty, cache-line aligned, after the header and inside the region");
     a->off[a->n] = l->heap_off;
     a->len[a->n++] = l->heap_size;
+    return IPC_OK;
+}
+
+/* 1.2: the trace line of the header (after layout_check_header(), which
+ * put hdr_size inside the mapping), read once when the feature bit says
+ * it was written; its area checked and added to a. */
+static int layout_check_trace(layout_t *l, const uint8_t *b, areas_t *a, ipc_fault_t *f)
+{
+    l->trace_off = l->trace_slots = l->trace_rec_size = l->trace_reserved = 0;
+    if (!(l->features & IPC_FEAT_JOB_TRACE))
+        return IPC_OK;
+    if (l->hdr_size < IPC_HDR_SIZE_TRACE)
+        return fail(f, IPC_E_TRACE, "hdr_size", l->hdr_size, IPC_HDR_SIZE_TRACE,
+                    "IPC_FEAT_JOB_TRACE needs the 1.2 header line");
+    const ipc_hdr_trace_t *t = (const ipc_hdr_trace_t *)(const void *)(b + IPC_HDR_SIZE_1_0);
+    ipc_cache_invalidate(t, (uint32_t)sizeof(*t));
+    l->trace_off = ipc_read_once(&t->trace_off);
+    l->trace_slots = ipc_read_once(&t->trace_slots);
+    l->trace_rec_size = ipc_read_once(&t->trace_rec_size);
+    for (uint32_t i = 0; i < 13u; i++)
+        l->trace_reserved |= ipc_read_once(&t->reserved[i]);
+    if (l->trace_rec_size != sizeof(ipc_trace_rec_t))
+        return fail(f, IPC_E_TRACE, "trace_rec_size", l->trace_rec_size, (uint32_t)sizeof(ipc_trace_rec_t),
+                    "must equal sizeof(ipc_trace_rec_t)");
+    if (!ipc_is_pow2(l->trace_slots) || l->trace_slots < IPC_TRACE_MIN_SLOTS || l->trace_slots > IPC_TRACE_MAX_SLOTS)
+        return fail(f, IPC_E_TRACE, "trace_slots", l->trace_slots, IPC_TRACE_MAX_SLOTS,
+                    "must be a power of two in [2, 65536]");
+    if (l->trace_reserved != 0)
+        return fail(f, IPC_E_RESERVED, "trace reserved", l->trace_reserved, 0, "must be zero");
+    uint64_t bytes = IPC_TRACE_BYTES(l->trace_slots);
+    if (!area_ok(l->trace_off, bytes, l->hdr_size, l->region_size))
+        return fail(f, IPC_E_TRACE, "trace_off", l->trace_off, l->region_size,
+                    "trace area must be cache-line aligned, after the header and inside the region");
+    a->off[a->n] = l->trace_off;
+    a->len[a->n++] = bytes;
     return IPC_OK;
 }
 
@@ -367,6 +426,8 @@ static void layout_adopt(ipc_region_t *v, const layout_t *l, uint8_t *b)
     v->jobs_off = l->jobs_off;
     v->heap_off = l->heap_off;
     v->heap_size = l->heap_size;
+    v->trace_off = l->trace_off;
+    v->trace_slots = l->trace_slots;
     fill_view(v, b);
 }
 
@@ -397,6 +458,8 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
         rc = layout_check_counts(&l, f);
     if (rc == IPC_OK)
         rc = layout_check_areas(&l, &a, f);
+    if (rc == IPC_OK)
+        rc = layout_check_trace(&l, b, &a, f);
     if (rc == IPC_OK)
         rc = areas_check_overlap(&a, f);
     if (rc == IPC_OK)

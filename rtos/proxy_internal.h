@@ -34,6 +34,11 @@ static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
 void pj_copy(void *dst, const void *src, uint32_t n);
 void pj_zero(void *dst, uint32_t n);
 
+/* job_trace.c: one record of a collected job into the region's job trace
+ * (nothing when the region has none). Critical section held: the tasks'
+ * collects are the one writer. */
+void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag);
+
 /* job_table.c: the slot life cycle. */
 
 /* Take a free slot and give it its next generation, or NULL. */

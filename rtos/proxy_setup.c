@@ -93,6 +93,7 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     cfg->n_heap_classes = 0;
     cfg->backend_ns_max = 0;
     cfg->hb_slack_us = 0;
+    cfg->trace_slots = ZEN_CFG_JOB_TRACE ? ZEN_CFG_JOB_TRACE_SLOTS : 0u;
 }
 
 int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
@@ -126,6 +127,7 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     rc.features = cfg->features;
     rc.hb_period_us = cfg->hb_period_us ? cfg->hb_period_us : ZEN_CFG_HB_PERIOD_US;
     rc.epoch = cfg->epoch ? cfg->epoch : 1u;
+    rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
         rc.sq_weight[i] = cfg->sq_weight[i];
     int err = ipc_region_init(&p->region, region_base, &rc);

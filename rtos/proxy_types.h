@@ -91,6 +91,7 @@ typedef struct proxy_account {
     uint64_t charged_total_ns;                /* backend time charged ever */
     uint32_t ended[PROXY_END_COUNT];          /* final statuses by kind */
     uint32_t failed_status[IPC_STATUS_COUNT]; /* PROXY_END_FAILED by bridge status */
+    uint32_t trace_tag;                       /* the owner's number in the job trace (0: none) */
 } proxy_account_t;
 
 /* A submission. Inputs come either from private memory (in: copied into
@@ -195,6 +196,7 @@ typedef struct proxy_config {
     ipc_heap_class_cfg_t heap[IPC_HEAP_MAX_CLASSES];
     uint64_t backend_ns_max; /* 0: ZEN_CFG_BACKEND_NS_MAX */
     uint32_t hb_slack_us;    /* 0: ZEN_CFG_HB_SLACK_US */
+    uint32_t trace_slots;    /* job trace records (default ZEN_CFG_JOB_TRACE_SLOTS; 0: none) */
 } proxy_config_t;
 
 /* Private job record (one per slot). Fields are the proxy's; read them
@@ -276,6 +278,7 @@ typedef struct proxy {
     uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
     uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
+    uint32_t trace_head; /* job trace records written (job_trace.c) */
 } proxy_t;
 
 #endif /* ZENEDGE_PROXY_TYPES_H */

@@ -5,6 +5,7 @@
 set(ZENEDGE_RTOS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/contract.c
   ${CMAKE_CURRENT_LIST_DIR}/job_table.c
+  ${CMAKE_CURRENT_LIST_DIR}/job_trace.c
   ${CMAKE_CURRENT_LIST_DIR}/lat_trace.c
   ${CMAKE_CURRENT_LIST_DIR}/liveness.c
   ${CMAKE_CURRENT_LIST_DIR}/proxy_bufs.c

@@ -102,6 +102,18 @@
 #define ZEN_CFG_MAX_DEADLINE_US 600000000u
 #endif
 
+/* The job trace (protocol 1.2, IPC_FEAT_JOB_TRACE): a ring of one record
+ * per collected job in the region (rtos/job_trace.c), read by zenedge-ipc
+ * trace. 0 leaves the code out and lays out 1.1 regions. SLOTS is the
+ * default proxy_config_t.trace_slots: records kept (128 bytes of the
+ * region each), a power of two in [2, 65536]; 0 there also means none. */
+#ifndef ZEN_CFG_JOB_TRACE
+#define ZEN_CFG_JOB_TRACE 1
+#endif
+#ifndef ZEN_CFG_JOB_TRACE_SLOTS
+#define ZEN_CFG_JOB_TRACE_SLOTS 256u
+#endif
+
 #if ZEN_CFG_MAX_JOBS < 1 || ZEN_CFG_MAX_JOBS > 4096
 #error "ZEN_CFG_MAX_JOBS must be in [1, 4096] (IPC_MAX_JOBS)"
 #endif

@@ -9,8 +9,13 @@
 #   forbidden  its contract allows gemm only, it also asks for vector_add
 #   quota      HIGH, gemm under a backend-time budget it exceeds
 # It prints accuracy, per-contract results with rejections by reason, the
-# per-stage latency table, writes results/demo-<time>/ (logs, trace CSV,
-# fixed-bucket per-stage histograms, latency plot when gnuplot exists), the
+# per-stage latency table, writes results/demo-<time>/ (logs; trace.csv:
+# every collected job, read back from the region's job trace by the sim;
+# trace-ipc.csv: the same stream as zenedge-ipc trace --follow saw it from
+# outside; fixed-bucket per-stage histograms; latency.png: per task the
+# distribution of every stage, when gnuplot exists: a gnuplot error fails
+# the demo with its message), checks that both traces hold one row per
+# completed job (ok + failed), the
 # rt task's round trips without and with the flood, side by side:
 #   demo: rt round trip without the background flood: p50 X us p99 X us (N jobs) | with it: p50 X us p99 X us (N jobs)
 # and ends with one summary line:
@@ -23,6 +28,7 @@
 # RESULTS=results, DEMO_JOBS=N (jobs of the normal/quota tasks), RT_HZ=N
 # (rt task's rate, default 100), PHASE_MS=N (flood window, default 250),
 # PARTITIONS=N (2..4: N partitions on one daemon, scripts/demo-partitions.sh).
+# SKIP_BUILD=1 (use the programs already built in BUILD).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -38,15 +44,17 @@ NSET=$(stat -c %s models/digits_mlp/test_y.u8 2>/dev/null || echo 359)
 STOP_MS=$((NSET * 1000 / RT_HZ))
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 
-echo "demo: building ($BUILD)"
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.demo-configure.log" 2>&1 \
-    || { cat "$BUILD.demo-configure.log"; exit 1; }
-cmake --build "$BUILD" -j"${JOBS:-2}" --target zenedge-bridged zenedge-sim zenedge-ipc >"$BUILD.demo-build.log" 2>&1 \
-    || { grep -E 'error' "$BUILD.demo-build.log" | head -20; exit 1; }
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    echo "demo: building ($BUILD)"
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.demo-configure.log" 2>&1 \
+        || { cat "$BUILD.demo-configure.log"; exit 1; }
+    cmake --build "$BUILD" -j"${JOBS:-2}" --target zenedge-bridged zenedge-sim zenedge-ipc >"$BUILD.demo-build.log" 2>&1 \
+        || { grep -E 'error' "$BUILD.demo-build.log" | head -20; exit 1; }
+fi
 BRIDGED=$BUILD/bridge/zenedge-bridged
 SIM=$BUILD/sim/zenedge-sim
 IPC=$BUILD/tools/zenedge-ipc
@@ -75,10 +83,11 @@ SLOG=$OUT/sim.log
 BPID=
 SPID=
 WPID=
+TPID=
 
 cleanup() {
-    for p in $WPID $SPID $BPID; do kill "$p" 2>/dev/null; done
-    for p in $WPID $SPID $BPID; do wait "$p" 2>/dev/null; done
+    for p in $WPID $TPID $SPID $BPID; do kill "$p" 2>/dev/null; done
+    for p in $WPID $TPID $SPID $BPID; do wait "$p" 2>/dev/null; done
     rm -f "/dev/shm/$TAG" "$SOCK"
 }
 trap cleanup EXIT
@@ -95,7 +104,7 @@ echo "demo: backend=$BACKEND doorbell=$DOORBELL bridge on CPU $BCPU, ZENEDGE sid
 BPID=$!
 
 "$SIM" --shm "$SHM" --models models --doorbell "$DOORBELL" --socket "$SOCK" --cpu "$SCPU" --timeout-s 30 \
-    --hist "$OUT/histograms.csv" \
+    --hist "$OUT/histograms.csv" --trace "$OUT/trace.csv" \
     --task "name=rt,qos=rt,model=digits_mlp,inflight=1,deadline_ms=250,zero_copy=1,rate_hz=$RT_HZ" \
     --task "name=normal,qos=normal,model=gemm+saxpy,count=$N,inflight=4" \
     --task "name=flood,qos=background,model=gemm,count=$((N * 1000)),inflight=8,phase_ms=$PHASE_MS,stop_ms=$STOP_MS" \
@@ -103,6 +112,11 @@ BPID=$!
     --task "name=quota,qos=high,model=gemm,count=$N,inflight=2,budget_us=2000,period_ms=1000" \
     >"$SLOG" 2>&1 &
 SPID=$!
+
+# Every job as an outside reader sees it: the job trace, followed until
+# the ZENEDGE side goes OFFLINE.
+"$IPC" trace --follow --wait 30 --shm "$SHM" >"$OUT/trace-ipc.csv" 2>"$OUT/trace-ipc.log" &
+TPID=$!
 
 # Progress while it runs: jobs the bridge has taken, from the live region.
 (
@@ -112,10 +126,7 @@ SPID=$!
                awk '$1 ~ /^sq[0-9]/ {s += $5} $1 == "cq" {c = $5}
                     END {if (c != "") printf "%d packets submitted, %d answered", s, c}')
         [ -n "$line" ] && echo "demo: running: $line"
-        # The descriptors in the region now (slots are reused): every
-        # snapshot is kept and merged below, one row per job, for the plot.
-        "$IPC" trace --shm "$SHM" >>"$OUT/trace.all" 2>/dev/null
-        sleep 0.3
+        sleep 0.5
     done
 ) &
 WPID=$!
@@ -124,14 +135,11 @@ wait "$SPID"
 SRC=$?
 SPID=
 kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=
-# One row per job handle (its last snapshot), only jobs that completed
-# (their round trip, the last column, is known): trace.csv.
-if [ -s "$OUT/trace.all" ]; then
-    awk -F, 'NR == 1 {hdr = $0; next} $1 == "slot" {next}
-             {row[$2] = $0; done[$2] = ($NF != "" && $NF + 0 > 0)}
-             END {print hdr; for (h in row) if (done[h]) print row[h]}' "$OUT/trace.all" >"$OUT/trace.csv"
-    rm -f "$OUT/trace.all"
-fi
+# The tracer ends by itself when the ZENEDGE side goes OFFLINE; if the sim
+# never laid the region out, it would wait out its --wait: stop it.
+for _ in $(seq 1 40); do kill -0 "$TPID" 2>/dev/null || break; sleep 0.05; done
+kill -INT "$TPID" 2>/dev/null
+wait "$TPID"; TRC=$?; TPID=
 kill -TERM "$BPID" 2>/dev/null
 wait "$BPID"
 BRC=$?
@@ -144,9 +152,64 @@ if [ -z "$SUM" ]; then
     tail -n 20 "$BLOG"
     exit 1
 fi
-if [ -s "$OUT/trace.csv" ] && command -v gnuplot >/dev/null 2>&1 && [ -f scripts/demo-plot.gp ]; then
-    gnuplot -c scripts/demo-plot.gp "$OUT/trace.csv" "$OUT/latency.png" >/dev/null 2>&1 \
-        && echo "demo: latency plot: $OUT/latency.png"
+# The traces: one row per completed job (ok + failed of the summary line),
+# none lost.
+jobs_ok=$(echo "$SUM" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
+jobs_failed=$(echo "$SUM" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
+completed=$((jobs_ok + jobs_failed))
+TRACE_OK=1
+for t in trace.csv trace-ipc.csv; do
+    rows=$(grep -vc -e '^seq,' -e '^#' "$OUT/$t")
+    lost=$(sed -n 's/^# records=[0-9]* lost=\([0-9]*\)$/\1/p' "$OUT/$t")
+    echo "demo: $t: $rows jobs (lost ${lost:-?}), completed $completed"
+    [ "$rows" -eq "$completed" ] && [ "${lost:-1}" -eq 0 ] || TRACE_OK=0
+done
+[ "$TRC" -eq 0 ] || { echo "demo: zenedge-ipc trace --follow exit $TRC: $(cat "$OUT/trace-ipc.log")"; TRACE_OK=0; }
+[ "$TRACE_OK" -eq 1 ] || echo "demo: FAIL: a trace does not hold one row per completed job"
+
+# Per task and stage, the cumulative distribution of the durations (us),
+# for scripts/demo-plot.gp: task-major blocks "# TASK STAGE N".
+trace_cdf() {
+    awk -F, 'NR == 1 {for (c = 1; c <= NF; c++) if ($c == "round trip") last = c; first = last - 6; next}
+             /^#/ {next}
+             !($2 in seen) {seen[$2] = 1; order[++nt] = $2}
+             {for (s = 0; s < 7; s++) if ($(first + s) != "") {k = $2 SUBSEP s; n[k]++; v[k, n[k]] = $(first + s) / 1000.0}}
+             END {
+                 for (t = 1; t <= nt; t++) for (s = 0; s < 7; s++) {
+                     k = order[t] SUBSEP s; m = n[k] + 0
+                     printf "# %s %d %d\n", order[t], s, m
+                     # insertion sort is too slow for thousands: sort by the shell below
+                     for (i = 1; i <= m; i++) printf "%.3f %d\n", (v[k, i] > 0.01 ? v[k, i] : 0.01), m
+                     if (m == 0) printf "NaN 1\n"
+                     printf "\n\n"
+                 }
+                 print nt > "/dev/stderr"
+             }' "$1"
+}
+# The blocks with their lines sorted and the fraction i/n in column 2.
+cdf_blocks() {
+    awk 'function flush() { if (nl) { cmd = "sort -g"; for (i = 1; i <= nl; i++) print l[i] | cmd; close(cmd) } nl = 0 }
+         /^# / {flush(); print; fflush(); next}
+         /^$/ {flush(); print; fflush(); next}
+         {l[++nl] = $0}
+         END {flush()}' | awk '/^# / {print; i = 0; next} /^$/ {print; next}
+                             $1 == "NaN" {print; next} {i++; print $1, i / $2}'
+}
+if [ "$TRACE_OK" -eq 1 ] && command -v gnuplot >/dev/null 2>&1; then
+    ntasks=$(trace_cdf "$OUT/trace.csv" 2>&1 >/dev/null)
+    trace_cdf "$OUT/trace.csv" 2>/dev/null | cdf_blocks >"$OUT/latency-cdf.dat"
+    title="zenedge demo: backend $BACKEND, doorbell $DOORBELL, $completed jobs ($jobs_ok ok, $jobs_failed failed) of $ntasks tasks; per-stage latency, $(date -u +%Y-%m-%d), $(nproc) CPUs"
+    # the stage names as the programs print them (the trace's last 7 columns)
+    stages=$(head -n 1 "$OUT/trace.csv" | awk -F, '{for (c = NF - 6; c <= NF; c++) printf "%s%s", $c, (c < NF ? "|" : "")}')
+    if ! gnuplot -c scripts/demo-plot.gp "$OUT/latency-cdf.dat" "$OUT/latency.png" "$title" "$ntasks" "$stages" \
+        >"$OUT/gnuplot.log" 2>&1 || [ ! -s "$OUT/latency.png" ]; then
+        echo "demo: FAIL: gnuplot could not draw $OUT/latency.png:"
+        cat "$OUT/gnuplot.log"
+        exit 1
+    fi
+    echo "demo: latency plot: $OUT/latency.png"
+elif [ "$TRACE_OK" -eq 1 ]; then
+    echo "demo: no gnuplot: no latency plot (the data is in $OUT/trace.csv)"
 fi
 echo "demo: bridge exit status $BRC; logs in $OUT"
 # The rt task's round trips in the flood's off windows (no flood job in
@@ -165,4 +228,4 @@ fi
 line="demo: mode=posix backend=$BACKEND ${SUM#sim: }$RT_EXTRA"
 echo "$line" >"$OUT/summary.txt"
 echo "$line"
-[ "$SRC" -eq 0 ] && [ "$BRC" -eq 0 ]
+[ "$SRC" -eq 0 ] && [ "$BRC" -eq 0 ] && [ "$TRACE_OK" -eq 1 ]

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "contract.h"
 #include "lat_trace.h"
@@ -27,6 +28,7 @@
 #define SIM_ZC_DEPTH    4u     /* most jobs in flight for a zero_copy task */
 #define SIM_TENSOR_MAX  16384u /* the largest heap class: no tensor is larger */
 #define SIM_COUNT_UNSET 0xFFFFFFFFu
+#define SIM_TRACE_SLOTS 4096u /* job trace records in the region (512 KiB): zenedge-ipc trace --follow keeps up */
 
 /* What the sim knows about a model, from its manifest: the computation
  * (named by its [backend.cpu] kernel and a signature that fits it), so it
@@ -85,7 +87,9 @@ enum { SIM_PH_IDLE = 0, SIM_PH_ON = 1, SIM_PH_DRAIN = 2 };
 enum { SIM_SPLIT_WITHOUT = 0, SIM_SPLIT_WITH = 1, SIM_SPLIT_NONE = 2 };
 
 struct sim_state {
-    const char *shm, *socket, *models_dir, *hist_path;
+    const char *shm, *socket, *models_dir, *hist_path, *trace_path;
+    FILE *hist_f, *trace_f;            /* opened before the run (sim_outputs_open) */
+    int stop;                          /* SIGINT/SIGTERM number: tasks stop (read once) */
     const char *allow_uid, *allow_gid; /* bridges allowed beside our uid and root */
     unsigned shm_mode;                 /* --shm-mode; 0: 0660 with --shm-group, else 0600 */
     long shm_group;                    /* --shm-group as a gid, or -1: none */
@@ -147,6 +151,15 @@ int sim_tasks_resolve(void);
 int sim_tasks_prepare(void); /* contracts, zero-copy buffers: 0, or 2 */
 void sim_tasks_run(void);    /* one thread per task, joined */
 void sim_sleep_ns(uint64_t ns);
+
+/* sim_trace.c: --trace. sim_outputs_open(): --hist and --trace FILEs
+ * opened for writing before anything runs: -1, or EX_CANTCREAT after a
+ * message. sim_trace_start()/sim_trace_stop(): a thread that follows the
+ * region's job trace into --trace while the tasks run, then drains it and
+ * writes the summary line; nothing without --trace. */
+int sim_outputs_open(void);
+void sim_trace_start(void);
+void sim_trace_stop(void);
 
 /* sim_report.c: every task's results, the proxy's counters, --hist, and
  * the summary line. Returns the number of failed jobs. */

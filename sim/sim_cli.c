@@ -7,10 +7,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
 
 #include "sim.h"
 #include "zl.h"
@@ -22,8 +25,36 @@ struct sim_state sim = {.size = 16u << 20,
                         .spin_us = 50,
                         .max_jobs = 256,
                         .sq_slots = 256,
-                        .models_dir = "models",
                         .shm_group = -1};
+
+#ifndef ZENEDGE_VERSION
+#define ZENEDGE_VERSION "0.0.0"
+#endif
+#ifndef ZENEDGE_MODELS_DIR
+#define ZENEDGE_MODELS_DIR "models"
+#endif
+
+/* The installed models, as zenedge-bridged finds them: the compiled-in
+ * folder, else ../share/zenedge/models beside the program (a relocated
+ * install tree). */
+static void default_models(void)
+{
+    static char dir[1200];
+    snprintf(dir, sizeof(dir), "%s", ZENEDGE_MODELS_DIR);
+    sim.models_dir = dir;
+    if (access(dir, R_OK | X_OK) == 0)
+        return;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    char alt[1200];
+    snprintf(alt, sizeof(alt), "%s/../share/zenedge/models", exe);
+    if (access(alt, R_OK | X_OK) == 0)
+        snprintf(dir, sizeof(dir), "%s", alt);
+}
 
 static void usage_options(FILE *f)
 {
@@ -56,7 +87,7 @@ static void usage_options(FILE *f)
             "                      rings after publishing work and sleeps when idle;\n"
             "                      adaptive: spin --spin-us, then announce sleep (the\n"
             "                      needs-wake-up flag) and sleep; rung only then\n"
-            "  --socket PATH       bridge's doorbell socket (default\n"
+            "  --socket PATH       bridge's doorbell socket (default, as zenedge-bridged's:\n"
             "                      <rundir>/<NAME>.sock; rundir: $RUNTIME_DIRECTORY,\n"
             "                      else /run/zenedge for root, else\n"
             "                      $XDG_RUNTIME_DIR/zenedge); reconnected when the\n"
@@ -66,7 +97,8 @@ static void usage_options(FILE *f)
             "                      listener is refused before it gets our doorbell\n"
             "  --allow-gid LIST    bridges allowed by primary group\n"
             "  --cpu N             pin the process to CPU N (default: not pinned)\n"
-            "  --models DIR        model manifests (default ./models), the same folder\n"
+            "  --models DIR        model manifests (default: the installed models, as\n"
+            "                      zenedge-bridged: %s), the same folder\n"
             "                      zenedge-bridged reads; a classifier's held-out set is\n"
             "                      the [dataset] of its manifest\n"
             "  --task SPEC         a task (repeatable; default: one closed-loop task per\n"
@@ -81,9 +113,17 @@ static void usage_options(FILE *f)
             "  --hist FILE         write the per-stage latency histograms of every task\n"
             "                      (fixed log-linear buckets, zenedge/lat_hist.h) as CSV:\n"
             "                      task,stage,bucket_upper_ns,count\n"
-            "  --help              this text\n"
+            "  --trace FILE        write every collected job as CSV, read back from the\n"
+            "                      region's job trace while the tasks run: the columns of\n"
+            "                      zenedge-ipc trace with the task's name after seq, and a\n"
+            "                      last line \"# records=N lost=M\"\n"
+            "  --version, --help\n"
+            "Numbers are decimal (08 is eight, 010 is ten). FILEs are opened before the\n"
+            "run: one that cannot be written stops it at once. SIGINT/SIGTERM stop the\n"
+            "tasks (their jobs in flight are collected), print the report, remove the\n"
+            "region and exit 128+signal.\n"
             "\n",
-            (unsigned)ZEN_CFG_MAX_JOBS);
+            ZENEDGE_MODELS_DIR, (unsigned)ZEN_CFG_MAX_JOBS);
 }
 
 static void usage_spec(FILE *f)
@@ -135,8 +175,12 @@ static void usage_spec(FILE *f)
                "per task without phase_ms (round trips in us; nan without jobs):\n"
                "  split: task=NAME phased=A[+B...] without: p50_us=X p99_us=X jobs=N | with:\n"
                "  p50_us=X p99_us=X jobs=N\n"
-               "Exit status: 0 no job failed, 1 a job failed or a task could not run,\n"
-               "2 usage error (also: manifests that do not load).\n");
+               "Exit status (sysexits.h): 0 no job failed; 1 a job failed or gave a wrong\n"
+               "result, or a task could not run; 64 usage error (an option, a value, a\n"
+               "task spec, a model name); 69 no bridge answered (no READY within\n"
+               "--timeout-s, no doorbell socket); 70 internal error; 73 a FILE or the\n"
+               "region cannot be created; 77 the region's name belongs to another user;\n"
+               "78 the model manifests do not load; 128+N stopped by signal N.\n");
 }
 
 void sim_say(const char *fmt, ...)
@@ -155,17 +199,40 @@ const char *sim_qos_name(uint32_t qos)
     return qos < IPC_QOS_COUNT ? q[qos] : "?";
 }
 
-static int parse_u32(const char *k, const char *v, uint32_t *out)
+/* Leading decimal digits of s (at most 10, leading zeros allowed: "08" is
+ * 8, "010" is 10; no sign, no space, no base prefix) into *out; *rest
+ * after them. false: no digit, or too large for 32 bits. */
+static bool decimal(const char *s, uint64_t *out, const char **rest)
 {
-    char *end;
-    errno = 0;
-    unsigned long x = strtoul(v, &end, 10);
-    if (errno || *end || end == v || x > 0xFFFFFFFFul) {
-        fprintf(stderr, "zenedge-sim: %s=%s is not a number in [0, 4294967295]\n", k, v);
+    uint64_t x = 0;
+    const char *p = s;
+    while (*p == '0' && p[1] >= '0' && p[1] <= '9')
+        p++;
+    const char *digits = p;
+    for (; *p >= '0' && *p <= '9' && p - digits < 11; p++)
+        x = x * 10u + (uint64_t)(*p - '0');
+    *out = x;
+    *rest = p;
+    return p > digits && p - digits <= 10 && x <= 0xFFFFFFFFu;
+}
+
+/* A whole decimal number in [lo, hi] for option or key k: 0, or -1 after
+ * one line naming k, the value and the limits. */
+static int num_u32(const char *k, const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    uint64_t x;
+    const char *rest;
+    if (!decimal(v, &x, &rest) || *rest || x < lo || x > hi) {
+        fprintf(stderr, "zenedge-sim: %s '%s': not a decimal number in [%u, %u] (see --help)\n", k, v, lo, hi);
         return -1;
     }
     *out = (uint32_t)x;
     return 0;
+}
+
+static int parse_u32(const char *k, const char *v, uint32_t *out)
+{
+    return num_u32(k, v, 0, 0xFFFFFFFFu, out);
 }
 
 /* A model list A[+B...]: kept as given, counted; the names are resolved
@@ -296,8 +363,9 @@ static int parse_task(const char *spec)
 
 static int parse_size(const char *arg)
 {
-    char *end;
-    unsigned long long v = strtoull(arg, &end, 10);
+    uint64_t v;
+    const char *end;
+    bool ok = decimal(arg, &v, &end);
     if (*end == 'k' || *end == 'K') {
         v <<= 10;
         end++;
@@ -305,82 +373,124 @@ static int parse_size(const char *arg)
         v <<= 20;
         end++;
     }
-    if (*end || v < 65536 || v > IPC_REGION_MAX_SIZE) {
-        fprintf(stderr, "zenedge-sim: --size %s out of [65536, %u]\n", arg, IPC_REGION_MAX_SIZE);
+    if (!ok || *end || v < 65536 || v > IPC_REGION_MAX_SIZE) {
+        fprintf(stderr,
+                "zenedge-sim: --size '%s': not a decimal byte count in [65536, %u] (suffixes k, M) (see --help)\n", arg,
+                IPC_REGION_MAX_SIZE);
         return -1;
     }
     sim.size = (size_t)v;
     return 0;
 }
 
-/* One option; -1 to go on, else the exit status. */
-static int parse_option(int o, const char *arg)
+/* --timeout-s: decimal seconds, a fraction allowed, in (0, 3600]. */
+static int parse_seconds(const char *arg)
+{
+    uint64_t whole;
+    const char *p;
+    bool ok = decimal(arg, &whole, &p);
+    if (ok && *p == '.') {
+        const char *f = ++p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        ok = p > f;
+    }
+    double s = ok && !*p ? strtod(arg, NULL) : 0;
+    if (!(s > 0 && s <= 3600)) {
+        fprintf(stderr, "zenedge-sim: --timeout-s '%s': not decimal seconds in (0, 3600] (see --help)\n", arg);
+        return -1;
+    }
+    sim.timeout_s = s;
+    return 0;
+}
+
+/* --shm-mode: octal, owner read-write, no write for others (as
+ * zenedge-bridged's --shm-mode). */
+static int parse_mode(const char *arg)
 {
     char *end;
+    errno = 0;
+    unsigned long m = strtoul(arg, &end, 8);
+    if (errno || *end || end == arg || arg[0] < '0' || arg[0] > '7' || m > 0777 || (m & 0600) != 0600 || (m & 0002)) {
+        fprintf(stderr,
+                "zenedge-sim: --shm-mode '%s': not an octal mode with owner read-write and no write for others "
+                "(e.g. 0600, 0660) (see --help)\n",
+                arg);
+        return -1;
+    }
+    sim.shm_mode = (unsigned)m;
+    return 0;
+}
+
+/* One option with a value; -1 to go on, else the exit status. */
+static int parse_value(int o, const char *arg)
+{
+    int bad = 0;
     switch (o) {
     case 's': sim.shm = arg; break;
-    case 'z':
-        if (parse_size(arg))
-            return 2;
-        break;
+    case 'z': bad = parse_size(arg); break;
     case 'd':
         sim.mode = ipc_db_mode_parse(arg);
         if (sim.mode < 0) {
-            fprintf(stderr, "zenedge-sim: --doorbell %s is not poll|eventfd|adaptive\n", arg);
-            return 2;
+            fprintf(stderr, "zenedge-sim: --doorbell '%s': not poll|eventfd|adaptive (see --help)\n", arg);
+            bad = -1;
         }
         break;
     case 'k': sim.socket = arg; break;
     case 'U': sim.allow_uid = arg; break;
     case 'G': sim.allow_gid = arg; break;
-    case 'M':
-        sim.shm_mode = (unsigned)strtoul(arg, &end, 8);
-        if (*end || end == arg || sim.shm_mode > 0777 || (sim.shm_mode & 0600) != 0600 || (sim.shm_mode & 0002)) {
-            fprintf(stderr,
-                    "zenedge-sim: --shm-mode %s: an octal mode with owner read-write and no write for "
-                    "others (e.g. 0600, 0660)\n",
-                    arg);
-            return 2;
-        }
-        break;
+    case 'M': bad = parse_mode(arg); break;
     case 'g': {
         gid_t g;
         char why[256];
-        if (zl_group_parse(arg, &g, why, sizeof(why)) != 0) {
-            fprintf(stderr, "zenedge-sim: --shm-group: %s\n", why);
-            return 2;
-        }
+        if ((bad = zl_group_parse(arg, &g, why, sizeof(why))) != 0)
+            fprintf(stderr, "zenedge-sim: --shm-group '%s': %s (see --help)\n", arg, why);
         sim.shm_group = (long)g;
         break;
     }
-    case 'c': sim.cpu = atoi(arg); break;
-    case 'H': sim.hist_path = arg; break;
-    case 'm': sim.models_dir = arg; break;
-    case 't':
-        if (parse_task(arg))
-            return 2;
+    case 'c': {
+        uint32_t cpu;
+        bad = num_u32("--cpu", arg, 0, CPU_SETSIZE - 1, &cpu);
+        sim.cpu = (int)cpu;
         break;
-    case 'T':
-        sim.timeout_s = strtod(arg, &end);
-        if (*end || !(sim.timeout_s > 0)) {
-            fprintf(stderr, "zenedge-sim: --timeout-s %s must be a positive number\n", arg);
-            return 2;
+    }
+    case 'H': sim.hist_path = arg; break;
+    case 'R': sim.trace_path = arg; break;
+    case 'm': sim.models_dir = arg; break;
+    case 't': bad = parse_task(arg); break;
+    case 'T': bad = parse_seconds(arg); break;
+    case 'S': bad = num_u32("--spin-us", arg, 0, 1000000, &sim.spin_us); break;
+    case 'J': bad = num_u32("--max-jobs", arg, 1, ZEN_CFG_MAX_JOBS, &sim.max_jobs); break;
+    case 'Q':
+        bad = num_u32("--sq-slots", arg, IPC_RING_MIN_SLOTS, IPC_RING_MAX_SLOTS, &sim.sq_slots);
+        if (!bad && !ipc_is_pow2(sim.sq_slots)) {
+            fprintf(stderr, "zenedge-sim: --sq-slots '%s': not a power of two in [2, 65536] (see --help)\n", arg);
+            bad = -1;
         }
         break;
-    case 'q': sim.quiet = 1; break;
-    case 'S': sim.spin_us = (uint32_t)strtoul(arg, NULL, 10); break;
-    case 'J': sim.max_jobs = (uint32_t)strtoul(arg, NULL, 10); break;
-    case 'Q': sim.sq_slots = (uint32_t)strtoul(arg, NULL, 10); break;
+    default: return -2;
+    }
+    return bad ? EX_USAGE : -1;
+}
+
+/* One option; -1 to go on, else the exit status. */
+static int parse_option(int o, const char *arg, const char *word)
+{
+    int rc = parse_value(o, arg);
+    if (rc != -2)
+        return rc;
+    switch (o) {
+    case 'q': sim.quiet = 1; return -1;
     case 'h':
         usage_options(stdout);
         usage_spec(stdout);
         return 0;
-    default:
-        usage_options(stderr);
-        usage_spec(stderr);
-        return 2;
+    case 'V':
+        printf("zenedge-sim %s (protocol %u.%u)\n", ZENEDGE_VERSION, IPC_VERSION_MAJOR, IPC_VERSION_MINOR);
+        return 0;
+    case ':': fprintf(stderr, "zenedge-sim: %s needs a value (see --help)\n", word); return EX_USAGE;
+    default: fprintf(stderr, "zenedge-sim: unknown option '%s' (see --help)\n", word); return EX_USAGE;
     }
-    return -1;
 }
 
 int sim_cli_parse(int argc, char **argv)
@@ -404,27 +514,29 @@ int sim_cli_parse(int argc, char **argv)
         {"hist", required_argument, 0, 'H'},
         {"shm-mode", required_argument, 0, 'M'},
         {"shm-group", required_argument, 0, 'g'},
+        {"trace", required_argument, 0, 'R'},
+        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     int o, rc;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if ((rc = parse_option(o, optarg)) >= 0)
+    default_models();
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+        if ((rc = parse_option(o, optarg, argv[optind - 1])) >= 0)
             return rc;
     if (optind < argc || !sim.shm) {
-        fprintf(stderr, "zenedge-sim: %s\n", sim.shm ? "unexpected argument" : "--shm NAME is required");
-        usage_options(stderr);
-        usage_spec(stderr);
-        return 2;
+        if (sim.shm)
+            fprintf(stderr, "zenedge-sim: unexpected argument '%s' (see --help)\n", argv[optind]);
+        else
+            fprintf(stderr, "zenedge-sim: --shm NAME is required (see --help)\n");
+        return EX_USAGE;
     }
     if (sim.shm_mode == 0)
         sim.shm_mode = sim.shm_group >= 0 ? 0660 : 0600;
     if ((sim.shm_mode & 0020) && sim.shm_group < 0) {
-        fprintf(stderr, "zenedge-sim: --shm-mode %04o lets the group write: give --shm-group\n", sim.shm_mode);
-        return 2;
-    }
-    if (sim.max_jobs == 0 || sim.max_jobs > ZEN_CFG_MAX_JOBS) {
-        fprintf(stderr, "zenedge-sim: --max-jobs %u out of [1, %u]\n", sim.max_jobs, (unsigned)ZEN_CFG_MAX_JOBS);
-        return 2;
+        fprintf(stderr, "zenedge-sim: --shm-mode %04o lets the group write: give --shm-group (see --help)\n",
+                sim.shm_mode);
+        return EX_USAGE;
     }
     if (sim.n_tasks == 0) {
         static const char *const defaults[] = {

@@ -55,6 +55,10 @@ static void report_task(task_t *t)
     contract_stats_t st;
     contract_get_stats(&t->c, &st);
     report_counts(t, &st);
+    if (t->trace.stage[LAT_ROUND_TRIP].n == 0) {
+        sim_say("  no job completed: no latencies\n");
+        return;
+    }
     sim_say("  %-15s %10s %10s %10s %8s\n", "stage (us)", "p50", "p99", "max", "n");
     for (uint32_t s = 0; s < LAT_STAGES; s++) {
         const lat_hist_t *h = &t->trace.stage[s];
@@ -75,14 +79,10 @@ static void report_proxy(void)
     sim_say(" time_clamped=%u bad_timestamps=%u\n", ps->time_clamped, ps->bad_timestamps);
 }
 
-/* --hist: every non-empty bucket of every stage of every task. */
-static void write_hist(const char *path)
+/* --hist (opened before the run): every non-empty bucket of every stage
+ * of every task. */
+static void write_hist(FILE *f, const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "zenedge-sim: --hist %s: %s\n", path, strerror(errno));
-        return;
-    }
     fprintf(f, "task,stage,bucket_upper_ns,count\n");
     for (int i = 0; i < sim.n_tasks; i++)
         for (uint32_t s = 0; s < LAT_STAGES; s++)
@@ -90,7 +90,8 @@ static void write_hist(const char *path)
                 if (sim.tasks[i].trace.stage[s].count[b])
                     fprintf(f, "%s,%s,%llu,%u\n", sim.tasks[i].name, lat_stage_name(s),
                             (unsigned long long)lat_hist_upper(b), sim.tasks[i].trace.stage[s].count[b]);
-    fclose(f);
+    if (fclose(f) != 0)
+        fprintf(stderr, "zenedge-sim: --hist '%s': %s\n", path, strerror(errno));
 }
 
 /* The round trips of every task in one histogram: same buckets, so the
@@ -149,8 +150,10 @@ uint32_t sim_report(void)
     }
     report_proxy();
     report_split();
-    if (sim.hist_path)
-        write_hist(sim.hist_path);
+    if (sim.hist_f) {
+        write_hist(sim.hist_f, sim.hist_path);
+        sim.hist_f = NULL;
+    }
     char acc[32];
     if (lt)
         snprintf(acc, sizeof(acc), "%.4f", (double)lc / lt);

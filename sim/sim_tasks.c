@@ -126,6 +126,7 @@ int sim_tasks_prepare(void)
         cc.period_ns = (uint64_t)t->period_ms * 1000000u;
         if (contract_init(&t->c, sim.proxy, &cc) != CONTRACT_OK)
             return 2;
+        t->c.acct.trace_tag = (uint32_t)i + 1u; /* the task's number in the job trace (--trace) */
         if (t->zero_copy && alloc_zero_copy(t))
             return 2;
     }
@@ -215,6 +216,8 @@ static uint32_t sim_split_now(void)
 /* stop_ms reached: the task submits nothing more. */
 static bool stop_due(const task_t *t)
 {
+    if (ipc_read_once(&sim.stop))
+        return true; /* SIGINT/SIGTERM */
     return t->stop_ms && zl_now_ns() - sim.t_tasks >= (uint64_t)t->stop_ms * 1000000ull;
 }
 

@@ -8,9 +8,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,32 +114,68 @@ static void *link_main(void *arg)
     return NULL;
 }
 
-/* Connect the doorbell socket (not in poll mode) and wait until the
- * bridge is READY: 0, or 1 after a message. */
+/* Connect the doorbell socket (not in poll mode; in slices, so that a
+ * stop signal is seen) and wait until the bridge is READY: 0, or the exit
+ * status after a message (EX_UNAVAILABLE: no bridge answered). */
 static int bridge_wait(pthread_t *link, int *have_link)
 {
     uint64_t give_up = zl_now_ns() + (uint64_t)(sim.timeout_s * 1e9);
     if (sim.mode != IPC_DB_POLL) {
         if (link_prepare())
-            return 1;
-        int r = link_connect((int)(sim.timeout_s * 1000));
+            return EX_USAGE;
+        int r;
+        while ((r = link_connect(200)) < 0 && zl_now_ns() < give_up && !ipc_read_once(&sim.stop))
+            ;
+        if (r < 0 && ipc_read_once(&sim.stop))
+            return EX_UNAVAILABLE; /* stopped while waiting: no more to say */
         if (r < 0) {
-            fprintf(stderr, "zenedge-sim: no bridge on the doorbell socket %s within %.1f s: %s\n", sock_path,
-                    sim.timeout_s, strerror(-r));
-            return 1;
+            fprintf(stderr,
+                    "zenedge-sim: no bridge answered: none on the doorbell socket %s within %.1f s (%s); is "
+                    "zenedge-bridged --shm %s running? No job ran\n",
+                    sock_path, sim.timeout_s, strerror(-r), sim.shm);
+            return EX_UNAVAILABLE;
         }
         *have_link = pthread_create(link, NULL, link_main, NULL) == 0;
     }
-    while (!proxy_bridge_online(sim.proxy) && zl_now_ns() < give_up)
+    while (!proxy_bridge_online(sim.proxy) && zl_now_ns() < give_up && !ipc_read_once(&sim.stop))
         sim_sleep_ns(5000000);
+    if (!proxy_bridge_online(sim.proxy) && ipc_read_once(&sim.stop))
+        return EX_UNAVAILABLE;
     if (!proxy_bridge_online(sim.proxy)) {
         fprintf(stderr,
-                "zenedge-sim: the bridge did not become READY within %.1f s (is zenedge-bridged --shm %s "
-                "running?)\n",
-                sim.timeout_s, sim.shm);
-        return 1;
+                "zenedge-sim: no bridge answered: none became READY on region %s within %.1f s (is "
+                "zenedge-bridged --shm %s running?). No job ran\n",
+                sim.shm, sim.timeout_s, sim.shm);
+        return EX_UNAVAILABLE;
     }
     return 0;
+}
+
+/* SIGINT/SIGTERM are blocked in every thread (set before any is made) and
+ * taken here: the tasks stop, main reports, removes the region and exits
+ * 128+signal. */
+static void *signal_main(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+    while (sigwait(set, &sig) == 0) {
+        if (!ipc_read_once(&sim.stop))
+            fprintf(stderr, "zenedge-sim: %s: stopping the tasks, then removing the region\n", strsignal(sig));
+        ipc_write_once(&sim.stop, sig);
+    }
+    return NULL;
+}
+
+static void signals_take(void)
+{
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, signal_main, &set) == 0)
+        pthread_detach(th);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -154,6 +192,7 @@ static int heap_config(proxy_config_t *cfg)
     ipc_region_config_default(&rc, (uint32_t)sim.size);
     rc.max_jobs = cfg->max_jobs;
     rc.sq_slots = cfg->sq_slots;
+    rc.trace_slots = cfg->trace_slots;
     uint32_t layout = ipc_region_layout_bytes(&rc);
     uint32_t heap = (uint32_t)sim.size > layout + 4096u ? (uint32_t)sim.size - layout - 4096u : 0;
     uint32_t n64 = 512, n256 = 256;
@@ -184,7 +223,7 @@ static int region_setup(void *base)
 {
     if (zport_posix_init(&sim.port, sim.mode) != 0) {
         fprintf(stderr, "zenedge-sim: port init failed\n");
-        return 1;
+        return EX_OSERR;
     }
     zport_posix_set_log(&sim.port, sim.quiet ? ZPORT_LOG_WARN : ZPORT_LOG_INFO, "zenedge-sim ");
     sim.proxy = calloc(1, sizeof(*sim.proxy));
@@ -195,15 +234,16 @@ static int region_setup(void *base)
     cfg.features = IPC_FEAT_SHARED_CLOCK | (sim.mode == IPC_DB_ADAPTIVE ? IPC_FEAT_NEED_WAKEUP : 0u);
     cfg.doorbell = (uint32_t)sim.mode;
     cfg.epoch = (uint32_t)time(NULL) | 1u;
+    cfg.trace_slots = ZEN_CFG_JOB_TRACE ? SIM_TRACE_SLOTS : 0u;
     if (heap_config(&cfg))
-        return 2;
+        return EX_USAGE;
     int r = proxy_init(sim.proxy, base, &cfg);
     if (r != PROXY_OK) {
         fprintf(stderr, "zenedge-sim: proxy_init: %s\n", proxy_strerror(r));
-        return 1;
+        return EX_SOFTWARE;
     }
     if (sim_models_register() || sim_tasks_prepare())
-        return 2;
+        return EX_USAGE;
     sim_say("zenedge-sim: region %s: %zu bytes, %u jobs, %u-slot rings, heap 64x%u 256x%u 4096x%u 16384x%u, "
             "doorbell %s\n",
             sim.shm, sim.size, cfg.max_jobs, cfg.sq_slots, cfg.heap[0].count, cfg.heap[1].count, cfg.heap[2].count,
@@ -223,16 +263,46 @@ static void sim_free(void)
     }
     free(sim.proxy);
     sim_models_free();
+    if (sim.hist_f)
+        fclose(sim.hist_f);
+    if (sim.trace_f)
+        fclose(sim.trace_f);
+}
+
+/* Options, output files, manifests, task specs: -1 to go on, else the
+ * exit status; *exit_code 1 when a task cannot run (the others do). */
+static int prepare(int argc, char **argv, int *exit_code)
+{
+    int rc = sim_cli_parse(argc, argv);
+    if (rc < 0)
+        rc = sim_outputs_open();
+    if (rc < 0 && sim_models_load() != 0)
+        rc = EX_CONFIG;
+    if (rc < 0) {
+        *exit_code = sim_tasks_resolve(); /* 1: a task cannot run, the others do */
+        rc = *exit_code == 2 ? EX_USAGE : -1;
+    }
+    return rc;
+}
+
+/* The region, created new: 0, or the exit status after a message. */
+static int region_create(zl_map_t *map)
+{
+    char why[1024] = "";
+    int r = zl_shm_create_ex(map, sim.shm, sim.size, (mode_t)sim.shm_mode,
+                             sim.shm_group >= 0 ? (gid_t)sim.shm_group : ZL_NO_GROUP, why, sizeof(why));
+    if (r < 0)
+        fprintf(stderr, "zenedge-sim: cannot create shared memory %s of %zu bytes: %s\n", sim.shm, sim.size,
+                why[0] ? why : strerror(-r));
+    return r == 0 ? 0 : (r == -EEXIST || r == -EPERM || r == -EACCES) ? EX_NOPERM : EX_CANTCREAT;
 }
 
 int main(int argc, char **argv)
 {
-    int rc = sim_cli_parse(argc, argv); /* -1: go on */
     int exit_code = 0;
-    if (rc < 0 && (rc = sim_models_load()) == 0) {
-        exit_code = sim_tasks_resolve(); /* 1: a task cannot run, the others do */
-        rc = exit_code == 2 ? 2 : -1;
-    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the report and messages in their order */
+    signals_take();
+    int rc = prepare(argc, argv, &exit_code);
     if (rc >= 0) {
         sim_free();
         return rc;
@@ -243,14 +313,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "zenedge-sim: cannot pin to CPU %d: %s (running unpinned)\n", sim.cpu, strerror(-r));
     }
     zl_map_t map;
-    char why[1024] = "";
-    int r = zl_shm_create_ex(&map, sim.shm, sim.size, (mode_t)sim.shm_mode,
-                             sim.shm_group >= 0 ? (gid_t)sim.shm_group : ZL_NO_GROUP, why, sizeof(why));
-    if (r < 0) {
-        fprintf(stderr, "zenedge-sim: cannot create shared memory %s of %zu bytes: %s\n", sim.shm, sim.size,
-                why[0] ? why : strerror(-r));
+    if ((rc = region_create(&map)) != 0) {
         sim_free();
-        return 1;
+        return rc;
     }
     if ((rc = region_setup(map.base)) != 0) {
         zl_unmap(&map);
@@ -261,23 +326,27 @@ int main(int argc, char **argv)
     zport_posix_start(&sim.port, sim.proxy, 0, (uint64_t)sim.spin_us * 1000u);
 
     pthread_t link;
-    int have_link = 0, runnable = 0;
+    int have_link = 0, runnable = 0, bridge_rc = 0;
     for (int i = 0; i < sim.n_tasks; i++)
         runnable |= !sim.tasks[i].error;
-    if (runnable && bridge_wait(&link, &have_link) == 0)
+    if (runnable && !ipc_read_once(&sim.stop) && (bridge_rc = bridge_wait(&link, &have_link)) == 0) {
+        sim_trace_start();
         sim_tasks_run();
-    else
+        sim_trace_stop();
+    } else {
         exit_code = 1;
+    }
 
     ipc_write_once(&link_stop, 1);
     if (have_link)
         pthread_join(link, NULL);
     zport_posix_stop(&sim.port);
     proxy_stop(sim.proxy);
-    if (sim_report())
+    if (bridge_rc == 0 && sim_report())
         exit_code = 1;
     zport_posix_destroy(&sim.port);
     zl_unmap(&map);
+    int sig = ipc_read_once(&sim.stop);
     sim_free();
-    return exit_code;
+    return sig ? 128 + sig : bridge_rc ? bridge_rc : exit_code;
 }

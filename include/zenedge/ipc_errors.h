@@ -48,7 +48,8 @@
     X(IPC_E_HEAP_EXHAUSTED, -1027, "no free block large enough") \
     X(IPC_E_HEAP_TOO_BIG  , -1028, "request larger than the largest class") \
     X(IPC_E_HEAP_BAD_FREE , -1029, "not a block start, or already free") \
-    X(IPC_E_HEAP_CONFIG   , -1030, "heap classes do not fit or are malformed")
+    X(IPC_E_HEAP_CONFIG   , -1030, "heap classes do not fit or are malformed") \
+    X(IPC_E_TRACE         , -1031, "job trace area malformed, misaligned or outside the region")
 
 typedef enum ipc_err {
     IPC_OK     = 0,
@@ -56,7 +57,7 @@ typedef enum ipc_err {
 #define IPC_ERR_ENUM_(name, value, meaning) name = value,
     IPC_ERROR_LIST(IPC_ERR_ENUM_)
 #undef IPC_ERR_ENUM_
-    IPC_E_LAST = -1031
+    IPC_E_LAST = -1032
 } ipc_err_t;
 /* clang-format on */
 

@@ -47,7 +47,10 @@
  * feature bit that says it was written.
  *
  * History: 1.0 first version. 1.1 ipc_side_t.sq_tail_at_start[] (in the
- * side block's former padding) under IPC_FEAT_START_TAILS.
+ * side block's former padding) under IPC_FEAT_START_TAILS. 1.2 the job
+ * trace (IPC_FEAT_JOB_TRACE): a header line appended (hdr_size 320,
+ * ipc_hdr_trace_t) naming a ring of completed-job records
+ * (ipc_trace_area_t, ipc_trace_rec_t) laid out after the job table.
  */
 #ifndef ZENEDGE_IPC_PROTO_H
 #define ZENEDGE_IPC_PROTO_H
@@ -64,7 +67,7 @@
 /* ---------------------------------------------------------------------- */
 
 #define IPC_VERSION_MAJOR     1u
-#define IPC_VERSION_MINOR     1u
+#define IPC_VERSION_MINOR     2u
 
 #define IPC_REGION_MAGIC      0x5A454447u  /* "ZEDG" little-endian bytes G D E Z */
 #define IPC_RING_MAGIC        0x51DECA9Eu  /* the original "SIDECAR" ring magic */
@@ -243,7 +246,12 @@ typedef struct ipc_ring {
 /* The region is not cache-coherent between the sides; each side cleans and
  * invalidates around every shared access. (required) */
 #define IPC_FEAT_NONCOHERENT   (1u << 0)
-#define IPC_FEAT_KNOWN         (IPC_FEAT_SHARED_CLOCK | IPC_FEAT_NEED_WAKEUP | IPC_FEAT_NONCOHERENT)
+/* 1.2: the header is followed by ipc_hdr_trace_t (hdr_size >= 320) naming
+ * the job trace area, written by the zenedge side only. The bridge never
+ * reads it. (optional) */
+#define IPC_FEAT_JOB_TRACE     (1u << 19)
+#define IPC_FEAT_KNOWN         (IPC_FEAT_SHARED_CLOCK | IPC_FEAT_NEED_WAKEUP | IPC_FEAT_NONCOHERENT | \
+                                IPC_FEAT_JOB_TRACE)
 /* Side-only bit: set by the bridge in its ipc_side_t.features (never in
  * the region header) when it filled sq_tail_at_start[] for this epoch.
  * A zenedge side that does not know it ignores it; one that knows it but
@@ -389,6 +397,96 @@ typedef struct ipc_job_desc {
 } ipc_job_desc_t;
 
 /* ---------------------------------------------------------------------- */
+/* Job trace (1.2, IPC_FEAT_JOB_TRACE): completed jobs, newest last         */
+/* ---------------------------------------------------------------------- */
+/*
+ * A fixed ring of records, one per job its task collected (whatever its
+ * end: done, failed, timed out, cancelled, bridge lost), written by the
+ * zenedge side only, never read by the bridge; an inspector (zenedge-ipc
+ * trace) reads it to stream every job. Record n (0-based, counting from
+ * the region's initialisation) lives in slot n & (slots - 1); when the
+ * reader falls more than `slots` records behind, the oldest are
+ * overwritten: it detects that and counts them lost, it never reads a
+ * torn record as a good one.
+ *
+ * Ordering (labels used at the accesses in rtos/job_trace.c and
+ * tools/zenedge_ipc.c):
+ *  T1 writer, record n: write-once seq = 0, ipc_fence(), every other word
+ *     of the record (write-once, 32-bit words), then store-release
+ *     seq = n + 1, then store-release head = n + 1.
+ *  T2 reader: load-acquire head (pairs with the release of head); for a
+ *     record n < head: load-acquire seq (pairs with the release of seq),
+ *     copy the words (read-once), ipc_fence(), read-once seq again. The
+ *     copy is good only if both reads of seq equal n + 1; anything else
+ *     (0: being rewritten, larger: overwritten) counts the record lost.
+ *     head - n > slots: overwritten before it was read, lost.
+ * Every word is untrusted: a reader checks the record's place (seq) and
+ * never indexes with a value from the record.
+ */
+
+/* Header line 4 (appended in 1.2, present when hdr_size >= 320 and the
+ * header's features have IPC_FEAT_JOB_TRACE). writer: zenedge at init;
+ * read: plain after the acquire of magic, copied once and validated. */
+typedef struct ipc_hdr_trace {
+    uint32_t trace_off;      /* offset of the trace area (ipc_trace_area_t) */
+    uint32_t trace_slots;    /* records in the ring, power of two */
+    uint32_t trace_rec_size; /* sizeof(ipc_trace_rec_t) */
+    uint32_t reserved[13];   /* 0 */
+} ipc_hdr_trace_t;
+
+#define IPC_HDR_SIZE_1_0       (4u * IPC_CACHELINE)  /* 1.0 and 1.1 headers */
+#define IPC_HDR_SIZE_TRACE     (5u * IPC_CACHELINE)  /* with ipc_hdr_trace_t */
+#define IPC_TRACE_MIN_SLOTS    2u
+#define IPC_TRACE_MAX_SLOTS    65536u
+
+/* ipc_trace_rec_t.end: how the job ended for its task. */
+#define IPC_TRACE_END_OK        0u  /* answered IPC_STATUS_OK, outputs taken */
+#define IPC_TRACE_END_FAILED    1u  /* answered with another status (ipc_status) */
+#define IPC_TRACE_END_TIMED_OUT 2u  /* deadline passed first */
+#define IPC_TRACE_END_CANCELLED 3u
+#define IPC_TRACE_END_LOST      4u  /* bridge lost or restarted */
+#define IPC_TRACE_END_OTHER     5u
+
+/* One collected job: two cache lines. writer: zenedge (T1); read: T2.
+ * Timestamps in ns as in the descriptor (bridge clock for t_pickup ..
+ * t_complete, zenedge clock for the others); 0: the stage did not
+ * happen. */
+typedef struct ipc_trace_rec {
+    uint32_t seq;            /* record number + 1; 0 while written (T1) */
+    uint32_t handle;         /* the job's handle */
+    uint32_t model_id;
+    uint8_t  qos;            /* IPC_QOS_* */
+    uint8_t  end;            /* IPC_TRACE_END_* */
+    uint16_t ipc_status;     /* the bridge's answer (enum ipc_status), or
+                                IPC_STATUS_COUNT when it did not answer */
+    uint32_t result;         /* the model's small result word */
+    uint32_t bridge_epoch;   /* the bridge epoch that answered, 0 if none */
+    uint32_t tag;            /* the submitter's number (its account's
+                                trace_tag, e.g. a task or contract), 0 if none */
+    uint32_t reserved0;      /* 0 */
+    uint64_t t_submit;       /* zenedge clock */
+    uint64_t t_pickup;       /* bridge clock */
+    uint64_t t_backend_start;
+    uint64_t t_backend_end;
+    uint64_t t_complete;
+    uint64_t t_complete_seen;/* zenedge clock from here on */
+    uint64_t t_wait_call;    /* the task called the wait that collected it */
+    uint64_t t_wake;         /* the task had its result */
+    uint64_t backend_ns;     /* device time the bridge reported */
+    uint8_t  pad[2 * IPC_CACHELINE - 104];
+} ipc_trace_rec_t;
+
+/* The area: one control line, then trace_slots records. */
+typedef struct ipc_trace_area {
+    uint32_t head;           /* records written since init. writer: zenedge;
+                                read: acquire (T2) */
+    uint8_t  pad[IPC_CACHELINE - 4];
+    ipc_trace_rec_t rec[];
+} ipc_trace_area_t;
+
+#define IPC_TRACE_BYTES(slots) ((uint32_t)sizeof(ipc_trace_area_t) + (uint32_t)(slots) * (uint32_t)sizeof(ipc_trace_rec_t))
+
+/* ---------------------------------------------------------------------- */
 /* Helpers (pure, no shared-memory access)                                 */
 /* ---------------------------------------------------------------------- */
 
@@ -476,6 +574,15 @@ _Static_assert(offsetof(ipc_job_desc_t, result) == 2 * IPC_CACHELINE + 44, "job.
 _Static_assert(offsetof(ipc_job_desc_t, t_complete_seen) == 3 * IPC_CACHELINE, "job zenedge trace on line 3");
 _Static_assert(offsetof(ipc_job_desc_t, t_wake) == 3 * IPC_CACHELINE + 8, "job.t_wake");
 _Static_assert(sizeof(ipc_job_desc_t) == 4 * IPC_CACHELINE, "descriptor is 4 lines (256 bytes)");
+
+_Static_assert(sizeof(ipc_hdr_trace_t) == IPC_CACHELINE, "trace header line");
+_Static_assert(IPC_HDR_SIZE_1_0 == sizeof(ipc_region_hdr_t), "1.0 header size");
+_Static_assert(offsetof(ipc_trace_rec_t, seq) == 0, "trace.seq");
+_Static_assert(offsetof(ipc_trace_rec_t, qos) == 12, "trace.qos");
+_Static_assert(offsetof(ipc_trace_rec_t, t_submit) == 32, "trace.t_submit");
+_Static_assert(offsetof(ipc_trace_rec_t, backend_ns) == 96, "trace.backend_ns");
+_Static_assert(sizeof(ipc_trace_rec_t) == 2 * IPC_CACHELINE, "trace record is 2 lines");
+_Static_assert(sizeof(ipc_trace_area_t) == IPC_CACHELINE, "trace control line");
 
 _Static_assert(IPC_QOS_COUNT <= IPC_MAX_SQ, "one ring per class fits the table");
 _Static_assert((IPC_FEAT_KNOWN & ~(IPC_FEAT_REQUIRED_MASK | IPC_FEAT_OPTIONAL_MASK)) == 0, "feature masks");

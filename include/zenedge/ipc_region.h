@@ -27,6 +27,8 @@ typedef struct ipc_region_config {
     uint32_t hb_period_us;          /* zenedge heartbeat period it promises */
     uint32_t epoch;                 /* zenedge epoch to publish (+1 per boot) */
     uint32_t sq_weight[IPC_MAX_SQ]; /* arbitration hints (0: bridge default) */
+    uint32_t trace_slots;           /* job trace records, power of two in
+                                       [2, 65536]; 0: no trace area (1.1 layout) */
 } ipc_region_config_t;
 
 /* The private, validated view of a region. */
@@ -49,6 +51,9 @@ typedef struct ipc_region {
     ipc_ring_t *sq[IPC_MAX_SQ];
     ipc_ring_t *cq;
     ipc_job_desc_t *jobs;
+    uint32_t trace_off; /* 0 and trace NULL: the region has no job trace */
+    uint32_t trace_slots;
+    ipc_trace_area_t *trace;
 } ipc_region_t;
 
 /* Defaults: IPC_QOS_COUNT rings of 256 slots, 256 jobs, cq = 256, heap is
@@ -61,8 +66,10 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg);
 /* zenedge side: lay out and initialise the region at base (which must be
  * IPC_CACHELINE aligned and region_size long), publish it with the magic
  * stored last, and fill the view. The heap is every byte after the
- * descriptor table. Errors: IPC_E_INVAL, IPC_E_SQ_COUNT, IPC_E_SQ_SLOTS,
- * IPC_E_CQ_SLOTS, IPC_E_MAX_JOBS, IPC_E_REGION_SIZE, IPC_E_NO_SPACE. */
+ * descriptor table (and the job trace area, when cfg->trace_slots is set:
+ * hdr_size 320, IPC_FEAT_JOB_TRACE). Errors: IPC_E_INVAL, IPC_E_SQ_COUNT,
+ * IPC_E_SQ_SLOTS, IPC_E_CQ_SLOTS, IPC_E_MAX_JOBS, IPC_E_REGION_SIZE,
+ * IPC_E_NO_SPACE, IPC_E_TRACE (trace_slots not a power of two in range). */
 int ipc_region_init(ipc_region_t *view, void *base, const ipc_region_config_t *cfg);
 
 /* bridge side: validate the region at base (mapped_size bytes) and fill

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "zenedge/barrier.h"
@@ -49,21 +50,25 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof(cmd), "%s stat --shm %s", argv[2], z.shm);
     char *out = run(cmd);
     printf("%s", out);
-    ZS_CHECK(strstr(out, "protocol 1.1") != NULL, "no protocol line");
+    ZS_CHECK(strstr(out, "protocol 1.2") != NULL, "no protocol line");
     ZS_CHECK(strstr(out, "4 submission rings x 64 slots") != NULL, "no layout line");
-    ZS_CHECK(strstr(out, "zenedge  state READY    epoch 7") != NULL, "zenedge state/epoch not shown");
     ZS_CHECK(strstr(out, "bridge   state READY    epoch 1") != NULL, "bridge state/epoch not shown");
     char *br = strstr(out, "bridge   state");
     ZS_CHECK(br && strstr(br, "(moving over") != NULL, "bridge heartbeat not seen moving");
-    ZS_CHECK(strstr(out, "zenedge  state READY    epoch 7      heartbeat 41 ") != NULL &&
+    /* READY with a heartbeat that does not move: flagged STALE */
+    ZS_CHECK(strstr(out, "zenedge  state STALE    epoch 7      heartbeat 41 ") != NULL &&
                  strstr(out, "(still over") != NULL,
-             "zenedge heartbeat (41, still) not shown");
+             "zenedge heartbeat (41, still) not shown as STALE");
+    ZS_CHECK(strstr(out, "bridge   state READY") != NULL, "a live bridge shown STALE");
+    /* the weights the bridge uses when the region gives none */
+    ZS_CHECK(strstr(out, "weight 0 (bridge default 8)") != NULL && strstr(out, "weight 0 (bridge default 4)") != NULL,
+             "effective weights not shown");
     ZS_CHECK(strstr(out, "jobs     3 of 32 slots used") != NULL, "job count wrong");
     /* the daemon published the ring tails it adopted at attach (all 0: it
      * attached before the first submission) */
     ZS_CHECK(br && strstr(br, "tails at the start of this epoch: 0 0 0 0\n") != NULL, "bridge start tails not shown");
 
-    snprintf(cmd, sizeof(cmd), "%s trace --shm %s", argv[2], z.shm);
+    snprintf(cmd, sizeof(cmd), "%s trace --slots --shm %s", argv[2], z.shm);
     out = run(cmd);
     printf("%s", out);
     ZS_CHECK(strncmp(out, "slot,handle,generation,model_id", 31) == 0, "no CSV header");
@@ -76,6 +81,30 @@ int main(int argc, char **argv)
         snprintf(want, sizeof(want), "\n%u,0x%08x,%u,1,1,", 10 + i, handles[i], IPC_HANDLE_GEN(handles[i]));
         ZS_CHECK(strstr(out, want) != NULL, "no trace line for slot %u", 10 + i);
     }
+    /* --json: one object with both sides, the rings' effective weights */
+    snprintf(cmd, sizeof(cmd), "%s stat --json --shm %s", argv[2], z.shm);
+    out = run(cmd);
+    printf("%s", out);
+    ZS_CHECK(out[0] == '{' && strchr(out, '\n') == out + strlen(out) - 1, "stat --json is not one line");
+    ZS_CHECK(strstr(out, "\"protocol\":\"1.2\"") != NULL, "json: protocol");
+    ZS_CHECK(strstr(out, "\"zenedge\":{\"state\":\"READY\",\"stale\":true,\"epoch\":7,\"heartbeat\":41,") != NULL,
+             "json: zenedge side (READY, stale, epoch 7, heartbeat 41)");
+    ZS_CHECK(strstr(out, "\"bridge\":{\"state\":\"READY\",\"stale\":false,\"epoch\":1,") != NULL, "json: bridge side");
+    ZS_CHECK(strstr(out, "\"ring\":1,\"slots\":64,\"fill\":0,\"head\":3,\"tail\":3,\"weight_region\":0,"
+                         "\"weight_effective\":8}") != NULL,
+             "json: ring 1 with its effective weight");
+    ZS_CHECK(strstr(out, "\"jobs\":{\"slots\":32,\"used\":3,\"answered\":3},\"trace\":null}") != NULL,
+             "json: jobs and no trace");
+    /* This region was laid out without a job trace: trace says so (69) */
+    snprintf(cmd, sizeof(cmd), "%s trace --shm %s 2>&1", argv[2], z.shm);
+    FILE *p = popen(cmd, "r");
+    ZS_CHECK(p != NULL, "popen");
+    char msg[1024] = "";
+    size_t n = fread(msg, 1, sizeof(msg) - 1, p);
+    msg[n] = '\0';
+    int st = pclose(p);
+    ZS_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 69 && strstr(msg, "has no job trace") != NULL,
+             "trace without a job trace: status 0x%x, %s", st, msg);
     /* The tool refuses a region that is not a region. */
     snprintf(cmd, sizeof(cmd), "%s stat --shm /zenedge-test-none-%d 2>/dev/null", argv[2], (int)getpid());
     ZS_CHECK(system(cmd) != 0, "stat on a missing region succeeded");

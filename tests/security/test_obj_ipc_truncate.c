@@ -1,6 +1,6 @@
 /*
  * test_obj_ipc_truncate.c - the owner of a region truncates it while
- * zenedge-ipc reads it: the tool must stop with a message and exit 1, not
+ * zenedge-ipc reads it: the tool must stop with a message and exit 74 (EX_IOERR), not
  * die of SIGBUS. Twice: during the read of one report (the truncation
  * falls inside stat's heartbeat window, so the next load faults), and
  * between reports of --watch.
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "test_exit.h"
+#include <sysexits.h>
 #include "zenedge/barrier.h"
 #include "zside.h"
 
@@ -74,8 +75,8 @@ static void expect_clean_stop(int st, const char *what)
     ZS_CHECK(st != -1, "%s: zenedge-ipc still running 15 s after the truncation", what);
     ZS_CHECK(!WIFSIGNALED(st), "%s: zenedge-ipc died of signal %d (%s); stderr: %s", what, WTERMSIG(st),
              strsignal(WTERMSIG(st)), msg);
-    ZS_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "%s: exit status %d, expected 1; stderr: %s", what,
-             WIFEXITED(st) ? WEXITSTATUS(st) : -1, msg);
+    ZS_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == EX_IOERR, "%s: exit status %d, expected 74 (EX_IOERR); stderr: %s",
+             what, WIFEXITED(st) ? WEXITSTATUS(st) : -1, msg);
     ZS_CHECK(strstr(msg, "shrank under the mapping") != NULL && strstr(msg, z.shm) != NULL, "%s: no clear message: %s",
              what, msg);
     printf("%s: %s", what, msg);
