@@ -21,6 +21,10 @@
 #include "zenedge_config.h"
 #include "zport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Final status kinds, for per-contract counters: X(kind, name). The enum
  * and the names of proxy_end_name() come from this one list. */
 /* clang-format off */
@@ -277,5 +281,9 @@ typedef struct proxy {
     uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
 } proxy_t;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_PROXY_TYPES_H */
