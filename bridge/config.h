@@ -70,9 +70,16 @@ typedef struct bridge_config {
 /* Defaults; models_dir is the compiled-in model directory. Returns nothing. */
 void bridge_config_defaults(bridge_config_t *cfg, const char *models_dir);
 
-/* Read an INI file over cfg. BRIDGE_OK, BRIDGE_E_IO, or BRIDGE_E_CONFIG
- * with "file:line: [section] key: why" in err. */
+/* Read an INI file over cfg. Numbers are decimal ("010" is ten) or 0x
+ * hex; "# ..." and "; ..." after a value are comments. BRIDGE_OK,
+ * BRIDGE_E_IO, BRIDGE_E_NOMEM, or BRIDGE_E_CONFIG with
+ * "file:line: [section] key: why" in err. */
 int bridge_config_load_file(bridge_config_t *cfg, const char *path, char *err, size_t errlen);
+
+/* value without an inline comment (a '#' or ';' at its start or after a
+ * space, and what follows) and without trailing spaces, into out[len].
+ * BRIDGE_OK, or BRIDGE_E_CONFIG when it does not fit. */
+int bridge_config_strip_comment(const char *value, char *out, size_t len);
 
 /* Parse the command line: first --config (loaded first), then every other
  * option over it. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
