@@ -358,6 +358,7 @@ static const struct option long_opts[] = {
     {"stats-file", required_argument, NULL, 1015},
     {"exit-after-idle-s", required_argument, NULL, 1016},
     {"list-devices", no_argument, NULL, 1017},
+    {"check-config", no_argument, NULL, 't'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -376,23 +377,24 @@ int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *er
             snprintf(c->config_file, sizeof(c->config_file), "%s", path);
             int rc = bridge_config_load_file(c, path, err, errlen);
             if (rc != BRIDGE_OK)
-                return BRIDGE_E_CONFIG;
+                return rc;
         }
     }
     /* Pass 2: every option. */
     optind = 1;
     opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":c:s:f:d:m:b:l:Vh", long_opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":c:s:f:d:m:b:l:tVh", long_opts, NULL)) != -1) {
         int rc = BRIDGE_OK;
         switch (o) {
         case 'c': break;
         case 'V': c->version = true; break;
+        case 't': c->check_config = true; break;
         case 'h': c->help = true; break;
         case 1013: c->syslog = true; break;
         case 1017: c->list_devices = true; break;
-        case ':': return cfg_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-        case '?': return cfg_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case ':': cfg_err(err, errlen, "option '%s' needs a value", argv[optind - 1]); return BRIDGE_E_INVAL;
+        case '?': cfg_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]); return BRIDGE_E_INVAL;
         default: {
             const char *name = NULL;
             for (const struct option *lo = long_opts; lo->name; lo++)
@@ -403,10 +405,12 @@ int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *er
         }
         }
         if (rc != BRIDGE_OK)
-            return BRIDGE_E_CONFIG;
+            return BRIDGE_E_INVAL;
     }
-    if (optind < argc)
-        return cfg_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (optind < argc) {
+        cfg_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        return BRIDGE_E_INVAL;
+    }
     return BRIDGE_OK;
 }
 

@@ -63,6 +63,7 @@ typedef struct bridge_config {
     uint32_t exit_after_idle_s; /* 0: never */
     /* one-shot actions */
     bool list_devices;
+    bool check_config; /* --check-config / -t */
     bool version;
     bool help;
 } bridge_config_t;
@@ -82,7 +83,10 @@ int bridge_config_load_file(bridge_config_t *cfg, const char *path, char *err, s
 int bridge_config_strip_comment(const char *value, char *out, size_t len);
 
 /* Parse the command line: first --config (loaded first), then every other
- * option over it. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
+ * option over it. BRIDGE_OK; BRIDGE_E_CONFIG, BRIDGE_E_IO or
+ * BRIDGE_E_NOMEM when the INI file is bad or unreadable; BRIDGE_E_INVAL
+ * when the command line is (an unknown option, a missing or bad value);
+ * the reason in err. */
 int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* Cross-field checks (a transport given, sizes). BRIDGE_OK or

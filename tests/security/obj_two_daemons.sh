@@ -34,7 +34,7 @@ INODE=$(stat -c %i "$SOCK")
 timeout 10 "$BRIDGED" --shm "/$TAG" --models "$MODELS" --doorbell eventfd --socket "$SOCK" 2>"$B2LOG"
 RC=$?
 cat "$B2LOG"
-[ "$RC" -eq 3 ] || fail "the second daemon exited $RC (124: still running after 10 s), expected 3"
+[ "$RC" -eq 75 ] || fail "the second daemon exited $RC (124: still running after 10 s), expected 75 (EX_TEMPFAIL)"
 grep -q "another zenedge-bridged (pid $BPID) serves /$TAG" "$B2LOG" || fail "no 'another zenedge-bridged (pid $BPID)' message"
 kill -0 "$BPID" 2>/dev/null || fail "the first daemon died"
 [ -S "$SOCK" ] && [ "$(stat -c %i "$SOCK")" = "$INODE" ] || fail "the first daemon's socket was removed or replaced"
