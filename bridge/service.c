@@ -20,8 +20,8 @@
 static bool sd_on;
 static uint64_t wd_usec;
 static uint64_t wd_last_ns;
-static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER; /* heartbeat threads */
-static uint32_t reload_asked;                                  /* set by the SIGHUP handler */
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;     /* heartbeat threads */
+static uint32_t reload_asked;                                   /* set by the SIGHUP handler */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER; /* one reload at a time */
 static int rl_argc;
 static char **rl_argv;
@@ -125,8 +125,8 @@ static void reload_now(void)
         bridge_log_set_level((bridge_log_level_t)next.log_level);
         next.log_level = rl_running->log_level;
         bool same = memcmp(&next, rl_running, sizeof(next)) == 0;
-        BLOG_INFO("SIGHUP: settings reloaded from %s: log_level %s%s", next.config_file[0] ? next.config_file : "(none)",
-                  bridge_log_level_name(bridge_log_get_level()),
+        BLOG_INFO("SIGHUP: settings reloaded from %s: log_level %s%s",
+                  next.config_file[0] ? next.config_file : "(none)", bridge_log_level_name(bridge_log_get_level()),
                   same ? "" : "; other changed settings take effect at the next start");
     }
     notify("READY=1\nSTATUS=serving (settings reloaded)");

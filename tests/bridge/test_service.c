@@ -33,14 +33,14 @@ static char notes[16384]; /* every datagram received, one per line */
 static size_t notes_len;
 static int failures;
 
-#define CHECK(c, ...)                                                                                                  \
-    do {                                                                                                               \
-        if (!(c)) {                                                                                                    \
-            printf("FAIL line %d: ", __LINE__);                                                                        \
-            printf(__VA_ARGS__);                                                                                       \
-            printf("\n");                                                                                              \
-            failures++;                                                                                                \
-        }                                                                                                              \
+#define CHECK(c, ...)                           \
+    do {                                        \
+        if (!(c)) {                             \
+            printf("FAIL line %d: ", __LINE__); \
+            printf(__VA_ARGS__);                \
+            printf("\n");                       \
+            failures++;                         \
+        }                                       \
     } while (0)
 
 static void write_text(const char *path, const char *text)
@@ -140,8 +140,10 @@ static void run_service(int s)
 {
     char shm[64], text[1024];
     snprintf(shm, sizeof(shm), "/zenedge-test-svc-%d", (int)getpid());
-    snprintf(text, sizeof(text), "[bridge]\nshm = %s   # never created: the daemon waits for it\nmodels = %s\n"
-             "socket = %s/bridge.sock\n[log]\nlog_level = info ; the default\n", shm, models, dir);
+    snprintf(text, sizeof(text),
+             "[bridge]\nshm = %s   # never created: the daemon waits for it\nmodels = %s\n"
+             "socket = %s/bridge.sock\n[log]\nlog_level = info ; the default\n",
+             shm, models, dir);
     write_text(ini, text);
     const char *args[] = {"--config", ini, NULL};
     pid_t pid = start(args, true, true);
@@ -154,8 +156,10 @@ static void run_service(int s)
     CHECK(strstr(notes, "READY=1") < strstr(notes, "WATCHDOG=1"), "WATCHDOG=1 before READY=1");
 
     /* SIGHUP with a valid file: log level debug at once. */
-    snprintf(text, sizeof(text), "[bridge]\nshm = %s\nmodels = %s\nsocket = %s/bridge.sock\nqueue_depth = 8\n"
-             "[log]\nlog_level = debug\n", shm, models, dir);
+    snprintf(text, sizeof(text),
+             "[bridge]\nshm = %s\nmodels = %s\nsocket = %s/bridge.sock\nqueue_depth = 8\n"
+             "[log]\nlog_level = debug\n",
+             shm, models, dir);
     write_text(ini, text);
     kill(pid, SIGHUP);
     collect(s, 800);
