@@ -6,11 +6,12 @@
 #   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
 #   make install PREFIX=/usr/local
+#   make deb     the Debian packages (debian/) in build-deb/, checked by lintian
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 
-.PHONY: all build test demo demo-qemu bench install clean
+.PHONY: all build test demo demo-qemu bench install deb clean
 
 all: build
 
@@ -41,5 +42,9 @@ bench:
 install: build
 	@cmake --install $(BUILD)
 
+deb:
+	@scripts/install-deps.sh deb
+	@JOBS=$(JOBS) scripts/build-deb.sh build-deb
+
 clean:
-	rm -rf build build-asan build-tsan build-*.log build.*.log results
+	rm -rf build build-asan build-tsan build-deb build-*.log build.*.log results
