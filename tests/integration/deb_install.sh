@@ -9,7 +9,8 @@
 # models, a short run. Also checks the account, the unit, the conffile and
 # --check-config of the installed daemon.
 # Slow (minutes: a package build and an apt install): runs only with
-# ZENEDGE_DEB_TEST=1, else exits 77. Needs root, debootstrap, dpkg-dev,
+# ZENEDGE_DEB_TEST=1, else exits 77. ZENEDGE_DEB_DIR=DIR: take the .deb
+# files of DIR (make deb: build-deb/) instead of building them. Needs root, debootstrap, dpkg-dev,
 # debhelper and the mirror reachable (else 77, saying which).
 # Usage: deb_install.sh BUILD_DIR
 set -u
@@ -40,8 +41,15 @@ mkdir -p "$W"
 cleanup
 
 # 1. The packages.
-JOBS=${JOBS:-2} sh "$TOP/scripts/build-deb.sh" "$W/debs" >"$W/build-deb.log" 2>&1 || { tail -n 40 "$W/build-deb.log"; fail "build-deb.sh"; }
-grep -i "^W:" "$W/debs/lintian.log" || true
+DEBS=$W/debs
+if [ -n "${ZENEDGE_DEB_DIR:-}" ]; then
+    DEBS=$(cd "$ZENEDGE_DEB_DIR" && pwd)
+    ls "$DEBS"/*.deb >/dev/null 2>&1 || fail "no .deb in $DEBS"
+else
+    JOBS=${JOBS:-2} sh "$TOP/scripts/build-deb.sh" "$DEBS" >"$W/build-deb.log" 2>&1 ||
+        { tail -n 40 "$W/build-deb.log"; fail "build-deb.sh"; }
+    grep -i "^W:" "$DEBS/lintian.log" || true
+fi
 t1=$(date +%s)
 
 # 2. A fresh bookworm root, from the cache when there is one.
@@ -61,7 +69,7 @@ t2=$(date +%s)
 # 3. apt-get install of the .debs, their dependencies from the mirror.
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null
 mkdir -p "$ROOT/debs"
-cp "$W/debs"/*.deb "$ROOT/debs/"
+ls "$DEBS"/*.deb | grep -v -- -dbgsym_ | xargs cp -t "$ROOT/debs/"
 mount -t proc proc "$ROOT/proc" || fail "mount proc"
 mount --bind /dev "$ROOT/dev" || fail "bind /dev"
 mountpoint -q /dev/shm && { mount --bind /dev/shm "$ROOT/dev/shm" || fail "bind /dev/shm"; }
@@ -73,7 +81,7 @@ t3=$(date +%s)
 
 # 4. What the packages put there.
 for f in usr/sbin/zenedge-bridged usr/bin/zenedge-sim usr/bin/zenedge-ipc usr/bin/zenedge-bench \
-         usr/lib/systemd/system/zenedge-bridged.service etc/zenedge/zenedge-bridged.conf \
+         lib/systemd/system/zenedge-bridged.service etc/zenedge/zenedge-bridged.conf \
          usr/share/zenedge/models/digits_mlp/w1.f32 usr/include/zenedge/ipc_proto.h \
          usr/share/zenedge/src/cmake/freestanding/CMakeLists.txt usr/share/man/man8/zenedge-bridged.8.gz; do
     [ -e "$ROOT/$f" ] || fail "not installed: /$f"
@@ -82,7 +90,7 @@ ls "$ROOT"/usr/lib/*/libzenedge.so.0 >/dev/null 2>&1 || fail "no libzenedge.so.0
 ls "$ROOT"/usr/lib/*/cmake/zenedge/zenedgeConfig.cmake >/dev/null 2>&1 || fail "no CMake package"
 in_root getent passwd zenedge >/dev/null || fail "no account zenedge after the install (sysusers)"
 grep -q "^/etc/zenedge/zenedge-bridged.conf$" "$ROOT/var/lib/dpkg/info/zenedge-bridged.conffiles" || fail "config is no conffile"
-grep -q "^Type=notify$" "$ROOT/usr/lib/systemd/system/zenedge-bridged.service" || fail "unit is not Type=notify"
+grep -q "^Type=notify$" "$ROOT/lib/systemd/system/zenedge-bridged.service" || fail "unit is not Type=notify"
 
 # 5. The demo from the installed files: the daemon and the simulator from
 # /usr, the CPU backend, the installed models.
