@@ -8,12 +8,13 @@
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
 #   make install PREFIX=/usr/local
 #   make figures the footprint table and demo lines README.md quotes, from this machine
+#   make deb     the Debian packages (debian/) in build-deb/, checked by lintian
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 PARTITIONS ?= 1
 
-.PHONY: all build test demo demo-qemu bench install clean figures
+.PHONY: all build test demo demo-qemu bench install deb clean figures
 
 all: build
 
@@ -49,5 +50,9 @@ figures:
 	@scripts/install-deps.sh test
 	@BUILD=$(BUILD) JOBS=$(JOBS) scripts/figures.sh
 
+deb:
+	@scripts/install-deps.sh deb
+	@JOBS=$(JOBS) scripts/build-deb.sh build-deb
+
 clean:
-	rm -rf build build-asan build-tsan build-*.log build.*.log results
+	rm -rf build build-asan build-tsan build-deb build-*.log build.*.log results

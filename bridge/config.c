@@ -1,6 +1,7 @@
 /* config.c - defaults, INI file (libinih) and command line of zenedge-bridged. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
@@ -40,13 +41,19 @@ static int cfg_err(char *err, size_t len, const char *fmt, ...)
     return BRIDGE_E_CONFIG;
 }
 
+/* A count: decimal digits only ("010" is ten, never octal), or 0x and
+ * hex digits. No sign, no space, no suffix. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
-    if (s == NULL || *s == '\0' || *s == '-')
+    if (s == NULL)
+        return false;
+    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+    const char *d = base == 16 ? s + 2 : s;
+    if (!(base == 16 ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d)))
         return false;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0); /* decimal, 0x hex */
+    unsigned long long v = strtoull(d, &end, base);
     if (errno || *end != '\0')
         return false;
     *out = v;
@@ -203,7 +210,7 @@ int bridge_config_transport_key(bridge_config_t *c, const char *k, const char *v
  * line, so both accept exactly the same keys). */
 static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, size_t errlen)
 {
-    uint32_t u;
+    uint32_t u = 0;
     int rc = bridge_config_transport_key(c, k, v, err, errlen);
     if (rc != 1)
         return rc;
@@ -274,6 +281,12 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
     if (x->rc != BRIDGE_OK)
         return 0;
     char why[512] = "";
+    char val[BRIDGE_CFG_PATH + 64];
+    if (bridge_config_strip_comment(value, val, sizeof(val)) != BRIDGE_OK) {
+        x->rc = cfg_err(x->err, x->errlen, "[%s] %s: value longer than %zu characters", section, name, sizeof(val) - 1);
+        return 0;
+    }
+    value = val;
     /* INI keys use '_' or '-' alike: stats_interval_s == stats-interval-s. */
     char key[64];
     snprintf(key, sizeof(key), "%s", name);
@@ -283,16 +296,15 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
     if (!strncmp(section, "region.", 7)) {
         if (bridge_config_region_set(x->c, section + 7, key, value, why, sizeof(why)) == BRIDGE_OK)
             return 1;
-        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s", x->path, section, why);
+        x->rc = cfg_err(x->err, x->errlen, "[%s] %s", section, why);
         return 0;
     }
     if (strcmp(section, "bridge") != 0 && strcmp(section, "dispatch") != 0 && strcmp(section, "log") != 0) {
-        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s: unknown section (bridge, dispatch, log, region.NAME)", x->path,
-                        section, name);
+        x->rc = cfg_err(x->err, x->errlen, "[%s] %s: unknown section (bridge, dispatch, log, region.NAME)", section, name);
         return 0;
     }
     if (set_key(x->c, key, value, why, sizeof(why)) != BRIDGE_OK) {
-        x->rc = cfg_err(x->err, x->errlen, "%s: [%s] %s", x->path, section, why);
+        x->rc = cfg_err(x->err, x->errlen, "[%s] %s", section, why);
         return 0;
     }
     return 1;
@@ -309,14 +321,12 @@ int bridge_config_load_file(bridge_config_t *c, const char *path, char *err, siz
     if (line == -2)
         return BRIDGE_E_NOMEM;
     if (x.rc != BRIDGE_OK) {
-        if (line > 0 && err) {
-            size_t l = strlen(err);
-            snprintf(err + l, errlen - l, " (line %d)", line);
-        }
-        return x.rc;
+        char why[768];
+        snprintf(why, sizeof(why), "%s", err ? err : "");
+        return cfg_err(err, errlen, "%s:%d: %s", path, line, why);
     }
     if (line > 0)
-        return cfg_err(err, errlen, "%s: line %d: not 'key = value' or '[section]'", path, line);
+        return cfg_err(err, errlen, "%s:%d: not 'key = value' or '[section]'", path, line);
     return BRIDGE_OK;
 }
 
@@ -355,6 +365,7 @@ static const struct option long_opts[] = {
     {"exit-after-idle-s", required_argument, NULL, 1016},
     {"list-devices", no_argument, NULL, 1017},
     {"region", required_argument, NULL, 1041},
+    {"check-config", no_argument, NULL, 't'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -373,23 +384,24 @@ int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *er
             snprintf(c->config_file, sizeof(c->config_file), "%s", path);
             int rc = bridge_config_load_file(c, path, err, errlen);
             if (rc != BRIDGE_OK)
-                return BRIDGE_E_CONFIG;
+                return rc;
         }
     }
     /* Pass 2: every option. */
     optind = 1;
     opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":c:s:f:d:m:b:l:Vh", long_opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":c:s:f:d:m:b:l:tVh", long_opts, NULL)) != -1) {
         int rc = BRIDGE_OK;
         switch (o) {
         case 'c': break;
         case 'V': c->version = true; break;
+        case 't': c->check_config = true; break;
         case 'h': c->help = true; break;
         case 1013: c->syslog = true; break;
         case 1017: c->list_devices = true; break;
-        case ':': return cfg_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-        case '?': return cfg_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case ':': cfg_err(err, errlen, "option '%s' needs a value", argv[optind - 1]); return BRIDGE_E_INVAL;
+        case '?': cfg_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]); return BRIDGE_E_INVAL;
         default: {
             const char *name = NULL;
             for (const struct option *lo = long_opts; lo->name; lo++)
@@ -400,10 +412,12 @@ int bridge_config_parse_args(bridge_config_t *c, int argc, char **argv, char *er
         }
         }
         if (rc != BRIDGE_OK)
-            return BRIDGE_E_CONFIG;
+            return BRIDGE_E_INVAL;
     }
-    if (optind < argc)
-        return cfg_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (optind < argc) {
+        cfg_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        return BRIDGE_E_INVAL;
+    }
     return BRIDGE_OK;
 }
 

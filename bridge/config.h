@@ -82,6 +82,7 @@ typedef struct bridge_config {
     bridge_region_spec_t regions[BRIDGE_REGIONS_MAX];
     /* one-shot actions */
     bool list_devices;
+    bool check_config; /* --check-config / -t */
     bool version;
     bool help;
 } bridge_config_t;
@@ -89,12 +90,22 @@ typedef struct bridge_config {
 /* Defaults; models_dir is the compiled-in model directory. Returns nothing. */
 void bridge_config_defaults(bridge_config_t *cfg, const char *models_dir);
 
-/* Read an INI file over cfg. BRIDGE_OK, BRIDGE_E_IO, or BRIDGE_E_CONFIG
- * with "file:line: [section] key: why" in err. */
+/* Read an INI file over cfg. Numbers are decimal ("010" is ten) or 0x
+ * hex; "# ..." and "; ..." after a value are comments. BRIDGE_OK,
+ * BRIDGE_E_IO, BRIDGE_E_NOMEM, or BRIDGE_E_CONFIG with
+ * "file:line: [section] key: why" in err. */
 int bridge_config_load_file(bridge_config_t *cfg, const char *path, char *err, size_t errlen);
 
+/* value without an inline comment (a '#' or ';' at its start or after a
+ * space, and what follows) and without trailing spaces, into out[len].
+ * BRIDGE_OK, or BRIDGE_E_CONFIG when it does not fit. */
+int bridge_config_strip_comment(const char *value, char *out, size_t len);
+
 /* Parse the command line: first --config (loaded first), then every other
- * option over it. BRIDGE_OK or BRIDGE_E_CONFIG with the reason in err. */
+ * option over it. BRIDGE_OK; BRIDGE_E_CONFIG, BRIDGE_E_IO or
+ * BRIDGE_E_NOMEM when the INI file is bad or unreadable; BRIDGE_E_INVAL
+ * when the command line is (an unknown option, a missing or bad value);
+ * the reason in err. */
 int bridge_config_parse_args(bridge_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* Cross-field checks (a transport given, sizes). BRIDGE_OK or

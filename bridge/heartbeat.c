@@ -8,6 +8,7 @@
 
 #include "bridge_errors.h"
 #include "log.h"
+#include "service.h"
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 #include "zl.h"
@@ -43,10 +44,13 @@ static void *hb_main(void *arg)
         next_tick(&next, hb->period_ns);
         uint64_t now = zl_now_ns();
         uint64_t alive = ipc_read_once(&hb->alive_ns); /* a time stamp: no order needed */
+        bool dispatcher_alive = now - alive < hb->watchdog_ns || alive > now;
+        bridge_service_watchdog(now, dispatcher_alive); /* systemd's WatchdogSec= */
+        bridge_service_poll_reload();                   /* SIGHUP */
         pthread_mutex_lock(&hb->lock);
         ipc_side_t *me = hb->side;
         if (me != NULL) {
-            if (now - alive < hb->watchdog_ns || alive > now) {
+            if (dispatcher_alive) {
                 /* Only this thread writes heartbeat; the peer reads it once. */
                 ipc_write_once(&me->heartbeat, ipc_read_once(&me->heartbeat) + 1u);
                 ipc_cache_clean(&me->heartbeat, 4);
@@ -81,14 +85,19 @@ int bridge_heartbeat_start(bridge_heartbeat_t *hb)
         return BRIDGE_E_SYS;
     }
     hb->started = true;
+    /* Models warm (main), doorbell socket open (dispatch): ready. */
+    bridge_service_ready("serving: waiting for the ZENEDGE side");
     return BRIDGE_OK;
 }
 
 void bridge_heartbeat_set_side(bridge_heartbeat_t *hb, ipc_side_t *side)
 {
     pthread_mutex_lock(&hb->lock);
+    bool changed = (hb->side != NULL) != (side != NULL);
     hb->side = side;
     pthread_mutex_unlock(&hb->lock);
+    if (changed)
+        bridge_service_status(side ? "serving: region attached" : "serving: waiting for the ZENEDGE side");
 }
 
 void bridge_heartbeat_alive(bridge_heartbeat_t *hb, uint64_t at_ns)

@@ -6,7 +6,9 @@
  * life (bridge_heartbeat_alive) within --watchdog-ms: a dispatcher stuck
  * (in a backend, or waiting on one that keeps every job) stops the
  * heartbeat, so the ZENEDGE side declares this bridge lost instead of
- * waiting forever.
+ * waiting forever. The same sign of life feeds systemd's watchdog
+ * (WATCHDOG=1, service.h), attached or not, and each tick runs a reload
+ * the SIGHUP handler asked for. Starting the thread tells systemd READY=1.
  * Thread: its own thread runs the loop; the dispatch thread calls the
  * other functions. It blocks every signal but SIGBUS (the dispatch
  * thread's waits must see EINTR).
@@ -38,10 +40,12 @@ typedef struct bridge_heartbeat {
 
 /* Set up (no thread yet), alive now. Returns nothing. */
 void bridge_heartbeat_init(bridge_heartbeat_t *hb, uint32_t period_us, uint32_t watchdog_ms);
-/* Start the thread. Returns BRIDGE_OK or BRIDGE_E_SYS (logged). */
+/* Start the thread, then READY=1 to systemd (the dispatcher starts it
+ * last: models warm, doorbell open). Returns BRIDGE_OK or BRIDGE_E_SYS (logged). */
 int bridge_heartbeat_start(bridge_heartbeat_t *hb);
 /* The side to bump (&hdr->bridge once attached), or NULL: not bumped any
- * more once this returns. Returns nothing. */
+ * more once this returns; systemd's STATUS= says attached or waiting.
+ * Returns nothing. */
 void bridge_heartbeat_set_side(bridge_heartbeat_t *hb, ipc_side_t *side);
 /* A sign of life of the dispatch thread, as of at_ns (zl_now_ns() time;
  * 0: now). Returns nothing. */

@@ -1,11 +1,13 @@
-/* log.c - leveled log to stderr and, optionally, syslog. */
+/* log.c - leveled log to stderr (journald-aware) and, optionally, syslog. */
 #include "log.h"
 
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,11 +15,26 @@
 static const char *log_ident = "zenedge-bridged";
 static volatile int log_level = BRIDGE_LOG_INFO;
 static bool log_syslog;
+static bool log_journal; /* stderr is journald's stream: "<N>" prefixes, no time stamp */
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
+/* Whether JOURNAL_STREAM ("device:inode", set by systemd) names the
+ * stream stderr is: then journald reads the lines (a stderr redirected
+ * elsewhere by the service keeps the plain format). */
+static bool stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void bridge_log_open(const char *ident, bridge_log_level_t level, bool use_syslog)
 {
+    log_journal = stderr_is_journal();
     if (ident)
         log_ident = ident;
     log_level = (int)level;
@@ -83,22 +100,23 @@ static uint64_t mono_ms(void)
 
 static void emit(bridge_log_level_t level, const char *msg)
 {
+    static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
     char line[1200];
-    int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000L, log_ident, (int)getpid(), bridge_log_level_name(level), msg);
+    int n = log_journal
+                ? snprintf(line, sizeof(line), "<%d>%s\n", prio[level], msg)
+                : snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           ts.tv_nsec / 1000000L, log_ident, (int)getpid(), bridge_log_level_name(level), msg);
     if (n > (int)sizeof(line) - 1)
         n = (int)sizeof(line) - 1;
     /* One write(2) per line so lines of two threads never interleave. */
     ssize_t w = write(STDERR_FILENO, line, (size_t)n);
     (void)w;
-    if (log_syslog) {
-        static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    if (log_syslog)
         syslog(prio[level], "%s", msg);
-    }
 }
 
 /* The summary of a key whose window is over; under rl_lock. */

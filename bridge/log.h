@@ -5,6 +5,9 @@
  * key): at most BRIDGE_LOG_BURST lines per BRIDGE_LOG_WINDOW_MS, then one
  * line "N more lines like "..." suppressed" once the window is over, so
  * that a peer that flips a word of the region cannot flood the log.
+ * Under systemd, when JOURNAL_STREAM names stderr, each line is
+ * "<N>message" (N: the syslog priority, 3 error ... 7 debug) without the
+ * time stamp and name, which journald adds itself.
  *
  * Role: the log part. Thread: any (the dispatch and heartbeat threads, the
  * main thread). May touch: stderr and syslog only.
@@ -25,8 +28,8 @@ typedef enum bridge_log_level {
     BRIDGE_LOG_DEBUG = 3
 } bridge_log_level_t;
 
-/* ident: program name in every line; use_syslog: also send to syslog(3).
- * Returns nothing. */
+/* ident: program name in every line; use_syslog: also send to syslog(3);
+ * journald's format when JOURNAL_STREAM names stderr. Returns nothing. */
 void bridge_log_open(const char *ident, bridge_log_level_t level, bool use_syslog);
 /* Lines above level are dropped from now on. Returns nothing. */
 void bridge_log_set_level(bridge_log_level_t level);

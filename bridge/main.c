@@ -11,16 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "backends/backend.h"
 #include "bridge_errors.h"
+#include "check_config.h"
 #include "config.h"
 #include "dispatch.h"
 #include "instance.h"
 #include "log.h"
 #include "registry.h"
+#include "service.h"
 #include "transport.h"
+#include "warm.h"
 #include "zl.h"
 
 #ifndef ZENEDGE_VERSION
@@ -29,8 +33,6 @@
 #ifndef ZENEDGE_MODELS_DIR
 #define ZENEDGE_MODELS_DIR "models"
 #endif
-
-#define WARM_TIMEOUT_NS 120000000000ull /* a dry run (a cold kernel build included) */
 
 static bridge_signals_t sigs;
 
@@ -46,6 +48,12 @@ static void on_dump(int sig)
     sigs.dump = 1;
 }
 
+static void on_hup(int sig)
+{
+    (void)sig;
+    bridge_service_request_reload(); /* the heartbeat thread re-reads the settings */
+}
+
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -57,6 +65,8 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_dump;
     sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 }
@@ -174,77 +184,6 @@ static int setup_sched(const bridge_config_t *cfg, bridge_qos_sched_t *qs)
     return 0;
 }
 
-static int load_models(bridge_backend_t *be, const bridge_registry_t *reg)
-{
-    char err[1024] = "";
-    for (uint32_t i = 0; i < reg->n_models; i++) {
-        const bridge_model_t *m = reg->models[i];
-        int rc = be->ops->load_model(be, m, err, sizeof(err));
-        if (rc != BRIDGE_OK) {
-            BLOG_ERR("backend %s cannot run model %u (%s): %s (%s)", be->ops->name, m->id, m->name, err,
-                     bridge_strerror(rc));
-            return -1;
-        }
-        BLOG_INFO("model %u %s: %u input(s), %u output(s), %u weight(s) from %s", m->id, m->name, m->n_in, m->n_out,
-                  m->n_weights, m->manifest);
-    }
-    return 0;
-}
-
-/* One dry run of model m with zero inputs through submit and poll: 0, or
- * -1 (logged). The job's buffers are freed only once it is back. */
-static int warm_one(bridge_backend_t *be, const bridge_model_t *m)
-{
-    bridge_job_t job = {.model = m, .qos = IPC_QOS_BACKGROUND, .cmd = CMD_JOB_DONE};
-    void *buf[IPC_MAX_TENSORS + 1] = {NULL};
-    int ok = 1;
-    for (uint32_t i = 0; i < m->n_in && ok; i++) {
-        ok = (buf[i] = calloc(1, m->in[i].bytes ? m->in[i].bytes : 1u)) != NULL;
-        job.in[i] = buf[i];
-        job.in_len[i] = m->in[i].bytes;
-    }
-    ok = ok && (buf[IPC_MAX_TENSORS] = calloc(1, m->out[0].bytes ? m->out[0].bytes : 1u)) != NULL;
-    job.out[0] = buf[IPC_MAX_TENSORS];
-    job.out_len[0] = m->out[0].bytes;
-    int rc = ok ? be->ops->submit(be, &job) : BRIDGE_E_NOMEM;
-    int back = 0;
-    uint64_t until = zl_now_ns() + WARM_TIMEOUT_NS;
-    while (rc == BRIDGE_OK && !back && zl_now_ns() < until) {
-        bridge_job_t *done = NULL;
-        back = be->ops->poll(be, &done, 1, 100);
-        rc = back < 0 ? back : BRIDGE_OK;
-    }
-    if (rc == BRIDGE_OK && !back) {
-        BLOG_ERR("backend %s: the dry run of model %u (%s) did not end within %llu s", be->ops->name, m->id, m->name,
-                 WARM_TIMEOUT_NS / 1000000000ull);
-        return -1; /* the backend may still write the buffers: keep them */
-    }
-    if (rc == BRIDGE_OK && job.status != IPC_STATUS_OK)
-        rc = BRIDGE_E_BACKEND;
-    for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++)
-        free(buf[i]);
-    if (rc != BRIDGE_OK) {
-        BLOG_ERR("backend %s: the dry run of model %u (%s) failed: %s", be->ops->name, m->id, m->name,
-                 bridge_strerror(rc));
-        return -1;
-    }
-    BLOG_DEBUG("model %u %s warmed on %s: %llu us on the backend", m->id, m->name, be->ops->name,
-               (unsigned long long)(job.backend_ns / 1000u));
-    return 0;
-}
-
-/* READY means ready: every model has run once (kernels built, caches
- * and pages warm) before the region is attached. 0, or -1 (logged). */
-static int warm_models(bridge_backend_t *be, const bridge_registry_t *reg, uint64_t t_start)
-{
-    for (uint32_t i = 0; i < reg->n_models; i++)
-        if (warm_one(be, reg->models[i]) != 0)
-            return -1;
-    BLOG_INFO("ready in %llu ms: %u models loaded and warmed on %s",
-              (unsigned long long)((zl_now_ns() - t_start) / 1000000u), reg->n_models, be->ops->name);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     bridge_config_t cfg;
@@ -252,9 +191,10 @@ int main(int argc, char **argv)
     char models_dir[1200];
     default_models(models_dir, sizeof(models_dir));
     bridge_config_defaults(&cfg, models_dir);
-    if (bridge_config_parse_args(&cfg, argc, argv, err, sizeof(err)) != BRIDGE_OK) {
+    int rc = bridge_config_parse_args(&cfg, argc, argv, err, sizeof(err));
+    if (rc != BRIDGE_OK) {
         fprintf(stderr, "zenedge-bridged: %s\n", err);
-        return 2;
+        return rc == BRIDGE_E_INVAL ? EX_USAGE : EX_CONFIG;
     }
     if (cfg.help) {
         bridge_config_usage(stdout, "zenedge-bridged");
@@ -268,43 +208,50 @@ int main(int argc, char **argv)
         return 0;
     }
     if (cfg.list_devices)
-        return list_devices();
+        return list_devices() == 0 ? EX_OK : EX_UNAVAILABLE;
     zl_obj_policy_t pol;
     if (bridge_config_check(&cfg, err, sizeof(err)) != BRIDGE_OK ||
         bridge_transport_policy(&cfg, &pol, err, sizeof(err)) != BRIDGE_OK) {
         fprintf(stderr, "zenedge-bridged: %s\n", err);
-        return 2;
+        return EX_CONFIG;
+    }
+    if (cfg.check_config) {
+        bridge_log_open("zenedge-bridged", (bridge_log_level_t)cfg.log_level, false);
+        return bridge_check_config(&cfg, stdout);
     }
 
     uint64_t t_start = zl_now_ns();
     bridge_log_open("zenedge-bridged", (bridge_log_level_t)cfg.log_level, cfg.syslog);
+    bridge_service_init();
+    bridge_service_set_reload(argc, argv, models_dir, &cfg);
     install_signals();
     BLOG_INFO("zenedge-bridged %s starting (protocol %u.%u, pid %d)", ZENEDGE_VERSION, IPC_VERSION_MAJOR,
               IPC_VERSION_MINOR, (int)getpid());
     if (cfg.config_file[0])
         BLOG_INFO("settings read from %s", cfg.config_file);
     bridge_instance_t inst[BRIDGE_REGIONS_MAX]; /* one daemon per region: held until exit */
-    int rc = bridge_instance_lock_all(inst, &cfg, err, sizeof(err));
+    rc = bridge_instance_lock_all(inst, &cfg, err, sizeof(err));
     if (rc != BRIDGE_OK) {
         BLOG_ERR("%s", err);
-        return rc == BRIDGE_E_BUSY ? 3 : 1;
+        return rc == BRIDGE_E_BUSY ? EX_TEMPFAIL : EX_OSERR;
     }
 
     bridge_qos_sched_t qs;
     if (setup_sched(&cfg, &qs) != 0)
-        return 1;
+        return EX_CONFIG;
 
     bridge_registry_t reg;
+    bridge_service_status("loading models from %s", cfg.models);
     rc = bridge_registry_load(&reg, cfg.models, err, sizeof(err));
     if (rc != BRIDGE_OK) {
         BLOG_ERR("model registry: %s (%s)", err, bridge_strerror(rc));
-        return 1;
+        return bridge_exit_status(rc);
     }
     bridge_backend_t be = {.ops = bridge_backend_find(cfg.backend)};
     if (be.ops == NULL) {
         BLOG_ERR("backend '%s' is not built in (see --list-devices)", cfg.backend);
         bridge_registry_free(&reg);
-        return 2;
+        return EX_CONFIG;
     }
     bridge_backend_config_t bcfg = {
         .device = cfg.device[0] ? cfg.device : NULL, .queue_depth = cfg.queue_depth, .qos_sched = &qs};
@@ -312,19 +259,24 @@ int main(int argc, char **argv)
     if (rc != BRIDGE_OK) {
         BLOG_ERR("backend %s: init failed: %s", be.ops->name, bridge_strerror(rc));
         bridge_registry_free(&reg);
-        return 1;
+        return bridge_exit_status(rc);
     }
-    if (load_models(&be, &reg) != 0 || warm_models(&be, &reg, t_start) != 0) {
+    bridge_service_status("warming %u models on %s", reg.n_models, be.ops->name);
+    rc = bridge_models_load(&be, &reg);
+    if (rc == BRIDGE_OK)
+        rc = bridge_models_warm(&be, &reg, t_start);
+    if (rc != BRIDGE_OK) {
         be.ops->shutdown(&be);
         bridge_registry_free(&reg);
-        return 1;
+        return bridge_exit_status(rc);
     }
 
     rc = bridge_dispatch_run(&cfg, &reg, &be, &sigs);
+    bridge_service_stopping(rc == BRIDGE_OK ? "stopping" : bridge_strdesc(rc));
     be.ops->shutdown(&be);
     bridge_registry_free(&reg);
     BLOG_INFO("exit (%s)", rc == BRIDGE_OK ? "clean" : bridge_strerror(rc));
     bridge_log_close();
     bridge_instance_unlock_all(inst);
-    return rc == BRIDGE_OK ? 0 : 1;
+    return bridge_exit_status(rc);
 }

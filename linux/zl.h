@@ -16,6 +16,10 @@
 #include "zenedge/ipc_doorbell.h"
 #include "zenedge/ipc_proto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t zl_now_ns(void);
 
@@ -249,5 +253,9 @@ int zl_db_idle_wait(int mode, int efd, ipc_side_t *me, uint64_t spin_ns, int tim
  * rung doorbells in me->doorbells. Returns 1 if rung (or a wake-up was
  * already pending), 0 if not, -errno. */
 int zl_db_notify(int mode, int peer_efd, ipc_side_t *me, const ipc_side_t *peer);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_ZL_H */

@@ -40,6 +40,10 @@
 #include "proxy.h"
 #include "zenedge_config.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The one list of contract codes: X(name, value, meaning). The enum and
  * the names of contract_strerror() are generated from it. Values are
  * consecutive from CONTRACT_E_BASE - 1. An unknown model and tensors
@@ -166,5 +170,9 @@ typedef struct contract_stats {
 } contract_stats_t;
 /* Nothing written for a NULL or unbound contract. */
 void contract_get_stats(contract_t *c, contract_stats_t *st);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_CONTRACT_H */

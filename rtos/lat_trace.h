@@ -13,6 +13,10 @@
 
 #include "zenedge/lat_hist.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct lat_trace {
     lat_hist_t stage[LAT_STAGES];
 } lat_trace_t;
@@ -22,5 +26,9 @@ void lat_trace_init(lat_trace_t *t);
 /* Add one finished job: the bridge-side stages only when res->times_valid
  * (a shared clock and ordered timestamps), the ZENEDGE-side ones always. */
 void lat_trace_add(lat_trace_t *t, const struct proxy_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_LAT_TRACE_H */

@@ -42,6 +42,10 @@
 #include "proxy_types.h"
 #include "zenedge/ipc_doorbell.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The one list of proxy codes: X(name, value, meaning). The enum and the
  * names of proxy_strerror() are generated from it, so a name can never
  * drift from its value. Values are consecutive from PROXY_E_BASE - 1. */
@@ -343,5 +347,9 @@ static inline const ipc_region_t *proxy_region(const proxy_t *p)
 {
     return &p->region;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_PROXY_H */

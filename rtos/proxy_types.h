@@ -21,6 +21,10 @@
 #include "zenedge_config.h"
 #include "zport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Final status kinds, for per-contract counters: X(kind, name). The enum
  * and the names of proxy_end_name() come from this one list. */
 /* clang-format off */
@@ -280,5 +284,9 @@ typedef struct proxy {
     proxy_stats_t stats;
     uint32_t trace_head; /* job trace records written (job_trace.c) */
 } proxy_t;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_PROXY_TYPES_H */

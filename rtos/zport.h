@@ -38,6 +38,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Defined by each port (the port's own state: locks, doorbell handles). */
 struct zport;
 
@@ -78,5 +82,9 @@ void zport_log(struct zport *port, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_ZPORT_H */

@@ -45,6 +45,7 @@
 #include "jobq.h"
 #include "zenedge/barrier.h"
 #include "zl.h"
+#include "log.h"
 
 typedef struct cpu_model {
     uint32_t id;
@@ -210,7 +211,7 @@ static int worker_setup(cpu_worker_t *w)
         }
     int r = any ? pthread_setaffinity_np(pthread_self(), sizeof(set), &set) : 0;
     if (r != 0) {
-        fprintf(stderr, "cpu: worker of class %u: cannot run on the CPUs asked for: %s\n", w->qos, strerror(r));
+        BLOG_ERR("cpu: worker of class %u: cannot run on the CPUs asked for: %s", w->qos, strerror(r));
         return r;
     }
     if (q->fifo) {
@@ -220,8 +221,8 @@ static int worker_setup(cpu_worker_t *w)
         r = errno; /* Linux: a thread has a nice value of its own, set through its id */
     }
     if (r != 0)
-        fprintf(stderr, "cpu: worker of class %u: %s %d: %s\n", w->qos, q->fifo ? "SCHED_FIFO" : "nice",
-                q->prio[w->qos], strerror(r));
+        BLOG_ERR("cpu: worker of class %u: %s %d: %s", w->qos, q->fifo ? "SCHED_FIFO" : "nice", q->prio[w->qos],
+                 strerror(r));
     return r;
 }
 
@@ -301,7 +302,7 @@ static int start_workers(cpu_state_t *s)
         s->w[c].qos = c;
         int r = pthread_create(&s->w[c].thread, NULL, worker_main, &s->w[c]);
         if (r != 0) {
-            fprintf(stderr, "cpu: worker of class %u not created: %s\n", c, strerror(r));
+            BLOG_ERR("cpu: worker of class %u not created: %s", c, strerror(r));
             break;
         }
         s->w[c].created = 1;

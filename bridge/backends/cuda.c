@@ -49,6 +49,7 @@
 #include "jobq.h"
 #include "cuda_api.h"
 #include "zl.h"
+#include "log.h"
 
 #define CU_SLOTS_MAX  4u
 #define CU_SOURCE_MAX (1u << 20)
@@ -361,12 +362,12 @@ static void cu_shutdown(bridge_backend_t *be);
 static int cu_pick(const bridge_backend_config_t *cfg, int *pick)
 {
     if (cu_load() != 0) {
-        fprintf(stderr, "%s\n", cu.why);
+        BLOG_ERR("%s", cu.why);
         return BRIDGE_E_NO_DEVICE;
     }
     int n = 0;
     if (cu.DeviceGetCount(&n) != CUDA_SUCCESS || n <= 0) {
-        fprintf(stderr, "CUDA: no device\n");
+        BLOG_ERR("CUDA: no device");
         return BRIDGE_E_NO_DEVICE;
     }
     const char *spec = cfg ? cfg->device : NULL;
@@ -383,7 +384,7 @@ static int cu_pick(const bridge_backend_config_t *cfg, int *pick)
             *pick = i;
     }
     if (*pick < 0) {
-        fprintf(stderr, "CUDA: no device matches '%s' (see --list-devices; forms: N, NAME)\n", spec);
+        BLOG_ERR("CUDA: no device matches '%s' (see --list-devices; forms: N, NAME)", spec);
         return BRIDGE_E_NO_DEVICE;
     }
     return BRIDGE_OK;
@@ -401,7 +402,7 @@ static int cu_context(cu_state_t *s, int pick)
         r = cu.CtxSetCurrent(s->ctx);
     }
     if (r != CUDA_SUCCESS) {
-        fprintf(stderr, "CUDA: context on device %d: %s (%d)\n", pick, cu_errname(r), r);
+        BLOG_ERR("CUDA: context on device %d: %s (%d)", pick, cu_errname(r), r);
         return BRIDGE_E_BACKEND;
     }
     cu.DeviceGetName(s->dev_name, (int)sizeof(s->dev_name) - 1, s->dev);
@@ -412,7 +413,7 @@ static int cu_context(cu_state_t *s, int pick)
         int can = 0;
         cu.DeviceGetAttribute(&can, CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, s->dev);
         if (!can) {
-            fprintf(stderr, "CUDA: '%s' cannot map host memory: ZENEDGE_CUDA_MEMORY=zerocopy ignored\n", s->dev_name);
+            BLOG_WARN("CUDA: '%s' cannot map host memory: ZENEDGE_CUDA_MEMORY=zerocopy ignored", s->dev_name);
             s->zerocopy = 0;
         }
     }
@@ -523,10 +524,9 @@ static int cu_streams(cu_state_t *s)
     char why[256];
     s->n_parts = cu_green(s, why, sizeof(why)) ? 2 : 1;
     if (s->n_parts == 2)
-        fprintf(stderr, "CUDA: green contexts: RT on %u SMs, the other classes on %u\n", s->part_sms[0],
-                s->part_sms[1]);
+        BLOG_INFO("CUDA: green contexts: RT on %u SMs, the other classes on %u", s->part_sms[0], s->part_sms[1]);
     else
-        fprintf(stderr, "CUDA: no green contexts (%s): stream priorities only\n", why);
+        BLOG_INFO("CUDA: no green contexts (%s): stream priorities only", why);
     if (s->n_parts == 1)
         s->part_ctx[0] = s->ctx;
     bridge_sched_rt_policy(&s->sched, 0, s->n_parts == 2);
@@ -543,7 +543,7 @@ static int cu_streams(cu_state_t *s)
         else
             r = cu.StreamCreateWithPriority(&s->stream[c], CU_STREAM_NON_BLOCKING, s->prio[c]);
         if (r != CUDA_SUCCESS) {
-            fprintf(stderr, "CUDA: stream for QoS %u (priority %d): %s (%d)\n", c, s->prio[c], cu_errname(r), r);
+            BLOG_ERR("CUDA: stream for QoS %u (priority %d): %s (%d)", c, s->prio[c], cu_errname(r), r);
             return BRIDGE_E_BACKEND;
         }
     }
@@ -555,7 +555,7 @@ static int cu_streams(cu_state_t *s)
                 r = cu.EventCreate(&s->slots[i].ev1[p], CU_EVENT_DEFAULT);
         }
         if (r != CUDA_SUCCESS) {
-            fprintf(stderr, "CUDA: cuEventCreate: %s (%d)\n", cu_errname(r), r);
+            BLOG_ERR("CUDA: cuEventCreate: %s (%d)", cu_errname(r), r);
             return BRIDGE_E_BACKEND;
         }
     }

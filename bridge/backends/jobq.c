@@ -11,6 +11,7 @@
 
 #include "bridge_errors.h"
 #include "zl.h"
+#include "log.h"
 
 int bridge_jobq_init(bridge_jobq_t *q, uint32_t cap)
 {
@@ -239,8 +240,7 @@ static int sched_start(bridge_sched_t *e, uint32_t idx, bridge_job_t *job)
         pthread_mutex_unlock(&e->lock);
     }
     /* Part of the job may be queued: let it drain before the slot is reused. */
-    fprintf(stderr, "%s: job 0x%08x (model %u) not started: %s (%d)\n", h->label, job->handle, m->id, h->errname(rc),
-            rc);
+    BLOG_ERR("%s: job 0x%08x (model %u) not started: %s (%d)", h->label, job->handle, m->id, h->errname(rc), rc);
     h->unwind(e->owner, idx, job);
     return BRIDGE_E_BACKEND;
 }
@@ -265,8 +265,8 @@ static void sched_finish(bridge_sched_t *e, uint32_t idx)
         job->result = bridge_backend_result(m, sl->stage_out);
         job->status = IPC_STATUS_OK;
     } else {
-        fprintf(stderr, "%s: job 0x%08x (model %u) failed on the device: %s (%d)\n", h->label, job->handle, m->id,
-                h->errname(sl->dev_status), sl->dev_status);
+        BLOG_ERR("%s: job 0x%08x (model %u) failed on the device: %s (%d)", h->label, job->handle, m->id,
+                 h->errname(sl->dev_status), sl->dev_status);
         job->status = IPC_STATUS_BACKEND_ERROR;
     }
     if (h->release)

@@ -54,6 +54,7 @@
 #include "backend.h"
 #include "jobq.h"
 #include "zl.h"
+#include "log.h"
 
 #ifndef CL_QUEUE_PRIORITY_KHR
 #define CL_QUEUE_PRIORITY_KHR      0x1096
@@ -371,13 +372,13 @@ static int ocl_open(const bridge_backend_config_t *cfg, ocl_state_t **out)
         return BRIDGE_E_NOMEM;
     int rc = ocl_enumerate(l, why, sizeof(why));
     if (rc != BRIDGE_OK) {
-        fprintf(stderr, "%s\n", why);
+        BLOG_ERR("%s", why);
         free(l);
         return rc;
     }
     int pick = ocl_choose(l, cfg ? cfg->device : NULL);
     if (pick < 0) {
-        fprintf(stderr, "OpenCL: no device matches '%s' (see --list-devices; forms: N, P:D, NAME)\n", cfg->device);
+        BLOG_ERR("OpenCL: no device matches '%s' (see --list-devices; forms: N, P:D, NAME)", cfg->device);
         free(l);
         return BRIDGE_E_NO_DEVICE;
     }
@@ -521,13 +522,13 @@ static void ocl_partition(ocl_state_t *s)
         bridge_why(why, sizeof(why), "%u compute unit", total);
     }
     if (want > 0 && ocl_split(s, want, total, why, sizeof(why)) == 0) {
-        fprintf(stderr, "OpenCL: RT on a sub-device of %u compute unit(s), the other classes on %u (of %u on '%s')\n",
-                s->part_cus[0], s->part_cus[1], total, s->dev_name);
+        BLOG_INFO("OpenCL: RT on a sub-device of %u compute unit(s), the other classes on %u (of %u on '%s')",
+                  s->part_cus[0], s->part_cus[1], total, s->dev_name);
         bridge_sched_rt_policy(&s->sched, 1, 1);
         return;
     }
-    fprintf(stderr, "OpenCL: no sub-devices (%s): every class shares the %u compute unit(s) of '%s'\n", why, total,
-            s->dev_name);
+    BLOG_INFO("OpenCL: no sub-devices (%s): every class shares the %u compute unit(s) of '%s'", why, total,
+              s->dev_name);
     bridge_sched_rt_policy(&s->sched, 1, 0);
 }
 
@@ -539,14 +540,13 @@ static int ocl_context(ocl_state_t *s, int major)
     s->ctx =
         s->part[0] ? clCreateContext(cp, 2, s->part, NULL, NULL, &e) : clCreateContext(cp, 1, &s->dev, NULL, NULL, &e);
     if (s->ctx == NULL) {
-        fprintf(stderr, "OpenCL: clCreateContext on '%s' failed: %s (%d)\n", s->dev_name, ocl_errname(e), e);
+        BLOG_ERR("OpenCL: clCreateContext on '%s' failed: %s (%d)", s->dev_name, ocl_errname(e), e);
         return BRIDGE_E_BACKEND;
     }
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         s->q[c] = ocl_queue(s, c, major, &e);
         if (s->q[c] == NULL) {
-            fprintf(stderr, "OpenCL: command queue for QoS %u on '%s' failed: %s (%d)\n", c, s->dev_name,
-                    ocl_errname(e), e);
+            BLOG_ERR("OpenCL: command queue for QoS %u on '%s' failed: %s (%d)", c, s->dev_name, ocl_errname(e), e);
             return BRIDGE_E_BACKEND;
         }
     }

@@ -31,6 +31,10 @@
 #ifndef ZENEDGE_BARRIER_H
 #define ZENEDGE_BARRIER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ipc_read_once(p)        __atomic_load_n((p), __ATOMIC_RELAXED)
 #define ipc_write_once(p, v)    __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define ipc_load_acquire(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -63,6 +67,10 @@ void ipc_trace_release(const volatile void *p);
 #define ipc_cpu_relax() __asm__ __volatile__("yield" ::: "memory")
 #else
 #define ipc_cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* ZENEDGE_BARRIER_H */

@@ -50,6 +50,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifdef IPC_CONFIG_NONCOHERENT
 /* Write back [p, p+len) to the point of coherence with the peer; the
  * lines stay valid. Returns when the write-back is complete. */
@@ -67,6 +71,10 @@ static inline void ipc_cache_invalidate(const volatile void *p, uint32_t len)
 {
     (void)p;
     (void)len;
+}
+#endif
+
+#ifdef __cplusplus
 }
 #endif
 

@@ -18,6 +18,10 @@
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_proto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Doorbell mode: how a side learns that its peer published work. One
  * enum for both sides and every program (zenedge-bridged --doorbell,
@@ -58,5 +62,9 @@ static inline bool ipc_peer_wants_doorbell(const ipc_side_t *peer)
     ipc_cache_invalidate(&peer->needs_wakeup, 4);
     return ipc_read_once(&peer->needs_wakeup) != 0u;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_DOORBELL_H */

@@ -12,6 +12,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The one list of codes: X(name, value, meaning). The enum and the names of
  * ipc_strerror() are generated from it, so a name can never drift from its
  * value; the meaning documents the code (and is not compiled in, to keep
@@ -78,5 +82,9 @@ typedef struct ipc_fault {
     uint32_t limit;    /* the bound it broke */
     const char *rule;  /* e.g. "must be a power of two in [2, 65536]" */
 } ipc_fault_t;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_ERRORS_H */

@@ -23,6 +23,10 @@
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IPC_HEAP_MAX_CLASSES 12u
 
 typedef struct ipc_heap_class_cfg {
@@ -77,5 +81,9 @@ int ipc_heap_free(ipc_heap_t *h, uint32_t off);
 
 /* Free bytes summed over classes (statistic). */
 uint32_t ipc_heap_free_bytes(const ipc_heap_t *h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_HEAP_H */

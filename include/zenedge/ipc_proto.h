@@ -62,6 +62,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+/* C++ (11 and later) spells the wire-layout checks below static_assert. */
+#ifndef _Static_assert
+#define _Static_assert static_assert
+#endif
+extern "C" {
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* Constants                                                               */
 /* ---------------------------------------------------------------------- */
@@ -588,5 +596,9 @@ _Static_assert(IPC_QOS_COUNT <= IPC_MAX_SQ, "one ring per class fits the table")
 _Static_assert((IPC_FEAT_KNOWN & ~(IPC_FEAT_REQUIRED_MASK | IPC_FEAT_OPTIONAL_MASK)) == 0, "feature masks");
 
 /* clang-format on */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_PROTO_H */

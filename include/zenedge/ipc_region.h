@@ -16,6 +16,10 @@
 #include "zenedge/ipc_errors.h"
 #include "zenedge/ipc_proto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the zenedge side asks for when it lays the region out. */
 typedef struct ipc_region_config {
     uint32_t region_size;           /* bytes of the mapped region */
@@ -94,5 +98,9 @@ static inline uint32_t ipc_region_ring_of(const ipc_region_t *v, uint32_t qos)
 {
     return ipc_qos_ring(qos, v->n_sq);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_REGION_H */

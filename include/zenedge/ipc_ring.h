@@ -26,6 +26,10 @@
 
 #include "zenedge/ipc_proto.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ipc_ring_prod {
     ipc_ring_t *ring;
     uint32_t size;      /* validated slot count */
@@ -76,5 +80,9 @@ int ipc_ring_ready_count(ipc_ring_cons_t *c);
  * head - tail, or IPC_E_RING_CORRUPT if the pair is impossible
  * (IPC_E_INVAL for a null ring). Read-only. */
 int ipc_ring_peek_fill(const ipc_ring_t *r, uint32_t slots);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_IPC_RING_H */

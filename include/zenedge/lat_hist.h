@@ -19,6 +19,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define LAT_HIST_SUB      4u  /* buckets per power of two */
 #define LAT_HIST_MIN_LOG2 10u /* bucket 0: below 2^10 ns (~1 us) */
 #define LAT_HIST_MAX_LOG2 41u /* last bucket: 2^41 ns (~37 min) and above */
@@ -53,5 +57,9 @@ enum lat_stage {
 };
 /* "submit->pickup", ..., "round trip"; "?" out of range. */
 const char *lat_stage_name(uint32_t stage);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZENEDGE_LAT_HIST_H */

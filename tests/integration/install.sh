@@ -46,7 +46,9 @@ for u in "$U" "$T"; do
     grep -q "^UMask=0077$" "$u" || fail "$u: UMask is not 0077"
     grep -q "^CapabilityBoundingSet=$" "$u" || fail "$u: capabilities not empty"
     if grep -q "^[A-Za-z]*Capabilit.*CAP_SYS_NICE" "$u"; then fail "$u grants CAP_SYS_NICE without an RT priority"; fi
-    grep -q "^RestartPreventExitStatus=2 3$" "$u" || fail "$u restarts on 'another daemon serves the region'"
+    grep -q "^RestartPreventExitStatus=64 65 66 75 78$" "$u" || fail "$u restarts on 'another daemon serves the region'"
+    grep -q "^Type=notify$" "$u" || fail "$u: not Type=notify"
+    grep -q "^WatchdogSec=" "$u" || fail "$u: no WatchdogSec"
     grep -q -- "--shm-group" "$u" || fail "$u does not say how the region is created"
 done
 grep -q "^RuntimeDirectory=zenedge/%i$" "$T" || fail "template: no runtime directory per instance"

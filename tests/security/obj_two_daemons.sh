@@ -1,6 +1,6 @@
 #!/bin/sh
 # obj_two_daemons.sh - a second zenedge-bridged for a region already served
-# must exit at once (status 3) with "another zenedge-bridged (pid N)
+# must exit at once (status 75, EX_TEMPFAIL) with "another zenedge-bridged (pid N)
 # serves NAME", before it touches the region or the doorbell socket; the
 # first keeps its socket (same inode) and keeps serving: zenedge-sim then
 # runs its jobs through it, and it stops cleanly on one SIGTERM.
@@ -34,7 +34,7 @@ INODE=$(stat -c %i "$SOCK")
 timeout 10 "$BRIDGED" --shm "/$TAG" --models "$MODELS" --doorbell eventfd --socket "$SOCK" 2>"$B2LOG"
 RC=$?
 cat "$B2LOG"
-[ "$RC" -eq 3 ] || fail "the second daemon exited $RC (124: still running after 10 s), expected 3"
+[ "$RC" -eq 75 ] || fail "the second daemon exited $RC (124: still running after 10 s), expected 75 (EX_TEMPFAIL)"
 grep -q "another zenedge-bridged (pid $BPID) serves /$TAG" "$B2LOG" || fail "no 'another zenedge-bridged (pid $BPID)' message"
 kill -0 "$BPID" 2>/dev/null || fail "the first daemon died"
 [ -S "$SOCK" ] && [ "$(stat -c %i "$SOCK")" = "$INODE" ] || fail "the first daemon's socket was removed or replaced"
@@ -72,5 +72,5 @@ BPID= SPID=
 N=$(cat "$BLOG" "$B3LOG" | grep -c "attached to shm /$TAG")
 [ "$N" -eq 1 ] || fail "$N attaches by two daemons on one region (expected 1: one serves, the other waits)"
 cat "$BLOG" "$B3LOG" | grep -q "/$TAG is served by another zenedge-bridged" || fail "the waiting daemon did not say why"
-echo "PASS: one daemon per region; the second exits 3 and leaves the first's socket alone"
+echo "PASS: one daemon per region; the second exits 75 and leaves the first's socket alone"
 exit 0
