@@ -5,7 +5,7 @@
 #        NORMAL work, b floods BACKGROUND and asks for RT (max_class
 #        background: clamped) under a budget; both get every job right, the
 #        statistics name each region and the arbiter, a second daemon for
-#        one of the regions is refused (exit 3).
+#        one of the regions is refused (exit 75, EX_TEMPFAIL).
 #  four: regions from --region: a, b and c run RT and NORMAL work while d
 #        is hostile: it floods BACKGROUND, its epoch word is flipped, then
 #        it is killed mid-job. a, b and c get every job right with bounded
@@ -71,11 +71,12 @@ DL=deadline_ms=20000
 WORK="--task name=rt,qos=rt,model=vector_add,count=300,inflight=2,$DL
       --task name=n,qos=normal,model=gemm,count=60,inflight=4,$DL"
 
-# bad RC ARGS...: the daemon refuses ARGS with exit status 2 and a message.
+# bad ARGS...: the daemon refuses ARGS with a message and exit status 64
+# (EX_USAGE, the command line) or 78 (EX_CONFIG, the settings together).
 bad() {
     out=$("$BRIDGED" --models "$MODELS" "$@" 2>&1)
     rc=$?
-    [ "$rc" -eq 2 ] || fail "zenedge-bridged $* exited $rc, not 2: $out"
+    [ "$rc" -eq 64 ] || [ "$rc" -eq 78 ] || fail "zenedge-bridged $* exited $rc, not 64 or 78: $out"
     echo "refused ($*): $out"
 }
 
@@ -111,7 +112,7 @@ EOC
     for i in $(seq 1 100); do grep -q "region b: attached" "$BLOG" && break; sleep 0.05; done
     "$BRIDGED" --region "a=/$TAG-a,socket=$TMP/$TAG-a2.sock" --models "$MODELS" 2>"$TMP/$TAG.second.log"
     SRC=$?
-    [ "$SRC" -eq 3 ] || fail "a second daemon for region a exited $SRC, not 3: $(cat "$TMP/$TAG.second.log")"
+    [ "$SRC" -eq 75 ] || fail "a second daemon for region a exited $SRC, not 75 (EX_TEMPFAIL): $(cat "$TMP/$TAG.second.log")"
     check a 360
     check b 400
     kill -USR1 "$BPID"
