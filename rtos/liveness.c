@@ -215,7 +215,7 @@ static void beat(proxy_t *p, uint64_t now)
     p->zen_hb++;
     ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb); /* L3 */
     ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
-    p->zen_hb_next_ns = now + (uint64_t)p->hb_period_us * 1000u;
+    p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held. */
@@ -228,7 +228,7 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
     uint32_t hb = ipc_read_once(&h->bridge.heartbeat);                      /* L3 */
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
-    uint64_t window = ((uint64_t)period * ZEN_CFG_HB_MISSES + p->hb_slack_us) * 1000u;
+    uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
 
     if (epoch != p->bridge_epoch) {
         new_epoch(p, epoch, hb, now);

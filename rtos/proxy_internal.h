@@ -8,6 +8,7 @@
 #define ZENEDGE_PROXY_INTERNAL_H
 
 #include "proxy.h"
+#include "zenedge/ipc_arith.h"
 
 /* proxy_job_t.flags */
 #define PJ_BUSY      0x01u /* slot taken (from submit to release) */

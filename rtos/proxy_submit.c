@@ -243,7 +243,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     if (rc == PROXY_OK) {
         j->model_id = m->id;
         j->t_submit = now;
-        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+        j->deadline_ns = now + ipc_us_to_ns(dl_us);
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
@@ -290,7 +290,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
         j->flags |= PJ_PING;
         j->model_id = 0;
         j->t_submit = now;
-        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+        j->deadline_ns = now + ipc_us_to_ns(dl_us);
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)

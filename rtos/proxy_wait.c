@@ -142,7 +142,7 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
     if (p == 0 || res == 0 || (n_out != 0 && out == 0) || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint64_t start = zport_now_ns(p->port);
-    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + (uint64_t)timeout_us * 1000u;
+    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + ipc_us_to_ns(timeout_us);
     uint64_t now = start;
     for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);

@@ -1,0 +1,6 @@
+/* full_cfg.h - ZENEDGE_USER_CONFIG of examples/footprint/full.c. */
+#define ZEN_CFG_MAX_JOBS        8u
+#define ZEN_CFG_HEAP_MAX_BLOCKS 16u
+#define ZEN_CFG_MAX_MODELS      1u
+#define ZEN_CFG_CONTRACT_MODELS 1u
+#define ZEN_CFG_MAX_BUFS        4u
