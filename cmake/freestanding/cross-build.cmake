@@ -26,7 +26,7 @@ endif()
 execute_process(COMMAND ${CMAKE_COMMAND} --build ${OUT}
                 OUTPUT_VARIABLE log ERROR_VARIABLE log RESULT_VARIABLE rc)
 # The checks' lines (and any compiler error) are in the build log.
-string(REGEX MATCHALL "[^\n]*(FAIL|error:|warning:|porting layer|template port)[^\n]*" lines "${log}")
+string(REGEX MATCHALL "[^\n]*(FAIL|error:|warning:|porting layer|template port|FP/SIMD|footprint:)[^\n]*" lines "${log}")
 string(REPLACE ";" "\n" lines "${lines}")
 message("${lines}")
 if(NOT rc EQUAL 0)

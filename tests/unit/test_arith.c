@@ -78,7 +78,8 @@ static void test_shifts(void **state)
 static void test_packet_copy(void **state)
 {
     (void)state;
-    ipc_packet_t src = {.cmd = 0x1234u, .flags = 0xBEEFu, .payload_id = 0xCAFEF00Du, .timestamp = 0x0102030405060708ull};
+    ipc_packet_t src = {
+        .cmd = 0x1234u, .flags = 0xBEEFu, .payload_id = 0xCAFEF00Du, .timestamp = 0x0102030405060708ull};
     ipc_packet_t dst = {0};
     ipc_packet_copy(&dst, &src);
     assert_int_equal(dst.cmd, src.cmd);
