@@ -197,6 +197,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
  * PROXY_E_RING_FULL, PROXY_E_RING_CORRUPT. */
 int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt);
 
+#if ZEN_CFG_ZERO_COPY
 /* ---------------------------------------------------------------------- */
 /* Tensor buffers, the zero-copy path (task context): proxy_bufs.c        */
 /* ---------------------------------------------------------------------- */
@@ -246,6 +247,7 @@ void *proxy_buf_ptr(proxy_t *p, uint32_t buf_id, uint32_t *len);
 
 /* True while an unreleased job reads or writes the buffer (false for a bad id). */
 bool proxy_buf_busy(proxy_t *p, uint32_t buf_id);
+#endif /* ZEN_CFG_ZERO_COPY */
 
 /* ---------------------------------------------------------------------- */
 /* Completion (interrupt context): proxy_complete.c                       */

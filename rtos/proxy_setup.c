@@ -102,18 +102,18 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     pj_zero(p, (uint32_t)sizeof(*p));
     p->port = cfg->port;
     if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]",
-                  (unsigned)cfg->max_jobs, (unsigned)ZEN_CFG_MAX_JOBS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", (unsigned)cfg->max_jobs,
+                (unsigned)ZEN_CFG_MAX_JOBS);
         return PROXY_E_CONFIG;
     }
     if (cfg->doorbell >= IPC_DB_MODES) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
-                  (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
+                (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]", (unsigned)cfg->n_heap_classes,
-                  (unsigned)IPC_HEAP_MAX_CLASSES);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]", (unsigned)cfg->n_heap_classes,
+                (unsigned)IPC_HEAP_MAX_CLASSES);
         return PROXY_E_HEAP_CONFIG;
     }
 
@@ -130,22 +130,22 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         rc.sq_weight[i] = cfg->sq_weight[i];
     int err = ipc_region_init(&p->region, region_base, &rc);
     if (err != IPC_OK) {
-        zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u", ipc_strerror(err),
-                  (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
+                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
+                (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
     uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
     if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
-        zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                  "malformed)",
-                  (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
+                "malformed)",
+                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
         return PROXY_E_HEAP_CONFIG;
     }
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
     if (err != IPC_OK) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
         return PROXY_E_HEAP_CONFIG;
     }
     for (uint32_t i = 0; i < p->region.n_sq; i++) {
@@ -175,17 +175,17 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
     if (p == 0 || m == 0 || m->id == 0)
         return PROXY_E_INVAL;
     if (m->n_in > IPC_MAX_TENSORS || m->n_out > IPC_MAX_TENSORS) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit IPC_MAX_TENSORS=%u)",
-                  (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)IPC_MAX_TENSORS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit IPC_MAX_TENSORS=%u)",
+                (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)IPC_MAX_TENSORS);
         return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
     for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
-            zport_log(p->port, ZPORT_LOG_ERROR,
-                      "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
-                      (unsigned)i, (unsigned)len, (unsigned)largest);
+            ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                    "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
+                    (unsigned)i, (unsigned)len, (unsigned)largest);
             return PROXY_E_MODEL_SIGNATURE;
         }
     }
@@ -212,8 +212,8 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u",
-                  (unsigned)m->id, (unsigned)ZEN_CFG_MAX_MODELS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u", (unsigned)m->id,
+                (unsigned)ZEN_CFG_MAX_MODELS);
     return rc;
 }
 

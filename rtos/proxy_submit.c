@@ -29,6 +29,10 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
     if (req->qos >= IPC_QOS_COUNT || req->deadline_us > ZEN_CFG_MAX_DEADLINE_US ||
         (req->n_in != 0 && req->in == 0 && req->in_buf == 0) || (req->in != 0 && req->in_buf != 0))
         return PROXY_E_INVAL;
+#if !ZEN_CFG_ZERO_COPY
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL; /* no zero-copy path in this build */
+#endif
     const proxy_model_t *m = proxy_model_find(p, req->model_id);
     if (m == 0)
         return PROXY_E_UNKNOWN_MODEL;
@@ -163,6 +167,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
     for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
         bool is_in = i < m->n_in;
         uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
+#if ZEN_CFG_ZERO_COPY
         const uint32_t *ids = is_in ? in_buf : out_buf;
         if (ids) {
             int brc = pb_take(p, j, ids[is_in ? i : i - m->n_in], len, is_in);
@@ -170,6 +175,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
                 return brc;
             continue;
         }
+#endif
         ipc_tensor_ref_t *ref = is_in ? &j->in[i] : &j->out[i - m->n_in];
         int err = ipc_heap_alloc(&p->heap, len, ref);
         if (err != IPC_OK) {
@@ -229,10 +235,16 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
 {
     if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
-    /* An empty id list is no list: a model without inputs (or outputs)
+        /* An empty id list is no list: a model without inputs (or outputs)
      * gets no buffer flag. */
+#if ZEN_CFG_ZERO_COPY
     const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
     const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
+#else
+    const uint32_t *in_buf = 0, *out_buf = 0;
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL;
+#endif
 
     uint32_t ring = ipc_region_ring_of(&p->region, req->qos);
     uint32_t dl_us = deadline_of(req->deadline_us);

@@ -64,6 +64,14 @@ enum proxy_cq_reject {
 };
 /* clang-format on */
 
+/* Entries of stats.cq_rejected[]: one per reason, or with
+ * ZEN_CFG_REJECT_COUNTERS 0 a single one ([0]) for every reason. */
+#if ZEN_CFG_REJECT_COUNTERS
+#define PROXY_CQ_REJECT_SLOTS PROXY_CQ_REJECT_COUNT
+#else
+#define PROXY_CQ_REJECT_SLOTS 1u
+#endif
+
 /* Tensor signature of a model (registered by the application). */
 typedef struct proxy_model {
     uint32_t id;                       /* 1..0xFFFFFFFF */
@@ -153,7 +161,7 @@ typedef struct proxy_stats {
     uint32_t doorbells;    /* zport_doorbell() calls */
     uint32_t completions;  /* answers accepted */
     uint32_t late_answers; /* answers for jobs that had ended locally */
-    uint32_t cq_rejected[PROXY_CQ_REJECT_COUNT];
+    uint32_t cq_rejected[PROXY_CQ_REJECT_SLOTS];
     uint32_t time_clamped;           /* backend_ns above the submit..seen span */
     uint32_t bad_timestamps;         /* stage times out of order (kept, times dropped) */
     uint32_t epoch_mismatch;         /* answer names another bridge epoch */
@@ -214,13 +222,18 @@ typedef struct proxy_job {
     uint8_t n_in;
     uint8_t n_out;
     uint8_t times_valid;
+#if ZEN_CFG_ZERO_COPY
     uint8_t buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
     uint8_t buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
+#endif
     proxy_account_t *acct;
     ipc_tensor_ref_t in[IPC_MAX_TENSORS];
     ipc_tensor_ref_t out[IPC_MAX_TENSORS];
     uint64_t deadline_ns;
-    uint64_t t_submit, t_pickup, t_backend_start, t_backend_end, t_complete, t_seen;
+    uint64_t t_submit, t_seen;
+#if ZEN_CFG_STAGE_TIMES
+    uint64_t t_pickup, t_backend_start, t_backend_end, t_complete;
+#endif
     uint64_t backend_ns;
 } proxy_job_t;
 
@@ -245,8 +258,10 @@ typedef struct proxy {
     proxy_model_t models[ZEN_CFG_MAX_MODELS];
     proxy_job_t jobs[ZEN_CFG_MAX_JOBS];
     uint32_t heap_links[ZEN_CFG_HEAP_MAX_BLOCKS];
+#if ZEN_CFG_ZERO_COPY
     proxy_buf_t bufs[ZEN_CFG_MAX_BUFS];
     uint32_t n_bufs; /* live buffers */
+#endif
     /* liveness (inside the critical section) */
     uint32_t zen_hb;
     uint32_t hb_period_us;
