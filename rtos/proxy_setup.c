@@ -82,7 +82,7 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     pj_zero(cfg, (uint32_t)sizeof(*cfg));
     cfg->port = port;
     cfg->region_size = region_size;
-    cfg->n_sq = IPC_QOS_COUNT;
+    cfg->n_sq = IPC_QOS_COUNT < ZEN_CFG_MAX_SQ ? IPC_QOS_COUNT : ZEN_CFG_MAX_SQ;
     cfg->sq_slots = 64;
     cfg->cq_slots = 0;
     cfg->max_jobs = ZEN_CFG_MAX_JOBS;
@@ -101,6 +101,11 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_INVAL;
     pj_zero(p, (uint32_t)sizeof(*p));
     p->port = cfg->port;
+    if (cfg->n_sq > ZEN_CFG_MAX_SQ) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_sq=%u above ZEN_CFG_MAX_SQ=%u", (unsigned)cfg->n_sq,
+                (unsigned)ZEN_CFG_MAX_SQ);
+        return PROXY_E_CONFIG;
+    }
     if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", (unsigned)cfg->max_jobs,
                 (unsigned)ZEN_CFG_MAX_JOBS);
@@ -174,9 +179,9 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
 {
     if (p == 0 || m == 0 || m->id == 0)
         return PROXY_E_INVAL;
-    if (m->n_in > IPC_MAX_TENSORS || m->n_out > IPC_MAX_TENSORS) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit IPC_MAX_TENSORS=%u)",
-                (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)IPC_MAX_TENSORS);
+    if (m->n_in > ZEN_CFG_MAX_TENSORS || m->n_out > ZEN_CFG_MAX_TENSORS) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit ZEN_CFG_MAX_TENSORS=%u)",
+                (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)ZEN_CFG_MAX_TENSORS);
         return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
@@ -205,7 +210,7 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
         slot->id = m->id;
         slot->n_in = m->n_in;
         slot->n_out = m->n_out;
-        for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
+        for (uint32_t i = 0; i < ZEN_CFG_MAX_TENSORS; i++) {
             slot->in_len[i] = i < m->n_in ? m->in_len[i] : 0u;
             slot->out_len[i] = i < m->n_out ? m->out_len[i] : 0u;
         }

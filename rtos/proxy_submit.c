@@ -103,10 +103,11 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
     ipc_write_once(&d->cancel, 0u);
     d->reserved0 = 0;
     for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
-        d->in[i].off = i < j->n_in ? j->in[i].off : 0u;
-        d->in[i].len = i < j->n_in ? j->in[i].len : 0u;
-        d->out[i].off = i < j->n_out ? j->out[i].off : 0u;
-        d->out[i].len = i < j->n_out ? j->out[i].len : 0u;
+        bool in = i < ZEN_CFG_MAX_TENSORS && i < j->n_in, out = i < ZEN_CFG_MAX_TENSORS && i < j->n_out;
+        d->in[i].off = in ? j->in[i].off : 0u;
+        d->in[i].len = in ? j->in[i].len : 0u;
+        d->out[i].off = out ? j->out[i].off : 0u;
+        d->out[i].len = out ? j->out[i].len : 0u;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
 }

@@ -74,11 +74,11 @@ enum proxy_cq_reject {
 
 /* Tensor signature of a model (registered by the application). */
 typedef struct proxy_model {
-    uint32_t id;                       /* 1..0xFFFFFFFF */
-    uint32_t n_in;                     /* 0..IPC_MAX_TENSORS */
-    uint32_t n_out;                    /* 0..IPC_MAX_TENSORS */
-    uint32_t in_len[IPC_MAX_TENSORS];  /* bytes */
-    uint32_t out_len[IPC_MAX_TENSORS]; /* bytes */
+    uint32_t id;                           /* 1..0xFFFFFFFF */
+    uint32_t n_in;                         /* 0..ZEN_CFG_MAX_TENSORS */
+    uint32_t n_out;                        /* 0..ZEN_CFG_MAX_TENSORS */
+    uint32_t in_len[ZEN_CFG_MAX_TENSORS];  /* bytes */
+    uint32_t out_len[ZEN_CFG_MAX_TENSORS]; /* bytes */
 } proxy_model_t;
 
 typedef struct proxy_in {
@@ -190,7 +190,7 @@ typedef struct proxy_usage {
 typedef struct proxy_config {
     struct zport *port;
     uint32_t region_size;  /* bytes at region_base */
-    uint32_t n_sq;         /* submission rings (default IPC_QOS_COUNT) */
+    uint32_t n_sq;         /* submission rings (default IPC_QOS_COUNT), <= ZEN_CFG_MAX_SQ */
     uint32_t sq_slots;     /* per ring, power of two */
     uint32_t cq_slots;     /* 0: smallest power of two >= max_jobs */
     uint32_t max_jobs;     /* <= ZEN_CFG_MAX_JOBS */
@@ -223,12 +223,12 @@ typedef struct proxy_job {
     uint8_t n_out;
     uint8_t times_valid;
 #if ZEN_CFG_ZERO_COPY
-    uint8_t buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
-    uint8_t buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
+    uint8_t buf_in[ZEN_CFG_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
+    uint8_t buf_out[ZEN_CFG_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
 #endif
     proxy_account_t *acct;
-    ipc_tensor_ref_t in[IPC_MAX_TENSORS];
-    ipc_tensor_ref_t out[IPC_MAX_TENSORS];
+    ipc_tensor_ref_t in[ZEN_CFG_MAX_TENSORS];
+    ipc_tensor_ref_t out[ZEN_CFG_MAX_TENSORS];
     uint64_t deadline_ns;
     uint64_t t_submit, t_seen;
 #if ZEN_CFG_STAGE_TIMES
@@ -249,7 +249,7 @@ typedef struct proxy {
     uint64_t backend_ns_max;
     ipc_region_t region;
     ipc_heap_t heap;
-    ipc_ring_prod_t sq[IPC_MAX_SQ];
+    ipc_ring_prod_t sq[ZEN_CFG_MAX_SQ];
     ipc_ring_cons_t cq;
     uint32_t free_head; /* free slot list through next_free */
     uint32_t n_busy;
@@ -266,11 +266,11 @@ typedef struct proxy {
     uint32_t zen_hb;
     uint32_t hb_period_us;
     uint64_t zen_hb_next_ns;
-    uint32_t bridge_online;         /* 1: READY, heartbeat moving */
-    uint32_t bridge_epoch;          /* last epoch seen (0: none) */
-    uint32_t bridge_hb;             /* last heartbeat value seen */
-    uint64_t bridge_hb_ns;          /* when it last moved */
-    uint32_t lost_tail[IPC_MAX_SQ]; /* ring tails when the bridge was lost */
+    uint32_t bridge_online;             /* 1: READY, heartbeat moving */
+    uint32_t bridge_epoch;              /* last epoch seen (0: none) */
+    uint32_t bridge_hb;                 /* last heartbeat value seen */
+    uint64_t bridge_hb_ns;              /* when it last moved */
+    uint32_t lost_tail[ZEN_CFG_MAX_SQ]; /* ring tails when the bridge was lost */
     uint32_t lost_tail_valid;
     /* completion ring found corrupt (proxy_complete.c): not read again
      * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
@@ -285,11 +285,11 @@ typedef struct proxy {
     uint32_t dl_n;
     /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
      * critical section (liveness.c) */
-    uint32_t rec_pending;          /* 1: slots rec_next..max_jobs-1 still to visit */
-    uint32_t rec_next;             /* next slot to visit */
-    uint32_t rec_reclaim;          /* 1: also free the held slots below rec_tail */
-    uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
-    uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
+    uint32_t rec_pending;              /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;                 /* next slot to visit */
+    uint32_t rec_reclaim;              /* 1: also free the held slots below rec_tail */
+    uint32_t rec_end[ZEN_CFG_MAX_SQ];  /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[ZEN_CFG_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
 } proxy_t;
 

@@ -256,6 +256,6 @@ void proxy_usage(proxy_t *p, proxy_usage_t *u)
             u->bufs_busy++;
 #endif
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
-        u->sq_head[i] = i < p->region.n_sq ? p->sq[i].head : 0u;
+        u->sq_head[i] = i < ZEN_CFG_MAX_SQ && i < p->region.n_sq ? p->sq[i].head : 0u;
     zport_crit_exit(p->port, key);
 }

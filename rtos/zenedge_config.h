@@ -41,6 +41,20 @@
 #define ZEN_CFG_MAX_MODELS 8u
 #endif
 
+/* Inputs, and outputs, a registered model may have: sizes every job
+ * record (16 bytes per tensor and job on a 32-bit target) and model
+ * entry. At most IPC_MAX_TENSORS (4), which the wire format allows. */
+#ifndef ZEN_CFG_MAX_TENSORS
+#define ZEN_CFG_MAX_TENSORS 4u
+#endif
+
+/* Submission rings this side can drive (proxy_config_t.n_sq at most
+ * this): sizes the ring state in proxy_t (about 36 bytes per ring). At
+ * most IPC_MAX_SQ (8); a board with one queue class sets 1. */
+#ifndef ZEN_CFG_MAX_SQ
+#define ZEN_CFG_MAX_SQ 8u
+#endif
+
 /* Models one contract may list as allowed. */
 #ifndef ZEN_CFG_CONTRACT_MODELS
 #define ZEN_CFG_CONTRACT_MODELS 8u
@@ -162,6 +176,12 @@
 #endif
 #if ZEN_CFG_MAX_JOBS < 1 || ZEN_CFG_MAX_JOBS > 4096
 #error "ZEN_CFG_MAX_JOBS must be in [1, 4096] (IPC_MAX_JOBS)"
+#endif
+#if ZEN_CFG_MAX_TENSORS < 1 || ZEN_CFG_MAX_TENSORS > 4
+#error "ZEN_CFG_MAX_TENSORS must be in [1, IPC_MAX_TENSORS = 4]"
+#endif
+#if ZEN_CFG_MAX_SQ < 1 || ZEN_CFG_MAX_SQ > 8
+#error "ZEN_CFG_MAX_SQ must be in [1, IPC_MAX_SQ = 8]"
 #endif
 #if ZEN_CFG_CQ_BUDGET < 1
 #error "ZEN_CFG_CQ_BUDGET must be at least 1"

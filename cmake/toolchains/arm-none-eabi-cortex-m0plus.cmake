@@ -10,3 +10,5 @@ set(ZENEDGE_CROSS_PREFIX arm-none-eabi-)
 # -fno-jump-tables: a switch would otherwise call libgcc's
 # __gnu_thumb1_case_* helpers on Thumb-1.
 string(APPEND CMAKE_C_FLAGS_INIT " -fno-jump-tables")
+# The reference applications (examples/footprint), sizes in the report.
+set(ZENEDGE_APPS ON)

@@ -10,3 +10,7 @@ set(ZENEDGE_CROSS_PREFIX riscv64-unknown-elf-)
 # The one helper this target's code calls: no multiply instruction
 # (zenedge/ipc_arith.h, docs/porting.md).
 set(ZENEDGE_ALLOWED_HELPERS __mulsi3)
+# The reference applications (examples/footprint), sizes in the report;
+# they link libgcc for __mulsi3.
+set(ZENEDGE_APPS ON)
+set(ZENEDGE_APP_LIBS gcc)

@@ -1,8 +1,8 @@
 /*
  * minimal.c - reference application for the footprint figures: what a
  * task that runs one model under one contract pays. Configuration:
- * minimal_cfg.h (8 job slots, copy path only, logging off, every optional
- * feature off). The calls: proxy_init, proxy_model_register,
+ * minimal_cfg.h (8 job slots, one ring, one tensor each way, copy path only,
+ * logging off, every optional feature off). The calls: proxy_init, proxy_model_register,
  * contract_init, proxy_start, contract_submit_job, contract_wait; the
  * doorbell interrupt runs the completion handler and the timer interrupt
  * the tick (ports/template). docs/footprint.md gives the figures.
@@ -38,6 +38,7 @@ void app_main(void)
     proxy_config_t cfg;
     proxy_config_default(&cfg, &port, REGION_SIZE);
     cfg.max_jobs = ZEN_CFG_MAX_JOBS;
+    cfg.n_sq = 1; /* one queue class: every QoS on one ring */
     cfg.n_heap_classes = 1;
     cfg.heap[0].block_size = 64;
     zport_template_init(&port, &proxy, 1000000u, DOORBELL, 0);

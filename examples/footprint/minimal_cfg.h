@@ -5,6 +5,8 @@
 #define ZEN_CFG_HEAP_MAX_BLOCKS 16u
 #define ZEN_CFG_MAX_MODELS      1u
 #define ZEN_CFG_CONTRACT_MODELS 1u
+#define ZEN_CFG_MAX_TENSORS     1u
+#define ZEN_CFG_MAX_SQ          1u
 #define ZEN_CFG_LOG_LEVEL       (-1)
 #define ZEN_CFG_ZERO_COPY       0
 #define ZEN_CFG_STAGE_TIMES     0
