@@ -36,13 +36,13 @@
 
 static bool use_cg;
 
-#define MEASURE(label, call)                                                                                           \
-    do {                                                                                                               \
-        if (use_cg)                                                                                                    \
-            CALLGRIND_ZERO_STATS;                                                                                      \
-        call;                                                                                                          \
-        if (use_cg)                                                                                                    \
-            CALLGRIND_DUMP_STATS_AT(label);                                                                            \
+#define MEASURE(label, call)                \
+    do {                                    \
+        if (use_cg)                         \
+            CALLGRIND_ZERO_STATS;           \
+        call;                               \
+        if (use_cg)                         \
+            CALLGRIND_DUMP_STATS_AT(label); \
     } while (0)
 
 static void bridge_ready(cp_world_t *w)
