@@ -115,14 +115,25 @@ static inline uint64_t ipc_shr64(uint64_t v, uint32_t n)
     return ((uint64_t)(hi >> n) << 32) | ((lo >> n) | (hi << (32u - n)));
 }
 
-/* *dst = *src for a 16-byte packet, field by field: a structure
- * assignment may become a memcpy call on some targets. */
+/* *dst = *src for a 16-byte packet. On a 64-bit target the assignment is
+ * two register moves; on a 32-bit one GCC may make it a memcpy call, so
+ * the packet is copied as four 32-bit words there (and with
+ * IPC_ARITH_FORCE_SOFT, for the unit test). */
+typedef uint32_t __attribute__((may_alias)) ipc_word_alias_t;
+
 static inline void ipc_packet_copy(ipc_packet_t *dst, const ipc_packet_t *src)
 {
-    dst->cmd = src->cmd;
-    dst->flags = src->flags;
-    dst->payload_id = src->payload_id;
-    dst->timestamp = src->timestamp;
+#if UINTPTR_MAX > 0xffffffffu && !defined(IPC_ARITH_FORCE_SOFT)
+    *dst = *src;
+#else
+    ipc_word_alias_t *d = (ipc_word_alias_t *)(void *)dst;
+    const ipc_word_alias_t *s = (const ipc_word_alias_t *)(const void *)src;
+    uint32_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+    d[0] = w0;
+    d[1] = w1;
+    d[2] = w2;
+    d[3] = w3;
+#endif
 }
 
 #endif /* ZENEDGE_IPC_ARITH_H */
