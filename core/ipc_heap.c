@@ -4,6 +4,7 @@
  */
 #include "zenedge/ipc_heap.h"
 
+#include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_errors.h"
 
 /* Blocks of each class after explicit counts are honoured; 0 if malformed. */
@@ -20,14 +21,14 @@ static int plan(uint32_t heap_size, const ipc_heap_class_cfg_t *c, uint32_t n, u
         if (c[i].count == 0)
             shares++;
         else
-            used += (uint64_t)bs * c[i].count;
+            used += ipc_mul32(bs, c[i].count);
     }
     if (used > heap_size)
         return IPC_E_HEAP_CONFIG;
     /* 32-bit division only: no libgcc helper on 32-bit targets. */
-    uint32_t share = shares ? (heap_size - (uint32_t)used) / shares : 0;
+    uint32_t share = shares ? ipc_udiv32(heap_size - (uint32_t)used, shares, 0) : 0;
     for (uint32_t i = 0; i < n; i++) {
-        counts[i] = c[i].count ? c[i].count : share / c[i].block_size;
+        counts[i] = c[i].count ? c[i].count : ipc_udiv32(share, c[i].block_size, 0);
         if (counts[i] == 0)
             return IPC_E_HEAP_CONFIG;
     }
@@ -109,12 +110,13 @@ int ipc_heap_free(ipc_heap_t *h, uint32_t off)
         return IPC_E_INVAL;
     for (uint32_t i = 0; i < h->n_classes; i++) {
         ipc_heap_class_t *k = &h->cls[i];
-        uint64_t end = (uint64_t)k->first_off + (uint64_t)k->count * k->block_size;
+        uint64_t end = (uint64_t)k->first_off + ipc_mul32(k->count, k->block_size);
         if (off < k->first_off || off >= end)
             continue;
         uint32_t rel = off - k->first_off;
-        uint32_t idx = rel / k->block_size;
-        if (idx * k->block_size != rel)
+        uint32_t part;
+        uint32_t idx = ipc_udiv32(rel, k->block_size, &part);
+        if (part != 0u)
             break;
         uint32_t l = k->first_link + idx;
         if (h->links[l] != IPC_HEAP_USED)

@@ -6,6 +6,7 @@
 #include "zenedge/ipc_region.h"
 
 #include "zenedge/barrier.h"
+#include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_ring.h"
 
@@ -77,9 +78,9 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
     if (cfg == 0)
         return 0;
     uint64_t off = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
-    off += (uint64_t)cfg->n_sq * ALIGN_UP((uint64_t)IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+    off += ipc_mul64(ALIGN_UP((uint64_t)IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE), cfg->n_sq);
     off += ALIGN_UP((uint64_t)IPC_RING_BYTES(cq_slots_for(cfg)), IPC_CACHELINE);
-    off += (uint64_t)cfg->max_jobs * sizeof(ipc_job_desc_t);
+    off += ipc_mul32(cfg->max_jobs, (uint32_t)sizeof(ipc_job_desc_t));
     if (cfg->trace_slots)
         off += (uint64_t)IPC_TRACE_BYTES(cfg->trace_slots);
     return off > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)off;
@@ -324,7 +325,7 @@ static int layout_check_areas(const layout_t *l, areas_t *a, ipc_fault_t *f)
                     "ring must be cache-line aligned, after the header and inside the region");
     a->off[a->n] = l->cq_off;
     a->len[a->n++] = cq_bytes;
-    uint64_t jobs_bytes = (uint64_t)l->max_jobs * sizeof(ipc_job_desc_t);
+    uint64_t jobs_bytes = ipc_mul32(l->max_jobs, (uint32_t)sizeof(ipc_job_desc_t));
     if (!area_ok(l->jobs_off, jobs_bytes, lo, size))
         return fail(f, IPC_E_JOBS_OFFSET, "jobs_off", l->jobs_off, size,
                     "table must be cache-line aligned, after the header and inside the region");

@@ -9,6 +9,7 @@
 #include "zenedge/ipc_ring.h"
 
 #include "zenedge/barrier.h"
+#include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_errors.h"
 
@@ -111,7 +112,7 @@ static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
     uint32_t head = p->head;
     for (uint32_t i = 0; i < n; i++) {
         ipc_packet_t *slot = &data[(head + i) & p->mask];
-        *slot = pkts[i];
+        ipc_packet_copy(slot, &pkts[i]);
         ipc_cache_clean(slot, (uint32_t)sizeof(*slot));
     }
 }
@@ -194,7 +195,7 @@ static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         const ipc_packet_t *slot = &data[(tail + i) & c->mask];
         ipc_cache_invalidate(slot, (uint32_t)sizeof(*slot));
-        pkts[i] = *slot;
+        ipc_packet_copy(&pkts[i], slot);
     }
 }
 

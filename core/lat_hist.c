@@ -3,6 +3,8 @@
  * 32-bit targets. */
 #include "zenedge/lat_hist.h"
 
+#include "zenedge/ipc_arith.h"
+
 /* Index of the highest set bit of a non-zero value: five fixed steps. */
 static uint32_t msb64(uint64_t v)
 {
@@ -40,7 +42,7 @@ uint32_t lat_hist_bucket(uint64_t ns)
     uint32_t m = msb64(ns);
     if (m >= LAT_HIST_MAX_LOG2)
         return LAT_HIST_BUCKETS - 1u;
-    uint32_t sub = (uint32_t)(ns >> (m - 2u)) & (LAT_HIST_SUB - 1u); /* the two bits below the top */
+    uint32_t sub = (uint32_t)ipc_shr64(ns, m - 2u) & (LAT_HIST_SUB - 1u); /* the two bits below the top */
     return 1u + (m - LAT_HIST_MIN_LOG2) * LAT_HIST_SUB + sub;
 }
 
@@ -50,9 +52,9 @@ uint64_t lat_hist_upper(uint32_t b)
         return 1ull << LAT_HIST_MIN_LOG2;
     if (b >= LAT_HIST_BUCKETS - 1u)
         return ~0ull;
-    uint32_t m = LAT_HIST_MIN_LOG2 + (b - 1u) / LAT_HIST_SUB;
+    uint32_t m = LAT_HIST_MIN_LOG2 + (b - 1u) / LAT_HIST_SUB; /* a power of two: a shift */
     uint32_t sub = (b - 1u) % LAT_HIST_SUB;
-    return (1ull << m) + ((uint64_t)(sub + 1u) << (m - 2u));
+    return ipc_shl64(1u, m) + ipc_shl64(sub + 1u, m - 2u);
 }
 
 void lat_hist_init(lat_hist_t *h)
@@ -82,9 +84,10 @@ uint64_t lat_hist_quantile(const lat_hist_t *h, uint32_t permille)
         permille = 1000u;
     /* rank = ceil(n * q / 1000), at least 1, in 32-bit arithmetic only
      * (no 64-bit division helper on 32-bit targets). */
-    uint32_t a = (h->n / 1000u) * permille;
-    uint32_t b = (h->n % 1000u) * permille;
-    uint64_t want = (uint64_t)a + (b + 999u) / 1000u;
+    uint32_t rem;
+    uint32_t a = ipc_udiv32(h->n, 1000u, &rem) * permille;
+    uint32_t b = rem * permille;
+    uint64_t want = (uint64_t)a + ipc_udiv32(b + 999u, 1000u, 0);
     if (want == 0)
         want = 1;
     uint64_t seen = 0;

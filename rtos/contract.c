@@ -14,6 +14,8 @@
 
 #include "zenedge/ipc_errors.h"
 
+#if ZEN_CFG_CONTRACT
+
 #define ERR_NAME_(name, value, meaning) #name,
 static const char *const err_names[] = {CONTRACT_ERROR_LIST(ERR_NAME_)};
 #undef ERR_NAME_
@@ -72,28 +74,28 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
         b[i] = 0;
     const char *name = cfg->name ? cfg->name : "?";
     if (cfg->n_models == 0 || cfg->n_models > ZEN_CFG_CONTRACT_MODELS) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]", name,
-                  (unsigned)cfg->n_models, (unsigned)ZEN_CFG_CONTRACT_MODELS);
+        ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]", name,
+                (unsigned)cfg->n_models, (unsigned)ZEN_CFG_CONTRACT_MODELS);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->max_inflight == 0 || cfg->max_inflight > ZEN_CFG_MAX_JOBS) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: max_inflight=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", name,
-                  (unsigned)cfg->max_inflight, (unsigned)ZEN_CFG_MAX_JOBS);
+        ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: max_inflight=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", name,
+                (unsigned)cfg->max_inflight, (unsigned)ZEN_CFG_MAX_JOBS);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->qos >= IPC_QOS_COUNT) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: qos=%u out of [0, %u)", name, (unsigned)cfg->qos,
-                  (unsigned)IPC_QOS_COUNT);
+        ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: qos=%u out of [0, %u)", name, (unsigned)cfg->qos,
+                (unsigned)IPC_QOS_COUNT);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->budget_ns != 0 && cfg->period_ns == 0) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: budget_ns=%llu needs a period_ns > 0", name,
-                  (unsigned long long)cfg->budget_ns);
+        ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: budget_ns=%llu needs a period_ns > 0", name,
+                (unsigned long long)cfg->budget_ns);
         return CONTRACT_E_CONFIG;
     }
     if (cfg->deadline_us > ZEN_CFG_MAX_DEADLINE_US) {
-        zport_log(proxy->port, ZPORT_LOG_ERROR, "contract %s: deadline_us=%u above ZEN_CFG_MAX_DEADLINE_US=%u", name,
-                  (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
+        ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: deadline_us=%u above ZEN_CFG_MAX_DEADLINE_US=%u", name,
+                (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
         return CONTRACT_E_CONFIG;
     }
     c->proxy = proxy;
@@ -139,7 +141,7 @@ static int reject(contract_t *c, int err)
 {
     proxy_t *p = c->proxy;
     uint32_t key = zport_crit_enter(p->port);
-    c->rejected[contract_reject_reason(err)]++;
+    c->rejected[CONTRACT_REJ_INDEX(err)]++;
     zport_crit_exit(p->port, key);
     return err;
 }
@@ -177,7 +179,7 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
     if (rc == PROXY_OK)
         c->submitted++;
     else
-        c->rejected[contract_reject_reason(rc)]++;
+        c->rejected[CONTRACT_REJ_INDEX(rc)]++;
     zport_crit_exit(p->port, key);
     return rc;
 }
@@ -199,6 +201,7 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
     return submit(c, &req, deadline_us, handle);
 }
 
+#if ZEN_CFG_ZERO_COPY
 int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
                          const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle)
 {
@@ -223,6 +226,7 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
     req.n_out = n_out;
     return submit(c, &req, deadline_us, handle);
 }
+#endif
 
 int contract_wait(contract_t *c, uint32_t handle, uint32_t timeout_us, proxy_result_t *res, const proxy_out_t *out,
                   uint32_t n_out)
@@ -252,7 +256,7 @@ void contract_get_stats(contract_t *c, contract_stats_t *st)
         return;
     uint32_t key = zport_crit_enter(c->proxy->port);
     st->submitted = c->submitted;
-    for (uint32_t i = 0; i < CONTRACT_REJ_COUNT; i++)
+    for (uint32_t i = 0; i < CONTRACT_REJ_SLOTS; i++)
         st->rejected[i] = c->rejected[i];
     st->inflight = c->acct.inflight;
     for (uint32_t i = 0; i < PROXY_END_COUNT; i++)
@@ -263,3 +267,7 @@ void contract_get_stats(contract_t *c, contract_stats_t *st)
     st->charged_total_ns = c->acct.charged_total_ns;
     zport_crit_exit(c->proxy->port, key);
 }
+
+#else
+typedef int contract_not_built_t; /* ZEN_CFG_CONTRACT 0: proxy-only use */
+#endif

@@ -99,6 +99,15 @@ const char *contract_reject_name(int reason);
 /* The reason a submission return code stands for (CONTRACT_REJ_OTHER for
  * codes that are not rejections). */
 int contract_reject_reason(int err);
+/* Entries of the rejected[] counters: one per reason, or with
+ * ZEN_CFG_REJECT_COUNTERS 0 a single one ([0]) for every reason. */
+#if ZEN_CFG_REJECT_COUNTERS
+#define CONTRACT_REJ_SLOTS       CONTRACT_REJ_COUNT
+#define CONTRACT_REJ_INDEX(code) contract_reject_reason(code)
+#else
+#define CONTRACT_REJ_SLOTS       1u
+#define CONTRACT_REJ_INDEX(code) 0
+#endif
 
 typedef struct contract_config {
     const char *name;                         /* for logs; may be NULL */
@@ -118,7 +127,7 @@ typedef struct contract {
     uint32_t reserving;   /* submissions between check and publish */
     uint64_t period_start_ns;
     uint32_t submitted; /* accepted submissions */
-    uint32_t rejected[CONTRACT_REJ_COUNT];
+    uint32_t rejected[CONTRACT_REJ_SLOTS];
 } contract_t;
 
 /* Check cfg and bind the contract to a proxy.
@@ -142,8 +151,10 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
  * the model's tensor) and PROXY_E_BUF_BUSY (see proxy.h for the sharing
  * rules). Collect the job with contract_wait(..., NULL, 0): on PROXY_OK
  * the outputs are in the buffers. */
+#if ZEN_CFG_ZERO_COPY
 int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_buf, uint32_t n_in,
                          const uint32_t *out_buf, uint32_t n_out, uint32_t deadline_us, uint32_t *handle);
+#endif
 
 /* As proxy_wait(), for a job of this contract (proxy_wait_as() with the
  * contract's account: one look-up): its codes, plus CONTRACT_E_INVAL (NULL
@@ -161,7 +172,7 @@ int contract_cancel(contract_t *c, uint32_t handle);
 /* A consistent copy of the contract's counters. */
 typedef struct contract_stats {
     uint32_t submitted;
-    uint32_t rejected[CONTRACT_REJ_COUNT];
+    uint32_t rejected[CONTRACT_REJ_SLOTS];
     uint32_t inflight;
     uint32_t ended[PROXY_END_COUNT];
     uint32_t failed_status[IPC_STATUS_COUNT];

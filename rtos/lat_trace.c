@@ -2,6 +2,10 @@
  * Freestanding. */
 #include "lat_trace.h"
 
+#include "zenedge_config.h"
+
+#if ZEN_CFG_LAT_HIST
+
 #include "proxy.h"
 
 void lat_trace_init(lat_trace_t *t)
@@ -31,3 +35,7 @@ void lat_trace_add(lat_trace_t *t, const struct proxy_result *r)
     add_span(&t->stage[LAT_SEEN_WAKE], from, r->t_wake);
     add_span(&t->stage[LAT_ROUND_TRIP], r->t_submit, r->t_wake);
 }
+
+#else
+typedef int lat_trace_not_built_t; /* ZEN_CFG_LAT_HIST 0 */
+#endif

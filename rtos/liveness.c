@@ -109,6 +109,10 @@ static void snapshot_tails(proxy_t *p)
  * Returns whether it did. Called after the L2 acquire of the new epoch. */
 static bool adopt_start_tails(proxy_t *p)
 {
+#if !ZEN_CFG_START_TAILS
+    (void)p;
+    return false; /* not built: our own snapshot decides */
+#else
     ipc_side_t *b = &p->region.hdr->bridge;
     if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS)) /* L2: written before the epoch */
         return false;                                          /* a 1.0 bridge: our own snapshot decides */
@@ -120,10 +124,10 @@ static bool adopt_start_tails(proxy_t *p)
         uint32_t behind = p->sq[i].head - start[i];
         if (behind > p->region.sq_slots) {
             p->stats.start_tails_bad++;
-            zport_log(p->port, ZPORT_LOG_WARN,
-                      "proxy: bridge epoch start tail of ring %u is %u, %u behind our head %u (limit %u): ignored",
-                      (unsigned)i, (unsigned)start[i], (unsigned)behind, (unsigned)p->sq[i].head,
-                      (unsigned)p->region.sq_slots);
+            ZEN_LOG(p->port, ZPORT_LOG_WARN,
+                    "proxy: bridge epoch start tail of ring %u is %u, %u behind our head %u (limit %u): ignored",
+                    (unsigned)i, (unsigned)start[i], (unsigned)behind, (unsigned)p->sq[i].head,
+                    (unsigned)p->region.sq_slots);
             return false;
         }
     }
@@ -132,6 +136,7 @@ static bool adopt_start_tails(proxy_t *p)
     p->lost_tail_valid = 1;
     p->stats.start_tails_used++;
     return true;
+#endif
 }
 
 /* Step 6 for one slot: the lost instance had dequeued its packet, no
@@ -186,8 +191,8 @@ static bool rec_step(proxy_t *p)
 static void new_epoch(proxy_t *p, uint32_t epoch, uint32_t hb, uint64_t now)
 {
     if (p->bridge_epoch != 0u) {
-        zport_log(p->port, ZPORT_LOG_WARN, "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
-                  (unsigned)epoch, (unsigned)p->bridge_epoch);
+        ZEN_LOG(p->port, ZPORT_LOG_WARN, "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
+                (unsigned)epoch, (unsigned)p->bridge_epoch);
     }
     if (epoch != 0u && adopt_start_tails(p)) {
         rec_request(p, p->lost_tail, p->lost_tail);
@@ -215,7 +220,7 @@ static void beat(proxy_t *p, uint64_t now)
     p->zen_hb++;
     ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb); /* L3 */
     ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
-    p->zen_hb_next_ns = now + (uint64_t)p->hb_period_us * 1000u;
+    p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held. */
@@ -228,7 +233,7 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
     uint32_t hb = ipc_read_once(&h->bridge.heartbeat);                      /* L3 */
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
-    uint64_t window = ((uint64_t)period * ZEN_CFG_HB_MISSES + p->hb_slack_us) * 1000u;
+    uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
 
     if (epoch != p->bridge_epoch) {
         new_epoch(p, epoch, hb, now);
@@ -242,8 +247,8 @@ static void watch(proxy_t *p, uint64_t now)
     bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE); /* step 2 */
 
     if (alive && !p->bridge_online) {
-        zport_log(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
-                  (unsigned)period);
+        ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
+                (unsigned)period);
     }
     if (orphaned && !p->lost_tail_valid) {
         /* Step 2, once per loss: no job is published while the bridge is
@@ -255,10 +260,10 @@ static void watch(proxy_t *p, uint64_t now)
     }
     if (!alive && p->bridge_online) {
         p->stats.bridge_lost++;
-        zport_log(p->port, ZPORT_LOG_WARN,
-                  "proxy: bridge epoch %u offline: state=%u, heartbeat still for %llu ns (limit %llu ns)",
-                  (unsigned)epoch, (unsigned)state, (unsigned long long)(now - p->bridge_hb_ns),
-                  (unsigned long long)window);
+        ZEN_LOG(p->port, ZPORT_LOG_WARN,
+                "proxy: bridge epoch %u offline: state=%u, heartbeat still for %llu ns (limit %llu ns)",
+                (unsigned)epoch, (unsigned)state, (unsigned long long)(now - p->bridge_hb_ns),
+                (unsigned long long)window);
     }
     if (alive)
         p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */

@@ -139,14 +139,14 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
  * bytes), cut the heap, reset the job table. The zenedge side's state is
  * STARTING until proxy_start().
  * Returns PROXY_OK, PROXY_E_INVAL (NULL argument or port), PROXY_E_CONFIG
- * (max_jobs, doorbell mode), PROXY_E_HEAP_CONFIG (heap classes),
+ * (max_jobs, n_sq above ZEN_CFG_MAX_SQ, doorbell mode), PROXY_E_HEAP_CONFIG (heap classes),
  * PROXY_E_REGION (the core refused the layout; logged). */
 int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg);
 
 /* Add a model to the table, or replace the one with the same id (before
  * proxy_start()).
  * Returns PROXY_OK, PROXY_E_INVAL (NULL, id 0), PROXY_E_MODEL_SIGNATURE
- * (more than IPC_MAX_TENSORS tensors, a length 0 or above the largest heap
+ * (more than ZEN_CFG_MAX_TENSORS tensors, a length 0 or above the largest heap
  * block), PROXY_E_MODEL_TABLE_FULL. */
 int proxy_model_register(proxy_t *p, const proxy_model_t *m);
 
@@ -201,6 +201,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
  * PROXY_E_RING_FULL, PROXY_E_RING_CORRUPT. */
 int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt);
 
+#if ZEN_CFG_ZERO_COPY
 /* ---------------------------------------------------------------------- */
 /* Tensor buffers, the zero-copy path (task context): proxy_bufs.c        */
 /* ---------------------------------------------------------------------- */
@@ -250,6 +251,7 @@ void *proxy_buf_ptr(proxy_t *p, uint32_t buf_id, uint32_t *len);
 
 /* True while an unreleased job reads or writes the buffer (false for a bad id). */
 bool proxy_buf_busy(proxy_t *p, uint32_t buf_id);
+#endif /* ZEN_CFG_ZERO_COPY */
 
 /* ---------------------------------------------------------------------- */
 /* Completion (interrupt context): proxy_complete.c                       */

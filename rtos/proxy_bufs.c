@@ -10,6 +10,8 @@
 #include "proxy_internal.h"
 #include "zenedge/ipc_errors.h"
 
+#if ZEN_CFG_ZERO_COPY
+
 #define PB_SLOT(id) ((id)&0xFFu)
 #define PB_GEN(id)  ((id) >> 8)
 #define PB_GEN_MASK 0x00FFFFFFu
@@ -133,3 +135,7 @@ void pb_drop(proxy_t *p, uint32_t s, bool is_in)
     else if (b->readers)
         b->readers--;
 }
+
+#else
+typedef int proxy_bufs_not_built_t; /* ZEN_CFG_ZERO_COPY 0: no zero-copy path */
+#endif

@@ -19,7 +19,7 @@
 
 static void cq_reject(proxy_t *p, uint32_t reason)
 {
-    p->stats.cq_rejected[reason]++;
+    p->stats.cq_rejected[ZEN_CFG_REJECT_COUNTERS ? reason : 0u]++;
 }
 
 /* One read of a 64-bit word of the answer line. A 32-bit target has no
@@ -40,6 +40,38 @@ static uint64_t read_u64_once(const uint64_t *w)
 #endif
 }
 
+/* The bridge's stage times of the answer line, each read once and judged
+ * as read: kept only with a shared clock and in order. */
+static void take_stage_times(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint64_t now)
+{
+#if ZEN_CFG_STAGE_TIMES
+    const uint64_t t_pickup = read_u64_once(&d->t_pickup);
+    const uint64_t t_bstart = read_u64_once(&d->t_backend_start);
+    const uint64_t t_bend = read_u64_once(&d->t_backend_end);
+    const uint64_t t_complete = read_u64_once(&d->t_complete);
+    bool shared = (p->region.features & IPC_FEAT_SHARED_CLOCK) != 0u;
+    bool ordered = j->t_submit <= t_pickup && t_pickup <= t_bstart && t_bstart <= t_bend && t_bend <= t_complete &&
+                   t_complete <= now;
+    if (shared && ordered) {
+        j->t_pickup = t_pickup;
+        j->t_backend_start = t_bstart;
+        j->t_backend_end = t_bend;
+        j->t_complete = t_complete;
+        j->times_valid = 1;
+    } else {
+        if (shared)
+            p->stats.bad_timestamps++;
+        j->t_pickup = j->t_backend_start = j->t_backend_end = j->t_complete = 0;
+        j->times_valid = 0;
+    }
+#else
+    (void)p;
+    (void)d;
+    (void)now;
+    j->times_valid = 0; /* ZEN_CFG_STAGE_TIMES 0: not kept */
+#endif
+}
+
 /* Copy the answer line of the descriptor once (after A1 on the CQ, which
  * published it), every word through the barrier helpers, then judge the
  * copy: the checks and the stores below use the same local values, never
@@ -48,10 +80,6 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
 {
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
-    const uint64_t t_pickup = read_u64_once(&d->t_pickup);
-    const uint64_t t_bstart = read_u64_once(&d->t_backend_start);
-    const uint64_t t_bend = read_u64_once(&d->t_backend_end);
-    const uint64_t t_complete = read_u64_once(&d->t_complete);
     uint64_t backend_ns = read_u64_once(&d->backend_ns);
     const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
     const uint32_t result = ipc_read_once(&d->result);
@@ -70,21 +98,7 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
     j->bridge_epoch = epoch;
     if (epoch != p->bridge_epoch)
         p->stats.epoch_mismatch++;
-    bool shared = (p->region.features & IPC_FEAT_SHARED_CLOCK) != 0u;
-    bool ordered = j->t_submit <= t_pickup && t_pickup <= t_bstart && t_bstart <= t_bend && t_bend <= t_complete &&
-                   t_complete <= now;
-    if (shared && ordered) {
-        j->t_pickup = t_pickup;
-        j->t_backend_start = t_bstart;
-        j->t_backend_end = t_bend;
-        j->t_complete = t_complete;
-        j->times_valid = 1;
-    } else {
-        if (shared)
-            p->stats.bad_timestamps++;
-        j->t_pickup = j->t_backend_start = j->t_backend_end = j->t_complete = 0;
-        j->times_valid = 0;
-    }
+    take_stage_times(p, j, d, now);
     return true;
 }
 

@@ -8,6 +8,7 @@
 #define ZENEDGE_PROXY_INTERNAL_H
 
 #include "proxy.h"
+#include "zenedge/ipc_arith.h"
 
 /* proxy_job_t.flags */
 #define PJ_BUSY      0x01u /* slot taken (from submit to release) */
@@ -16,8 +17,13 @@
 #define PJ_ENDED     0x08u /* the final status is set */
 #define PJ_COLLECTED 0x10u /* the task collected the final status */
 #define PJ_PING      0x20u /* a PING, not a RUN_MODEL */
-#define PJ_IN_BUFS   0x40u /* inputs are tensor buffers (buf_in), not own blocks */
-#define PJ_OUT_BUFS  0x80u /* outputs are tensor buffers (buf_out), not own blocks */
+#if ZEN_CFG_ZERO_COPY
+#define PJ_IN_BUFS  0x40u /* inputs are tensor buffers (buf_in), not own blocks */
+#define PJ_OUT_BUFS 0x80u /* outputs are tensor buffers (buf_out), not own blocks */
+#else
+#define PJ_IN_BUFS  0u /* no zero-copy path: never set, the tests fold away */
+#define PJ_OUT_BUFS 0u
+#endif
 
 #define PJ_NIL 0xFFFFFFFFu
 

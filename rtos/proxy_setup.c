@@ -82,7 +82,7 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     pj_zero(cfg, (uint32_t)sizeof(*cfg));
     cfg->port = port;
     cfg->region_size = region_size;
-    cfg->n_sq = IPC_QOS_COUNT;
+    cfg->n_sq = IPC_QOS_COUNT < ZEN_CFG_MAX_SQ ? IPC_QOS_COUNT : ZEN_CFG_MAX_SQ;
     cfg->sq_slots = 64;
     cfg->cq_slots = 0;
     cfg->max_jobs = ZEN_CFG_MAX_JOBS;
@@ -102,19 +102,24 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_INVAL;
     pj_zero(p, (uint32_t)sizeof(*p));
     p->port = cfg->port;
+    if (cfg->n_sq > ZEN_CFG_MAX_SQ) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_sq=%u above ZEN_CFG_MAX_SQ=%u", (unsigned)cfg->n_sq,
+                (unsigned)ZEN_CFG_MAX_SQ);
+        return PROXY_E_CONFIG;
+    }
     if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]",
-                  (unsigned)cfg->max_jobs, (unsigned)ZEN_CFG_MAX_JOBS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", (unsigned)cfg->max_jobs,
+                (unsigned)ZEN_CFG_MAX_JOBS);
         return PROXY_E_CONFIG;
     }
     if (cfg->doorbell >= IPC_DB_MODES) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
-                  (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
+                (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]", (unsigned)cfg->n_heap_classes,
-                  (unsigned)IPC_HEAP_MAX_CLASSES);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_heap_classes=%u out of [1, %u]", (unsigned)cfg->n_heap_classes,
+                (unsigned)IPC_HEAP_MAX_CLASSES);
         return PROXY_E_HEAP_CONFIG;
     }
 
@@ -132,22 +137,22 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         rc.sq_weight[i] = cfg->sq_weight[i];
     int err = ipc_region_init(&p->region, region_base, &rc);
     if (err != IPC_OK) {
-        zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u", ipc_strerror(err),
-                  (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
+                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
+                (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
     uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
     if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
-        zport_log(p->port, ZPORT_LOG_ERROR,
-                  "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                  "malformed)",
-                  (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
+                "malformed)",
+                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
         return PROXY_E_HEAP_CONFIG;
     }
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
     if (err != IPC_OK) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
         return PROXY_E_HEAP_CONFIG;
     }
     for (uint32_t i = 0; i < p->region.n_sq; i++) {
@@ -176,18 +181,18 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
 {
     if (p == 0 || m == 0 || m->id == 0)
         return PROXY_E_INVAL;
-    if (m->n_in > IPC_MAX_TENSORS || m->n_out > IPC_MAX_TENSORS) {
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit IPC_MAX_TENSORS=%u)",
-                  (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)IPC_MAX_TENSORS);
+    if (m->n_in > ZEN_CFG_MAX_TENSORS || m->n_out > ZEN_CFG_MAX_TENSORS) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u has n_in=%u n_out=%u (limit ZEN_CFG_MAX_TENSORS=%u)",
+                (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)ZEN_CFG_MAX_TENSORS);
         return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
     for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
-            zport_log(p->port, ZPORT_LOG_ERROR,
-                      "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
-                      (unsigned)i, (unsigned)len, (unsigned)largest);
+            ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                    "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
+                    (unsigned)i, (unsigned)len, (unsigned)largest);
             return PROXY_E_MODEL_SIGNATURE;
         }
     }
@@ -207,15 +212,15 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
         slot->id = m->id;
         slot->n_in = m->n_in;
         slot->n_out = m->n_out;
-        for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
+        for (uint32_t i = 0; i < ZEN_CFG_MAX_TENSORS; i++) {
             slot->in_len[i] = i < m->n_in ? m->in_len[i] : 0u;
             slot->out_len[i] = i < m->n_out ? m->out_len[i] : 0u;
         }
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
-        zport_log(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u",
-                  (unsigned)m->id, (unsigned)ZEN_CFG_MAX_MODELS);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u", (unsigned)m->id,
+                (unsigned)ZEN_CFG_MAX_MODELS);
     return rc;
 }
 

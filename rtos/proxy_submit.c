@@ -29,6 +29,10 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
     if (req->qos >= IPC_QOS_COUNT || req->deadline_us > ZEN_CFG_MAX_DEADLINE_US ||
         (req->n_in != 0 && req->in == 0 && req->in_buf == 0) || (req->in != 0 && req->in_buf != 0))
         return PROXY_E_INVAL;
+#if !ZEN_CFG_ZERO_COPY
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL; /* no zero-copy path in this build */
+#endif
     const proxy_model_t *m = proxy_model_find(p, req->model_id);
     if (m == 0)
         return PROXY_E_UNKNOWN_MODEL;
@@ -99,10 +103,11 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
     ipc_write_once(&d->cancel, 0u);
     d->reserved0 = 0;
     for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
-        d->in[i].off = i < j->n_in ? j->in[i].off : 0u;
-        d->in[i].len = i < j->n_in ? j->in[i].len : 0u;
-        d->out[i].off = i < j->n_out ? j->out[i].off : 0u;
-        d->out[i].len = i < j->n_out ? j->out[i].len : 0u;
+        bool in = i < ZEN_CFG_MAX_TENSORS && i < j->n_in, out = i < ZEN_CFG_MAX_TENSORS && i < j->n_out;
+        d->in[i].off = in ? j->in[i].off : 0u;
+        d->in[i].len = in ? j->in[i].len : 0u;
+        d->out[i].off = out ? j->out[i].off : 0u;
+        d->out[i].len = out ? j->out[i].len : 0u;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
 }
@@ -164,6 +169,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
     for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
         bool is_in = i < m->n_in;
         uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
+#if ZEN_CFG_ZERO_COPY
         const uint32_t *ids = is_in ? in_buf : out_buf;
         if (ids) {
             int brc = pb_take(p, j, ids[is_in ? i : i - m->n_in], len, is_in);
@@ -171,6 +177,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
                 return brc;
             continue;
         }
+#endif
         ipc_tensor_ref_t *ref = is_in ? &j->in[i] : &j->out[i - m->n_in];
         int err = ipc_heap_alloc(&p->heap, len, ref);
         if (err != IPC_OK) {
@@ -230,10 +237,16 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
 {
     if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
-    /* An empty id list is no list: a model without inputs (or outputs)
+        /* An empty id list is no list: a model without inputs (or outputs)
      * gets no buffer flag. */
+#if ZEN_CFG_ZERO_COPY
     const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
     const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
+#else
+    const uint32_t *in_buf = 0, *out_buf = 0;
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL;
+#endif
 
     uint32_t ring = ipc_region_ring_of(&p->region, req->qos);
     uint32_t dl_us = deadline_of(req->deadline_us);
@@ -244,7 +257,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     if (rc == PROXY_OK) {
         j->model_id = m->id;
         j->t_submit = now;
-        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+        j->deadline_ns = now + ipc_us_to_ns(dl_us);
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
@@ -294,7 +307,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
         j->flags |= PJ_PING;
         j->model_id = 0;
         j->t_submit = now;
-        j->deadline_ns = now + (uint64_t)dl_us * 1000u;
+        j->deadline_ns = now + ipc_us_to_ns(dl_us);
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)

@@ -68,13 +68,21 @@ enum proxy_cq_reject {
 };
 /* clang-format on */
 
+/* Entries of stats.cq_rejected[]: one per reason, or with
+ * ZEN_CFG_REJECT_COUNTERS 0 a single one ([0]) for every reason. */
+#if ZEN_CFG_REJECT_COUNTERS
+#define PROXY_CQ_REJECT_SLOTS PROXY_CQ_REJECT_COUNT
+#else
+#define PROXY_CQ_REJECT_SLOTS 1u
+#endif
+
 /* Tensor signature of a model (registered by the application). */
 typedef struct proxy_model {
-    uint32_t id;                       /* 1..0xFFFFFFFF */
-    uint32_t n_in;                     /* 0..IPC_MAX_TENSORS */
-    uint32_t n_out;                    /* 0..IPC_MAX_TENSORS */
-    uint32_t in_len[IPC_MAX_TENSORS];  /* bytes */
-    uint32_t out_len[IPC_MAX_TENSORS]; /* bytes */
+    uint32_t id;                           /* 1..0xFFFFFFFF */
+    uint32_t n_in;                         /* 0..ZEN_CFG_MAX_TENSORS */
+    uint32_t n_out;                        /* 0..ZEN_CFG_MAX_TENSORS */
+    uint32_t in_len[ZEN_CFG_MAX_TENSORS];  /* bytes */
+    uint32_t out_len[ZEN_CFG_MAX_TENSORS]; /* bytes */
 } proxy_model_t;
 
 typedef struct proxy_in {
@@ -158,7 +166,7 @@ typedef struct proxy_stats {
     uint32_t doorbells;    /* zport_doorbell() calls */
     uint32_t completions;  /* answers accepted */
     uint32_t late_answers; /* answers for jobs that had ended locally */
-    uint32_t cq_rejected[PROXY_CQ_REJECT_COUNT];
+    uint32_t cq_rejected[PROXY_CQ_REJECT_SLOTS];
     uint32_t time_clamped;           /* backend_ns above the submit..seen span */
     uint32_t bad_timestamps;         /* stage times out of order (kept, times dropped) */
     uint32_t epoch_mismatch;         /* answer names another bridge epoch */
@@ -187,7 +195,7 @@ typedef struct proxy_usage {
 typedef struct proxy_config {
     struct zport *port;
     uint32_t region_size;  /* bytes at region_base */
-    uint32_t n_sq;         /* submission rings (default IPC_QOS_COUNT) */
+    uint32_t n_sq;         /* submission rings (default IPC_QOS_COUNT), <= ZEN_CFG_MAX_SQ */
     uint32_t sq_slots;     /* per ring, power of two */
     uint32_t cq_slots;     /* 0: smallest power of two >= max_jobs */
     uint32_t max_jobs;     /* <= ZEN_CFG_MAX_JOBS */
@@ -220,13 +228,18 @@ typedef struct proxy_job {
     uint8_t n_in;
     uint8_t n_out;
     uint8_t times_valid;
-    uint8_t buf_in[IPC_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
-    uint8_t buf_out[IPC_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
+#if ZEN_CFG_ZERO_COPY
+    uint8_t buf_in[ZEN_CFG_MAX_TENSORS];  /* buffer slots when PJ_IN_BUFS */
+    uint8_t buf_out[ZEN_CFG_MAX_TENSORS]; /* buffer slots when PJ_OUT_BUFS */
+#endif
     proxy_account_t *acct;
-    ipc_tensor_ref_t in[IPC_MAX_TENSORS];
-    ipc_tensor_ref_t out[IPC_MAX_TENSORS];
+    ipc_tensor_ref_t in[ZEN_CFG_MAX_TENSORS];
+    ipc_tensor_ref_t out[ZEN_CFG_MAX_TENSORS];
     uint64_t deadline_ns;
-    uint64_t t_submit, t_pickup, t_backend_start, t_backend_end, t_complete, t_seen;
+    uint64_t t_submit, t_seen;
+#if ZEN_CFG_STAGE_TIMES
+    uint64_t t_pickup, t_backend_start, t_backend_end, t_complete;
+#endif
     uint64_t backend_ns;
 } proxy_job_t;
 
@@ -242,7 +255,7 @@ typedef struct proxy {
     uint64_t backend_ns_max;
     ipc_region_t region;
     ipc_heap_t heap;
-    ipc_ring_prod_t sq[IPC_MAX_SQ];
+    ipc_ring_prod_t sq[ZEN_CFG_MAX_SQ];
     ipc_ring_cons_t cq;
     uint32_t free_head; /* free slot list through next_free */
     uint32_t n_busy;
@@ -251,17 +264,19 @@ typedef struct proxy {
     proxy_model_t models[ZEN_CFG_MAX_MODELS];
     proxy_job_t jobs[ZEN_CFG_MAX_JOBS];
     uint32_t heap_links[ZEN_CFG_HEAP_MAX_BLOCKS];
+#if ZEN_CFG_ZERO_COPY
     proxy_buf_t bufs[ZEN_CFG_MAX_BUFS];
     uint32_t n_bufs; /* live buffers */
+#endif
     /* liveness (inside the critical section) */
     uint32_t zen_hb;
     uint32_t hb_period_us;
     uint64_t zen_hb_next_ns;
-    uint32_t bridge_online;         /* 1: READY, heartbeat moving */
-    uint32_t bridge_epoch;          /* last epoch seen (0: none) */
-    uint32_t bridge_hb;             /* last heartbeat value seen */
-    uint64_t bridge_hb_ns;          /* when it last moved */
-    uint32_t lost_tail[IPC_MAX_SQ]; /* ring tails when the bridge was lost */
+    uint32_t bridge_online;             /* 1: READY, heartbeat moving */
+    uint32_t bridge_epoch;              /* last epoch seen (0: none) */
+    uint32_t bridge_hb;                 /* last heartbeat value seen */
+    uint64_t bridge_hb_ns;              /* when it last moved */
+    uint32_t lost_tail[ZEN_CFG_MAX_SQ]; /* ring tails when the bridge was lost */
     uint32_t lost_tail_valid;
     /* completion ring found corrupt (proxy_complete.c): not read again
      * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
@@ -276,11 +291,11 @@ typedef struct proxy {
     uint32_t dl_n;
     /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
      * critical section (liveness.c) */
-    uint32_t rec_pending;          /* 1: slots rec_next..max_jobs-1 still to visit */
-    uint32_t rec_next;             /* next slot to visit */
-    uint32_t rec_reclaim;          /* 1: also free the held slots below rec_tail */
-    uint32_t rec_end[IPC_MAX_SQ];  /* end the jobs in flight whose packet lies below */
-    uint32_t rec_tail[IPC_MAX_SQ]; /* free the held slots whose packet lies below */
+    uint32_t rec_pending;              /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;                 /* next slot to visit */
+    uint32_t rec_reclaim;              /* 1: also free the held slots below rec_tail */
+    uint32_t rec_end[ZEN_CFG_MAX_SQ];  /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[ZEN_CFG_MAX_SQ]; /* free the held slots whose packet lies below */
     proxy_stats_t stats;
     uint32_t trace_head; /* job trace records written (job_trace.c) */
 } proxy_t;

@@ -47,13 +47,17 @@ static void fill_result(const proxy_t *p, const proxy_job_t *j, uint32_t h, prox
     res->bridge_epoch = j->bridge_epoch;
     res->backend_ns = j->backend_ns;
     res->t_submit = j->t_submit;
+#if ZEN_CFG_STAGE_TIMES
     res->t_pickup = j->t_pickup;
     res->t_backend_start = j->t_backend_start;
     res->t_backend_end = j->t_backend_end;
     res->t_complete = j->t_complete;
+#else
+    res->t_pickup = res->t_backend_start = res->t_backend_end = res->t_complete = 0;
+#endif
     res->t_complete_seen = j->t_seen;
     res->t_wake = 0;
-    res->times_valid = j->times_valid != 0u && j->final == PROXY_OK;
+    res->times_valid = ZEN_CFG_STAGE_TIMES && j->times_valid != 0u && j->final == PROXY_OK;
 }
 
 /* The outputs of a job that ended PROXY_OK: invalidated in place in its
@@ -128,7 +132,7 @@ static int lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy
 static int refuse(proxy_t *p, uint32_t h, int rc)
 {
     if (rc == PROXY_E_NOT_OWNER)
-        zport_log(p->port, ZPORT_LOG_WARN, "proxy: handle 0x%x is charged to another account", (unsigned)h);
+        ZEN_LOG(p->port, ZPORT_LOG_WARN, "proxy: handle 0x%x is charged to another account", (unsigned)h);
     return rc;
 }
 
@@ -143,7 +147,7 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
     if (p == 0 || res == 0 || (n_out != 0 && out == 0) || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint64_t start = zport_now_ns(p->port);
-    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + (uint64_t)timeout_us * 1000u;
+    uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + ipc_us_to_ns(timeout_us);
     uint64_t now = start;
     for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
@@ -244,12 +248,15 @@ void proxy_usage(proxy_t *p, proxy_usage_t *u)
     u->slots_busy = p->n_busy;
     u->slots_held = p->n_held;
     u->heap_free_bytes = ipc_heap_free_bytes(&p->heap);
-    u->bufs_live = p->n_bufs;
+    u->bufs_live = 0;
     u->bufs_busy = 0;
+#if ZEN_CFG_ZERO_COPY
+    u->bufs_live = p->n_bufs;
     for (uint32_t i = 0; i < ZEN_CFG_MAX_BUFS; i++)
         if (p->bufs[i].live && pb_busy(&p->bufs[i]))
             u->bufs_busy++;
+#endif
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
-        u->sq_head[i] = i < p->region.n_sq ? p->sq[i].head : 0u;
+        u->sq_head[i] = i < ZEN_CFG_MAX_SQ && i < p->region.n_sq ? p->sq[i].head : 0u;
     zport_crit_exit(p->port, key);
 }

@@ -41,6 +41,20 @@
 #define ZEN_CFG_MAX_MODELS 8u
 #endif
 
+/* Inputs, and outputs, a registered model may have: sizes every job
+ * record (16 bytes per tensor and job on a 32-bit target) and model
+ * entry. At most IPC_MAX_TENSORS (4), which the wire format allows. */
+#ifndef ZEN_CFG_MAX_TENSORS
+#define ZEN_CFG_MAX_TENSORS 4u
+#endif
+
+/* Submission rings this side can drive (proxy_config_t.n_sq at most
+ * this): sizes the ring state in proxy_t (about 36 bytes per ring). At
+ * most IPC_MAX_SQ (8); a board with one queue class sets 1. */
+#ifndef ZEN_CFG_MAX_SQ
+#define ZEN_CFG_MAX_SQ 8u
+#endif
+
 /* Models one contract may list as allowed. */
 #ifndef ZEN_CFG_CONTRACT_MODELS
 #define ZEN_CFG_CONTRACT_MODELS 8u
@@ -102,6 +116,65 @@
 #define ZEN_CFG_MAX_DEADLINE_US 600000000u
 #endif
 
+/* ---------------------------------------------------------------------
+ * Feature switches: 1 compiles the feature in (the default: every
+ * feature), 0 leaves it out, code, tables and RAM alike. docs/porting.md
+ * gives what each one costs; docs/footprint.md the linked totals.
+ * --------------------------------------------------------------------- */
+
+/* Highest zport_log() level the code calls: 3 debug (every line), 2 info,
+ * 1 warn, 0 error only, -1 none (no call and no format string is left in
+ * the image; errors are still returned as codes). */
+#ifndef ZEN_CFG_LOG_LEVEL
+#define ZEN_CFG_LOG_LEVEL 3
+#endif
+
+/* The zero-copy path: tensor buffers in the shared heap (proxy_buf_*,
+ * contract_submit_bufs, in_buf / out_buf in a request). 0: only the copy
+ * path; a request naming buffers is PROXY_E_INVAL and the buffer calls
+ * are not declared. */
+#ifndef ZEN_CFG_ZERO_COPY
+#define ZEN_CFG_ZERO_COPY 1
+#endif
+
+/* The bridge's stage timestamps (pickup, backend start / end, complete)
+ * kept per job and handed over in proxy_result_t. 0: those four times
+ * are 0 and times_valid false (backend_ns, the submit, seen and wake
+ * times stay). */
+#ifndef ZEN_CFG_STAGE_TIMES
+#define ZEN_CFG_STAGE_TIMES 1
+#endif
+
+/* Recovery after a bridge restart from the tails the new instance
+ * published (IPC_FEAT_START_TAILS, docs/protocol.md). 0: this side's own
+ * snapshot of the tails always decides (what a 1.0 bridge gets): correct,
+ * but held slots of the lost instance may wait for the next restart. */
+#ifndef ZEN_CFG_START_TAILS
+#define ZEN_CFG_START_TAILS 1
+#endif
+
+/* Rejections counted per reason (proxy_stats_t.cq_rejected[] by
+ * PROXY_CQ_*, contract_t.rejected[] by CONTRACT_REJ_*). 0: each array has
+ * one entry, [0], which counts every reason. */
+#ifndef ZEN_CFG_REJECT_COUNTERS
+#define ZEN_CFG_REJECT_COUNTERS 1
+#endif
+
+/* Latency histograms of the ZENEDGE side (lat_trace.h). 0: not built. */
+#ifndef ZEN_CFG_LAT_HIST
+#define ZEN_CFG_LAT_HIST 1
+#endif
+
+/* The contract layer (contract.h). 0: not built; the application calls
+ * the proxy directly (proxy_submit, proxy_wait). */
+#ifndef ZEN_CFG_CONTRACT
+#define ZEN_CFG_CONTRACT 1
+#endif
+
+#if ZEN_CFG_LOG_LEVEL < -1 || ZEN_CFG_LOG_LEVEL > 3
+#error "ZEN_CFG_LOG_LEVEL must be in [-1, 3]"
+#endif
+
 /* The job trace (protocol 1.2, IPC_FEAT_JOB_TRACE): a ring of one record
  * per collected job in the region (rtos/job_trace.c), read by zenedge-ipc
  * trace. 0 leaves the code out and lays out 1.1 regions. SLOTS is the
@@ -116,6 +189,12 @@
 
 #if ZEN_CFG_MAX_JOBS < 1 || ZEN_CFG_MAX_JOBS > 4096
 #error "ZEN_CFG_MAX_JOBS must be in [1, 4096] (IPC_MAX_JOBS)"
+#endif
+#if ZEN_CFG_MAX_TENSORS < 1 || ZEN_CFG_MAX_TENSORS > 4
+#error "ZEN_CFG_MAX_TENSORS must be in [1, IPC_MAX_TENSORS = 4]"
+#endif
+#if ZEN_CFG_MAX_SQ < 1 || ZEN_CFG_MAX_SQ > 8
+#error "ZEN_CFG_MAX_SQ must be in [1, IPC_MAX_SQ = 8]"
 #endif
 #if ZEN_CFG_CQ_BUDGET < 1
 #error "ZEN_CFG_CQ_BUDGET must be at least 1"

@@ -83,6 +83,15 @@ void zport_log(struct zport *port, int level, const char *fmt, ...)
 #endif
     ;
 
+/* How the portable code logs: a line above ZEN_CFG_LOG_LEVEL
+ * (zenedge_config.h, seen by every rtos/ file) is compiled out, its format
+ * string and arguments with it; the level is always a constant. */
+#define ZEN_LOG(port, level, ...)                    \
+    do {                                             \
+        if ((level) <= ZEN_CFG_LOG_LEVEL)            \
+            zport_log((port), (level), __VA_ARGS__); \
+    } while (0)
+
 #ifdef __cplusplus
 }
 #endif
