@@ -300,7 +300,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
         return 0;
     }
     if (strcmp(section, "bridge") != 0 && strcmp(section, "dispatch") != 0 && strcmp(section, "log") != 0) {
-        x->rc = cfg_err(x->err, x->errlen, "[%s] %s: unknown section (bridge, dispatch, log, region.NAME)", section, name);
+        x->rc =
+            cfg_err(x->err, x->errlen, "[%s] %s: unknown section (bridge, dispatch, log, region.NAME)", section, name);
         return 0;
     }
     if (set_key(x->c, key, value, why, sizeof(why)) != BRIDGE_OK) {
