@@ -185,7 +185,6 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
 /*@ requires \valid(c) && \valid_read(&c->ring->head);
     requires 2 <= c->size <= 65536;
     assigns c->head_seen, c->corrupt;
-    ensures \result < 0 ==> c->head_seen == \old(c->head_seen);
  */
 static int cons_ready(ipc_ring_cons_t *c)
 {

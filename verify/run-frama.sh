@@ -48,6 +48,13 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 frama-c $common -cpp-extra-args="$inc" $files $opts >"$work/log" 2>&1
 rc=$?
+# z3 answers "unknown" now and then on a loaded machine: WP once more,
+# with a longer time limit, before judging.
+if [ "$what" = wp ] && [ $rc -eq 0 ] && grep -q 'Goal .*: Failed' "$work/log"; then
+    # shellcheck disable=SC2086
+    frama-c $common -cpp-extra-args="$inc" $files $opts -wp-timeout 60 >"$work/log" 2>&1
+    rc=$?
+fi
 end=$(date +%s)
 if [ $rc -ne 0 ] || grep -q 'User Error\|Frama-C aborted' "$work/log"; then
     tail -n 30 "$work/log"
