@@ -6,6 +6,7 @@
 #   make build   build only (build/)
 #   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
+#   make verify  SPIN models and Frama-C analyses (docs/verification.md)
 #   make install PREFIX=/usr/local
 #   make figures the footprint table and demo lines README.md quotes, from this machine
 #   make deb     the Debian packages (debian/) in build-deb/, checked by lintian
@@ -14,7 +15,7 @@ PREFIX ?= /usr/local
 BUILD  ?= build
 PARTITIONS ?= 1
 
-.PHONY: all build test demo demo-qemu bench install deb clean figures
+.PHONY: all build test demo demo-qemu bench verify install deb clean figures
 
 all: build
 
@@ -41,6 +42,13 @@ bench:
 	@scripts/install-deps.sh bench
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target $(if $(QUICK),bench-quick,bench)
+
+# The ctest label "verify": every model, its broken variants, the anchor
+# check, EVA and WP.
+verify:
+	@scripts/install-deps.sh verify
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
+	@ctest --test-dir $(BUILD) -L verify -j$(JOBS) --output-on-failure
 
 install: build
 	@cmake --install $(BUILD)

@@ -93,6 +93,14 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
  * code. The peer's tail is valid only if it lies in [head - size, head]:
  * the consumer can never have consumed more than was produced, nor fewer
  * than head - size. */
+/*@ requires \valid(p) && \valid_read(&p->ring->tail);
+    requires 2 <= p->size <= 65536;
+    assigns p->tail_seen, p->corrupt;
+    ensures \result == IPC_E_RING_CORRUPT || 0 <= \result <= p->size;
+    ensures \result >= 0 ==> (uint32_t)(p->head - p->tail_seen) <= p->size;
+    ensures \result >= 0 ==> \result == p->size - (uint32_t)(p->head - p->tail_seen);
+    ensures \result < 0 ==> p->tail_seen == \old(p->tail_seen);
+ */
 static int prod_free(ipc_ring_prod_t *p)
 {
     ipc_cache_invalidate(&p->ring->tail, 4);
@@ -175,6 +183,10 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
 
 /* Refresh the consumer's view of head; returns ready packets or < 0.
  * head is valid only if it lies in [tail, tail + size]. */
+/*@ requires \valid(c) && \valid_read(&c->ring->head);
+    requires 2 <= c->size <= 65536;
+    assigns c->head_seen, c->corrupt;
+ */
 static int cons_ready(ipc_ring_cons_t *c)
 {
     ipc_cache_invalidate(&c->ring->head, 4);

@@ -6,8 +6,9 @@ set -eu
 group=${1:-test}
 
 build_pkgs="gcc libc6-dev make cmake pkg-config libinih-dev ocl-icd-opencl-dev opencl-headers libsystemd-dev"
-# Model checking and static analysis (make verify).
-verify_pkgs="spin frama-c-base"
+# Model checking and static analysis (make verify); why3 and z3 prove the
+# WP goals.
+verify_pkgs="spin frama-c-base why3 z3"
 # libFuzzer (make fuzz).
 fuzz_pkgs="clang libclang-rt-14-dev"
 # Level Zero: the loader, and OpenCL C -> SPIR-V for the models' kernels.
