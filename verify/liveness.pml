@@ -16,7 +16,7 @@
  *   rtos/job_table.c:pj_take             the slot generation
  *   bridge/attach.c:publish_start        start tails, then the epoch (L2)
  *   bridge/attach.c:bridge_attach_changed the ZENEDGE epoch check
- *   bridge/dispatch.c:detach             queued answers discarded
+ *   bridge/region.c:detach                queued answers discarded
  *   core/ipc_region.c:ipc_region_init    a ZENEDGE restart: fresh region
  *
  * Actors: the ZENEDGE side (submit, completion handler, tick, restart) and

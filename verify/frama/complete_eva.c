@@ -34,6 +34,7 @@ int main(void)
     cfg.sq_slots = 8;
     cfg.cq_slots = 8;
     cfg.max_jobs = 4;
+    cfg.trace_slots = 4; /* the job trace laid out too, small */
     cfg.n_heap_classes = 1;
     cfg.heap[0].block_size = 256;
     cfg.heap[0].count = 0;

@@ -55,6 +55,11 @@ int main(void)
     cfg.sq_slots = 8;
     cfg.cq_slots = 8;
     cfg.max_jobs = 8;
+    /* config_default zeroes through volatile stores (never a memset call),
+     * which EVA does not take as initialisation: the rest set here. */
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        cfg.sq_weight[i] = 0;
+    cfg.trace_slots = 4; /* the job trace laid out and validated too */
     if (ipc_region_init(&v, shm, &cfg) != 0)
         return 1;
     Frama_C_make_unknown((char *)shm, sizeof(shm));
