@@ -104,6 +104,10 @@ struct sim_state {
     /* the ZENEDGE side */
     struct zport port;
     proxy_t *proxy;
+    proxy_config_t cfg; /* as given to proxy_init() */
+    void *base;         /* the mapped region */
+    /* --soak SECONDS, --soak-round-s N (sim_soak.c); soak_s 0: no soak */
+    uint32_t soak_s, soak_round_s;
 };
 extern struct sim_state sim;
 

@@ -81,6 +81,12 @@ static void usage_options(FILE *f)
             "  --hist FILE         write the per-stage latency histograms of every task\n"
             "                      (fixed log-linear buckets, zenedge/lat_hist.h) as CSV:\n"
             "                      task,stage,bucket_upper_ns,count\n"
+            "  --soak SECONDS      soak: the tasks run for SECONDS (their count= ignored)\n"
+            "                      in rounds; between two rounds the proxy is\n"
+            "                      re-initialised (new epoch). Prints a soak: line;\n"
+            "                      exit 0 only when no job was lost, duplicated or\n"
+            "                      wrong (docs/zenedge-sim.md)\n"
+            "  --soak-round-s N    soak: seconds per round (default 10)\n"
             "  --help              this text\n"
             "\n",
             (unsigned)ZEN_CFG_MAX_JOBS);
@@ -371,6 +377,17 @@ static int parse_option(int o, const char *arg)
     case 'S': sim.spin_us = (uint32_t)strtoul(arg, NULL, 10); break;
     case 'J': sim.max_jobs = (uint32_t)strtoul(arg, NULL, 10); break;
     case 'Q': sim.sq_slots = (uint32_t)strtoul(arg, NULL, 10); break;
+    case 'O':
+    case 'R': {
+        unsigned long v = strtoul(arg, &end, 10);
+        if (*end || end == arg || v == 0 || v > 604800ul) {
+            fprintf(stderr, "zenedge-sim: --%s %s out of [1, 604800] seconds\n", o == 'O' ? "soak" : "soak-round-s",
+                    arg);
+            return 2;
+        }
+        *(o == 'O' ? &sim.soak_s : &sim.soak_round_s) = (uint32_t)v;
+        break;
+    }
     case 'h':
         usage_options(stdout);
         usage_spec(stdout);
@@ -404,6 +421,8 @@ int sim_cli_parse(int argc, char **argv)
         {"hist", required_argument, 0, 'H'},
         {"shm-mode", required_argument, 0, 'M'},
         {"shm-group", required_argument, 0, 'g'},
+        {"soak", required_argument, 0, 'O'},
+        {"soak-round-s", required_argument, 0, 'R'},
         {0, 0, 0, 0},
     };
     int o, rc;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_soak.h"
 #include "zl.h"
 #include "zenedge/barrier.h"
 
@@ -197,6 +198,8 @@ static int region_setup(void *base)
     cfg.epoch = (uint32_t)time(NULL) | 1u;
     if (heap_config(&cfg))
         return 2;
+    sim.cfg = cfg;
+    sim.base = base;
     int r = proxy_init(sim.proxy, base, &cfg);
     if (r != PROXY_OK) {
         fprintf(stderr, "zenedge-sim: proxy_init: %s\n", proxy_strerror(r));
@@ -264,8 +267,9 @@ int main(int argc, char **argv)
     int have_link = 0, runnable = 0;
     for (int i = 0; i < sim.n_tasks; i++)
         runnable |= !sim.tasks[i].error;
+    int soak_rc = 0;
     if (runnable && bridge_wait(&link, &have_link) == 0)
-        sim_tasks_run();
+        soak_rc = sim.soak_s ? sim_soak_run() : (sim_tasks_run(), 0);
     else
         exit_code = 1;
 
@@ -274,7 +278,9 @@ int main(int argc, char **argv)
         pthread_join(link, NULL);
     zport_posix_stop(&sim.port);
     proxy_stop(sim.proxy);
-    if (sim_report())
+    if (sim_report() && !sim.soak_s) /* a soak's failures a restart explains are no error */
+        exit_code = 1;
+    if (sim.soak_s && (sim_soak_report() || soak_rc))
         exit_code = 1;
     zport_posix_destroy(&sim.port);
     zl_unmap(&map);
