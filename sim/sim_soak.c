@@ -6,11 +6,12 @@
  * restarted from outside meanwhile (scripts/soak.sh). Every round's jobs
  * are drained before the next starts, so each round's books close:
  *
- *   lost       submitted jobs without a final status at the end of the
- *              round (the contract's submitted minus its final statuses)
+ *   lost       jobs taken without a final status at the end of the
+ *              round: in the task's books (taken by the proxy, final
+ *              status collected) or the contract's (submitted, ended)
  *   duplicated second answers the proxy saw for one job (completion
  *              rejections "duplicate" and "stale") plus final statuses
- *              beyond the jobs submitted
+ *              beyond the jobs taken, in either book
  *   wrong      outputs that differ from the CPU reference
  *
  * All three must be 0; failures a restart explains (bridge_lost,
@@ -32,28 +33,41 @@ typedef struct soak_totals {
 
 static soak_totals_t tot;
 
-/* One round's contract and proxy counters into the totals (before the
- * re-initialisation resets them). */
+/* A task's round in the sim's own books: jobs the proxy took against
+ * final statuses the task collected; and in the contract's: submitted
+ * against final statuses. A job missing from either is lost, one too many
+ * in either is duplicated (the larger gap of the two counts). */
+static void soak_account_task(int i)
+{
+    static uint32_t prev_taken[SIM_MAX_TASKS], prev_seen[SIM_MAX_TASKS];
+    task_t *t = &sim.tasks[i];
+    uint32_t taken = t->attempted - t->rejected - prev_taken[i], seen = t->ok + t->failed - prev_seen[i];
+    prev_taken[i] += taken;
+    prev_seen[i] += seen;
+    contract_stats_t st;
+    contract_get_stats(&t->c, &st);
+    uint64_t ended = 0;
+    for (int k = 0; k < PROXY_END_COUNT; k++) {
+        tot.ended[k] += st.ended[k];
+        ended += st.ended[k];
+    }
+    tot.submitted += st.submitted;
+    uint64_t lost_c = ended < st.submitted ? st.submitted - ended : 0,
+             dup_c = ended > st.submitted ? ended - st.submitted : 0;
+    uint64_t lost_t = seen < taken ? taken - seen : 0, dup_t = seen > taken ? seen - taken : 0;
+    tot.lost += lost_c > lost_t ? lost_c : lost_t;
+    tot.duplicated += dup_c > dup_t ? dup_c : dup_t;
+}
+
+/* One round's counters into the totals (before the re-initialisation
+ * resets the contracts' and the proxy's). */
 static void soak_account(uint32_t ok_before)
 {
     uint32_t ok_now = 0;
     for (int i = 0; i < sim.n_tasks; i++) {
-        task_t *t = &sim.tasks[i];
-        ok_now += t->ok;
-        if (t->error)
-            continue;
-        contract_stats_t st;
-        contract_get_stats(&t->c, &st);
-        uint64_t ended = 0;
-        for (int k = 0; k < PROXY_END_COUNT; k++) {
-            tot.ended[k] += st.ended[k];
-            ended += st.ended[k];
-        }
-        tot.submitted += st.submitted;
-        if (ended < st.submitted)
-            tot.lost += st.submitted - ended;
-        else
-            tot.duplicated += ended - st.submitted;
+        ok_now += sim.tasks[i].ok;
+        if (!sim.tasks[i].error)
+            soak_account_task(i);
     }
     const proxy_stats_t *ps = &sim.proxy->stats;
     for (int k = 0; k < PROXY_CQ_REJECT_COUNT; k++)
@@ -122,8 +136,8 @@ int sim_soak_run(void)
         sim_tasks_run(); /* joins after the round's jobs are drained */
         soak_account(ok_before);
         if (!sim.quiet)
-            sim_say("zenedge-sim: soak round %u done (%.0f s of %u)\n", round + 1,
-                    (double)(zl_now_ns() - t0) / 1e9, sim.soak_s);
+            sim_say("zenedge-sim: soak round %u done (%.0f s of %u)\n", round + 1, (double)(zl_now_ns() - t0) / 1e9,
+                    sim.soak_s);
     }
     return 0;
 }
