@@ -6,11 +6,13 @@
 #   make demo-qemu  the ZENEDGE side as a bare-metal guest in QEMU (ivshmem)
 #   make bench   the benchmark against the physical limit (QUICK=1: < 1 min)
 #   make install PREFIX=/usr/local
+#   make fuzz    libFuzzer (clang) on every fuzz/ target, SECONDS=N each
+#                (default 60), growing and minimising fuzz/corpus/
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 
-.PHONY: all build test demo demo-qemu bench install clean
+.PHONY: all build test demo demo-qemu bench install clean fuzz
 
 all: build
 
@@ -38,8 +40,13 @@ bench:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target $(if $(QUICK),bench-quick,bench)
 
+SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@JOBS=$(JOBS) scripts/fuzz.sh $(SECONDS)
+
 install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf build build-asan build-tsan build-*.log build.*.log results
+	rm -rf build build-asan build-tsan build-fuzz build-*.log build.*.log results
