@@ -7,7 +7,8 @@
  * the tasks (sim_tasks.c: what a task does per job) and the report
  * (sim_report.c: per-contract results, stage table, --hist CSV, summary
  * line). zenedge_sim.c lays out the region, keeps the doorbell link and
- * runs them in order.
+ * runs them in order; sim_soak.c (--soak) runs the tasks in rounds with a
+ * re-initialisation of the proxy between two.
  */
 #ifndef ZENEDGE_SIM_H
 #define ZENEDGE_SIM_H
