@@ -5,7 +5,8 @@
 # eventfd and the poll doorbell. Per cycle a victim is drawn (the sim or the
 # bridge, $ZENEDGE_KILL_SEED makes the draw and the instants repeatable):
 #   bridge: zenedge-sim runs --soak 3 in one round (no re-initialisation
-#     of its own to hide behind); the bridge is killed 0.15-0.9 s in and
+#     of its own to hide behind); the bridge is killed 0.15-0.9 s after the
+#     sim saw it online and
 #     started again at once. The sim's books must close: lost=0
 #     duplicated=0 wrong=0 (each job exactly one final status, right
 #     output); the run must end within its length plus the job deadline
@@ -13,7 +14,7 @@
 #     and the new bridge must have answered more jobs OK than the job
 #     table holds (--max-jobs 64; its statistics dump): jobs submitted
 #     after the restart succeed, not only those left in the rings.
-#   sim: zenedge-sim is killed 0.15-0.9 s into its run; a new one (same
+#   sim: zenedge-sim is killed 0.15-0.9 s after it saw the bridge online; a new one (same
 #     region name: the stale region is replaced) must then run one clean
 #     round on the same bridge, which must have stayed up.
 # Every process is killed by PID, the shm object, socket and logs removed.
@@ -40,13 +41,23 @@ start_bridge() {
 }
 # The sim in the background: --soak $1 seconds in rounds of $2 seconds.
 start_sim() {
-    "$SIM" --shm "$SHM" --doorbell "$MODE" --socket "$SOCK" --models "$MODELS" --timeout-s 10 --quiet \
+    "$SIM" --shm "$SHM" --doorbell "$MODE" --socket "$SOCK" --models "$MODELS" --timeout-s 10 \
         --max-jobs 64 --sq-slots 64 --soak "$1" --soak-round-s "$2" \
         --task "name=rt,qos=rt,model=vector_add,inflight=2,rate_hz=1000,deadline_ms=$DEADLINE_MS" \
         --task "name=gemm,qos=normal,model=gemm,inflight=2,rate_hz=100,deadline_ms=$DEADLINE_MS" \
         --task "name=digits,qos=high,model=digits_mlp,inflight=1,zero_copy=1,rate_hz=300,deadline_ms=$DEADLINE_MS" \
         >"$SLOG" 2>&1 &
     SPID=$!
+}
+# Wait (10 s at most) until the sim's proxy saw the bridge online, so the
+# kill lands under load, not before the first attach.
+wait_online() {
+    for i in $(seq 1 200); do
+        grep -q "bridge epoch [0-9]* online" "$SLOG" && return 0
+        kill -0 "$SPID" 2>/dev/null || break
+        sleep 0.05
+    done
+    fail "cycle $c ($VICTIM, $MODE): the sim never saw the bridge online"
 }
 # Draw a number in [lo, hi) from the seed and the cycle (awk's rand()).
 draw() { awk -v s="$SEED" -v c="$1" -v k="$2" -v lo="$3" -v hi="$4" 'BEGIN { srand(s * 1000 + c * 7 + k); printf "%.3f", lo + rand() * (hi - lo) }'; }
@@ -87,6 +98,7 @@ while [ "$c" -lt "$CYCLES" ]; do
     T0=$(now_ms)
     if [ "$VICTIM" = bridge ]; then
         start_sim 3 3
+        wait_online
         sleep "$AT"
         kill -0 "$BPID" 2>/dev/null || fail "cycle $c: zenedge-bridged died before the kill"
         kill -9 "$BPID"
@@ -96,12 +108,14 @@ while [ "$c" -lt "$CYCLES" ]; do
         check_sim $((3000 + DEADLINE_MS + 12000))
         rm -f "$STATS"
         kill -USR1 "$BPID"
-        for i in $(seq 1 100); do [ -s "$STATS" ] && break; sleep 0.05; done
-        B_OK=$(sed -n 's/^status.OK //p' "$STATS" 2>/dev/null)
+        for i in $(seq 1 400); do [ -s "$STATS" ] && break; sleep 0.05; done
+        [ -s "$STATS" ] || fail "cycle $c (bridge, $MODE): no statistics dump within 20 s"
+        B_OK=$(sed -n 's/^status.OK //p' "$STATS")
         # More than the job table holds: not only jobs left from before the kill.
         [ "${B_OK:-0}" -gt 64 ] || fail "cycle $c (bridge, $MODE): the restarted bridge answered ${B_OK:-0} jobs OK (want > 64)"
     else
         start_sim 3 1
+        wait_online
         sleep "$AT"
         kill -0 "$SPID" 2>/dev/null || fail "cycle $c: zenedge-sim ended before the kill"
         kill -9 "$SPID"
