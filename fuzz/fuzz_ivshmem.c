@@ -40,8 +40,8 @@
 #define CLIENTS 6
 
 typedef struct client {
-    int fd;      /* -1: none */
-    int id;      /* > 0: served under this id */
+    int fd;        /* -1: none */
+    int id;        /* > 0: served under this id */
     bool gone;     /* sent, closed or shut down: must be dropped at the next reap */
     uint32_t seen; /* messages read */
     bool dropped;  /* reaped: what it was sent before may still be read */
@@ -198,7 +198,8 @@ static void op_fds(ivshm_server_t *s, const client_t *c)
             abort();
     }
     for (int i = 0; i < CLIENTS; i++)
-        if (c[i].id > 0 && !c[i].gone && !c[i].dropped && ivshm_server_peer_fd(s, (uint32_t)c[i].id, s->vectors - 1u) < 0 &&
+        if (c[i].id > 0 && !c[i].gone && !c[i].dropped &&
+            ivshm_server_peer_fd(s, (uint32_t)c[i].id, s->vectors - 1u) < 0 &&
             ivshm_server_peer_fd(s, (uint32_t)c[i].id, 0) >= 0)
             abort(); /* some vectors of a live client and not others */
 }
@@ -253,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             close(c[i].fd);
     struct stat st;
     if (lstat(path, &st) == 0)
-        abort(); /* the socket file outlived the server */
+        abort();                 /* the socket file outlived the server */
     fuzz_fds_after(&fds_before); /* no fd leaked */
     return 0;
 }

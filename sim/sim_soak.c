@@ -9,9 +9,10 @@
  *   lost       jobs taken without a final status at the end of the
  *              round: in the task's books (taken by the proxy, final
  *              status collected) or the contract's (submitted, ended)
- *   duplicated second answers the proxy saw for one job (completion
- *              rejections "duplicate" and "stale") plus final statuses
- *              beyond the jobs taken, in either book
+ *   duplicated final statuses beyond the jobs taken, in either book (a
+ *              second answer the proxy refused, completion rejections
+ *              "duplicate" and "stale", reached no task: counted apart
+ *              as second_answers_refused)
  *   wrong      outputs that differ from the CPU reference
  *
  * All three must be 0; failures a restart explains (bridge_lost,
@@ -28,6 +29,7 @@
 typedef struct soak_totals {
     uint64_t submitted, ended[PROXY_END_COUNT], lost, duplicated, rejected;
     uint64_t cq_rejected[PROXY_CQ_REJECT_COUNT], late_answers, bridge_epochs, bridge_lost, reclaimed;
+    uint64_t second_answers; /* answers the proxy refused as a job's second */
     uint32_t rounds, reinits, reinit_failed, rounds_without_ok;
 } soak_totals_t;
 
@@ -72,7 +74,7 @@ static void soak_account(uint32_t ok_before)
     const proxy_stats_t *ps = &sim.proxy->stats;
     for (int k = 0; k < PROXY_CQ_REJECT_COUNT; k++)
         tot.cq_rejected[k] += ps->cq_rejected[k];
-    tot.duplicated += ps->cq_rejected[PROXY_CQ_DUPLICATE] + ps->cq_rejected[PROXY_CQ_STALE];
+    tot.second_answers += ps->cq_rejected[PROXY_CQ_DUPLICATE] + ps->cq_rejected[PROXY_CQ_STALE];
     tot.late_answers += ps->late_answers;
     tot.bridge_epochs += ps->bridge_epochs;
     tot.bridge_lost += ps->bridge_lost;
@@ -156,8 +158,8 @@ int sim_soak_report(void)
            (unsigned long long)tot.submitted, (unsigned long long)rejected);
     for (int k = 0; k < PROXY_END_COUNT; k++)
         printf(" %s=%llu", proxy_end_name(k), (unsigned long long)tot.ended[k]);
-    printf(" lost=%llu duplicated=%llu wrong=%llu", (unsigned long long)tot.lost, (unsigned long long)tot.duplicated,
-           (unsigned long long)wrong);
+    printf(" lost=%llu duplicated=%llu wrong=%llu second_answers_refused=%llu", (unsigned long long)tot.lost,
+           (unsigned long long)tot.duplicated, (unsigned long long)wrong, (unsigned long long)tot.second_answers);
     printf(" bridge_epochs=%llu bridge_lost_events=%llu late_answers=%llu reclaimed=%llu rounds_without_ok=%u",
            (unsigned long long)tot.bridge_epochs, (unsigned long long)tot.bridge_lost,
            (unsigned long long)tot.late_answers, (unsigned long long)tot.reclaimed, tot.rounds_without_ok);
