@@ -88,7 +88,7 @@ check_sim() {
 }
 
 echo "kill_loop: $CYCLES cycles, seed $SEED"
-KB=0 KS=0 TOTAL_OK=0 LOST_ENDS=0 TIMED=0
+KB=0 KS=0 TOTAL_OK=0 LOST_ENDS=0 TIMED=0 RETRY=0 INCONCLUSIVE=0
 start_bridge
 c=0
 while [ "$c" -lt "$CYCLES" ]; do
@@ -116,9 +116,19 @@ while [ "$c" -lt "$CYCLES" ]; do
         for i in $(seq 1 400); do [ -s "$STATS" ] && break; sleep 0.05; done
         [ -s "$STATS" ] || fail "cycle $c (bridge, $MODE): no statistics dump within 20 s"
         B_OK=$(sed -n 's/^status.OK //p' "$STATS")
-        # More than could be left in the rings from before the kill.
-        [ "${B_OK:-0}" -gt "$LEFT_MAX" ] ||
-            fail "cycle $c (bridge, $MODE): the restarted bridge answered ${B_OK:-0} jobs OK (want > $LEFT_MAX)"
+        # More than could be left in the rings from before the kill. On a
+        # starved machine the new instance may come online (its epoch seen)
+        # too late to serve that many before the run ends: the cycle is run
+        # again, at most twice; a third time fails.
+        if [ "${B_OK:-0}" -le "$LEFT_MAX" ]; then
+            why="the restarted bridge answered ${B_OK:-0} jobs OK (want > $LEFT_MAX)"
+            if [ "$(grep -c "bridge epoch [0-9]* online" "$SLOG")" -ge 2 ] && [ "$RETRY" -lt 2 ]; then
+                RETRY=$((RETRY + 1)) INCONCLUSIVE=$((INCONCLUSIVE + 1))
+                echo "cycle $c (bridge, $MODE): $why, the new epoch came online late: run again ($RETRY)"
+                continue
+            fi
+            fail "cycle $c (bridge, $MODE): $why"
+        fi
     else
         start_sim 3 1
         wait_online
@@ -133,12 +143,12 @@ while [ "$c" -lt "$CYCLES" ]; do
         check_sim $((1000 + DEADLINE_MS + 12000))
         kill -0 "$BPID" 2>/dev/null || fail "cycle $c: zenedge-bridged died after the sim was killed"
     fi
-    c=$((c + 1))
+    c=$((c + 1)) RETRY=0
 done
 kill -TERM "$BPID"
 wait "$BPID"
 BRC=$?
 BPID=
 [ "$BRC" -eq 0 ] || fail "zenedge-bridged exit status $BRC after SIGTERM"
-echo "PASS: kill_loop cycles=$CYCLES seed=$SEED bridge_kills=$KB sim_kills=$KS jobs_ok=$TOTAL_OK ended_bridge_lost=$LOST_ENDS ended_timed_out=$TIMED lost=0 duplicated=0 wrong=0"
+echo "PASS: kill_loop cycles=$CYCLES seed=$SEED bridge_kills=$KB sim_kills=$KS cycles_run_again=$INCONCLUSIVE jobs_ok=$TOTAL_OK ended_bridge_lost=$LOST_ENDS ended_timed_out=$TIMED lost=0 duplicated=0 wrong=0"
 exit 0
