@@ -6,9 +6,9 @@
 # executions instead; 0: no limit, the default), BUILD_FUZZ (default
 # build-fuzz), JOBS (default 2). Per target one line goes to
 # $BUILD_FUZZ/fuzz-report.txt: date, executions, exec/s, cov/ft of
-# libFuzzer's final line, corpus files and bytes before and after the merge,
-# crashes (their inputs in $BUILD_FUZZ/artifacts/). Exit 1 when any target
-# crashed or failed.
+# libFuzzer's final line of the run (the merge logs apart, in .merge),
+# corpus files and bytes before and after the merge, crashes (their inputs
+# in $BUILD_FUZZ/artifacts/). Exit 1 when any target crashed or failed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 SECS=${1:-60}
@@ -43,7 +43,7 @@ for t in $TARGETS; do
     # Minimise: the committed corpus plus what was found, into a new folder.
     rm -rf "$corpus.merged"
     mkdir -p "$corpus.merged"
-    "$bin" -merge=1 "$corpus.merged" "$corpus" "$grown" >>"$log" 2>&1 && [ -n "$(ls "$corpus.merged")" ] &&
+    "$bin" -merge=1 "$corpus.merged" "$corpus" "$grown" >"$log.merge" 2>&1 && [ -n "$(ls "$corpus.merged")" ] &&
         rm -rf "$corpus" && mv "$corpus.merged" "$corpus"
     rm -rf "$corpus.merged" "$grown"
     n1=$(find "$corpus" -type f | wc -l) b1=$(find "$corpus" -type f -exec cat {} + | wc -c)
