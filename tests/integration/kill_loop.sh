@@ -64,8 +64,16 @@ wait_online() {
     done
     fail "cycle $c ($VICTIM, $MODE): the sim never saw the bridge online"
 }
-# Draw a number in [lo, hi) from the seed and the cycle (awk's rand()).
-draw() { awk -v s="$SEED" -v c="$1" -v k="$2" -v lo="$3" -v hi="$4" 'BEGIN { srand(s * 1000 + c * 7 + k); printf "%.3f", lo + rand() * (hi - lo) }'; }
+# Draw a number in [lo, hi) from the seed, the cycle and the draw's number:
+# the three mixed, then three rounds of the MINSTD generator (mawk's srand()
+# gives one value for every large seed, and close values for close seeds).
+draw() {
+    h=$(((SEED % 2147483647 + $1 * 7919 + $2 * 104729) % 2147483647 + 1))
+    h=$((h * 48271 % 2147483647))
+    h=$(((h ^ (h >> 9)) * 48271 % 2147483647))
+    h=$(((h ^ (h >> 11)) * 48271 % 2147483647))
+    awk -v h="$h" -v lo="$3" -v hi="$4" 'BEGIN { printf "%.3f", lo + h / 2147483647 * (hi - lo) }'
+}
 now_ms() { date +%s%3N; }
 # Wait for the sim; check its soak line. $1: the most milliseconds the run may take.
 check_sim() {
