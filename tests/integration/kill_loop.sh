@@ -65,8 +65,9 @@ wait_online() {
     fail "cycle $c ($VICTIM, $MODE): the sim never saw the bridge online"
 }
 # Draw a number in [lo, hi) from the seed, the cycle and the draw's number:
-# the three mixed, then three rounds of the MINSTD generator (mawk's srand()
-# gives one value for every large seed, and close values for close seeds).
+# the three mixed, then three rounds of the MINSTD generator with shifted
+# XORs between them (mawk's srand() gives one value for every large seed,
+# and close values for close seeds).
 draw() {
     h=$(((SEED % 2147483647 + $1 * 7919 + $2 * 104729) % 2147483647 + 1))
     h=$((h * 48271 % 2147483647))
