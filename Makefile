@@ -10,12 +10,14 @@
 #   make install PREFIX=/usr/local
 #   make figures the footprint table and demo lines README.md quotes, from this machine
 #   make deb     the Debian packages (debian/) in build-deb/, checked by lintian
+#   make fuzz    libFuzzer (clang) on every fuzz/ target, SECONDS=N each
+#                (default 60), growing and minimising fuzz/corpus/
 JOBS   ?= 2
 PREFIX ?= /usr/local
 BUILD  ?= build
 PARTITIONS ?= 1
 
-.PHONY: all build test demo demo-qemu bench verify install deb clean figures
+.PHONY: all build test demo demo-qemu bench verify install deb clean figures fuzz
 
 all: build
 
@@ -50,6 +52,11 @@ verify:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 	@ctest --test-dir $(BUILD) -L verify -j$(JOBS) --output-on-failure
 
+SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@JOBS=$(JOBS) scripts/fuzz.sh $(SECONDS)
+
 install: build
 	@cmake --install $(BUILD)
 
@@ -63,4 +70,4 @@ deb:
 	@JOBS=$(JOBS) scripts/build-deb.sh build-deb
 
 clean:
-	rm -rf build build-asan build-tsan build-deb build-*.log build.*.log results
+	rm -rf build build-asan build-tsan build-deb build-fuzz build-*.log build.*.log results

@@ -7,7 +7,8 @@
  * the tasks (sim_tasks.c: what a task does per job) and the report
  * (sim_report.c: per-contract results, stage table, --hist CSV, summary
  * line). zenedge_sim.c lays out the region, keeps the doorbell link and
- * runs them in order.
+ * runs them in order; sim_soak.c (--soak) runs the tasks in rounds with a
+ * re-initialisation of the proxy between two.
  */
 #ifndef ZENEDGE_SIM_H
 #define ZENEDGE_SIM_H
@@ -108,6 +109,10 @@ struct sim_state {
     /* the ZENEDGE side */
     struct zport port;
     proxy_t *proxy;
+    proxy_config_t cfg; /* as given to proxy_init() */
+    void *base;         /* the mapped region */
+    /* --soak SECONDS, --soak-round-s N (sim_soak.c); soak_s 0: no soak */
+    uint32_t soak_s, soak_round_s;
 };
 extern struct sim_state sim;
 

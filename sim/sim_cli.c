@@ -117,6 +117,12 @@ static void usage_options(FILE *f)
             "                      region's job trace while the tasks run: the columns of\n"
             "                      zenedge-ipc trace with the task's name after seq, and a\n"
             "                      last line \"# records=N lost=M\"\n"
+            "  --soak SECONDS      soak: the tasks run for SECONDS (their count= ignored)\n"
+            "                      in rounds; between two rounds the proxy is\n"
+            "                      re-initialised (new epoch). Prints a soak: line;\n"
+            "                      exit 0 only when no job was lost, duplicated or\n"
+            "                      wrong (docs/zenedge-sim.md)\n"
+            "  --soak-round-s N    soak: seconds per round (default 10)\n"
             "  --version, --help\n"
             "Numbers are decimal (08 is eight, 010 is ten). FILEs are opened before the\n"
             "run: one that cannot be written stops it at once. SIGINT/SIGTERM stop the\n"
@@ -456,6 +462,8 @@ static int parse_value(int o, const char *arg)
     }
     case 'H': sim.hist_path = arg; break;
     case 'R': sim.trace_path = arg; break;
+    case 'O': bad = num_u32("--soak", arg, 1, 604800, &sim.soak_s); break;
+    case 'X': bad = num_u32("--soak-round-s", arg, 1, 604800, &sim.soak_round_s); break;
     case 'm': sim.models_dir = arg; break;
     case 't': bad = parse_task(arg); break;
     case 'T': bad = parse_seconds(arg); break;
@@ -516,6 +524,8 @@ int sim_cli_parse(int argc, char **argv)
         {"shm-group", required_argument, 0, 'g'},
         {"trace", required_argument, 0, 'R'},
         {"version", no_argument, 0, 'V'},
+        {"soak", required_argument, 0, 'O'},
+        {"soak-round-s", required_argument, 0, 'X'},
         {0, 0, 0, 0},
     };
     int o, rc;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_soak.h"
 #include "zl.h"
 #include "zenedge/barrier.h"
 
@@ -237,6 +238,8 @@ static int region_setup(void *base)
     cfg.trace_slots = ZEN_CFG_JOB_TRACE ? SIM_TRACE_SLOTS : 0u;
     if (heap_config(&cfg))
         return EX_USAGE;
+    sim.cfg = cfg;
+    sim.base = base;
     int r = proxy_init(sim.proxy, base, &cfg);
     if (r != PROXY_OK) {
         fprintf(stderr, "zenedge-sim: proxy_init: %s\n", proxy_strerror(r));
@@ -329,9 +332,13 @@ int main(int argc, char **argv)
     int have_link = 0, runnable = 0, bridge_rc = 0;
     for (int i = 0; i < sim.n_tasks; i++)
         runnable |= !sim.tasks[i].error;
+    int soak_rc = 0;
     if (runnable && !ipc_read_once(&sim.stop) && (bridge_rc = bridge_wait(&link, &have_link)) == 0) {
         sim_trace_start();
-        sim_tasks_run();
+        if (sim.soak_s)
+            soak_rc = sim_soak_run();
+        else
+            sim_tasks_run();
         sim_trace_stop();
     } else {
         exit_code = 1;
@@ -342,7 +349,9 @@ int main(int argc, char **argv)
         pthread_join(link, NULL);
     zport_posix_stop(&sim.port);
     proxy_stop(sim.proxy);
-    if (bridge_rc == 0 && sim_report())
+    if (bridge_rc == 0 && sim_report() && !sim.soak_s) /* a soak's failures a restart explains are no error */
+        exit_code = 1;
+    if (bridge_rc == 0 && sim.soak_s && (sim_soak_report() || soak_rc))
         exit_code = 1;
     zport_posix_destroy(&sim.port);
     zl_unmap(&map);

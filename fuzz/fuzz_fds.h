@@ -1,0 +1,48 @@
+/*
+ * fuzz_fds.h - a leak check for targets that pass descriptors around: the
+ * open fd numbers of a window above the lowest free one, before the input
+ * and after it; any number open after and not before was leaked. (Numbers
+ * open before, e.g. inherited ones, do not count.)
+ */
+#ifndef ZENEDGE_FUZZ_FDS_H
+#define ZENEDGE_FUZZ_FDS_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define FUZZ_FD_WINDOW 40
+
+typedef struct fuzz_fds {
+    int base;
+    uint64_t open; /* bit i: base + i was open */
+} fuzz_fds_t;
+
+static inline uint64_t fuzz_fds_scan(int base)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < FUZZ_FD_WINDOW; i++)
+        if (fcntl(base + i, F_GETFD) >= 0)
+            m |= 1ull << i;
+    return m;
+}
+
+static inline void fuzz_fds_before(fuzz_fds_t *f)
+{
+    f->base = eventfd(0, EFD_CLOEXEC); /* the lowest free number */
+    if (f->base < 0)
+        abort();
+    close(f->base);
+    f->open = fuzz_fds_scan(f->base);
+}
+
+/* Aborts when a number of the window is open now and was not before. */
+static inline void fuzz_fds_after(const fuzz_fds_t *f)
+{
+    if (fuzz_fds_scan(f->base) & ~f->open)
+        abort();
+}
+
+#endif /* ZENEDGE_FUZZ_FDS_H */
