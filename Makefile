@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Entry points. Each target first installs the Debian packages it needs
 # (scripts/install-deps.sh), then drives CMake.
 #   make demo    the end-to-end demo on the default backend

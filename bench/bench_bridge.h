@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_bridge.h - zenedge-bench: the real dispatcher in a forked process,
  * shared by the sections that drive it (bench_e2e.c, bench_rt_load.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_cli.c - zenedge-bench: the command line (options, --help, --list,
  * --version) and the run sizes that follow from it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_dpdk.c - DPDK's rte_ring as the reference ring of zenedge-bench.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_e2e.c - zenedge-bench, end-to-end section: RUN_MODEL through the
  * ring versus the same backend called in-process.

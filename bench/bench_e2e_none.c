@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_e2e_none.c - the end-to-end section when this build has no bridge
  * library, RTOS proxy or POSIX port (see bench/CMakeLists.txt); the RT

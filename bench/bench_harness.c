@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_harness.c - zenedge-bench: the paired harness. Two processes
  * pinned to the two CPUs (bench.h tells the protocol of a phase), rounds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_items.c - the measured items of zenedge-bench and the shared
  * mapping they live in.

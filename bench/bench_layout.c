@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_layout.c - the ring layout experiment of zenedge-bench.
  *

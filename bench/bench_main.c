@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_main.c - zenedge-bench: the order of a run. Command line
  * (bench_cli.c), the paired items on the two pinned CPUs

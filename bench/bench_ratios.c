@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_ratios.c - zenedge-bench: every ratio and every target, in one
  * place. A ratio is taken per round between two neighbouring phases (ours

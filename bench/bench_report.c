@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_report.c - zenedge-bench: the machine description and the three
  * outputs of a run: the text table (stdout), JSON (--json) and CSV

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_report_rt.c - zenedge-bench: the "RT under load" section in the
  * text table and the JSON report (bench_rt_load.c measures it).

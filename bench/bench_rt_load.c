@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_rt_load.c - zenedge-bench, section "RT under load": what a
  * BACKGROUND flood does to an RT job, through the real dispatcher.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_xregion.c - zenedge-bench, item "xregion": RT of region A under
  * region B's BACKGROUND flood, two ZENEDGE partitions on one

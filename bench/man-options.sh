@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # man-options.sh - the options of zenedge-bench --help and those of its man
 # page must be the same set: an option added to one and not the other fails.
 # Usage: man-options.sh ZENEDGE_BENCH MAN_PAGE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * answers.c - answers of zenedge-bridged (answers.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * answers.h - the answers of zenedge-bridged: posting them on the
  * completion ring, the private answer queue, the doorbell after answers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* arbitrate.c - ring arbitration policy of zenedge-bridged (arbitrate.h).
  * Pure functions: the dispatch thread applies them in serve.c. */
 #include "arbitrate.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * arbitrate.h - which submission ring the bridge serves next: pure policy.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* attach.c - attaching zenedge-bridged to the region (attach.h). */
 #include "attach.h"
 

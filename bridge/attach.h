@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * attach.h - attaching zenedge-bridged to the region, and letting go.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* bmux.c - one backend shared by the regions of one daemon (bmux.h). */
 #include "bmux.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* bridge_errors.c - names and meanings of the bridge error codes, both
  * generated from BRIDGE_ERROR_LIST (bridge_errors.h). */
 #include "bridge_errors.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bridge_errors.h - error codes of the bridge daemon layer.
  *

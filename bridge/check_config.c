@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* check_config.c - zenedge-bridged --check-config (check_config.h). */
 #include "check_config.h"
 

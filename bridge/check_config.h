@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check_config.h - zenedge-bridged --check-config (like sshd -t): the
  * settings (already parsed and cross-checked by the caller), the model

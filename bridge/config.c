@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config.c - defaults, INI file (libinih) and command line of zenedge-bridged. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config.h - settings of zenedge-bridged: defaults, the INI file
  * (libinih; format in docs/bridge.md and dist/zenedge-bridged.conf) and

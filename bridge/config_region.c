@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config_region.c - the regions of a daemon that serves several
  * ([region.NAME] sections, --region): config.h. */
 #include <stdarg.h>

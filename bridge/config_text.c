@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config_text.c - the text rules of zenedge-bridged's INI values (config.h). */
 #include <ctype.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config_usage.c - the --help text of zenedge-bridged (bridge_config_usage,
  * config.h). Kept apart from the parsing: every option here is one of

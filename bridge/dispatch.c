@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dispatch.c - zenedge-bridged's dispatch thread: wires the parts together
  * and runs the loop (overview in dispatch.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dispatch.h - the entry point of zenedge-bridged's serving: the dispatch
  * thread's loop, wiring the parts together.

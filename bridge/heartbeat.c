@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* heartbeat.c - the heartbeat thread of zenedge-bridged (heartbeat.h). */
 #include "heartbeat.h"
 

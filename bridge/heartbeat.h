@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * heartbeat.h - the heartbeat thread of zenedge-bridged.
  *

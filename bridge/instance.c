@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* instance.c - the one-daemon-per-region lock (instance.h). */
 #include "instance.h"
 

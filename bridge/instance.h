@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * instance.h - one zenedge-bridged per region. The daemon takes an OFD
  * write lock on a lock file named after its region in the runtime

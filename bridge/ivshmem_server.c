@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ivshmem_server.c - the ivshmem server protocol for QEMU's
  * ivshmem-doorbell device (see ivshmem_server.h for the message sequence).

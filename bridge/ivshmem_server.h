@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ivshmem_server.h - the ivshmem server protocol, spoken by zenedge-bridged
  * so that a QEMU guest with an `ivshmem-doorbell` device can share the

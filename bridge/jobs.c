@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jobs.c - the job pool and its traffic with the backend (jobs.h). */
 #include "jobs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jobs.h - the job pool of zenedge-bridged and its traffic with the
  * backend.

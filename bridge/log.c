@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log.c - leveled log to stderr (journald-aware) and, optionally, syslog. */
 #include "log.h"
 

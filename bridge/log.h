@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * log.h - leveled log of the bridge daemon: stderr, and syslog on request.
  * Thread-safe (one write per line). Messages name the wrong value and the

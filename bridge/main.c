@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * main.c - zenedge-bridged: command line, signals, CPU pinning and
  * real-time priority, model registry and backend set-up, then the

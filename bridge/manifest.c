@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * manifest.c - load and validate one model manifest (manifest.h,
  * docs/models.md).

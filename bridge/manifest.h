@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * manifest.h - reading one model manifest (models/<name>/model.ini, format
  * in docs/models.md) into a bridge_model_t, without its weights.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* peer.c - the doorbell connection of zenedge-bridged (peer.h). */
 #include "peer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * peer.h - the doorbell connection of zenedge-bridged: the ZENEDGE side
  * as a peer on the doorbell socket, or QEMU's ivshmem-doorbell device.

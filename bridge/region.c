@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* region.c - one region served by zenedge-bridged (region.h): the
  * per-region steps of the dispatch loop (dispatch.c). */
 #include "region.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * region.h - one region served by zenedge-bridged: everything that is
  * per region (its settings, attach state and epoch, heartbeat thread,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* region_stats.c - statistics of several regions and of the arbiter
  * across them (region_stats.h). */
 #include "region_stats.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * region_stats.h - the statistics of a daemon that serves several
  * regions: one file of "key value" lines, every region's keys prefixed

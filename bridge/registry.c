@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * registry.c - the model registry (registry.h): every manifest of the
  * model directory loaded (manifest.c parses, weights.c loads the files),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * registry.h - the model registry: every models/<name>/model.ini loaded
  * and validated at start (format in docs/models.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* serve.c - serving the submission rings (serve.h). */
 #include "serve.h"
 

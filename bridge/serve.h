@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * serve.h - serving the submission rings: one pass of the dispatch loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* service.c - systemd notification, SIGHUP reload, exit status (service.h). */
 #include "service.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * service.h - zenedge-bridged as a system service: systemd readiness,
  * watchdog and status (sd_notify(3), when built with libsystemd; without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* stats.c - counters, latency histograms and their dump (stats.h). */
 #include "stats.h"
 

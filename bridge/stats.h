@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stats.h - the statistics of zenedge-bridged: counters, latency
  * histograms, and their dump.

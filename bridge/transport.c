@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* transport.c - region mapping for zenedge-bridged, with the SIGBUS guard. */
 #include "transport.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * transport.h - map the region: a POSIX shared memory object by name, or
  * a window [offset, offset+size) of a file or device (QEMU ivshmem backing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * validate.c - checks of untrusted packets and job descriptors. Pure
  * functions (see validate.h); the only access to shared memory is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * validate.h - the bridge's one parser of untrusted shared memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* warm.c - models loaded into the backend and warmed by a dry run (warm.h). */
 #include "warm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * warm.h - the models of the registry loaded into the backend, then each
  * run once with zero inputs (kernels built, caches and pages warm), so

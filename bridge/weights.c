@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * weights.c - the files next to a manifest: a model's weights, loaded into
  * memory once at start, and its optional held-out data set (registry.h).

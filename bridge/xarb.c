@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* xarb.c - the arbiter across regions (xarb.h). Pure functions: bmux.c
  * applies them in front of the shared backend. */
 #include "xarb.h"

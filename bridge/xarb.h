@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * xarb.h - the arbiter across regions: which region's job goes to the
  * shared backend next. Pure policy.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # gen_model_table.cmake - the model table of the ZENEDGE side, generated from
 # the model catalogue: every <MODELS_DIR>/<model>/model.ini, the manifests
 # zenedge-bridged loads (format: docs/models.md). A model folder added there

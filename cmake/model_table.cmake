@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # model_table.cmake - zenedge_model_table(<target> [MODELS_DIR <dir>]): the
 # model table zenedge_models.h, generated at build time from every
 # <dir>/<model>/model.ini (default: the project's models/) by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_doorbell.c - the one parser of doorbell mode names (ipc_doorbell.h).
  * Freestanding: no libc.

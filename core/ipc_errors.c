@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipc_errors.c - names of the core error codes and of the wire statuses.
  * Freestanding. */
 #include "zenedge/ipc_errors.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_heap.c - size-class block allocator for the tensor heap.
  * Freestanding: no libc. See ipc_heap.h for the guarantees.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_region.c - region layout, initialisation and validated attach.
  * Freestanding: no libc. Arithmetic on offsets is done in 64 bits so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_ring.c - SPSC ring on shared memory. Freestanding: no libc.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lat_hist.c - fixed-bucket latency histograms (zenedge/lat_hist.h).
  * Freestanding, no division by a variable, no 64-bit helper calls on
  * 32-bit targets. */

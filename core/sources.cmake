@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The freestanding core: linked by the zenedge side and the bridge alike, and
 # cross-built for the embedded targets (tests/freestanding/). No libc.
 set(ZENEDGE_CORE_SOURCES

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz.h - the one entry point every fuzz target implements. The same
  * source is linked either with libFuzzer (clang -fsanitize=fuzzer, option

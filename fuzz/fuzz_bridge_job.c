@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_bridge_job - the bridge's parser of submissions (bridge/validate.c):
  * the input is [ring byte][16-byte packet][256-byte job descriptor]. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_config_file - zenedge-bridged's configuration file reader
  * (bridge/config.c over libinih): the input is the file's contents, read

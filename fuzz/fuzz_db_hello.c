@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_db_hello - the doorbell socket's hello reader (linux/zl_sock.c,
  * zl_db_hello_recv()): what a peer on the UNIX socket sends, for real,

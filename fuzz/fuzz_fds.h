@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_fds.h - a leak check for targets that pass descriptors around: the
  * open fd numbers of a window above the lowest free one, before the input

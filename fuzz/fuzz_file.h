@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_file.h - the input as the contents of a file, for parsers whose
  * entry point takes a path (the bridge's INI readers): one memfd made at

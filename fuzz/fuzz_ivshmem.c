@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_ivshmem - zenedge-bridged's ivshmem server (bridge/ivshmem_server.c)
  * against what local clients do, for real, over its UNIX socket. Input:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_manifest - the model manifest parser (bridge/manifest.c over
  * libinih): the input is a model.ini's contents, read through the real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_proxy_completion - the ZENEDGE side's parser of answers: the proxy's
  * completion handler. A proxy on the POSIX port (manual mode, no threads)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_region_attach - the bridge's first contact with the region: the
  * input is the region's bytes. Attach must either refuse with a code or

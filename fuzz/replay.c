@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * replay.c - run a fuzz target over corpus files and over deterministic
  * mutations of them (bit flips, byte sets, 32-bit word overwrites with

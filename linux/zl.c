@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl.c - Linux-side helpers: clock, pinning, region mapping, doorbells.
  */

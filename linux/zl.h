@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl.h - Linux-side helpers shared by zenedge-bridged, zenedge-sim,
  * zenedge-ipc and zenedge-bench: clock, CPU pinning, mapping the region

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl_obj.c - who may own and write the objects the Linux side maps: the
  * policy (owners, group, devices) and the check of an open object against

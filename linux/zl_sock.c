@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl_sock.c - the doorbell socket (zl.h): its private runtime directory,
  * the credentials of the process on the other end, the hello with its

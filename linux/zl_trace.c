@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl_trace.c - reading the job trace of a region (zl_trace.h). Ordering
  * T2 (ipc_proto.h, "Job trace").

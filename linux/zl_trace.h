@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zl_trace.h - reading the job trace of a region (protocol 1.2,
  * IPC_FEAT_JOB_TRACE; ipc_proto.h, "Job trace", ordering T2) and writing

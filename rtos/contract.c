@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * contract.c - contract checks in front of the proxy driver.
  * Freestanding: no libc.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * contract.h - the contract layer: what a ZENEDGE task may ask of the
  * accelerator. A contract names the models it may run, how many of its

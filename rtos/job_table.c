@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * job_table.c - the slot life cycle of the job table: take, look up, end,
  * release (the states are drawn in proxy.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * job_trace.c - the job trace (protocol 1.2, IPC_FEAT_JOB_TRACE): one
  * record per collected job in the region's trace ring, for inspectors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lat_trace.c - one job's stages into latency histograms (lat_trace.h).
  * Freestanding. */
 #include "lat_trace.h"

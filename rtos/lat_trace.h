@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lat_trace.h - one job's stages into latency histograms (ZENEDGE side).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * liveness.c - heartbeats, bridge epochs and deadlines (proxy_tick), with
  * the ring-tail and reclaim helpers of a bridge loss and a new epoch.

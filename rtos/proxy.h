@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy.h - the ZENEDGE proxy driver: lays out the shared region, submits
  * jobs on the submission rings (ipc_send), handles completions (callable

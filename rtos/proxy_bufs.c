@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_bufs.c - tensor buffers, the zero-copy path (rules in proxy.h).
  *

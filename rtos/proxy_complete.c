@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_complete.c - the completion handler and the idle handshake of the
  * completion context.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_internal.h - definitions shared by the proxy's own .c files. Not
  * part of the API. Grouped by the file that defines them; every function

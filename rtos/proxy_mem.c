@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_mem.c - the proxy's copy and zero loops (no libc).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_setup.c - the proxy's names, configuration, region layout, model
  * table, start and stop.

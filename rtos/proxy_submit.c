@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_submit.c - submission: the request check, proxy_submit, proxy_ping
  * and ipc_send.

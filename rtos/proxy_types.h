@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_types.h - the storage of the ZENEDGE proxy driver: every type the
  * caller declares (proxy_t, proxy_config_t, the request and result

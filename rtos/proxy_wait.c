@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_wait.c - the task's half of a job: wait, status query, cancel, and
  * the queries (account, bridge online, usage).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The freestanding ZENEDGE side (contract layer, proxy driver, job table,
 # liveness): no libc, cross-built for the embedded targets by
 # cmake/freestanding (tests cross_*). Headers live next to them (include

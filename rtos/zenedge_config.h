@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zenedge_config.h - static configuration of the ZENEDGE side.
  *

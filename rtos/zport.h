@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zport.h - the porting layer of the ZENEDGE side: every hook the portable
  * code (the .c files of rtos/) calls. A port is one .c file that defines struct zport

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # bench-plot.gp - plot a zenedge-bench CSV (--csv FILE) as a PNG.
 #
 #   gnuplot -c scripts/bench-plot.gp results/bench.csv results/bench.png

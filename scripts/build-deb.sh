@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # build-deb.sh - the Debian packages (debian/) from the working tree:
 # copies the tracked and new files (not the ignored ones) to OUT/src,
 # runs dpkg-buildpackage -b -us -uc there, then lintian on the result.

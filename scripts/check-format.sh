@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check-format.sh - every C source and header tracked by git is formatted
 # as .clang-format says (clang-format 14, Debian 12). Regions that are
 # hand-aligned tables say so between /* clang-format off */ and on.

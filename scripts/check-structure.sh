@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check-structure.sh - the size limits of docs/architecture.md: no function
 # in core/, rtos/, bridge/, linux/ over 80 lines (a program's main over 120),
 # no .c file in rtos/ or bridge/ (bridge/backends/ aside) over 500 lines.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check-walk.sh - every "| n | `file` | `function` |" row of the job's path
 # in docs/architecture.md names a function defined in that file (a line
 # starting with its return type and the name, at column 0).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # demo-partitions.sh - make demo PARTITIONS=N (2..4): N ZENEDGE partitions
 # (one zenedge-sim each, on CPU 1) on one zenedge-bridged (CPU 0), one
 # region each, with different contracts:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # demo-plot.gp - per-stage latency distributions per task, from the job
 # trace of the demo (every collected job: zenedge-sim --trace), as
 # cumulative distributions on a log time axis: one panel per task, one

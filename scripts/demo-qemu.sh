@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # demo-qemu.sh - ZENEDGE as a bare-metal 32-bit guest in QEMU, sharing the
 # region with the host over an ivshmem device (docs/qemu.md).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # demo.sh - the end-to-end demo (make demo): zenedge-bridged pinned to CPU 0
 # and zenedge-sim (the ZENEDGE partition on the POSIX port) pinned to CPU 1,
 # over POSIX shared memory, with tasks under different contracts:

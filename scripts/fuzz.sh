@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # fuzz.sh - build the libFuzzer targets of fuzz/ with clang and run each,
 # growing fuzz/corpus/<name>/, then minimise the corpus with -merge=1.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (make fuzz SECONDS=N)

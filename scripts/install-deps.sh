@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian 12 packages a target needs, only those missing.
 # Usage: scripts/install-deps.sh [build|test|bench|demo|demo-qemu|verify|fuzz|deb|all]
 # Root runs apt-get directly; another user goes through sudo when present.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build and run the whole suite in its three variants, each in its own
 # build directory, then print one summary line ("tests: N passed, N failed,
 # N skipped"), also written to build/test-summary.txt.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # soak.sh - a fixed-duration soak of zenedge-sim --soak against
 # zenedge-bridged: every shipped model (copying and zero-copy tasks, every
 # QoS class, paced so the run does not hog the machine), the ZENEDGE side

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Train the digits_mlp model (64 -> 32 ReLU -> 10) with NumPy only.
 
 Data: the UCI "Optical Recognition of Handwritten Digits" set (8x8 images,

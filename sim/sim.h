@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim.h - zenedge-sim's shared state, private to sim/.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_cli.c - zenedge-sim's command line: options, --help and the task
  * specs. A spec is checked here as far as it can be without the model

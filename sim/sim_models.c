@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_models.c - zenedge-sim's model catalogue: the manifests of --models,
  * loaded by the bridge's registry (registry.h, the one reader of

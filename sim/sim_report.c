@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_report.c - zenedge-sim's report: per task the contract's counts and
  * the stage table, the proxy's counters, the --hist CSV and the summary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_soak.c - zenedge-sim --soak SECONDS: the tasks run for a fixed time
  * in rounds of --soak-round-s; between two rounds the ZENEDGE side

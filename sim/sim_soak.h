@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_soak.h - zenedge-sim --soak: the tasks for a fixed time, in rounds
  * with a re-initialisation of the proxy (new epoch) between two rounds,

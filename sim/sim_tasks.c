@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_tasks.c - zenedge-sim's tasks: each a thread under its own contract
  * that makes a job's inputs (sim_models.c), submits it (copied, or in its

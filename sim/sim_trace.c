@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sim_trace.c - zenedge-sim --trace: every collected job as CSV, read back
  * from the region's job trace (protocol 1.2, zl_trace.h) by a thread that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zenedge-sim - the ZENEDGE partition as a Linux program: lays out the
  * shared region in POSIX shared memory, runs the portable proxy driver on

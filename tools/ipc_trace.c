@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_trace.c - zenedge-ipc trace (ipc_trace.h). The job trace is read
  * with zl_trace (ordering T2 of ipc_proto.h): a record is printed only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_trace.h - zenedge-ipc trace: the job trace of a region (protocol
  * 1.2) as CSV or JSON lines, once or followed; the job slots' descriptors

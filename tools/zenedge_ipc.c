@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zenedge-ipc - read-only inspection of a live ZENEDGE region.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check-anchors.sh - every code anchor a model names still exists.
 # The models (verify/*.pml) and the Frama-C drivers (verify/frama/*.c) list
 # the code they stand for in lines of the form

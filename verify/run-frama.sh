@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # run-frama.sh - one Frama-C analysis of verify/frama/ and its judgement.
 # Usage: run-frama.sh SOURCE_DIR ring|region|validate|complete|wp
 #   ring, region, validate, complete: EVA from the driver verify/frama/NAME_eva.c

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # run-spin.sh - check one SPIN model (verify/*.pml) and judge the outcome.
 # Usage: run-spin.sh MODEL.pml pass|fail [--expect=TEXT] [-DNAME[=VALUE]...]
 #   pass: the full state space is searched and no error is found;

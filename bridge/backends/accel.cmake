@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # accel.cmake - the accelerator backends of zenedge-bridged (docs/backends.md).
 #
 # Included by the CMakeLists.txt that builds the bridge library. Sets, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* backend.c - the table of built-in backends and helpers shared by them. */
 #include "backend.h"
 

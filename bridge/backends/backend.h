@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * backend.h - the interface every compute backend of zenedge-bridged
  * implements (CPU reference here; OpenCL and CUDA plug in the same way).

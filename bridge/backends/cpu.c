@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpu.c - the CPU reference backend: every shipped model in plain C.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cuda.c - the CUDA backend of zenedge-bridged (docs/backends.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cuda_api.h - the part of the CUDA driver API and of NVRTC that the CUDA
  * backend uses, declared here so that it builds with no CUDA header and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jobq.c - bounded job FIFOs, class selection, the device slot
  * scheduler and the job skeleton (submit, start, unwind, finish) of the
  * asynchronous backends (jobq.h). */

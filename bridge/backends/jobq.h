@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jobq.h - what the asynchronous backends (OpenCL, CUDA) share: the job
  * queues (one FIFO of jobs per QoS class waiting for a device slot, one of

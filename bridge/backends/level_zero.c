@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * level_zero.c - the oneAPI Level Zero backend of zenedge-bridged
  * (docs/backends.md).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # level_zero.cmake - the Level Zero backend of zenedge-bridged and the
 # models' SPIR-V kernels (docs/backends.md, docs/models.md).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * opencl.c - the OpenCL backend of zenedge-bridged (docs/backends.md).
  *

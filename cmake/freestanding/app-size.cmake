@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # app-size.cmake - run by the freestanding build (target fs_apps) after
 # the reference applications are linked: their .text, .rodata, .data and
 # .bss into REPORT, and a check against LIMITS.

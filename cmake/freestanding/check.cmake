@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # check.cmake - run by the freestanding build (target fs_check) after the
 # libraries are built:
 #  1. core + rtos (SIDE) reference no symbol they do not define but the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # cross-build.cmake - configure and build cmake/freestanding for one
 # embedded target, then print its checks and size report. The tests
 # cross_<target> run it; by hand:

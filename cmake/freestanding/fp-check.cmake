@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # fp-check.cmake - run by the freestanding build (target fs_fp_check) on
 # the targets whose toolchain file sets ZENEDGE_FP_CHECK (Cortex-M4F
 # hard-float, AArch64): disassemble the ZENEDGE-side libraries and fail

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # switch-sizes.sh - what each feature switch of rtos/zenedge_config.h
 # costs: the minimal reference application (examples/footprint) linked
 # for Cortex-M4 (-Os, --gc-sections, no LTO) with its configuration as

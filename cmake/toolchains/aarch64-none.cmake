@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # AArch64 (e.g. Cortex-A53/R82 partition), freestanding: the Linux cross
 # compiler is used only as a code generator; nothing of its libc is linked.
 set(CMAKE_SYSTEM_NAME Generic)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Cortex-M0+ (ARMv6-M, Thumb-1 subset, no divide instruction), freestanding,
 # no libc: every copy must stay a loop and every division a constant one,
 # or the compiler would call memcpy / __aeabi_uidiv.

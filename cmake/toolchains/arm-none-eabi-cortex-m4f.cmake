@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Cortex-M4F, hard-float ABI (FPv4-SP), freestanding, no libc: what a board
 # with an FPU and a hard-float application builds. The ZENEDGE side is
 # compiled with -mgeneral-regs-only (cmake/freestanding) and the build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # i386, freestanding: the ZENEDGE x86 guest for QEMU (guests/x86-qemu).
 # The host gcc in 32-bit mode: no cross compiler and no 32-bit libc are
 # needed, since nothing is linked but our own objects (-nostdlib), so

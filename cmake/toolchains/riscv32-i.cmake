@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # RISC-V 32 base integer only (RV32I: no multiply or divide instruction,
 # no atomics extension), freestanding, no libc: a multiplication or
 # division by a non-constant would call __mulsi3 / __udivsi3 of libgcc.

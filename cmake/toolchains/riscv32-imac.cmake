@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # RISC-V 32 (RV32IMAC, no FPU), freestanding, no libc: 64-bit shifts
 # would call __ashldi3 / __lshrdi3 of libgcc.
 set(CMAKE_SYSTEM_NAME Generic)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # RISC-V 64 (RV64IMAC, no FPU used), freestanding, no libc.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR riscv64)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app.h - what the start-up code of a reference application calls
  * (app_start.c): the program, and the two interrupt handlers.

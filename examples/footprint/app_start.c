@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_start.c - the smallest start-up a reference application needs: a
  * table of handler addresses (the Cortex-M vector table layout: initial

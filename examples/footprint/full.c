@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * full.c - reference application with every feature of the ZENEDGE side
  * on (full_cfg.h: logging down to debug, zero-copy buffers, bridge stage

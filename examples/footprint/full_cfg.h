@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* full_cfg.h - ZENEDGE_USER_CONFIG of examples/footprint/full.c: 8 job
  * slots, one model, and every feature on (the defaults of
  * zenedge_config.h: logging down to debug, zero-copy buffers, stage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * minimal.c - reference application for the footprint figures: what a
  * task that runs one model under one contract pays. Configuration:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* minimal_cfg.h - ZENEDGE_USER_CONFIG of examples/footprint/minimal.c:
  * 8 job slots, one model under one contract, the copy path, and every
  * optional feature off. */

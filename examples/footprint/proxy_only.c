@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy_only.c - minimal.c without the contract layer (ZEN_CFG_CONTRACT 0):
  * the task calls the proxy directly. The calls: proxy_init,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * boot.S - entry of the ZENEDGE guest image (32-bit x86, multiboot 1).
  *

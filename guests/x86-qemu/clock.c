@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * clock.c - the guest's monotonic clock: the time stamp counter,
  * calibrated once at boot against channel 2 of the 8254 PIT (whose input

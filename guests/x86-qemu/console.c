@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * console.c - COM1 serial console (16550 UART at I/O 0x3F8, 115200 8N1)
  * and a small printf for the log hook and the kernel's report. Output is

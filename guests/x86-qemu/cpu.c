@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpu.c - interrupt descriptor table, the legacy PIC and PIT (the periodic
  * tick that ends every HLT), the local APIC (needed to receive the

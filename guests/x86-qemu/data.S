@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * data.S - the digits held-out set (models/digits_mlp/test_x.f32 and
  * test_y.u8) built into the image, so that the guest can submit real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hostile.c - the hostile guest. It lays the region out with the core API
  * only (no proxy: it must be free to write what a correct ZENEDGE side

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kernel.c - the ZENEDGE guest: boots, finds the shared region behind the
  * ivshmem device, lays it out with the portable proxy driver and runs a

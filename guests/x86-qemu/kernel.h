@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kernel.h - the guest "kernel": boot options, the shared objects of the
  * demo (proxy, port, device) and the hostile-guest run (hostile.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pci.c - PCI configuration space through the legacy mechanism #1 (ports
  * 0xCF8 address, 0xCFC data), discovery of the ivshmem device (1af4:1110)

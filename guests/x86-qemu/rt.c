@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rt.c - the run-time support a freestanding -m32 build needs: the four
  * memory functions GCC may call on its own (struct copies, zeroing), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sched.c - a tiny cooperative scheduler: a fixed set of tasks, each with
  * its own stack, run round robin from the boot context (the "scheduler

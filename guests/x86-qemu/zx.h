@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zx.h - internal interfaces of the bare-metal x86 (QEMU) port of ZENEDGE.
  * Prefix zx_. Nothing here is seen by the portable code, which only calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zx_arch.h - the few x86 instructions the guest port needs, as inline
  * functions (port I/O, interrupt flag, time stamp counter, MMIO).

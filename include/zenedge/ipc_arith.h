@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_arith.h - the arithmetic the freestanding code needs, written so
  * that no target calls a compiler helper for it (libgcc's __aeabi_uidiv,

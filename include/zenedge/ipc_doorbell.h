@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_doorbell.h - the needs-wake-up handshake (W1/W2 in ipc_proto.h).
  *

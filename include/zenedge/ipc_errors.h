@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_errors.h - error codes of the core layer (ring, region, heap).
  *

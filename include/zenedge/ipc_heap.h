@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_heap.h - the tensor heap allocator, owned by the zenedge side.
  *

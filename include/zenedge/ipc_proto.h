@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_proto.h - the ZENEDGE <-> Linux bridge wire protocol.
  *

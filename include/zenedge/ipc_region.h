@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_region.h - lay out (zenedge side) and attach to (bridge side) the
  * shared region, and reach objects inside it by bounds-checked offset.

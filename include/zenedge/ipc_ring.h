@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_ring.h - single-producer / single-consumer ring over ipc_ring_t.
  *

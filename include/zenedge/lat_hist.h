@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lat_hist.h - fixed-bucket latency histogram, the one histogram of the
  * project: the ZENEDGE side, zenedge-sim, the bridge's statistics and the

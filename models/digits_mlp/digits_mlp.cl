@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* digits_mlp.cl - model 4 on OpenCL: h = relu(x . w1 + b1),
  * logits = h . w2 + b2, for one sample, in one work-group.
  * Work-item j < nh computes hidden unit j into local memory; after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* digits_mlp.cu - model 4 on CUDA: h = relu(x . w1 + b1),
  * logits = h . w2 + b2, for one sample, in one block. Thread j < nh
  * computes hidden unit j into shared memory (dynamic, nh floats); after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* gemm.cl - model 3 on OpenCL: c[m][n] = a[m][k] x b[k][n], float32,
  * row-major. One work-item per output element (dimension 0: column,
  * dimension 1: row); the sum runs over k in ascending order without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* gemm.cu - model 3 on CUDA: c[m][n] = a[m][k] x b[k][n], float32,
  * row-major. One thread per output element (x: column, y: row); the sum
  * runs over k in ascending order without contraction, the order of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* saxpy.cl - model 2 on OpenCL: y_out[i] = alpha * x[i] + y[i], float32.
  * Contraction into a fused multiply-add is switched off so that the
  * result is rounded as the CPU reference rounds it (product, then sum). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* saxpy.cu - model 2 on CUDA: y_out[i] = alpha * x[i] + y[i], float32.
  * __fmul_rn/__fadd_rn are never contracted into a fused multiply-add, so
  * the result is rounded as the CPU reference rounds it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vector_add.cl - model 1 on OpenCL: c[i] = a[i] + b[i], int32 with
  * two's complement wrap (done in unsigned, which OpenCL C defines).
  * One work-item per element; the global size may be rounded up. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.c (ports/posix) - POSIX (Linux) implementation of rtos/zport.h.
  * See port.h for what each hook maps to.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.h (ports/posix) - the POSIX (Linux) port of the ZENEDGE side, used
  * by the simulation (zenedge-sim) and the tests.

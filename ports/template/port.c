@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.c (ports/template) - a complete, freestanding port for a single-core
  * board, meant to be copied. It builds as is (cmake/freestanding

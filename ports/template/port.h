@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.h (ports/template) - the port of a single-core bare-metal board,
  * written as the starting point of a new port (copy the folder, rename the

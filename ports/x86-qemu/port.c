@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.c (ports/x86-qemu) - rtos/zport.h on the bare-metal x86 guest
  * (its runtime: guests/x86-qemu).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * port.h (ports/x86-qemu) - the state of the x86 (QEMU) port behind
  * rtos/zport.h. It runs on the bare-metal guest runtime of guests/x86-qemu

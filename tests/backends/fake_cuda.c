@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fake_cuda.c - a stand-in libcuda.so.1 for tests: one fake device whose "device memory" is host memory, streams that run each command at once on the CPU (the four shipped kernels, found by name in the PTX), events on CLOCK_MONOTONIC; loaded by the CUDA backend through ZENEDGE_CUDA_LIBRARY.
  *
  * Green contexts as driver 12.4 has them, on a device of FAKE_SMS SMs split in granules of FAKE_SM_GRANULE; ZENEDGE_FAKE_CUDA_GREEN=0 plays a 12.3 driver instead (version 12030, the green entry points answer CUDA_ERROR_NOT_SUPPORTED). A function runs only on a stream of the context its module was loaded in (CUDA_ERROR_INVALID_HANDLE otherwise), and every launch is logged, for zenedge_fake_cuda_launch_log(), with the SM count of its stream's green context (0: the primary context, the whole device) and the stream's priority. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fake_ze.c - a stand-in Level Zero driver for tests, loaded by the real
  * oneAPI loader (libze_loader.so.1) through ZE_ENABLE_ALT_DRIVERS: it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ring_level_zero.sh - zenedge-bridged --backend level_zero serving zenedge-sim through the ring: every shipped model (checked by the sim against plain C) and the digits held-out set, whose accuracy must equal the CPU backend's through the same ring; 77 when the daemon has no Level Zero device (the tests give it the stand-in driver through ZE_ENABLE_ALT_DRIVERS, or the machine has an Intel GPU or NPU).
 # Usage: ring_level_zero.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR
 # Every process is killed by PID; the shm object, socket and logs are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ring_opencl_digits.sh - zenedge-bridged --backend opencl serving zenedge-sim through the ring: every shipped model (checked by the sim against plain C) and the digits held-out set, whose accuracy must equal the CPU backend's through the same ring; 77 when the daemon has no usable OpenCL device.
 # Usage: ring_opencl_digits.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR
 # Every process is killed by PID; the shm object, socket and logs are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rt_flood.c - RT under a BACKGROUND flood inside an accelerator backend, for the figures of docs/backends.md: an RT vector_add every 1 ms (1 in flight), first alone, then with a number of BACKGROUND gemm jobs kept in flight, through the backend's submit/poll; prints p50/p99/max of RT submit->start and submit->end per phase and the BACKGROUND throughput. Not a test (timing on a shared machine): run by hand, e.g. backends_rt_flood MODELS_DIR opencl 2000 8. */
 #include <stdio.h>
 #include <stdlib.h>

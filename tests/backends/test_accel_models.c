@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_accel_models.c - every shipped model on an accelerator backend (argv[2]: opencl, on PoCL in CI, cuda or level_zero) against the CPU reference, many jobs in flight, and the digits accuracy per backend; exits 77 when the backend has no device. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cuda_loader.c - the CUDA backend's run-time loader without a usable driver: probe and init say why in one line (the exact "libcuda.so.1 not found (no NVIDIA driver)" line when it is absent), leave nothing behind and never crash; argv[2] picks the case: default, absent, notcuda. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_opencl_unit.c - the OpenCL backend's contract on PoCL: probe listing, device choice by index, name and P:D, BUSY at the queue depth, UNSUPPORTED models with a reason, RT's sub-device (ZENEDGE_OPENCL_RT_CUS: the start line, a bad value named with its limit, jobs still right), and the kernel cache kept in ZENEDGE_OPENCL_CACHE; exits 77 when no OpenCL platform exists. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_qos_order.c - QoS inside a backend: with many BACKGROUND jobs queued, later NORMAL, HIGH and RT jobs start and complete before every queued job of a less urgent class that had not started; under a BACKGROUND flood an RT job starts at its submit, no BACKGROUND job starts while RT jobs are pending, and the BACKGROUND jobs held back still complete with the CPU reference's outputs; on the stand-in CUDA driver, RT runs in its green context and the others in theirs, or, without green contexts, the backend says so and uses stream priorities on the stand-in Level Zero driver, RT on the high-priority queue and BACKGROUND on the low one (argv[2]: cpu, opencl, cuda or level_zero; 77 when the backend has no device). */
 #include <dlfcn.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_ze_loader.c - the Level Zero backend where things are missing: no loader (a path that does not exist, ZENEDGE_ZE_LIBRARY=none, a library that is not a loader), a loader without a driver, and, on the stand-in driver (argv[2], loaded by the real loader through ZE_ENABLE_ALT_DRIVERS), --device choices, a driver that refuses every module, a model without SPIR-V, with a file that is not SPIR-V, with a spirv name outside its folder; each case in a child process of its own (the loader initialises once per process). Usage: test_ze_loader MODELS_DIR FAKE_DRIVER. */
 #include <dlfcn.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ready_warm.sh - READY means ready: zenedge-bridged runs every model once
 # (a dry run with zero inputs) before it publishes READY, and says so in
 # its log ("ready in N ms: K models loaded and warmed on BACKEND", each

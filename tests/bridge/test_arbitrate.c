@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_arbitrate.c - bridge/arbitrate.c, the ring arbitration policy: RT first, weighted shares over many rounds, empty rings, budgets, and weights given as 0. */
 #include <setjmp.h>
 #include <stdarg.h>

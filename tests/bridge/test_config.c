@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_config.c - bridge/config.c: numbers are decimal (or 0x hex), inline
  * comments in the INI file are comments, errors name file:line. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cpu_backend.c - the CPU reference backend: known results of vector_add, saxpy, gemm and the backend contract (busy, poll, unsupported). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cpu_workers.c - the CPU backend runs jobs on its worker threads, never on the caller's (the dispatcher's) thread, and an RT job starts at once while BACKGROUND gemms run and wait: before any queued BACKGROUND job, within 2 ms (median). */
 #define _GNU_SOURCE
 #include <stdio.h>

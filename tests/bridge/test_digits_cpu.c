@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_digits_cpu.c - digits_mlp on the CPU backend: accuracy on the held-out set (skips with 77 if the data files are absent). */
 #include <stdio.h>
 #include <stdlib.h>

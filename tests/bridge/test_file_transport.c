@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_file_transport.c - zenedge-bridged on the file transport: the region in a regular file at a non-page-aligned offset (as an ivshmem backing file or a carve-out), jobs served and results checked. */
 #define _GNU_SOURCE
 #include <stdio.h>

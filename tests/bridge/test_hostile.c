@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_hostile.c - a real zenedge-bridged fed corrupt packets and descriptors (each field out of range, one at a time): checks every error completion, its counter, and that good jobs still run afterwards. */
 #define _GNU_SOURCE
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_ipc_tool.c - zenedge-ipc stat and trace on a live region served by a real zenedge-bridged: states, epochs, moving heartbeat, ring fill, one CSV line per finished job. */
 #define _GNU_SOURCE
 #include <stdio.h>

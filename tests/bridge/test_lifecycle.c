@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_lifecycle.c - zenedge-bridged lifecycle: heartbeat and epoch, SIGTERM mid-load gives every taken job one final status, restart (clean and after SIGKILL) attaches with a new epoch and serves, a ZENEDGE-side re-init is followed. */
 #define _GNU_SOURCE
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_noncoherent.c - a real zenedge-bridged on a region that sets
  * IPC_FEAT_NONCOHERENT: it attaches (the bit is known), says once that the
  * ZENEDGE side maintains its cache and it does none, echoes the bit in its

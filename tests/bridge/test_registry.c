@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_registry.c - bridge/registry.c: good manifests load, each malformed manifest is refused naming file and field. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_service.c - zenedge-bridged as a systemd service, against the real
  * daemon: the notifications on NOTIFY_SOCKET (STATUS= while loading,
  * READY=1 once warm, WATCHDOG=1 at the WATCHDOG_USEC pace, RELOADING=1 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_stats.c - bridge/stats.c and bridge/bridge_errors.c: the stats file's keys (per-model counters by registry name, latency stages named as lat_stage_name()), the dump to --stats-file, and error names generated from BRIDGE_ERROR_LIST. */
 #define _GNU_SOURCE /* open_memstream, mkdtemp */
 #include <setjmp.h>

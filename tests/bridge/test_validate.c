@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_validate.c - bridge/validate.c: every ipc_status the packet and job checks return, one by one. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_xarb.c - bridge/xarb.c, the arbiter across regions: strict class
  * order across regions, clamping to max_class, weighted shares of device
  * time over many picks (within 10 %), budget exhaustion and refill, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * call_cost.c - the instructions of one call of each ZENEDGE-side entry
  * point on the job path, for a ring size and a load given on the command

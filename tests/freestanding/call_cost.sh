@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # call_cost.sh - instructions of one call of ipc_send, contract_submit_job,
 # proxy_complete (one answer), contract_wait and proxy_tick, counted with
 # callgrind (one dump per call, see call_cost.c), for rings of 16 and

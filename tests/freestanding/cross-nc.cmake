@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # cross-nc.cmake - the non-coherent ZENEDGE side (core + rtos/ + the
 # template port with IPC_CONFIG_NONCOHERENT) cross-compiled once per core
 # that has a data cache the template port knows: Cortex-M7 and AArch64.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_min_config: what the minimal configuration (every feature switch
  * of zenedge_config.h off, see zenedge_rtos_min) leaves out is really out
  * and refused as documented: a request naming tensor buffers is

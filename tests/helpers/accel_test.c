@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* accel_test.c - helpers of the accelerator backend tests (see accel_test.h). */
 #include "accel_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * accel_test.h - helpers shared by the accelerator backend tests: inputs
  * for every shipped model from a fixed seed, one job run synchronously

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hand_bridge.c - the test as a step-by-step bridge (see hand_bridge.h). */
 #define _GNU_SOURCE
 #include "hand_bridge.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hand_bridge.h - the test itself plays the bridge, step by step, with no
  * thread: take one submission, write the answer line, post a completion.

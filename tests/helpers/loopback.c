@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* loopback.c - in-process bridge thread for the proxy tests (see loopback.h). */
 #define _GNU_SOURCE
 #include "loopback.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * loopback.h - a bridge in a thread of the test process: consumes the
  * submission rings with the core library, answers PING with PONG and

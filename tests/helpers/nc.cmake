@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # nc.cmake - the non-coherent variant, built in the plain build tree: core
 # and rtos/ a second time with IPC_CONFIG_NONCOHERENT (the cache hooks of
 # ipc_cache.h are real calls) and IPC_CONFIG_BARRIER_TRACE (every acquire

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* nc_port.c - the recording cache hooks and barrier trace (see nc_port.h). */
 #include "nc_port.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nc_port.h - the cache hooks of a non-coherent port (ipc_cache.h) and the
  * barrier trace (IPC_CONFIG_BARRIER_TRACE in barrier.h), as a recorder for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rtos_fixture.c - shared set-up of the tests of tests/rtos/ (see rtos_fixture.h). */
 #define _GNU_SOURCE
 #include "rtos_fixture.h"

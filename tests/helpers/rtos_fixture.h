@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rtos_fixture.h - a proxy on a POSIX port over a private region, with the
  * small test models, for the tests of tests/rtos/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_exit.h - the exit codes of every test program (CTest reads them):
  * 0 pass, 1 fail, 77 skip (SKIP_RETURN_CODE 77: a device, a data set or a

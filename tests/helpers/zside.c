@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* zside.c - the ZENEDGE side played by the bridge tests (see zside.h). */
 #define _GNU_SOURCE
 #include "zside.h"

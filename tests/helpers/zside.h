@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * zside.h - test harness that plays the ZENEDGE side against a real
  * zenedge-bridged process: creates the region in POSIX shared memory with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # add_model.sh - adding a model is adding one folder: a copy of the shipped models plus one new folder is read by zenedge-bridged and zenedge-sim alike, and jobs on the new model come back OK. KIND sum: vector_add_2k (a new id, 2048 elements, the CPU kernel vector_add_i32), whose sums the sim checks; KIND unknown: digits_raw (the digits MLP's weights under a new id, no [dataset]), a model the sim has no reference for, so only the final status counts.
 # Usage: add_model.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR [sum|unknown]
 # Every process is killed by PID and the shm object, socket, files and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # cli_errors.sh - zenedge-sim, zenedge-ipc and zenedge-bench run wrongly:
 # each mistake is one line on stderr that names the option and the value,
 # and the sysexits code (64 usage, 66 no such region, 69 no bridge, 73 an

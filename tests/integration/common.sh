@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # common.sh - sourced by the integration scripts: removal of our processes
 # (by PID) and files on any exit, and fail(). The script sets TAG (the shm
 # object is /$TAG), SOCK, BLOG, SLOG, optionally EXTRA_FILES (words, globs

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # deb_install.sh - the Debian packages install and run on a fresh Debian 12:
 # builds them (scripts/build-deb.sh, lintian errors fail), makes a minimal
 # bookworm root (debootstrap --variant=minbase, from the mirror of the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # demo_plot.sh - a short run of scripts/demo.sh (CPU backend, few jobs):
 # its two job traces (the sim's --trace and zenedge-ipc trace --follow)
 # hold one row per completed job (ok + failed of the summary line) and lose

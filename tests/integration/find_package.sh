@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # find_package.sh - a program of others builds against an install: cmake
 # --install into a temporary prefix, then a tiny consumer project with
 # find_package(zenedge) links zenedge::linux (static) and zenedge::zenedge

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # install.sh - cmake --install into a temporary prefix, then the installed zenedge-bridged: --help, --version with the example config, --list-devices, the pkg-config file, and a short real run on the installed models.
 # Usage: install.sh BUILD_DIR [ZENEDGE_SIM]
 set -u

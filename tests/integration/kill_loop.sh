@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # kill_loop.sh - SIGKILL either side at random points under load, restart it, and check every cycle's books.
 # Usage: kill_loop.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR [CYCLES]
 # CYCLES (default 20, or $ZENEDGE_KILL_CYCLES) alternate in halves between the

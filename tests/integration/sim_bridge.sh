@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # sim_bridge.sh - zenedge-sim and zenedge-bridged as two processes over POSIX shm, one doorbell mode, every shipped model checked against the CPU reference.
 # Usage: sim_bridge.sh ZENEDGE_BRIDGED ZENEDGE_SIM ZENEDGE_IPC MODELS_DIR MODE
 # Every process is killed by PID and the shm object, socket and files are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # sim_phases.sh - zenedge-sim's phase_ms= and stop_ms= task keys against the
 # real zenedge-bridged (CPU backend): a BACKGROUND gemm flood on in alternate
 # windows and stopped after a time, an RT task paced across them; the RT

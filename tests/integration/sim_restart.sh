@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # sim_restart.sh - zenedge-bridged killed with SIGKILL and started again at once, twice, while zenedge-sim runs copying and zero-copy tasks: every job gets exactly one final status, none a wrong output, the new epochs are seen and served, and the reclaim follows the ring tails the new instances published.
 # Usage: sim_restart.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR
 # Every process is killed by PID and the shm object, socket and files are

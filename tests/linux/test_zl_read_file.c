@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_zl_read_file: the one file reader of the Linux side reads a regular
  * file whole with a NUL after it, and refuses what it must refuse with the
  * errno it documents: over max (-EFBIG), a directory or FIFO (-EINVAL), a

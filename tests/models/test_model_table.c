@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_model_table.c - the generated model table (cmake/gen_model_table.cmake)
  * and the bridge's registry (bridge/registry.c) read the same catalogue the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # regions.sh - one zenedge-bridged serving several regions, each with its own zenedge-sim (a ZENEDGE partition).
 # Usage: regions.sh ZENEDGE_BRIDGED ZENEDGE_SIM MODELS_DIR two|four
 #  two:  regions from an INI file ([region.a], [region.b]): a runs RT and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * qemu_peer.c - zenedge-qemu-peer: a minimal host side for the QEMU guest
  * tests. It maps the region's backing file, optionally serves the ivshmem

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * crit_cost.c - the work proxy_tick() does per critical section, with
  * every job slot in flight: a plain tick, a tick where every deadline

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # crit_cost.sh - instructions per critical section of proxy_tick(), measured
 # with callgrind: each section of the measured tick is one dump (see
 # crit_cost.c); this prints, per case and table size, the sections, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* crit_port.c - the counting port and the many-slot harness (see crit_port.h). */
 #define _GNU_SOURCE
 #include "crit_port.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * crit_port.h - a port of the ZENEDGE side for the tests of the work done
  * per critical section: a clock the test sets, a critical section that

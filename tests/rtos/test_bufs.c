@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_bufs.c - tensor buffers (zero-copy path): allocation, in-place jobs, the sharing rules, release after late answers and reclaim, with the test as a step-by-step bridge. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_completion.c - the completion handler, deadlines, cancellation and held slots, with the test as a step-by-step bridge (no threads). */
 #define _GNU_SOURCE
 #include <setjmp.h>

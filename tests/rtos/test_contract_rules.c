@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_contract_rules.c - every rule of contract_submit_job(), one test each, with "nothing left behind" checks. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_crit_bound.c - proxy_tick() does bounded work per critical section at 4,096 job slots: a quiet tick looks at no slot, expired jobs end earliest first at most ZEN_CFG_CRIT_BATCH per section, and a bridge loss or a new epoch ends and reclaims every job in passes of at most ZEN_CFG_CRIT_BATCH slots, without touching a job published meanwhile. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_job_trace.c - the job trace (protocol 1.2): the ZENEDGE side writes
  * one record per collected job (rtos/job_trace.c), a reader (zl_trace)
  * gets every record once, whole, in order; records overwritten before they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_lat_hist: the fixed-bucket latency histogram: bucket edges, the
  * 25 % bound, quantiles against exact ones, and the per-stage split. */
 #include <setjmp.h>

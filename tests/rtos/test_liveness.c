@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_liveness.c - bridge liveness: a loopback bridge goes silent mid-run (jobs end BRIDGE_LOST within their deadline, submissions refused), comes back with a new epoch (new jobs succeed), and exits cleanly with jobs in flight. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_loopback.c - the proxy driver against a loopback bridge thread: round trips in each doorbell mode, misbehaving bridges, ring/table exhaustion, deadlines and cancellation. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_nc_proxy.c - the proxy driver in the non-coherent build
  * (tests/helpers/nc.cmake). With the recorder of nc_port.c on one copy of
  * the region: every descriptor, input, output and slot byte of a job is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # obj_squat.sh - another user (uid 65534) creates the region's shm name
 # first, mode 0666. zenedge-sim must refuse it (naming the owner and the
 # mode) and leave it in place; zenedge-bridged must refuse to map it and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # obj_stats_symlink.sh - links planted where zenedge-bridged writes its
 # statistics: at the old predictable temporary name (PATH.tmp.PID) and at
 # the file's own name, each pointing at a file of someone else. A dump

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # obj_two_daemons.sh - a second zenedge-bridged for a region already served
 # must exit at once (status 75, EX_TEMPFAIL) with "another zenedge-bridged (pid N)
 # serves NAME", before it touches the region or the doorbell socket; the

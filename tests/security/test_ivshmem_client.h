@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_ivshmem_client.h - the client half of the ivshmem server protocol
  * (what QEMU's ivshmem-doorbell device does with its chardev), for the

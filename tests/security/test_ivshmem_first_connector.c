@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_ivshmem_first_connector.c - zenedge-bridged as the ivshmem server
  * (--ivshmem-socket) against hostile local processes that connect before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_ivshmem_ids.c - the ivshmem server (bridge/ivshmem_server.c) against
  * hostile local clients, driven step by step:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_life_answer.c - the ZENEDGE side against a hostile answer line and a corrupt completion ring: an answer whose timestamps are out of order is refused (times not valid, counted) while the values stored are the ones checked; a corrupt completion ring is counted once and then left alone (back-off) instead of being read and counted on every call, and is read again at once when the bridge epoch moves. */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_life_daemon.c - a real zenedge-bridged against a hostile region, one threat per mode: "flip" (a process flips the ZENEDGE epoch word for 3 s: the daemon's log stays small and it serves PING within 50 ms afterwards), "corrupt-sq" (an impossible submission ring head: one log line, little CPU, a small count of corrupt reads, the other rings still served), "slow" (backend jobs of the stand-in CUDA driver that finish after the region was re-initialised in place, then re-created: no output copy and no answer into the new region, no touch of the old mapping, the daemon serves on), "slow-ocl" (the same with OpenCL and a gemm large enough to outlive the daemon's wait on a CPU device). */
 #define _GNU_SOURCE
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_life_jobq.c - the asynchronous backends' job skeleton (jobq.c) with a device played by the test: once the attach a job was taken under has ended (bridge_job_stale), a late completion copies nothing into the region and a queued job is never started, even when the region's pages are gone (unmapped here: any touch is a SIGSEGV). */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_life_log.c - the daemon's log is rate-limited per call site: a flood of one line gives BRIDGE_LOG_BURST lines and then one "N more lines like ... suppressed" summary once the window is over, while the lines of another call site still go out. */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_obj_ipc_truncate.c - the owner of a region truncates it while
  * zenedge-ipc reads it: the tool must stop with a message and exit 74 (EX_IOERR), not

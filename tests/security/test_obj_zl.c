@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_obj_zl.c - the object rules of linux/zl.h: the creator makes the
  * region new (O_EXCL) with exactly the mode and group asked for, replaces

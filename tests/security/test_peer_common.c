@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_peer_common.c - hostile doorbell peers (test_peer_common.h). */
 #define _GNU_SOURCE
 #include "test_peer_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_common.h - the hostile doorbell peers of tests/security:
  * raw connections to a daemon's doorbell socket, hellos with any fd, and

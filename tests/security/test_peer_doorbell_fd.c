@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_doorbell_fd - a doorbell peer hands over a descriptor that
  * would block the daemon's ring: a full pipe (refused: not an eventfd) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_hijack - while a ZENEDGE side is connected, a second process
  * with a valid hello tries to take the doorbells. It is refused (closed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_rundir - the doorbell socket's private runtime directory:
  *  - without --socket the daemon listens on zl_default_socket() (the path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_silent - processes connect to the doorbell socket and never
  * say hello, more of them than the daemon keeps pending, reconnecting as

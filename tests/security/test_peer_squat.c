@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_peer_squat - another user (uid 65534, in a forked child) takes the
  * doorbell socket before the daemon, or knocks on the daemon's socket:

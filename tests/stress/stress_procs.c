@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* stress_procs: two processes over POSIX shared memory laid out as a real
  * region. The parent (zenedge side) initialises the region and sends N
  * sequence-numbered packets on submission ring 0; the child (bridge side)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* stress_threads: one producer thread and one consumer thread move N
  * sequence-numbered packets through a small ring in random bursts; none may
  * be lost, duplicated or reordered, and both the full and the empty paths

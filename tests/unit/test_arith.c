@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_arith: the soft division, 64-bit products and shifts of
  * zenedge/ipc_arith.h (the forms ARMv6-M and RV32I builds use, selected
  * here by IPC_ARITH_FORCE_SOFT) give what the native operators give, on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_errors: every core error code and wire status has its own distinct
  * name, generated from its own constant. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_heap: the size-class tensor heap: fit, exhaustion, bad frees, and
  * that blocks stay inside the region's heap and never overlap. */
 #include <setjmp.h>

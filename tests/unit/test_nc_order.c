@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_nc_order: the cache maintenance of the non-coherent build in the
  * ring and the region (core/ipc_ring.c, core/ipc_region.c), recorded by
  * tests/helpers/nc_port.c: every slot and header byte the writer publishes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_region: region init and attach; every attach validation error is
  * provoked one at a time and must return its own code and name its field. */
 #include <setjmp.h>

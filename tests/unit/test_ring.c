@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_ring: SPSC ring semantics: single/bulk/burst, full, empty, wrap, and
  * rejection of impossible peer counters. */
 #include <setjmp.h>

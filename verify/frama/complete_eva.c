@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * complete_eva.c - EVA driver for the ZENEDGE side's completion handler on
  * a region whose every byte is unknown after set-up: the completion ring's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * region_eva.c - EVA driver for the bridge's attach of a region whose every
  * byte is unknown (a region written by a broken or hostile ZENEDGE side),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ring_eva.c - EVA driver for the ring calls of core/ipc_ring.c on a ring
  * whose every byte (header, counters, slots) is unknown: what a corrupt or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * validate_eva.c - EVA driver for the bridge's checks of what the ZENEDGE
  * side wrote: a submission packet and the job descriptor it names, copied

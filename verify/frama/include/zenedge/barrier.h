@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * barrier.h for the Frama-C analyses only (verify/frama/, first on the
  * include path): the same five names as include/zenedge/barrier.h, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ipc_cache.h for the Frama-C analyses only (verify/frama/, first on the
  * include path): the coherent build of include/zenedge/ipc_cache.h (the
