@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * doorbell.pml - the needs-wake-up handshake W1/W2 (adaptive doorbell mode).
  *

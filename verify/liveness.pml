@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * liveness.pml - bridge loss and restart, ZENEDGE restart, stale answers
  * (docs/protocol.md "Bridge loss and restart", steps 1-6).

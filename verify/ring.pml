@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ring.pml - the SPSC ring of core/ipc_ring.c, with weak memory ordering.
  *
