@@ -80,11 +80,11 @@ static int list_devices(void)
         char why[256] = "";
         int n = (*b)->probe(devs, 16, why, sizeof(why));
         if (n < 0) {
-            printf("%-8s no device: %s\n", (*b)->name, why[0] ? why : bridge_strerror(n));
+            printf("%-10s no device: %s\n", (*b)->name, why[0] ? why : bridge_strerror(n));
             continue;
         }
         for (int i = 0; i < n && i < 16; i++) {
-            printf("%-8s device %d: %s / %s\n", devs[i].backend, devs[i].index, devs[i].platform, devs[i].device);
+            printf("%-10s device %d: %s / %s\n", devs[i].backend, devs[i].index, devs[i].platform, devs[i].device);
             found++;
         }
     }
