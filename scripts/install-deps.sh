@@ -16,7 +16,7 @@ fuzz_pkgs="clang libclang-rt-14-dev"
 level_zero_pkgs="libze1 libze-dev clang-15 llvm-spirv-15"
 # Debian packages (make deb) and the install test into a fresh root.
 deb_pkgs="dpkg-dev debhelper fakeroot lintian debootstrap"
-test_pkgs="$build_pkgs g++ libcmocka-dev clang-format gnuplot-nox gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86 valgrind $verify_pkgs $level_zero_pkgs"
+test_pkgs="$build_pkgs g++ libcmocka-dev clang-format gnuplot-nox gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu pocl-opencl-icd qemu-system-x86 valgrind $verify_pkgs $level_zero_pkgs $deb_pkgs"
 qemu_pkgs="$build_pkgs qemu-system-x86"
 bench_pkgs="$build_pkgs dpdk-dev gnuplot-nox"
 

@@ -34,6 +34,10 @@ run_variant() {
     while read -r name; do failed_names+=("$dir:$name"); done < <(sed -n 's/^ *[0-9]* - \(.*\) (\(Failed\|Timeout\|Not Run\|Exception\)).*/\1/p' "$log")
 }
 
+# The Debian packages built and installed into a fresh bookworm root
+# (integration_deb_install, plain variant only: about a minute on a quiet
+# machine, a debootstrap included); ZENEDGE_DEB_TEST=0 skips it.
+export ZENEDGE_DEB_TEST=${ZENEDGE_DEB_TEST:-1}
 run_variant build "" "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZENEDGE_STRESS_PACKETS=10000000
 # LeakSanitizer: what the OpenCL/CUDA driver stacks keep until exit (PoCL,
 # its LLVM, the ICD loader) is not ours; any test may load a driver (the
