@@ -29,7 +29,7 @@
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
 #else
-#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_ZERO_STATS       ((void)0)
 #define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
 #endif
 

@@ -17,7 +17,7 @@
 #endif
 #endif
 #ifndef CP_HAVE_CALLGRIND
-#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_ZERO_STATS       ((void)0)
 #define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
 #endif
 
