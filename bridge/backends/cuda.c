@@ -1059,5 +1059,7 @@ const bridge_backend_ops_t bridge_backend_cuda = {
     .submit = bridge_sched_op_submit,
     .poll = bridge_sched_op_poll,
     .in_flight = bridge_sched_op_in_flight,
+    .set_wake = bridge_sched_op_set_wake,
+    .finished = bridge_sched_op_finished,
     .shutdown = cu_shutdown,
 };

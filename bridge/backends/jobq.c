@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bridge_errors.h"
+#include "zenedge/barrier.h"
 #include "zl.h"
 #include "log.h"
 
@@ -75,6 +76,7 @@ int bridge_sched_init(bridge_sched_t *e, const bridge_backend_config_t *cfg, voi
     e->lower_max = e->n_slots > 1 ? e->n_slots - 1 : e->n_slots;
     e->owner = owner;
     e->hooks = hooks;
+    e->wake_fd = -1;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
         if (bridge_jobq_init(&e->pending[c], e->depth) != BRIDGE_OK)
             goto nomem;
@@ -132,7 +134,11 @@ void bridge_sched_complete(bridge_sched_t *e, bridge_slot_t *sl, int dev_status)
     sl->t_done = now;
     sl->seq = ++e->seq;
     sl->done = 1;
+    /* C2: release, pairs with the acquire in bridge_sched_op_finished. */
+    ipc_store_release(&e->n_done, e->n_done + 1u);
     pthread_cond_broadcast(&e->cond);
+    if (e->wake_fd >= 0)
+        zl_db_ring(e->wake_fd); /* under lock: set_wake(-1) ends every ring */
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -365,6 +371,7 @@ static int sched_collect(bridge_sched_t *e, bridge_job_t **done, int max)
         pthread_mutex_lock(&e->lock);
         sl->job = NULL;
         sl->done = 0;
+        ipc_store_release(&e->n_done, e->n_done - 1u);
         pthread_mutex_unlock(&e->lock);
         e->taken--;
         done[n++] = job;
@@ -388,6 +395,23 @@ static int sched_busy(const bridge_sched_t *e)
         if (e->slot[i]->job)
             return 1;
     return 0;
+}
+
+void bridge_sched_op_set_wake(bridge_backend_t *be, int fd)
+{
+    bridge_sched_t *e = be ? be->priv : NULL;
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&e->lock);
+    e->wake_fd = fd;
+    pthread_mutex_unlock(&e->lock);
+}
+
+int bridge_sched_op_finished(const bridge_backend_t *be)
+{
+    const bridge_sched_t *e = be ? be->priv : NULL;
+    /* C2: acquire, pairs with the release in bridge_sched_complete. */
+    return e ? (int)(ipc_load_acquire(&e->n_done) + e->failed.n) : 0;
 }
 
 int bridge_sched_op_in_flight(const bridge_backend_t *be)

@@ -117,6 +117,8 @@ typedef struct bridge_sched {
     uint32_t lower_max; /* slots the classes below RT may hold: all but one, kept free for RT */
     uint32_t bg_max;    /* BACKGROUND jobs handed to the device at once; 0: no limit of its own */
     uint64_t seq;
+    int wake_fd;     /* rung by bridge_sched_complete (under lock); -1: none */
+    uint32_t n_done; /* slots finished and not yet collected: under lock, read with acquire */
     bridge_jobq_t pending[IPC_QOS_COUNT];
     bridge_jobq_t failed;
     bridge_sched_model_t *model[BRIDGE_MAX_MODELS]; /* loaded, owned by the backend */
@@ -197,6 +199,14 @@ int bridge_sched_op_submit(bridge_backend_t *be, bridge_job_t *job);
  * BRIDGE_E_INVAL (be not initialised, done NULL, max < 0). */
 int bridge_sched_op_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms);
 /* Jobs taken and not yet handed back by poll; 0 when be is not initialised. */
+/* set_wake: bridge_sched_complete rings fd (zl_db_ring) after each job the
+ * device finished, so that a dispatcher asleep on its doorbell wakes at
+ * once instead of at the end of its idle wait; -1 stops the ringing (no
+ * ring reaches fd once this returns). */
+void bridge_sched_op_set_wake(bridge_backend_t *be, int fd);
+/* finished: slots the device finished that poll would hand back now, and
+ * jobs that failed to start (never blocks). */
+int bridge_sched_op_finished(const bridge_backend_t *be);
 int bridge_sched_op_in_flight(const bridge_backend_t *be);
 /* From the device's completion callback (any thread): the job on slot sl
  * ended with dev_status (0: ran to its end). Takes e->lock. */

@@ -979,5 +979,7 @@ const bridge_backend_ops_t bridge_backend_opencl = {
     .submit = bridge_sched_op_submit,
     .poll = bridge_sched_op_poll,
     .in_flight = bridge_sched_op_in_flight,
+    .set_wake = bridge_sched_op_set_wake,
+    .finished = bridge_sched_op_finished,
     .shutdown = ocl_shutdown,
 };

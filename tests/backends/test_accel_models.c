@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_accel_models.c - every shipped model on an accelerator backend (argv[2]: opencl, on PoCL in CI, cuda or level_zero) against the CPU reference, many jobs in flight, and the digits accuracy per backend; exits 77 when the backend has no device. */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "accel_test.h"
 #include "zl.h"
@@ -151,6 +154,62 @@ static int check_async(bridge_backend_t *cpu, bridge_backend_t *ocl, const bridg
     return fails;
 }
 
+/* A finished job rings the dispatcher's doorbell (set_wake) and shows in
+ * finished() before poll is called: a dispatcher asleep on its doorbell
+ * wakes when the device is done, not at the end of its idle wait. */
+static int check_wake(bridge_backend_t *be, const bridge_registry_t *reg)
+{
+    if (be->ops->set_wake == NULL || be->ops->finished == NULL) {
+        fprintf(stderr, "FAIL: %s has no set_wake/finished: a sleeping dispatcher would not wake\n", be->ops->name);
+        return 1;
+    }
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0) {
+        perror("eventfd");
+        return 1;
+    }
+    int fails = 0;
+    const bridge_model_t *m = reg->models[0];
+    accel_io_t io;
+    bridge_job_t job;
+    if (accel_io_make(&io, m, 3)) {
+        close(efd);
+        return 1;
+    }
+    accel_job_fill(&job, m, &io, IPC_QOS_NORMAL, IPC_HANDLE(1, 77));
+    be->ops->set_wake(be, efd);
+    if (be->ops->finished(be) != 0) {
+        fprintf(stderr, "FAIL: finished() is %d with nothing submitted\n", be->ops->finished(be));
+        fails++;
+    }
+    if (be->ops->submit(be, &job) != BRIDGE_OK) {
+        fprintf(stderr, "FAIL: submit of %s\n", m->name);
+        fails++;
+    } else {
+        struct pollfd pfd = {.fd = efd, .events = POLLIN};
+        int r = poll(&pfd, 1, 10000); /* the job takes micro- to milliseconds */
+        int fin = be->ops->finished(be);
+        bridge_job_t *done[1];
+        int n = be->ops->poll(be, done, 1, 10000);
+        if (r != 1)
+            fprintf(stderr, "FAIL: the doorbell was not rung within 10 s of the job's submit\n");
+        if (fin != 1)
+            fprintf(stderr, "FAIL: finished() is %d after the ring, not 1\n", fin);
+        if (n != 1 || done[0] != &job || job.status != IPC_STATUS_OK)
+            fprintf(stderr, "FAIL: poll after the ring gave %d job(s)\n", n);
+        fails += (r != 1) + (fin != 1) + (n != 1 || done[0] != &job || job.status != IPC_STATUS_OK);
+        if (be->ops->finished(be) != 0) {
+            fprintf(stderr, "FAIL: finished() is %d after poll took the job\n", be->ops->finished(be));
+            fails++;
+        }
+    }
+    be->ops->set_wake(be, -1);
+    close(efd);
+    accel_io_free(&io);
+    printf("wake: a finished job rings the doorbell and shows in finished(): %s\n", fails ? "FAILED" : "yes");
+    return fails;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -198,6 +257,7 @@ int main(int argc, char **argv)
 
     int fails = check_models(&cpu, &ocl, &reg);
     fails += check_async(&cpu, &ocl, &reg, depth);
+    fails += check_wake(&ocl, &reg);
 
     const bridge_model_t *dm = bridge_registry_find_name(&reg, "digits_mlp");
     if (dm == NULL) {
