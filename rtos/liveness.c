@@ -12,7 +12,11 @@
  * start_tails_*), and, on a loss or a new epoch, asks for a recovery pass
  * (rec_*: which jobs to end, which held slots to free).
  *
- * The work over jobs follows in sections of at most ZEN_CFG_CRIT_BATCH
+ * Before a recovery pass the completion ring is drained (the completion
+ * handler, one packet per critical section, at most the ring's size), and
+ * the bridge counts as online only while no pass is pending: a new epoch
+ * goes online at the tick after the one that drained the ring and ran its
+ * pass. The work over jobs follows in sections of at most ZEN_CFG_CRIT_BATCH
  * slots, the lock released in between: the recovery pass visits the
  * table from a cursor (rec_next) and ends or reclaims through
  * job_table.c (a reclaimed descriptor's cancel and handle words: write
@@ -224,7 +228,9 @@ static void beat(proxy_t *p, uint64_t now)
     p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
-/* Our heartbeat and the bridge watch (steps 1-6); critical section held. */
+/* Our heartbeat and the bridge watch (steps 1-6); critical section held.
+ * Online only with no recovery pass pending: the ring was drained first
+ * (proxy_tick, drain_answers). */
 static void watch(proxy_t *p, uint64_t now)
 {
     ipc_region_hdr_t *h = p->region.hdr;
@@ -244,8 +250,8 @@ static void watch(proxy_t *p, uint64_t now)
     }
 
     bool stale = now - p->bridge_hb_ns > window;
-    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale;       /* step 1 */
-    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE); /* step 2 */
+    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale && !p->rec_pending; /* step 1 */
+    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);              /* step 2 */
 
     if (alive && !p->bridge_online) {
         ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
@@ -269,6 +275,20 @@ static void watch(proxy_t *p, uint64_t now)
     if (alive)
         p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
+}
+
+/* Steps 2 and 3: before a recovery pass ends jobs, and before a new epoch
+ * is taken online, consume what the completion ring holds, as the
+ * completion context would: an answer the lost instance posted ends its
+ * job as it would have (not BRIDGE_LOST, and never refused afterwards as
+ * a duplicate of a reclaim). Before the first epoch this instance takes
+ * online no job of ours is published, so an answer that a bridge pass
+ * attached to an earlier ZENEDGE epoch posted after our restart names no
+ * job of ours and is refused (docs/protocol.md). At most the ring's size
+ * in packets, one per critical section (proxy_complete). */
+static void drain_answers(proxy_t *p)
+{
+    (void)pj_complete_upto(p, p->region.cq_slots);
 }
 
 static uint32_t ended_total(const proxy_t *p)
@@ -303,7 +323,10 @@ int proxy_tick(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     uint32_t ended_before = ended_total(p);
     watch(p, now);
+    bool pass = p->rec_pending != 0u;
     zport_crit_exit(p->port, key);
+    if (pass)
+        drain_answers(p);
 
     /* Steps 2, 5, 6: the recovery pass, if one is asked for, and step 7,
      * the deadlines: ZEN_CFG_CRIT_BATCH slots per critical section, with

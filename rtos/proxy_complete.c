@@ -203,12 +203,12 @@ static void cq_corrupt(proxy_t *p, uint64_t now)
     p->cq_bad_epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
 }
 
-int proxy_complete(proxy_t *p)
+int pj_complete_upto(proxy_t *p, uint32_t max)
 {
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     int handled = 0;
-    for (uint32_t i = 0; i < ZEN_CFG_CQ_BUDGET; i++) { /* bounded work per interrupt */
+    for (uint32_t i = 0; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
         uint64_t now = zport_now_ns(p->port);
@@ -227,6 +227,11 @@ int proxy_complete(proxy_t *p)
         handled++;
     }
     return handled;
+}
+
+int proxy_complete(proxy_t *p)
+{
+    return pj_complete_upto(p, ZEN_CFG_CQ_BUDGET); /* bounded work per interrupt */
 }
 
 bool proxy_work_pending(proxy_t *p)

@@ -86,6 +86,11 @@ static inline bool pj_below(const proxy_job_t *j, uint32_t tail)
  * bridge's state. */
 int32_t pj_expiry_code(const proxy_t *p);
 
+/* proxy_complete() with a budget of max packets (one per critical
+ * section); liveness.c drains the completion ring with it. Returns the
+ * packets handled or PROXY_E_INVAL. */
+int pj_complete_upto(proxy_t *p, uint32_t max);
+
 /* proxy_bufs.c: the tensor buffer table. */
 
 /* The live tensor buffer named by id, or NULL. */

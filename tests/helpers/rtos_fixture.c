@@ -25,20 +25,13 @@ void fx_opts_default(fx_opts_t *o)
     o->features = IPC_FEAT_SHARED_CLOCK;
 }
 
-int fx_init(fx_t *f, const fx_opts_t *o)
+/* proxy_init over f->region (the ZENEDGE side's epoch given) and the
+ * test models; 0 or -1. */
+static int fx_proxy_up(fx_t *f, const fx_opts_t *o, uint32_t epoch)
 {
-    memset(f, 0, sizeof(*f));
-    f->size = o->region_size ? o->region_size : (1u << 20);
-    f->region = aligned_alloc(IPC_CACHELINE, f->size);
-    f->proxy = calloc(1, sizeof(proxy_t));
-    if (!f->region || !f->proxy)
-        return -1;
-    memset(f->region, 0, f->size);
-    if (zport_posix_init(&f->port, o->mode) != 0)
-        return -1;
-    zport_posix_set_log(&f->port, ZPORT_LOG_WARN, "test-zenedge ");
     proxy_config_t cfg;
     proxy_config_default(&cfg, &f->port, f->size);
+    cfg.epoch = epoch;
     cfg.max_jobs = o->max_jobs ? o->max_jobs : 32u;
     cfg.sq_slots = o->sq_slots ? o->sq_slots : 32u;
     cfg.doorbell = o->doorbell;
@@ -66,6 +59,24 @@ int fx_init(fx_t *f, const fx_opts_t *o)
     proxy_model_register(f->proxy, &m);
     m = (proxy_model_t){.id = FX_MODEL_ADD1K, .n_in = 2, .n_out = 1, .in_len = {4096, 4096}, .out_len = {4096}};
     proxy_model_register(f->proxy, &m);
+    return 0;
+}
+
+int fx_init(fx_t *f, const fx_opts_t *o)
+{
+    memset(f, 0, sizeof(*f));
+    f->size = o->region_size ? o->region_size : (1u << 20);
+    f->region = aligned_alloc(IPC_CACHELINE, f->size);
+    f->proxy = calloc(1, sizeof(proxy_t));
+    if (!f->region || !f->proxy)
+        return -1;
+    memset(f->region, 0, f->size);
+    if (zport_posix_init(&f->port, o->mode) != 0)
+        return -1;
+    zport_posix_set_log(&f->port, ZPORT_LOG_WARN, "test-zenedge ");
+    if (fx_proxy_up(f, o, 1) != 0)
+        return -1;
+    int r;
     if (o->loopback) {
         zport_posix_set_peer(&f->port, -1);
         r = lb_start(&f->lb, f->region, f->size, zport_posix_irq_fd(&f->port),
@@ -105,6 +116,14 @@ void fx_fini(fx_t *f)
     f->region = NULL;
 }
 
+int fx_restart(fx_t *f, const fx_opts_t *o, uint32_t epoch)
+{
+    proxy_stop(f->proxy);
+    if (fx_proxy_up(f, o, epoch) != 0 || proxy_start(f->proxy) != PROXY_OK)
+        return -1;
+    return 0;
+}
+
 void fx_fake_bridge(fx_t *f, uint32_t state, uint32_t epoch)
 {
     ipc_side_t *b = &f->proxy->region.hdr->bridge;
@@ -112,7 +131,8 @@ void fx_fake_bridge(fx_t *f, uint32_t state, uint32_t epoch)
     ipc_store_release(&b->epoch, epoch);
     ipc_write_once(&b->heartbeat, ipc_read_once(&b->heartbeat) + 1u);
     ipc_store_release(&b->state, state);
-    proxy_tick(f->proxy);
+    proxy_tick(f->proxy); /* a new epoch: the drain and the recovery pass */
+    proxy_tick(f->proxy); /* ... and online at the tick after them */
 }
 
 void fx_contract(fx_t *f, contract_t *c, const char *name, const uint32_t *models, uint32_t n, uint32_t max_inflight,

@@ -47,8 +47,14 @@ void fx_opts_default(fx_opts_t *o);
 int fx_init(fx_t *f, const fx_opts_t *o);
 void fx_fini(fx_t *f);
 
+/* Manual mode, no loopback: the ZENEDGE side restarts on the same
+ * memory: proxy_stop, proxy_init with ZENEDGE epoch `epoch` (the region
+ * re-initialised, the bridge's words zeroed), proxy_start. 0 or -1. */
+int fx_restart(fx_t *f, const fx_opts_t *o, uint32_t epoch);
+
 /* Manual mode: act as a bridge that is READY with epoch `epoch` and a
- * fresh heartbeat, then run proxy_tick(). */
+ * fresh heartbeat, then run proxy_tick() twice (a new epoch is taken
+ * online at the tick after the one that saw it). */
 void fx_fake_bridge(fx_t *f, uint32_t state, uint32_t epoch);
 
 /* A contract allowing the given models. */

@@ -137,6 +137,7 @@ int cp_init(cp_world_t *w, uint32_t max_jobs, uint32_t sq_slots)
     ipc_store_release(&w->proxy->region.hdr->bridge.epoch, w->epoch);
     bridge_words(w, IPC_STATE_READY);
     proxy_tick(w->proxy);
+    proxy_tick(w->proxy); /* a new epoch goes online at the tick after its recovery pass */
     return proxy_bridge_online(w->proxy) ? 0 : -1;
 }
 

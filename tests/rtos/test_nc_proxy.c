@@ -43,6 +43,7 @@ static void bridge_ready(world_t *w, uint32_t epoch)
     h->bridge.heartbeat++;
     h->bridge.state = IPC_STATE_READY;
     proxy_tick(w->f.proxy);
+    proxy_tick(w->f.proxy); /* a new epoch goes online at the tick after its drain */
 }
 
 static world_t *world_new(bool model)
