@@ -68,7 +68,8 @@
  *                 whose packet the new instance took; it answers later)
  *   NEG_ZEPOCH    answers queued under an earlier ZENEDGE epoch are kept
  *                 over the re-attach (detach without the discard)
- *   NEG_NEWEPOCH  the ZENEDGE side ignores a new bridge epoch (no step 3-6)
+ *   NEG_NEWEPOCH  the ZENEDGE side ignores a new bridge epoch (no step 3-6;
+ *                 the drain kept)
  *   NEG_LATE      handle_one takes a late answer as the final status
  *   NEG_SPLIT     the first bridge epoch of a ZENEDGE instance taken online
  *                 without draining the completion ring (the code before
