@@ -320,6 +320,7 @@ typedef struct bench_xregion {
     uint64_t flood_jobs;    /* B's BACKGROUND jobs done during the flood phase */
     double share_used[2];   /* device time of A, B over the saturated phase */
     double share_weight[2]; /* 0.75, 0.25 */
+    double share_busy;      /* device time of both / the window (the dispatcher shares the CPU: 0.8-0.9 saturated) */
     double ratio_rtt_p99;   /* flood / alone: xregion_rt_rtt_p99_vs_alone */
     double share_error;     /* max |used - weight| / weight: xregion_share_error */
     uint64_t errors;        /* jobs not OK, a program that failed */
@@ -329,6 +330,9 @@ int bench_xregion_run(const bench_opts_t *o, bench_xregion_t *x);
 /* bench_xregion.c: its JSON ("xregion": {...},) and its ratios keys. */
 void bench_report_xregion_json(FILE *f, const bench_xregion_t *x);
 void bench_report_xregion_ratios(FILE *f, const bench_xregion_t *x);
+/* bench_xregion.c: its lines of text: how it ran, each ratio with its
+ * target and met / NOT met, the figures behind them. */
+void bench_report_xregion_text(FILE *f, const bench_xregion_t *x);
 
 /* ---------------------------------------------------------------------- */
 /* The run: options, results, ratios, report                               */
