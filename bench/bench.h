@@ -307,9 +307,10 @@ int bench_rt_run(const bench_opts_t *o, bench_rt_t *r);
  * One zenedge-bridged serving two regions (CPU backend, dispatcher and
  * workers on CPU 1, both zenedge-sim instances on CPU 0), each region its
  * own zenedge-sim: A's periodic RT job (vector_add, one in flight,
- * BENCH_XR_RATE_HZ) alone, then under B's BACKGROUND gemm flood
- * (BENCH_RT_FLOOD_DEPTH in flight); then both regions saturating NORMAL
- * with gemm, shares 3:1, the device time each got against its share. */
+ * BENCH_XR_RATE_HZ) alone, then under B's BACKGROUND flood
+ * (BENCH_RT_FLOOD_DEPTH in flight); then both regions saturating NORMAL,
+ * shares 3:1, the device time each got against its share. Flood and share
+ * run the bench's load model xr_load (bench_xregion.c). */
 #define BENCH_XR_RATE_HZ 500u
 typedef struct bench_xregion {
     bool measured;

@@ -10,15 +10,17 @@
  * CPU 0 (unpinned on a one-CPU machine). Three phases, a fresh daemon
  * each: "alone" (A's RT task, B's region idle), "flood" (the same with B
  * flooding BACKGROUND from before A starts until after it ends),
- * "share" (A and B both keep 32 NORMAL gemm jobs in flight for the same
- * time: the device time each was charged, against 3:1). The heartbeat
+ * "share" (A and B both keep 32 NORMAL jobs in flight: the device time
+ * the daemon charged each within a window inside the phase, against 3:1).
+ * The flood and share phases run a load model written for the run
+ * (make_models) that the sims do not recompute. The heartbeat
  * period is 1 s (the ZENEDGE side's limit about 3 s): the heartbeat
  * thread shares CPU 1 with the flood's worker, and a busy shared machine
  * may hold it off that CPU for longer than the default's 50 ms limit;
  * liveness is not what is measured here. --selftest (a functional check:
- * every job OK) runs unpinned and short. Figures come
- * from the sims' own reports (per-task round trip percentiles, device
- * time charged); every job must be OK.
+ * every job OK) runs unpinned and short. The round trips come from the
+ * sims' own reports (per-task percentiles), the shares from the daemon's
+ * statistics (snapshot); every job must be OK.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -452,7 +454,7 @@ int bench_xregion_run(const bench_opts_t *o, bench_xregion_t *x)
     snprintf(e.hb_us, sizeof(e.hb_us), "%s", "1000000");
     e.ms = o->selftest ? 500u : o->quick ? 1500u : 4000u;
     e.edge_ms = o->selftest ? 150u : XR_EDGE_MS;
-    const char *lm = getenv("ZENEDGE_BENCH_XR_MODEL"), *bs = getenv("ZENEDGE_BENCH_XR_BACKGROUND");
+    const char *lm = getenv("ZENEDGE_BENCH_XR_MODEL"), *bs = getenv("ZENEDGE_BENCH_BACKGROUND");
     snprintf(e.load, sizeof(e.load), "%s", lm && !strcmp(lm, "gemm") ? "gemm" : "xr_load");
     snprintf(e.bg, sizeof(e.bg), "%s", bs && !strcmp(bs, "nice") ? "nice" : "idle");
     if (make_models(&e) != 0) {

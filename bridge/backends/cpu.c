@@ -9,9 +9,14 @@
  * Jobs never run on the dispatcher's thread: submit queues a job for the
  * worker thread of its QoS class and returns. The workers are scheduled
  * by the operating system in the order dispatcher > RT > HIGH > NORMAL >
- * BACKGROUND (SCHED_FIFO priorities or nice values, bridge_qos_sched_t),
- * so an RT job preempts a running BACKGROUND job on a shared CPU and the
- * dispatcher is never starved by a worker. On top of that a worker only
+ * BACKGROUND (SCHED_FIFO priorities or nice values, bridge_qos_sched_t;
+ * with nice values the BACKGROUND worker at SCHED_IDLE, which any other
+ * thread waking on its CPU preempts at once, where a nice step would let
+ * a running gemm finish its slice under EEVDF), so an RT job preempts a
+ * running BACKGROUND job on a shared CPU and the dispatcher is never
+ * starved by a worker. The dispatcher is woken (condition, eventfd) only
+ * with the lock free: woken, it preempts a SCHED_IDLE worker at once and
+ * must not find the lock held by it. On top of that a worker only
  * starts a job while no job of a more urgent class is queued or running
  * (the class barrier the accelerators keep too): queued BACKGROUND work
  * waits while RT work exists. A running job is not abandoned: the OS
@@ -26,10 +31,11 @@
  * peer can make the answer wrong but cannot make the kernel misbehave.
  *
  * Threads: submit, poll, in_flight, finished, set_wake, load_model, init
- * and shutdown on the dispatcher's thread; one worker per class. `lock`
- * guards the queues, the counters of queued and running jobs, stop and
- * wake_fd; `taken` and the models are the dispatcher's (load_model runs
- * only with no job taken, while every worker waits).
+ * and shutdown on the dispatcher's thread; one worker per class (named
+ * zb-cpu-rt, -high, -normal, -bg). `lock` guards the queues, the counters
+ * of queued and running jobs, stop, wake_fd and ringing; `taken` and the
+ * models are the dispatcher's (load_model runs only with no job taken,
+ * while every worker waits).
  */
 #include <errno.h>
 #include <pthread.h>
