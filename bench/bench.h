@@ -307,9 +307,10 @@ int bench_rt_run(const bench_opts_t *o, bench_rt_t *r);
  * One zenedge-bridged serving two regions (CPU backend, dispatcher and
  * workers on CPU 1, both zenedge-sim instances on CPU 0), each region its
  * own zenedge-sim: A's periodic RT job (vector_add, one in flight,
- * BENCH_XR_RATE_HZ) alone, then under B's BACKGROUND gemm flood
- * (BENCH_RT_FLOOD_DEPTH in flight); then both regions saturating NORMAL
- * with gemm, shares 3:1, the device time each got against its share. */
+ * BENCH_XR_RATE_HZ) alone, then under B's BACKGROUND flood
+ * (BENCH_RT_FLOOD_DEPTH in flight); then both regions saturating NORMAL,
+ * shares 3:1, the device time each got against its share. Flood and share
+ * run the bench's load model xr_load (bench_xregion.c). */
 #define BENCH_XR_RATE_HZ 500u
 typedef struct bench_xregion {
     bool measured;
@@ -320,6 +321,7 @@ typedef struct bench_xregion {
     uint64_t flood_jobs;    /* B's BACKGROUND jobs done during the flood phase */
     double share_used[2];   /* device time of A, B over the saturated phase */
     double share_weight[2]; /* 0.75, 0.25 */
+    double share_busy;      /* device time of both / the window (the dispatcher shares the CPU: 0.8-0.9 saturated) */
     double ratio_rtt_p99;   /* flood / alone: xregion_rt_rtt_p99_vs_alone */
     double share_error;     /* max |used - weight| / weight: xregion_share_error */
     uint64_t errors;        /* jobs not OK, a program that failed */
@@ -329,6 +331,9 @@ int bench_xregion_run(const bench_opts_t *o, bench_xregion_t *x);
 /* bench_xregion.c: its JSON ("xregion": {...},) and its ratios keys. */
 void bench_report_xregion_json(FILE *f, const bench_xregion_t *x);
 void bench_report_xregion_ratios(FILE *f, const bench_xregion_t *x);
+/* bench_xregion.c: its lines of text: how it ran, each ratio with its
+ * target and met / NOT met, the figures behind them. */
+void bench_report_xregion_text(FILE *f, const bench_xregion_t *x);
 
 /* ---------------------------------------------------------------------- */
 /* The run: options, results, ratios, report                               */

@@ -75,13 +75,17 @@ static void e2e_on_term(int sig)
 
 /* The workers on the dispatcher's CPU, below it: SCHED_FIFO when this
  * process may have it (then the dispatcher runs at BENCH_DISPATCHER_FIFO),
- * else nice levels; the scheme into db->sched. Returns q. */
+ * else nice levels and BACKGROUND at SCHED_IDLE (nice only with
+ * ZENEDGE_BENCH_BACKGROUND=nice, to compare); the scheme into db->sched.
+ * Returns q. */
 static const bridge_qos_sched_t *dispatcher_sched(const bench_opts_t *o, const bench_dispatcher_db_t *db,
                                                   bridge_qos_sched_t *q)
 {
     struct sched_param sp = {.sched_priority = BENCH_DISPATCHER_FIFO};
     bool fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
     bridge_qos_sched_default(q, fifo ? BENCH_DISPATCHER_FIFO : 0, getpriority(PRIO_PROCESS, 0));
+    const char *bg = getenv("ZENEDGE_BENCH_BACKGROUND");
+    q->bg_idle &= !(bg && !strcmp(bg, "nice"));
     if (o->cpu_follow >= 0 && o->cpu_follow < (int)BRIDGE_CPU_MAX)
         q->cpus[o->cpu_follow / 64] |= 1ull << (o->cpu_follow % 64);
     if (db->sched != NULL && db->sched_len > 0)

@@ -47,11 +47,7 @@ static int run_xr(const bench_opts_t *o, bench_results_t *res)
 {
     if (xr_selected(o)) {
         int rc = bench_xregion_run(o, &res->xr) != 0 || res->xr.errors ? 1 : 0;
-        const bench_xregion_t *x = &res->xr;
-        printf("xregion (%s): RT p99 %.1f us alone, %.1f us under the other region's flood (x%.2f); shares "
-               "%.3f/%.3f of device time for weights 0.75/0.25 (error %.3f)\n",
-               x->note, x->rtt_p99_us[0], x->rtt_p99_us[1], x->ratio_rtt_p99, x->share_used[0], x->share_used[1],
-               x->share_error);
+        bench_report_xregion_text(stdout, &res->xr);
         return rc;
     }
     snprintf(res->xr.note, sizeof(res->xr.note), "not selected (--only xregion)");

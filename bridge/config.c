@@ -236,6 +236,11 @@ static int set_key(bridge_config_t *c, const char *k, const char *v, char *err, 
         uint64_t w[BRIDGE_CFG_CPU_WORDS];
         if ((rc = set_str(c->worker_cpus, sizeof(c->worker_cpus), v, k, err, errlen)) == BRIDGE_OK)
             rc = c->worker_cpus[0] ? bridge_cpu_list_parse(v, w, BRIDGE_CFG_CPU_WORDS, err, errlen) : BRIDGE_OK;
+    } else if (!strcmp(k, "background-sched")) {
+        if (strcmp(v, "idle") != 0 && strcmp(v, "nice") != 0)
+            rc = cfg_err(err, errlen, "%s: '%s' is neither idle nor nice", k, v);
+        else
+            c->background_nice = !strcmp(v, "nice");
     } else if (!strcmp(k, "batch"))
         rc = set_u32(&c->batch, v, 1, 1024, k, err, errlen);
     else if (!strcmp(k, "weights"))
@@ -355,6 +360,7 @@ static const struct option long_opts[] = {
     {"cpu", required_argument, NULL, 1006},
     {"rt-priority", required_argument, NULL, 1007},
     {"worker-cpus", required_argument, NULL, 1019},
+    {"background-sched", required_argument, NULL, 1042},
     {"batch", required_argument, NULL, 1008},
     {"weights", required_argument, NULL, 1009},
     {"hb-period-us", required_argument, NULL, 1010},
@@ -452,6 +458,8 @@ void bridge_config_print(const bridge_config_t *c, FILE *out)
             (unsigned long long)c->file_offset, (unsigned long long)c->file_size, ipc_db_mode_name(c->doorbell),
             c->socket, c->spin_us);
     fprintf(out,
-            "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d worker_cpus=%s batch=%u\n",
-            c->models, c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->worker_cpus, c->batch);
+            "config: models=%s backend=%s device=%s queue_depth=%u cpu=%d rt_priority=%d worker_cpus=%s "
+            "background_sched=%s batch=%u\n",
+            c->models, c->backend, c->device, c->queue_depth, c->cpu, c->rt_priority, c->worker_cpus,
+            c->background_nice ? "nice" : "idle", c->batch);
 }

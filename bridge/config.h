@@ -66,6 +66,7 @@ typedef struct bridge_config {
     int cpu;                      /* -1: not pinned */
     int rt_priority;              /* 0: normal scheduling, 1..99 SCHED_FIFO */
     char worker_cpus[256];        /* CPU backend workers' CPU list ("1-3,5"); "": see --help */
+    bool background_nice;         /* --background-sched nice: BACKGROUND worker not at SCHED_IDLE */
     uint32_t batch;               /* packets taken from a ring at once */
     uint32_t weights[IPC_MAX_SQ]; /* WRR weight of ring i (i >= 1); 0 = region/default */
     /* liveness and shutdown */

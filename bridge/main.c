@@ -114,9 +114,10 @@ static void default_models(char *out, size_t len)
 }
 
 /* A dispatcher that polls never sleeps: workers that share its CPU get
- * a share by nice weight, and none at all below its SCHED_FIFO priority
+ * a share by nice weight (the BACKGROUND worker then not SCHED_IDLE:
+ * qs->bg_idle cleared), and none at all below its SCHED_FIFO priority
  * (refused). 0, or -1 (logged). */
-static int check_spinner(const bridge_config_t *cfg, const bridge_qos_sched_t *qs)
+static int check_spinner(const bridge_config_t *cfg, bridge_qos_sched_t *qs)
 {
     if (cfg->doorbell != IPC_DB_POLL || cfg->cpu < 0 || cfg->cpu >= (int)BRIDGE_CPU_MAX)
         return 0;
@@ -131,8 +132,10 @@ static int check_spinner(const bridge_config_t *cfg, const bridge_qos_sched_t *q
                  cfg->rt_priority, cfg->cpu, cfg->cpu);
         return -1;
     }
-    BLOG_WARN("--doorbell poll: the dispatcher spins on CPU %d, which the workers share (by nice weight only)",
-              cfg->cpu);
+    BLOG_WARN("--doorbell poll: the dispatcher spins on CPU %d, which the workers share (by nice weight only; "
+              "the BACKGROUND worker at nice %d, not SCHED_IDLE, which would starve it there)",
+              cfg->cpu, qs->prio[IPC_QOS_BACKGROUND]);
+    qs->bg_idle = 0;
     return 0;
 }
 
@@ -144,6 +147,7 @@ static int setup_sched(const bridge_config_t *cfg, bridge_qos_sched_t *qs)
 {
     char err[256];
     bridge_qos_sched_default(qs, cfg->rt_priority, getpriority(PRIO_PROCESS, 0));
+    qs->bg_idle &= !cfg->background_nice;
     if (cfg->worker_cpus[0] &&
         bridge_cpu_list_parse(cfg->worker_cpus, qs->cpus, BRIDGE_CPU_WORDS, err, sizeof(err)) != BRIDGE_OK) {
         BLOG_ERR("%s", err);

@@ -47,6 +47,7 @@ void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispat
     static const int nice_step[IPC_QOS_COUNT] = {1, 2, 3, 4};
     memset(q, 0, sizeof(*q));
     q->fifo = rt_priority > 0;
+    q->bg_idle = !q->fifo;
     q->dispatcher = q->fifo ? rt_priority : dispatcher_nice;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
         int p = q->fifo ? rt_priority - 1 - (int)c : dispatcher_nice + nice_step[c];
@@ -80,10 +81,11 @@ void bridge_qos_sched_describe(const bridge_qos_sched_t *q, char *buf, size_t le
         pinned |= q->cpus[w] != 0;
     if (pinned)
         cpu_list(q->cpus, cpus, sizeof(cpus));
-    snprintf(buf, len, "%s dispatcher %d, rt %d, high %d, normal %d, background %d; workers %s%s",
+    char bg[48];
+    snprintf(bg, sizeof(bg), !q->fifo && q->bg_idle ? "SCHED_IDLE (nice %d)" : "%d", q->prio[IPC_QOS_BACKGROUND]);
+    snprintf(buf, len, "%s dispatcher %d, rt %d, high %d, normal %d, background %s; workers %s%s",
              q->fifo ? "SCHED_FIFO" : "nice", q->dispatcher, q->prio[IPC_QOS_RT], q->prio[IPC_QOS_HIGH],
-             q->prio[IPC_QOS_NORMAL], q->prio[IPC_QOS_BACKGROUND], pinned ? "on CPUs " : "not pinned",
-             pinned ? cpus : "");
+             q->prio[IPC_QOS_NORMAL], bg, pinned ? "on CPUs " : "not pinned", pinned ? cpus : "");
 }
 
 uint32_t bridge_backend_result(const bridge_model_t *m, const void *out0)

@@ -99,6 +99,7 @@ typedef struct bridge_device_info {
  */
 typedef struct bridge_qos_sched {
     int fifo;
+    int bg_idle;    /* not fifo: the BACKGROUND worker at SCHED_IDLE (its nice kept as a fallback) */
     int dispatcher; /* the dispatcher's own priority or nice value: for the log */
     int prio[IPC_QOS_COUNT];
     uint64_t cpus[BRIDGE_CPU_WORDS];
@@ -183,10 +184,12 @@ const bridge_backend_ops_t *const *bridge_backend_list(void);
  * priority): SCHED_FIFO rt_priority - 1 - class (at least 1). 0: nice
  * values above the calling thread's (dispatcher_nice): RT +1, HIGH +2,
  * NORMAL +3, BACKGROUND +4 (at most 19; mild steps: a worker starved
- * for long could hold a lock others need). No return value. */
+ * for long could hold a lock others need), and BACKGROUND at SCHED_IDLE
+ * (bg_idle = 1): any other thread that wakes on its CPU preempts it at
+ * once, which no nice step does under EEVDF. No return value. */
 void bridge_qos_sched_default(bridge_qos_sched_t *q, int rt_priority, int dispatcher_nice);
 /* "SCHED_FIFO dispatcher 50, rt 49, high 48, normal 47, background 46"
- * or "nice dispatcher 0, rt 1, ...", then "; workers on CPUs 1-3" or
+ * or "nice dispatcher 0, rt 1, ..., background SCHED_IDLE (nice 4)", then "; workers on CPUs 1-3" or
  * "; workers not pinned", into buf (cut at len - 1). No return value. */
 void bridge_qos_sched_describe(const bridge_qos_sched_t *q, char *buf, size_t len);
 

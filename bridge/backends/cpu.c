@@ -9,9 +9,14 @@
  * Jobs never run on the dispatcher's thread: submit queues a job for the
  * worker thread of its QoS class and returns. The workers are scheduled
  * by the operating system in the order dispatcher > RT > HIGH > NORMAL >
- * BACKGROUND (SCHED_FIFO priorities or nice values, bridge_qos_sched_t),
- * so an RT job preempts a running BACKGROUND job on a shared CPU and the
- * dispatcher is never starved by a worker. On top of that a worker only
+ * BACKGROUND (SCHED_FIFO priorities or nice values, bridge_qos_sched_t;
+ * with nice values the BACKGROUND worker at SCHED_IDLE, which any other
+ * thread waking on its CPU preempts at once, where a nice step would let
+ * a running gemm finish its slice under EEVDF), so an RT job preempts a
+ * running BACKGROUND job on a shared CPU and the dispatcher is never
+ * starved by a worker. The dispatcher is woken (condition, eventfd) only
+ * with the lock free: woken, it preempts a SCHED_IDLE worker at once and
+ * must not find the lock held by it. On top of that a worker only
  * starts a job while no job of a more urgent class is queued or running
  * (the class barrier the accelerators keep too): queued BACKGROUND work
  * waits while RT work exists. A running job is not abandoned: the OS
@@ -26,10 +31,11 @@
  * peer can make the answer wrong but cannot make the kernel misbehave.
  *
  * Threads: submit, poll, in_flight, finished, set_wake, load_model, init
- * and shutdown on the dispatcher's thread; one worker per class. `lock`
- * guards the queues, the counters of queued and running jobs, stop and
- * wake_fd; `taken` and the models are the dispatcher's (load_model runs
- * only with no job taken, while every worker waits).
+ * and shutdown on the dispatcher's thread; one worker per class (named
+ * zb-cpu-rt, -high, -normal, -bg). `lock` guards the queues, the counters
+ * of queued and running jobs, stop, wake_fd and ringing; `taken` and the
+ * models are the dispatcher's (load_model runs only with no job taken,
+ * while every worker waits).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -79,6 +85,7 @@ typedef struct cpu_state {
     uint32_t running[IPC_QOS_COUNT];
     uint32_t n_done; /* done.n, for finished(): C1 */
     uint32_t started, setup_failed;
+    uint32_t ringing; /* workers ringing wake_fd outside the lock: set_wake waits for none */
     int stop, wake_fd;
     bridge_qos_sched_t qs;
     cpu_worker_t w[IPC_QOS_COUNT];
@@ -224,13 +231,49 @@ static int worker_setup(cpu_worker_t *w)
     if (r != 0)
         BLOG_ERR("cpu: worker of class %u: %s %d: %s", w->qos, q->fifo ? "SCHED_FIFO" : "nice", q->prio[w->qos],
                  strerror(r));
+    if (r == 0 && !q->fifo && q->bg_idle && w->qos == IPC_QOS_BACKGROUND) {
+        struct sched_param sp = {.sched_priority = 0};
+        int e = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+        if (e != 0) /* not fatal: the nice value set above stays */
+            BLOG_WARN("cpu: BACKGROUND worker: SCHED_IDLE refused (%s): nice %d only", strerror(e), q->prio[w->qos]);
+    }
     return r;
+}
+
+/* Worker w's job is done: to the done queue, the dispatcher told. Called
+ * and returns with the lock held, drops it in between: the dispatcher is
+ * woken (its condition and its doorbell) only with the lock free, since
+ * the woken dispatcher preempts a SCHED_IDLE worker at once, and would
+ * otherwise find the lock held by a thread that may not run again soon
+ * on a CPU with other work (a priority inversion). */
+static void job_done(cpu_worker_t *w, bridge_job_t *job)
+{
+    cpu_state_t *s = w->s;
+    s->running[w->qos]--;
+    bridge_jobq_push(&s->done, job);
+    /* C1: release, pairs with the acquire in cpu_finished (the job's
+     * fields are the dispatcher's once it sees the count). */
+    ipc_store_release(&s->n_done, s->done.n);
+    for (uint32_t k = w->qos + 1u; k < IPC_QOS_COUNT; k++)
+        if (may_start(s, k))
+            pthread_cond_signal(&s->w[k].cond);
+    int fd = s->wake_fd;
+    s->ringing += fd >= 0;
+    pthread_mutex_unlock(&s->lock);
+    pthread_cond_signal(&s->done_cond); /* a waiter checks done.n under the lock first: none is missed */
+    if (fd >= 0)
+        zl_db_ring(fd);
+    pthread_mutex_lock(&s->lock);
+    if (fd >= 0 && --s->ringing == 0)
+        pthread_cond_broadcast(&s->done_cond); /* set_wake may be waiting for it */
 }
 
 static void *worker_main(void *arg)
 {
+    static const char *const name[IPC_QOS_COUNT] = {"zb-cpu-rt", "zb-cpu-high", "zb-cpu-normal", "zb-cpu-bg"};
     cpu_worker_t *w = arg;
     cpu_state_t *s = w->s;
+    pthread_setname_np(pthread_self(), name[w->qos]); /* for ps, top and the tests; a failure changes nothing */
     int err = worker_setup(w);
     pthread_mutex_lock(&s->lock);
     s->started++;
@@ -249,17 +292,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         run_job(w, find_model(s, job->model->id), job);
         pthread_mutex_lock(&s->lock);
-        s->running[w->qos]--;
-        bridge_jobq_push(&s->done, job);
-        /* C1: release, pairs with the acquire in cpu_finished (the job's
-         * fields are the dispatcher's once it sees the count). */
-        ipc_store_release(&s->n_done, s->done.n);
-        pthread_cond_signal(&s->done_cond);
-        for (uint32_t k = w->qos + 1u; k < IPC_QOS_COUNT; k++)
-            if (may_start(s, k))
-                pthread_cond_signal(&s->w[k].cond);
-        if (s->wake_fd >= 0)
-            zl_db_ring(s->wake_fd); /* under lock: set_wake(-1) ends every ring */
+        job_done(w, job);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -502,6 +535,8 @@ static void cpu_set_wake(bridge_backend_t *be, int fd)
         return;
     pthread_mutex_lock(&s->lock);
     s->wake_fd = fd;
+    while (s->ringing > 0) /* a ring of the old fd ends before it may be closed */
+        pthread_cond_wait(&s->done_cond, &s->lock);
     pthread_mutex_unlock(&s->lock);
 }
 
