@@ -124,8 +124,8 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_HEAP_CONFIG;
     }
 
-    ipc_region_config_t rc;
-    ipc_region_config_default(&rc, cfg->region_size);
+    ipc_region_config_t rc; /* every field set below */
+    rc.region_size = cfg->region_size;
     rc.n_sq = cfg->n_sq;
     rc.sq_slots = cfg->sq_slots;
     rc.cq_slots = cfg->cq_slots;
