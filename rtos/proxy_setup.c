@@ -156,7 +156,7 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
         return PROXY_E_HEAP_CONFIG;
     }
-    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         err = ipc_ring_prod_attach(&p->sq[i], p->region.sq[i], p->region.sq_slots);
         if (err != IPC_OK)
             return PROXY_E_REGION;
@@ -188,7 +188,7 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
         return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
-    for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
+    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
             ZEN_LOG(p->port, ZPORT_LOG_ERROR,
