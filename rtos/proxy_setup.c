@@ -97,6 +97,27 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     cfg->trace_slots = ZEN_CFG_JOB_TRACE ? ZEN_CFG_JOB_TRACE_SLOTS : 0u;
 }
 
+/* Why the heap classes were refused (ipc_heap_init() checks them all;
+ * the count of blocks is only worked out again for the message). */
+static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
+{
+#if ZEN_CFG_LOG_LEVEL >= ZPORT_LOG_ERROR
+    uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
+    if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
+                "malformed)",
+                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+        return;
+    }
+    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+#else
+    (void)p;
+    (void)cfg;
+    (void)err;
+#endif
+}
+
 int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
 {
     if (p == 0 || region_base == 0 || cfg == 0 || cfg->port == 0)
@@ -143,17 +164,9 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
                 (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
-    uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
-    if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                "malformed)",
-                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
-        return PROXY_E_HEAP_CONFIG;
-    }
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
     if (err != IPC_OK) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+        heap_refused(p, cfg, err);
         return PROXY_E_HEAP_CONFIG;
     }
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {

@@ -98,17 +98,17 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
     d->qos = (uint8_t)qos;
     d->n_in = j->n_in;
     d->n_out = j->n_out;
-    d->req_flags = 0;
     d->timeout_us = timeout_us;
     d->t_submit = j->t_submit;
     ipc_write_once(&d->cancel, 0u);
-    d->reserved0 = 0;
-    for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
-        bool in = i < ZEN_CFG_MAX_TENSORS && i < j->n_in, out = i < ZEN_CFG_MAX_TENSORS && i < j->n_out;
-        d->in[i].off = in ? j->in[i].off : 0u;
-        d->in[i].len = in ? j->in[i].len : 0u;
-        d->out[i].off = out ? j->out[i].off : 0u;
-        d->out[i].len = out ? j->out[i].len : 0u;
+    /* req_flags, reserved0 and the unused tensor entries stay zero */
+    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
+        d->in[i].off = j->in[i].off;
+        d->in[i].len = j->in[i].len;
+    }
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+        d->out[i].off = j->out[i].off;
+        d->out[i].len = j->out[i].len;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
 }
