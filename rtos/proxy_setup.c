@@ -169,12 +169,14 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         heap_refused(p, cfg, err);
         return PROXY_E_HEAP_CONFIG;
     }
+    /* The rings were just written empty: take them without a read back
+     * (every later look at the bridge's counters is validated). */
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {
-        err = ipc_ring_prod_attach(&p->sq[i], p->region.sq[i], p->region.sq_slots);
+        err = ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], p->region.sq_slots);
         if (err != IPC_OK)
             return PROXY_E_REGION;
     }
-    err = ipc_ring_cons_attach(&p->cq, p->region.cq, p->region.cq_slots);
+    err = ipc_ring_cons_fresh(&p->cq, p->region.cq, p->region.cq_slots);
     if (err != IPC_OK)
         return PROXY_E_REGION;
 
