@@ -67,7 +67,17 @@ void pj_zero(void *dst, uint32_t n);
 /* job_trace.c: one record of a collected job into the region's job trace
  * (nothing when the region has none). Critical section held: the tasks'
  * collects are the one writer. */
+#if ZEN_CFG_JOB_TRACE
 void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag);
+#else
+static inline void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag)
+{
+    (void)p; /* not built: no call, no argument read */
+    (void)res;
+    (void)qos;
+    (void)tag;
+}
+#endif
 
 /* job_table.c: the slot life cycle. */
 
