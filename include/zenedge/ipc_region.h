@@ -46,16 +46,16 @@ typedef struct ipc_region {
     uint32_t sq_slots;
     uint32_t cq_slots;
     uint32_t max_jobs;
+    ipc_job_desc_t *jobs;
+    ipc_region_hdr_t *hdr;
+    ipc_ring_t *cq;
+    ipc_ring_t *sq[IPC_MAX_SQ];
     uint32_t sq_off[IPC_MAX_SQ];
     uint32_t sq_weight[IPC_MAX_SQ];
     uint32_t cq_off;
     uint32_t jobs_off;
     uint32_t heap_off;
     uint32_t heap_size;
-    ipc_region_hdr_t *hdr;
-    ipc_ring_t *sq[IPC_MAX_SQ];
-    ipc_ring_t *cq;
-    ipc_job_desc_t *jobs;
     uint32_t trace_off; /* 0 and trace NULL: the region has no job trace */
     uint32_t trace_slots;
     ipc_trace_area_t *trace;
