@@ -84,15 +84,18 @@ int ipc_region_init(ipc_region_t *view, void *base, const ipc_region_config_t *c
  * [base, base + mapped_size). */
 int ipc_region_attach(ipc_region_t *view, void *base, uint32_t mapped_size, ipc_fault_t *fault);
 
-/* Pointer to [off, off+len) if it lies inside the region, else NULL. */
-void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len);
+/* Pointer to [off, off+len) if it lies inside the region, else NULL.
+ * Pure (it reads the private view only), as ipc_region_job(): a call
+ * whose result goes unused, e.g. into a cache maintenance that a coherent
+ * build compiles to nothing, is dropped. */
+void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len) __attribute__((pure));
 
 /* True if [off, off+len) lies inside the tensor heap (len may be 0 only
  * if off is inside too). */
 bool ipc_region_in_heap(const ipc_region_t *v, uint32_t off, uint32_t len);
 
 /* Descriptor of a slot, or NULL if slot >= max_jobs. */
-ipc_job_desc_t *ipc_region_job(const ipc_region_t *v, uint32_t slot);
+ipc_job_desc_t *ipc_region_job(const ipc_region_t *v, uint32_t slot) __attribute__((pure));
 
 /* Ring table index that carries a QoS class. */
 static inline uint32_t ipc_region_ring_of(const ipc_region_t *v, uint32_t qos)
