@@ -111,10 +111,11 @@ int ipc_heap_free(ipc_heap_t *h, uint32_t off)
         return IPC_E_INVAL;
     for (uint32_t i = 0; i < h->n_classes; i++) {
         ipc_heap_class_t *k = &h->cls[i];
-        uint64_t end = (uint64_t)k->first_off + ipc_mul32(k->count, k->block_size);
-        if (off < k->first_off || off >= end)
-            continue;
+        /* the class spans count * block_size bytes from first_off, inside
+         * the heap (ipc_heap_init): 32 bits hold it */
         uint32_t rel = off - k->first_off;
+        if (off < k->first_off || rel >= k->count * k->block_size)
+            continue;
         uint32_t part;
         uint32_t idx = ipc_udiv32(rel, k->block_size, &part);
         if (part != 0u)

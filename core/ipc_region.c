@@ -100,34 +100,40 @@ static void fill_view(ipc_region_t *v, uint8_t *base)
     v->trace = v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
 }
 
-/* The view's layout: areas in order after the header, the heap last.
- * Returns the end of the areas before the heap. */
-static uint32_t place_areas(ipc_region_t *v, const ipc_region_config_t *cfg, uint32_t cq_slots, uint32_t off)
+/* The layout, areas in order after the header and the heap last, into
+ * the view and the (zeroed, unpublished) header at once: each word is
+ * computed once and stored twice, never read back from the region.
+ * Returns the end of the areas before the heap. 32-bit arithmetic is
+ * exact here: config_check() bounds every term (at most about 19 MB). */
+static uint32_t place_areas(ipc_region_t *v, ipc_region_hdr_t *h, const ipc_region_config_t *cfg, uint32_t cq_slots,
+                            uint32_t off)
 {
-    v->size = cfg->region_size;
-    v->version_minor = IPC_VERSION_MINOR;
-    v->features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u);
-    v->n_sq = cfg->n_sq;
-    v->sq_slots = cfg->sq_slots;
-    v->cq_slots = cq_slots;
-    v->max_jobs = cfg->max_jobs;
+    h->version_major = IPC_VERSION_MAJOR;
+    h->version_minor = v->version_minor = IPC_VERSION_MINOR;
+    h->hdr_size = off;
+    h->region_size = v->size = cfg->region_size;
+    h->features = v->features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u);
+    h->cacheline = IPC_CACHELINE;
+    h->n_sq = v->n_sq = cfg->n_sq;
+    h->sq_slots = v->sq_slots = cfg->sq_slots;
+    h->cq_slots = v->cq_slots = cq_slots;
+    h->max_jobs = v->max_jobs = cfg->max_jobs;
+    h->job_desc_size = (uint32_t)sizeof(ipc_job_desc_t);
     for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        v->sq_weight[i] = i < cfg->n_sq ? cfg->sq_weight[i] : 0u;
-        v->sq_off[i] = 0;
-        if (i < cfg->n_sq) {
-            v->sq_off[i] = off;
-            off += ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
-        }
+        bool used = i < cfg->n_sq;
+        h->sq_weight[i] = v->sq_weight[i] = used ? cfg->sq_weight[i] : 0u;
+        h->sq_off[i] = v->sq_off[i] = used ? off : 0u;
+        off += used ? ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE) : 0u;
     }
-    v->cq_off = off;
+    h->cq_off = v->cq_off = off;
     off += ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
-    v->jobs_off = off;
+    h->jobs_off = v->jobs_off = off;
     off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
     v->trace_slots = cfg->trace_slots;
     v->trace_off = cfg->trace_slots ? off : 0u;
     off += cfg->trace_slots ? IPC_TRACE_BYTES(cfg->trace_slots) : 0u;
-    v->heap_off = off;
-    v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
+    h->heap_off = v->heap_off = off;
+    h->heap_size = v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
     return off;
 }
 
@@ -139,9 +145,6 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
     int err = config_check(cfg, cq_slots);
     if (err)
         return err;
-    uint64_t need = ipc_region_layout_bytes(cfg);
-    if (need + IPC_CACHELINE > cfg->region_size)
-        return IPC_E_NO_SPACE;
 
     uint8_t *b = (uint8_t *)base;
     ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
@@ -151,35 +154,22 @@ int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
     ipc_store_release(&h->magic, 0u);
     ipc_cache_clean(&h->magic, 4);
 
+    /* Header (except magic): zero, then lay out (the region_size checks
+     * of config_check keep the header inside the region). */
     uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
-    uint32_t off = place_areas(v, cfg, cq_slots, hdr_size);
+    zero_shared(b + 4, hdr_size - 4u);
+    uint32_t off = place_areas(v, h, cfg, cq_slots, hdr_size);
+    if ((uint64_t)off + IPC_CACHELINE > cfg->region_size) {
+        zero_shared(v, (uint32_t)sizeof(*v)); /* no view of a region that does not fit */
+        return IPC_E_NO_SPACE;
+    }
     fill_view(v, b);
 
-    /* Header (except magic), rings, descriptor table, trace: zero, then fill. */
-    zero_shared(b + 4, off - 4u);
+    /* Rings, descriptor table, trace: zero, then fill. */
+    zero_shared(b + hdr_size, off - hdr_size);
     for (uint32_t i = 0; i < cfg->n_sq; i++)
         ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
     ipc_ring_init(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
-
-    h->version_major = IPC_VERSION_MAJOR;
-    h->version_minor = IPC_VERSION_MINOR;
-    h->hdr_size = hdr_size;
-    h->region_size = v->size;
-    h->features = v->features;
-    h->cacheline = IPC_CACHELINE;
-    h->n_sq = v->n_sq;
-    h->sq_slots = v->sq_slots;
-    h->cq_slots = v->cq_slots;
-    h->max_jobs = v->max_jobs;
-    h->job_desc_size = (uint32_t)sizeof(ipc_job_desc_t);
-    h->cq_off = v->cq_off;
-    h->jobs_off = v->jobs_off;
-    h->heap_off = v->heap_off;
-    h->heap_size = v->heap_size;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        h->sq_off[i] = v->sq_off[i];
-        h->sq_weight[i] = v->sq_weight[i];
-    }
     if (v->trace_slots) {
         ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
         t->trace_off = v->trace_off;

@@ -123,12 +123,12 @@ typedef struct contract_config {
 
 typedef struct contract {
     proxy_t *proxy;
+    uint32_t reserving; /* submissions between check and publish */
+    uint32_t submitted; /* accepted submissions */
+    uint64_t period_start_ns;
+    uint32_t rejected[CONTRACT_REJ_SLOTS];
     contract_config_t cfg;
     proxy_account_t acct; /* charged by the proxy */
-    uint32_t reserving;   /* submissions between check and publish */
-    uint64_t period_start_ns;
-    uint32_t submitted; /* accepted submissions */
-    uint32_t rejected[CONTRACT_REJ_SLOTS];
 } contract_t;
 
 /* Check cfg and bind the contract to a proxy.

@@ -186,7 +186,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
  * caller's buffers to the caller (one reader or the writer less). */
 static void free_blocks(proxy_t *p, proxy_job_t *j)
 {
-    for (uint32_t i = 0; i < j->n_in; i++) {
+    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
 #if ZEN_CFG_ZERO_COPY
         if (j->flags & PJ_IN_BUFS)
             pb_drop(p, j->buf_in[i], true);
@@ -194,7 +194,7 @@ static void free_blocks(proxy_t *p, proxy_job_t *j)
 #endif
             (void)ipc_heap_free(&p->heap, j->in[i].off);
     }
-    for (uint32_t i = 0; i < j->n_out; i++) {
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
 #if ZEN_CFG_ZERO_COPY
         if (j->flags & PJ_OUT_BUFS)
             pb_drop(p, j->buf_out[i], false);

@@ -74,13 +74,5 @@ void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t 
 }
 
 #else
-
-void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag)
-{
-    (void)tag;
-    (void)p;
-    (void)res;
-    (void)qos;
-}
-
+typedef int job_trace_not_built_t; /* ZEN_CFG_JOB_TRACE 0: pj_trace_put is a no-op (proxy_internal.h) */
 #endif

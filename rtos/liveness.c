@@ -76,7 +76,7 @@ static uint32_t later(uint32_t a, uint32_t b)
 static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
 {
     bool widen = p->rec_pending != 0u;
-    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         p->rec_end[i] = widen ? later(p->rec_end[i], end[i]) : end[i];
         if (tail)
             p->rec_tail[i] = widen && p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
@@ -94,14 +94,14 @@ static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
  * published later does not. */
 static void heads_now(const proxy_t *p, uint32_t *heads)
 {
-    for (uint32_t i = 0; i < p->region.n_sq; i++)
+    for (uint32_t i = 0; i < pj_n_sq(p); i++)
         heads[i] = p->sq[i].head;
 }
 
 /* Step 2: the bridge was lost: remember how far it had read each ring. */
 static void snapshot_tails(proxy_t *p)
 {
-    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         (void)ipc_ring_free_count(&p->sq[i]); /* refreshes tail_seen (A2) */
         p->lost_tail[i] = p->sq[i].tail_seen;
     }
@@ -122,7 +122,7 @@ static bool adopt_start_tails(proxy_t *p)
     if (!(ipc_read_once(&b->features) & IPC_FEAT_START_TAILS)) /* L2: written before the epoch */
         return false;                                          /* a 1.0 bridge: our own snapshot decides */
     uint32_t start[IPC_MAX_SQ];
-    for (uint32_t i = 0; i < p->region.n_sq; i++) {
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         start[i] = ipc_read_once(&b->sq_tail_at_start[i]); /* L4 */
         /* The tail can be at most one ring behind our head and never
          * ahead of it. */
@@ -136,7 +136,7 @@ static bool adopt_start_tails(proxy_t *p)
             return false;
         }
     }
-    for (uint32_t i = 0; i < p->region.n_sq; i++)
+    for (uint32_t i = 0; i < pj_n_sq(p); i++)
         p->lost_tail[i] = start[i];
     p->lost_tail_valid = 1;
     p->stats.start_tails_used++;

@@ -28,6 +28,29 @@
 
 #define PJ_NIL 0xFFFFFFFFu
 
+/* Submission rings in use: region.n_sq, which proxy_init() keeps in
+ * [1, ZEN_CFG_MAX_SQ]. Written so that a one-ring build (ZEN_CFG_MAX_SQ
+ * 1) folds the loops over the rings away. */
+static inline uint32_t pj_n_sq(const proxy_t *p)
+{
+    return ZEN_CFG_MAX_SQ == 1u ? 1u : p->region.n_sq;
+}
+
+/* A tensor count of a registered model or a job (at most
+ * ZEN_CFG_MAX_TENSORS: proxy_model_register() checks it), written so that
+ * a one-tensor build (ZEN_CFG_MAX_TENSORS 1) folds the loops over the
+ * tensors into one test. */
+static inline uint32_t pj_nt(uint32_t n)
+{
+    return ZEN_CFG_MAX_TENSORS == 1u ? (n != 0u ? 1u : 0u) : n;
+}
+
+/* The ring of a QoS class (ipc_region_ring_of() on the rings in use). */
+static inline uint32_t pj_ring_of(const proxy_t *p, uint32_t qos)
+{
+    return ipc_qos_ring(qos, pj_n_sq(p));
+}
+
 /* Index of a job record. */
 static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
 {
@@ -44,7 +67,17 @@ void pj_zero(void *dst, uint32_t n);
 /* job_trace.c: one record of a collected job into the region's job trace
  * (nothing when the region has none). Critical section held: the tasks'
  * collects are the one writer. */
+#if ZEN_CFG_JOB_TRACE
 void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag);
+#else
+static inline void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t qos, uint32_t tag)
+{
+    (void)p; /* not built: no call, no argument read */
+    (void)res;
+    (void)qos;
+    (void)tag;
+}
+#endif
 
 /* job_table.c: the slot life cycle. */
 

@@ -17,11 +17,14 @@ void pj_copy(void *dst, const void *src, uint32_t n)
 {
     uint8_t *d = (uint8_t *)dst;
     const uint8_t *s = (const uint8_t *)src;
+#if UINTPTR_MAX > 0xffffffffu
     if ((((uintptr_t)d | (uintptr_t)s) & 7u) == 0) {
-        /* One 64-byte line per iteration, loads before stores: tensors in
+        /* 64-bit targets (the Linux-hosted side and application cores):
+         * one 64-byte line per iteration, loads before stores: tensors in
          * the heap are line aligned, and the lines of a copy out of the
          * heap come from the peer's cache, so several misses in flight
-         * matter more than the instruction count. */
+         * matter more than the instruction count. A 32-bit MCU copies
+         * with the word loop below (a third of the code). */
         pj_u64_t *dw = (pj_u64_t *)dst;
         const pj_u64_t *sw = (const pj_u64_t *)src;
         uint32_t lines = n / 64u;
@@ -41,6 +44,7 @@ void pj_copy(void *dst, const void *src, uint32_t n)
         s += lines * 64u;
         n -= lines * 64u;
     }
+#endif
     if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
         pj_u32_t *dw = (pj_u32_t *)(void *)d; /* alignment checked above */
         const pj_u32_t *sw = (const pj_u32_t *)(const void *)s;

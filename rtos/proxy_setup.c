@@ -97,6 +97,27 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
     cfg->trace_slots = ZEN_CFG_JOB_TRACE ? ZEN_CFG_JOB_TRACE_SLOTS : 0u;
 }
 
+/* Why the heap classes were refused (ipc_heap_init() checks them all;
+ * the count of blocks is only worked out again for the message). */
+static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
+{
+#if ZEN_CFG_LOG_LEVEL >= ZPORT_LOG_ERROR
+    uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
+    if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
+                "malformed)",
+                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+        return;
+    }
+    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+#else
+    (void)p;
+    (void)cfg;
+    (void)err;
+#endif
+}
+
 int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
 {
     if (p == 0 || region_base == 0 || cfg == 0 || cfg->port == 0)
@@ -124,8 +145,8 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_HEAP_CONFIG;
     }
 
-    ipc_region_config_t rc;
-    ipc_region_config_default(&rc, cfg->region_size);
+    ipc_region_config_t rc; /* every field set below */
+    rc.region_size = cfg->region_size;
     rc.n_sq = cfg->n_sq;
     rc.sq_slots = cfg->sq_slots;
     rc.cq_slots = cfg->cq_slots;
@@ -143,25 +164,19 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
                 (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
-    uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
-    if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                "malformed)",
-                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
-        return PROXY_E_HEAP_CONFIG;
-    }
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
     if (err != IPC_OK) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+        heap_refused(p, cfg, err);
         return PROXY_E_HEAP_CONFIG;
     }
-    for (uint32_t i = 0; i < p->region.n_sq; i++) {
-        err = ipc_ring_prod_attach(&p->sq[i], p->region.sq[i], p->region.sq_slots);
+    /* The rings were just written empty: take them without a read back
+     * (every later look at the bridge's counters is validated). */
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        err = ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], p->region.sq_slots);
         if (err != IPC_OK)
             return PROXY_E_REGION;
     }
-    err = ipc_ring_cons_attach(&p->cq, p->region.cq, p->region.cq_slots);
+    err = ipc_ring_cons_fresh(&p->cq, p->region.cq, p->region.cq_slots);
     if (err != IPC_OK)
         return PROXY_E_REGION;
 
@@ -188,7 +203,7 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
         return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
-    for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
+    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
             ZEN_LOG(p->port, ZPORT_LOG_ERROR,

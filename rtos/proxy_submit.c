@@ -40,7 +40,7 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
     if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
         return PROXY_E_MODEL_SIGNATURE;
     if (req->in_buf == 0)
-        for (uint32_t i = 0; i < m->n_in; i++)
+        for (uint32_t i = 0; i < pj_nt(m->n_in); i++)
             if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
                 return PROXY_E_MODEL_SIGNATURE;
     if (model)
@@ -53,7 +53,7 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
 static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *ring_it)
 {
     *ring_it = false;
-    if (p == 0 || pkt == 0 || ring >= p->region.n_sq)
+    if (p == 0 || pkt == 0 || ring >= pj_n_sq(p))
         return PROXY_E_INVAL;
     int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
     if (r == IPC_E_RING_FULL)
@@ -98,17 +98,17 @@ static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos
     d->qos = (uint8_t)qos;
     d->n_in = j->n_in;
     d->n_out = j->n_out;
-    d->req_flags = 0;
     d->timeout_us = timeout_us;
     d->t_submit = j->t_submit;
     ipc_write_once(&d->cancel, 0u);
-    d->reserved0 = 0;
-    for (uint32_t i = 0; i < IPC_MAX_TENSORS; i++) {
-        bool in = i < ZEN_CFG_MAX_TENSORS && i < j->n_in, out = i < ZEN_CFG_MAX_TENSORS && i < j->n_out;
-        d->in[i].off = in ? j->in[i].off : 0u;
-        d->in[i].len = in ? j->in[i].len : 0u;
-        d->out[i].off = out ? j->out[i].off : 0u;
-        d->out[i].len = out ? j->out[i].len : 0u;
+    /* req_flags, reserved0 and the unused tensor entries stay zero */
+    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
+        d->in[i].off = j->in[i].off;
+        d->in[i].len = j->in[i].len;
+    }
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+        d->out[i].off = j->out[i].off;
+        d->out[i].len = j->out[i].len;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
 }
@@ -167,7 +167,7 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
         j->flags |= PJ_IN_BUFS;
     if (out_buf)
         j->flags |= PJ_OUT_BUFS;
-    for (uint32_t i = 0; i < m->n_in + m->n_out; i++) {
+    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
         bool is_in = i < m->n_in;
         uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
 #if ZEN_CFG_ZERO_COPY
@@ -249,7 +249,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
         return PROXY_E_INVAL;
 #endif
 
-    uint32_t ring = ipc_region_ring_of(&p->region, req->qos);
+    uint32_t ring = pj_ring_of(p, req->qos);
     uint32_t dl_us = deadline_of(req->deadline_us);
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
@@ -266,14 +266,14 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
 
     /* Step 2: the slot and blocks are ours alone until the packet is
      * published: fill them outside the critical section. */
-    for (uint32_t i = 0; i < j->n_in; i++) {
+    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
         uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
         if (in_buf == 0)
             pj_copy(dst, req->in[i].ptr, j->in[i].len);
         ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
-    for (uint32_t i = 0; i < j->n_out; i++)
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
         ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
     desc_fill(p, j, h, req->qos, dl_us);
@@ -298,7 +298,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
 {
     if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
         return PROXY_E_INVAL;
-    uint32_t ring = ipc_region_ring_of(&p->region, qos);
+    uint32_t ring = pj_ring_of(p, qos);
     uint32_t dl_us = deadline_of(deadline_us);
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;

@@ -246,59 +246,61 @@ typedef struct proxy_job {
 
 /* The proxy. Every field is written inside the port's critical section
  * (zport_crit_enter) unless the file that owns it says otherwise; the
- * rtos/ file comments say which context writes which field. */
+ * rtos/ file comments say which context writes which field. The order
+ * keeps the words the handlers touch most in the first 124 bytes, where
+ * Thumb-2 and RISC-V C reach them with 16-bit loads and stores. */
 typedef struct proxy {
     struct zport *port;
     uint32_t started;
     uint32_t max_jobs;
     uint32_t doorbell;
     uint32_t hb_slack_us;
-    uint64_t backend_ns_max;
-    ipc_region_t region;
-    ipc_heap_t heap;
-    ipc_ring_prod_t sq[ZEN_CFG_MAX_SQ];
-    ipc_ring_cons_t cq;
     uint32_t free_head; /* free slot list through next_free */
     uint32_t n_busy;
     uint32_t n_held;
     uint32_t n_models;
-    proxy_model_t models[ZEN_CFG_MAX_MODELS];
-    proxy_job_t jobs[ZEN_CFG_MAX_JOBS];
-    uint32_t heap_links[ZEN_CFG_HEAP_MAX_BLOCKS];
-#if ZEN_CFG_ZERO_COPY
-    proxy_buf_t bufs[ZEN_CFG_MAX_BUFS];
-    uint32_t n_bufs; /* live buffers */
-#endif
     /* liveness (inside the critical section) */
     uint32_t zen_hb;
     uint32_t hb_period_us;
+    uint32_t bridge_online;   /* 1: READY, heartbeat moving */
+    uint32_t bridge_epoch;    /* last epoch seen (0: none) */
+    uint32_t bridge_hb;       /* last heartbeat value seen */
+    uint32_t lost_tail_valid; /* lost_tail[] holds a snapshot */
+    uint32_t cq_bad_epoch;    /* see cq_backoff_ns */
+    uint32_t dl_n;            /* entries of dl_heap */
+    /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
+     * critical section (liveness.c); the bounds are rec_end[], rec_tail[] */
+    uint32_t rec_pending; /* 1: slots rec_next..max_jobs-1 still to visit */
+    uint32_t rec_next;    /* next slot to visit */
+    uint32_t rec_reclaim; /* 1: also free the held slots below rec_tail */
+    uint32_t trace_head;  /* job trace records written (job_trace.c) */
+    proxy_stats_t stats;
+    uint64_t backend_ns_max;
     uint64_t zen_hb_next_ns;
-    uint32_t bridge_online;             /* 1: READY, heartbeat moving */
-    uint32_t bridge_epoch;              /* last epoch seen (0: none) */
-    uint32_t bridge_hb;                 /* last heartbeat value seen */
-    uint64_t bridge_hb_ns;              /* when it last moved */
-    uint32_t lost_tail[ZEN_CFG_MAX_SQ]; /* ring tails when the bridge was lost */
-    uint32_t lost_tail_valid;
+    uint64_t bridge_hb_ns; /* when the bridge's heartbeat last moved */
     /* completion ring found corrupt (proxy_complete.c): not read again
      * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
     uint64_t cq_backoff_ns; /* 0: healthy; else the current back-off */
     uint64_t cq_retry_ns;
-    uint32_t cq_bad_epoch;
+    ipc_region_t region;
+    ipc_ring_prod_t sq[ZEN_CFG_MAX_SQ];
+    ipc_ring_cons_t cq;
+    uint32_t lost_tail[ZEN_CFG_MAX_SQ]; /* ring tails when the bridge was lost */
+    uint32_t rec_end[ZEN_CFG_MAX_SQ];   /* end the jobs in flight whose packet lies below */
+    uint32_t rec_tail[ZEN_CFG_MAX_SQ];  /* free the held slots whose packet lies below */
+    ipc_heap_t heap;
+    proxy_model_t models[ZEN_CFG_MAX_MODELS];
+    proxy_job_t jobs[ZEN_CFG_MAX_JOBS];
     /* deadlines: the slots of the jobs in flight (published, no final
      * status), a binary min-heap on deadline_ns (job_table.c); 16 bits
      * hold a slot since ZEN_CFG_MAX_JOBS <= 4096 */
     uint16_t dl_heap[ZEN_CFG_MAX_JOBS];
     uint16_t dl_pos[ZEN_CFG_MAX_JOBS]; /* per slot: index + 1 in dl_heap, 0: not in it */
-    uint32_t dl_n;
-    /* recovery after a loss or a new epoch, ZEN_CFG_CRIT_BATCH slots per
-     * critical section (liveness.c) */
-    uint32_t rec_pending;              /* 1: slots rec_next..max_jobs-1 still to visit */
-    uint32_t rec_next;                 /* next slot to visit */
-    uint32_t rec_reclaim;              /* 1: also free the held slots below rec_tail */
-    uint32_t rec_end[ZEN_CFG_MAX_SQ];  /* end the jobs in flight whose packet lies below */
-    uint32_t rec_tail[ZEN_CFG_MAX_SQ]; /* free the held slots whose packet lies below */
-    proxy_stats_t stats;
-    uint32_t trace_head; /* job trace records written (job_trace.c) */
+    uint32_t heap_links[ZEN_CFG_HEAP_MAX_BLOCKS];
+#if ZEN_CFG_ZERO_COPY
+    proxy_buf_t bufs[ZEN_CFG_MAX_BUFS];
+    uint32_t n_bufs; /* live buffers */
+#endif
 } proxy_t;
 
 #ifdef __cplusplus

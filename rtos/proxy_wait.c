@@ -66,10 +66,10 @@ static void fill_result(const proxy_t *p, const proxy_job_t *j, uint32_t h, prox
 static void take_outputs(proxy_t *p, const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
 {
     if (j->flags & PJ_OUT_BUFS) {
-        for (uint32_t i = 0; i < j->n_out; i++)
+        for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
             ipc_cache_invalidate(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
     } else if (out) {
-        for (uint32_t i = 0; i < n_out; i++) {
+        for (uint32_t i = 0; i < pj_nt(n_out); i++) {
             const uint8_t *src = (const uint8_t *)ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len);
             ipc_cache_invalidate(src, j->out[i].len);
             pj_copy(out[i].ptr, src, j->out[i].len);

@@ -17,10 +17,10 @@ command -v "$cc" >/dev/null 2>&1 || { echo "switch-sizes.sh: $cc not found: skip
 out=$(mktemp -d "${TMPDIR:-/tmp}/switch-sizes.XXXXXX")
 trap 'rm -rf "$out"' EXIT INT TERM
 app=$top/examples/footprint
-srcs="$top/core/ipc_doorbell.c $top/core/ipc_errors.c $top/core/ipc_heap.c $top/core/ipc_region.c $top/core/ipc_ring.c
-      $top/core/lat_hist.c $top/rtos/contract.c $top/rtos/job_table.c $top/rtos/lat_trace.c $top/rtos/liveness.c
-      $top/rtos/proxy_bufs.c $top/rtos/proxy_complete.c $top/rtos/proxy_mem.c $top/rtos/proxy_setup.c
-      $top/rtos/proxy_submit.c $top/rtos/proxy_wait.c $top/ports/template/port.c $app/app_start.c"
+# The sources of the freestanding build, from the same lists (core and
+# rtos/sources.cmake), so that a new file is never missed.
+list_c() { sed -n "s|^ *\${CMAKE_CURRENT_LIST_DIR}/\(.*\\.c\)\$|$1/\1|p" "$1/sources.cmake"; }
+srcs="$(list_c "$top/core") $(list_c "$top/rtos") $top/ports/template/port.c $app/app_start.c"
 
 # build NAME SED_EXPR [SOURCE]: link the application with the minimal
 # configuration edited by SED_EXPR; prints "flash ram".
@@ -52,6 +52,7 @@ row "ZEN_CFG_LOG_LEVEL 3 (debug)" log3 's/^#define ZEN_CFG_LOG_LEVEL .*/#define 
 row "ZEN_CFG_ZERO_COPY 1 (unused by the application)" zc 's/^#define ZEN_CFG_ZERO_COPY .*/#define ZEN_CFG_ZERO_COPY 1/'
 row "ZEN_CFG_STAGE_TIMES 1" st 's/^#define ZEN_CFG_STAGE_TIMES .*/#define ZEN_CFG_STAGE_TIMES 1/'
 row "ZEN_CFG_START_TAILS 1" tails 's/^#define ZEN_CFG_START_TAILS .*/#define ZEN_CFG_START_TAILS 1/'
+row "ZEN_CFG_JOB_TRACE 1" trace 's/^#define ZEN_CFG_JOB_TRACE .*/#define ZEN_CFG_JOB_TRACE 1/'
 row "ZEN_CFG_REJECT_COUNTERS 1" rej 's/^#define ZEN_CFG_REJECT_COUNTERS .*/#define ZEN_CFG_REJECT_COUNTERS 1/'
 row "ZEN_CFG_MAX_TENSORS 4" tens 's/^#define ZEN_CFG_MAX_TENSORS .*/#define ZEN_CFG_MAX_TENSORS 4u/'
 row "ZEN_CFG_MAX_SQ 8" sq 's/^#define ZEN_CFG_MAX_SQ .*/#define ZEN_CFG_MAX_SQ 8u/'

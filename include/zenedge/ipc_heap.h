@@ -48,11 +48,11 @@ typedef struct ipc_heap {
     uint32_t heap_off;
     uint32_t heap_size;
     uint32_t n_classes;
-    ipc_heap_class_t cls[IPC_HEAP_MAX_CLASSES];
     uint32_t *links; /* caller storage: next free link, or USED */
     uint32_t n_links;
-    uint32_t bad_frees; /* statistic: rejected frees */
-    uint32_t failed;    /* statistic: allocations that found no block */
+    uint32_t bad_frees;                         /* statistic: rejected frees */
+    uint32_t failed;                            /* statistic: allocations that found no block */
+    ipc_heap_class_t cls[IPC_HEAP_MAX_CLASSES]; /* last: the words above stay near the base */
 } ipc_heap_t;
 
 #define IPC_HEAP_NIL  0xFFFFFFFFu

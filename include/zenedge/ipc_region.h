@@ -46,16 +46,16 @@ typedef struct ipc_region {
     uint32_t sq_slots;
     uint32_t cq_slots;
     uint32_t max_jobs;
+    ipc_job_desc_t *jobs;
+    ipc_region_hdr_t *hdr;
+    ipc_ring_t *cq;
+    ipc_ring_t *sq[IPC_MAX_SQ];
     uint32_t sq_off[IPC_MAX_SQ];
     uint32_t sq_weight[IPC_MAX_SQ];
     uint32_t cq_off;
     uint32_t jobs_off;
     uint32_t heap_off;
     uint32_t heap_size;
-    ipc_region_hdr_t *hdr;
-    ipc_ring_t *sq[IPC_MAX_SQ];
-    ipc_ring_t *cq;
-    ipc_job_desc_t *jobs;
     uint32_t trace_off; /* 0 and trace NULL: the region has no job trace */
     uint32_t trace_slots;
     ipc_trace_area_t *trace;
@@ -84,15 +84,18 @@ int ipc_region_init(ipc_region_t *view, void *base, const ipc_region_config_t *c
  * [base, base + mapped_size). */
 int ipc_region_attach(ipc_region_t *view, void *base, uint32_t mapped_size, ipc_fault_t *fault);
 
-/* Pointer to [off, off+len) if it lies inside the region, else NULL. */
-void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len);
+/* Pointer to [off, off+len) if it lies inside the region, else NULL.
+ * Pure (it reads the private view only), as ipc_region_job(): a call
+ * whose result goes unused, e.g. into a cache maintenance that a coherent
+ * build compiles to nothing, is dropped. */
+void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len) __attribute__((pure));
 
 /* True if [off, off+len) lies inside the tensor heap (len may be 0 only
  * if off is inside too). */
 bool ipc_region_in_heap(const ipc_region_t *v, uint32_t off, uint32_t len);
 
 /* Descriptor of a slot, or NULL if slot >= max_jobs. */
-ipc_job_desc_t *ipc_region_job(const ipc_region_t *v, uint32_t slot);
+ipc_job_desc_t *ipc_region_job(const ipc_region_t *v, uint32_t slot) __attribute__((pure));
 
 /* Ring table index that carries a QoS class. */
 static inline uint32_t ipc_region_ring_of(const ipc_region_t *v, uint32_t qos)

@@ -60,6 +60,15 @@ int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t prod
 int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
 int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
 
+/* zenedge side, right after its own ipc_ring_init(r, slots, ...): take the
+ * producer / consumer role on the ring it has just written empty (head
+ * and tail 0) without reading the region back; the peer's counter is
+ * read, and validated, from the first enqueue / dequeue on, as always.
+ * IPC_OK, or IPC_E_INVAL (NULL, or slots not a power of two in
+ * [IPC_RING_MIN_SLOTS, IPC_RING_MAX_SLOTS]). */
+int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
+int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
+
 /* One packet: IPC_OK, IPC_E_RING_FULL, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt);
 /* All n or none: n, IPC_E_RING_FULL, IPC_E_RING_CORRUPT, IPC_E_INVAL. */

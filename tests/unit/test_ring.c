@@ -73,6 +73,44 @@ static void test_attach_checks(void **state)
     assert_int_equal(ipc_ring_ready_count(&c), 3);
 }
 
+/* The zenedge side takes the rings it has just written without reading
+ * them back: same state as an attach, and the peer's counters are still
+ * validated from the first call on. */
+static void test_fresh_matches_attach(void **state)
+{
+    fixture_t *f = *state;
+    ipc_ring_prod_t p;
+    ipc_ring_cons_t c;
+    memset(&p, 0xA5, sizeof(p));
+    memset(&c, 0xA5, sizeof(c));
+    assert_int_equal(ipc_ring_prod_fresh(&p, f->r, SLOTS), IPC_OK);
+    assert_int_equal(ipc_ring_cons_fresh(&c, f->r, SLOTS), IPC_OK);
+    assert_ptr_equal(p.ring, f->p.ring);
+    assert_int_equal(p.size, f->p.size);
+    assert_int_equal(p.mask, f->p.mask);
+    assert_int_equal(p.head, f->p.head);
+    assert_int_equal(p.tail_seen, f->p.tail_seen);
+    assert_int_equal(p.corrupt, 0);
+    assert_ptr_equal(c.ring, f->c.ring);
+    assert_int_equal(c.size, f->c.size);
+    assert_int_equal(c.mask, f->c.mask);
+    assert_int_equal(c.tail, f->c.tail);
+    assert_int_equal(c.head_seen, f->c.head_seen);
+    assert_int_equal(c.corrupt, 0);
+    assert_int_equal(ipc_ring_prod_fresh(0, f->r, SLOTS), IPC_E_INVAL);
+    assert_int_equal(ipc_ring_prod_fresh(&p, 0, SLOTS), IPC_E_INVAL);
+    assert_int_equal(ipc_ring_prod_fresh(&p, f->r, 6), IPC_E_INVAL);
+    assert_int_equal(ipc_ring_cons_fresh(0, f->r, SLOTS), IPC_E_INVAL);
+    assert_int_equal(ipc_ring_cons_fresh(&c, 0, SLOTS), IPC_E_INVAL);
+    assert_int_equal(ipc_ring_cons_fresh(&c, f->r, 131072), IPC_E_INVAL);
+    ipc_packet_t in = pkt(7), out;
+    assert_int_equal(ipc_ring_enqueue(&p, &in), IPC_OK);
+    assert_int_equal(ipc_ring_dequeue(&c, &out), IPC_OK);
+    assert_int_equal(out.payload_id, 7u);
+    f->r->tail = 100u; /* a peer's impossible tail: refused on the next look */
+    assert_int_equal(ipc_ring_free_count(&p), IPC_E_RING_CORRUPT);
+}
+
 static void test_single_roundtrip_and_empty(void **state)
 {
     fixture_t *f = *state;
@@ -205,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_rejects_bad_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_matches_attach, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_roundtrip_and_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_uses_every_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_all_or_nothing, setup, teardown),
