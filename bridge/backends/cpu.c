@@ -1,41 +1,48 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cpu.c - the CPU reference backend: every shipped model in plain C.
- *
- * Other backends are checked against these results, so the kernels are
- * written for clarity and a fixed summation order (k ascending, no fused
- * multiply-add requested), not for speed.
+ * cpu.c - the CPU reference backend: every shipped model in plain C (the
+ * kernels: cpu_kernels.c).
  *
  * Jobs never run on the dispatcher's thread: submit queues a job for the
- * worker thread of its QoS class and returns. The workers are scheduled
- * by the operating system in the order dispatcher > RT > HIGH > NORMAL >
+ * worker thread of its QoS class. The workers are scheduled by the
+ * operating system in the order dispatcher > RT > HIGH > NORMAL >
  * BACKGROUND (SCHED_FIFO priorities or nice values, bridge_qos_sched_t;
  * with nice values the BACKGROUND worker at SCHED_IDLE, which any other
  * thread waking on its CPU preempts at once, where a nice step would let
  * a running gemm finish its slice under EEVDF), so an RT job preempts a
  * running BACKGROUND job on a shared CPU and the dispatcher is never
- * starved by a worker. The dispatcher is woken (condition, eventfd) only
- * with the lock free: woken, it preempts a SCHED_IDLE worker at once and
- * must not find the lock held by it. On top of that a worker only
- * starts a job while no job of a more urgent class is queued or running
- * (the class barrier the accelerators keep too): queued BACKGROUND work
- * waits while RT work exists. A running job is not abandoned: the OS
- * preempts it (docs/backends.md has the figures). A finished job goes
- * to the done queue, poll hands it to the dispatcher, and the eventfd
- * given by set_wake is rung so that a sleeping dispatcher wakes.
+ * starved by a worker. A worker only starts a job while no job of a more
+ * urgent class is queued or running (the class barrier the accelerators
+ * keep too): queued BACKGROUND work waits while RT work exists. A running
+ * job is not abandoned: the OS preempts it (docs/backends.md has the
+ * figures).
  *
- * Tensors live in the shared region, at offsets the peer chose: they may
- * be unaligned and may change while we read them. Inputs are therefore
- * copied once into the worker's private, aligned scratch buffers, the
- * kernel runs on the copies, and the output is copied back; a hostile
- * peer can make the answer wrong but cannot make the kernel misbehave.
+ * No lock: a worker preempted anywhere (a SCHED_IDLE one may not run
+ * again for long on a busy CPU) holds nothing that the dispatcher or
+ * another class's worker waits for. The dispatcher alone decides: it owns
+ * the queues, the counts and the class rule (may_start), and hands a job
+ * to the idle worker of its class through that worker's own words: the
+ * job pointer, then `go` (Q1); the worker sleeps on its own eventfd. The
+ * worker hands the finished job back through its `fin` word (Q2), rings
+ * the eventfd given by set_wake (a sleeping dispatcher wakes) and the
+ * backend's own, on which poll waits. Each word has one writer; each
+ * worker holds at most one job, so the hand-over is a one-slot
+ * single-producer, single-consumer queue in each direction.
+ *
+ * Pairs (barrier.h): Q1 go: release by the dispatcher after w->job and the
+ * job's start time, acquire by the worker. Q2 fin: release by the worker
+ * after the job's output, result and times, acquire by the dispatcher
+ * (poll, finished). Q3 ringing / wake_fd: each side stores, fences, then
+ * loads the other's word, so that set_wake either sees a worker's ringing
+ * flag or the worker sees the new fd. Q4 ready: release by a starting
+ * worker after its set-up, acquire by init.
  *
  * Threads: submit, poll, in_flight, finished, set_wake, load_model, init
  * and shutdown on the dispatcher's thread; one worker per class (named
- * zb-cpu-rt, -high, -normal, -bg). `lock` guards the queues, the counters
- * of queued and running jobs, stop, wake_fd and ringing; `taken` and the
- * models are the dispatcher's (load_model runs only with no job taken,
- * while every worker waits).
+ * zb-cpu-rt, -high, -normal, -bg). Everything in cpu_state_t but the
+ * words named above is the dispatcher's; the scratch buffers are a
+ * worker's between Q1 and Q2 (load_model grows them only with no job
+ * taken).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,22 +51,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../bridge_errors.h"
 #include "backend.h"
+#include "cpu.h"
 #include "jobq.h"
 #include "zenedge/barrier.h"
 #include "zl.h"
 #include "log.h"
-
-typedef struct cpu_model {
-    uint32_t id;
-    bridge_kernel_t kernel;
-    uint32_t m, k, n; /* gemm: [m,k] x [k,n]; mlp: in k, hidden m, out n */
-    const float *w1, *b1, *w2, *b2;
-} cpu_model_t;
 
 struct cpu_state;
 
@@ -68,7 +68,15 @@ typedef struct cpu_worker {
     uint32_t qos;
     pthread_t thread;
     int created;
-    pthread_cond_t cond;                /* work for this class, or stop */
+    int efd;                            /* rung by the dispatcher after go */
+    bridge_job_t *job;                  /* written before go (Q1) */
+    uint32_t go;                        /* Q1: jobs handed (or stop), by the dispatcher */
+    uint32_t fin;                       /* Q2: the go count of the last job handed back */
+    uint32_t ringing;                   /* Q3: between its read of wake_fd and its ring */
+    uint32_t ready;                     /* Q4: 0 starting, 1 set up, 2 set-up failed */
+    uint32_t seen;                      /* the worker's: the go count it acted on */
+    uint32_t handed;                    /* the dispatcher's: jobs handed */
+    uint32_t reaped;                    /* the dispatcher's: jobs handed back and returned by poll */
     void *scratch[IPC_MAX_TENSORS + 1]; /* in[0..3], out[0] */
     float *hidden;
 } cpu_worker_t;
@@ -76,17 +84,12 @@ typedef struct cpu_worker {
 typedef struct cpu_state {
     cpu_model_t models[BRIDGE_MAX_MODELS];
     uint32_t n_models;
-    uint32_t depth, taken; /* taken: submitted, not yet polled (dispatcher) */
+    uint32_t depth, taken; /* taken: submitted, not yet polled */
     size_t scratch_len, hidden_len;
-    pthread_mutex_t lock;
-    pthread_cond_t done_cond; /* a job finished, or a worker started (CLOCK_MONOTONIC) */
-    bridge_jobq_t queue[IPC_QOS_COUNT];
-    bridge_jobq_t done;
-    uint32_t running[IPC_QOS_COUNT];
-    uint32_t n_done; /* done.n, for finished(): C1 */
-    uint32_t started, setup_failed;
-    uint32_t ringing; /* workers ringing wake_fd outside the lock: set_wake waits for none */
-    int stop, wake_fd;
+    bridge_jobq_t queue[IPC_QOS_COUNT]; /* submitted, not yet handed */
+    uint32_t stop;                      /* before go (Q1) */
+    int wake_fd;                        /* Q3 */
+    int poll_efd;                       /* rung by a worker after fin, and at set-up */
     bridge_qos_sched_t qs;
     cpu_worker_t w[IPC_QOS_COUNT];
 } cpu_state_t;
@@ -125,84 +128,47 @@ static const cpu_model_t *find_model(const cpu_state_t *s, uint32_t id)
     return NULL;
 }
 
-static void k_vector_add(const int32_t *a, const int32_t *b, int32_t *c, uint32_t n)
+/* Whether worker w holds a job (handed, not yet returned by poll). */
+static int busy(const cpu_worker_t *w)
 {
-    /* Wrapping addition, defined for every input: done in unsigned. */
-    for (uint32_t i = 0; i < n; i++)
-        c[i] = (int32_t)((uint32_t)a[i] + (uint32_t)b[i]);
+    return w->handed != w->reaped;
 }
 
-static void k_saxpy(float alpha, const float *x, const float *y, float *out, uint32_t n)
+/* Whether worker w has handed its job back (Q2: acquire; the job's fields
+ * are the dispatcher's from here). */
+static int handed_back(const cpu_worker_t *w)
 {
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = alpha * x[i] + y[i];
+    return busy(w) && ipc_load_acquire(&w->fin) == w->handed;
 }
 
-static void k_gemm(const float *a, const float *b, float *c, uint32_t m, uint32_t k, uint32_t n)
-{
-    for (uint32_t i = 0; i < m; i++)
-        for (uint32_t j = 0; j < n; j++) {
-            float acc = 0.0f;
-            for (uint32_t p = 0; p < k; p++)
-                acc += a[(size_t)i * k + p] * b[(size_t)p * n + j];
-            c[(size_t)i * n + j] = acc;
-        }
-}
-
-static void k_mlp(const cpu_model_t *cm, const float *x, float *h, float *out)
-{
-    for (uint32_t j = 0; j < cm->m; j++) {
-        float acc = 0.0f;
-        for (uint32_t p = 0; p < cm->k; p++)
-            acc += x[p] * cm->w1[(size_t)p * cm->m + j];
-        acc += cm->b1[j];
-        h[j] = acc > 0.0f ? acc : 0.0f;
-    }
-    for (uint32_t c = 0; c < cm->n; c++) {
-        float acc = 0.0f;
-        for (uint32_t j = 0; j < cm->m; j++)
-            acc += h[j] * cm->w2[(size_t)j * cm->n + c];
-        out[c] = acc + cm->b2[c];
-    }
-}
-
-/* Run job on worker w's scratch: output, result, end time, status (its
- * start time was stamped when it was taken, under the lock). */
-static void run_job(cpu_worker_t *w, const cpu_model_t *cm, bridge_job_t *job)
-{
-    const bridge_model_t *m = job->model;
-    for (uint32_t i = 0; i < m->n_in; i++)
-        memcpy(w->scratch[i], job->in[i], job->in_len[i]);
-    void *o = w->scratch[IPC_MAX_TENSORS];
-    job->status = IPC_STATUS_OK;
-    switch (cm->kernel) {
-    case BRIDGE_K_VECTOR_ADD_I32: k_vector_add(w->scratch[0], w->scratch[1], o, m->out[0].count); break;
-    case BRIDGE_K_SAXPY_F32:
-        k_saxpy(*(const float *)w->scratch[0], w->scratch[1], w->scratch[2], o, m->out[0].count);
-        break;
-    case BRIDGE_K_GEMM_F32: k_gemm(w->scratch[0], w->scratch[1], o, cm->m, cm->k, cm->n); break;
-    case BRIDGE_K_MLP_RELU_F32: k_mlp(cm, w->scratch[0], w->hidden, o); break;
-    default: job->status = IPC_STATUS_BACKEND_ERROR; break; /* load_model admits none such */
-    }
-    job->result = 0;
-    if (job->status == IPC_STATUS_OK) {
-        memcpy(job->out[0], o, m->out[0].bytes);
-        job->result = bridge_backend_result(m, o);
-    }
-    job->t_backend_end = zl_now_ns();
-    job->backend_ns = job->t_backend_end - job->t_backend_start;
-}
-
-/* Whether class c may start a job now: one is queued, and no job of a
- * more urgent class is queued or running. Under lock. */
+/* Whether class c may start a job now: one is queued, its worker is idle,
+ * and no job of a more urgent class is queued or running. */
 static int may_start(const cpu_state_t *s, uint32_t c)
 {
-    if (s->queue[c].n == 0)
+    if (s->queue[c].n == 0 || busy(&s->w[c]))
         return 0;
     for (uint32_t k = 0; k < c; k++)
-        if (s->queue[k].n || s->running[k])
+        if (s->queue[k].n || busy(&s->w[k]))
             return 0;
     return 1;
+}
+
+/* Hand every job that may start to its worker, most urgent class first. */
+static void dispatch(cpu_state_t *s)
+{
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+        if (!may_start(s, c))
+            continue;
+        cpu_worker_t *w = &s->w[c];
+        bridge_job_t *job = bridge_jobq_pop(&s->queue[c]);
+        /* Start time = the moment of the decision, on the thread that
+         * also submits: a job queued later did not exist. */
+        job->t_backend_start = zl_now_ns();
+        w->job = job;
+        w->handed++;
+        ipc_store_release(&w->go, w->handed); /* Q1: release, pairs with worker_main */
+        zl_db_ring(w->efd);
+    }
 }
 
 /* Pin and prioritise the calling worker as s->qs says: 0 or an errno. */
@@ -240,32 +206,22 @@ static int worker_setup(cpu_worker_t *w)
     return r;
 }
 
-/* Worker w's job is done: to the done queue, the dispatcher told. Called
- * and returns with the lock held, drops it in between: the dispatcher is
- * woken (its condition and its doorbell) only with the lock free, since
- * the woken dispatcher preempts a SCHED_IDLE worker at once, and would
- * otherwise find the lock held by a thread that may not run again soon
- * on a CPU with other work (a priority inversion). */
-static void job_done(cpu_worker_t *w, bridge_job_t *job)
+/* Worker w's job is done: published (Q2), then the dispatcher told. Nothing
+ * here waits for another thread: a worker preempted at any point of it
+ * delays only its own job. */
+static void hand_back(cpu_worker_t *w)
 {
     cpu_state_t *s = w->s;
-    s->running[w->qos]--;
-    bridge_jobq_push(&s->done, job);
-    /* C1: release, pairs with the acquire in cpu_finished (the job's
-     * fields are the dispatcher's once it sees the count). */
-    ipc_store_release(&s->n_done, s->done.n);
-    for (uint32_t k = w->qos + 1u; k < IPC_QOS_COUNT; k++)
-        if (may_start(s, k))
-            pthread_cond_signal(&s->w[k].cond);
-    int fd = s->wake_fd;
-    s->ringing += fd >= 0;
-    pthread_mutex_unlock(&s->lock);
-    pthread_cond_signal(&s->done_cond); /* a waiter checks done.n under the lock first: none is missed */
+    ipc_store_release(&w->fin, w->seen); /* Q2: release, pairs with handed_back */
+    ipc_write_once(&w->ringing, 1u);
+    ipc_fence(); /* Q3: ringing before the read of wake_fd; pairs with cpu_set_wake */
+    int fd = ipc_read_once(&s->wake_fd);
+    if (bridge_cpu_handover_pause)
+        bridge_cpu_handover_pause(w->qos);
     if (fd >= 0)
         zl_db_ring(fd);
-    pthread_mutex_lock(&s->lock);
-    if (fd >= 0 && --s->ringing == 0)
-        pthread_cond_broadcast(&s->done_cond); /* set_wake may be waiting for it */
+    ipc_store_release(&w->ringing, 0u); /* Q3: the ring of fd is over */
+    zl_db_ring(s->poll_efd);            /* after ringing = 0: set_wake waits on it too */
 }
 
 static void *worker_main(void *arg)
@@ -275,39 +231,33 @@ static void *worker_main(void *arg)
     cpu_state_t *s = w->s;
     pthread_setname_np(pthread_self(), name[w->qos]); /* for ps, top and the tests; a failure changes nothing */
     int err = worker_setup(w);
-    pthread_mutex_lock(&s->lock);
-    s->started++;
-    s->setup_failed += err != 0;
-    pthread_cond_broadcast(&s->done_cond);
+    ipc_store_release(&w->ready, err != 0 ? 2u : 1u); /* Q4: release, pairs with start_workers */
+    zl_db_ring(s->poll_efd);
     for (;;) {
-        while (!s->stop && !may_start(s, w->qos))
-            pthread_cond_wait(&w->cond, &s->lock);
-        if (s->stop)
+        uint32_t go;
+        while ((go = ipc_load_acquire(&w->go)) == w->seen) /* Q1: acquire, pairs with dispatch */
+            if (zl_db_wait(w->efd, -1) < 0)
+                usleep(1000); /* cannot fail on our eventfd; were it to, no spin */
+        w->seen = go;
+        if (ipc_read_once(&s->stop))
             break;
-        bridge_job_t *job = bridge_jobq_pop(&s->queue[w->qos]);
-        s->running[w->qos]++;
-        /* Start time = the moment of the decision, under the lock that
-         * orders it with every submit: a job queued later did not exist. */
-        job->t_backend_start = zl_now_ns();
-        pthread_mutex_unlock(&s->lock);
-        run_job(w, find_model(s, job->model->id), job);
-        pthread_mutex_lock(&s->lock);
-        job_done(w, job);
+        bridge_cpu_run(find_model(s, w->job->model->id), w->job, w->scratch, w->hidden);
+        hand_back(w);
     }
-    pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
 static void stop_workers(cpu_state_t *s)
 {
-    pthread_mutex_lock(&s->lock);
-    s->stop = 1;
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        pthread_cond_broadcast(&s->w[c].cond);
-    pthread_mutex_unlock(&s->lock);
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
-        if (s->w[c].created)
-            pthread_join(s->w[c].thread, NULL);
+    ipc_write_once(&s->stop, 1u);
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+        cpu_worker_t *w = &s->w[c];
+        if (!w->created)
+            continue;
+        ipc_store_release(&w->go, w->handed + 1u); /* Q1: stop is seen with it */
+        zl_db_ring(w->efd);
+        pthread_join(w->thread, NULL);
+    }
 }
 
 static void free_state(cpu_state_t *s)
@@ -317,12 +267,12 @@ static void free_state(cpu_state_t *s)
         for (uint32_t i = 0; i <= IPC_MAX_TENSORS; i++)
             free(w->scratch[i]);
         free(w->hidden);
-        pthread_cond_destroy(&w->cond);
+        if (w->efd >= 0)
+            close(w->efd);
         bridge_jobq_free(&s->queue[c]);
     }
-    bridge_jobq_free(&s->done);
-    pthread_cond_destroy(&s->done_cond);
-    pthread_mutex_destroy(&s->lock);
+    if (s->poll_efd >= 0)
+        close(s->poll_efd);
     free(s);
 }
 
@@ -332,8 +282,6 @@ static int start_workers(cpu_state_t *s)
 {
     uint32_t created = 0;
     for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
-        s->w[c].s = s;
-        s->w[c].qos = c;
         int r = pthread_create(&s->w[c].thread, NULL, worker_main, &s->w[c]);
         if (r != 0) {
             BLOG_ERR("cpu: worker of class %u not created: %s", c, strerror(r));
@@ -342,12 +290,33 @@ static int start_workers(cpu_state_t *s)
         s->w[c].created = 1;
         created++;
     }
-    pthread_mutex_lock(&s->lock);
-    while (s->started < created)
-        pthread_cond_wait(&s->done_cond, &s->lock);
-    int ok = created == IPC_QOS_COUNT && s->setup_failed == 0;
-    pthread_mutex_unlock(&s->lock);
+    int ok = created == IPC_QOS_COUNT;
+    for (uint32_t c = 0; c < created; c++) {
+        uint32_t r;
+        while ((r = ipc_load_acquire(&s->w[c].ready)) == 0) /* Q4: acquire, pairs with worker_main */
+            zl_db_wait(s->poll_efd, 100);
+        ok &= r == 1u;
+    }
     return ok ? BRIDGE_OK : BRIDGE_E_BACKEND;
+}
+
+/* The state's queues and eventfds: BRIDGE_OK or BRIDGE_E_NOMEM (what was
+ * made is freed by free_state). */
+static int make_state(cpu_state_t *s)
+{
+    int rc = BRIDGE_OK;
+    s->wake_fd = -1;
+    s->poll_efd = zl_db_create();
+    if (s->poll_efd < 0)
+        rc = BRIDGE_E_NOMEM;
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
+        s->w[c].s = s;
+        s->w[c].qos = c;
+        s->w[c].efd = zl_db_create();
+        if (s->w[c].efd < 0 || bridge_jobq_init(&s->queue[c], s->depth) != BRIDGE_OK)
+            rc = BRIDGE_E_NOMEM;
+    }
+    return rc;
 }
 
 static int cpu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
@@ -360,23 +329,11 @@ static int cpu_init(bridge_backend_t *be, const bridge_backend_config_t *cfg)
     if (s == NULL)
         return BRIDGE_E_NOMEM;
     s->depth = cfg && cfg->queue_depth ? cfg->queue_depth : BRIDGE_QUEUE_DEPTH_DEFAULT;
-    s->wake_fd = -1;
     if (cfg && cfg->qos_sched)
         s->qs = *cfg->qos_sched;
     else
         bridge_qos_sched_default(&s->qs, 0, getpriority(PRIO_PROCESS, (id_t)gettid()));
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->done_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    int rc = bridge_jobq_init(&s->done, s->depth);
-    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++) {
-        pthread_cond_init(&s->w[c].cond, NULL);
-        if (bridge_jobq_init(&s->queue[c], s->depth) != BRIDGE_OK)
-            rc = BRIDGE_E_NOMEM;
-    }
+    int rc = make_state(s);
     if (rc == BRIDGE_OK)
         rc = start_workers(s);
     if (rc != BRIDGE_OK) {
@@ -418,33 +375,11 @@ static int cpu_load_model(bridge_backend_t *be, const bridge_model_t *m, char *w
         bridge_why(why, whylen, "%s: load_model while %u job(s) in flight", m->manifest, s->taken);
         return BRIDGE_E_INVAL;
     }
-    const char *kname = bridge_model_opt(m, "cpu", "kernel");
-    if (kname == NULL) {
-        snprintf(why, whylen, "%s: [backend.cpu] kernel: missing", m->manifest);
-        return BRIDGE_E_UNSUPPORTED;
-    }
-    cpu_model_t cm = {.id = m->id, .kernel = bridge_kernel_by_name(kname)};
-    uint32_t dim[3];
-    const char *bad = bridge_kernel_check(cm.kernel, m, dim);
-    if (bad) {
-        snprintf(why, whylen, "%s: [backend.cpu] kernel: %s %s", m->manifest, kname, bad);
-        return BRIDGE_E_UNSUPPORTED;
-    }
+    cpu_model_t cm;
     size_t hidden = 0;
-    if (cm.kernel == BRIDGE_K_GEMM_F32) {
-        cm.m = dim[0];
-        cm.k = dim[1];
-        cm.n = dim[2];
-    } else if (cm.kernel == BRIDGE_K_MLP_RELU_F32) { /* in k, hidden m, out n */
-        cm.k = dim[0];
-        cm.m = dim[1];
-        cm.n = dim[2];
-        cm.w1 = bridge_model_weight(m, "w1")->data; /* present and f32: checked above */
-        cm.b1 = bridge_model_weight(m, "b1")->data;
-        cm.w2 = bridge_model_weight(m, "w2")->data;
-        cm.b2 = bridge_model_weight(m, "b2")->data;
-        hidden = (size_t)cm.m * sizeof(float);
-    }
+    int rc = bridge_cpu_model(m, &cm, &hidden, why, whylen);
+    if (rc != BRIDGE_OK)
+        return rc;
     size_t need = m->out[0].bytes;
     for (uint32_t i = 0; i < m->n_in; i++)
         need = m->in[i].bytes > need ? m->in[i].bytes : need;
@@ -471,27 +406,25 @@ static int cpu_submit(bridge_backend_t *be, bridge_job_t *job)
             return BRIDGE_E_INVAL;
     if (job->out[0] == NULL || job->out_len[0] != m->out[0].bytes || m->out[0].bytes > s->scratch_len)
         return BRIDGE_E_INVAL;
-    pthread_mutex_lock(&s->lock);
     bridge_jobq_push(&s->queue[job->qos], job); /* cap depth: taken < depth */
-    if (may_start(s, job->qos))
-        pthread_cond_signal(&s->w[job->qos].cond);
-    pthread_mutex_unlock(&s->lock);
     s->taken++;
+    dispatch(s);
     return BRIDGE_OK;
 }
 
-/* Deadline timeout_ms from now on CLOCK_MONOTONIC. */
-static struct timespec deadline_in(int timeout_ms)
+/* Move up to max handed-back jobs into done[], most urgent class first:
+ * the count. */
+static int reap(cpu_state_t *s, bridge_job_t **done, int max)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
+    int n = 0;
+    for (uint32_t c = 0; c < IPC_QOS_COUNT && n < max; c++) {
+        cpu_worker_t *w = &s->w[c];
+        if (handed_back(w)) {
+            done[n++] = w->job;
+            w->reaped = w->handed;
+        }
     }
-    return dl;
+    return n;
 }
 
 static int cpu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int timeout_ms)
@@ -499,19 +432,18 @@ static int cpu_poll(bridge_backend_t *be, bridge_job_t **done, int max, int time
     cpu_state_t *s = be ? be->priv : NULL;
     if (s == NULL || done == NULL || max < 0)
         return BRIDGE_E_INVAL;
-    int n = 0;
-    pthread_mutex_lock(&s->lock);
-    if (s->done.n == 0 && timeout_ms > 0 && max > 0 && s->taken > 0) {
-        struct timespec dl = deadline_in(timeout_ms);
-        while (s->done.n == 0)
-            if (pthread_cond_timedwait(&s->done_cond, &s->lock, &dl) == ETIMEDOUT)
-                break;
+    int n = reap(s, done, max);
+    if (n == 0 && timeout_ms > 0 && max > 0 && s->taken > 0) {
+        uint64_t end = zl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+        for (uint64_t now = zl_now_ns(); n == 0 && now < end; now = zl_now_ns()) {
+            /* A worker rings poll_efd after its Q2 store: a job handed
+             * back after the look above wakes this wait. */
+            zl_db_wait(s->poll_efd, (int)((end - now + 999999ull) / 1000000ull));
+            n = reap(s, done, max);
+        }
     }
-    while (n < max && s->done.n > 0)
-        done[n++] = bridge_jobq_pop(&s->done);
-    ipc_store_release(&s->n_done, s->done.n); /* C1 (a smaller count: nothing to publish) */
-    pthread_mutex_unlock(&s->lock);
     s->taken -= (uint32_t)n;
+    dispatch(s); /* the classes the returned jobs held back */
     return n;
 }
 
@@ -524,8 +456,10 @@ static int cpu_in_flight(const bridge_backend_t *be)
 static int cpu_finished(const bridge_backend_t *be)
 {
     const cpu_state_t *s = be ? be->priv : NULL;
-    /* C1: acquire, pairs with the worker's release after its push. */
-    return s ? (int)ipc_load_acquire(&s->n_done) : 0;
+    int n = 0;
+    for (uint32_t c = 0; s && c < IPC_QOS_COUNT; c++)
+        n += handed_back(&s->w[c]);
+    return n;
 }
 
 static void cpu_set_wake(bridge_backend_t *be, int fd)
@@ -533,11 +467,11 @@ static void cpu_set_wake(bridge_backend_t *be, int fd)
     cpu_state_t *s = be ? be->priv : NULL;
     if (s == NULL)
         return;
-    pthread_mutex_lock(&s->lock);
-    s->wake_fd = fd;
-    while (s->ringing > 0) /* a ring of the old fd ends before it may be closed */
-        pthread_cond_wait(&s->done_cond, &s->lock);
-    pthread_mutex_unlock(&s->lock);
+    ipc_write_once(&s->wake_fd, fd);
+    ipc_fence(); /* Q3: the new fd before the look at ringing; pairs with hand_back */
+    for (uint32_t c = 0; c < IPC_QOS_COUNT; c++)
+        while (ipc_load_acquire(&s->w[c].ringing)) /* a ring of the old fd ends before it may be closed */
+            zl_db_wait(s->poll_efd, 100);          /* rung once ringing is 0 */
 }
 
 static void cpu_shutdown(bridge_backend_t *be)
