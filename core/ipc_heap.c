@@ -5,35 +5,15 @@
  */
 #include "zenedge/ipc_heap.h"
 
+#include "zenedge/ipc_layout.h"
+
 #include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_errors.h"
 
-/* Blocks of each class after explicit counts are honoured; 0 if malformed. */
+/* One out-of-line copy of the plan for both callers below. */
 static int plan(uint32_t heap_size, const ipc_heap_class_cfg_t *c, uint32_t n, uint32_t counts[])
 {
-    if (c == 0 || n == 0 || n > IPC_HEAP_MAX_CLASSES)
-        return IPC_E_HEAP_CONFIG;
-    uint64_t used = 0;
-    uint32_t shares = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t bs = c[i].block_size;
-        if (bs == 0 || (bs % IPC_CACHELINE) != 0 || (i > 0 && bs <= c[i - 1].block_size))
-            return IPC_E_HEAP_CONFIG;
-        if (c[i].count == 0)
-            shares++;
-        else
-            used += ipc_mul32(bs, c[i].count);
-    }
-    if (used > heap_size)
-        return IPC_E_HEAP_CONFIG;
-    /* 32-bit division only: no libgcc helper on 32-bit targets. */
-    uint32_t share = shares ? ipc_udiv32(heap_size - (uint32_t)used, shares, 0) : 0;
-    for (uint32_t i = 0; i < n; i++) {
-        counts[i] = c[i].count ? c[i].count : ipc_udiv32(share, c[i].block_size, 0);
-        if (counts[i] == 0)
-            return IPC_E_HEAP_CONFIG;
-    }
-    return IPC_OK;
+    return ipc_layout_heap_plan(heap_size, c, n, counts);
 }
 
 uint32_t ipc_heap_links_needed(uint32_t heap_size, const ipc_heap_class_cfg_t *classes, uint32_t n_classes)
@@ -56,31 +36,7 @@ int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg
     int err = plan(r->heap_size, classes, n_classes, counts);
     if (err)
         return err;
-    h->heap_off = r->heap_off;
-    h->heap_size = r->heap_size;
-    h->n_classes = n_classes;
-    h->links = links;
-    h->bad_frees = 0;
-    h->failed = 0;
-    uint32_t off = r->heap_off;
-    uint32_t link = 0;
-    for (uint32_t i = 0; i < n_classes; i++) {
-        ipc_heap_class_t *k = &h->cls[i];
-        k->block_size = classes[i].block_size;
-        k->first_off = off;
-        k->count = counts[i];
-        k->first_link = link;
-        k->free_head = link;
-        k->free_count = counts[i];
-        if (link + counts[i] > n_links || link + counts[i] < link)
-            return IPC_E_HEAP_CONFIG;
-        for (uint32_t j = 0; j < counts[i]; j++) /* init only: O(blocks) */
-            links[link + j] = (j + 1 < counts[i]) ? link + j + 1 : IPC_HEAP_NIL;
-        off += counts[i] * k->block_size;
-        link += counts[i];
-    }
-    h->n_links = link;
-    return IPC_OK;
+    return ipc_layout_heap_cut(h, r->heap_off, r->heap_size, classes, n_classes, counts, links, n_links);
 }
 
 int ipc_heap_alloc(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out)

@@ -6,6 +6,8 @@
  */
 #include "zenedge/ipc_region.h"
 
+#include "zenedge/ipc_layout.h"
+
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_cache.h"
@@ -16,15 +18,6 @@
 static const char *const sq_off_names[IPC_MAX_SQ] = {
     "sq_off[0]", "sq_off[1]", "sq_off[2]", "sq_off[3]", "sq_off[4]", "sq_off[5]", "sq_off[6]", "sq_off[7]",
 };
-
-/* Zero with 32-bit volatile stores: never turned into a memset call, and
- * every store reaches the shared memory. len is a multiple of 4. */
-static void zero_shared(void *p, uint32_t len)
-{
-    volatile uint32_t *w = (volatile uint32_t *)p;
-    for (uint32_t i = 0; i < len / 4u; i++)
-        w[i] = 0u;
-}
 
 void ipc_region_config_default(ipc_region_config_t *cfg, uint32_t region_size)
 {
@@ -43,150 +36,23 @@ void ipc_region_config_default(ipc_region_config_t *cfg, uint32_t region_size)
     cfg->epoch = 1;
 }
 
-static uint32_t cq_slots_for(const ipc_region_config_t *cfg)
-{
-    if (cfg->cq_slots != 0)
-        return cfg->cq_slots;
-    uint32_t s = IPC_RING_MIN_SLOTS;
-    while (s < cfg->max_jobs && s < IPC_RING_MAX_SLOTS) /* <= 16 steps */
-        s <<= 1;
-    return s;
-}
-
-static int config_check(const ipc_region_config_t *cfg, uint32_t cq_slots)
-{
-    if (cfg->n_sq == 0 || cfg->n_sq > IPC_MAX_SQ)
-        return IPC_E_SQ_COUNT;
-    if (!ipc_is_pow2(cfg->sq_slots) || cfg->sq_slots < IPC_RING_MIN_SLOTS || cfg->sq_slots > IPC_RING_MAX_SLOTS)
-        return IPC_E_SQ_SLOTS;
-    if (cfg->max_jobs == 0 || cfg->max_jobs > IPC_MAX_JOBS)
-        return IPC_E_MAX_JOBS;
-    if (!ipc_is_pow2(cq_slots) || cq_slots < IPC_RING_MIN_SLOTS || cq_slots > IPC_RING_MAX_SLOTS ||
-        cq_slots < cfg->max_jobs)
-        return IPC_E_CQ_SLOTS;
-    if (cfg->region_size < IPC_REGION_MIN_SIZE || cfg->region_size > IPC_REGION_MAX_SIZE)
-        return IPC_E_REGION_SIZE;
-    if ((cfg->features & IPC_FEAT_REQUIRED_MASK & ~IPC_FEAT_KNOWN) != 0)
-        return IPC_E_FEATURES;
-    if (cfg->trace_slots != 0 && (!ipc_is_pow2(cfg->trace_slots) || cfg->trace_slots < IPC_TRACE_MIN_SLOTS ||
-                                  cfg->trace_slots > IPC_TRACE_MAX_SLOTS))
-        return IPC_E_TRACE;
-    return IPC_OK;
-}
-
 uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
 {
     if (cfg == 0)
         return 0;
     uint64_t off = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
     off += ipc_mul64(ALIGN_UP((uint64_t)IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE), cfg->n_sq);
-    off += ALIGN_UP((uint64_t)IPC_RING_BYTES(cq_slots_for(cfg)), IPC_CACHELINE);
+    off += ALIGN_UP((uint64_t)IPC_RING_BYTES(ipc_layout_cq_slots(cfg)), IPC_CACHELINE);
     off += ipc_mul32(cfg->max_jobs, (uint32_t)sizeof(ipc_job_desc_t));
     if (cfg->trace_slots)
         off += (uint64_t)IPC_TRACE_BYTES(cfg->trace_slots);
     return off > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)off;
 }
 
-static void fill_view(ipc_region_t *v, uint8_t *base)
-{
-    v->base = base;
-    /* Offsets were checked to be cache-line aligned: the casts through
-     * void * are aligned. */
-    v->hdr = (ipc_region_hdr_t *)(void *)base;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
-        v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(void *)(base + v->sq_off[i]) : 0;
-    v->cq = (ipc_ring_t *)(void *)(base + v->cq_off);
-    v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
-    v->trace = v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
-}
-
-/* The layout, areas in order after the header and the heap last, into
- * the view and the (zeroed, unpublished) header at once: each word is
- * computed once and stored twice, never read back from the region.
- * Returns the end of the areas before the heap. 32-bit arithmetic is
- * exact here: config_check() bounds every term (at most about 19 MB). */
-static uint32_t place_areas(ipc_region_t *v, ipc_region_hdr_t *h, const ipc_region_config_t *cfg, uint32_t cq_slots,
-                            uint32_t off)
-{
-    h->version_major = IPC_VERSION_MAJOR;
-    h->version_minor = v->version_minor = IPC_VERSION_MINOR;
-    h->hdr_size = off;
-    h->region_size = v->size = cfg->region_size;
-    h->features = v->features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u);
-    h->cacheline = IPC_CACHELINE;
-    h->n_sq = v->n_sq = cfg->n_sq;
-    h->sq_slots = v->sq_slots = cfg->sq_slots;
-    h->cq_slots = v->cq_slots = cq_slots;
-    h->max_jobs = v->max_jobs = cfg->max_jobs;
-    h->job_desc_size = (uint32_t)sizeof(ipc_job_desc_t);
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        bool used = i < cfg->n_sq;
-        h->sq_weight[i] = v->sq_weight[i] = used ? cfg->sq_weight[i] : 0u;
-        h->sq_off[i] = v->sq_off[i] = used ? off : 0u;
-        off += used ? ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE) : 0u;
-    }
-    h->cq_off = v->cq_off = off;
-    off += ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
-    h->jobs_off = v->jobs_off = off;
-    off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
-    v->trace_slots = cfg->trace_slots;
-    v->trace_off = cfg->trace_slots ? off : 0u;
-    off += cfg->trace_slots ? IPC_TRACE_BYTES(cfg->trace_slots) : 0u;
-    h->heap_off = v->heap_off = off;
-    h->heap_size = v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
-    return off;
-}
-
 int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
 {
-    if (v == 0 || base == 0 || cfg == 0 || ((uintptr_t)base & (IPC_CACHELINE - 1u)) != 0)
-        return IPC_E_INVAL;
-    uint32_t cq_slots = cq_slots_for(cfg);
-    int err = config_check(cfg, cq_slots);
-    if (err)
-        return err;
-
-    uint8_t *b = (uint8_t *)base;
-    ipc_region_hdr_t *h = (ipc_region_hdr_t *)(void *)b;
-
-    /* Unpublish first: a bridge attaching concurrently sees NOT_READY,
-     * never a half-written header. Pairs with the acquire in attach. */
-    ipc_store_release(&h->magic, 0u);
-    ipc_cache_clean(&h->magic, 4);
-
-    /* Header (except magic): zero, then lay out (the region_size checks
-     * of config_check keep the header inside the region). */
-    uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
-    zero_shared(b + 4, hdr_size - 4u);
-    uint32_t off = place_areas(v, h, cfg, cq_slots, hdr_size);
-    if ((uint64_t)off + IPC_CACHELINE > cfg->region_size) {
-        zero_shared(v, (uint32_t)sizeof(*v)); /* no view of a region that does not fit */
-        return IPC_E_NO_SPACE;
-    }
-    fill_view(v, b);
-
-    /* Rings, descriptor table, trace: zero, then fill. */
-    zero_shared(b + hdr_size, off - hdr_size);
-    for (uint32_t i = 0; i < cfg->n_sq; i++)
-        ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
-    ipc_ring_init(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
-    if (v->trace_slots) {
-        ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
-        t->trace_off = v->trace_off;
-        t->trace_slots = v->trace_slots;
-        t->trace_rec_size = (uint32_t)sizeof(ipc_trace_rec_t);
-    }
-    h->zen.state = IPC_STATE_STARTING;
-    h->zen.epoch = cfg->epoch;
-    h->zen.features = v->features;
-    h->zen.hb_period_us = cfg->hb_period_us;
-    ipc_cache_clean(b, off);
-
-    /* Publish: every store above is visible before the magic. Pairs with
-     * the load-acquire of magic in ipc_region_attach(). */
-    ipc_store_release(&h->magic, IPC_REGION_MAGIC);
-    ipc_cache_clean(&h->magic, 4);
-    return IPC_OK;
+    uint32_t end;
+    return ipc_layout_region_init(v, base, cfg, &end); /* ipc_layout.h: one definition with the fixed layout */
 }
 
 static int fail(ipc_fault_t *f, int err, const char *field, uint32_t value, uint32_t limit, const char *rule)
@@ -420,7 +286,7 @@ static void layout_adopt(ipc_region_t *v, const layout_t *l, uint8_t *b)
     v->heap_size = l->heap_size;
     v->trace_off = l->trace_off;
     v->trace_slots = l->trace_slots;
-    fill_view(v, b);
+    ipc_layout_fill_view(v, b);
 }
 
 int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fault_t *f)

@@ -15,6 +15,7 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_errors.h"
+#include "zenedge/ipc_layout.h"
 
 /* ---------------------------------------------------------------------- */
 /* Names, each generated from the list that defines its value             */
@@ -118,6 +119,62 @@ static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
 #endif
 }
 
+/* ZEN_CFG_FIXED_LAYOUT: the geometry of cfg is the one fixed in
+ * zenedge_config.h (n_heap_classes was checked to be at least 1). */
+static bool fixed_matches(const proxy_config_t *cfg)
+{
+    return cfg->region_size == ZEN_CFG_FIXED_REGION_SIZE && cfg->n_sq == 1u &&
+           cfg->sq_slots == ZEN_CFG_FIXED_SQ_SLOTS && cfg->cq_slots == 0u && cfg->max_jobs == ZEN_CFG_MAX_JOBS &&
+           cfg->n_heap_classes == 1u && cfg->heap[0].block_size == ZEN_CFG_FIXED_HEAP_BLOCK && cfg->heap[0].count == 0u;
+}
+
+/* Lays the region out and cuts the heap: with ZEN_CFG_FIXED_LAYOUT from
+ * the constants of zenedge_config.h (fixed_matches() held), so that the
+ * inline lay-out of ipc_layout.h folds; else from cfg through
+ * ipc_region_init() and ipc_heap_init(). Returns PROXY_OK,
+ * PROXY_E_REGION or PROXY_E_HEAP_CONFIG (logged). */
+static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg, uint32_t hb_period_us)
+{
+    ipc_region_config_t rc; /* every field set below */
+    rc.region_size = ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_FIXED_REGION_SIZE : cfg->region_size;
+    rc.n_sq = ZEN_CFG_FIXED_LAYOUT ? 1u : cfg->n_sq;
+    rc.sq_slots = ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_FIXED_SQ_SLOTS : cfg->sq_slots;
+    rc.cq_slots = ZEN_CFG_FIXED_LAYOUT ? 0u : cfg->cq_slots;
+    rc.max_jobs = ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_MAX_JOBS : cfg->max_jobs;
+    rc.features = cfg->features;
+    rc.hb_period_us = hb_period_us;
+    rc.epoch = cfg->epoch ? cfg->epoch : 1u;
+    rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
+    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+        rc.sq_weight[i] = cfg->sq_weight[i];
+#if ZEN_CFG_FIXED_LAYOUT
+    uint32_t end = 0;
+    int err = ipc_layout_region_init(&p->region, region_base, &rc, &end);
+#else
+    int err = ipc_region_init(&p->region, region_base, &rc);
+#endif
+    if (err != IPC_OK) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
+                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
+                (unsigned)cfg->max_jobs);
+        return PROXY_E_REGION;
+    }
+#if ZEN_CFG_FIXED_LAYOUT
+    const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
+    uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
+    err = ipc_layout_heap_plan(heap_size, &one, 1u, count);
+    if (err == IPC_OK)
+        err = ipc_layout_heap_cut(&p->heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
+#else
+    err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
+#endif
+    if (err != IPC_OK) {
+        heap_refused(p, cfg, err);
+        return PROXY_E_HEAP_CONFIG;
+    }
+    return PROXY_OK;
+}
+
 int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
 {
     if (p == 0 || region_base == 0 || cfg == 0 || cfg->port == 0)
@@ -144,31 +201,21 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
                 (unsigned)IPC_HEAP_MAX_CLASSES);
         return PROXY_E_HEAP_CONFIG;
     }
+    if (ZEN_CFG_FIXED_LAYOUT && !fixed_matches(cfg)) {
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: geometry other than ZEN_CFG_FIXED_LAYOUT's: size=%u n_sq=%u sq_slots=%u cq_slots=%u "
+                "max_jobs=%u heap block=%u count=%u (fixed: %u 1 %u 0 %u %u 0)",
+                (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->cq_slots,
+                (unsigned)cfg->max_jobs, (unsigned)cfg->heap[0].block_size, (unsigned)cfg->heap[0].count,
+                (unsigned)ZEN_CFG_FIXED_REGION_SIZE, (unsigned)ZEN_CFG_FIXED_SQ_SLOTS, (unsigned)ZEN_CFG_MAX_JOBS,
+                (unsigned)ZEN_CFG_FIXED_HEAP_BLOCK);
+        return PROXY_E_CONFIG;
+    }
 
-    ipc_region_config_t rc; /* every field set below */
-    rc.region_size = cfg->region_size;
-    rc.n_sq = cfg->n_sq;
-    rc.sq_slots = cfg->sq_slots;
-    rc.cq_slots = cfg->cq_slots;
-    rc.max_jobs = cfg->max_jobs;
-    rc.features = cfg->features;
-    rc.hb_period_us = cfg->hb_period_us ? cfg->hb_period_us : ZEN_CFG_HB_PERIOD_US;
-    rc.epoch = cfg->epoch ? cfg->epoch : 1u;
-    rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
-        rc.sq_weight[i] = cfg->sq_weight[i];
-    int err = ipc_region_init(&p->region, region_base, &rc);
-    if (err != IPC_OK) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
-                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
-                (unsigned)cfg->max_jobs);
-        return PROXY_E_REGION;
-    }
-    err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
-    if (err != IPC_OK) {
-        heap_refused(p, cfg, err);
-        return PROXY_E_HEAP_CONFIG;
-    }
+    uint32_t hb_period_us = cfg->hb_period_us ? cfg->hb_period_us : ZEN_CFG_HB_PERIOD_US;
+    int err = region_setup(p, region_base, cfg, hb_period_us);
+    if (err != PROXY_OK)
+        return err;
     /* The rings were just written empty: take them without a read back
      * (every later look at the bridge's counters is validated). */
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {
@@ -184,7 +231,7 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     p->doorbell = cfg->doorbell;
     p->backend_ns_max = cfg->backend_ns_max ? cfg->backend_ns_max : ZEN_CFG_BACKEND_NS_MAX;
     p->hb_slack_us = cfg->hb_slack_us ? cfg->hb_slack_us : ZEN_CFG_HB_SLACK_US;
-    p->hb_period_us = rc.hb_period_us;
+    p->hb_period_us = hb_period_us;
     for (uint32_t s = 0; s < p->max_jobs; s++) {
         p->jobs[s].next_free = (s + 1u < p->max_jobs) ? s + 1u : PJ_NIL;
         p->jobs[s].gen = 0;

@@ -188,6 +188,32 @@
 #define ZEN_CFG_JOB_TRACE_SLOTS 256u
 #endif
 
+/* A compile-time region layout (opt-in): 1 = the geometry of the region
+ * and the heap is fixed here, not taken from proxy_config_t: one
+ * submission ring of ZEN_CFG_FIXED_SQ_SLOTS slots, ZEN_CFG_MAX_JOBS job
+ * descriptors, the smallest completion ring for them, no job trace, a
+ * region of ZEN_CFG_FIXED_REGION_SIZE bytes and one heap class of
+ * ZEN_CFG_FIXED_HEAP_BLOCK-byte blocks filling the heap. proxy_init()
+ * refuses (PROXY_E_CONFIG) a configuration that asks for another one;
+ * the checks, the layout arithmetic and the heap plan then fold to
+ * constants (docs/footprint.md). The region is byte for byte the one
+ * the same configuration lays out with 0. */
+#ifndef ZEN_CFG_FIXED_LAYOUT
+#define ZEN_CFG_FIXED_LAYOUT 0
+#endif
+#ifndef ZEN_CFG_FIXED_REGION_SIZE
+#define ZEN_CFG_FIXED_REGION_SIZE 65536u
+#endif
+#ifndef ZEN_CFG_FIXED_SQ_SLOTS
+#define ZEN_CFG_FIXED_SQ_SLOTS 64u
+#endif
+#ifndef ZEN_CFG_FIXED_HEAP_BLOCK
+#define ZEN_CFG_FIXED_HEAP_BLOCK 64u
+#endif
+#if ZEN_CFG_FIXED_LAYOUT && (ZEN_CFG_MAX_SQ != 1 || ZEN_CFG_JOB_TRACE != 0)
+#error "ZEN_CFG_FIXED_LAYOUT needs ZEN_CFG_MAX_SQ 1 and ZEN_CFG_JOB_TRACE 0"
+#endif
+
 #if ZEN_CFG_MAX_JOBS < 1 || ZEN_CFG_MAX_JOBS > 4096
 #error "ZEN_CFG_MAX_JOBS must be in [1, 4096] (IPC_MAX_JOBS)"
 #endif

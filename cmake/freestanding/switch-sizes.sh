@@ -52,10 +52,11 @@ row "ZEN_CFG_LOG_LEVEL 3 (debug)" log3 's/^#define ZEN_CFG_LOG_LEVEL .*/#define 
 row "ZEN_CFG_ZERO_COPY 1 (unused by the application)" zc 's/^#define ZEN_CFG_ZERO_COPY .*/#define ZEN_CFG_ZERO_COPY 1/'
 row "ZEN_CFG_STAGE_TIMES 1" st 's/^#define ZEN_CFG_STAGE_TIMES .*/#define ZEN_CFG_STAGE_TIMES 1/'
 row "ZEN_CFG_START_TAILS 1" tails 's/^#define ZEN_CFG_START_TAILS .*/#define ZEN_CFG_START_TAILS 1/'
-row "ZEN_CFG_JOB_TRACE 1" trace 's/^#define ZEN_CFG_JOB_TRACE .*/#define ZEN_CFG_JOB_TRACE 1/'
+row "ZEN_CFG_JOB_TRACE 1 (and ZEN_CFG_FIXED_LAYOUT 0)" trace 's/^#define ZEN_CFG_JOB_TRACE .*/#define ZEN_CFG_JOB_TRACE 1/; s/^#define ZEN_CFG_FIXED_LAYOUT .*/#define ZEN_CFG_FIXED_LAYOUT 0/'
 row "ZEN_CFG_REJECT_COUNTERS 1" rej 's/^#define ZEN_CFG_REJECT_COUNTERS .*/#define ZEN_CFG_REJECT_COUNTERS 1/'
 row "ZEN_CFG_MAX_TENSORS 4" tens 's/^#define ZEN_CFG_MAX_TENSORS .*/#define ZEN_CFG_MAX_TENSORS 4u/'
-row "ZEN_CFG_MAX_SQ 8" sq 's/^#define ZEN_CFG_MAX_SQ .*/#define ZEN_CFG_MAX_SQ 8u/'
+row "ZEN_CFG_MAX_SQ 8 (and ZEN_CFG_FIXED_LAYOUT 0)" sq 's/^#define ZEN_CFG_MAX_SQ .*/#define ZEN_CFG_MAX_SQ 8u/; s/^#define ZEN_CFG_FIXED_LAYOUT .*/#define ZEN_CFG_FIXED_LAYOUT 0/'
+row "ZEN_CFG_FIXED_LAYOUT 0 (the geometry from proxy_config_t)" nofix 's/^#define ZEN_CFG_FIXED_LAYOUT .*/#define ZEN_CFG_FIXED_LAYOUT 0/'
 row "ZEN_CFG_CONTRACT 0 (proxy_only.c: proxy_submit, proxy_wait)" noc \
     's/^#define ZEN_CFG_CONTRACT .*/#define ZEN_CFG_CONTRACT 0/' "$app/proxy_only.c"
 echo "(ZEN_CFG_LAT_HIST: nothing is linked unless the application calls lat_trace_*; examples/footprint/full.c does.)"

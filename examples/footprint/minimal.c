@@ -12,8 +12,8 @@
 #include "contract.h"
 #include "port.h"
 
-#define REGION_BASE ((void *)0x60000000u) /* the shared memory window */
-#define REGION_SIZE (64u * 1024u)
+#define REGION_BASE ((void *)0x60000000u)     /* the shared memory window */
+#define REGION_SIZE ZEN_CFG_FIXED_REGION_SIZE /* 64 KB (minimal_cfg.h) */
 #define DOORBELL    ((volatile uint32_t *)0x40001000u)
 #define MODEL_ID    7u
 
@@ -41,7 +41,8 @@ void app_main(void)
     cfg.max_jobs = ZEN_CFG_MAX_JOBS;
     cfg.n_sq = 1; /* one queue class: every QoS on one ring */
     cfg.n_heap_classes = 1;
-    cfg.heap[0].block_size = 64;
+    cfg.sq_slots = ZEN_CFG_FIXED_SQ_SLOTS;
+    cfg.heap[0].block_size = ZEN_CFG_FIXED_HEAP_BLOCK; /* 15 blocks: ZEN_CFG_HEAP_MAX_BLOCKS 16 */
     zport_template_init(&port, &proxy, 1000000u, DOORBELL, 0);
     if (proxy_init(&proxy, REGION_BASE, &cfg) != PROXY_OK)
         return;
