@@ -138,13 +138,26 @@ static int check_and_charge(contract_t *c, uint64_t now)
     return CONTRACT_OK;
 }
 
-static int reject(contract_t *c, int err)
+/* Count the outcome of a submission in one critical section: a refusal
+ * under its reason, an accepted job as submitted; reserved says whether
+ * the submission held a reservation (check_and_charge) to give back. */
+static int tally(contract_t *c, int rc, bool reserved)
 {
     proxy_t *p = c->proxy;
     uint32_t key = zport_crit_enter(p->port);
-    c->rejected[CONTRACT_REJ_INDEX(err)]++;
+    if (reserved)
+        c->reserving--;
+    if (rc == PROXY_OK)
+        c->submitted++;
+    else
+        c->rejected[CONTRACT_REJ_INDEX(rc)]++;
     zport_crit_exit(p->port, key);
-    return err;
+    return rc;
+}
+
+static int reject(contract_t *c, int err)
+{
+    return tally(c, err, false);
 }
 
 /* The contract's part of a submission, around the proxy's: the allowed
@@ -159,30 +172,19 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
     req->acct = &c->acct;
     /* The contract's rule first: a model it does not name is refused as
      * such, whatever the request holds (and tells nothing about it). */
-    if (!allowed(c, req->model_id))
-        return reject(c, CONTRACT_E_NOT_ALLOWED);
     const proxy_model_t *m = 0;
-    int rc = proxy_check_request(p, req, &m);
-    if (rc != PROXY_OK)
-        return reject(c, rc);
-
-    uint64_t now = zport_now_ns(p->port);
-    uint32_t key = zport_crit_enter(p->port);
-    rc = check_and_charge(c, now);
-    zport_crit_exit(p->port, key);
-    if (rc != CONTRACT_OK)
-        return reject(c, rc);
-
-    rc = proxy_submit_checked(p, req, m, handle);
-
-    key = zport_crit_enter(p->port);
-    c->reserving--;
-    if (rc == PROXY_OK)
-        c->submitted++;
-    else
-        c->rejected[CONTRACT_REJ_INDEX(rc)]++;
-    zport_crit_exit(p->port, key);
-    return rc;
+    int rc = allowed(c, req->model_id) ? proxy_check_request(p, req, &m) : CONTRACT_E_NOT_ALLOWED;
+    bool reserved = false;
+    if (rc == PROXY_OK) {
+        uint64_t now = zport_now_ns(p->port);
+        uint32_t key = zport_crit_enter(p->port);
+        rc = check_and_charge(c, now);
+        zport_crit_exit(p->port, key);
+        reserved = rc == CONTRACT_OK;
+        if (reserved)
+            rc = proxy_submit_checked(p, req, m, handle);
+    }
+    return tally(c, rc, reserved); /* one count, and the reservation given back */
 }
 
 int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in, uint32_t deadline_us,
