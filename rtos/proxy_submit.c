@@ -49,12 +49,10 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
 }
 
 /* Enqueue and decide (and count) the doorbell; the caller rings it, after
- * leaving the critical section when it holds one. */
+ * leaving the critical section when it holds one. The caller has checked
+ * p, pkt and ring and set *ring_it false. */
 static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *ring_it)
 {
-    *ring_it = false;
-    if (p == 0 || pkt == 0 || ring >= pj_n_sq(p))
-        return PROXY_E_INVAL;
     int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
     if (r == IPC_E_RING_FULL)
         return PROXY_E_RING_FULL;
@@ -74,8 +72,10 @@ static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *
 
 int ipc_send(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt)
 {
-    bool ring_it;
-    int rc = sq_enqueue(p, ring, pkt, &ring_it);
+    bool ring_it = false;
+    int rc = PROXY_E_INVAL;
+    if (p != 0 && pkt != 0 && ring < pj_n_sq(p)) /* publish() passes a ring of pj_ring_of() */
+        rc = sq_enqueue(p, ring, pkt, &ring_it);
     if (ring_it)
         zport_doorbell(p->port);
     return rc;
