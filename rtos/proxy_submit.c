@@ -91,7 +91,7 @@ static bool bridge_accepts(const proxy_t *p)
  * they are the words a late reader of an older use of the slot may look at. */
 static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos, uint32_t timeout_us)
 {
-    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
     pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
     ipc_write_once(&d->handle, h);
     d->model_id = j->model_id;
@@ -144,8 +144,9 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
         }
     }
     if (rc != PROXY_OK) {
-        ipc_write_once(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 0u);
-        ipc_cache_clean(&ipc_region_job(&p->region, pj_slot(p, j))->handle, 4);
+        ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h));
+        ipc_write_once(&d->handle, 0u);
+        ipc_cache_clean(&d->handle, 4);
         pj_unclaim(p, j);
     }
     zport_crit_exit(p->port, key);
