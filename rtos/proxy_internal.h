@@ -60,7 +60,8 @@ static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
 /* proxy_mem.c: copy / zero private or shared memory with plain loops (no
  * libc), any context, no lock. The library is built with
  * -fno-tree-loop-distribute-patterns so that the compiler does not turn
- * them back into memcpy/memset calls. */
+ * them back into memcpy/memset calls. pj_copy with src NULL writes
+ * zeros (on 32-bit targets pj_zero is that call). */
 void pj_copy(void *dst, const void *src, uint32_t n);
 void pj_zero(void *dst, uint32_t n);
 

@@ -13,22 +13,24 @@
 typedef uint64_t __attribute__((may_alias)) pj_u64_t;
 typedef uint32_t __attribute__((may_alias)) pj_u32_t;
 
+/* Copy n bytes from src, or write n zero bytes when src is NULL: one
+ * loop for both, so that an image that copies and zeroes holds it once. */
 void pj_copy(void *dst, const void *src, uint32_t n)
 {
     uint8_t *d = (uint8_t *)dst;
     const uint8_t *s = (const uint8_t *)src;
+    uint32_t k = 0;
 #if UINTPTR_MAX > 0xffffffffu
-    if ((((uintptr_t)d | (uintptr_t)s) & 7u) == 0) {
+    if (s != 0 && (((uintptr_t)d | (uintptr_t)s) & 7u) == 0) {
         /* 64-bit targets (the Linux-hosted side and application cores):
          * one 64-byte line per iteration, loads before stores: tensors in
          * the heap are line aligned, and the lines of a copy out of the
          * heap come from the peer's cache, so several misses in flight
          * matter more than the instruction count. A 32-bit MCU copies
          * with the word loop below (a third of the code). */
-        pj_u64_t *dw = (pj_u64_t *)dst;
-        const pj_u64_t *sw = (const pj_u64_t *)src;
-        uint32_t lines = n / 64u;
-        for (uint32_t i = 0; i < lines; i++, dw += 8, sw += 8) {
+        for (; n - k >= 64u; k += 64u) {
+            pj_u64_t *dw = (pj_u64_t *)(void *)(d + k);
+            const pj_u64_t *sw = (const pj_u64_t *)(const void *)(s + k);
             uint64_t a0 = sw[0], a1 = sw[1], a2 = sw[2], a3 = sw[3];
             uint64_t a4 = sw[4], a5 = sw[5], a6 = sw[6], a7 = sw[7];
             dw[0] = a0;
@@ -40,27 +42,21 @@ void pj_copy(void *dst, const void *src, uint32_t n)
             dw[6] = a6;
             dw[7] = a7;
         }
-        d += lines * 64u;
-        s += lines * 64u;
-        n -= lines * 64u;
     }
 #endif
-    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
-        pj_u32_t *dw = (pj_u32_t *)(void *)d; /* alignment checked above */
-        const pj_u32_t *sw = (const pj_u32_t *)(const void *)s;
-        uint32_t words = n / 4u;
-        for (uint32_t i = 0; i < words; i++)
-            dw[i] = sw[i];
-        d += words * 4u;
-        s += words * 4u;
-        n -= words * 4u;
-    }
-    for (uint32_t i = 0; i < n; i++)
-        d[i] = s[i];
+    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) /* alignment checked: word accesses */
+        for (; n - k >= 4u; k += 4u)
+            *(pj_u32_t *)(void *)(d + k) = s ? *(const pj_u32_t *)(const void *)(s + k) : 0u;
+    for (; k < n; k++)
+        d[k] = s ? s[k] : 0u;
 }
 
+/* 32-bit targets zero with the copy loop (code size first); 64-bit ones
+ * keep a loop of their own, without the copy loop's test per word (a
+ * submission zeroes its descriptor). */
 void pj_zero(void *dst, uint32_t n)
 {
+#if UINTPTR_MAX > 0xffffffffu
     volatile uint8_t *d = (volatile uint8_t *)dst;
     if (((uintptr_t)d & 3u) == 0) {
         volatile uint32_t *dw = (volatile uint32_t *)dst;
@@ -72,4 +68,7 @@ void pj_zero(void *dst, uint32_t n)
     }
     for (uint32_t i = 0; i < n; i++)
         d[i] = 0u;
+#else
+    pj_copy(dst, 0, n);
+#endif
 }
