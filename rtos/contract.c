@@ -13,6 +13,7 @@
  */
 #include "contract.h"
 
+#include "proxy_internal.h"
 #include "zenedge/ipc_errors.h"
 
 #if ZEN_CFG_CONTRACT
@@ -70,9 +71,7 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
 {
     if (c == 0 || proxy == 0 || cfg == 0)
         return CONTRACT_E_INVAL;
-    volatile uint8_t *b = (volatile uint8_t *)c;
-    for (uint32_t i = 0; i < (uint32_t)sizeof(*c); i++)
-        b[i] = 0;
+    pj_zero(c, (uint32_t)sizeof(*c));
     const char *name = cfg->name ? cfg->name : "?";
     if (cfg->n_models == 0 || cfg->n_models > ZEN_CFG_CONTRACT_MODELS) {
         ZEN_LOG(proxy->port, ZPORT_LOG_ERROR, "contract %s: n_models=%u out of [1, ZEN_CFG_CONTRACT_MODELS=%u]", name,

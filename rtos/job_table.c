@@ -125,18 +125,6 @@ proxy_job_t *pj_take(proxy_t *p)
     return j;
 }
 
-proxy_job_t *pj_lookup(proxy_t *p, uint32_t h)
-{
-    uint32_t slot = IPC_HANDLE_SLOT(h);
-    uint32_t gen = IPC_HANDLE_GEN(h);
-    if (gen == 0 || slot >= p->max_jobs)
-        return 0;
-    proxy_job_t *j = &p->jobs[slot];
-    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_COLLECTED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
-        return 0;
-    return j;
-}
-
 static uint32_t end_kind(int32_t code)
 {
     switch (code) {

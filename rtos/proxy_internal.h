@@ -87,7 +87,17 @@ proxy_job_t *pj_take(proxy_t *p);
 
 /* The live job named by h (busy, published, generation matches, not
  * collected), or NULL. */
-proxy_job_t *pj_lookup(proxy_t *p, uint32_t h);
+static inline proxy_job_t *pj_lookup(proxy_t *p, uint32_t h)
+{
+    uint32_t slot = IPC_HANDLE_SLOT(h);
+    uint32_t gen = IPC_HANDLE_GEN(h);
+    if (gen == 0 || slot >= p->max_jobs)
+        return 0;
+    proxy_job_t *j = &p->jobs[slot];
+    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_COLLECTED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
+        return 0;
+    return j;
+}
 
 /* Mark the job published (its packet is on a ring) and enter it in the
  * deadline heap. */
