@@ -158,6 +158,36 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
     return rc;
 }
 
+/* Step 1, one tensor list (the inputs or the outputs): own heap blocks
+ * (counted in the job's n_in or n_out) or the caller's buffers (ids,
+ * through pb_take). */
+static int take_list(proxy_t *p, proxy_job_t *j, const uint32_t *lens, uint32_t n, const uint32_t *ids, bool is_in)
+{
+    ipc_tensor_ref_t *refs = is_in ? j->in : j->out;
+    uint8_t *count = is_in ? &j->n_in : &j->n_out;
+    for (uint32_t i = 0; i < pj_nt(n); i++) {
+#if ZEN_CFG_ZERO_COPY
+        if (ids) {
+            int brc = pb_take(p, j, ids[i], lens[i], is_in);
+            if (brc != PROXY_OK)
+                return brc;
+            continue;
+        }
+#else
+        (void)ids;
+#endif
+        int err = ipc_heap_alloc(&p->heap, lens[i], &refs[i]);
+        if (err != IPC_OK) {
+            if (err == IPC_E_HEAP_TOO_BIG)
+                return PROXY_E_TENSOR_TOO_BIG;
+            p->stats.rej_heap++;
+            return PROXY_E_HEAP_EXHAUSTED;
+        }
+        *count = (uint8_t)(i + 1u);
+    }
+    return PROXY_OK;
+}
+
 /* Step 1, tensors: the model's inputs and outputs as own heap blocks or
  * the caller's buffers. On failure the caller rolls the slot back, which
  * gives back exactly what was taken. */
@@ -168,32 +198,10 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
         j->flags |= PJ_IN_BUFS;
     if (out_buf)
         j->flags |= PJ_OUT_BUFS;
-    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
-        bool is_in = i < m->n_in;
-        uint32_t len = is_in ? m->in_len[i] : m->out_len[i - m->n_in];
-#if ZEN_CFG_ZERO_COPY
-        const uint32_t *ids = is_in ? in_buf : out_buf;
-        if (ids) {
-            int brc = pb_take(p, j, ids[is_in ? i : i - m->n_in], len, is_in);
-            if (brc != PROXY_OK)
-                return brc;
-            continue;
-        }
-#endif
-        ipc_tensor_ref_t *ref = is_in ? &j->in[i] : &j->out[i - m->n_in];
-        int err = ipc_heap_alloc(&p->heap, len, ref);
-        if (err != IPC_OK) {
-            if (err == IPC_E_HEAP_TOO_BIG)
-                return PROXY_E_TENSOR_TOO_BIG;
-            p->stats.rej_heap++;
-            return PROXY_E_HEAP_EXHAUSTED;
-        }
-        if (is_in)
-            j->n_in = (uint8_t)(i + 1u);
-        else
-            j->n_out = (uint8_t)(i - m->n_in + 1u);
-    }
-    return PROXY_OK;
+    int rc = take_list(p, j, m->in_len, m->n_in, in_buf, true);
+    if (rc == PROXY_OK)
+        rc = take_list(p, j, m->out_len, m->n_out, out_buf, false);
+    return rc;
 }
 
 /* Step 1, inside the critical section: every check that does not need
