@@ -83,7 +83,9 @@ static int world_init(cp_world_t *w, contract_t *c, uint32_t sq_slots)
     w->epoch = 1;
     ipc_store_release(&w->proxy->region.hdr->bridge.epoch, w->epoch);
     bridge_ready(w);
-    proxy_tick(w->proxy);
+    proxy_tick(w->proxy); /* sees the epoch: drains the completion ring, runs the recovery pass */
+    bridge_ready(w);
+    proxy_tick(w->proxy); /* takes it online (docs/protocol.md, step 1) */
     return proxy_bridge_online(w->proxy) ? 0 : -1;
 }
 

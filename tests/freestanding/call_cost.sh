@@ -33,9 +33,13 @@ for slots in 16 65536; do
             /^summary: / && label != "" { v[label] = $2; label = "" }
             END { printf "| %s | %s | %d | %d | %d | %d | %d | %d |\n", s, l, v["send"], v["submit"],
                   v["submit_first"], v["complete"], v["wait"], v["tick"] }' "$f".* |
-            tail -n 1
+            tail -n 1 >>"$out/rows"
+        [ -s "$out/rows" ] || { echo "call_cost.sh: no figures from $bin $slots $load" >&2; exit 1; }
+        cat "$out/rows"
+        rm -f "$out/rows"
     done
-done | tee "$out/table"
+done >"$out/table" # not a pipeline: a failed run above ends the script
+cat "$out/table"
 [ "$check" = "--check" ] || exit 0
 awk -F'|' -v tol="$TOLERANCE" '
     { send = $4 + 0; sub_ = $5 + 0
