@@ -4,8 +4,11 @@
  * completion handler. A proxy on the POSIX port (manual mode, no threads)
  * has a few jobs in flight; the input is a sequence of 64-byte records,
  * each a 16-byte completion packet and the 48-byte answer line of a job
- * descriptor. Byte 0 of a record chooses whether payload_id is replaced by
- * the handle of a real in-flight job (so the deep checks run). Each record
+ * descriptor. Byte 8 of a record (in the packet's timestamp, which the post
+ * replaces with the clock) chooses whether payload_id is replaced by the
+ * handle of a real in-flight job (so the deep checks run); it was byte 0,
+ * the low byte of cmd, whose bit 7 every completion command has set, so no
+ * completion could name a forged handle. Each record
  * is posted on the completion ring and the handler is run; then every job
  * is queried and the proxy ticked. A trailer of 41 bytes or more (what is
  * left after the whole records) is the bridge side block of a restart:
@@ -25,10 +28,14 @@
  * fault from the next.
  *
  * Oracle: no crash (ASan), no job state outside the known ones, the handler
- * never reports more packets than were posted, and after every input: the
+ * never reports more packets than were posted, a packet it took alone that
+ * names no live job (a bad command, generation 0, a slot beyond the table,
+ * a slot never used) is refused and counted under its documented reason,
+ * and after every input: the
  * busy count is the number of busy slots, the free list holds exactly the
  * other slots (each with no flag left), the held count is the number of
- * ended and unanswered slots, every job ended at most once (the owner's
+ * ended and unanswered slots, no job was answered twice (answers taken
+ * at most the answered slots), every job ended at most once (the owner's
  * final statuses are the ended slots, its in-flight count the others), a
  * free slot's tensor blocks went back to the heap and a busy one's did not
  * (free bytes = empty heap - busy slots x one job's blocks), no block was
@@ -121,12 +128,13 @@ static void restore(void)
 static void check_slots(void)
 {
     const proxy_t *p = S.f.proxy;
-    uint32_t busy = 0, held = 0, ended = 0, free_n = 0;
+    uint32_t busy = 0, held = 0, ended = 0, answered = 0, free_n = 0;
     for (uint32_t s = 0; s < p->max_jobs; s++) {
         uint32_t fl = p->jobs[s].flags;
         busy += (fl & PJ_BUSY) != 0;
         held += (fl & (PJ_BUSY | PJ_ENDED | PJ_ANSWERED)) == (PJ_BUSY | PJ_ENDED);
         ended += (fl & PJ_ENDED) != 0 || !(fl & PJ_BUSY); /* a released slot ended first */
+        answered += (fl & PJ_ANSWERED) != 0 || !(fl & PJ_BUSY);
         if (!(fl & PJ_BUSY) && fl != 0)
             abort(); /* a free slot with flags left */
     }
@@ -134,6 +142,9 @@ static void check_slots(void)
         if (s >= p->max_jobs || p->jobs[s].flags != 0 || ++free_n > p->max_jobs)
             abort();             /* the free list leaves the table, holds a busy slot or loops */
     ended -= p->max_jobs - JOBS; /* the slots never used */
+    answered -= p->max_jobs - JOBS;
+    if (p->stats.completions - S.proxy_snap.stats.completions > answered)
+        abort(); /* more answers taken than jobs answered: one answered twice */
     uint32_t acct_ended = 0;
     for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
         acct_ended += S.c.acct.ended[k];
@@ -153,12 +164,32 @@ static void check_jobs(void)
     }
 }
 
+/* The refusal a packet naming no live job must get (a model of the
+ * handler's first checks), or PROXY_CQ_REJECT_COUNT when it names one of
+ * the six jobs (then the answer is judged on). */
+static uint32_t expected_refusal(const ipc_packet_t *pkt)
+{
+    const proxy_t *p = S.f.proxy;
+    uint32_t slot = IPC_HANDLE_SLOT(pkt->payload_id), gen = IPC_HANDLE_GEN(pkt->payload_id);
+    bool error = pkt->cmd == CMD_ERROR;
+    if (pkt->cmd != CMD_PONG && pkt->cmd != CMD_JOB_DONE && !error)
+        return PROXY_CQ_BAD_CMD;
+    if (gen == 0 || slot >= p->max_jobs)
+        return error ? PROXY_CQ_UNATTRIBUTED : PROXY_CQ_BAD_HANDLE;
+    for (int i = 0; i < JOBS; i++)
+        if (IPC_HANDLE_SLOT(S.h[i]) == slot)
+            return PROXY_CQ_REJECT_COUNT;
+    if (error) /* a slot never used */
+        return PROXY_CQ_UNATTRIBUTED;
+    return p->jobs[slot].gen == gen ? PROXY_CQ_STALE : PROXY_CQ_UNKNOWN_JOB;
+}
+
 static void records(const uint8_t *data, size_t size)
 {
     for (size_t at = 0; at + 64 <= size; at += 64) {
         ipc_packet_t pkt;
         memcpy(&pkt, data + at, sizeof(pkt));
-        uint8_t sel = data[at];
+        uint8_t sel = data[at + 8]; /* the timestamp's: the post writes the clock there */
         if (sel & 0x80)
             pkt.payload_id = S.h[(sel >> 4) % JOBS];
         uint32_t slot = IPC_HANDLE_SLOT(pkt.payload_id);
@@ -167,9 +198,17 @@ static void records(const uint8_t *data, size_t size)
             memcpy(&d->t_pickup, data + at + 16, 48);
         if (hand_post(&S.b, pkt.cmd, pkt.flags, pkt.payload_id) != IPC_OK)
             break; /* completion ring full */
+#if ZEN_CFG_REJECT_COUNTERS
+        uint32_t why = expected_refusal(&pkt);
+        uint32_t before = why < PROXY_CQ_REJECT_COUNT ? S.f.proxy->stats.cq_rejected[why] : 0u;
+#endif
         int n = proxy_complete(S.f.proxy);
         if (n < 0 || n > (int)S.b.view.cq_slots)
             abort();
+#if ZEN_CFG_REJECT_COUNTERS
+        if (n == 1 && why < PROXY_CQ_REJECT_COUNT && S.f.proxy->stats.cq_rejected[why] != before + 1u)
+            abort(); /* a packet naming no live job not refused, or for another reason */
+#endif
     }
 }
 
