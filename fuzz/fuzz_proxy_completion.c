@@ -88,6 +88,7 @@ static void setup(void)
     fx_opts_default(&o);
     if (fx_init(&S.f, &o) != 0)
         abort();
+    zport_posix_set_log(&S.f.port, -1, "fuzz "); /* no line at all: one per refusal would cost more than the input */
     fx_fake_bridge(&S.f, IPC_STATE_READY, 1);
     if (hand_attach(&S.b, S.f.region, S.f.size) != 0)
         abort();
