@@ -131,8 +131,16 @@ static void server_reset(uint32_t i, uint8_t cfg)
     (void)ivshm_server_reap(s);
     const ivshm_server_t *o = &srv[i].snap;
     if (ivshm_server_clients(s) != 0 || s->listen_fd != o->listen_fd ||
-        memcmp(s->self_efd, o->self_efd, sizeof(o->self_efd)) != 0)
-        abort(); /* a closed client still served, or the server's own fds changed */
+        memcmp(s->self_efd, o->self_efd, sizeof(o->self_efd)) != 0) {
+        /* a closed client still served, or the server's own fds changed:
+         * say which, for the one who reproduces it */
+        fprintf(stderr, "fuzz_ivshmem: after the reset: %u clients (conn", ivshm_server_clients(s));
+        for (uint32_t k = 0; k < IVSHM_MAX_CLIENTS; k++)
+            fprintf(stderr, " %d/id %u", s->clients[k].conn, s->clients[k].id);
+        fprintf(stderr, "), listen fd %d (open: %d), doorbell 0 fd %d (open: %d)\n", s->listen_fd, o->listen_fd,
+                s->self_efd[0], o->self_efd[0]);
+        abort();
+    }
     *s = *o;
 }
 
