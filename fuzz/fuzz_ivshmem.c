@@ -2,22 +2,37 @@
 /*
  * fuzz_ivshmem - zenedge-bridged's ivshmem server (bridge/ivshmem_server.c)
  * against what local clients do, for real, over its UNIX socket. Input:
- * [config][op...] (32 ops at most); config: vectors 1..4 (bits 0-1) and clients served at
- * once 1..4 (bits 2-3); each op byte: low 3 bits the op, the rest its
- * client (of 6) or its argument:
+ * [config][op...] (32 ops at most); config: vectors 1..4 (bits 0-1),
+ * clients served at once 1..4 (bits 2-3), bit 4: ids start at 65533 (as
+ * after 65,532 earlier connections, so the round to 1 is reached), bits
+ * 5-7 all set: close the server after the input; each op byte: low 3 bits the op, the
+ * rest its client (of 6) or its argument:
  *   0 connect a client and accept;   1 the client sends 1..16 bytes (the
  *   next input byte says how many, bit 7: with an eventfd attached);
  *   2 the client reads what it was sent, parsing it as QEMU does;
  *   3 the client closes;  4 it shuts its writing half;  5 reap;
  *   6 accept with nothing pending;  7 the doorbell and peer fds.
+ *
+ * Speed: one server per configuration (16 at most) is opened on first use
+ * and kept, listening, across inputs (opening one binds, chmods and
+ * unlinks a socket file: most of an input's time otherwise). After an
+ * input the clients close their ends, the server drops them through its
+ * own reap, and its record is copied back from the snapshot taken right
+ * after ivshm_server_open() (ids from 1 again, no counters), so each input
+ * meets a freshly opened server. Inputs with bits 5-7 set close it (the
+ * close path and its oracle below), the next one opens it again (one
+ * random input in 8: closing and opening cost a third of the time when
+ * every other input did it).
+ *
  * Oracle: accept gives an id in 1..65535 not held by another live client,
  * or a documented error, and never serves more than the configured
  * clients; a served client's messages are whole 8-byte numbers in the
  * order of the protocol (0, its id, -1 with the region fd, then peer ids
  * with or without an eventfd); a client that sent, closed or shut down is
- * gone after a reap; every fd is the server's to close: after
- * ivshm_server_close() no fd of the input is left open and the socket
- * file is removed. Anything else aborts.
+ * gone after a reap; once every client closed, a reap leaves none served
+ * and the listening socket and doorbells are those of the open; no fd of
+ * the input is left open (fuzz_fds.h); after ivshm_server_close() the
+ * socket file is removed. Anything else aborts.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,17 +63,85 @@ typedef struct client {
     bool dropped;  /* reaped: what it was sent before may still be read */
 } client_t;
 
-static char path[108];
+#define CONFIGS (IVSHM_MAX_VECTORS * IVSHM_MAX_CLIENTS)
+
+static char path[108]; /* the socket of the input's server */
 static int shm_fd = -1;
+
+/* One server per configuration, opened on first use; snap: right after
+ * ivshm_server_open(). */
+static struct {
+    bool open;
+    char path[108];
+    ivshm_server_t s, snap;
+} srv[CONFIGS];
+
+static void close_all(void)
+{
+    for (uint32_t i = 0; i < CONFIGS; i++)
+        if (srv[i].open) {
+            ivshm_server_close(&srv[i].s);
+            srv[i].open = false;
+        }
+}
 
 static void setup(void)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof(path), "%s/zenedge-fuzz-ivshm-%d.sock", tmp && strlen(tmp) < 60 ? tmp : "/tmp",
-             (int)getpid());
+    for (uint32_t i = 0; i < CONFIGS; i++)
+        snprintf(srv[i].path, sizeof(srv[i].path), "%s/zenedge-fuzz-ivshm-%d-%u.sock",
+                 tmp && strlen(tmp) < 60 ? tmp : "/tmp", (int)getpid(), i);
     shm_fd = memfd_create("zenedge-fuzz-ivshm", MFD_CLOEXEC);
-    if (shm_fd < 0 || ftruncate(shm_fd, 65536) != 0)
+    if (shm_fd < 0 || ftruncate(shm_fd, 65536) != 0 || atexit(close_all) != 0)
         abort();
+}
+
+/* The server of configuration byte cfg (its index), opened if it is not. */
+static uint32_t server(uint8_t cfg)
+{
+    uint32_t vectors = 1u + (cfg & 3u), clients = 1u + ((cfg >> 2) & 3u);
+    uint32_t i = (vectors - 1u) * IVSHM_MAX_CLIENTS + clients - 1u;
+    memcpy(path, srv[i].path, sizeof(path));
+    if (!srv[i].open) {
+        ivshm_config_t c = {srv[i].path, shm_fd, vectors, clients, -1};
+        if (ivshm_server_open(&srv[i].s, &c) != 0)
+            abort();
+        srv[i].snap = srv[i].s;
+        srv[i].open = true;
+    }
+    return i;
+}
+
+/* After the input, every client closed: what is pending is taken and
+ * refused, the server's reap drops every client, and the record goes back
+ * to the snapshot. Bits 5-7 of cfg set: close the server instead. */
+static void server_reset(uint32_t i, uint8_t cfg)
+{
+    ivshm_server_t *s = &srv[i].s;
+    if ((cfg & 0xE0u) == 0xE0u) {
+        ivshm_server_close(s);
+        srv[i].open = false;
+        struct stat st;
+        if (lstat(path, &st) == 0)
+            abort(); /* the socket file outlived the server */
+        return;
+    }
+    for (int k = 0; k < 16 && ivshm_server_accept(s, 0) != -EAGAIN; k++)
+        ;
+    (void)ivshm_server_reap(s);
+    const ivshm_server_t *o = &srv[i].snap;
+    if (ivshm_server_clients(s) != 0 || s->listen_fd != o->listen_fd ||
+        memcmp(s->self_efd, o->self_efd, sizeof(o->self_efd)) != 0) {
+        /* a closed client still served, or the server's own fds changed:
+         * say which, for the one who reproduces it */
+        fprintf(stderr, "fuzz_ivshmem: after the reset: %u clients (conn", ivshm_server_clients(s));
+        for (uint32_t k = 0; k < IVSHM_MAX_CLIENTS; k++)
+            fprintf(stderr, " %d/id %u", s->clients[k].conn, s->clients[k].id);
+        fprintf(stderr, "), listen fd %d (open: %d), doorbell 0 fd %d (open: %d)\n", s->listen_fd, o->listen_fd,
+                s->self_efd[0], o->self_efd[0]);
+        abort();
+    }
+    *s = *o;
 }
 
 static bool id_live_elsewhere(const client_t *c, int k, int id)
@@ -237,25 +320,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1)
         return 0;
+    uint32_t i = server(data[0]);
+    ivshm_server_t *s = &srv[i].s;
+    if (data[0] & 0x10u)
+        s->next_id = 65533u;
     fuzz_fds_t fds_before;
     fuzz_fds_before(&fds_before);
-    ivshm_server_t s;
-    ivshm_config_t cfg = {path, shm_fd, 1u + (data[0] & 3u), 1u + ((data[0] >> 2) & 3u), -1};
-    if (ivshm_server_open(&s, &cfg) != 0)
-        abort();
     client_t c[CLIENTS];
-    for (int i = 0; i < CLIENTS; i++)
-        c[i] = (client_t){-1, 0, false, 0, false};
+    for (int k = 0; k < CLIENTS; k++)
+        c[k] = (client_t){-1, 0, false, 0, false};
     size_t n = size > 33 ? 33 : size; /* 32 ops: every state is reachable in fewer */
-    for (size_t i = 1; i < n; i++)
-        op(&s, c, data[i], i + 1 < size ? data[i + 1] : 0);
-    ivshm_server_close(&s);
-    for (int i = 0; i < CLIENTS; i++)
-        if (c[i].fd >= 0)
-            close(c[i].fd);
-    struct stat st;
-    if (lstat(path, &st) == 0)
-        abort();                 /* the socket file outlived the server */
+    for (size_t k = 1; k < n; k++)
+        op(s, c, data[k], k + 1 < size ? data[k + 1] : 0);
+    for (int k = 0; k < CLIENTS; k++)
+        if (c[k].fd >= 0)
+            close(c[k].fd);
+    server_reset(i, data[0]);
     fuzz_fds_after(&fds_before); /* no fd leaked */
     return 0;
 }
