@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel_test.h"
 #include "bmux.h"
 #include "bridge_errors.h"
 #include "registry.h"
@@ -17,25 +18,6 @@
 #define SHARE_TOL  0.10 /* |used - weight| / weight */
 #define BOTH_MIN   0.90 /* part of the samples with both regions queued */
 #define DEADLINE_S 60u
-
-typedef struct io {
-    void *in[2], *out;
-} io_t;
-
-static void job_make(bridge_job_t *j, io_t *io, const bridge_model_t *m)
-{
-    memset(j, 0, sizeof(*j));
-    j->model = m;
-    j->qos = IPC_QOS_NORMAL;
-    for (uint32_t i = 0; i < 2; i++) {
-        io->in[i] = calloc(1, m->in[i].bytes);
-        j->in[i] = io->in[i];
-        j->in_len[i] = m->in[i].bytes;
-    }
-    io->out = calloc(1, m->out[0].bytes);
-    j->out[0] = io->out;
-    j->out_len[0] = m->out[0].bytes;
-}
 
 typedef struct run {
     bridge_bmux_t mx;
@@ -74,7 +56,7 @@ static int run(const bridge_model_t *gemm)
     char why[256] = "";
     run_t *r = calloc(1, sizeof(*r));
     bridge_job_t job[2][K];
-    io_t io[2][K];
+    accel_io_t io[2][K];
     if (r == NULL || be.ops->init(&be, &cfg) != BRIDGE_OK || be.ops->load_model(&be, gemm, why, sizeof(why)) ||
         bridge_bmux_init(&r->mx, &be, 16, 2, 16) != BRIDGE_OK) {
         fprintf(stderr, "FAIL: set-up %s\n", why);
@@ -85,7 +67,11 @@ static int run(const bridge_model_t *gemm)
     int fails = 0;
     for (uint32_t k = 0; k < K; k++)
         for (uint32_t i = 0; i < 2; i++) {
-            job_make(&job[i][k], &io[i][k], gemm);
+            if (accel_io_make(&io[i][k], gemm, 1 + i * K + k) != 0) {
+                fprintf(stderr, "FAIL: out of memory\n");
+                return 1;
+            }
+            accel_job_fill(&job[i][k], gemm, &io[i][k], IPC_QOS_NORMAL, IPC_HANDLE(1 + i, k));
             bridge_backend_t *v = bridge_bmux_view(&r->mx, i);
             fails |= v->ops->submit(v, &job[i][k]) != BRIDGE_OK;
         }
@@ -119,7 +105,7 @@ static int run(const bridge_model_t *gemm)
     be.ops->shutdown(&be);
     for (uint32_t i = 0; i < 2; i++)
         for (uint32_t k = 0; k < K; k++)
-            free(io[i][k].in[0]), free(io[i][k].in[1]), free(io[i][k].out);
+            accel_io_free(&io[i][k]);
     free(r);
     return fails;
 }
