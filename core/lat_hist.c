@@ -7,33 +7,31 @@
 #include "zenedge/ipc_arith.h"
 
 /* Index of the highest set bit of a non-zero value: five fixed steps. */
-static uint32_t msb64(uint64_t v)
+/* The index of the highest set bit of a non-zero 32-bit word: one CLZ
+ * where the target has the instruction (Arm v5T and later but v6-M, RISC-V
+ * with Zbb), else halving steps (no libgcc __clzsi2 on the ZENEDGE side). */
+static uint32_t msb32(uint32_t v)
 {
+#if !defined(IPC_ARITH_FORCE_SOFT) && \
+    (defined(__ARM_FEATURE_CLZ) || defined(__riscv_zbb) || defined(__x86_64__) || defined(__aarch64__))
+    return 31u - (uint32_t)__builtin_clz(v);
+#else
     uint32_t r = 0;
-    if (v >> 32) {
-        v >>= 32;
-        r += 32;
-    }
-    if (v >> 16) {
-        v >>= 16;
-        r += 16;
-    }
-    if (v >> 8) {
-        v >>= 8;
-        r += 8;
-    }
-    if (v >> 4) {
-        v >>= 4;
-        r += 4;
-    }
-    if (v >> 2) {
-        v >>= 2;
-        r += 2;
-    }
-    if (v >> 1) {
-        r += 1;
+    for (uint32_t s = 16; s != 0; s >>= 1) {
+        if (v >> s) {
+            v >>= s;
+            r += s;
+        }
     }
     return r;
+#endif
+}
+
+/* The same for a non-zero 64-bit value, in 32-bit halves. */
+static uint32_t msb64(uint64_t v)
+{
+    uint32_t hi = (uint32_t)(v >> 32);
+    return hi ? 32u + msb32(hi) : msb32((uint32_t)v);
 }
 
 uint32_t lat_hist_bucket(uint64_t ns)
