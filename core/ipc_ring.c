@@ -146,7 +146,21 @@ static int prod_free(ipc_ring_prod_t *p)
     return (int)(p->size - used);
 }
 
-static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+/* The packet moves below are inlined into each caller, so that the
+ * one-packet calls (the ZENEDGE side moves one packet at a time) carry no
+ * loop and no call, and the bulk and burst calls of the bridge keep theirs. */
+#define RING_INLINE static inline __attribute__((always_inline))
+
+/* Free slots, from the cached tail when it shows at least n, else
+ * refreshed (prod_free); or a negative code. */
+RING_INLINE int prod_room(ipc_ring_prod_t *p, uint32_t n)
+{
+    uint32_t room = p->size - (p->head - p->tail_seen);
+    return room >= n ? (int)room : prod_free(p);
+}
+
+/* Write n packets (room checked by the caller), then publish them. */
+RING_INLINE void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
 {
     ipc_packet_t *data = p->ring->data;
     uint32_t head = p->head;
@@ -157,7 +171,7 @@ static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
     }
 }
 
-static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
+RING_INLINE void prod_publish(ipc_ring_prod_t *p, uint32_t n)
 {
     p->head += n;
     /* R1: publishes slots [old head, new head); pairs with A1 in
@@ -168,8 +182,16 @@ static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
 
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
 {
-    int n = ipc_ring_enqueue_bulk(p, pkt, 1u);
-    return n < 0 ? n : IPC_OK;
+    if (p == 0 || p->ring == 0 || pkt == 0)
+        return IPC_E_INVAL;
+    int room = prod_room(p, 1u);
+    if (room < 0)
+        return room;
+    if (room == 0)
+        return IPC_E_RING_FULL;
+    prod_copy(p, pkt, 1u);
+    prod_publish(p, 1u);
+    return IPC_OK;
 }
 
 int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
@@ -178,14 +200,11 @@ int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t
         return IPC_E_INVAL;
     if (n == 0)
         return 0;
-    /* Fast path: the cached tail may already show enough room. */
-    if (p->size - (p->head - p->tail_seen) < n) {
-        int room = prod_free(p);
-        if (room < 0)
-            return room;
-        if ((uint32_t)room < n)
-            return IPC_E_RING_FULL;
-    }
+    int room = prod_room(p, n); /* fast path: the cached tail may already show enough room */
+    if (room < 0)
+        return room;
+    if ((uint32_t)room < n)
+        return IPC_E_RING_FULL;
     prod_copy(p, pkts, n);
     prod_publish(p, n);
     return (int)n;
@@ -197,15 +216,11 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
         return IPC_E_INVAL;
     if (n == 0)
         return 0;
-    uint32_t room = p->size - (p->head - p->tail_seen);
-    if (room < n) {
-        int r = prod_free(p);
-        if (r < 0)
-            return r;
-        room = (uint32_t)r;
-    }
-    if (n > room)
-        n = room;
+    int room = prod_room(p, n);
+    if (room < 0)
+        return room;
+    if (n > (uint32_t)room)
+        n = (uint32_t)room;
     if (n == 0)
         return 0;
     prod_copy(p, pkts, n);
@@ -232,7 +247,16 @@ static int cons_ready(ipc_ring_cons_t *c)
     return (int)ready;
 }
 
-static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
+/* Packets ready, from the cached head when it shows at least n, else
+ * refreshed (cons_ready); or a negative code. */
+RING_INLINE int cons_avail(ipc_ring_cons_t *c, uint32_t n)
+{
+    uint32_t ready = c->head_seen - c->tail;
+    return ready >= n ? (int)ready : cons_ready(c);
+}
+
+/* Read n packets (ready, checked by the caller), then release their slots. */
+RING_INLINE void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
 {
     const ipc_packet_t *data = c->ring->data;
     uint32_t tail = c->tail;
@@ -243,7 +267,7 @@ static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
     }
 }
 
-static void cons_release(ipc_ring_cons_t *c, uint32_t n)
+RING_INLINE void cons_release(ipc_ring_cons_t *c, uint32_t n)
 {
     c->tail += n;
     /* R2: the slots [old tail, new tail) have been copied out above and
@@ -254,10 +278,16 @@ static void cons_release(ipc_ring_cons_t *c, uint32_t n)
 
 int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
 {
-    int n = ipc_ring_dequeue_burst(c, pkt, 1u);
-    if (n == 0)
+    if (c == 0 || c->ring == 0 || pkt == 0)
+        return IPC_E_INVAL;
+    int ready = cons_avail(c, 1u);
+    if (ready < 0)
+        return ready;
+    if (ready == 0)
         return IPC_E_RING_EMPTY;
-    return n < 0 ? n : IPC_OK;
+    cons_copy(c, pkt, 1u);
+    cons_release(c, 1u);
+    return IPC_OK;
 }
 
 int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)
@@ -266,20 +296,16 @@ int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)
         return IPC_E_INVAL;
     if (max == 0)
         return 0;
-    uint32_t ready = c->head_seen - c->tail;
-    if (ready < max) {
-        int r = cons_ready(c);
-        if (r < 0)
-            return r;
-        ready = (uint32_t)r;
-    }
-    if (ready > max)
-        ready = max;
+    int ready = cons_avail(c, max);
+    if (ready < 0)
+        return ready;
+    if ((uint32_t)ready > max)
+        ready = (int)max;
     if (ready == 0)
         return 0;
-    cons_copy(c, pkts, ready);
-    cons_release(c, ready);
-    return (int)ready;
+    cons_copy(c, pkts, (uint32_t)ready);
+    cons_release(c, (uint32_t)ready);
+    return ready;
 }
 
 int ipc_ring_free_count(ipc_ring_prod_t *p)
