@@ -181,7 +181,7 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
         zport_crit_exit(p->port, key);
         reserved = rc == CONTRACT_OK;
         if (reserved)
-            rc = proxy_submit_checked(p, req, m, handle);
+            rc = pj_submit(p, req, m, handle); /* p, req, m and handle checked above */
     }
     return tally(c, rc, reserved); /* one count, and the reservation given back */
 }

@@ -50,8 +50,9 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
 
 /* Enqueue and decide (and count) the doorbell; the caller rings it, after
  * leaving the critical section when it holds one. The caller has checked
- * p, pkt and ring and set *ring_it false. */
-static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *ring_it)
+ * p, pkt and ring and set *ring_it false. Inlined in its two callers. */
+static inline __attribute__((always_inline)) int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt,
+                                                            bool *ring_it)
 {
     int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
     if (r == IPC_E_RING_FULL)
@@ -205,7 +206,8 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
 }
 
 /* Step 1, inside the critical section: every check that does not need
- * the inputs, a slot and the tensor blocks (or the caller's buffers). */
+ * the inputs, a slot and the tensor blocks (or the caller's buffers); a
+ * ping (m NULL) takes no tensors. */
 static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf, const uint32_t *out_buf,
                      proxy_job_t **out)
 {
@@ -233,48 +235,17 @@ static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const ui
             pj_unclaim(p, j); /* gives back what was taken so far */
             return rc;
         }
+    } else {
+        j->flags |= PJ_PING;
     }
     *out = j;
     return PROXY_OK;
 }
 
-static uint32_t deadline_of(uint32_t deadline_us)
+/* Step 2: the slot and blocks are ours alone until the packet is
+ * published: the inputs are copied outside the critical section. */
+static void fill_tensors(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf)
 {
-    return deadline_us ? deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
-}
-
-int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
-{
-    if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
-        return PROXY_E_INVAL;
-        /* An empty id list is no list: a model without inputs (or outputs)
-     * gets no buffer flag. */
-#if ZEN_CFG_ZERO_COPY
-    const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
-    const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
-#else
-    const uint32_t *in_buf = 0, *out_buf = 0;
-    if (req->in_buf != 0 || req->out_buf != 0)
-        return PROXY_E_INVAL;
-#endif
-
-    uint32_t ring = pj_ring_of(p, req->qos);
-    uint32_t dl_us = deadline_of(req->deadline_us);
-    uint64_t now = zport_now_ns(p->port);
-    proxy_job_t *j = 0;
-    uint32_t key = zport_crit_enter(p->port);
-    int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
-    if (rc == PROXY_OK) {
-        j->model_id = m->id;
-        j->t_submit = now;
-        j->deadline_ns = now + ipc_us_to_ns(dl_us);
-    }
-    zport_crit_exit(p->port, key);
-    if (rc != PROXY_OK)
-        return rc;
-
-    /* Step 2: the slot and blocks are ours alone until the packet is
-     * published: fill them outside the critical section. */
     for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
         uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
         if (in_buf == 0)
@@ -284,12 +255,50 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     /* Outputs: no dirty line of ours may be written back over the answer. */
     for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
         ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
+}
+
+int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+{
+    /* An empty id list is no list: a model without inputs (or outputs)
+     * gets no buffer flag. */
+#if ZEN_CFG_ZERO_COPY
+    const uint32_t *in_buf = m && m->n_in ? req->in_buf : 0;
+    const uint32_t *out_buf = m && m->n_out ? req->out_buf : 0;
+#else
+    const uint32_t *in_buf = 0, *out_buf = 0;
+#endif
+    uint32_t ring = pj_ring_of(p, req->qos);
+    uint32_t dl_us = req->deadline_us ? req->deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
+    uint64_t now = zport_now_ns(p->port);
+    proxy_job_t *j = 0;
+    uint32_t key = zport_crit_enter(p->port);
+    int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
+    if (rc == PROXY_OK) {
+        j->model_id = m ? m->id : 0u;
+        j->t_submit = now;
+        j->deadline_ns = now + ipc_us_to_ns(dl_us);
+    }
+    zport_crit_exit(p->port, key);
+    if (rc != PROXY_OK)
+        return rc;
+    fill_tensors(p, j, req, in_buf);
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
     desc_fill(p, j, h, req->qos, dl_us);
-    rc = publish(p, j, CMD_RUN_MODEL, ring, h, req->acct);
+    rc = publish(p, j, m ? CMD_RUN_MODEL : CMD_PING, ring, h, req->acct);
     if (rc == PROXY_OK)
         *handle = h;
     return rc;
+}
+
+int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+{
+    if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+#if !ZEN_CFG_ZERO_COPY
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL;
+#endif
+    return pj_submit(p, req, m, handle);
 }
 
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
@@ -300,34 +309,25 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
     int rc = proxy_check_request(p, req, &m);
     if (rc != PROXY_OK)
         return rc;
-    return proxy_submit_checked(p, req, m, handle);
+    return pj_submit(p, req, m, handle);
 }
 
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
 {
     if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
         return PROXY_E_INVAL;
-    uint32_t ring = pj_ring_of(p, qos);
-    uint32_t dl_us = deadline_of(deadline_us);
-    uint64_t now = zport_now_ns(p->port);
-    proxy_job_t *j = 0;
-    uint32_t key = zport_crit_enter(p->port);
-    int rc = job_claim(p, 0, ring, 0, 0, &j);
-    if (rc == PROXY_OK) {
-        j->flags |= PJ_PING;
-        j->model_id = 0;
-        j->t_submit = now;
-        j->deadline_ns = now + ipc_us_to_ns(dl_us);
-    }
-    zport_crit_exit(p->port, key);
-    if (rc != PROXY_OK)
-        return rc;
-    uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
-    desc_fill(p, j, h, qos, dl_us);
-    rc = publish(p, j, CMD_PING, ring, h, 0);
-    if (rc == PROXY_OK) {
-        *handle = h;
+    proxy_request_t req; /* no model, no tensors, no account */
+    req.model_id = 0;
+    req.qos = qos;
+    req.deadline_us = deadline_us;
+    req.in = 0;
+    req.n_in = 0;
+    req.in_buf = 0;
+    req.out_buf = 0;
+    req.n_out = 0;
+    req.acct = 0;
+    int rc = pj_submit(p, &req, 0, handle);
+    if (rc == PROXY_OK)
         p->stats.pings++;
-    }
     return rc;
 }
