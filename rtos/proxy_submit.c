@@ -87,36 +87,10 @@ static bool bridge_accepts(const proxy_t *p)
     return p->bridge_online != 0u;
 }
 
-/* Fill descriptor lines 0-3 of a new job with plain stores; the packet's
- * R1 publishes them. The handle and the cancel word are stored "once":
- * they are the words a late reader of an older use of the slot may look at. */
-static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos, uint32_t timeout_us)
-{
-    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
-    pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
-    ipc_write_once(&d->handle, h);
-    d->model_id = j->model_id;
-    d->qos = (uint8_t)qos;
-    d->n_in = j->n_in;
-    d->n_out = j->n_out;
-    d->timeout_us = timeout_us;
-    d->t_submit = j->t_submit;
-    ipc_write_once(&d->cancel, 0u);
-    /* req_flags, reserved0 and the unused tensor entries stay zero */
-    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
-        d->in[i].off = j->in[i].off;
-        d->in[i].len = j->in[i].len;
-    }
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
-        d->out[i].off = j->out[i].off;
-        d->out[i].len = j->out[i].len;
-    }
-    ipc_cache_clean(d, (uint32_t)sizeof(*d));
-}
-
 /* Step 3: inside the critical section, re-check the bridge and publish the
  * packet; roll back on failure. */
-static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h, proxy_account_t *acct)
+static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, uint32_t ring, uint32_t h,
+                   proxy_account_t *acct)
 {
     int rc;
     bool ring_it = false;
@@ -145,7 +119,6 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
         }
     }
     if (rc != PROXY_OK) {
-        ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h));
         ipc_write_once(&d->handle, 0u);
         ipc_cache_clean(&d->handle, 4);
         pj_unclaim(p, j);
@@ -242,19 +215,42 @@ static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const ui
     return PROXY_OK;
 }
 
-/* Step 2: the slot and blocks are ours alone until the packet is
- * published: the inputs are copied outside the critical section. */
-static void fill_tensors(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf)
+/* Step 2, outside the critical section: the slot and blocks are ours
+ * alone until the packet is published. Copy the inputs into the job's
+ * blocks and fill descriptor lines 0-3 with plain stores (the packet's R1
+ * publishes them), one pass over each tensor list. The handle and the
+ * cancel word are stored "once": they are the words a late reader of an
+ * older use of the slot may look at. Returns the descriptor. */
+static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf,
+                            uint32_t h, uint32_t timeout_us)
 {
+    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
+    pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
+    ipc_write_once(&d->handle, h);
+    d->model_id = j->model_id;
+    d->qos = (uint8_t)req->qos;
+    d->n_in = j->n_in;
+    d->n_out = j->n_out;
+    d->timeout_us = timeout_us;
+    d->t_submit = j->t_submit;
+    ipc_write_once(&d->cancel, 0u);
+    /* req_flags, reserved0 and the unused tensor entries stay zero */
     for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
         uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
         if (in_buf == 0)
             pj_copy(dst, req->in[i].ptr, j->in[i].len);
         ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
+        d->in[i].off = j->in[i].off;
+        d->in[i].len = j->in[i].len;
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
         ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
+        d->out[i].off = j->out[i].off;
+        d->out[i].len = j->out[i].len;
+    }
+    ipc_cache_clean(d, (uint32_t)sizeof(*d));
+    return d;
 }
 
 int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
@@ -281,10 +277,9 @@ int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, ui
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
         return rc;
-    fill_tensors(p, j, req, in_buf);
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
-    desc_fill(p, j, h, req->qos, dl_us);
-    rc = publish(p, j, m ? CMD_RUN_MODEL : CMD_PING, ring, h, req->acct);
+    ipc_job_desc_t *d = fill(p, j, req, in_buf, h, dl_us);
+    rc = publish(p, j, d, m ? CMD_RUN_MODEL : CMD_PING, ring, h, req->acct);
     if (rc == PROXY_OK)
         *handle = h;
     return rc;
