@@ -39,7 +39,7 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
         return PROXY_E_UNKNOWN_MODEL;
     if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
         return PROXY_E_MODEL_SIGNATURE;
-    if (req->in_buf == 0)
+    if (!ZEN_CFG_ZERO_COPY || req->in_buf == 0) /* without zero-copy in_buf is NULL (above) */
         for (uint32_t i = 0; i < pj_nt(m->n_in); i++)
             if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
                 return PROXY_E_MODEL_SIGNATURE;
