@@ -151,14 +151,6 @@ static int prod_free(ipc_ring_prod_t *p)
  * loop and no call, and the bulk and burst calls of the bridge keep theirs. */
 #define RING_INLINE static inline __attribute__((always_inline))
 
-/* Free slots, from the cached tail when it shows at least n, else
- * refreshed (prod_free); or a negative code. */
-RING_INLINE int prod_room(ipc_ring_prod_t *p, uint32_t n)
-{
-    uint32_t room = p->size - (p->head - p->tail_seen);
-    return room >= n ? (int)room : prod_free(p);
-}
-
 /* Write n packets (room checked by the caller), then publish them. */
 RING_INLINE void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
 {
@@ -184,11 +176,11 @@ int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
 {
     if (p == 0 || p->ring == 0 || pkt == 0)
         return IPC_E_INVAL;
-    int room = prod_room(p, 1u);
-    if (room < 0)
-        return room;
-    if (room == 0)
-        return IPC_E_RING_FULL;
+    if (p->head - p->tail_seen >= p->size) { /* the cached tail shows no room: refresh it */
+        int room = prod_free(p);
+        if (room <= 0)
+            return room < 0 ? room : IPC_E_RING_FULL;
+    }
     prod_copy(p, pkt, 1u);
     prod_publish(p, 1u);
     return IPC_OK;
@@ -200,11 +192,14 @@ int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t
         return IPC_E_INVAL;
     if (n == 0)
         return 0;
-    int room = prod_room(p, n); /* fast path: the cached tail may already show enough room */
-    if (room < 0)
-        return room;
-    if ((uint32_t)room < n)
-        return IPC_E_RING_FULL;
+    /* Fast path: the cached tail may already show enough room. */
+    if (p->size - (p->head - p->tail_seen) < n) {
+        int room = prod_free(p);
+        if (room < 0)
+            return room;
+        if ((uint32_t)room < n)
+            return IPC_E_RING_FULL;
+    }
     prod_copy(p, pkts, n);
     prod_publish(p, n);
     return (int)n;
@@ -216,11 +211,15 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
         return IPC_E_INVAL;
     if (n == 0)
         return 0;
-    int room = prod_room(p, n);
-    if (room < 0)
-        return room;
-    if (n > (uint32_t)room)
-        n = (uint32_t)room;
+    uint32_t room = p->size - (p->head - p->tail_seen);
+    if (room < n) {
+        int r = prod_free(p);
+        if (r < 0)
+            return r;
+        room = (uint32_t)r;
+    }
+    if (n > room)
+        n = room;
     if (n == 0)
         return 0;
     prod_copy(p, pkts, n);
@@ -245,14 +244,6 @@ static int cons_ready(ipc_ring_cons_t *c)
     }
     c->head_seen = head;
     return (int)ready;
-}
-
-/* Packets ready, from the cached head when it shows at least n, else
- * refreshed (cons_ready); or a negative code. */
-RING_INLINE int cons_avail(ipc_ring_cons_t *c, uint32_t n)
-{
-    uint32_t ready = c->head_seen - c->tail;
-    return ready >= n ? (int)ready : cons_ready(c);
 }
 
 /* Read n packets (ready, checked by the caller), then release their slots. */
@@ -280,11 +271,11 @@ int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
 {
     if (c == 0 || c->ring == 0 || pkt == 0)
         return IPC_E_INVAL;
-    int ready = cons_avail(c, 1u);
-    if (ready < 0)
-        return ready;
-    if (ready == 0)
-        return IPC_E_RING_EMPTY;
+    if (c->head_seen == c->tail) { /* the cached head shows nothing: refresh it */
+        int ready = cons_ready(c);
+        if (ready <= 0)
+            return ready < 0 ? ready : IPC_E_RING_EMPTY;
+    }
     cons_copy(c, pkt, 1u);
     cons_release(c, 1u);
     return IPC_OK;
@@ -296,16 +287,20 @@ int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)
         return IPC_E_INVAL;
     if (max == 0)
         return 0;
-    int ready = cons_avail(c, max);
-    if (ready < 0)
-        return ready;
-    if ((uint32_t)ready > max)
-        ready = (int)max;
+    uint32_t ready = c->head_seen - c->tail;
+    if (ready < max) {
+        int r = cons_ready(c);
+        if (r < 0)
+            return r;
+        ready = (uint32_t)r;
+    }
+    if (ready > max)
+        ready = max;
     if (ready == 0)
         return 0;
-    cons_copy(c, pkts, (uint32_t)ready);
-    cons_release(c, (uint32_t)ready);
-    return ready;
+    cons_copy(c, pkts, ready);
+    cons_release(c, ready);
+    return (int)ready;
 }
 
 int ipc_ring_free_count(ipc_ring_prod_t *p)
