@@ -146,7 +146,13 @@ static int prod_free(ipc_ring_prod_t *p)
     return (int)(p->size - used);
 }
 
-static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+/* The packet moves below are inlined into each caller, so that the
+ * one-packet calls (the ZENEDGE side moves one packet at a time) carry no
+ * loop and no call, and the bulk and burst calls of the bridge keep theirs. */
+#define RING_INLINE static inline __attribute__((always_inline))
+
+/* Write n packets (room checked by the caller), then publish them. */
+RING_INLINE void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
 {
     ipc_packet_t *data = p->ring->data;
     uint32_t head = p->head;
@@ -157,7 +163,7 @@ static void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
     }
 }
 
-static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
+RING_INLINE void prod_publish(ipc_ring_prod_t *p, uint32_t n)
 {
     p->head += n;
     /* R1: publishes slots [old head, new head); pairs with A1 in
@@ -168,8 +174,16 @@ static void prod_publish(ipc_ring_prod_t *p, uint32_t n)
 
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
 {
-    int n = ipc_ring_enqueue_bulk(p, pkt, 1u);
-    return n < 0 ? n : IPC_OK;
+    if (p == 0 || p->ring == 0 || pkt == 0)
+        return IPC_E_INVAL;
+    if (p->head - p->tail_seen >= p->size) { /* the cached tail shows no room: refresh it */
+        int room = prod_free(p);
+        if (room <= 0)
+            return room < 0 ? room : IPC_E_RING_FULL;
+    }
+    prod_copy(p, pkt, 1u);
+    prod_publish(p, 1u);
+    return IPC_OK;
 }
 
 int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
@@ -232,7 +246,8 @@ static int cons_ready(ipc_ring_cons_t *c)
     return (int)ready;
 }
 
-static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
+/* Read n packets (ready, checked by the caller), then release their slots. */
+RING_INLINE void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
 {
     const ipc_packet_t *data = c->ring->data;
     uint32_t tail = c->tail;
@@ -243,7 +258,7 @@ static void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
     }
 }
 
-static void cons_release(ipc_ring_cons_t *c, uint32_t n)
+RING_INLINE void cons_release(ipc_ring_cons_t *c, uint32_t n)
 {
     c->tail += n;
     /* R2: the slots [old tail, new tail) have been copied out above and
@@ -254,10 +269,16 @@ static void cons_release(ipc_ring_cons_t *c, uint32_t n)
 
 int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
 {
-    int n = ipc_ring_dequeue_burst(c, pkt, 1u);
-    if (n == 0)
-        return IPC_E_RING_EMPTY;
-    return n < 0 ? n : IPC_OK;
+    if (c == 0 || c->ring == 0 || pkt == 0)
+        return IPC_E_INVAL;
+    if (c->head_seen == c->tail) { /* the cached head shows nothing: refresh it */
+        int ready = cons_ready(c);
+        if (ready <= 0)
+            return ready < 0 ? ready : IPC_E_RING_EMPTY;
+    }
+    cons_copy(c, pkt, 1u);
+    cons_release(c, 1u);
+    return IPC_OK;
 }
 
 int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)

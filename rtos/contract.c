@@ -137,12 +137,34 @@ static int check_and_charge(contract_t *c, uint64_t now)
     return CONTRACT_OK;
 }
 
-/* Count the outcome of a submission in one critical section: a refusal
- * under its reason, an accepted job as submitted; reserved says whether
- * the submission held a reservation (check_and_charge) to give back. */
-static int tally(contract_t *c, int rc, bool reserved)
+/* The contract's part of a submission, around the proxy's: the allowed
+ * list, the request check (once, by the proxy), the in-flight and budget
+ * reservation, the counters. rc is the caller's own argument check (a
+ * refusal is counted like the others). req carries the model and the
+ * tensors; the rest of it is filled here. */
+static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uint32_t *handle, int rc)
 {
     proxy_t *p = c->proxy;
+    req->qos = c->cfg.qos;
+    req->deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
+    req->acct = &c->acct;
+    /* The contract's rule first: a model it does not name is refused as
+     * such, whatever the request holds (and tells nothing about it). */
+    const proxy_model_t *m = 0;
+    if (rc == CONTRACT_OK)
+        rc = allowed(c, req->model_id) ? proxy_check_request(p, req, &m) : CONTRACT_E_NOT_ALLOWED;
+    bool reserved = false;
+    if (rc == CONTRACT_OK) {
+        uint64_t now = zport_now_ns(p->port);
+        uint32_t key = zport_crit_enter(p->port);
+        rc = check_and_charge(c, now);
+        zport_crit_exit(p->port, key);
+        reserved = rc == CONTRACT_OK;
+        if (reserved)
+            rc = pj_submit(p, req, m, handle); /* p, req, m and handle checked above */
+    }
+    /* One count of the outcome (a refusal under its reason, an accepted
+     * job as submitted), and the reservation given back. */
     uint32_t key = zport_crit_enter(p->port);
     if (reserved)
         c->reserving--;
@@ -154,45 +176,11 @@ static int tally(contract_t *c, int rc, bool reserved)
     return rc;
 }
 
-static int reject(contract_t *c, int err)
-{
-    return tally(c, err, false);
-}
-
-/* The contract's part of a submission, around the proxy's: the allowed
- * list, the request check (once, by the proxy), the in-flight and budget
- * reservation, the counters. req carries the model and the tensors; the
- * rest of it is filled here. */
-static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uint32_t *handle)
-{
-    proxy_t *p = c->proxy;
-    req->qos = c->cfg.qos;
-    req->deadline_us = deadline_us ? deadline_us : c->cfg.deadline_us;
-    req->acct = &c->acct;
-    /* The contract's rule first: a model it does not name is refused as
-     * such, whatever the request holds (and tells nothing about it). */
-    const proxy_model_t *m = 0;
-    int rc = allowed(c, req->model_id) ? proxy_check_request(p, req, &m) : CONTRACT_E_NOT_ALLOWED;
-    bool reserved = false;
-    if (rc == PROXY_OK) {
-        uint64_t now = zport_now_ns(p->port);
-        uint32_t key = zport_crit_enter(p->port);
-        rc = check_and_charge(c, now);
-        zport_crit_exit(p->port, key);
-        reserved = rc == CONTRACT_OK;
-        if (reserved)
-            rc = proxy_submit_checked(p, req, m, handle);
-    }
-    return tally(c, rc, reserved); /* one count, and the reservation given back */
-}
-
 int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in, uint32_t deadline_us,
                         uint32_t *handle)
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;
-    if (handle == 0)
-        return reject(c, CONTRACT_E_INVAL);
     proxy_request_t req;
     req.model_id = model_id;
     req.in = in;
@@ -200,7 +188,7 @@ int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, 
     req.in_buf = 0;
     req.out_buf = 0;
     req.n_out = 0;
-    return submit(c, &req, deadline_us, handle);
+    return submit(c, &req, deadline_us, handle, handle == 0 ? CONTRACT_E_INVAL : CONTRACT_OK);
 }
 
 #if ZEN_CFG_ZERO_COPY
@@ -209,11 +197,6 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
 {
     if (c == 0 || c->proxy == 0)
         return CONTRACT_E_INVAL;
-    /* A count without its list is this call's own error: in a request an
-     * absent out_buf means "copy the outputs out", which this call does
-     * not offer. */
-    if (handle == 0 || (n_out != 0 && out_buf == 0))
-        return reject(c, CONTRACT_E_INVAL);
     /* Every output goes to a buffer: a model with outputs needs out_buf,
      * so an absent list is an empty one (the proxy's check then finds the
      * count wrong). An absent input list with inputs stays absent: the
@@ -226,7 +209,11 @@ int contract_submit_bufs(contract_t *c, uint32_t model_id, const uint32_t *in_bu
     req.in_buf = in_buf ? in_buf : (n_in == 0 ? no_ids : 0);
     req.out_buf = out_buf ? out_buf : no_ids;
     req.n_out = n_out;
-    return submit(c, &req, deadline_us, handle);
+    /* A count without its list is this call's own error: in a request an
+     * absent out_buf means "copy the outputs out", which this call does
+     * not offer. */
+    return submit(c, &req, deadline_us, handle,
+                  handle == 0 || (n_out != 0 && out_buf == 0) ? CONTRACT_E_INVAL : CONTRACT_OK);
 }
 #endif
 

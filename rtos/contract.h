@@ -28,7 +28,8 @@
  *     PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE;
  *  4. in one critical section, the in-flight limit and the budget:
  *     CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED;
- *  5. the proxy's resources, by proxy_submit_checked(): PROXY_E_NOT_STARTED,
+ *  5. the proxy's resources, by its submission (proxy_submit_checked()
+ *     without a second argument check): PROXY_E_NOT_STARTED,
  *     PROXY_E_BRIDGE_OFFLINE, PROXY_E_RING_FULL, PROXY_E_RING_CORRUPT,
  *     PROXY_E_JOB_TABLE_FULL, PROXY_E_HEAP_EXHAUSTED, PROXY_E_TENSOR_TOO_BIG,
  *     and for buffers PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY.

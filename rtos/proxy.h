@@ -168,7 +168,8 @@ void proxy_stop(proxy_t *p);
 /* The one check of a request, pure (reads the model table, writes
  * nothing): queue class, deadline, the in / in_buf choice, the model and
  * its tensor signature. On PROXY_OK *model (may be NULL) is the model the
- * request names. The contract layer calls it, then proxy_submit_checked().
+ * request names. The contract layer calls it, then submits as
+ * proxy_submit_checked() does.
  * Returns PROXY_OK, PROXY_E_INVAL (NULL, not initialised, qos, deadline
  * above ZEN_CFG_MAX_DEADLINE_US, inputs neither or both of in / in_buf),
  * PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE (input count, an input

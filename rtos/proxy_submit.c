@@ -39,7 +39,7 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
         return PROXY_E_UNKNOWN_MODEL;
     if (req->n_in != m->n_in || (req->out_buf != 0 && req->n_out != m->n_out))
         return PROXY_E_MODEL_SIGNATURE;
-    if (req->in_buf == 0)
+    if (!ZEN_CFG_ZERO_COPY || req->in_buf == 0) /* without zero-copy in_buf is NULL (above) */
         for (uint32_t i = 0; i < pj_nt(m->n_in); i++)
             if (req->in[i].ptr == 0 || req->in[i].len != m->in_len[i])
                 return PROXY_E_MODEL_SIGNATURE;
@@ -50,8 +50,9 @@ int proxy_check_request(const proxy_t *p, const proxy_request_t *req, const prox
 
 /* Enqueue and decide (and count) the doorbell; the caller rings it, after
  * leaving the critical section when it holds one. The caller has checked
- * p, pkt and ring and set *ring_it false. */
-static int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt, bool *ring_it)
+ * p, pkt and ring and set *ring_it false. Inlined in its two callers. */
+static inline __attribute__((always_inline)) int sq_enqueue(proxy_t *p, uint32_t ring, const ipc_packet_t *pkt,
+                                                            bool *ring_it)
 {
     int r = ipc_ring_enqueue(&p->sq[ring], pkt); /* R1 inside: publishes the packet */
     if (r == IPC_E_RING_FULL)
@@ -86,36 +87,10 @@ static bool bridge_accepts(const proxy_t *p)
     return p->bridge_online != 0u;
 }
 
-/* Fill descriptor lines 0-3 of a new job with plain stores; the packet's
- * R1 publishes them. The handle and the cancel word are stored "once":
- * they are the words a late reader of an older use of the slot may look at. */
-static void desc_fill(proxy_t *p, const proxy_job_t *j, uint32_t h, uint32_t qos, uint32_t timeout_us)
-{
-    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
-    pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
-    ipc_write_once(&d->handle, h);
-    d->model_id = j->model_id;
-    d->qos = (uint8_t)qos;
-    d->n_in = j->n_in;
-    d->n_out = j->n_out;
-    d->timeout_us = timeout_us;
-    d->t_submit = j->t_submit;
-    ipc_write_once(&d->cancel, 0u);
-    /* req_flags, reserved0 and the unused tensor entries stay zero */
-    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
-        d->in[i].off = j->in[i].off;
-        d->in[i].len = j->in[i].len;
-    }
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
-        d->out[i].off = j->out[i].off;
-        d->out[i].len = j->out[i].len;
-    }
-    ipc_cache_clean(d, (uint32_t)sizeof(*d));
-}
-
 /* Step 3: inside the critical section, re-check the bridge and publish the
  * packet; roll back on failure. */
-static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint32_t h, proxy_account_t *acct)
+static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, uint32_t ring, uint32_t h,
+                   proxy_account_t *acct)
 {
     int rc;
     bool ring_it = false;
@@ -144,7 +119,6 @@ static int publish(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t ring, uint
         }
     }
     if (rc != PROXY_OK) {
-        ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h));
         ipc_write_once(&d->handle, 0u);
         ipc_cache_clean(&d->handle, 4);
         pj_unclaim(p, j);
@@ -205,7 +179,8 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
 }
 
 /* Step 1, inside the critical section: every check that does not need
- * the inputs, a slot and the tensor blocks (or the caller's buffers). */
+ * the inputs, a slot and the tensor blocks (or the caller's buffers); a
+ * ping (m NULL) takes no tensors. */
 static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf, const uint32_t *out_buf,
                      proxy_job_t **out)
 {
@@ -233,63 +208,92 @@ static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const ui
             pj_unclaim(p, j); /* gives back what was taken so far */
             return rc;
         }
+    } else {
+        j->flags |= PJ_PING;
     }
     *out = j;
     return PROXY_OK;
 }
 
-static uint32_t deadline_of(uint32_t deadline_us)
+/* Step 2, outside the critical section: the slot and blocks are ours
+ * alone until the packet is published. Copy the inputs into the job's
+ * blocks and fill descriptor lines 0-3 with plain stores (the packet's R1
+ * publishes them), one pass over each tensor list. The handle and the
+ * cancel word are stored "once": they are the words a late reader of an
+ * older use of the slot may look at. Returns the descriptor. */
+static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf,
+                            uint32_t h, uint32_t timeout_us)
 {
-    return deadline_us ? deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
+    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
+    pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
+    ipc_write_once(&d->handle, h);
+    d->model_id = j->model_id;
+    d->qos = (uint8_t)req->qos;
+    d->n_in = j->n_in;
+    d->n_out = j->n_out;
+    d->timeout_us = timeout_us;
+    d->t_submit = j->t_submit;
+    ipc_write_once(&d->cancel, 0u);
+    /* req_flags, reserved0 and the unused tensor entries stay zero */
+    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
+        uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
+        if (in_buf == 0)
+            pj_copy(dst, req->in[i].ptr, j->in[i].len);
+        ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
+        d->in[i].off = j->in[i].off;
+        d->in[i].len = j->in[i].len;
+    }
+    /* Outputs: no dirty line of ours may be written back over the answer. */
+    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+        ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
+        d->out[i].off = j->out[i].off;
+        d->out[i].len = j->out[i].len;
+    }
+    ipc_cache_clean(d, (uint32_t)sizeof(*d));
+    return d;
 }
 
-int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
 {
-    if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
-        return PROXY_E_INVAL;
-        /* An empty id list is no list: a model without inputs (or outputs)
+    /* An empty id list is no list: a model without inputs (or outputs)
      * gets no buffer flag. */
 #if ZEN_CFG_ZERO_COPY
-    const uint32_t *in_buf = m->n_in ? req->in_buf : 0;
-    const uint32_t *out_buf = m->n_out ? req->out_buf : 0;
+    const uint32_t *in_buf = m && m->n_in ? req->in_buf : 0;
+    const uint32_t *out_buf = m && m->n_out ? req->out_buf : 0;
 #else
     const uint32_t *in_buf = 0, *out_buf = 0;
-    if (req->in_buf != 0 || req->out_buf != 0)
-        return PROXY_E_INVAL;
 #endif
-
     uint32_t ring = pj_ring_of(p, req->qos);
-    uint32_t dl_us = deadline_of(req->deadline_us);
+    uint32_t dl_us = req->deadline_us ? req->deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
     uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
     int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
     if (rc == PROXY_OK) {
-        j->model_id = m->id;
+        j->model_id = m ? m->id : 0u;
         j->t_submit = now;
         j->deadline_ns = now + ipc_us_to_ns(dl_us);
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
         return rc;
-
-    /* Step 2: the slot and blocks are ours alone until the packet is
-     * published: fill them outside the critical section. */
-    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
-        uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
-        if (in_buf == 0)
-            pj_copy(dst, req->in[i].ptr, j->in[i].len);
-        ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
-    }
-    /* Outputs: no dirty line of ours may be written back over the answer. */
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
-        ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
-    desc_fill(p, j, h, req->qos, dl_us);
-    rc = publish(p, j, CMD_RUN_MODEL, ring, h, req->acct);
+    ipc_job_desc_t *d = fill(p, j, req, in_buf, h, dl_us);
+    rc = publish(p, j, d, m ? CMD_RUN_MODEL : CMD_PING, ring, h, req->acct);
     if (rc == PROXY_OK)
         *handle = h;
     return rc;
+}
+
+int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+{
+    if (p == 0 || req == 0 || m == 0 || handle == 0 || p->region.hdr == 0)
+        return PROXY_E_INVAL;
+#if !ZEN_CFG_ZERO_COPY
+    if (req->in_buf != 0 || req->out_buf != 0)
+        return PROXY_E_INVAL;
+#endif
+    return pj_submit(p, req, m, handle);
 }
 
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
@@ -300,34 +304,25 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
     int rc = proxy_check_request(p, req, &m);
     if (rc != PROXY_OK)
         return rc;
-    return proxy_submit_checked(p, req, m, handle);
+    return pj_submit(p, req, m, handle);
 }
 
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
 {
     if (p == 0 || handle == 0 || p->region.hdr == 0 || qos >= IPC_QOS_COUNT || deadline_us > ZEN_CFG_MAX_DEADLINE_US)
         return PROXY_E_INVAL;
-    uint32_t ring = pj_ring_of(p, qos);
-    uint32_t dl_us = deadline_of(deadline_us);
-    uint64_t now = zport_now_ns(p->port);
-    proxy_job_t *j = 0;
-    uint32_t key = zport_crit_enter(p->port);
-    int rc = job_claim(p, 0, ring, 0, 0, &j);
-    if (rc == PROXY_OK) {
-        j->flags |= PJ_PING;
-        j->model_id = 0;
-        j->t_submit = now;
-        j->deadline_ns = now + ipc_us_to_ns(dl_us);
-    }
-    zport_crit_exit(p->port, key);
-    if (rc != PROXY_OK)
-        return rc;
-    uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
-    desc_fill(p, j, h, qos, dl_us);
-    rc = publish(p, j, CMD_PING, ring, h, 0);
-    if (rc == PROXY_OK) {
-        *handle = h;
+    proxy_request_t req; /* no model, no tensors, no account */
+    req.model_id = 0;
+    req.qos = qos;
+    req.deadline_us = deadline_us;
+    req.in = 0;
+    req.n_in = 0;
+    req.in_buf = 0;
+    req.out_buf = 0;
+    req.n_out = 0;
+    req.acct = 0;
+    int rc = pj_submit(p, &req, 0, handle);
+    if (rc == PROXY_OK)
         p->stats.pings++;
-    }
     return rc;
 }
