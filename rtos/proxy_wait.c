@@ -119,7 +119,7 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
  * (any account when owner is NULL), in one look-up. */
 static int lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_t **out)
 {
-    proxy_job_t *j = pj_lookup(p, h);
+    proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
     *out = j;
     if (j == 0)
         return PROXY_E_BAD_HANDLE;
