@@ -124,9 +124,12 @@ static uint32_t judge(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint3
 }
 
 /* An answer attributed to a live job: from here on the slot is no longer
- * needed by the bridge, whatever the answer's quality. */
-static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t status, uint64_t now)
+ * needed by the bridge, whatever the answer's quality. The clock is read
+ * after the dequeue: never before the bridge's t_complete of the packet
+ * it published. */
+static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t status)
 {
+    uint64_t now = zport_now_ns(p->port);
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     uint32_t why = judge(p, j, d, cmd, status, now);
     bool good = why == PROXY_CQ_REJECT_COUNT;
@@ -174,7 +177,7 @@ static uint32_t unattributed(const proxy_t *p, uint32_t h, bool is_error)
     return PROXY_CQ_DUPLICATE;
 }
 
-static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
+static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
 {
     uint32_t cmd = pkt->cmd;
     uint32_t status = pkt->flags;
@@ -185,7 +188,7 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
     if (cmd == CMD_PONG || cmd == CMD_JOB_DONE || is_error) {
         proxy_job_t *j = pj_find(p, h, PJ_ANSWERED);
         if (j != 0) {
-            answer(p, j, cmd, status, now);
+            answer(p, j, cmd, status);
             return;
         }
         why = unattributed(p, h, is_error);
@@ -216,8 +219,9 @@ static bool cq_readable(proxy_t *p)
 
 /* Count a corrupt read once and back off (doubling); inside the
  * critical section. */
-static void cq_corrupt(proxy_t *p, uint64_t now)
+static void cq_corrupt(proxy_t *p)
 {
+    uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
     uint32_t b = p->cq_backoff_ns * 2u; /* at most 2 s: no overflow in 32 bits */
     b = b < CQ_BACKOFF_MIN_NS ? CQ_BACKOFF_MIN_NS : b > CQ_BACKOFF_MAX_NS ? CQ_BACKOFF_MAX_NS : b;
@@ -240,12 +244,10 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
             if (n >= 0)
                 p->cq_backoff_ns = 0; /* a sane ring (again) */
         }
-        /* The clock after the dequeue: never before the bridge's
-         * t_complete of the packet it published. */
         if (n == IPC_E_RING_CORRUPT)
-            cq_corrupt(p, zport_now_ns(p->port));
+            cq_corrupt(p);
         else if (n > 0)
-            handle_one(p, &pkt, zport_now_ns(p->port));
+            handle_one(p, &pkt);
         zport_crit_exit(p->port, key);
         if (n <= 0)
             break;

@@ -85,20 +85,18 @@ static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_
     if (j->flags & PJ_OUT_BUFS)
         return false; /* the outputs are in the job's buffers */
     const proxy_model_t *m = proxy_model_find(p, j->model_id);
-    bool ok = m != 0 && n_out == m->n_out;
-    for (uint32_t i = 0; ok && i < n_out; i++)
+    bool ok = m != 0 && n_out == m->n_out; /* then n_out <= ZEN_CFG_MAX_TENSORS */
+    for (uint32_t i = 0; ok && i < pj_nt(n_out); i++)
         ok = out[i].ptr != 0 && out[i].len >= m->out_len[i];
     return ok;
 }
 
 /* Collect an ended job: entered with the critical section held (key),
- * returns with it released. */
-static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, proxy_result_t *res,
-                   const proxy_out_t *out, uint32_t n_out)
+ * returns with it released. now: the clock read in that critical
+ * section, after the job ended (t_wake is never before t_complete_seen). */
+static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, uint64_t now,
+                   proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
-    /* The job may have ended after the caller read the clock: read it
-     * again so that t_wake is never before t_complete_seen. */
-    uint64_t now = zport_now_ns(p->port);
     fill_result(p, j, h, res);
     res->t_wake = now;
     res->t_wait_call = start;
@@ -149,9 +147,9 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
         return PROXY_E_INVAL;
     uint64_t start = zport_now_ns(p->port);
     uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + ipc_us_to_ns(timeout_us);
-    uint64_t now = start;
     for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
+        uint64_t now = zport_now_ns(p->port);
         proxy_job_t *j;
         int rc = lookup_as(p, owner, h, &j);
         if (rc == PROXY_OK && !outputs_fit(p, j, out, n_out))
@@ -162,14 +160,13 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
         }
         check_deadline(p, j, now);
         if (j->flags & PJ_ENDED)
-            return collect(p, j, h, key, start, res, out, n_out);
+            return collect(p, j, h, key, start, now, res, out, n_out);
         uint32_t seq = ipc_read_once(&j->wake_seq);
         uint64_t wake_at = until < j->deadline_ns ? until : j->deadline_ns;
         zport_crit_exit(p->port, key);
         if (now >= until)
             return PROXY_E_WAIT_TIMEOUT;
         (void)zport_wait(p->port, &j->wake_seq, seq, wake_at);
-        now = zport_now_ns(p->port);
     }
 }
 
