@@ -114,18 +114,20 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
 }
 
 /* In the critical section: the job of handle h if it is charged to owner
- * (any account when owner is NULL), in one look-up. */
-static int lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_t **out)
+ * (any account when owner is NULL), in one look-up, or NULL; *rc says
+ * which (PROXY_OK, PROXY_E_BAD_HANDLE, PROXY_E_NOT_OWNER). */
+static proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, int *rc)
 {
     proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
-    *out = j;
-    if (j == 0)
-        return PROXY_E_BAD_HANDLE;
-    if (owner != 0 && j->acct != owner) {
-        *out = 0;
-        return PROXY_E_NOT_OWNER;
+    *rc = PROXY_E_BAD_HANDLE;
+    if (j != 0) {
+        *rc = PROXY_OK;
+        if (owner != 0 && j->acct != owner) {
+            *rc = PROXY_E_NOT_OWNER;
+            j = 0;
+        }
     }
-    return PROXY_OK;
+    return j;
 }
 
 static int refuse(proxy_t *p, uint32_t h, int rc)
@@ -150,9 +152,9 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
     for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
         uint64_t now = zport_now_ns(p->port);
-        proxy_job_t *j;
-        int rc = lookup_as(p, owner, h, &j);
-        if (rc == PROXY_OK && !outputs_fit(p, j, out, n_out))
+        int rc;
+        proxy_job_t *j = lookup_as(p, owner, h, &rc);
+        if (j != 0 && !outputs_fit(p, j, out, n_out))
             rc = PROXY_E_INVAL;
         if (rc != PROXY_OK) {
             zport_crit_exit(p->port, key);
@@ -181,8 +183,8 @@ int proxy_job_status_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, pr
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j;
-    int rc = lookup_as(p, owner, h, &j);
+    int rc;
+    proxy_job_t *j = lookup_as(p, owner, h, &rc);
     info->state = PROXY_JOB_INVALID;
     info->status = 0;
     info->model_id = 0;
@@ -208,8 +210,8 @@ int proxy_cancel_as(proxy_t *p, const proxy_account_t *owner, uint32_t h)
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j;
-    int rc = lookup_as(p, owner, h, &j);
+    int rc;
+    proxy_job_t *j = lookup_as(p, owner, h, &rc);
     if (rc != PROXY_OK) {
         /* no job of this owner: nothing touched */
     } else if (j->flags & PJ_ENDED) {
