@@ -205,8 +205,9 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
  * section. A ring found corrupt is left alone (no read, no count) until
  * its retry time or a new bridge epoch: the completion context sleeps
  * instead of counting corrupt reads. The clock is read only while the
- * ring backs off. */
-static bool cq_readable(proxy_t *p)
+ * ring backs off. Inline in each caller: an image that links only the
+ * completion holds no copy of its own. */
+static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p)
 {
     if (p->cq_backoff_ns == 0u)
         return true;

@@ -30,8 +30,10 @@ static uint32_t state_of(proxy_t *p, const proxy_job_t *j)
     }
 }
 
-/* End the job if its deadline has passed (critical section held). */
-static void check_deadline(proxy_t *p, proxy_job_t *j, uint64_t now)
+/* End the job if its deadline has passed (critical section held). Inline
+ * in each caller, as lookup_as(): an image that links only the wait holds
+ * no copy of its own. */
+static inline __attribute__((always_inline)) void check_deadline(proxy_t *p, proxy_job_t *j, uint64_t now)
 {
     if (!(j->flags & PJ_ENDED) && now >= j->deadline_ns)
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
@@ -116,7 +118,8 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
 /* In the critical section: the job of handle h if it is charged to owner
  * (any account when owner is NULL), in one look-up, or NULL; *rc says
  * which (PROXY_OK, PROXY_E_BAD_HANDLE, PROXY_E_NOT_OWNER). */
-static proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, int *rc)
+static inline __attribute__((always_inline)) proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner,
+                                                                    uint32_t h, int *rc)
 {
     proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
     *rc = PROXY_E_BAD_HANDLE;
