@@ -151,7 +151,9 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, uint32_
     pj_release_if_done(p, j);
 }
 
-proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off)
+/* Out of line even in an LTO build: the completion and the task's calls
+ * share one copy. */
+__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off)
 {
     uint32_t slot = IPC_HANDLE_SLOT(h);
     uint32_t gen = IPC_HANDLE_GEN(h);
