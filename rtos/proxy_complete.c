@@ -127,8 +127,10 @@ static uint32_t judge(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint3
  * needed by the bridge, whatever the answer's quality. The clock is read
  * after the dequeue: never before the bridge's t_complete of the packet
  * it published. */
-static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, uint32_t cmd, uint32_t status)
+static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const ipc_packet_t *pkt)
 {
+    uint32_t cmd = pkt->cmd;
+    uint32_t status = pkt->flags;
     uint64_t now = zport_now_ns(p->port);
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     uint32_t why = judge(p, j, d, cmd, status, now);
@@ -182,7 +184,6 @@ static uint32_t unattributed(const proxy_t *p, uint32_t h, bool is_error)
 static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
 {
     uint32_t cmd = pkt->cmd;
-    uint32_t status = pkt->flags;
     uint32_t h = pkt->payload_id;
     bool is_error = cmd == CMD_ERROR;
     uint32_t why = PROXY_CQ_BAD_CMD;
@@ -190,7 +191,7 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
     if (cmd == CMD_PONG || cmd == CMD_JOB_DONE || is_error) {
         proxy_job_t *j = pj_find(p, h, PJ_ANSWERED);
         if (j != 0) {
-            answer(p, j, cmd, status);
+            answer(p, j, pkt);
             return;
         }
         why = unattributed(p, h, is_error);
