@@ -134,11 +134,13 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
     uint64_t now = zport_now_ns(p->port);
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     uint32_t why = judge(p, j, d, cmd, status, now);
-    bool good = why == PROXY_CQ_REJECT_COUNT;
-    if (good)
+    int32_t code = PROXY_E_BAD_COMPLETION;
+    if (why == PROXY_CQ_REJECT_COUNT) {
         p->stats.completions++;
-    else
+        code = status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED;
+    } else {
         cq_reject(p, why);
+    }
     j->flags |= PJ_ANSWERED;
     j->t_seen = now;
     d->t_complete_seen = now; /* line 3: written by this side only */
@@ -147,7 +149,6 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
         if (p->n_held)
             p->n_held--;
     } else {
-        int32_t code = !good ? PROXY_E_BAD_COMPLETION : status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED;
         pj_end(p, j, code, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
     }
     pj_release_if_done(p, j);
