@@ -228,8 +228,9 @@ static void cq_corrupt(proxy_t *p)
 {
     uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
-    uint32_t b = p->cq_backoff_ns * 2u; /* at most 2 s: no overflow in 32 bits */
-    b = b < CQ_BACKOFF_MIN_NS ? CQ_BACKOFF_MIN_NS : b > CQ_BACKOFF_MAX_NS ? CQ_BACKOFF_MAX_NS : b;
+    uint32_t b = p->cq_backoff_ns != 0u ? p->cq_backoff_ns * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
+    if (b > CQ_BACKOFF_MAX_NS)
+        b = CQ_BACKOFF_MAX_NS;
     p->cq_backoff_ns = b;
     p->cq_retry_ns = now + b;
     p->cq_bad_epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
