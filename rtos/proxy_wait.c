@@ -163,8 +163,12 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
             zport_crit_exit(p->port, key);
             return refuse(p, h, rc);
         }
-        check_deadline(p, j, now);
-        if (j->flags & PJ_ENDED)
+        bool ended = (j->flags & PJ_ENDED) != 0u;
+        if (!ended && now >= j->deadline_ns) { /* check_deadline(), without testing the flag again */
+            pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
+            ended = true;
+        }
+        if (ended)
             return collect(p, j, h, key, start, now, res, out, n_out);
         uint32_t seq = ipc_read_once(&j->wake_seq);
         uint64_t wake_at = until < j->deadline_ns ? until : j->deadline_ns;
