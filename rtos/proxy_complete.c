@@ -66,20 +66,20 @@ static void take_stage_times(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d
         j->times_valid = 0;
     }
 #else
-    (void)p;
+    (void)p; /* ZEN_CFG_STAGE_TIMES 0: not kept, times_valid never read */
+    (void)j;
     (void)d;
     (void)now;
-    j->times_valid = 0; /* ZEN_CFG_STAGE_TIMES 0: not kept */
 #endif
 }
 
-/* Copy the answer line of the descriptor once (after A1 on the CQ, which
+/* Copy the answer line of descriptor d once (after A1 on the CQ, which
  * published it), every word through the barrier helpers, then judge the
  * copy: the checks and the stores below use the same local values, never
- * the shared line again. Returns false if backend_ns is out of range. */
-static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
+ * the shared line again. A good answer is charged to the job's owner here.
+ * Returns false if backend_ns is out of range. */
+static bool take_answer(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint64_t now)
 {
-    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
     ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
     uint64_t backend_ns = read_u64_once(&d->backend_ns);
     const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
@@ -100,88 +100,118 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, uint64_t now)
     if (epoch != p->bridge_epoch)
         p->stats.epoch_mismatch++;
     take_stage_times(p, j, d, now);
+    if (j->acct) {
+        j->acct->used_ns += backend_ns;
+        j->acct->charged_total_ns += backend_ns;
+    }
     return true;
 }
 
-static void handle_one(proxy_t *p, const ipc_packet_t *pkt, uint64_t now)
+/* Judge an answer attributed to job j (live, not answered yet), its
+ * answer line in descriptor d: the reject reason, or
+ * PROXY_CQ_REJECT_COUNT for a good answer (taken by take_answer()). */
+static uint32_t judge(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint32_t cmd, uint32_t status, uint64_t now)
+{
+    bool is_error = cmd == CMD_ERROR;
+    uint32_t want = (j->flags & PJ_PING) ? CMD_PONG : CMD_JOB_DONE;
+    if (!is_error && cmd != want)
+        return PROXY_CQ_CMD_MISMATCH;
+    if (status >= IPC_STATUS_COUNT || (is_error && status == IPC_STATUS_OK))
+        return PROXY_CQ_BAD_STATUS;
+    if (!is_error && !take_answer(p, j, d, now))
+        return PROXY_CQ_BAD_TIME;
+    return PROXY_CQ_REJECT_COUNT;
+}
+
+/* An answer attributed to a live job: from here on the slot is no longer
+ * needed by the bridge, whatever the answer's quality. The clock is read
+ * after the dequeue: never before the bridge's t_complete of the packet
+ * it published. */
+static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const ipc_packet_t *pkt)
 {
     uint32_t cmd = pkt->cmd;
     uint32_t status = pkt->flags;
-    uint32_t h = pkt->payload_id;
-    bool is_error = cmd == CMD_ERROR;
-
-    if (cmd != CMD_PONG && cmd != CMD_JOB_DONE && !is_error) {
-        cq_reject(p, PROXY_CQ_BAD_CMD);
-        return;
+    uint64_t now = zport_now_ns(p->port);
+    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    uint32_t why = judge(p, j, d, cmd, status, now);
+    int32_t code = PROXY_E_BAD_COMPLETION;
+    if (why == PROXY_CQ_REJECT_COUNT) {
+        p->stats.completions++;
+        code = status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED;
+    } else {
+        cq_reject(p, why);
     }
-    uint32_t slot = IPC_HANDLE_SLOT(h);
-    uint32_t gen = IPC_HANDLE_GEN(h);
-    if (gen == 0 || slot >= p->max_jobs) {
-        cq_reject(p, is_error ? PROXY_CQ_UNATTRIBUTED : PROXY_CQ_BAD_HANDLE);
-        return;
-    }
-    proxy_job_t *j = &p->jobs[slot];
-    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen) {
-        if (is_error)
-            cq_reject(p, PROXY_CQ_UNATTRIBUTED);
-        else
-            cq_reject(p, j->gen == gen ? PROXY_CQ_STALE : PROXY_CQ_UNKNOWN_JOB);
-        return;
-    }
-    if (j->flags & PJ_ANSWERED) {
-        cq_reject(p, PROXY_CQ_DUPLICATE);
-        return;
-    }
-
-    /* An answer attributed to a live job: from here on the slot is no
-     * longer needed by the bridge, whatever the answer's quality. */
-    bool ping = (j->flags & PJ_PING) != 0u;
-    bool good = true;
-    if (!is_error && ((ping && cmd != CMD_PONG) || (!ping && cmd != CMD_JOB_DONE))) {
-        cq_reject(p, PROXY_CQ_CMD_MISMATCH);
-        good = false;
-    } else if (status >= IPC_STATUS_COUNT || (is_error && status == IPC_STATUS_OK)) {
-        cq_reject(p, PROXY_CQ_BAD_STATUS);
-        good = false;
-    } else if (!is_error && !take_answer(p, j, now)) {
-        cq_reject(p, PROXY_CQ_BAD_TIME);
-        good = false;
-    }
-
     j->flags |= PJ_ANSWERED;
     j->t_seen = now;
-    ipc_job_desc_t *d = ipc_region_job(&p->region, slot);
     d->t_complete_seen = now; /* line 3: written by this side only */
-
-    if (good) {
-        p->stats.completions++;
-        if (j->acct && !is_error) {
-            j->acct->used_ns += j->backend_ns;
-            j->acct->charged_total_ns += j->backend_ns;
-        }
-    }
     if (j->flags & PJ_ENDED) {
         p->stats.late_answers++;
         if (p->n_held)
             p->n_held--;
-    } else if (!good) {
-        pj_end(p, j, PROXY_E_BAD_COMPLETION, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
     } else {
-        pj_end(p, j, status == IPC_STATUS_OK ? PROXY_OK : PROXY_E_JOB_FAILED, status);
+        pj_end(p, j, code, status < IPC_STATUS_COUNT ? status : IPC_STATUS_COUNT);
     }
     pj_release_if_done(p, j);
 }
 
+/* Out of line even in an LTO build: the completion and the task's calls
+ * share one copy. */
+__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off)
+{
+    uint32_t slot = IPC_HANDLE_SLOT(h);
+    uint32_t gen = IPC_HANDLE_GEN(h);
+    if (gen == 0 || slot >= p->max_jobs)
+        return 0;
+    proxy_job_t *j = &p->jobs[slot];
+    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | off)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
+        return 0;
+    return j;
+}
+
+/* Why an answer naming handle h found no job to answer (pj_find() with
+ * PJ_ANSWERED returned NULL). */
+static uint32_t unattributed(const proxy_t *p, uint32_t h, bool is_error)
+{
+    uint32_t slot = IPC_HANDLE_SLOT(h);
+    uint32_t gen = IPC_HANDLE_GEN(h);
+    if (gen == 0 || slot >= p->max_jobs)
+        return is_error ? PROXY_CQ_UNATTRIBUTED : PROXY_CQ_BAD_HANDLE;
+    const proxy_job_t *j = &p->jobs[slot];
+    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
+        return is_error ? PROXY_CQ_UNATTRIBUTED : j->gen == gen ? PROXY_CQ_STALE : PROXY_CQ_UNKNOWN_JOB;
+    return PROXY_CQ_DUPLICATE;
+}
+
+static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
+{
+    uint32_t cmd = pkt->cmd;
+    uint32_t h = pkt->payload_id;
+    bool is_error = cmd == CMD_ERROR;
+    uint32_t why = PROXY_CQ_BAD_CMD;
+
+    if (cmd == CMD_PONG || cmd == CMD_JOB_DONE || is_error) {
+        proxy_job_t *j = pj_find(p, h, PJ_ANSWERED);
+        if (j != 0) {
+            answer(p, j, pkt);
+            return;
+        }
+        why = unattributed(p, h, is_error);
+    }
+    cq_reject(p, why);
+}
+
 /* Back-off after a corrupt completion ring: the first retry after 1 ms,
  * doubling to 1 s, and at once when the bridge epoch moves. */
-#define CQ_BACKOFF_MIN_NS 1000000ull
-#define CQ_BACKOFF_MAX_NS 1000000000ull
+#define CQ_BACKOFF_MIN_NS 1000000u
+#define CQ_BACKOFF_MAX_NS 1000000000u
 
 /* Whether the completion ring may be read now; inside the critical
  * section. A ring found corrupt is left alone (no read, no count) until
  * its retry time or a new bridge epoch: the completion context sleeps
- * instead of counting corrupt reads. */
-static bool cq_readable(proxy_t *p, uint64_t now)
+ * instead of counting corrupt reads. The clock is read only while the
+ * ring backs off. Inline in each caller: an image that links only the
+ * completion holds no copy of its own. */
+static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p)
 {
     if (p->cq_backoff_ns == 0u)
         return true;
@@ -189,17 +219,20 @@ static bool cq_readable(proxy_t *p, uint64_t now)
         p->cq_backoff_ns = 0;
         return true;
     }
-    return now >= p->cq_retry_ns;
+    return zport_now_ns(p->port) >= p->cq_retry_ns;
 }
 
 /* Count a corrupt read once and back off (doubling); inside the
  * critical section. */
-static void cq_corrupt(proxy_t *p, uint64_t now)
+static void cq_corrupt(proxy_t *p)
 {
+    uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
-    uint64_t b = p->cq_backoff_ns * 2u;
-    p->cq_backoff_ns = b < CQ_BACKOFF_MIN_NS ? CQ_BACKOFF_MIN_NS : b > CQ_BACKOFF_MAX_NS ? CQ_BACKOFF_MAX_NS : b;
-    p->cq_retry_ns = now + p->cq_backoff_ns;
+    uint32_t b = p->cq_backoff_ns != 0u ? p->cq_backoff_ns * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
+    if (b > CQ_BACKOFF_MAX_NS)
+        b = CQ_BACKOFF_MAX_NS;
+    p->cq_backoff_ns = b;
+    p->cq_retry_ns = now + b;
     p->cq_bad_epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
 }
 
@@ -211,19 +244,19 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
     for (uint32_t i = 0; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
-        uint64_t now = zport_now_ns(p->port);
-        int r = cq_readable(p, now) ? ipc_ring_dequeue(&p->cq, &pkt) : IPC_E_RING_EMPTY; /* A1 inside */
-        if (r != IPC_OK) {
-            if (r == IPC_E_RING_CORRUPT)
-                cq_corrupt(p, now);
-            else if (r == IPC_E_RING_EMPTY && p->cq_backoff_ns != 0u && now >= p->cq_retry_ns)
-                p->cq_backoff_ns = 0; /* the retry found a sane ring */
-            zport_crit_exit(p->port, key);
-            break;
+        int n = 0;
+        if (cq_readable(p)) {
+            n = ipc_ring_dequeue_burst(&p->cq, &pkt, 1u); /* A1 inside */
+            if (n >= 0)
+                p->cq_backoff_ns = 0; /* a sane ring (again) */
         }
-        p->cq_backoff_ns = 0;
-        handle_one(p, &pkt, zport_now_ns(p->port));
+        if (n == IPC_E_RING_CORRUPT)
+            cq_corrupt(p);
+        else if (n > 0)
+            handle_one(p, &pkt);
         zport_crit_exit(p->port, key);
+        if (n <= 0)
+            break;
         handled++;
     }
     return handled;
@@ -241,7 +274,7 @@ bool proxy_work_pending(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     /* A corrupt ring is not work: proxy_complete retries it when its
      * back-off is over (the port's tick wakes the completion context). */
-    int r = cq_readable(p, zport_now_ns(p->port)) ? ipc_ring_ready_count(&p->cq) : 0;
+    int r = cq_readable(p) ? ipc_ring_ready_count(&p->cq) : 0;
     zport_crit_exit(p->port, key);
     return r > 0;
 }

@@ -90,19 +90,12 @@ static inline void pj_trace_put(proxy_t *p, const proxy_result_t *res, uint32_t 
 /* Take a free slot and give it its next generation, or NULL. */
 proxy_job_t *pj_take(proxy_t *p);
 
-/* The live job named by h (busy, published, generation matches, not
- * collected), or NULL. */
-static inline proxy_job_t *pj_lookup(proxy_t *p, uint32_t h)
-{
-    uint32_t slot = IPC_HANDLE_SLOT(h);
-    uint32_t gen = IPC_HANDLE_GEN(h);
-    if (gen == 0 || slot >= p->max_jobs)
-        return 0;
-    proxy_job_t *j = &p->jobs[slot];
-    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_COLLECTED)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
-        return 0;
-    return j;
-}
+/* proxy_complete.c: the job named by handle h (slot below max_jobs,
+ * generation not 0 and the slot's), busy and published, and without any
+ * of the flags in `off`, or NULL. The completion attributes an answer
+ * with it (off PJ_ANSWERED), the task's calls look a handle up with it
+ * (off PJ_COLLECTED). */
+proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off);
 
 /* Mark the job published (its packet is on a ring) and enter it in the
  * deadline heap. */

@@ -280,8 +280,8 @@ typedef struct proxy {
     uint64_t bridge_hb_ns; /* when the bridge's heartbeat last moved */
     /* completion ring found corrupt (proxy_complete.c): not read again
      * before cq_retry_ns unless the bridge epoch moves off cq_bad_epoch */
-    uint64_t cq_backoff_ns; /* 0: healthy; else the current back-off */
     uint64_t cq_retry_ns;
+    uint32_t cq_backoff_ns; /* 0: healthy; else the current back-off (<= 1 s) */
     ipc_region_t region;
     ipc_ring_prod_t sq[ZEN_CFG_MAX_SQ];
     ipc_ring_cons_t cq;

@@ -30,8 +30,10 @@ static uint32_t state_of(proxy_t *p, const proxy_job_t *j)
     }
 }
 
-/* End the job if its deadline has passed (critical section held). */
-static void check_deadline(proxy_t *p, proxy_job_t *j, uint64_t now)
+/* End the job if its deadline has passed (critical section held). Inline
+ * in each caller, as lookup_as(): an image that links only the wait holds
+ * no copy of its own. */
+static inline __attribute__((always_inline)) void check_deadline(proxy_t *p, proxy_job_t *j, uint64_t now)
 {
     if (!(j->flags & PJ_ENDED) && now >= j->deadline_ns)
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
@@ -85,20 +87,18 @@ static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_
     if (j->flags & PJ_OUT_BUFS)
         return false; /* the outputs are in the job's buffers */
     const proxy_model_t *m = proxy_model_find(p, j->model_id);
-    bool ok = m != 0 && n_out == m->n_out;
-    for (uint32_t i = 0; ok && i < n_out; i++)
+    bool ok = m != 0 && n_out == m->n_out; /* then n_out <= ZEN_CFG_MAX_TENSORS */
+    for (uint32_t i = 0; ok && i < pj_nt(n_out); i++)
         ok = out[i].ptr != 0 && out[i].len >= m->out_len[i];
     return ok;
 }
 
 /* Collect an ended job: entered with the critical section held (key),
- * returns with it released. */
-static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, proxy_result_t *res,
-                   const proxy_out_t *out, uint32_t n_out)
+ * returns with it released. now: the clock read in that critical
+ * section, after the job ended (t_wake is never before t_complete_seen). */
+static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, uint64_t now,
+                   proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
-    /* The job may have ended after the caller read the clock: read it
-     * again so that t_wake is never before t_complete_seen. */
-    uint64_t now = zport_now_ns(p->port);
     fill_result(p, j, h, res);
     res->t_wake = now;
     res->t_wait_call = start;
@@ -116,18 +116,21 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
 }
 
 /* In the critical section: the job of handle h if it is charged to owner
- * (any account when owner is NULL), in one look-up. */
-static int lookup_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, proxy_job_t **out)
+ * (any account when owner is NULL), in one look-up, or NULL; *rc says
+ * which (PROXY_OK, PROXY_E_BAD_HANDLE, PROXY_E_NOT_OWNER). */
+static inline __attribute__((always_inline)) proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner,
+                                                                    uint32_t h, int *rc)
 {
-    proxy_job_t *j = pj_lookup(p, h);
-    *out = j;
-    if (j == 0)
-        return PROXY_E_BAD_HANDLE;
-    if (owner != 0 && j->acct != owner) {
-        *out = 0;
-        return PROXY_E_NOT_OWNER;
+    proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
+    *rc = PROXY_E_BAD_HANDLE;
+    if (j != 0) {
+        *rc = PROXY_OK;
+        if (owner != 0 && j->acct != owner) {
+            *rc = PROXY_E_NOT_OWNER;
+            j = 0;
+        }
     }
-    return PROXY_OK;
+    return j;
 }
 
 static int refuse(proxy_t *p, uint32_t h, int rc)
@@ -149,27 +152,30 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
         return PROXY_E_INVAL;
     uint64_t start = zport_now_ns(p->port);
     uint64_t until = timeout_us == PROXY_WAIT_UNTIL_DEADLINE ? ~(uint64_t)0 : start + ipc_us_to_ns(timeout_us);
-    uint64_t now = start;
     for (;;) { /* each pass blocks until a wake-up or a deadline */
         uint32_t key = zport_crit_enter(p->port);
-        proxy_job_t *j;
-        int rc = lookup_as(p, owner, h, &j);
-        if (rc == PROXY_OK && !outputs_fit(p, j, out, n_out))
+        uint64_t now = zport_now_ns(p->port);
+        int rc;
+        proxy_job_t *j = lookup_as(p, owner, h, &rc);
+        if (j != 0 && !outputs_fit(p, j, out, n_out))
             rc = PROXY_E_INVAL;
         if (rc != PROXY_OK) {
             zport_crit_exit(p->port, key);
             return refuse(p, h, rc);
         }
-        check_deadline(p, j, now);
-        if (j->flags & PJ_ENDED)
-            return collect(p, j, h, key, start, res, out, n_out);
+        bool ended = (j->flags & PJ_ENDED) != 0u;
+        if (!ended && now >= j->deadline_ns) { /* check_deadline(), without testing the flag again */
+            pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT);
+            ended = true;
+        }
+        if (ended)
+            return collect(p, j, h, key, start, now, res, out, n_out);
         uint32_t seq = ipc_read_once(&j->wake_seq);
         uint64_t wake_at = until < j->deadline_ns ? until : j->deadline_ns;
         zport_crit_exit(p->port, key);
         if (now >= until)
             return PROXY_E_WAIT_TIMEOUT;
         (void)zport_wait(p->port, &j->wake_seq, seq, wake_at);
-        now = zport_now_ns(p->port);
     }
 }
 
@@ -184,8 +190,8 @@ int proxy_job_status_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, pr
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j;
-    int rc = lookup_as(p, owner, h, &j);
+    int rc;
+    proxy_job_t *j = lookup_as(p, owner, h, &rc);
     info->state = PROXY_JOB_INVALID;
     info->status = 0;
     info->model_id = 0;
@@ -211,8 +217,8 @@ int proxy_cancel_as(proxy_t *p, const proxy_account_t *owner, uint32_t h)
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     uint32_t key = zport_crit_enter(p->port);
-    proxy_job_t *j;
-    int rc = lookup_as(p, owner, h, &j);
+    int rc;
+    proxy_job_t *j = lookup_as(p, owner, h, &rc);
     if (rc != PROXY_OK) {
         /* no job of this owner: nothing touched */
     } else if (j->flags & PJ_ENDED) {

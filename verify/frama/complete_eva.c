@@ -11,7 +11,7 @@
  * that answers meet jobs in flight, ended-and-held jobs and free slots.
  *
  * Analysed: rtos/proxy_complete.c:proxy_complete (cq_readable, cq_corrupt,
- * handle_one, take_answer, read_u64_once), rtos/proxy_complete.c:proxy_work_pending,
+ * handle_one, pj_find, answer, judge, take_answer, read_u64_once), rtos/proxy_complete.c:proxy_work_pending,
  * rtos/proxy_complete.c:proxy_idle_prepare, rtos/proxy_complete.c:proxy_idle_finish,
  * rtos/job_table.c:pj_end, rtos/job_table.c:pj_release_if_done.
  */
