@@ -244,18 +244,18 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
     for (uint32_t i = 0; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
-        int n = 0;
+        int r = IPC_E_RING_EMPTY;
         if (cq_readable(p)) {
-            n = ipc_ring_dequeue_burst(&p->cq, &pkt, 1u); /* A1 inside */
-            if (n >= 0)
+            r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
+            if (r == IPC_OK || r == IPC_E_RING_EMPTY)
                 p->cq_backoff_ns = 0; /* a sane ring (again) */
         }
-        if (n == IPC_E_RING_CORRUPT)
+        if (r == IPC_E_RING_CORRUPT)
             cq_corrupt(p);
-        else if (n > 0)
+        else if (r == IPC_OK)
             handle_one(p, &pkt);
         zport_crit_exit(p->port, key);
-        if (n <= 0)
+        if (r != IPC_OK)
             break;
         handled++;
     }
