@@ -142,6 +142,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
     j->flags |= PJ_ENDED;
     uint32_t kind = end_kind(code);
     p->stats.ended[kind]++;
+    p->n_ended++;
     if (j->acct) {
         if (j->acct->inflight)
             j->acct->inflight--;
