@@ -79,11 +79,6 @@ static void dl_remove(proxy_t *p, uint32_t slot)
         dl_sift(p, i - 1u, dl_at(p, n));
 }
 
-proxy_job_t *pj_dl_first(proxy_t *p)
-{
-    return p->dl_n ? &p->jobs[p->dl_heap[0]] : 0;
-}
-
 void pj_publish(proxy_t *p, proxy_job_t *j)
 {
     uint32_t slot = pj_slot(p, j);

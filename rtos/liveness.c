@@ -67,6 +67,16 @@ static uint32_t later(uint32_t a, uint32_t b)
     return (int32_t)(a - b) >= 0 ? a : b;
 }
 
+/* Step 2: the bridge was lost: remember how far it had read each ring. */
+static void snapshot_tails(proxy_t *p)
+{
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        (void)ipc_ring_free_count(&p->sq[i]); /* refreshes tail_seen (A2) */
+        p->lost_tail[i] = p->sq[i].tail_seen;
+    }
+    p->lost_tail_valid = 1;
+}
+
 /* Ask for a recovery pass over the job table (steps 2, 5 and 6): end the
  * jobs in flight whose packets lie below end[] (NULL: the ring heads now,
  * below which every job in flight lies and no job published later does),
@@ -77,6 +87,8 @@ static uint32_t later(uint32_t a, uint32_t b)
  * per critical section. */
 static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
 {
+    if (!p->lost_tail_valid)
+        snapshot_tails(p); /* step 2, once per loss */
     bool widen = p->rec_pending != 0u;
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         uint32_t e = end ? end[i] : p->sq[i].head;
@@ -91,16 +103,6 @@ static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
     p->rec_pending = 1;
     p->rec_next = 0;
     p->stats.recoveries++;
-}
-
-/* Step 2: the bridge was lost: remember how far it had read each ring. */
-static void snapshot_tails(proxy_t *p)
-{
-    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
-        (void)ipc_ring_free_count(&p->sq[i]); /* refreshes tail_seen (A2) */
-        p->lost_tail[i] = p->sq[i].tail_seen;
-    }
-    p->lost_tail_valid = 1;
 }
 
 /* Step 4: take the tails the new instance adopted at attach as the point
@@ -143,9 +145,9 @@ static bool adopt_start_tails(proxy_t *p)
  * answer can come: free it. Should the packet be read again anyway, the
  * descriptor names no job (handle 0, cancel set): it is answered STALE and
  * never touches the tensor blocks we are about to free. */
-static void reclaim_one(proxy_t *p, proxy_job_t *j)
+static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
 {
-    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    ipc_job_desc_t *d = ipc_region_job(&p->region, slot);
     ipc_write_once(&d->cancel, 1u);
     ipc_write_once(&d->handle, 0u);
     ipc_cache_clean(d, 32u);
@@ -158,12 +160,13 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j)
 
 /* Steps 5 and 6 for one slot of a recovery pass. A job published after
  * the pass was asked for lies at or above every bound: untouched. */
-static void rec_visit(proxy_t *p, proxy_job_t *j)
+static void rec_visit(proxy_t *p, uint32_t slot)
 {
+    proxy_job_t *j = &p->jobs[slot];
     if (in_flight(j) && pj_below(j, p->rec_end[j->ring]))
         pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
     if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[j->ring]))
-        reclaim_one(p, j);
+        reclaim_one(p, j, slot);
 }
 
 /* One critical section of a recovery pass (one is pending): at most
@@ -173,7 +176,7 @@ static void rec_step(proxy_t *p)
     uint32_t s = p->rec_next;
     uint32_t stop = p->max_jobs - s > ZEN_CFG_CRIT_BATCH ? s + ZEN_CFG_CRIT_BATCH : p->max_jobs;
     for (; s < stop; s++)
-        rec_visit(p, &p->jobs[s]);
+        rec_visit(p, s);
     if (stop - p->rec_next > p->stats.tick_slots_max)
         p->stats.tick_slots_max = stop - p->rec_next;
     p->rec_next = stop;
@@ -194,8 +197,6 @@ static void new_epoch(proxy_t *p, uint32_t epoch)
     const uint32_t *end = 0; /* the ring heads */
     if (epoch != 0u && adopt_start_tails(p))
         end = p->lost_tail;
-    else if (!p->lost_tail_valid)
-        snapshot_tails(p);
     rec_request(p, end, p->lost_tail);
     p->lost_tail_valid = 0;
     if (epoch != 0u)
@@ -248,7 +249,6 @@ static void watch(proxy_t *p, uint64_t now)
     if (orphaned && !p->lost_tail_valid) {
         /* Step 2, once per loss: no job is published while the bridge is
          * offline, so the jobs in flight now are all there will be. */
-        snapshot_tails(p);
         rec_request(p, 0, 0);
     }
     if (!alive && p->bridge_online) {
@@ -281,12 +281,13 @@ static void drain_answers(proxy_t *p)
  * whose deadline passed, earliest first. Returns whether more may have. */
 static bool expire_step(proxy_t *p, uint64_t now)
 {
+    int32_t code = pj_expiry_code(p);
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
         if (j == 0 || now < j->deadline_ns)
             break;
-        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
+        pj_end(p, j, code, IPC_STATUS_COUNT); /* leaves the heap */
     }
     if (n > p->stats.tick_slots_max)
         p->stats.tick_slots_max = n;

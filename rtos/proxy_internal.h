@@ -104,7 +104,10 @@ static inline proxy_job_t *pj_lookup(proxy_t *p, uint32_t h)
 void pj_publish(proxy_t *p, proxy_job_t *j);
 
 /* The job in flight with the earliest deadline, or NULL. */
-proxy_job_t *pj_dl_first(proxy_t *p);
+static inline proxy_job_t *pj_dl_first(proxy_t *p)
+{
+    return p->dl_n ? &p->jobs[p->dl_heap[0]] : 0;
+}
 
 /* Give the job its one final status (it leaves the deadline heap) and
  * wake its waiter. */
