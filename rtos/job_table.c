@@ -93,11 +93,10 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
-    if (s == PJ_NIL || s >= p->max_jobs)
+    if (s >= p->max_jobs) /* PJ_NIL too: the list is empty */
         return 0;
     proxy_job_t *j = &p->jobs[s];
-    p->free_head = j->next_free;
-    j->next_free = PJ_NIL;
+    p->free_head = j->next_free; /* read again only once the slot is free */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;

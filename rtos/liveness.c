@@ -61,6 +61,12 @@ static bool held(const proxy_job_t *j)
     return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED);
 }
 
+/* The job's ring: always ring 0 in a one-ring build. */
+static uint32_t ring_of(const proxy_job_t *j)
+{
+    return ZEN_CFG_MAX_SQ == 1u ? 0u : j->ring;
+}
+
 /* The later of two positions of a free-running ring counter. */
 static uint32_t later(uint32_t a, uint32_t b)
 {
@@ -163,9 +169,9 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
 static void rec_visit(proxy_t *p, uint32_t slot)
 {
     proxy_job_t *j = &p->jobs[slot];
-    if (in_flight(j) && pj_below(j, p->rec_end[j->ring]))
+    if (in_flight(j) && pj_below(j, p->rec_end[ring_of(j)]))
         pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
-    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[j->ring]))
+    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[ring_of(j)]))
         reclaim_one(p, j, slot);
 }
 
