@@ -33,11 +33,6 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
-int32_t pj_expiry_code(const proxy_t *p)
-{
-    return p->bridge_online ? PROXY_E_TIMED_OUT : PROXY_E_BRIDGE_LOST;
-}
-
 static uint32_t clamp_period(uint32_t us)
 {
     if (us == 0)
@@ -95,17 +90,17 @@ static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
 {
     if (!p->lost_tail_valid)
         snapshot_tails(p); /* step 2, once per loss */
-    bool widen = p->rec_pending != 0u;
+    bool fresh = p->rec_pending == 0u;
+    if (fresh)
+        p->rec_reclaim = 0;
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {
         uint32_t e = end ? end[i] : p->sq[i].head;
-        p->rec_end[i] = widen ? later(p->rec_end[i], e) : e;
+        p->rec_end[i] = fresh ? e : later(p->rec_end[i], e);
         if (tail)
-            p->rec_tail[i] = widen && p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
+            p->rec_tail[i] = p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
     }
     if (tail)
         p->rec_reclaim = 1;
-    else if (!widen)
-        p->rec_reclaim = 0;
     p->rec_pending = 1;
     p->rec_next = 0;
     p->stats.recoveries++;
