@@ -175,14 +175,16 @@ static void rec_visit(proxy_t *p, uint32_t slot)
 static void rec_step(proxy_t *p)
 {
     uint32_t s = p->rec_next;
-    uint32_t stop = p->max_jobs - s > ZEN_CFG_CRIT_BATCH ? s + ZEN_CFG_CRIT_BATCH : p->max_jobs;
+    uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
+    if (stop >= p->max_jobs) {
+        stop = p->max_jobs;
+        p->rec_pending = 0; /* this section ends the pass */
+    }
+    p->rec_next = stop;
+    if (stop - s > p->stats.tick_slots_max)
+        p->stats.tick_slots_max = stop - s;
     for (; s < stop; s++)
         rec_visit(p, s);
-    if (stop - p->rec_next > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = stop - p->rec_next;
-    p->rec_next = stop;
-    if (stop >= p->max_jobs)
-        p->rec_pending = 0;
 }
 
 /* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). With
