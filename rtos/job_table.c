@@ -111,19 +111,19 @@ proxy_job_t *pj_take(proxy_t *p)
 
 /* The final statuses of a job follow each other in the code list as the
  * end kinds do: the kind is a distance, no chain of comparisons. */
-_Static_assert(PROXY_E_ALREADY_ENDED - PROXY_E_JOB_FAILED == PROXY_END_FAILED, "end kind: failed");
-_Static_assert(PROXY_E_ALREADY_ENDED - PROXY_E_TIMED_OUT == PROXY_END_TIMED_OUT, "end kind: timed out");
-_Static_assert(PROXY_E_ALREADY_ENDED - PROXY_E_CANCELLED == PROXY_END_CANCELLED, "end kind: cancelled");
-_Static_assert(PROXY_E_ALREADY_ENDED - PROXY_E_BRIDGE_LOST == PROXY_END_BRIDGE_LOST, "end kind: bridge lost");
-_Static_assert(PROXY_E_ALREADY_ENDED - PROXY_E_BAD_COMPLETION == PROXY_END_BAD_COMPLETION, "end kind: bad completion");
+#define END_KIND_OF(code) ((uint32_t)(PROXY_E_JOB_FAILED - (code)) + PROXY_END_FAILED)
+_Static_assert(END_KIND_OF(PROXY_E_TIMED_OUT) == PROXY_END_TIMED_OUT, "end kind: timed out");
+_Static_assert(END_KIND_OF(PROXY_E_CANCELLED) == PROXY_END_CANCELLED, "end kind: cancelled");
+_Static_assert(END_KIND_OF(PROXY_E_BRIDGE_LOST) == PROXY_END_BRIDGE_LOST, "end kind: bridge lost");
+_Static_assert(END_KIND_OF(PROXY_E_BAD_COMPLETION) == PROXY_END_BAD_COMPLETION, "end kind: bad completion");
 _Static_assert(PROXY_END_OK == 0 && PROXY_END_BAD_COMPLETION + 1 == PROXY_END_COUNT, "end kinds");
 
 static uint32_t end_kind(int32_t code)
 {
-    uint32_t kind = (uint32_t)(PROXY_E_ALREADY_ENDED - code);
+    uint32_t k = (uint32_t)(PROXY_E_JOB_FAILED - code); /* 0 for FAILED */
     if (code == PROXY_OK)
         return PROXY_END_OK;
-    return kind - 1u < PROXY_END_BAD_COMPLETION ? kind : PROXY_END_BAD_COMPLETION;
+    return k < PROXY_END_BAD_COMPLETION - PROXY_END_FAILED ? k + PROXY_END_FAILED : PROXY_END_BAD_COMPLETION;
 }
 
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
@@ -184,7 +184,9 @@ static void free_blocks(proxy_t *p, proxy_job_t *j)
     j->n_out = 0;
 }
 
-static void slot_put(proxy_t *p, proxy_job_t *j)
+/* The slot back to the free list, with its tensors: a released job's or
+ * one that never reached a ring (one function for both: no wrapper). */
+void pj_unclaim(proxy_t *p, proxy_job_t *j)
 {
     dl_remove(p, pj_slot(p, j)); /* only an ended job is released: a no-op kept for safety */
     free_blocks(p, j);
@@ -200,12 +202,7 @@ void pj_release_if_done(proxy_t *p, proxy_job_t *j)
 {
     const uint32_t all = PJ_BUSY | PJ_ENDED | PJ_ANSWERED | PJ_COLLECTED;
     if ((j->flags & all) == all)
-        slot_put(p, j);
-}
-
-void pj_unclaim(proxy_t *p, proxy_job_t *j)
-{
-    slot_put(p, j);
+        pj_unclaim(p, j);
 }
 
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j)
