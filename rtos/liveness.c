@@ -85,8 +85,9 @@ static void snapshot_tails(proxy_t *p)
  * pass still under way is widened (each bound the later of the two) and
  * restarts at slot 0, so that every slot is visited under the widened
  * bounds. The pass itself runs in proxy_tick(), ZEN_CFG_CRIT_BATCH slots
- * per critical section. */
-static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
+ * per critical section. Out of line: the loss and the new epoch share one
+ * copy. */
+static __attribute__((noinline)) void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
 {
     if (!p->lost_tail_valid)
         snapshot_tails(p); /* step 2, once per loss */
@@ -94,8 +95,11 @@ static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
     if (fresh)
         p->rec_reclaim = 0;
     for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        /* Every bound asked for earlier lies at or below the head now (a
+         * head or a start tail then, and a head only moves on): the head
+         * needs no later(). */
         uint32_t e = end ? end[i] : p->sq[i].head;
-        p->rec_end[i] = fresh ? e : later(p->rec_end[i], e);
+        p->rec_end[i] = fresh || !end ? e : later(p->rec_end[i], e);
         if (tail)
             p->rec_tail[i] = p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
     }
