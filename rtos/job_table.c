@@ -7,8 +7,8 @@
  * hold it: submission in task context, completion in interrupt context,
  * the deadline and epoch work in timer context, wait/cancel in task
  * context). Touches: jobs[] (flags, gen, final, ipc_status, acct, the
- * tensor lists), free_head, n_busy, n_held, stats.ended[], the owner's
- * proxy_account_t, the heap (a released job's own blocks), the buffer
+ * tensor lists), free_head, n_busy, n_held, stats.ended[], n_ended, the
+ * owner's proxy_account_t, the heap (a released job's own blocks), the buffer
  * counts (through pb_drop), the deadline heap (dl_heap, dl_n, dl_pos), and
  * in the region only a descriptor's cancel word (write once, read once by
  * the bridge at pickup).
