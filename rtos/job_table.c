@@ -7,8 +7,8 @@
  * hold it: submission in task context, completion in interrupt context,
  * the deadline and epoch work in timer context, wait/cancel in task
  * context). Touches: jobs[] (flags, gen, final, ipc_status, acct, the
- * tensor lists), free_head, n_busy, n_held, stats.ended[], the owner's
- * proxy_account_t, the heap (a released job's own blocks), the buffer
+ * tensor lists), free_head, n_busy, n_held, stats.ended[], n_ended, the
+ * owner's proxy_account_t, the heap (a released job's own blocks), the buffer
  * counts (through pb_drop), the deadline heap (dl_heap, dl_n, dl_pos), and
  * in the region only a descriptor's cancel word (write once, read once by
  * the bridge at pickup).
@@ -25,9 +25,14 @@
 
 /* ---- the deadline heap: dl_heap[0..dl_n), dl_pos[slot] is its index + 1 ---- */
 
-static bool dl_before(const proxy_t *p, uint32_t a, uint32_t b)
+static uint64_t dl_of(const proxy_t *p, uint32_t slot)
 {
-    return p->jobs[a].deadline_ns < p->jobs[b].deadline_ns;
+    return p->jobs[slot].deadline_ns;
+}
+
+static uint32_t dl_at(const proxy_t *p, uint32_t i)
+{
+    return p->dl_heap[i];
 }
 
 static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
@@ -36,71 +41,51 @@ static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
     p->dl_pos[slot] = (uint16_t)(i + 1u);
 }
 
-/* Move the entry at i towards the root while it is earlier than its parent. */
-static uint32_t dl_up(proxy_t *p, uint32_t i)
+/* Put slot at index i of the heap and restore the order: one step at a
+ * time towards the root while it is earlier than its parent, else towards
+ * the leaves while a child is earlier. A move up is never followed by a
+ * move down (the entry left below is later), so one loop serves the
+ * insertion (i the new last entry) and the removal (i the hole, slot the
+ * former last entry): O(log dl_n) steps. */
+static void dl_sift(proxy_t *p, uint32_t i, uint32_t slot)
 {
-    uint32_t slot = p->dl_heap[i];
-    while (i > 0u) {
-        uint32_t parent = (i - 1u) >> 1;
-        if (!dl_before(p, slot, p->dl_heap[parent]))
-            break;
-        dl_put(p, i, p->dl_heap[parent]);
-        i = parent;
-    }
-    dl_put(p, i, slot);
-    return i;
-}
-
-/* Move the entry at i towards the leaves while a child is earlier. */
-static void dl_down(proxy_t *p, uint32_t i)
-{
-    uint32_t slot = p->dl_heap[i];
+    uint32_t n = p->dl_n;
+    uint64_t d = dl_of(p, slot);
     for (;;) {
-        uint32_t c = 2u * i + 1u;
-        if (c >= p->dl_n)
-            break;
-        if (c + 1u < p->dl_n && dl_before(p, p->dl_heap[c + 1u], p->dl_heap[c]))
-            c++;
-        if (!dl_before(p, p->dl_heap[c], slot))
-            break;
-        dl_put(p, i, p->dl_heap[c]);
-        i = c;
+        uint32_t k = (i - 1u) >> 1; /* the parent */
+        if (i == 0u || d >= dl_of(p, dl_at(p, k))) {
+            k = 2u * i + 1u; /* the earlier child */
+            if (k >= n)
+                break;
+            if (k + 1u < n && dl_of(p, dl_at(p, k + 1u)) < dl_of(p, dl_at(p, k)))
+                k++;
+            if (dl_of(p, dl_at(p, k)) >= d)
+                break;
+        }
+        dl_put(p, i, dl_at(p, k));
+        i = k;
     }
     dl_put(p, i, slot);
 }
 
-static void dl_insert(proxy_t *p, proxy_job_t *j)
+static void dl_remove(proxy_t *p, uint32_t slot)
 {
-    if (p->dl_pos[pj_slot(p, j)] != 0u || p->dl_n >= p->max_jobs)
-        return; /* already in (or no room: cannot happen, one entry per slot) */
-    uint32_t i = p->dl_n++;
-    dl_put(p, i, pj_slot(p, j));
-    (void)dl_up(p, i);
-}
-
-static void dl_remove(proxy_t *p, proxy_job_t *j)
-{
-    uint32_t slot = pj_slot(p, j);
-    if (p->dl_pos[slot] == 0u)
+    uint32_t i = p->dl_pos[slot];
+    if (i == 0u)
         return;
-    uint32_t i = p->dl_pos[slot] - 1u;
     p->dl_pos[slot] = 0;
-    uint32_t last = p->dl_heap[--p->dl_n];
-    if (i >= p->dl_n)
-        return; /* it was the last entry */
-    dl_put(p, i, last);
-    dl_down(p, dl_up(p, i));
-}
-
-proxy_job_t *pj_dl_first(proxy_t *p)
-{
-    return p->dl_n ? &p->jobs[p->dl_heap[0]] : 0;
+    uint32_t n = --p->dl_n;
+    if (i <= n) /* not the last entry: the last one fills the hole */
+        dl_sift(p, i - 1u, dl_at(p, n));
 }
 
 void pj_publish(proxy_t *p, proxy_job_t *j)
 {
+    uint32_t slot = pj_slot(p, j);
     j->flags |= PJ_PUBLISHED;
-    dl_insert(p, j);
+    if (p->dl_pos[slot] != 0u || p->dl_n >= p->max_jobs)
+        return; /* already in (or no room: cannot happen, one entry per slot) */
+    dl_sift(p, p->dl_n++, slot);
 }
 
 /* ---- the slot life cycle ---- */
@@ -108,11 +93,10 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
-    if (s == PJ_NIL || s >= p->max_jobs)
+    if (s >= p->max_jobs) /* PJ_NIL too: the list is empty */
         return 0;
     proxy_job_t *j = &p->jobs[s];
-    p->free_head = j->next_free;
-    j->next_free = PJ_NIL;
+    p->free_head = j->next_free; /* read again only once the slot is free */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;
@@ -125,28 +109,34 @@ proxy_job_t *pj_take(proxy_t *p)
     return j;
 }
 
+/* The final statuses of a job follow each other in the code list as the
+ * end kinds do: the kind is a distance, no chain of comparisons. */
+#define END_KIND_OF(code) ((uint32_t)(PROXY_E_JOB_FAILED - (code)) + PROXY_END_FAILED)
+_Static_assert(END_KIND_OF(PROXY_E_TIMED_OUT) == PROXY_END_TIMED_OUT, "end kind: timed out");
+_Static_assert(END_KIND_OF(PROXY_E_CANCELLED) == PROXY_END_CANCELLED, "end kind: cancelled");
+_Static_assert(END_KIND_OF(PROXY_E_BRIDGE_LOST) == PROXY_END_BRIDGE_LOST, "end kind: bridge lost");
+_Static_assert(END_KIND_OF(PROXY_E_BAD_COMPLETION) == PROXY_END_BAD_COMPLETION, "end kind: bad completion");
+_Static_assert(PROXY_END_OK == 0 && PROXY_END_BAD_COMPLETION + 1 == PROXY_END_COUNT, "end kinds");
+
 static uint32_t end_kind(int32_t code)
 {
-    switch (code) {
-    case PROXY_OK: return PROXY_END_OK;
-    case PROXY_E_JOB_FAILED: return PROXY_END_FAILED;
-    case PROXY_E_TIMED_OUT: return PROXY_END_TIMED_OUT;
-    case PROXY_E_CANCELLED: return PROXY_END_CANCELLED;
-    case PROXY_E_BRIDGE_LOST: return PROXY_END_BRIDGE_LOST;
-    default: return PROXY_END_BAD_COMPLETION;
-    }
+    uint32_t k = (uint32_t)(PROXY_E_JOB_FAILED - code); /* 0 for FAILED */
+    if (code == PROXY_OK)
+        return PROXY_END_OK;
+    return k < PROXY_END_BAD_COMPLETION - PROXY_END_FAILED ? k + PROXY_END_FAILED : PROXY_END_BAD_COMPLETION;
 }
 
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
 {
     if (j->flags & PJ_ENDED) /* exactly one final status */
         return;
-    dl_remove(p, j);
+    dl_remove(p, pj_slot(p, j));
     j->final = code;
     j->ipc_status = ipc_status;
     j->flags |= PJ_ENDED;
     uint32_t kind = end_kind(code);
     p->stats.ended[kind]++;
+    p->n_ended++;
     if (j->acct) {
         if (j->acct->inflight)
             j->acct->inflight--;
@@ -194,9 +184,11 @@ static void free_blocks(proxy_t *p, proxy_job_t *j)
     j->n_out = 0;
 }
 
-static void slot_put(proxy_t *p, proxy_job_t *j)
+/* The slot back to the free list, with its tensors: a released job's or
+ * one that never reached a ring (one function for both: no wrapper). */
+void pj_unclaim(proxy_t *p, proxy_job_t *j)
 {
-    dl_remove(p, j); /* only an ended job is released: a no-op kept for safety */
+    dl_remove(p, pj_slot(p, j)); /* only an ended job is released: a no-op kept for safety */
     free_blocks(p, j);
     j->flags = 0;
     j->acct = 0;
@@ -210,12 +202,7 @@ void pj_release_if_done(proxy_t *p, proxy_job_t *j)
 {
     const uint32_t all = PJ_BUSY | PJ_ENDED | PJ_ANSWERED | PJ_COLLECTED;
     if ((j->flags & all) == all)
-        slot_put(p, j);
-}
-
-void pj_unclaim(proxy_t *p, proxy_job_t *j)
-{
-    slot_put(p, j);
+        pj_unclaim(p, j);
 }
 
 bool pj_picked_up(proxy_t *p, const proxy_job_t *j)

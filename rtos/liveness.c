@@ -33,11 +33,6 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
-int32_t pj_expiry_code(const proxy_t *p)
-{
-    return p->bridge_online ? PROXY_E_TIMED_OUT : PROXY_E_BRIDGE_LOST;
-}
-
 static uint32_t clamp_period(uint32_t us)
 {
     if (us == 0)
@@ -61,41 +56,16 @@ static bool held(const proxy_job_t *j)
     return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED);
 }
 
+/* The job's ring: always ring 0 in a one-ring build. */
+static uint32_t ring_of(const proxy_job_t *j)
+{
+    return ZEN_CFG_MAX_SQ == 1u ? 0u : j->ring;
+}
+
 /* The later of two positions of a free-running ring counter. */
 static uint32_t later(uint32_t a, uint32_t b)
 {
     return (int32_t)(a - b) >= 0 ? a : b;
-}
-
-/* Ask for a recovery pass over the job table (steps 2, 5 and 6): end the
- * jobs in flight whose packets lie below end[], and, with tail, free the
- * held slots whose packets lie below tail[]. A pass still under way is
- * widened (each bound the later of the two) and restarts at slot 0, so
- * that every slot is visited under the widened bounds. The pass itself
- * runs in proxy_tick(), ZEN_CFG_CRIT_BATCH slots per critical section. */
-static void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
-{
-    bool widen = p->rec_pending != 0u;
-    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
-        p->rec_end[i] = widen ? later(p->rec_end[i], end[i]) : end[i];
-        if (tail)
-            p->rec_tail[i] = widen && p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
-    }
-    if (tail)
-        p->rec_reclaim = 1;
-    else if (!widen)
-        p->rec_reclaim = 0;
-    p->rec_pending = 1;
-    p->rec_next = 0;
-    p->stats.recoveries++;
-}
-
-/* The ring heads now: every job in flight lies below them, every job
- * published later does not. */
-static void heads_now(const proxy_t *p, uint32_t *heads)
-{
-    for (uint32_t i = 0; i < pj_n_sq(p); i++)
-        heads[i] = p->sq[i].head;
 }
 
 /* Step 2: the bridge was lost: remember how far it had read each ring. */
@@ -106,6 +76,38 @@ static void snapshot_tails(proxy_t *p)
         p->lost_tail[i] = p->sq[i].tail_seen;
     }
     p->lost_tail_valid = 1;
+}
+
+/* Ask for a recovery pass over the job table (steps 2, 5 and 6): end the
+ * jobs in flight whose packets lie below end[] (NULL: the ring heads now,
+ * below which every job in flight lies and no job published later does),
+ * and, with tail, free the held slots whose packets lie below tail[]. A
+ * pass still under way is widened (each bound the later of the two) and
+ * restarts at slot 0, so that every slot is visited under the widened
+ * bounds. The pass itself runs in proxy_tick(), ZEN_CFG_CRIT_BATCH slots
+ * per critical section. Out of line: the loss and the new epoch share one
+ * copy. */
+static __attribute__((noinline)) void rec_request(proxy_t *p, const uint32_t *end, const uint32_t *tail)
+{
+    if (!p->lost_tail_valid)
+        snapshot_tails(p); /* step 2, once per loss */
+    bool fresh = p->rec_pending == 0u;
+    if (fresh)
+        p->rec_reclaim = 0;
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        /* Every bound asked for earlier lies at or below the head now (a
+         * head or a start tail then, and a head only moves on): the head
+         * needs no later(). */
+        uint32_t e = end ? end[i] : p->sq[i].head;
+        p->rec_end[i] = fresh || !end ? e : later(p->rec_end[i], e);
+        if (tail)
+            p->rec_tail[i] = p->rec_reclaim ? later(p->rec_tail[i], tail[i]) : tail[i];
+    }
+    if (tail)
+        p->rec_reclaim = 1;
+    p->rec_pending = 1;
+    p->rec_next = 0;
+    p->stats.recoveries++;
 }
 
 /* Step 4: take the tails the new instance adopted at attach as the point
@@ -148,9 +150,9 @@ static bool adopt_start_tails(proxy_t *p)
  * answer can come: free it. Should the packet be read again anyway, the
  * descriptor names no job (handle 0, cancel set): it is answered STALE and
  * never touches the tensor blocks we are about to free. */
-static void reclaim_one(proxy_t *p, proxy_job_t *j)
+static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
 {
-    ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    ipc_job_desc_t *d = ipc_region_job(&p->region, slot);
     ipc_write_once(&d->cancel, 1u);
     ipc_write_once(&d->handle, 0u);
     ipc_cache_clean(d, 32u);
@@ -163,57 +165,50 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j)
 
 /* Steps 5 and 6 for one slot of a recovery pass. A job published after
  * the pass was asked for lies at or above every bound: untouched. */
-static void rec_visit(proxy_t *p, proxy_job_t *j)
+static void rec_visit(proxy_t *p, uint32_t slot)
 {
-    if (in_flight(j) && pj_below(j, p->rec_end[j->ring]))
+    proxy_job_t *j = &p->jobs[slot];
+    if (in_flight(j) && pj_below(j, p->rec_end[ring_of(j)]))
         pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
-    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[j->ring]))
-        reclaim_one(p, j);
+    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[ring_of(j)]))
+        reclaim_one(p, j, slot);
 }
 
-/* One critical section of a recovery pass: at most ZEN_CFG_CRIT_BATCH
- * slots. Returns whether slots remain. */
-static bool rec_step(proxy_t *p)
+/* One critical section of a recovery pass (one is pending): at most
+ * ZEN_CFG_CRIT_BATCH slots. */
+static void rec_step(proxy_t *p)
 {
-    if (!p->rec_pending)
-        return false;
     uint32_t s = p->rec_next;
-    uint32_t stop = p->max_jobs - s > ZEN_CFG_CRIT_BATCH ? s + ZEN_CFG_CRIT_BATCH : p->max_jobs;
-    for (; s < stop; s++)
-        rec_visit(p, &p->jobs[s]);
-    if (stop - p->rec_next > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = stop - p->rec_next;
+    uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
+    if (stop >= p->max_jobs) {
+        stop = p->max_jobs;
+        p->rec_pending = 0; /* this section ends the pass */
+    }
     p->rec_next = stop;
-    if (stop >= p->max_jobs)
-        p->rec_pending = 0;
-    return p->rec_pending != 0u;
+    if (stop - s > p->stats.tick_slots_max)
+        p->stats.tick_slots_max = stop - s;
+    for (; s < stop; s++)
+        rec_visit(p, s);
 }
 
 /* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). With
  * start tails, the jobs below them end and their slots are freed; without,
  * every job in flight ends and the held slots below lost_tail are freed.
  * The pass over the table runs after the watch (rec_step). */
-static void new_epoch(proxy_t *p, uint32_t epoch, uint32_t hb, uint64_t now)
+static void new_epoch(proxy_t *p, uint32_t epoch)
 {
     if (p->bridge_epoch != 0u) {
         ZEN_LOG(p->port, ZPORT_LOG_WARN, "proxy: bridge epoch %u replaced epoch %u: jobs in flight end BRIDGE_LOST",
                 (unsigned)epoch, (unsigned)p->bridge_epoch);
     }
-    if (epoch != 0u && adopt_start_tails(p)) {
-        rec_request(p, p->lost_tail, p->lost_tail);
-    } else {
-        uint32_t heads[IPC_MAX_SQ];
-        heads_now(p, heads);
-        if (!p->lost_tail_valid)
-            snapshot_tails(p);
-        rec_request(p, heads, p->lost_tail);
-    }
+    const uint32_t *end = 0; /* the ring heads */
+    if (epoch != 0u && adopt_start_tails(p))
+        end = p->lost_tail;
+    rec_request(p, end, p->lost_tail);
     p->lost_tail_valid = 0;
     if (epoch != 0u)
         p->stats.bridge_epochs++;
     p->bridge_epoch = epoch;
-    p->bridge_hb = hb;
-    p->bridge_hb_ns = now;
     p->bridge_online = 0;
 }
 
@@ -242,9 +237,10 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
     uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
 
-    if (epoch != p->bridge_epoch) {
-        new_epoch(p, epoch, hb, now);
-    } else if (hb != p->bridge_hb) {
+    bool fresh = epoch != p->bridge_epoch;
+    if (fresh)
+        new_epoch(p, epoch);
+    if (fresh || hb != p->bridge_hb) {
         p->bridge_hb = hb;
         p->bridge_hb_ns = now;
     }
@@ -260,10 +256,7 @@ static void watch(proxy_t *p, uint64_t now)
     if (orphaned && !p->lost_tail_valid) {
         /* Step 2, once per loss: no job is published while the bridge is
          * offline, so the jobs in flight now are all there will be. */
-        uint32_t heads[IPC_MAX_SQ];
-        heads_now(p, heads);
-        snapshot_tails(p);
-        rec_request(p, heads, 0);
+        rec_request(p, 0, 0);
     }
     if (!alive && p->bridge_online) {
         p->stats.bridge_lost++;
@@ -291,24 +284,17 @@ static void drain_answers(proxy_t *p)
     (void)pj_complete_upto(p, p->region.cq_slots);
 }
 
-static uint32_t ended_total(const proxy_t *p)
-{
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < PROXY_END_COUNT; k++)
-        n += p->stats.ended[k];
-    return n;
-}
-
 /* Step 7 for one critical section: end at most ZEN_CFG_CRIT_BATCH jobs
  * whose deadline passed, earliest first. Returns whether more may have. */
 static bool expire_step(proxy_t *p, uint64_t now)
 {
+    int32_t code = pj_expiry_code(p);
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
         if (j == 0 || now < j->deadline_ns)
             break;
-        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
+        pj_end(p, j, code, IPC_STATUS_COUNT); /* leaves the heap */
     }
     if (n > p->stats.tick_slots_max)
         p->stats.tick_slots_max = n;
@@ -321,34 +307,32 @@ int proxy_tick(proxy_t *p)
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
-    uint32_t ended_before = ended_total(p);
+    uint32_t ended = p->n_ended;
     watch(p, now);
     bool pass = p->rec_pending != 0u;
     zport_crit_exit(p->port, key);
     if (pass)
         drain_answers(p);
 
-    /* Steps 2, 5, 6: the recovery pass, if one is asked for, and step 7,
+    /* Steps 2, 5, 6: the recovery pass, if one is asked for, then step 7,
      * the deadlines: ZEN_CFG_CRIT_BATCH slots per critical section, with
-     * the lock released in between. Each loop is bounded by the table
-     * (twice for the recovery: a pass widened by another tick restarts);
-     * what is left over continues at the next tick. */
-    uint32_t rounds = p->max_jobs / ZEN_CFG_CRIT_BATCH + 1u;
-    bool more = true;
-    for (uint32_t r = 0; more && r < 2u * rounds; r++) {
+     * the lock released in between. At most three walks of the table (two
+     * for the recovery: a pass widened by another tick restarts, one for
+     * the deadlines); what is left over continues at the next tick. The
+     * last section counts the jobs that ended during the call. */
+    uint32_t left = 3u * (p->max_jobs / ZEN_CFG_CRIT_BATCH + 1u);
+    for (;;) {
         key = zport_crit_enter(p->port);
-        more = rec_step(p);
+        bool more = true;
+        if (p->rec_pending)
+            rec_step(p);
+        else
+            more = expire_step(p, now);
+        if (!more || --left == 0u)
+            break;
         zport_crit_exit(p->port, key);
     }
-    more = true;
-    for (uint32_t r = 0; more && r < rounds; r++) {
-        key = zport_crit_enter(p->port);
-        more = expire_step(p, now);
-        zport_crit_exit(p->port, key);
-    }
-
-    key = zport_crit_enter(p->port);
-    uint32_t ended_after = ended_total(p);
+    ended = p->n_ended - ended;
     zport_crit_exit(p->port, key);
-    return (int)(ended_after - ended_before);
+    return (int)ended;
 }

@@ -102,7 +102,10 @@ proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off);
 void pj_publish(proxy_t *p, proxy_job_t *j);
 
 /* The job in flight with the earliest deadline, or NULL. */
-proxy_job_t *pj_dl_first(proxy_t *p);
+static inline proxy_job_t *pj_dl_first(proxy_t *p)
+{
+    return p->dl_n ? &p->jobs[p->dl_heap[0]] : 0;
+}
 
 /* Give the job its one final status (it leaves the deadline heap) and
  * wake its waiter. */
@@ -124,9 +127,12 @@ static inline bool pj_below(const proxy_job_t *j, uint32_t tail)
     return (int32_t)(tail - (j->sq_seq + 1u)) >= 0;
 }
 
-/* liveness.c: final status for a job whose time ran out, given the
- * bridge's state. */
-int32_t pj_expiry_code(const proxy_t *p);
+/* Final status for a job whose time ran out, given the bridge's state
+ * (liveness.c keeps bridge_online). */
+static inline int32_t pj_expiry_code(const proxy_t *p)
+{
+    return p->bridge_online ? PROXY_E_TIMED_OUT : PROXY_E_BRIDGE_LOST;
+}
 
 /* proxy_complete() with a budget of max packets (one per critical
  * section); liveness.c drains the completion ring with it. Returns the

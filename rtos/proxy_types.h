@@ -274,6 +274,7 @@ typedef struct proxy {
     uint32_t rec_next;    /* next slot to visit */
     uint32_t rec_reclaim; /* 1: also free the held slots below rec_tail */
     uint32_t trace_head;  /* job trace records written (job_trace.c) */
+    uint32_t n_ended;     /* jobs ended ever (job_table.c pj_end): proxy_tick() counts with it */
     proxy_stats_t stats;
     uint64_t backend_ns_max;
     uint64_t zen_hb_next_ns;

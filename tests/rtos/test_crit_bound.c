@@ -13,9 +13,9 @@
 
 #define SLOTS          4096u
 #define K              ZEN_CFG_CRIT_BATCH
-/* Sections of a tick beside the work over jobs: the watch, the empty step
- * that ends each loop, the count of final statuses. */
-#define FIXED_SECTIONS 4u
+/* Sections of a tick beside the work over jobs: the watch, and the last
+ * step (it finds nothing more to do and counts the final statuses). */
+#define FIXED_SECTIONS 2u
 
 static uint32_t dl_far(uint32_t i)
 {
