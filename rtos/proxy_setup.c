@@ -145,7 +145,7 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     rc.hb_period_us = hb_period_us;
     rc.epoch = cfg->epoch ? cfg->epoch : 1u;
     rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+    for (uint32_t i = 0; i < ZEN_CFG_MAX_SQ; i++) /* the lay-out reads the n_sq <= ZEN_CFG_MAX_SQ first */
         rc.sq_weight[i] = cfg->sq_weight[i];
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
