@@ -106,12 +106,11 @@ static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
     uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
     if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                "malformed)",
-                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+                "proxy: heap of %u B needs %u blocks (ZEN_CFG_HEAP_MAX_BLOCKS=%u; 0: bad classes)",
+                (unsigned)p->region.heap_size, (unsigned)links, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
         return;
     }
-    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap err=%d (ipc_errors.h)", err);
 #else
     (void)p;
     (void)cfg;
@@ -154,9 +153,9 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     int err = ipc_region_init(&p->region, region_base, &rc);
 #endif
     if (err != IPC_OK) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
-                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
-                (unsigned)cfg->max_jobs);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: region err=%d (ipc_errors.h): size=%u n_sq=%u sq_slots=%u max_jobs=%u", err,
+                (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
 #if ZEN_CFG_FIXED_LAYOUT
@@ -192,8 +191,8 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_CONFIG;
     }
     if (cfg->doorbell >= IPC_DB_MODES) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
-                (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u above IPC_DB_* max %u", (unsigned)cfg->doorbell,
+                (unsigned)IPC_DB_MODES - 1u);
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
@@ -253,9 +252,8 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
     for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
         uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
         if (len == 0 || len > largest) {
-            ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                    "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
-                    (unsigned)i, (unsigned)len, (unsigned)largest);
+            ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u tensor %u: %u B out of [1, largest heap block %u]",
+                    (unsigned)m->id, (unsigned)i, (unsigned)len, (unsigned)largest);
             return PROXY_E_MODEL_SIGNATURE;
         }
     }
@@ -282,7 +280,7 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u", (unsigned)m->id,
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u: table full (ZEN_CFG_MAX_MODELS=%u)", (unsigned)m->id,
                 (unsigned)ZEN_CFG_MAX_MODELS);
     return rc;
 }
