@@ -333,7 +333,7 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
 
 void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len)
 {
-    if (v == 0 || v->base == 0 || (uint64_t)off + len > v->size)
+    if (v == 0 || v->base == 0 || len > v->size || off > v->size - len) /* off + len <= size, in 32 bits */
         return 0;
     return v->base + off;
 }
