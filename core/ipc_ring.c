@@ -90,37 +90,6 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
     return IPC_OK;
 }
 
-static bool slots_ok(uint32_t slots)
-{
-    return ipc_is_pow2(slots) && slots >= IPC_RING_MIN_SLOTS && slots <= IPC_RING_MAX_SLOTS;
-}
-
-int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
-{
-    if (p == 0 || r == 0 || !slots_ok(slots))
-        return IPC_E_INVAL;
-    p->ring = r;
-    p->size = slots;
-    p->mask = slots - 1u;
-    p->head = 0; /* as ipc_ring_init() wrote it */
-    p->tail_seen = 0;
-    p->corrupt = 0;
-    return IPC_OK;
-}
-
-int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
-{
-    if (c == 0 || r == 0 || !slots_ok(slots))
-        return IPC_E_INVAL;
-    c->ring = r;
-    c->size = slots;
-    c->mask = slots - 1u;
-    c->tail = 0; /* as ipc_ring_init() wrote it */
-    c->head_seen = 0;
-    c->corrupt = 0;
-    return IPC_OK;
-}
-
 /* Refresh the producer's view of tail; returns free slots or a negative
  * code. The peer's tail is valid only if it lies in [head - size, head]:
  * the consumer can never have consumed more than was produced, nor fewer

@@ -130,7 +130,7 @@ static bool fixed_matches(const proxy_config_t *cfg)
 /* Lays the region out and cuts the heap: with ZEN_CFG_FIXED_LAYOUT from
  * the constants of zenedge_config.h (fixed_matches() held), so that the
  * inline lay-out of ipc_layout.h folds; else from cfg through
- * ipc_region_init() and ipc_heap_init(). Returns PROXY_OK,
+ * ipc_region_init() and ipc_heap_init(); then takes the rings. Returns PROXY_OK,
  * PROXY_E_REGION or PROXY_E_HEAP_CONFIG (logged). */
 static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg, uint32_t hb_period_us)
 {
@@ -158,6 +158,15 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
                 (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
+    /* The rings were just written empty: take them without a read back
+     * (every later look at the bridge's counters is validated). The
+     * sizes are rc's, as laid out: constants with the fixed layout. */
+    uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : p->region.cq_slots;
+    for (uint32_t i = 0; i < pj_n_sq(p); i++)
+        if (ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], rc.sq_slots) != IPC_OK)
+            return PROXY_E_REGION;
+    if (ipc_ring_cons_fresh(&p->cq, p->region.cq, cq_slots) != IPC_OK)
+        return PROXY_E_REGION;
 #if ZEN_CFG_FIXED_LAYOUT
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
     uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
@@ -215,17 +224,6 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     int err = region_setup(p, region_base, cfg, hb_period_us);
     if (err != PROXY_OK)
         return err;
-    /* The rings were just written empty: take them without a read back
-     * (every later look at the bridge's counters is validated). */
-    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
-        err = ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], p->region.sq_slots);
-        if (err != IPC_OK)
-            return PROXY_E_REGION;
-    }
-    err = ipc_ring_cons_fresh(&p->cq, p->region.cq, p->region.cq_slots);
-    if (err != IPC_OK)
-        return PROXY_E_REGION;
-
     p->max_jobs = cfg->max_jobs;
     p->doorbell = cfg->doorbell;
     p->backend_ns_max = cfg->backend_ns_max ? cfg->backend_ns_max : ZEN_CFG_BACKEND_NS_MAX;
