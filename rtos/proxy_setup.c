@@ -189,12 +189,14 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_INVAL;
     pj_zero(p, (uint32_t)sizeof(*p));
     p->port = cfg->port;
-    if (cfg->n_sq > ZEN_CFG_MAX_SQ) {
+    /* n_sq and max_jobs: with ZEN_CFG_FIXED_LAYOUT fixed_matches() below
+     * asks for the fixed values, inside these bounds */
+    if (!ZEN_CFG_FIXED_LAYOUT && cfg->n_sq > ZEN_CFG_MAX_SQ) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_sq=%u above ZEN_CFG_MAX_SQ=%u", (unsigned)cfg->n_sq,
                 (unsigned)ZEN_CFG_MAX_SQ);
         return PROXY_E_CONFIG;
     }
-    if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
+    if (!ZEN_CFG_FIXED_LAYOUT && (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS)) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", (unsigned)cfg->max_jobs,
                 (unsigned)ZEN_CFG_MAX_JOBS);
         return PROXY_E_CONFIG;
