@@ -239,6 +239,16 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     return PROXY_OK;
 }
 
+/* Index of the first length of len[0..n-1] out of [1, largest] (len - 1
+ * wraps for 0), or n. */
+static inline uint32_t bad_len(const uint32_t *len, uint32_t n, uint32_t largest)
+{
+    for (uint32_t i = 0; i < n && i < ZEN_CFG_MAX_TENSORS; i++)
+        if (len[i] - 1u >= largest)
+            return i;
+    return n;
+}
+
 int proxy_model_register(proxy_t *p, const proxy_model_t *m)
 {
     if (p == 0 || m == 0 || m->id == 0)
@@ -248,14 +258,20 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
                 (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)ZEN_CFG_MAX_TENSORS);
         return PROXY_E_MODEL_SIGNATURE;
     }
-    uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
-    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
-        uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
-        if (len == 0 || len > largest) {
-            ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u tensor %u: %u B out of [1, largest heap block %u]",
-                    (unsigned)m->id, (unsigned)i, (unsigned)len, (unsigned)largest);
-            return PROXY_E_MODEL_SIGNATURE;
-        }
+    /* the largest block: the last class's (the fixed layout's one class) */
+    uint32_t n_cls = p->heap.n_classes;
+    uint32_t largest = n_cls == 0u            ? 0u
+                       : ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_FIXED_HEAP_BLOCK
+                                              : p->heap.cls[n_cls - 1u].block_size;
+    uint32_t bi = bad_len(m->in_len, m->n_in, largest);
+    uint32_t bo = bi < m->n_in ? 0u : bad_len(m->out_len, m->n_out, largest);
+    if (bi < m->n_in || bo < m->n_out) {
+        bool in = bi < m->n_in;
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u tensor %u: %u B out of [1, largest heap block %u]",
+                (unsigned)m->id, (unsigned)(in ? bi : m->n_in + bo), (unsigned)(in ? m->in_len[bi] : m->out_len[bo]),
+                (unsigned)largest);
+        (void)in;
+        return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t key = zport_crit_enter(p->port);
     int rc = PROXY_OK;
