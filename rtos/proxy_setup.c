@@ -81,21 +81,17 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
 {
     if (cfg == 0)
         return;
-    pj_zero(cfg, (uint32_t)sizeof(*cfg));
+    pj_zero(cfg, (uint32_t)sizeof(*cfg)); /* cq_slots, features, n_heap_classes, backend_ns_max, hb_slack_us 0 */
     cfg->port = port;
     cfg->region_size = region_size;
     cfg->n_sq = IPC_QOS_COUNT < ZEN_CFG_MAX_SQ ? IPC_QOS_COUNT : ZEN_CFG_MAX_SQ;
     cfg->sq_slots = 64;
-    cfg->cq_slots = 0;
     cfg->max_jobs = ZEN_CFG_MAX_JOBS;
-    cfg->features = 0;
     cfg->hb_period_us = ZEN_CFG_HB_PERIOD_US;
     cfg->epoch = 1;
     cfg->doorbell = IPC_DB_ADAPTIVE;
-    cfg->n_heap_classes = 0;
-    cfg->backend_ns_max = 0;
-    cfg->hb_slack_us = 0;
-    cfg->trace_slots = ZEN_CFG_JOB_TRACE ? ZEN_CFG_JOB_TRACE_SLOTS : 0u;
+    if (ZEN_CFG_JOB_TRACE)
+        cfg->trace_slots = ZEN_CFG_JOB_TRACE_SLOTS;
 }
 
 /* Why the heap classes were refused (ipc_heap_init() checks them all;
