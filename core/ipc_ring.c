@@ -30,18 +30,7 @@ static int ring_check_hdr(const ipc_ring_t *r, uint32_t slots)
 
 int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
 {
-    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
-        return IPC_E_INVAL;
-    ipc_write_once(&r->magic, IPC_RING_MAGIC);
-    ipc_write_once(&r->size, slots);
-    ipc_write_once(&r->ring_id, ring_id);
-    ipc_write_once(&r->producer, producer);
-    ipc_write_once(&r->head, 0u);
-    ipc_write_once(&r->tail, 0u);
-    ipc_cache_clean(r, (uint32_t)sizeof(*r));
-    /* No release here: the whole region is published by the store-release
-     * of the region magic at the end of ipc_region_init(). */
-    return IPC_OK;
+    return ipc_ring_init_inline(r, slots, ring_id, producer); /* ipc_ring.h */
 }
 
 int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)

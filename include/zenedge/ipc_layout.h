@@ -173,8 +173,8 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
     /* Rings, descriptor table, trace: zero, then fill. */
     ipc_zero_shared(b + hdr_size, off - hdr_size);
     for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++)
-        ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
-    ipc_ring_init(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
+        ipc_ring_init_inline(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
+    ipc_ring_init_inline(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
     if (cfg->trace_slots) {
         ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
         t->trace_off = v->trace_off;

@@ -25,6 +25,8 @@
 
 #include <stdint.h>
 
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
 #include "zenedge/ipc_errors.h"
 #include "zenedge/ipc_proto.h"
 
@@ -50,8 +52,28 @@ typedef struct ipc_ring_cons {
     uint32_t corrupt;   /* times the peer's head was impossible */
 } ipc_ring_cons_t;
 
-/* Write an empty ring (region init, zenedge side only). */
+/* Write an empty ring (region init, zenedge side only): IPC_OK, or
+ * IPC_E_INVAL (NULL, or slots not a power of two in [IPC_RING_MIN_SLOTS,
+ * IPC_RING_MAX_SLOTS]). */
 int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer);
+
+/* ipc_ring_init() itself, inline for the region lay-out (ipc_layout.h):
+ * with a compile-time geometry its checks fold. */
+static inline int ipc_ring_init_inline(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
+{
+    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_INVAL;
+    ipc_write_once(&r->magic, IPC_RING_MAGIC);
+    ipc_write_once(&r->size, slots);
+    ipc_write_once(&r->ring_id, ring_id);
+    ipc_write_once(&r->producer, producer);
+    ipc_write_once(&r->head, 0u);
+    ipc_write_once(&r->tail, 0u);
+    ipc_cache_clean(r, (uint32_t)sizeof(*r));
+    /* No release here: the whole region is published by the store-release
+     * of the region magic at the end of ipc_region_init(). */
+    return IPC_OK;
+}
 
 /* Take the producer / consumer role on an initialised ring whose header the
  * caller has validated to hold `slots` slots. Checks magic and size, and
