@@ -310,12 +310,12 @@ const proxy_model_t *proxy_model_find(const proxy_t *p, uint32_t model_id)
 
 int proxy_start(proxy_t *p)
 {
-    if (p == 0 || p->region.hdr == 0)
+    ipc_region_hdr_t *h = p ? p->region.hdr : 0;
+    if (h == 0)
         return PROXY_E_INVAL;
     uint32_t key = zport_crit_enter(p->port);
     p->started = 1;
     p->zen_hb_next_ns = 0;
-    ipc_region_hdr_t *h = p->region.hdr;
     /* L1: publishes this side's words (features, period) written at init. */
     ipc_store_release(&h->zen.state, IPC_STATE_READY);
     ipc_cache_clean(&h->zen, (uint32_t)sizeof(h->zen));
