@@ -86,11 +86,11 @@ void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns, volatile
                          void (*idle)(void))
 {
     z->proxy = p;
-    z->ticks_ns = 0;
     z->tick_ns = tick_ns ? tick_ns : 1000000u;
     z->doorbell_reg = doorbell_reg;
     z->idle = idle;
     z->since_tick_ns = 0;
+    z->ticks_ns = 0;
 }
 
 void zport_template_irq(struct zport *z)
