@@ -156,13 +156,13 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
     for (uint32_t i = 0; i < ZEN_CFG_MAX_SQ; i++) /* the lay-out reads the n_sq <= ZEN_CFG_MAX_SQ first */
         rc.sq_weight[i] = cfg->sq_weight[i];
+    ipc_region_t *view = &p->region;
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
-    ipc_region_t *view = &p->region;
     BASE_REGISTER(view);
     int err = ipc_layout_region_init(view, region_base, &rc, &end);
 #else
-    int err = ipc_region_init(&p->region, region_base, &rc);
+    int err = ipc_region_init(view, region_base, &rc);
 #endif
     if (err != IPC_OK) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR,
@@ -173,11 +173,11 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     /* The rings were just written empty: take them without a read back
      * (every later look at the bridge's counters is validated). The
      * sizes are rc's, as laid out: constants with the fixed layout. */
-    uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : p->region.cq_slots;
+    uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : view->cq_slots;
     for (uint32_t i = 0; i < pj_n_sq(p); i++)
-        if (ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], rc.sq_slots) != IPC_OK)
+        if (ipc_ring_prod_fresh(&p->sq[i], view->sq[i], rc.sq_slots) != IPC_OK)
             return PROXY_E_REGION;
-    if (ipc_ring_cons_fresh(&p->cq, p->region.cq, cq_slots) != IPC_OK)
+    if (ipc_ring_cons_fresh(&p->cq, view->cq, cq_slots) != IPC_OK)
         return PROXY_E_REGION;
 #if ZEN_CFG_FIXED_LAYOUT
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
