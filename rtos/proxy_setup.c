@@ -118,10 +118,11 @@ static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
  * zenedge_config.h (n_heap_classes was checked to be at least 1). */
 static bool fixed_matches(const proxy_config_t *cfg)
 {
-    /* every word against its value at once: one test, one branch */
-    return ((cfg->region_size ^ ZEN_CFG_FIXED_REGION_SIZE) | (cfg->n_sq ^ 1u) |
-            (cfg->sq_slots ^ ZEN_CFG_FIXED_SQ_SLOTS) | cfg->cq_slots | (cfg->max_jobs ^ ZEN_CFG_MAX_JOBS) |
-            (cfg->n_heap_classes ^ 1u) | (cfg->heap[0].block_size ^ ZEN_CFG_FIXED_HEAP_BLOCK) | cfg->heap[0].count) ==
+    /* every word against its value at once (each difference 0): one
+     * test, one branch */
+    return ((cfg->region_size - ZEN_CFG_FIXED_REGION_SIZE) | (cfg->n_sq - 1u) |
+            (cfg->sq_slots - ZEN_CFG_FIXED_SQ_SLOTS) | cfg->cq_slots | (cfg->max_jobs - ZEN_CFG_MAX_JOBS) |
+            (cfg->n_heap_classes - 1u) | (cfg->heap[0].block_size - ZEN_CFG_FIXED_HEAP_BLOCK) | cfg->heap[0].count) ==
            0u;
 }
 
