@@ -290,6 +290,7 @@ static void layout_adopt(ipc_region_t *v, const layout_t *l, uint8_t *b)
     v->trace_off = l->trace_off;
     v->trace_slots = l->trace_slots;
     ipc_layout_fill_view(v, b, IPC_MAX_SQ);
+    v->trace = ipc_layout_trace_ptr(v, b);
 }
 
 int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fault_t *f)

@@ -84,7 +84,8 @@ IPC_LAYOUT_INLINE int ipc_layout_check(const ipc_region_config_t *cfg, uint32_t 
 
 /* The view's pointers from its offsets (checked to be cache-line
  * aligned: the casts through void * are aligned); ring pointers
- * 0..n_ptrs-1 (IPC_MAX_SQ, or n_sq into a zeroed view). */
+ * 0..n_ptrs-1 (IPC_MAX_SQ, or n_sq into a zeroed view). The trace
+ * pointer is the caller's (ipc_layout_trace_ptr()). */
 static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base, uint32_t n_ptrs)
 {
     v->base = base;
@@ -93,7 +94,12 @@ static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base, uint32_t
         v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(void *)(base + v->sq_off[i]) : 0;
     v->cq = (ipc_ring_t *)(void *)(base + v->cq_off);
     v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
-    v->trace = v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
+}
+
+/* The trace area's pointer from its offset, NULL without a trace. */
+static inline ipc_trace_area_t *ipc_layout_trace_ptr(const ipc_region_t *v, uint8_t *base)
+{
+    return v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
 }
 
 /* The layout, areas in order after the header and the heap last, into
@@ -127,8 +133,8 @@ IPC_LAYOUT_INLINE uint32_t ipc_layout_place(ipc_region_t *v, ipc_region_hdr_t *h
     off += IPC_ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
     h->jobs_off = v->jobs_off = off;
     off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
-    v->trace_slots = cfg->trace_slots; /* stored even if 0: ipc_layout_fill_view() reads it */
     if (cfg->trace_slots) {
+        v->trace_slots = cfg->trace_slots;
         v->trace_off = off;
         off += IPC_TRACE_BYTES(cfg->trace_slots);
     }
@@ -169,6 +175,8 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
         return IPC_E_NO_SPACE;
     }
     ipc_layout_fill_view(v, b, cfg->n_sq);
+    if (cfg->trace_slots)
+        v->trace = ipc_layout_trace_ptr(v, b);
 
     /* Rings, descriptor table, trace: zero, then fill. */
     ipc_zero_shared(b + hdr_size, off - hdr_size);
