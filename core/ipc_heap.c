@@ -43,13 +43,13 @@ int ipc_heap_alloc(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out)
 {
     if (h == 0 || out == 0 || len == 0 || h->n_classes == 0)
         return IPC_E_INVAL;
-    if (len > h->cls[h->n_classes - 1].block_size)
+    ipc_heap_class_t *end = &h->cls[h->n_classes];
+    if (len > end[-1].block_size)
         return IPC_E_HEAP_TOO_BIG;
-    for (uint32_t i = 0; i < h->n_classes; i++) {
-        ipc_heap_class_t *k = &h->cls[i];
-        if (k->block_size < len || k->free_head == IPC_HEAP_NIL)
-            continue;
+    for (ipc_heap_class_t *k = h->cls; k != end; k++) {
         uint32_t l = k->free_head;
+        if (k->block_size < len || l == IPC_HEAP_NIL)
+            continue;
         k->free_head = h->links[l];
         h->links[l] = IPC_HEAP_USED;
         k->free_count--;
@@ -65,19 +65,17 @@ int ipc_heap_free(ipc_heap_t *h, uint32_t off)
 {
     if (h == 0)
         return IPC_E_INVAL;
-    for (uint32_t i = 0; i < h->n_classes; i++) {
-        ipc_heap_class_t *k = &h->cls[i];
-        /* the class spans count * block_size bytes from first_off, inside
-         * the heap (ipc_heap_init): 32 bits hold it */
-        uint32_t rel = off - k->first_off;
-        if (off < k->first_off || rel >= k->count * k->block_size)
+    /* The classes lie in increasing offsets (ipc_heap_init): off can only
+     * be in the last one that starts at or below it. One division; the
+     * class spans count * block_size bytes inside the heap: 32 bits. */
+    for (ipc_heap_class_t *k = &h->cls[h->n_classes]; k != h->cls;) {
+        k--;
+        if (off < k->first_off)
             continue;
         uint32_t part;
-        uint32_t idx = ipc_udiv32(rel, k->block_size, &part);
-        if (part != 0u)
-            break;
+        uint32_t idx = ipc_udiv32(off - k->first_off, k->block_size, &part);
         uint32_t l = k->first_link + idx;
-        if (h->links[l] != IPC_HEAP_USED)
+        if (part != 0u || idx >= k->count || h->links[l] != IPC_HEAP_USED)
             break;
         h->links[l] = k->free_head;
         k->free_head = l;

@@ -52,6 +52,9 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg)
 int ipc_region_init(ipc_region_t *v, void *base, const ipc_region_config_t *cfg)
 {
     uint32_t end;
+    if (v != 0) /* the lay-out stores no word of the view that stays 0 */
+        for (uint32_t i = 0; i < (uint32_t)(sizeof(*v) / sizeof(uint32_t)); i++)
+            ((uint32_t *)(void *)v)[i] = 0u;
     return ipc_layout_region_init(v, base, cfg, &end); /* ipc_layout.h: one definition with the fixed layout */
 }
 
@@ -286,7 +289,8 @@ static void layout_adopt(ipc_region_t *v, const layout_t *l, uint8_t *b)
     v->heap_size = l->heap_size;
     v->trace_off = l->trace_off;
     v->trace_slots = l->trace_slots;
-    ipc_layout_fill_view(v, b);
+    ipc_layout_fill_view(v, b, IPC_MAX_SQ);
+    v->trace = ipc_layout_trace_ptr(v, b);
 }
 
 int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fault_t *f)
@@ -330,7 +334,7 @@ int ipc_region_attach(ipc_region_t *v, void *base, uint32_t mapped_size, ipc_fau
 
 void *ipc_region_ptr(const ipc_region_t *v, uint32_t off, uint32_t len)
 {
-    if (v == 0 || v->base == 0 || (uint64_t)off + len > v->size)
+    if (v == 0 || v->base == 0 || len > v->size || off > v->size - len) /* off + len <= size, in 32 bits */
         return 0;
     return v->base + off;
 }

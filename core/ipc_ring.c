@@ -30,18 +30,7 @@ static int ring_check_hdr(const ipc_ring_t *r, uint32_t slots)
 
 int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
 {
-    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
-        return IPC_E_INVAL;
-    ipc_write_once(&r->magic, IPC_RING_MAGIC);
-    ipc_write_once(&r->size, slots);
-    ipc_write_once(&r->ring_id, ring_id);
-    ipc_write_once(&r->producer, producer);
-    ipc_write_once(&r->head, 0u);
-    ipc_write_once(&r->tail, 0u);
-    ipc_cache_clean(r, (uint32_t)sizeof(*r));
-    /* No release here: the whole region is published by the store-release
-     * of the region magic at the end of ipc_region_init(). */
-    return IPC_OK;
+    return ipc_ring_init_inline(r, slots, ring_id, producer); /* ipc_ring.h */
 }
 
 int ipc_ring_prod_attach(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
@@ -86,37 +75,6 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
     c->mask = slots - 1u;
     c->tail = tail;
     c->head_seen = head;
-    c->corrupt = 0;
-    return IPC_OK;
-}
-
-static bool slots_ok(uint32_t slots)
-{
-    return ipc_is_pow2(slots) && slots >= IPC_RING_MIN_SLOTS && slots <= IPC_RING_MAX_SLOTS;
-}
-
-int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
-{
-    if (p == 0 || r == 0 || !slots_ok(slots))
-        return IPC_E_INVAL;
-    p->ring = r;
-    p->size = slots;
-    p->mask = slots - 1u;
-    p->head = 0; /* as ipc_ring_init() wrote it */
-    p->tail_seen = 0;
-    p->corrupt = 0;
-    return IPC_OK;
-}
-
-int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
-{
-    if (c == 0 || r == 0 || !slots_ok(slots))
-        return IPC_E_INVAL;
-    c->ring = r;
-    c->size = slots;
-    c->mask = slots - 1u;
-    c->tail = 0; /* as ipc_ring_init() wrote it */
-    c->head_seen = 0;
     c->corrupt = 0;
     return IPC_OK;
 }

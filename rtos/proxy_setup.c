@@ -81,21 +81,17 @@ void proxy_config_default(proxy_config_t *cfg, struct zport *port, uint32_t regi
 {
     if (cfg == 0)
         return;
-    pj_zero(cfg, (uint32_t)sizeof(*cfg));
+    pj_zero(cfg, (uint32_t)sizeof(*cfg)); /* cq_slots, features, n_heap_classes, backend_ns_max, hb_slack_us 0 */
     cfg->port = port;
     cfg->region_size = region_size;
     cfg->n_sq = IPC_QOS_COUNT < ZEN_CFG_MAX_SQ ? IPC_QOS_COUNT : ZEN_CFG_MAX_SQ;
     cfg->sq_slots = 64;
-    cfg->cq_slots = 0;
     cfg->max_jobs = ZEN_CFG_MAX_JOBS;
-    cfg->features = 0;
     cfg->hb_period_us = ZEN_CFG_HB_PERIOD_US;
     cfg->epoch = 1;
     cfg->doorbell = IPC_DB_ADAPTIVE;
-    cfg->n_heap_classes = 0;
-    cfg->backend_ns_max = 0;
-    cfg->hb_slack_us = 0;
-    cfg->trace_slots = ZEN_CFG_JOB_TRACE ? ZEN_CFG_JOB_TRACE_SLOTS : 0u;
+    if (ZEN_CFG_JOB_TRACE)
+        cfg->trace_slots = ZEN_CFG_JOB_TRACE_SLOTS;
 }
 
 /* Why the heap classes were refused (ipc_heap_init() checks them all;
@@ -106,12 +102,11 @@ static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
     uint32_t links = ipc_heap_links_needed(p->region.heap_size, cfg->heap, cfg->n_heap_classes);
     if (links == 0 || links > ZEN_CFG_HEAP_MAX_BLOCKS) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                "proxy: heap classes need %u blocks for a heap of %u bytes (limit ZEN_CFG_HEAP_MAX_BLOCKS=%u, 0 = "
-                "malformed)",
-                (unsigned)links, (unsigned)p->region.heap_size, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
+                "proxy: heap of %u B needs %u blocks (ZEN_CFG_HEAP_MAX_BLOCKS=%u; 0: bad classes)",
+                (unsigned)p->region.heap_size, (unsigned)links, (unsigned)ZEN_CFG_HEAP_MAX_BLOCKS);
         return;
     }
-    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap init failed (%s)", ipc_strerror(err));
+    ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: heap err=%d (ipc_errors.h)", err);
 #else
     (void)p;
     (void)cfg;
@@ -123,15 +118,30 @@ static void heap_refused(proxy_t *p, const proxy_config_t *cfg, int err)
  * zenedge_config.h (n_heap_classes was checked to be at least 1). */
 static bool fixed_matches(const proxy_config_t *cfg)
 {
-    return cfg->region_size == ZEN_CFG_FIXED_REGION_SIZE && cfg->n_sq == 1u &&
-           cfg->sq_slots == ZEN_CFG_FIXED_SQ_SLOTS && cfg->cq_slots == 0u && cfg->max_jobs == ZEN_CFG_MAX_JOBS &&
-           cfg->n_heap_classes == 1u && cfg->heap[0].block_size == ZEN_CFG_FIXED_HEAP_BLOCK && cfg->heap[0].count == 0u;
+    /* every word against its value at once (each difference 0): one
+     * test, one branch */
+    return ((cfg->region_size - ZEN_CFG_FIXED_REGION_SIZE) | (cfg->n_sq - 1u) |
+            (cfg->sq_slots - ZEN_CFG_FIXED_SQ_SLOTS) | cfg->cq_slots | (cfg->max_jobs - ZEN_CFG_MAX_JOBS) |
+            (cfg->n_heap_classes - 1u) | (cfg->heap[0].block_size - ZEN_CFG_FIXED_HEAP_BLOCK) | cfg->heap[0].count) ==
+           0u;
 }
+
+#if ZEN_CFG_FIXED_LAYOUT
+/* Hides where ptr points (no code): the compiler keeps it in a register of
+ * its own instead of folding its offset from the proxy's base into every
+ * store, and the folded lay-out's stores into the view (offsets below 128)
+ * take Thumb-2's 16-bit encoding (-16 bytes on Cortex-M4). */
+#if defined(__GNUC__)
+#define BASE_REGISTER(ptr) __asm__("" : "+r"(ptr))
+#else
+#define BASE_REGISTER(ptr) ((void)0)
+#endif
+#endif
 
 /* Lays the region out and cuts the heap: with ZEN_CFG_FIXED_LAYOUT from
  * the constants of zenedge_config.h (fixed_matches() held), so that the
  * inline lay-out of ipc_layout.h folds; else from cfg through
- * ipc_region_init() and ipc_heap_init(). Returns PROXY_OK,
+ * ipc_region_init() and ipc_heap_init(); then takes the rings. Returns PROXY_OK,
  * PROXY_E_REGION or PROXY_E_HEAP_CONFIG (logged). */
 static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg, uint32_t hb_period_us)
 {
@@ -145,20 +155,31 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     rc.hb_period_us = hb_period_us;
     rc.epoch = cfg->epoch ? cfg->epoch : 1u;
     rc.trace_slots = ZEN_CFG_JOB_TRACE ? cfg->trace_slots : 0u;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+    for (uint32_t i = 0; i < ZEN_CFG_MAX_SQ; i++) /* the lay-out reads the n_sq <= ZEN_CFG_MAX_SQ first */
         rc.sq_weight[i] = cfg->sq_weight[i];
+    ipc_region_t *view = &p->region;
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
-    int err = ipc_layout_region_init(&p->region, region_base, &rc, &end);
+    BASE_REGISTER(view);
+    int err = ipc_layout_region_init(view, region_base, &rc, &end);
 #else
-    int err = ipc_region_init(&p->region, region_base, &rc);
+    int err = ipc_region_init(view, region_base, &rc);
 #endif
     if (err != IPC_OK) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: region layout refused (%s): size=%u n_sq=%u sq_slots=%u max_jobs=%u",
-                ipc_strerror(err), (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots,
-                (unsigned)cfg->max_jobs);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR,
+                "proxy: region err=%d (ipc_errors.h): size=%u n_sq=%u sq_slots=%u max_jobs=%u", err,
+                (unsigned)cfg->region_size, (unsigned)cfg->n_sq, (unsigned)cfg->sq_slots, (unsigned)cfg->max_jobs);
         return PROXY_E_REGION;
     }
+    /* The rings were just written empty: take them without a read back
+     * (every later look at the bridge's counters is validated). The
+     * sizes are rc's, as laid out: constants with the fixed layout. */
+    uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : view->cq_slots;
+    for (uint32_t i = 0; i < pj_n_sq(p); i++)
+        if (ipc_ring_prod_fresh(&p->sq[i], view->sq[i], rc.sq_slots) != IPC_OK)
+            return PROXY_E_REGION;
+    if (ipc_ring_cons_fresh(&p->cq, view->cq, cq_slots) != IPC_OK)
+        return PROXY_E_REGION;
 #if ZEN_CFG_FIXED_LAYOUT
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
     uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
@@ -181,19 +202,21 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
         return PROXY_E_INVAL;
     pj_zero(p, (uint32_t)sizeof(*p));
     p->port = cfg->port;
-    if (cfg->n_sq > ZEN_CFG_MAX_SQ) {
+    /* n_sq and max_jobs: with ZEN_CFG_FIXED_LAYOUT fixed_matches() below
+     * asks for the fixed values, inside these bounds */
+    if (!ZEN_CFG_FIXED_LAYOUT && cfg->n_sq > ZEN_CFG_MAX_SQ) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: n_sq=%u above ZEN_CFG_MAX_SQ=%u", (unsigned)cfg->n_sq,
                 (unsigned)ZEN_CFG_MAX_SQ);
         return PROXY_E_CONFIG;
     }
-    if (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS) {
+    if (!ZEN_CFG_FIXED_LAYOUT && (cfg->max_jobs == 0 || cfg->max_jobs > ZEN_CFG_MAX_JOBS)) {
         ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: max_jobs=%u out of [1, ZEN_CFG_MAX_JOBS=%u]", (unsigned)cfg->max_jobs,
                 (unsigned)ZEN_CFG_MAX_JOBS);
         return PROXY_E_CONFIG;
     }
     if (cfg->doorbell >= IPC_DB_MODES) {
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u is not an IPC_DB_* mode (max %u)",
-                (unsigned)cfg->doorbell, (unsigned)IPC_DB_MODES - 1u);
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: doorbell=%u above IPC_DB_* max %u", (unsigned)cfg->doorbell,
+                (unsigned)IPC_DB_MODES - 1u);
         return PROXY_E_CONFIG;
     }
     if (cfg->n_heap_classes == 0 || cfg->n_heap_classes > IPC_HEAP_MAX_CLASSES) {
@@ -216,17 +239,6 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     int err = region_setup(p, region_base, cfg, hb_period_us);
     if (err != PROXY_OK)
         return err;
-    /* The rings were just written empty: take them without a read back
-     * (every later look at the bridge's counters is validated). */
-    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
-        err = ipc_ring_prod_fresh(&p->sq[i], p->region.sq[i], p->region.sq_slots);
-        if (err != IPC_OK)
-            return PROXY_E_REGION;
-    }
-    err = ipc_ring_cons_fresh(&p->cq, p->region.cq, p->region.cq_slots);
-    if (err != IPC_OK)
-        return PROXY_E_REGION;
-
     p->max_jobs = cfg->max_jobs;
     p->doorbell = cfg->doorbell;
     p->backend_ns_max = cfg->backend_ns_max ? cfg->backend_ns_max : ZEN_CFG_BACKEND_NS_MAX;
@@ -240,6 +252,16 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     return PROXY_OK;
 }
 
+/* Index of the first length of len[0..n-1] out of [1, largest] (len - 1
+ * wraps for 0), or n. */
+static inline uint32_t bad_len(const uint32_t *len, uint32_t n, uint32_t largest)
+{
+    for (uint32_t i = 0; i < n && i < ZEN_CFG_MAX_TENSORS; i++)
+        if (len[i] - 1u >= largest)
+            return i;
+    return n;
+}
+
 int proxy_model_register(proxy_t *p, const proxy_model_t *m)
 {
     if (p == 0 || m == 0 || m->id == 0)
@@ -249,15 +271,20 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
                 (unsigned)m->id, (unsigned)m->n_in, (unsigned)m->n_out, (unsigned)ZEN_CFG_MAX_TENSORS);
         return PROXY_E_MODEL_SIGNATURE;
     }
-    uint32_t largest = p->heap.n_classes ? p->heap.cls[p->heap.n_classes - 1u].block_size : 0u;
-    for (uint32_t i = 0; i < pj_nt(m->n_in) + pj_nt(m->n_out); i++) {
-        uint32_t len = i < m->n_in ? m->in_len[i] : m->out_len[i - m->n_in];
-        if (len == 0 || len > largest) {
-            ZEN_LOG(p->port, ZPORT_LOG_ERROR,
-                    "proxy: model %u tensor %u has %u bytes (must be in [1, largest heap block %u])", (unsigned)m->id,
-                    (unsigned)i, (unsigned)len, (unsigned)largest);
-            return PROXY_E_MODEL_SIGNATURE;
-        }
+    /* the largest block: the last class's (the fixed layout's one class) */
+    uint32_t n_cls = p->heap.n_classes;
+    uint32_t largest = n_cls == 0u            ? 0u
+                       : ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_FIXED_HEAP_BLOCK
+                                              : p->heap.cls[n_cls - 1u].block_size;
+    uint32_t bi = bad_len(m->in_len, m->n_in, largest);
+    uint32_t bo = bi < m->n_in ? 0u : bad_len(m->out_len, m->n_out, largest);
+    if (bi < m->n_in || bo < m->n_out) {
+        bool in = bi < m->n_in;
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u tensor %u: %u B out of [1, largest heap block %u]",
+                (unsigned)m->id, (unsigned)(in ? bi : m->n_in + bo), (unsigned)(in ? m->in_len[bi] : m->out_len[bo]),
+                (unsigned)largest);
+        (void)in;
+        return PROXY_E_MODEL_SIGNATURE;
     }
     uint32_t key = zport_crit_enter(p->port);
     int rc = PROXY_OK;
@@ -282,7 +309,7 @@ int proxy_model_register(proxy_t *p, const proxy_model_t *m)
     }
     zport_crit_exit(p->port, key);
     if (rc != PROXY_OK)
-        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u refused: table holds ZEN_CFG_MAX_MODELS=%u", (unsigned)m->id,
+        ZEN_LOG(p->port, ZPORT_LOG_ERROR, "proxy: model %u: table full (ZEN_CFG_MAX_MODELS=%u)", (unsigned)m->id,
                 (unsigned)ZEN_CFG_MAX_MODELS);
     return rc;
 }
@@ -299,12 +326,12 @@ const proxy_model_t *proxy_model_find(const proxy_t *p, uint32_t model_id)
 
 int proxy_start(proxy_t *p)
 {
-    if (p == 0 || p->region.hdr == 0)
+    ipc_region_hdr_t *h = p ? p->region.hdr : 0;
+    if (h == 0)
         return PROXY_E_INVAL;
     uint32_t key = zport_crit_enter(p->port);
     p->started = 1;
     p->zen_hb_next_ns = 0;
-    ipc_region_hdr_t *h = p->region.hdr;
     /* L1: publishes this side's words (features, period) written at init. */
     ipc_store_release(&h->zen.state, IPC_STATE_READY);
     ipc_cache_clean(&h->zen, (uint32_t)sizeof(h->zen));

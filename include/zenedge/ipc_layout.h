@@ -83,21 +83,29 @@ IPC_LAYOUT_INLINE int ipc_layout_check(const ipc_region_config_t *cfg, uint32_t 
 }
 
 /* The view's pointers from its offsets (checked to be cache-line
- * aligned: the casts through void * are aligned). */
-static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base)
+ * aligned: the casts through void * are aligned); ring pointers
+ * 0..n_ptrs-1 (IPC_MAX_SQ, or n_sq into a zeroed view). The trace
+ * pointer is the caller's (ipc_layout_trace_ptr()). */
+static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base, uint32_t n_ptrs)
 {
     v->base = base;
     v->hdr = (ipc_region_hdr_t *)(void *)base;
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++)
+    for (uint32_t i = 0; i < n_ptrs && i < IPC_MAX_SQ; i++)
         v->sq[i] = i < v->n_sq ? (ipc_ring_t *)(void *)(base + v->sq_off[i]) : 0;
     v->cq = (ipc_ring_t *)(void *)(base + v->cq_off);
     v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
-    v->trace = v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
+}
+
+/* The trace area's pointer from its offset, NULL without a trace. */
+static inline ipc_trace_area_t *ipc_layout_trace_ptr(const ipc_region_t *v, uint8_t *base)
+{
+    return v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
 }
 
 /* The layout, areas in order after the header and the heap last, into
- * the view and the (zeroed, unpublished) header at once: each word is
- * computed once and stored twice, never read back from the region.
+ * the (zeroed) view and the (zeroed, unpublished) header at once: each
+ * word is computed once and stored twice, never read back from the
+ * region; the words that stay 0 (rings n_sq and above) are not stored.
  * Returns the end of the areas before the heap. 32-bit arithmetic is
  * exact here: ipc_layout_check() bounds every term (at most about 19 MB). */
 IPC_LAYOUT_INLINE uint32_t ipc_layout_place(ipc_region_t *v, ipc_region_hdr_t *h, const ipc_region_config_t *cfg,
@@ -116,26 +124,27 @@ IPC_LAYOUT_INLINE uint32_t ipc_layout_place(ipc_region_t *v, ipc_region_hdr_t *h
     h->job_desc_size = (uint32_t)sizeof(ipc_job_desc_t);
     /* off stays out of the loop: with constant arguments it folds */
     uint32_t ring = IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
-    for (uint32_t i = 0; i < IPC_MAX_SQ; i++) {
-        bool used = i < cfg->n_sq;
-        h->sq_weight[i] = v->sq_weight[i] = used ? cfg->sq_weight[i] : 0u;
-        h->sq_off[i] = v->sq_off[i] = used ? off + i * ring : 0u;
+    for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++) {
+        h->sq_weight[i] = v->sq_weight[i] = cfg->sq_weight[i];
+        h->sq_off[i] = v->sq_off[i] = off + i * ring;
     }
     off += cfg->n_sq * ring;
     h->cq_off = v->cq_off = off;
     off += IPC_ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
     h->jobs_off = v->jobs_off = off;
     off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
-    v->trace_slots = cfg->trace_slots;
-    v->trace_off = cfg->trace_slots ? off : 0u;
-    off += cfg->trace_slots ? IPC_TRACE_BYTES(cfg->trace_slots) : 0u;
+    if (cfg->trace_slots) {
+        v->trace_slots = cfg->trace_slots;
+        v->trace_off = off;
+        off += IPC_TRACE_BYTES(cfg->trace_slots);
+    }
     h->heap_off = v->heap_off = off;
     h->heap_size = v->heap_size = (cfg->region_size - off) & ~(IPC_CACHELINE - 1u);
     return off;
 }
 
-/* ipc_region_init() (ipc_region.h), with the same arguments and return
- * codes, and *end (on IPC_OK) the end of the areas before the heap, for
+/* ipc_region_init() (ipc_region.h) into a zeroed view, with the same
+ * arguments and return codes, and *end (on IPC_OK) the end of the areas before the heap, for
  * the caller that cuts the heap without reading the view back: IPC_OK, IPC_E_INVAL, IPC_E_SQ_COUNT, IPC_E_SQ_SLOTS,
  * IPC_E_CQ_SLOTS, IPC_E_MAX_JOBS, IPC_E_REGION_SIZE, IPC_E_FEATURES,
  * IPC_E_TRACE, IPC_E_NO_SPACE. */
@@ -165,13 +174,15 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
         ipc_zero_shared(v, (uint32_t)sizeof(*v)); /* no view of a region that does not fit */
         return IPC_E_NO_SPACE;
     }
-    ipc_layout_fill_view(v, b);
+    ipc_layout_fill_view(v, b, cfg->n_sq);
+    if (cfg->trace_slots)
+        v->trace = ipc_layout_trace_ptr(v, b);
 
     /* Rings, descriptor table, trace: zero, then fill. */
     ipc_zero_shared(b + hdr_size, off - hdr_size);
     for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++)
-        ipc_ring_init(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
-    ipc_ring_init(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
+        ipc_ring_init_inline(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
+    ipc_ring_init_inline(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
     if (cfg->trace_slots) {
         ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
         t->trace_off = v->trace_off;

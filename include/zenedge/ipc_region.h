@@ -70,7 +70,8 @@ uint32_t ipc_region_layout_bytes(const ipc_region_config_t *cfg);
 
 /* zenedge side: lay out and initialise the region at base (which must be
  * IPC_CACHELINE aligned and region_size long), publish it with the magic
- * stored last, and fill the view. The heap is every byte after the
+ * stored last, and fill the view (zeroed first, whatever the outcome:
+ * the words the lay-out does not use stay 0). The heap is every byte after the
  * descriptor table (and the job trace area, when cfg->trace_slots is set:
  * hdr_size 320, IPC_FEAT_JOB_TRACE). Errors: IPC_E_INVAL, IPC_E_SQ_COUNT,
  * IPC_E_SQ_SLOTS, IPC_E_CQ_SLOTS, IPC_E_MAX_JOBS, IPC_E_REGION_SIZE,

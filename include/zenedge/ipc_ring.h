@@ -25,6 +25,9 @@
 
 #include <stdint.h>
 
+#include "zenedge/barrier.h"
+#include "zenedge/ipc_cache.h"
+#include "zenedge/ipc_errors.h"
 #include "zenedge/ipc_proto.h"
 
 #ifdef __cplusplus
@@ -49,8 +52,28 @@ typedef struct ipc_ring_cons {
     uint32_t corrupt;   /* times the peer's head was impossible */
 } ipc_ring_cons_t;
 
-/* Write an empty ring (region init, zenedge side only). */
+/* Write an empty ring (region init, zenedge side only): IPC_OK, or
+ * IPC_E_INVAL (NULL, or slots not a power of two in [IPC_RING_MIN_SLOTS,
+ * IPC_RING_MAX_SLOTS]). */
 int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer);
+
+/* ipc_ring_init() itself, inline for the region lay-out (ipc_layout.h):
+ * with a compile-time geometry its checks fold. */
+static inline int ipc_ring_init_inline(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
+{
+    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_INVAL;
+    ipc_write_once(&r->magic, IPC_RING_MAGIC);
+    ipc_write_once(&r->size, slots);
+    ipc_write_once(&r->ring_id, ring_id);
+    ipc_write_once(&r->producer, producer);
+    ipc_write_once(&r->head, 0u);
+    ipc_write_once(&r->tail, 0u);
+    ipc_cache_clean(r, (uint32_t)sizeof(*r));
+    /* No release here: the whole region is published by the store-release
+     * of the region magic at the end of ipc_region_init(). */
+    return IPC_OK;
+}
 
 /* Take the producer / consumer role on an initialised ring whose header the
  * caller has validated to hold `slots` slots. Checks magic and size, and
@@ -65,9 +88,33 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
  * and tail 0) without reading the region back; the peer's counter is
  * read, and validated, from the first enqueue / dequeue on, as always.
  * IPC_OK, or IPC_E_INVAL (NULL, or slots not a power of two in
- * [IPC_RING_MIN_SLOTS, IPC_RING_MAX_SLOTS]). */
-int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
-int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
+ * [IPC_RING_MIN_SLOTS, IPC_RING_MAX_SLOTS]). Inline: the one caller's
+ * arguments are constants with a fixed layout, and the checks fold. */
+static inline int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
+{
+    if (p == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_INVAL;
+    p->ring = r;
+    p->size = slots;
+    p->mask = slots - 1u;
+    p->head = 0; /* as ipc_ring_init() wrote it */
+    p->tail_seen = 0;
+    p->corrupt = 0;
+    return IPC_OK;
+}
+
+static inline int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
+{
+    if (c == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+        return IPC_E_INVAL;
+    c->ring = r;
+    c->size = slots;
+    c->mask = slots - 1u;
+    c->tail = 0; /* as ipc_ring_init() wrote it */
+    c->head_seen = 0;
+    c->corrupt = 0;
+    return IPC_OK;
+}
 
 /* One packet: IPC_OK, IPC_E_RING_FULL, IPC_E_RING_CORRUPT, IPC_E_INVAL. */
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt);

@@ -155,10 +155,11 @@ void zport_template_init(struct zport *z, proxy_t *p, uint32_t tick_ns, volatile
                          void (*idle)(void))
 {
     z->proxy = p;
-    z->ticks_ns = 0;
     z->tick_ns = tick_ns ? tick_ns : 1000000u;
     z->doorbell_reg = doorbell_reg;
     z->idle = idle;
+    z->since_tick_ns = 0;
+    z->ticks_ns = 0;
 }
 
 void zport_template_irq(struct zport *z)
@@ -171,10 +172,10 @@ void zport_template_irq(struct zport *z)
 void zport_template_timer_irq(struct zport *z)
 {
     z->ticks_ns += z->tick_ns;
-    static uint32_t n;
     /* proxy_tick() about every 5 ms: heartbeat, bridge watch, deadlines */
-    if (++n * z->tick_ns >= 5000000u) {
-        n = 0;
+    z->since_tick_ns += z->tick_ns;
+    if (z->since_tick_ns >= 5000000u) {
+        z->since_tick_ns = 0;
         (void)proxy_tick(z->proxy);
     }
 }

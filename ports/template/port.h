@@ -29,6 +29,7 @@ struct zport {
     uint32_t tick_ns;                /* timer period */
     volatile uint32_t *doorbell_reg; /* BOARD: the register that interrupts the bridge */
     void (*idle)(void);              /* BOARD: wait for an interrupt (WFI) or yield; may be NULL */
+    uint32_t since_tick_ns;          /* time base since the last proxy_tick() */
 };
 
 /* Set the port up; doorbell_reg may be NULL (a bridge that polls). */
