@@ -96,6 +96,10 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 
 /* ---- the slot life cycle ---- */
 
+/* A free slot holds no tensors, no account and no flags (proxy_init()
+ * zeroes the table, pj_unclaim() clears them), and its final status is
+ * read only once PJ_ENDED is set (pj_end() writes it first): taking it
+ * sets only the generation and PJ_BUSY. */
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
@@ -106,11 +110,6 @@ proxy_job_t *pj_take(proxy_t *p)
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;
-    j->final = 0;
-    j->ipc_status = IPC_STATUS_COUNT;
-    j->n_in = 0;
-    j->n_out = 0;
-    j->acct = 0;
     p->n_busy++;
     return j;
 }
