@@ -107,6 +107,7 @@ proxy_job_t *pj_take(proxy_t *p)
         return 0;
     proxy_job_t *j = &p->jobs[s];
     p->free_head = j->next_free; /* read again only once the slot is free */
+    j->slot = s;                 /* the same word: pj_slot() while taken */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;
@@ -196,10 +197,11 @@ void pj_unclaim(proxy_t *p, proxy_job_t *j)
     /* Not in the deadline heap: a released job has ended (pj_end took it
      * out), a job given back by the submission was never published. */
     free_blocks(p, j);
+    uint32_t s = pj_slot(p, j); /* read before next_free takes its word */
     j->flags = 0;
     j->acct = 0;
     j->next_free = p->free_head;
-    p->free_head = pj_slot(p, j);
+    p->free_head = s;
     if (p->n_busy)
         p->n_busy--;
 }
