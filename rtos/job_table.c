@@ -42,24 +42,30 @@ static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
 }
 
 /* Put slot at index i of the heap and restore the order: one step at a
- * time towards the root while it is earlier than its parent, else towards
- * the leaves while a child is earlier. A move up is never followed by a
- * move down (the entry left below is later), so one loop serves the
- * insertion (i the new last entry) and the removal (i the hole, slot the
- * former last entry): O(log dl_n) steps. */
+ * time towards the root while its parent is later, else towards the
+ * leaves while a child is earlier (the earlier of the two, the first on a
+ * tie). A move up is never followed by a move down (the entry left below
+ * is later), so one loop serves the insertion (i the new last entry) and
+ * the removal (i the hole, slot the former last entry): O(log dl_n) steps.
+ * The children are looked at in one loop: one load of a deadline for
+ * both. */
 static void dl_sift(proxy_t *p, uint32_t i, uint32_t slot)
 {
     uint32_t n = p->dl_n;
     uint64_t d = dl_of(p, slot);
     for (;;) {
         uint32_t k = (i - 1u) >> 1; /* the parent */
-        if (i == 0u || d >= dl_of(p, dl_at(p, k))) {
-            k = 2u * i + 1u; /* the earlier child */
-            if (k >= n)
-                break;
-            if (k + 1u < n && dl_of(p, dl_at(p, k + 1u)) < dl_of(p, dl_at(p, k)))
-                k++;
-            if (dl_of(p, dl_at(p, k)) >= d)
+        if (i == 0u || dl_of(p, dl_at(p, k)) <= d) {
+            uint64_t best = d;
+            k = i;
+            for (uint32_t c = 2u * i + 1u; c < n && c <= 2u * i + 2u; c++) {
+                uint64_t dc = dl_of(p, dl_at(p, c));
+                if (dc < best) {
+                    best = dc;
+                    k = c;
+                }
+            }
+            if (k == i)
                 break;
         }
         dl_put(p, i, dl_at(p, k));
@@ -90,6 +96,10 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 
 /* ---- the slot life cycle ---- */
 
+/* A free slot holds no tensors, no account and no flags (proxy_init()
+ * zeroes the table, pj_unclaim() clears them), and its final status is
+ * read only once PJ_ENDED is set (pj_end() writes it first): taking it
+ * sets only the generation and PJ_BUSY. */
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
@@ -97,14 +107,10 @@ proxy_job_t *pj_take(proxy_t *p)
         return 0;
     proxy_job_t *j = &p->jobs[s];
     p->free_head = j->next_free; /* read again only once the slot is free */
+    j->slot = s;                 /* the same word: pj_slot() while taken */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;
-    j->final = 0;
-    j->ipc_status = IPC_STATUS_COUNT;
-    j->n_in = 0;
-    j->n_out = 0;
-    j->acct = 0;
     p->n_busy++;
     return j;
 }
@@ -188,12 +194,14 @@ static void free_blocks(proxy_t *p, proxy_job_t *j)
  * one that never reached a ring (one function for both: no wrapper). */
 void pj_unclaim(proxy_t *p, proxy_job_t *j)
 {
-    dl_remove(p, pj_slot(p, j)); /* only an ended job is released: a no-op kept for safety */
+    /* Not in the deadline heap: a released job has ended (pj_end took it
+     * out), a job given back by the submission was never published. */
     free_blocks(p, j);
+    uint32_t s = pj_slot(p, j); /* read before next_free takes its word */
     j->flags = 0;
     j->acct = 0;
     j->next_free = p->free_head;
-    p->free_head = pj_slot(p, j);
+    p->free_head = s;
     if (p->n_busy)
         p->n_busy--;
 }

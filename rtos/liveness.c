@@ -237,10 +237,11 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
     uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
 
-    bool fresh = epoch != p->bridge_epoch;
-    if (fresh)
+    if (epoch != p->bridge_epoch) {
         new_epoch(p, epoch);
-    if (fresh || hb != p->bridge_hb) {
+        p->bridge_hb = ~hb; /* a new epoch's heartbeat counts as moved */
+    }
+    if (hb != p->bridge_hb) {
         p->bridge_hb = hb;
         p->bridge_hb_ns = now;
     }

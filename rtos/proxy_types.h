@@ -218,7 +218,10 @@ typedef struct proxy_job {
     uint32_t flags;
     uint32_t gen;      /* generation of the current or last use */
     uint32_t wake_seq; /* bumped when the job ends (zport_wait word) */
-    uint32_t next_free;
+    union {
+        uint32_t next_free; /* a free slot: the next one of the free list */
+        uint32_t slot;      /* a taken slot: its own index (pj_take) */
+    };
     int32_t final;
     uint32_t ipc_status;
     uint32_t model_id;

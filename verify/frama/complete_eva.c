@@ -52,6 +52,7 @@ int main(void)
             return 1;
         j->t_submit = Frama_C_unsigned_long_interval(0u, 1000000000u);
         j->deadline_ns = j->t_submit + 1000000u;
+        j->acct = 0; /* as the submission sets it before publishing: no account */
         pj_publish(&p, j);
         if (Frama_C_nondet(0, 1))
             pj_end(&p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
