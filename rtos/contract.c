@@ -160,8 +160,9 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
         rc = check_and_charge(c, now);
         zport_crit_exit(p->port, key);
         reserved = rc == CONTRACT_OK;
+        /* p, req, m and handle checked above; now is the job's submit time too */
         if (reserved)
-            rc = pj_submit(p, req, m, handle); /* p, req, m and handle checked above */
+            rc = pj_submit(p, req, now, m, handle);
     }
     /* One count of the outcome (a refusal under its reason, an accepted
      * job as submitted), and the reservation given back. */

@@ -59,8 +59,9 @@ static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
 
 /* proxy_submit.c: proxy_submit_checked() without its argument checks,
  * for callers that made them (proxy_check_request() gave m, handle not
- * NULL); a model of id 0 and no tensors submits a PING. Its codes. */
-int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle);
+ * NULL); a model of id 0 and no tensors submits a PING. now: the port's
+ * clock read by the caller just before (the job's submit time). Its codes. */
+int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_model_t *m, uint32_t *handle);
 
 /* proxy_mem.c: copy / zero private or shared memory with plain loops (no
  * libc), any context, no lock. The library is built with

@@ -253,7 +253,7 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
     return d;
 }
 
-int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_model_t *m, uint32_t *handle)
 {
     /* An empty id list is no list: a model without inputs (or outputs)
      * gets no buffer flag. */
@@ -265,7 +265,6 @@ int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, ui
 #endif
     uint32_t ring = pj_ring_of(p, req->qos);
     uint32_t dl_us = req->deadline_us ? req->deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
-    uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
     int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
@@ -293,7 +292,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     if (req->in_buf != 0 || req->out_buf != 0)
         return PROXY_E_INVAL;
 #endif
-    return pj_submit(p, req, m, handle);
+    return pj_submit(p, req, zport_now_ns(p->port), m, handle);
 }
 
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
@@ -304,7 +303,7 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
     int rc = proxy_check_request(p, req, &m);
     if (rc != PROXY_OK)
         return rc;
-    return pj_submit(p, req, m, handle);
+    return pj_submit(p, req, zport_now_ns(p->port), m, handle);
 }
 
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
@@ -321,7 +320,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
     req.out_buf = 0;
     req.n_out = 0;
     req.acct = 0;
-    int rc = pj_submit(p, &req, 0, handle);
+    int rc = pj_submit(p, &req, zport_now_ns(p->port), 0, handle);
     if (rc == PROXY_OK)
         p->stats.pings++;
     return rc;
