@@ -187,7 +187,7 @@ int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
     if (p == 0 || p->ring == 0 || pkt == 0)
         return IPC_E_INVAL;
     if (p->head - p->tail_seen >= p->size) { /* the cached tail shows no room: refresh it */
-        int room = prod_free(p);
+        int room = ipc_ring_free_count(p);   /* prod_free() behind the checks made above */
         if (room <= 0)
             return room < 0 ? room : IPC_E_RING_FULL;
     }
