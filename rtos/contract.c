@@ -133,11 +133,11 @@ static int check_and_charge(proxy_account_t *acct, uint64_t now)
         return CONTRACT_E_INFLIGHT_LIMIT;
     if (c->cfg.budget_ns != 0) {
         if (now - c->period_start_ns >= c->cfg.period_ns) {
-            c->period_start_ns = now;
+            c->period_start_ns = now; /* a new period: nothing used, under any budget > 0 */
             c->acct.used_ns = 0;
-        }
-        if (c->acct.used_ns >= c->cfg.budget_ns)
+        } else if (c->acct.used_ns >= c->cfg.budget_ns) {
             return CONTRACT_E_BUDGET_EXHAUSTED;
+        }
     }
     return CONTRACT_OK;
 }
