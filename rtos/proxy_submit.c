@@ -259,18 +259,21 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
     ipc_write_once(&d->cancel, 0u);
     /* req_flags, reserved0 and the unused tensor entries stay zero */
     for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
-        uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
+        /* The job's own block, taken in the claim from the heap or the
+         * buffers (private records, inside the region's layout by
+         * construction): its address needs no bound check of its own. */
+        ipc_tensor_ref_t ref = j->in[i];
+        uint8_t *dst = p->region.base + ref.off;
         if (in_buf == 0)
-            pj_copy(dst, req->in[i].ptr, j->in[i].len);
-        ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
-        d->in[i].off = j->in[i].off;
-        d->in[i].len = j->in[i].len;
+            pj_copy(dst, req->in[i].ptr, ref.len);
+        ipc_cache_clean(dst, ref.len); /* buffers: the task wrote them in place */
+        d->in[i] = ref;
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
     for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
-        ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
-        d->out[i].off = j->out[i].off;
-        d->out[i].len = j->out[i].len;
+        ipc_tensor_ref_t ref = j->out[i]; /* the job's own, as above */
+        ipc_cache_clean(p->region.base + ref.off, ref.len);
+        d->out[i] = ref;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
     return d;
