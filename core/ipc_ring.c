@@ -109,25 +109,35 @@ static int prod_free(ipc_ring_prod_t *p)
  * loop and no call, and the bulk and burst calls of the bridge keep theirs. */
 #define RING_INLINE static inline __attribute__((always_inline))
 
-/* Write n packets (room checked by the caller), then publish them. */
-RING_INLINE void prod_copy(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+/* Write n packets (room checked by the caller) into ring r from head on. */
+RING_INLINE void prod_copy(ipc_ring_t *r, uint32_t head, uint32_t mask, const ipc_packet_t *pkts, uint32_t n)
 {
-    ipc_packet_t *data = p->ring->data;
-    uint32_t head = p->head;
     for (uint32_t i = 0; i < n; i++) {
-        ipc_packet_t *slot = &data[(head + i) & p->mask];
+        ipc_packet_t *slot = &r->data[(head + i) & mask];
         ipc_packet_copy(slot, &pkts[i]);
         ipc_cache_clean(slot, (uint32_t)sizeof(*slot));
     }
 }
 
-RING_INLINE void prod_publish(ipc_ring_prod_t *p, uint32_t n)
+/* Publish the slots up to head (the new one). */
+RING_INLINE void prod_publish(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t head)
 {
-    p->head += n;
+    p->head = head;
     /* R1: publishes slots [old head, new head); pairs with A1 in
      * cons_ready(). The cache clean of the slots above happened before it. */
-    ipc_store_release(&p->ring->head, p->head);
-    ipc_cache_clean(&p->ring->head, 4);
+    ipc_store_release(&r->head, head);
+    ipc_cache_clean(&r->head, 4);
+}
+
+/* Write n packets, then publish them. The ring, the head and the mask are
+ * read once, before the packet stores (which, for the compiler, may be
+ * stores to p). */
+RING_INLINE void prod_move(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t n)
+{
+    ipc_ring_t *r = p->ring;
+    uint32_t head = p->head;
+    prod_copy(r, head, p->mask, pkts, n);
+    prod_publish(p, r, head + n);
 }
 
 int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
@@ -135,12 +145,11 @@ int ipc_ring_enqueue(ipc_ring_prod_t *p, const ipc_packet_t *pkt)
     if (p == 0 || p->ring == 0 || pkt == 0)
         return IPC_E_INVAL;
     if (p->head - p->tail_seen >= p->size) { /* the cached tail shows no room: refresh it */
-        int room = prod_free(p);
+        int room = ipc_ring_free_count(p);   /* prod_free() behind the checks made above */
         if (room <= 0)
             return room < 0 ? room : IPC_E_RING_FULL;
     }
-    prod_copy(p, pkt, 1u);
-    prod_publish(p, 1u);
+    prod_move(p, pkt, 1u);
     return IPC_OK;
 }
 
@@ -158,8 +167,7 @@ int ipc_ring_enqueue_bulk(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_t
         if ((uint32_t)room < n)
             return IPC_E_RING_FULL;
     }
-    prod_copy(p, pkts, n);
-    prod_publish(p, n);
+    prod_move(p, pkts, n);
     return (int)n;
 }
 
@@ -180,8 +188,7 @@ int ipc_ring_enqueue_burst(ipc_ring_prod_t *p, const ipc_packet_t *pkts, uint32_
         n = room;
     if (n == 0)
         return 0;
-    prod_copy(p, pkts, n);
-    prod_publish(p, n);
+    prod_move(p, pkts, n);
     return (int)n;
 }
 
@@ -204,25 +211,35 @@ static int cons_ready(ipc_ring_cons_t *c)
     return (int)ready;
 }
 
-/* Read n packets (ready, checked by the caller), then release their slots. */
-RING_INLINE void cons_copy(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
+/* Read n packets (ready, checked by the caller) from ring r from tail on. */
+RING_INLINE void cons_copy(const ipc_ring_t *r, uint32_t tail, uint32_t mask, ipc_packet_t *pkts, uint32_t n)
 {
-    const ipc_packet_t *data = c->ring->data;
-    uint32_t tail = c->tail;
     for (uint32_t i = 0; i < n; i++) {
-        const ipc_packet_t *slot = &data[(tail + i) & c->mask];
+        const ipc_packet_t *slot = &r->data[(tail + i) & mask];
         ipc_cache_invalidate(slot, (uint32_t)sizeof(*slot));
         ipc_packet_copy(&pkts[i], slot);
     }
 }
 
-RING_INLINE void cons_release(ipc_ring_cons_t *c, uint32_t n)
+/* Release the slots up to tail (the new one). */
+RING_INLINE void cons_release(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t tail)
 {
-    c->tail += n;
+    c->tail = tail;
     /* R2: the slots [old tail, new tail) have been copied out above and
      * may be overwritten; pairs with A2 in prod_free(). */
-    ipc_store_release(&c->ring->tail, c->tail);
-    ipc_cache_clean(&c->ring->tail, 4);
+    ipc_store_release(&r->tail, tail);
+    ipc_cache_clean(&r->tail, 4);
+}
+
+/* Read n packets, then release their slots. The ring, the tail and the
+ * mask are read once, before the packet stores (the caller's buffer may,
+ * for the compiler, be c). */
+RING_INLINE void cons_move(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t n)
+{
+    ipc_ring_t *r = c->ring;
+    uint32_t tail = c->tail;
+    cons_copy(r, tail, c->mask, pkts, n);
+    cons_release(c, r, tail + n);
 }
 
 int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
@@ -234,8 +251,7 @@ int ipc_ring_dequeue(ipc_ring_cons_t *c, ipc_packet_t *pkt)
         if (ready <= 0)
             return ready < 0 ? ready : IPC_E_RING_EMPTY;
     }
-    cons_copy(c, pkt, 1u);
-    cons_release(c, 1u);
+    cons_move(c, pkt, 1u);
     return IPC_OK;
 }
 
@@ -256,8 +272,7 @@ int ipc_ring_dequeue_burst(ipc_ring_cons_t *c, ipc_packet_t *pkts, uint32_t max)
         ready = max;
     if (ready == 0)
         return 0;
-    cons_copy(c, pkts, ready);
-    cons_release(c, ready);
+    cons_move(c, pkts, ready);
     return (int)ready;
 }
 

@@ -4,14 +4,17 @@
  * Freestanding: no libc.
  *
  * Context: task. The check order and which layer owns which check are in
- * contract.h. The contract's counters (submitted, rejected[], reserving,
+ * contract.h. The contract's counters (submitted, rejected[],
  * period_start_ns) and its proxy_account_t are written inside the proxy
- * port's critical section: the in-flight and budget checks and the
- * reservation that follows happen in one, so two tasks sharing a contract
- * cannot both take its last place; the proxy charges the account in its
- * own critical sections (completion, end of a job).
+ * port's critical section: the in-flight and budget checks (pj_admit) run
+ * in the critical section of the proxy's claim, which counts the job in
+ * flight in the same one, so two tasks sharing a contract cannot both
+ * take its last place; the proxy charges the account in its own critical
+ * sections (completion, end of a job).
  */
 #include "contract.h"
+
+#include <stddef.h>
 
 #include "proxy_internal.h"
 #include "zenedge/ipc_errors.h"
@@ -120,28 +123,30 @@ static bool allowed(const contract_t *c, uint32_t model_id)
     return false;
 }
 
-/* In the critical section: in-flight and budget rules, then charge the job to the contract. */
-static int check_and_charge(contract_t *c, uint64_t now)
+/* The contract's admission rule, run by the proxy in the critical section
+ * of the job's claim (pj_admit below): the in-flight limit (the account
+ * counts every job claimed and not yet ended) and the time budget. */
+static int check_and_charge(proxy_account_t *acct, uint64_t now)
 {
-    if (c->acct.inflight + c->reserving >= c->cfg.max_inflight)
+    contract_t *c = (contract_t *)(void *)((uint8_t *)acct - offsetof(contract_t, acct));
+    if (c->acct.inflight >= c->cfg.max_inflight)
         return CONTRACT_E_INFLIGHT_LIMIT;
     if (c->cfg.budget_ns != 0) {
         if (now - c->period_start_ns >= c->cfg.period_ns) {
-            c->period_start_ns = now;
+            c->period_start_ns = now; /* a new period: nothing used, under any budget > 0 */
             c->acct.used_ns = 0;
-        }
-        if (c->acct.used_ns >= c->cfg.budget_ns)
+        } else if (c->acct.used_ns >= c->cfg.budget_ns) {
             return CONTRACT_E_BUDGET_EXHAUSTED;
+        }
     }
-    c->reserving++;
     return CONTRACT_OK;
 }
 
 /* The contract's part of a submission, around the proxy's: the allowed
  * list, the request check (once, by the proxy), the in-flight and budget
- * reservation, the counters. rc is the caller's own argument check (a
- * refusal is counted like the others). req carries the model and the
- * tensors; the rest of it is filled here. */
+ * rules (in the proxy's claim), the counters. rc is the caller's own
+ * argument check (a refusal is counted like the others). req carries the
+ * model and the tensors; the rest of it is filled here. */
 static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uint32_t *handle, int rc)
 {
     proxy_t *p = c->proxy;
@@ -153,27 +158,23 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
     const proxy_model_t *m = 0;
     if (rc == CONTRACT_OK)
         rc = allowed(c, req->model_id) ? proxy_check_request(p, req, &m) : CONTRACT_E_NOT_ALLOWED;
-    bool reserved = false;
-    if (rc == CONTRACT_OK) {
-        uint64_t now = zport_now_ns(p->port);
-        uint32_t key = zport_crit_enter(p->port);
-        rc = check_and_charge(c, now);
-        zport_crit_exit(p->port, key);
-        reserved = rc == CONTRACT_OK;
-        if (reserved)
-            rc = pj_submit(p, req, m, handle); /* p, req, m and handle checked above */
-    }
-    /* One count of the outcome (a refusal under its reason, an accepted
-     * job as submitted), and the reservation given back. */
+    /* p, req, m and handle checked above */
+    if (rc == CONTRACT_OK)
+        rc = pj_submit(p, req, zport_now_ns(p->port), m, handle, true);
+    /* One count of the outcome: a refusal under its reason, an accepted
+     * job as submitted. */
     uint32_t key = zport_crit_enter(p->port);
-    if (reserved)
-        c->reserving--;
     if (rc == PROXY_OK)
         c->submitted++;
     else
         c->rejected[CONTRACT_REJ_INDEX(rc)]++;
     zport_crit_exit(p->port, key);
     return rc;
+}
+
+int pj_admit(proxy_account_t *acct, uint64_t now)
+{
+    return check_and_charge(acct, now);
 }
 
 int contract_submit_job(contract_t *c, uint32_t model_id, const proxy_in_t *in, uint32_t n_in, uint32_t deadline_us,

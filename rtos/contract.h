@@ -26,10 +26,12 @@
  *     not name is refused as such, whatever the request holds);
  *  3. the request, by proxy_check_request(): PROXY_E_INVAL,
  *     PROXY_E_UNKNOWN_MODEL, PROXY_E_MODEL_SIGNATURE;
- *  4. in one critical section, the in-flight limit and the budget:
- *     CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED;
+ *  4. in the critical section of the proxy's claim, first, the in-flight
+ *     limit and the budget: CONTRACT_E_INFLIGHT_LIMIT,
+ *     CONTRACT_E_BUDGET_EXHAUSTED;
  *  5. the proxy's resources, by its submission (proxy_submit_checked()
- *     without a second argument check): PROXY_E_NOT_STARTED,
+ *     without a second argument check), in the same critical section
+ *     (the job then counts in flight): PROXY_E_NOT_STARTED,
  *     PROXY_E_BRIDGE_OFFLINE, PROXY_E_RING_FULL, PROXY_E_RING_CORRUPT,
  *     PROXY_E_JOB_TABLE_FULL, PROXY_E_HEAP_EXHAUSTED, PROXY_E_TENSOR_TOO_BIG,
  *     and for buffers PROXY_E_BAD_BUF, PROXY_E_BUF_BUSY.
@@ -124,7 +126,6 @@ typedef struct contract_config {
 
 typedef struct contract {
     proxy_t *proxy;
-    uint32_t reserving; /* submissions between check and publish */
     uint32_t submitted; /* accepted submissions */
     uint64_t period_start_ns;
     uint32_t rejected[CONTRACT_REJ_SLOTS];

@@ -59,10 +59,21 @@ static inline uint32_t pj_slot(const proxy_t *p, const proxy_job_t *j)
     return j->slot;
 }
 
+/* contract.c: the contract's admission rule, run by pj_submit() first in
+ * the claim's critical section with the request's account (a contract's)
+ * and the submit time: CONTRACT_OK admits the job; else the refusal's
+ * code (CONTRACT_E_INFLIGHT_LIMIT, CONTRACT_E_BUDGET_EXHAUSTED). */
+int pj_admit(proxy_account_t *acct, uint64_t now);
+
 /* proxy_submit.c: proxy_submit_checked() without its argument checks,
  * for callers that made them (proxy_check_request() gave m, handle not
- * NULL); a model of id 0 and no tensors submits a PING. Its codes. */
-int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle);
+ * NULL); a model of id 0 and no tensors submits a PING. now: the port's
+ * clock read by the caller just before (the job's submit time). admit:
+ * req->acct is a contract's, whose rule pj_admit() is (ZEN_CFG_CONTRACT
+ * builds only). A job counts in req->acct->inflight from its claim on
+ * (given back if it is not published). Its codes, and pj_admit()'s. */
+int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_model_t *m, uint32_t *handle,
+              bool admit);
 
 /* proxy_mem.c: copy / zero private or shared memory with plain loops (no
  * libc), any context, no lock. The library is built with

@@ -5,17 +5,18 @@
  *
  * Context: task. A submission runs in three steps, so that the critical
  * section never covers a copy:
- *  1. claim, inside the critical section: started, bridge online, room
- *     in the ring, a slot (job_table.c), its tensor blocks (heap) or
- *     buffers (proxy_bufs.c); writes the slot's fields, n_busy, the
- *     reject counters of stats;
+ *  1. claim, inside the critical section: a contract's admission rule
+ *     (pj_admit), started, bridge online, room in the ring, a slot
+ *     (job_table.c), its tensor blocks (heap) or buffers (proxy_bufs.c);
+ *     writes the slot's fields, n_busy, the reject counters of stats,
+ *     the owner's in-flight count;
  *  2. fill, outside it: the inputs into the slot's own blocks and the
  *     descriptor (the request lines; the answer and trace lines zeroed):
  *     nobody else can reach a slot that is not yet PJ_PUBLISHED;
  *  3. publish, inside it again: re-check the bridge, enqueue (R1 on
  *     the submission ring publishes the descriptor; W2 decides the
- *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back; the
- *     doorbell is rung after leaving the section.
+ *     doorbell), mark the slot PJ_PUBLISHED, count; or roll back (the
+ *     in-flight count too); the doorbell is rung after leaving the section.
  * proxy_check_request() is pure and takes no lock.
  */
 #include "proxy_internal.h"
@@ -109,10 +110,8 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
         if (rc == PROXY_OK) {
             j->sq_seq = seq;
             j->ring = (uint8_t)ring;
-            j->acct = acct;
+            j->acct = acct;   /* counted in acct->inflight since the claim */
             pj_publish(p, j); /* PJ_PUBLISHED, and into the deadline heap */
-            if (acct)
-                acct->inflight++;
             p->stats.submitted++;
         } else if (rc == PROXY_E_RING_FULL) {
             p->stats.rej_ring_full++;
@@ -122,6 +121,8 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
         ipc_write_once(&d->handle, 0u);
         ipc_cache_clean(&d->handle, 4);
         pj_unclaim(p, j);
+        if (acct)
+            acct->inflight--; /* the claim's count given back */
     }
     zport_crit_exit(p->port, key);
     /* Decided inside, rung outside: a port's doorbell (a system call on
@@ -181,8 +182,8 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
 /* Step 1, inside the critical section: every check that does not need
  * the inputs, a slot and the tensor blocks (or the caller's buffers); a
  * ping (m NULL) takes no tensors. */
-static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf, const uint32_t *out_buf,
-                     proxy_job_t **out)
+static int job_take(proxy_t *p, const proxy_model_t *m, uint32_t ring, const uint32_t *in_buf, const uint32_t *out_buf,
+                    proxy_job_t **out)
 {
     if (!p->started)
         return PROXY_E_NOT_STARTED;
@@ -215,6 +216,28 @@ static int job_claim(proxy_t *p, const proxy_model_t *m, uint32_t ring, const ui
     return PROXY_OK;
 }
 
+/* Step 1: the owner's admission rule first, then the job's slot and
+ * tensors; an owned job counts in acct->inflight from here on (given back
+ * on failure), so that the rule of the next claim sees it. */
+static int job_claim(proxy_t *p, proxy_account_t *acct, uint64_t now, bool admit, const proxy_model_t *m, uint32_t ring,
+                     const uint32_t *in_buf, const uint32_t *out_buf, proxy_job_t **out)
+{
+#if ZEN_CFG_CONTRACT
+    if (admit) {
+        int arc = pj_admit(acct, now);
+        if (arc != PROXY_OK)
+            return arc;
+    }
+#else
+    (void)now;
+    (void)admit;
+#endif
+    int rc = job_take(p, m, ring, in_buf, out_buf, out);
+    if (acct && rc == PROXY_OK)
+        acct->inflight++;
+    return rc;
+}
+
 /* Step 2, outside the critical section: the slot and blocks are ours
  * alone until the packet is published. Copy the inputs into the job's
  * blocks and fill descriptor lines 0-3 with plain stores (the packet's R1
@@ -236,24 +259,28 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
     ipc_write_once(&d->cancel, 0u);
     /* req_flags, reserved0 and the unused tensor entries stay zero */
     for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
-        uint8_t *dst = (uint8_t *)ipc_region_ptr(&p->region, j->in[i].off, j->in[i].len);
+        /* The job's own block, taken in the claim from the heap or the
+         * buffers (private records, inside the region's layout by
+         * construction): its address needs no bound check of its own. */
+        ipc_tensor_ref_t ref = j->in[i];
+        uint8_t *dst = p->region.base + ref.off;
         if (in_buf == 0)
-            pj_copy(dst, req->in[i].ptr, j->in[i].len);
-        ipc_cache_clean(dst, j->in[i].len); /* buffers: the task wrote them in place */
-        d->in[i].off = j->in[i].off;
-        d->in[i].len = j->in[i].len;
+            pj_copy(dst, req->in[i].ptr, ref.len);
+        ipc_cache_clean(dst, ref.len); /* buffers: the task wrote them in place */
+        d->in[i] = ref;
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
     for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
-        ipc_cache_clean(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
-        d->out[i].off = j->out[i].off;
-        d->out[i].len = j->out[i].len;
+        ipc_tensor_ref_t ref = j->out[i]; /* the job's own, as above */
+        ipc_cache_clean(p->region.base + ref.off, ref.len);
+        d->out[i] = ref;
     }
     ipc_cache_clean(d, (uint32_t)sizeof(*d));
     return d;
 }
 
-int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, uint32_t *handle)
+int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_model_t *m, uint32_t *handle,
+              bool admit)
 {
     /* An empty id list is no list: a model without inputs (or outputs)
      * gets no buffer flag. */
@@ -265,10 +292,9 @@ int pj_submit(proxy_t *p, const proxy_request_t *req, const proxy_model_t *m, ui
 #endif
     uint32_t ring = pj_ring_of(p, req->qos);
     uint32_t dl_us = req->deadline_us ? req->deadline_us : ZEN_CFG_DEFAULT_DEADLINE_US;
-    uint64_t now = zport_now_ns(p->port);
     proxy_job_t *j = 0;
     uint32_t key = zport_crit_enter(p->port);
-    int rc = job_claim(p, m, ring, in_buf, out_buf, &j);
+    int rc = job_claim(p, req->acct, now, admit, m, ring, in_buf, out_buf, &j);
     if (rc == PROXY_OK) {
         j->model_id = m ? m->id : 0u;
         j->t_submit = now;
@@ -293,7 +319,7 @@ int proxy_submit_checked(proxy_t *p, const proxy_request_t *req, const proxy_mod
     if (req->in_buf != 0 || req->out_buf != 0)
         return PROXY_E_INVAL;
 #endif
-    return pj_submit(p, req, m, handle);
+    return pj_submit(p, req, zport_now_ns(p->port), m, handle, false);
 }
 
 int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
@@ -304,7 +330,7 @@ int proxy_submit(proxy_t *p, const proxy_request_t *req, uint32_t *handle)
     int rc = proxy_check_request(p, req, &m);
     if (rc != PROXY_OK)
         return rc;
-    return pj_submit(p, req, m, handle);
+    return pj_submit(p, req, zport_now_ns(p->port), m, handle, false);
 }
 
 int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
@@ -321,7 +347,7 @@ int proxy_ping(proxy_t *p, uint32_t qos, uint32_t deadline_us, uint32_t *handle)
     req.out_buf = 0;
     req.n_out = 0;
     req.acct = 0;
-    int rc = pj_submit(p, &req, 0, handle);
+    int rc = pj_submit(p, &req, zport_now_ns(p->port), 0, handle, false);
     if (rc == PROXY_OK)
         p->stats.pings++;
     return rc;

@@ -99,7 +99,7 @@ typedef struct proxy_out {
 /* Accounting block of a job's owner (embedded in contract_t). Updated by
  * the proxy inside its critical section. */
 typedef struct proxy_account {
-    uint32_t inflight;                        /* submitted, no final status yet */
+    uint32_t inflight;                        /* claimed, no final status yet */
     uint64_t used_ns;                         /* backend time charged this period */
     uint64_t charged_total_ns;                /* backend time charged ever */
     uint32_t ended[PROXY_END_COUNT];          /* final statuses by kind */
