@@ -89,7 +89,9 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uin
         return false;
     /* The backend cannot have run longer than the job existed on our
      * clock: clamp to the submit -> seen span before charging. */
-    uint64_t span = now >= j->t_submit ? now - j->t_submit : 0u;
+    uint64_t span = now - j->t_submit;
+    if (span > now) /* now before t_submit */
+        span = 0;
     if (backend_ns > span) {
         backend_ns = span;
         p->stats.time_clamped++;
