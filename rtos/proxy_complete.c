@@ -242,8 +242,8 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
 {
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
-    int handled = 0;
-    for (uint32_t i = 0; i < max; i++) { /* bounded work per call */
+    uint32_t i = 0;        /* the packets handled */
+    for (; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
         int r = IPC_E_RING_EMPTY;
@@ -259,9 +259,8 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
         zport_crit_exit(p->port, key);
         if (r != IPC_OK)
             break;
-        handled++;
     }
-    return handled;
+    return (int)i;
 }
 
 int proxy_complete(proxy_t *p)

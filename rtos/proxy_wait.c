@@ -106,13 +106,14 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
     d->t_wake = now;                                                    /* line 3: written by this side only */
     pj_trace_put(p, res, d->qos, j->acct ? j->acct->trace_tag : 0u);
     zport_crit_exit(p->port, key);
-    if (res->status == PROXY_OK)
+    int32_t st = res->status;
+    if (st == PROXY_OK)
         take_outputs(p, j, out, n_out);
     key = zport_crit_enter(p->port);
     j->flags |= PJ_COLLECTED;
     pj_release_if_done(p, j);
     zport_crit_exit(p->port, key);
-    return res->status;
+    return st;
 }
 
 /* In the critical section: the job of handle h if it is charged to owner
