@@ -249,12 +249,12 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
         int r = IPC_E_RING_EMPTY;
         if (cq_readable(p)) {
             r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
-            if (r == IPC_OK || r == IPC_E_RING_EMPTY)
-                p->cq_backoff_ns = 0; /* a sane ring (again) */
+            if (r == IPC_E_RING_CORRUPT)
+                cq_corrupt(p);
+            else /* a sane ring (again); or IPC_E_INVAL: a ring never set up, never corrupt */
+                p->cq_backoff_ns = 0;
         }
-        if (r == IPC_E_RING_CORRUPT)
-            cq_corrupt(p);
-        else if (r == IPC_OK)
+        if (r == IPC_OK)
             handle_one(p, &pkt);
         zport_crit_exit(p->port, key);
         if (r != IPC_OK)
