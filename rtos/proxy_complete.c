@@ -226,11 +226,11 @@ static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p)
 
 /* Count a corrupt read once and back off (doubling); inside the
  * critical section. */
-static void cq_corrupt(proxy_t *p)
+static void cq_corrupt(proxy_t *p, uint32_t was)
 {
     uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
-    uint32_t b = p->cq_backoff_ns != 0u ? p->cq_backoff_ns * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
+    uint32_t b = was != 0u ? was * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
     if (b > CQ_BACKOFF_MAX_NS)
         b = CQ_BACKOFF_MAX_NS;
     p->cq_backoff_ns = b;
@@ -248,11 +248,11 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
         uint32_t key = zport_crit_enter(p->port);
         int r = IPC_E_RING_EMPTY;
         if (cq_readable(p)) {
+            uint32_t was = p->cq_backoff_ns;
+            p->cq_backoff_ns = 0;               /* a sane ring (again), unless found corrupt below */
             r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
             if (r == IPC_E_RING_CORRUPT)
-                cq_corrupt(p);
-            else /* a sane ring (again); or IPC_E_INVAL: a ring never set up, never corrupt */
-                p->cq_backoff_ns = 0;
+                cq_corrupt(p, was);
         }
         if (r == IPC_OK)
             handle_one(p, &pkt);
