@@ -211,17 +211,16 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
  * section. A ring found corrupt is left alone (no read, no count) until
  * its retry time or a new bridge epoch: the completion context sleeps
  * instead of counting corrupt reads. The clock is read only while the
- * ring backs off. Inline in each caller: an image that links only the
- * completion holds no copy of its own. */
-static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p)
+ * ring backs off. *was: the back-off that a corrupt read now doubles (0
+ * when healthy or in a new epoch: the first one). Inline in each caller:
+ * an image that links only the completion holds no copy of its own. */
+static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p, uint32_t *was)
 {
-    if (p->cq_backoff_ns == 0u)
-        return true;
-    if (ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch) {
-        p->cq_backoff_ns = 0;
-        return true;
-    }
-    return zport_now_ns(p->port) >= p->cq_retry_ns;
+    uint32_t b = p->cq_backoff_ns;
+    if (b != 0u && ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch)
+        b = 0; /* a new bridge epoch: the back-off starts again */
+    *was = b;
+    return b == 0u || zport_now_ns(p->port) >= p->cq_retry_ns;
 }
 
 /* Count a corrupt read once and back off (doubling); inside the
@@ -247,8 +246,8 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
         int r = IPC_E_RING_EMPTY;
-        if (cq_readable(p)) {
-            uint32_t was = p->cq_backoff_ns;
+        uint32_t was;
+        if (cq_readable(p, &was)) {
             p->cq_backoff_ns = 0;               /* a sane ring (again), unless found corrupt below */
             r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
             if (r == IPC_E_RING_CORRUPT)
@@ -275,7 +274,8 @@ bool proxy_work_pending(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     /* A corrupt ring is not work: proxy_complete retries it when its
      * back-off is over (the port's tick wakes the completion context). */
-    int r = cq_readable(p) ? ipc_ring_ready_count(&p->cq) : 0;
+    uint32_t was;
+    int r = cq_readable(p, &was) ? ipc_ring_ready_count(&p->cq) : 0;
     zport_crit_exit(p->port, key);
     return r > 0;
 }
