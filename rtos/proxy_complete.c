@@ -73,20 +73,23 @@ static void take_stage_times(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d
 #endif
 }
 
-/* Copy the answer line of descriptor d once (after A1 on the CQ, which
- * published it), every word through the barrier helpers, then judge the
- * copy: the checks and the stores below use the same local values, never
- * the shared line again. A good answer is charged to the job's owner here.
- * Returns false if backend_ns is out of range. */
+/* Read the answer line of descriptor d (after A1 on the CQ, which
+ * published it), each word once through the barrier helpers and judged
+ * as read: the checks and the stores below use the local copy, never the
+ * shared word again; result and bridge_epoch are read only once
+ * backend_ns is found in range. A good answer is charged to the job's
+ * owner here. Returns false if backend_ns is out of range. */
 static bool take_answer(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint64_t now)
 {
     ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
     uint64_t backend_ns = read_u64_once(&d->backend_ns);
-    const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
-    const uint32_t result = ipc_read_once(&d->result);
-
     if (backend_ns > p->backend_ns_max)
         return false;
+    j->result = ipc_read_once(&d->result);
+    const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
+    j->bridge_epoch = epoch;
+    if (epoch != p->bridge_epoch)
+        p->stats.epoch_mismatch++;
     /* The backend cannot have run longer than the job existed on our
      * clock: clamp to the submit -> seen span before charging. */
     uint64_t span = now - j->t_submit;
@@ -97,15 +100,11 @@ static bool take_answer(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uin
         p->stats.time_clamped++;
     }
     j->backend_ns = backend_ns;
-    j->result = result;
-    j->bridge_epoch = epoch;
-    if (epoch != p->bridge_epoch)
-        p->stats.epoch_mismatch++;
-    take_stage_times(p, j, d, now);
     if (j->acct) {
         j->acct->used_ns += backend_ns;
         j->acct->charged_total_ns += backend_ns;
     }
+    take_stage_times(p, j, d, now);
     return true;
 }
 
@@ -133,8 +132,11 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
 {
     uint32_t cmd = pkt->cmd;
     uint32_t status = pkt->flags;
-    uint64_t now = zport_now_ns(p->port);
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    uint64_t now = zport_now_ns(p->port);
+    j->flags |= PJ_ANSWERED;
+    j->t_seen = now;
+    d->t_complete_seen = now; /* line 3: written by this side only */
     uint32_t why = judge(p, j, d, cmd, status, now);
     int32_t code = PROXY_E_BAD_COMPLETION;
     if (why == PROXY_CQ_REJECT_COUNT) {
@@ -143,9 +145,6 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
     } else {
         cq_reject(p, why);
     }
-    j->flags |= PJ_ANSWERED;
-    j->t_seen = now;
-    d->t_complete_seen = now; /* line 3: written by this side only */
     if (j->flags & PJ_ENDED) {
         p->stats.late_answers++;
         if (p->n_held)
