@@ -101,11 +101,11 @@ static bool outputs_fit(const proxy_job_t *j, const proxy_out_t *out, uint32_t n
 static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, uint64_t now,
                    proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
+    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's, looked up */
+    d->t_wake = now;                                                    /* line 3: written by this side only */
     fill_result(p, j, h, res);
     res->t_wake = now;
     res->t_wait_call = start;
-    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's, looked up */
-    d->t_wake = now;                                                    /* line 3: written by this side only */
     pj_trace_put(p, res, d->qos, j->acct ? j->acct->trace_tag : 0u);
     zport_crit_exit(p->port, key);
     int32_t st = res->status;
