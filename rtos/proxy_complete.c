@@ -73,37 +73,38 @@ static void take_stage_times(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d
 #endif
 }
 
-/* Copy the answer line of descriptor d once (after A1 on the CQ, which
- * published it), every word through the barrier helpers, then judge the
- * copy: the checks and the stores below use the same local values, never
- * the shared line again. A good answer is charged to the job's owner here.
- * Returns false if backend_ns is out of range. */
+/* Read the answer line of descriptor d (after A1 on the CQ, which
+ * published it), each word once through the barrier helpers and judged
+ * as read: the checks and the stores below use the local copy, never the
+ * shared word again; result and bridge_epoch are read only once
+ * backend_ns is found in range. A good answer is charged to the job's
+ * owner here. Returns false if backend_ns is out of range. */
 static bool take_answer(proxy_t *p, proxy_job_t *j, const ipc_job_desc_t *d, uint64_t now)
 {
     ipc_cache_invalidate(&d->t_pickup, IPC_CACHELINE);
     uint64_t backend_ns = read_u64_once(&d->backend_ns);
-    const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
-    const uint32_t result = ipc_read_once(&d->result);
-
     if (backend_ns > p->backend_ns_max)
         return false;
+    j->result = ipc_read_once(&d->result);
+    const uint32_t epoch = ipc_read_once(&d->bridge_epoch);
+    j->bridge_epoch = epoch;
+    if (epoch != p->bridge_epoch)
+        p->stats.epoch_mismatch++;
     /* The backend cannot have run longer than the job existed on our
      * clock: clamp to the submit -> seen span before charging. */
-    uint64_t span = now >= j->t_submit ? now - j->t_submit : 0u;
+    uint64_t span = now - j->t_submit;
+    if (span > now) /* now before t_submit */
+        span = 0;
     if (backend_ns > span) {
         backend_ns = span;
         p->stats.time_clamped++;
     }
     j->backend_ns = backend_ns;
-    j->result = result;
-    j->bridge_epoch = epoch;
-    if (epoch != p->bridge_epoch)
-        p->stats.epoch_mismatch++;
-    take_stage_times(p, j, d, now);
     if (j->acct) {
         j->acct->used_ns += backend_ns;
         j->acct->charged_total_ns += backend_ns;
     }
+    take_stage_times(p, j, d, now);
     return true;
 }
 
@@ -131,8 +132,11 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
 {
     uint32_t cmd = pkt->cmd;
     uint32_t status = pkt->flags;
-    uint64_t now = zport_now_ns(p->port);
     ipc_job_desc_t *d = ipc_region_job(&p->region, pj_slot(p, j));
+    uint64_t now = zport_now_ns(p->port);
+    j->flags |= PJ_ANSWERED;
+    j->t_seen = now;
+    d->t_complete_seen = now; /* line 3: written by this side only */
     uint32_t why = judge(p, j, d, cmd, status, now);
     int32_t code = PROXY_E_BAD_COMPLETION;
     if (why == PROXY_CQ_REJECT_COUNT) {
@@ -141,9 +145,6 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
     } else {
         cq_reject(p, why);
     }
-    j->flags |= PJ_ANSWERED;
-    j->t_seen = now;
-    d->t_complete_seen = now; /* line 3: written by this side only */
     if (j->flags & PJ_ENDED) {
         p->stats.late_answers++;
         if (p->n_held)
@@ -209,26 +210,25 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
  * section. A ring found corrupt is left alone (no read, no count) until
  * its retry time or a new bridge epoch: the completion context sleeps
  * instead of counting corrupt reads. The clock is read only while the
- * ring backs off. Inline in each caller: an image that links only the
- * completion holds no copy of its own. */
-static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p)
+ * ring backs off. *was: the back-off that a corrupt read now doubles (0
+ * when healthy or in a new epoch: the first one). Inline in each caller:
+ * an image that links only the completion holds no copy of its own. */
+static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p, uint32_t *was)
 {
-    if (p->cq_backoff_ns == 0u)
-        return true;
-    if (ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch) {
-        p->cq_backoff_ns = 0;
-        return true;
-    }
-    return zport_now_ns(p->port) >= p->cq_retry_ns;
+    uint32_t b = p->cq_backoff_ns;
+    if (b != 0u && ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch)
+        b = 0; /* a new bridge epoch: the back-off starts again */
+    *was = b;
+    return b == 0u || zport_now_ns(p->port) >= p->cq_retry_ns;
 }
 
 /* Count a corrupt read once and back off (doubling); inside the
  * critical section. */
-static void cq_corrupt(proxy_t *p)
+static void cq_corrupt(proxy_t *p, uint32_t was)
 {
     uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
-    uint32_t b = p->cq_backoff_ns != 0u ? p->cq_backoff_ns * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
+    uint32_t b = was != 0u ? was * 2u : CQ_BACKOFF_MIN_NS; /* at most 2 s */
     if (b > CQ_BACKOFF_MAX_NS)
         b = CQ_BACKOFF_MAX_NS;
     p->cq_backoff_ns = b;
@@ -240,26 +240,25 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
 {
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
-    int handled = 0;
-    for (uint32_t i = 0; i < max; i++) { /* bounded work per call */
+    uint32_t i = 0;        /* the packets handled */
+    for (; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
         int r = IPC_E_RING_EMPTY;
-        if (cq_readable(p)) {
+        uint32_t was;
+        if (cq_readable(p, &was)) {
+            p->cq_backoff_ns = 0;               /* a sane ring (again), unless found corrupt below */
             r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
-            if (r == IPC_OK || r == IPC_E_RING_EMPTY)
-                p->cq_backoff_ns = 0; /* a sane ring (again) */
+            if (r == IPC_E_RING_CORRUPT)
+                cq_corrupt(p, was);
         }
-        if (r == IPC_E_RING_CORRUPT)
-            cq_corrupt(p);
-        else if (r == IPC_OK)
+        if (r == IPC_OK)
             handle_one(p, &pkt);
         zport_crit_exit(p->port, key);
         if (r != IPC_OK)
             break;
-        handled++;
     }
-    return handled;
+    return (int)i;
 }
 
 int proxy_complete(proxy_t *p)
@@ -274,7 +273,8 @@ bool proxy_work_pending(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     /* A corrupt ring is not work: proxy_complete retries it when its
      * back-off is over (the port's tick wakes the completion context). */
-    int r = cq_readable(p) ? ipc_ring_ready_count(&p->cq) : 0;
+    uint32_t was;
+    int r = cq_readable(p, &was) ? ipc_ring_ready_count(&p->cq) : 0;
     zport_crit_exit(p->port, key);
     return r > 0;
 }

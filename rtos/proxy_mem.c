@@ -44,9 +44,10 @@ void pj_copy(void *dst, const void *src, uint32_t n)
         }
     }
 #endif
-    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) /* alignment checked: word accesses */
-        for (; n - k >= 4u; k += 4u)
-            *(pj_u32_t *)(void *)(d + k) = s ? *(const pj_u32_t *)(const void *)(s + k) : 0u;
+    /* the words up to wn, when the alignment allows word accesses */
+    uint32_t wn = (((uintptr_t)d | (uintptr_t)s) & 3u) == 0 ? n & ~3u : k;
+    for (; k < wn; k += 4u)
+        *(pj_u32_t *)(void *)(d + k) = s ? *(const pj_u32_t *)(const void *)(s + k) : 0u;
     for (; k < n; k++)
         d[k] = s ? s[k] : 0u;
 }

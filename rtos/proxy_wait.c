@@ -79,17 +79,19 @@ static void take_outputs(proxy_t *p, const proxy_job_t *j, const proxy_out_t *ou
     }
 }
 
-/* The caller's output list fits the job (critical section held). */
-static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
+/* The caller's output list fits the job (critical section held): as
+ * many outputs as the job's own blocks, which the submission took for
+ * its model (one per output, of the model's length), and each buffer at
+ * least as long as the block copied into it. */
+static bool outputs_fit(const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
 {
     if (out == 0)
         return true;
-    if (j->flags & PJ_OUT_BUFS)
-        return false; /* the outputs are in the job's buffers */
-    const proxy_model_t *m = proxy_model_find(p, j->model_id);
-    bool ok = m != 0 && n_out == m->n_out; /* then n_out <= ZEN_CFG_MAX_TENSORS */
+    if (j->flags & (PJ_OUT_BUFS | PJ_PING))
+        return false;            /* the outputs are in the job's buffers, or a ping has none */
+    bool ok = n_out == j->n_out; /* then n_out <= ZEN_CFG_MAX_TENSORS */
     for (uint32_t i = 0; ok && i < pj_nt(n_out); i++)
-        ok = out[i].ptr != 0 && out[i].len >= m->out_len[i];
+        ok = out[i].ptr != 0 && out[i].len >= j->out[i].len;
     return ok;
 }
 
@@ -99,20 +101,21 @@ static bool outputs_fit(const proxy_t *p, const proxy_job_t *j, const proxy_out_
 static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_t start, uint64_t now,
                    proxy_result_t *res, const proxy_out_t *out, uint32_t n_out)
 {
+    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's, looked up */
+    d->t_wake = now;                                                    /* line 3: written by this side only */
     fill_result(p, j, h, res);
     res->t_wake = now;
     res->t_wait_call = start;
-    ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's, looked up */
-    d->t_wake = now;                                                    /* line 3: written by this side only */
     pj_trace_put(p, res, d->qos, j->acct ? j->acct->trace_tag : 0u);
     zport_crit_exit(p->port, key);
-    if (res->status == PROXY_OK)
+    int32_t st = res->status;
+    if (st == PROXY_OK)
         take_outputs(p, j, out, n_out);
     key = zport_crit_enter(p->port);
     j->flags |= PJ_COLLECTED;
     pj_release_if_done(p, j);
     zport_crit_exit(p->port, key);
-    return res->status;
+    return st;
 }
 
 /* In the critical section: the job of handle h if it is charged to owner
@@ -157,7 +160,7 @@ int proxy_wait_as(proxy_t *p, const proxy_account_t *owner, uint32_t h, uint32_t
         uint64_t now = zport_now_ns(p->port);
         int rc;
         proxy_job_t *j = lookup_as(p, owner, h, &rc);
-        if (j != 0 && !outputs_fit(p, j, out, n_out))
+        if (j != 0 && !outputs_fit(j, out, n_out))
             rc = PROXY_E_INVAL;
         if (rc != PROXY_OK) {
             zport_crit_exit(p->port, key);
