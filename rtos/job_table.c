@@ -111,6 +111,12 @@ proxy_job_t *pj_take(proxy_t *p)
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
     j->gen = gen ? gen : 1u;
     j->flags = PJ_BUSY;
+    /* No answer yet: the answer's words of the slot's last job are not
+     * this one's (a job that ends unanswered reports zeros). */
+    j->result = 0;
+    j->bridge_epoch = 0;
+    j->backend_ns = 0;
+    j->t_seen = 0;
     p->n_busy++;
     return j;
 }

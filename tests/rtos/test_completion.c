@@ -277,6 +277,36 @@ static void test_deadline_and_late_answer(void **state)
     world_free(w);
 }
 
+/* A job that ends without an answer reports none: the answer's words of
+ * the job the same slot held before (result, epoch, backend time, when the
+ * answer was seen) are not carried into its result. */
+static void test_unanswered_reports_no_answer(void **state)
+{
+    (void)state;
+    world_t *w = world_new(0);
+    uint32_t h1 = submit(w, 0);
+    ipc_packet_t pkt;
+    assert_int_equal(hand_take(&w->b, &pkt), 0);
+    hand_fill_answer(&w->b, h1, 1000, 1);
+    hand_post(&w->b, CMD_JOB_DONE, IPC_STATUS_OK, h1);
+    assert_int_equal(proxy_complete(w->f.proxy), 1);
+    proxy_result_t res;
+    assert_int_equal(contract_wait(&w->c, h1, 0, &res, NULL, 0), PROXY_OK);
+    assert_int_equal(res.result, 7);
+    assert_int_not_equal(res.t_complete_seen, 0);
+    uint32_t h2 = submit(w, 2000);                              /* never answered */
+    assert_int_equal(IPC_HANDLE_SLOT(h2), IPC_HANDLE_SLOT(h1)); /* the same slot again */
+    memset(&res, 0xa5, sizeof(res));
+    assert_int_equal(contract_wait(&w->c, h2, PROXY_WAIT_UNTIL_DEADLINE, &res, NULL, 0), PROXY_E_TIMED_OUT);
+    assert_int_equal(res.ipc_status, IPC_STATUS_COUNT);
+    assert_int_equal(res.result, 0);
+    assert_int_equal(res.bridge_epoch, 0);
+    assert_int_equal(res.backend_ns, 0);
+    assert_int_equal(res.t_complete_seen, 0);
+    assert_false(res.times_valid);
+    world_free(w);
+}
+
 static void test_deadline_by_tick(void **state)
 {
     (void)state;
@@ -468,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_failed_status_and_clamp),
         cmocka_unit_test(test_ping),
         cmocka_unit_test(test_deadline_and_late_answer),
+        cmocka_unit_test(test_unanswered_reports_no_answer),
         cmocka_unit_test(test_deadline_by_tick),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_lost_then_new_epoch),
