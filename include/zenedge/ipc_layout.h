@@ -96,6 +96,17 @@ static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base, uint32_t
     v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
 }
 
+/* A ring as ipc_ring_init() (ipc_ring.h) writes it, into the area the
+ * lay-out has just zeroed: head and tail are left 0, the slot count was
+ * checked by ipc_layout_check(), and the region's cache clean covers it. */
+IPC_LAYOUT_INLINE void ipc_layout_ring(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
+{
+    ipc_write_once(&r->magic, IPC_RING_MAGIC);
+    ipc_write_once(&r->size, slots);
+    ipc_write_once(&r->ring_id, ring_id);
+    ipc_write_once(&r->producer, producer);
+}
+
 /* The trace area's pointer from its offset, NULL without a trace. */
 static inline ipc_trace_area_t *ipc_layout_trace_ptr(const ipc_region_t *v, uint8_t *base)
 {
@@ -186,16 +197,18 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
         return IPC_E_NO_SPACE; /* the view as it came: zeroed */
 
     /* Header (except magic), rings, descriptor table, trace: zero in one
-     * pass, then lay out and fill. */
+     * pass; the rings (at the offsets ipc_layout_place() gives them),
+     * then the header and the view. */
     ipc_zero_shared(b + 4, off - 4u);
     (void)ipc_layout_place(v, h, cfg, cq_slots, hdr_size);
     ipc_layout_fill_view(v, b, cfg->n_sq);
     if (cfg->trace_slots)
         v->trace = ipc_layout_trace_ptr(v, b);
-
-    for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++)
-        ipc_ring_init_inline(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
-    ipc_ring_init_inline(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
+    uint32_t ring = IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+    uint8_t *rp = b + hdr_size;
+    for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++, rp += ring)
+        ipc_layout_ring((ipc_ring_t *)(void *)rp, cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
+    ipc_layout_ring((ipc_ring_t *)(void *)(b + hdr_size + cfg->n_sq * ring), cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
     if (cfg->trace_slots) {
         ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
         t->trace_off = v->trace_off;
