@@ -132,7 +132,12 @@ static bool fixed_matches(const proxy_config_t *cfg)
  * store, and the folded lay-out's stores into the view (offsets below 128)
  * take Thumb-2's 16-bit encoding (-16 bytes on Cortex-M4). */
 #if defined(__GNUC__)
-#define BASE_REGISTER(ptr) __asm__("" : "+r"(ptr))
+#define BASE_REGISTER(ptr)                                             \
+    do {                                                               \
+        __asm__("" : "+r"(ptr));                                       \
+        if ((ptr) == 0) /* still the same pointer: tests of it fold */ \
+            __builtin_unreachable();                                   \
+    } while (0)
 #else
 #define BASE_REGISTER(ptr) ((void)0)
 #endif
@@ -181,15 +186,19 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     }
     /* The rings were just written empty: take them without a read back
      * (every later look at the bridge's counters is validated), into the
-     * handles proxy_init() zeroed. The sizes are rc's, as laid out:
-     * constants with the fixed layout. */
+     * handles proxy_init() zeroed. The sizes are rc's, as laid out, and
+     * with the fixed layout so are the rings' places (constants, not
+     * read back from the view). */
     uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : view->cq_slots;
-    for (uint32_t i = 0; i < pj_n_sq(p); i++)
-        if ((STORE_ZEROS ? ipc_ring_prod_fresh(&p->sq[i], view->sq[i], rc.sq_slots)
-                         : ipc_ring_prod_fresh_zeroed(&p->sq[i], view->sq[i], rc.sq_slots)) != IPC_OK)
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        ipc_ring_t *r = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_ring_at(region_base, &rc, i) : view->sq[i];
+        if ((STORE_ZEROS ? ipc_ring_prod_fresh(&p->sq[i], r, rc.sq_slots)
+                         : ipc_ring_prod_fresh_zeroed(&p->sq[i], r, rc.sq_slots)) != IPC_OK)
             return PROXY_E_REGION;
-    if ((STORE_ZEROS ? ipc_ring_cons_fresh(&p->cq, view->cq, cq_slots)
-                     : ipc_ring_cons_fresh_zeroed(&p->cq, view->cq, cq_slots)) != IPC_OK)
+    }
+    ipc_ring_t *cq = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_ring_at(region_base, &rc, rc.n_sq) : view->cq;
+    if ((STORE_ZEROS ? ipc_ring_cons_fresh(&p->cq, cq, cq_slots) : ipc_ring_cons_fresh_zeroed(&p->cq, cq, cq_slots)) !=
+        IPC_OK)
         return PROXY_E_REGION;
 #if ZEN_CFG_FIXED_LAYOUT
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};

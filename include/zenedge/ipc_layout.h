@@ -107,6 +107,14 @@ IPC_LAYOUT_INLINE void ipc_layout_ring(ipc_ring_t *r, uint32_t slots, uint32_t r
     ipc_write_once(&r->producer, producer);
 }
 
+/* Where the lay-out puts ring i (i < n_sq: a submission ring; i = n_sq:
+ * the completion ring) in the region at b: the sums of ipc_layout_place(). */
+IPC_LAYOUT_INLINE ipc_ring_t *ipc_layout_ring_at(uint8_t *b, const ipc_region_config_t *cfg, uint32_t i)
+{
+    uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
+    return (ipc_ring_t *)(void *)(b + hdr_size + i * IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE));
+}
+
 /* The trace area's pointer from its offset, NULL without a trace. */
 static inline ipc_trace_area_t *ipc_layout_trace_ptr(const ipc_region_t *v, uint8_t *base)
 {
