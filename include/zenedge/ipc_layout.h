@@ -225,7 +225,7 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
     }
     h->zen.state = IPC_STATE_STARTING;
     h->zen.epoch = cfg->epoch;
-    h->zen.features = v->features;
+    h->zen.features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u); /* as v->features */
     h->zen.hb_period_us = cfg->hb_period_us;
     ipc_cache_clean(b, off);
 
