@@ -174,6 +174,7 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
     BASE_REGISTER(view);
+    BASE_REGISTER(region_base); /* with LTO a constant: the zeroing loop indexes a register instead */
     int err = ipc_layout_region_init(view, region_base, &rc, &end);
 #else
     int err = ipc_region_init(view, region_base, &rc);
