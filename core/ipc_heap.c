@@ -36,7 +36,7 @@ int ipc_heap_init(ipc_heap_t *h, const ipc_region_t *r, const ipc_heap_class_cfg
     int err = plan(r->heap_size, classes, n_classes, counts);
     if (err)
         return err;
-    return ipc_layout_heap_cut(h, r->heap_off, r->heap_size, classes, n_classes, counts, links, n_links);
+    return ipc_layout_heap_cut(h, r->heap_off, r->heap_size, classes, n_classes, counts, links, n_links, false);
 }
 
 int ipc_heap_alloc(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out)

@@ -132,11 +132,24 @@ static bool fixed_matches(const proxy_config_t *cfg)
  * store, and the folded lay-out's stores into the view (offsets below 128)
  * take Thumb-2's 16-bit encoding (-16 bytes on Cortex-M4). */
 #if defined(__GNUC__)
-#define BASE_REGISTER(ptr) __asm__("" : "+r"(ptr))
+#define BASE_REGISTER(ptr)                                             \
+    do {                                                               \
+        __asm__("" : "+r"(ptr));                                       \
+        if ((ptr) == 0) /* still the same pointer: tests of it fold */ \
+            __builtin_unreachable();                                   \
+    } while (0)
 #else
 #define BASE_REGISTER(ptr) ((void)0)
 #endif
 #endif
+
+/* proxy_init() zeroes the proxy first (pj_zero()), and the set-up then
+ * leaves the words that stay 0 (the free list's head and generations,
+ * the ring handles' counters, the heap's counts) to that zeroing. A
+ * 64-bit host's pj_zero() stores through volatile (proxy_mem.c), which
+ * the static analysis of verify/frama does not follow: there they are
+ * stored again. */
+#define STORE_ZEROS (UINTPTR_MAX > 0xffffffffu)
 
 /* Lays the region out and cuts the heap: with ZEN_CFG_FIXED_LAYOUT from
  * the constants of zenedge_config.h (fixed_matches() held), so that the
@@ -161,6 +174,7 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
     BASE_REGISTER(view);
+    BASE_REGISTER(region_base); /* with LTO a constant: the zeroing loop indexes a register instead */
     int err = ipc_layout_region_init(view, region_base, &rc, &end);
 #else
     int err = ipc_region_init(view, region_base, &rc);
@@ -172,20 +186,28 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
         return PROXY_E_REGION;
     }
     /* The rings were just written empty: take them without a read back
-     * (every later look at the bridge's counters is validated). The
-     * sizes are rc's, as laid out: constants with the fixed layout. */
+     * (every later look at the bridge's counters is validated), into the
+     * handles proxy_init() zeroed. The sizes are rc's, as laid out, and
+     * with the fixed layout so are the rings' places (constants, not
+     * read back from the view). */
     uint32_t cq_slots = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_cq_slots(&rc) : view->cq_slots;
-    for (uint32_t i = 0; i < pj_n_sq(p); i++)
-        if (ipc_ring_prod_fresh(&p->sq[i], view->sq[i], rc.sq_slots) != IPC_OK)
+    for (uint32_t i = 0; i < pj_n_sq(p); i++) {
+        ipc_ring_t *r = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_ring_at(region_base, &rc, i) : view->sq[i];
+        if ((STORE_ZEROS ? ipc_ring_prod_fresh(&p->sq[i], r, rc.sq_slots)
+                         : ipc_ring_prod_fresh_zeroed(&p->sq[i], r, rc.sq_slots)) != IPC_OK)
             return PROXY_E_REGION;
-    if (ipc_ring_cons_fresh(&p->cq, view->cq, cq_slots) != IPC_OK)
+    }
+    ipc_ring_t *cq = ZEN_CFG_FIXED_LAYOUT ? ipc_layout_ring_at(region_base, &rc, rc.n_sq) : view->cq;
+    if ((STORE_ZEROS ? ipc_ring_cons_fresh(&p->cq, cq, cq_slots) : ipc_ring_cons_fresh_zeroed(&p->cq, cq, cq_slots)) !=
+        IPC_OK)
         return PROXY_E_REGION;
 #if ZEN_CFG_FIXED_LAYOUT
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
     uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
     err = ipc_layout_heap_plan(heap_size, &one, 1u, count);
     if (err == IPC_OK)
-        err = ipc_layout_heap_cut(&p->heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
+        err = ipc_layout_heap_cut(&p->heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS,
+                                  !STORE_ZEROS);
 #else
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);
 #endif
@@ -244,11 +266,16 @@ int proxy_init(proxy_t *p, void *region_base, const proxy_config_t *cfg)
     p->backend_ns_max = cfg->backend_ns_max ? cfg->backend_ns_max : ZEN_CFG_BACKEND_NS_MAX;
     p->hb_slack_us = cfg->hb_slack_us ? cfg->hb_slack_us : ZEN_CFG_HB_SLACK_US;
     p->hb_period_us = hb_period_us;
-    for (uint32_t s = 0; s < p->max_jobs; s++) {
-        p->jobs[s].next_free = (s + 1u < p->max_jobs) ? s + 1u : PJ_NIL;
-        p->jobs[s].gen = 0;
+    /* The free list 0 -> 1 -> ... -> max_jobs - 1 -> PJ_NIL, built from
+     * its end; free_head and gen: 0 (STORE_ZEROS). */
+    uint32_t next = PJ_NIL;
+    for (uint32_t s = p->max_jobs; s-- > 0u; next = s) {
+        p->jobs[s].next_free = next;
+        if (STORE_ZEROS)
+            p->jobs[s].gen = 0;
     }
-    p->free_head = 0;
+    if (STORE_ZEROS)
+        p->free_head = 0;
     return PROXY_OK;
 }
 

@@ -10,18 +10,20 @@
 
 #include "app.h"
 
-extern uint32_t _data_start[], _data_end[], _data_load[], _bss_start[], _bss_end[], _stack_top[];
+extern uint32_t _data_start[], _data_end[], _data_load[], _bss_end[], _stack_top[];
 
 void app_reset(void);
 
 void app_reset(void)
 {
+    /* .bss follows .data (app.ld): one pointer walks both, and a gap
+     * that .bss's alignment leaves after .data is unused RAM, zeroed */
     uint32_t *d = _data_start;
     const uint32_t *s = _data_load;
     while (d < _data_end)
         *d++ = *s++;
-    for (d = _bss_start; d < _bss_end; d++)
-        *d = 0u;
+    while (d < _bss_end)
+        *d++ = 0u;
     app_main();
     for (;;) {
     }

@@ -96,10 +96,42 @@ static inline void ipc_layout_fill_view(ipc_region_t *v, uint8_t *base, uint32_t
     v->jobs = (ipc_job_desc_t *)(void *)(base + v->jobs_off);
 }
 
+/* A ring as ipc_ring_init() (ipc_ring.h) writes it, into the area the
+ * lay-out has just zeroed: head and tail are left 0, the slot count was
+ * checked by ipc_layout_check(), and the region's cache clean covers it. */
+IPC_LAYOUT_INLINE void ipc_layout_ring(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
+{
+    ipc_write_once(&r->magic, IPC_RING_MAGIC);
+    ipc_write_once(&r->size, slots);
+    ipc_write_once(&r->ring_id, ring_id);
+    ipc_write_once(&r->producer, producer);
+}
+
+/* Where the lay-out puts ring i (i < n_sq: a submission ring; i = n_sq:
+ * the completion ring) in the region at b: the sums of ipc_layout_place(). */
+IPC_LAYOUT_INLINE ipc_ring_t *ipc_layout_ring_at(uint8_t *b, const ipc_region_config_t *cfg, uint32_t i)
+{
+    uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
+    return (ipc_ring_t *)(void *)(b + hdr_size + i * IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE));
+}
+
 /* The trace area's pointer from its offset, NULL without a trace. */
 static inline ipc_trace_area_t *ipc_layout_trace_ptr(const ipc_region_t *v, uint8_t *base)
 {
     return v->trace_slots ? (ipc_trace_area_t *)(void *)(base + v->trace_off) : 0;
+}
+
+/* The end of the areas before the heap, as ipc_layout_place() lays them
+ * out from off (the header's size): the same sums, no store, so that the
+ * header and the areas are zeroed by one loop before they are written. */
+IPC_LAYOUT_INLINE uint32_t ipc_layout_end(const ipc_region_config_t *cfg, uint32_t cq_slots, uint32_t off)
+{
+    off += cfg->n_sq * IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+    off += IPC_ALIGN_UP(IPC_RING_BYTES(cq_slots), IPC_CACHELINE);
+    off += cfg->max_jobs * (uint32_t)sizeof(ipc_job_desc_t);
+    if (cfg->trace_slots)
+        off += IPC_TRACE_BYTES(cfg->trace_slots);
+    return off;
 }
 
 /* The layout, areas in order after the header and the heap last, into
@@ -165,24 +197,26 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
     ipc_store_release(&h->magic, 0u);
     ipc_cache_clean(&h->magic, 4);
 
-    /* Header (except magic): zero, then lay out (the region_size checks
-     * of ipc_layout_check keep the header inside the region). */
+    /* The region_size checks of ipc_layout_check keep the header inside
+     * the region; the areas after it must fit too, with a heap. */
     uint32_t hdr_size = cfg->trace_slots ? IPC_HDR_SIZE_TRACE : IPC_HDR_SIZE_1_0;
-    ipc_zero_shared(b + 4, hdr_size - 4u);
-    uint32_t off = ipc_layout_place(v, h, cfg, cq_slots, hdr_size);
-    if ((uint64_t)off + IPC_CACHELINE > cfg->region_size) {
-        ipc_zero_shared(v, (uint32_t)sizeof(*v)); /* no view of a region that does not fit */
-        return IPC_E_NO_SPACE;
-    }
+    uint32_t off = ipc_layout_end(cfg, cq_slots, hdr_size);
+    if ((uint64_t)off + IPC_CACHELINE > cfg->region_size)
+        return IPC_E_NO_SPACE; /* the view as it came: zeroed */
+
+    /* Header (except magic), rings, descriptor table, trace: zero in one
+     * pass; the rings (at the offsets ipc_layout_place() gives them),
+     * then the header and the view. */
+    ipc_zero_shared(b + 4, off - 4u);
+    (void)ipc_layout_place(v, h, cfg, cq_slots, hdr_size);
     ipc_layout_fill_view(v, b, cfg->n_sq);
     if (cfg->trace_slots)
         v->trace = ipc_layout_trace_ptr(v, b);
-
-    /* Rings, descriptor table, trace: zero, then fill. */
-    ipc_zero_shared(b + hdr_size, off - hdr_size);
-    for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++)
-        ipc_ring_init_inline(v->sq[i], cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
-    ipc_ring_init_inline(v->cq, cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
+    uint32_t ring = IPC_ALIGN_UP(IPC_RING_BYTES(cfg->sq_slots), IPC_CACHELINE);
+    uint8_t *rp = b + hdr_size;
+    for (uint32_t i = 0; i < cfg->n_sq && i < IPC_MAX_SQ; i++, rp += ring)
+        ipc_layout_ring((ipc_ring_t *)(void *)rp, cfg->sq_slots, i, IPC_SIDE_ZENEDGE);
+    ipc_layout_ring((ipc_ring_t *)(void *)(b + hdr_size + cfg->n_sq * ring), cq_slots, IPC_RING_ID_CQ, IPC_SIDE_BRIDGE);
     if (cfg->trace_slots) {
         ipc_hdr_trace_t *t = (ipc_hdr_trace_t *)(void *)(b + IPC_HDR_SIZE_1_0);
         t->trace_off = v->trace_off;
@@ -191,7 +225,7 @@ IPC_LAYOUT_INLINE int ipc_layout_region_init(ipc_region_t *v, void *base, const 
     }
     h->zen.state = IPC_STATE_STARTING;
     h->zen.epoch = cfg->epoch;
-    h->zen.features = v->features;
+    h->zen.features = cfg->features | (cfg->trace_slots ? IPC_FEAT_JOB_TRACE : 0u); /* as v->features */
     h->zen.hb_period_us = cfg->hb_period_us;
     ipc_cache_clean(b, off);
 
@@ -237,18 +271,21 @@ IPC_LAYOUT_INLINE int ipc_layout_heap_plan(uint32_t heap_size, const ipc_heap_cl
 
 /* The cut of ipc_heap_init() (ipc_heap.h) of the heap [heap_off,
  * heap_off + heap_size) of a region into the classes, with counts[] from
- * ipc_layout_heap_plan() on the same classes: IPC_OK, or
+ * ipc_layout_heap_plan() on the same classes; zeroed: *h is all zero
+ * already, and its words that stay 0 are not stored. IPC_OK, or
  * IPC_E_HEAP_CONFIG (more blocks than n_links). */
 IPC_LAYOUT_INLINE int ipc_layout_heap_cut(ipc_heap_t *h, uint32_t heap_off, uint32_t heap_size,
                                           const ipc_heap_class_cfg_t *classes, uint32_t n_classes,
-                                          const uint32_t counts[], uint32_t *links, uint32_t n_links)
+                                          const uint32_t counts[], uint32_t *links, uint32_t n_links, bool zeroed)
 {
     h->heap_off = heap_off;
     h->heap_size = heap_size;
     h->n_classes = n_classes;
     h->links = links;
-    h->bad_frees = 0;
-    h->failed = 0;
+    if (!zeroed) {
+        h->bad_frees = 0;
+        h->failed = 0;
+    }
     uint32_t off = heap_off;
     uint32_t link = 0;
     for (uint32_t i = 0; i < n_classes && i < IPC_HEAP_MAX_CLASSES; i++) {
@@ -256,8 +293,10 @@ IPC_LAYOUT_INLINE int ipc_layout_heap_cut(ipc_heap_t *h, uint32_t heap_off, uint
         k->block_size = classes[i].block_size;
         k->first_off = off;
         k->count = counts[i];
-        k->first_link = link;
-        k->free_head = link;
+        if (!zeroed || link != 0u) {
+            k->first_link = link;
+            k->free_head = link;
+        }
         k->free_count = counts[i];
         if (link + counts[i] > n_links || link + counts[i] < link)
             return IPC_E_HEAP_CONFIG;

@@ -90,29 +90,52 @@ int ipc_ring_cons_attach(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
  * IPC_OK, or IPC_E_INVAL (NULL, or slots not a power of two in
  * [IPC_RING_MIN_SLOTS, IPC_RING_MAX_SLOTS]). Inline: the one caller's
  * arguments are constants with a fixed layout, and the checks fold. */
+static inline int ipc_ring_prod_fresh_zeroed(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots);
+static inline int ipc_ring_cons_fresh_zeroed(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots);
+
 static inline int ipc_ring_prod_fresh(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
+{
+    int err = ipc_ring_prod_fresh_zeroed(p, r, slots);
+    if (err == IPC_OK) {
+        p->head = 0; /* as ipc_ring_init() wrote it */
+        p->tail_seen = 0;
+        p->corrupt = 0;
+    }
+    return err;
+}
+
+static inline int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
+{
+    int err = ipc_ring_cons_fresh_zeroed(c, r, slots);
+    if (err == IPC_OK) {
+        c->tail = 0; /* as ipc_ring_init() wrote it */
+        c->head_seen = 0;
+        c->corrupt = 0;
+    }
+    return err;
+}
+
+/* ipc_ring_prod_fresh() / ipc_ring_cons_fresh() into a handle that is
+ * all zero already (a caller that zeroed the structure holding it): the
+ * counters and the corrupt flag are left as they are (0), the same
+ * checks, the same return codes: IPC_OK or IPC_E_INVAL. */
+static inline int ipc_ring_prod_fresh_zeroed(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
 {
     if (p == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
         return IPC_E_INVAL;
     p->ring = r;
     p->size = slots;
     p->mask = slots - 1u;
-    p->head = 0; /* as ipc_ring_init() wrote it */
-    p->tail_seen = 0;
-    p->corrupt = 0;
     return IPC_OK;
 }
 
-static inline int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
+static inline int ipc_ring_cons_fresh_zeroed(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
 {
     if (c == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
         return IPC_E_INVAL;
     c->ring = r;
     c->size = slots;
     c->mask = slots - 1u;
-    c->tail = 0; /* as ipc_ring_init() wrote it */
-    c->head_seen = 0;
-    c->corrupt = 0;
     return IPC_OK;
 }
 
