@@ -62,8 +62,9 @@ static inline __attribute__((always_inline)) int sq_enqueue(proxy_t *p, uint32_t
         return PROXY_E_RING_CORRUPT;
     if (r < 0)
         return PROXY_E_INVAL;
-    *ring_it = p->doorbell == IPC_DB_EVENTFD ||
-               (p->doorbell == IPC_DB_ADAPTIVE && ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
+    uint32_t mode = p->doorbell; /* IPC_DB_POLL, _EVENTFD or _ADAPTIVE: proxy_init() refuses others */
+    *ring_it =
+        mode != IPC_DB_POLL && (mode == IPC_DB_EVENTFD || ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
     if (*ring_it) {
         p->stats.doorbells++;
         /* statistic; only this side writes it */
