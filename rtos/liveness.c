@@ -44,17 +44,11 @@ static uint32_t clamp_period(uint32_t us)
     return us;
 }
 
-/* A published, unanswered job that has no final status yet. */
-static bool in_flight(const proxy_job_t *j)
-{
-    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED);
-}
-
-/* A held slot: ended locally, not answered. */
-static bool held(const proxy_job_t *j)
-{
-    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED);
-}
+/* The life-cycle flags of a published, unanswered job that has no final
+ * status yet (in flight), and of a held slot: ended locally, not
+ * answered. */
+#define IN_FLIGHT (PJ_BUSY | PJ_PUBLISHED)
+#define HELD      (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED)
 
 /* The job's ring: always ring 0 in a one-ring build. */
 static uint32_t ring_of(const proxy_job_t *j)
@@ -168,9 +162,14 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
 static void rec_visit(proxy_t *p, uint32_t slot)
 {
     proxy_job_t *j = &p->jobs[slot];
-    if (in_flight(j) && pj_below(j, p->rec_end[ring_of(j)]))
+    uint32_t f = j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED); /* read once */
+    if (f == IN_FLIGHT) {
+        if (!pj_below(j, p->rec_end[ring_of(j)]))
+            return; /* published after the bound: neither ended nor held */
         pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
-    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[ring_of(j)]))
+        f = HELD; /* ended, still not answered */
+    }
+    if (f == HELD && p->rec_reclaim && pj_below(j, p->rec_tail[ring_of(j)]))
         reclaim_one(p, j, slot);
 }
 
