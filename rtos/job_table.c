@@ -49,8 +49,8 @@ static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
  * tie). A move up is never followed by a move down (the entry left below
  * is later), so one loop serves the insertion (i the new last entry) and
  * the removal (i the hole, slot the former last entry): O(log dl_n) steps.
- * The children are looked at in one loop: one load of a deadline for
- * both. */
+ * Down, the earlier child is chosen first (its deadline kept in a
+ * register), then compared with the entry's: no loop over the two. */
 static void dl_sift(proxy_t *p, uint32_t i, uint32_t slot)
 {
     uint32_t n = p->dl_n;
@@ -58,16 +58,18 @@ static void dl_sift(proxy_t *p, uint32_t i, uint32_t slot)
     for (;;) {
         uint32_t k = i >> 1; /* the parent, 0 at the root */
         if (k == 0u || dl_of(p, dl_at(p, k)) <= d) {
-            uint64_t best = d;
-            k = i;
-            for (uint32_t c = 2u * i; c <= n && c <= 2u * i + 1u; c++) {
-                uint64_t dc = dl_of(p, dl_at(p, c));
-                if (dc < best) {
-                    best = dc;
-                    k = c;
+            k = 2u * i; /* the first child */
+            if (k > n)
+                break;
+            uint64_t dk = dl_of(p, dl_at(p, k));
+            if (k < n) {
+                uint64_t d2 = dl_of(p, dl_at(p, k + 1u));
+                if (d2 < dk) {
+                    dk = d2;
+                    k++;
                 }
             }
-            if (k == i)
+            if (dk >= d)
                 break;
         }
         dl_put(p, i, dl_at(p, k));
