@@ -245,28 +245,32 @@ static void watch(proxy_t *p, uint64_t now)
         p->bridge_hb_ns = now;
     }
 
+    /* Orphaned (step 2) and alive (step 1) exclude each other: a stale
+     * heartbeat or an OFFLINE state is never online. */
     bool stale = now - p->bridge_hb_ns > window;
-    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale && !p->rec_pending; /* step 1 */
-    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);              /* step 2 */
-
-    if (alive && !p->bridge_online) {
-        ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
-                (unsigned)period);
-    }
-    if (orphaned && !p->lost_tail_valid) {
+    bool alive = false;
+    if (epoch != 0u && (stale || state == IPC_STATE_OFFLINE)) {
         /* Step 2, once per loss: no job is published while the bridge is
          * offline, so the jobs in flight now are all there will be. */
-        rec_request(p, 0, 0);
+        if (!p->lost_tail_valid)
+            rec_request(p, 0, 0);
+    } else {
+        alive = epoch != 0u && state == IPC_STATE_READY && !p->rec_pending; /* not stale here */
     }
-    if (!alive && p->bridge_online) {
+
+    if (alive) {
+        if (!p->bridge_online) {
+            ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
+                    (unsigned)period);
+        }
+        p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
+    } else if (p->bridge_online) {
         p->stats.bridge_lost++;
         ZEN_LOG(p->port, ZPORT_LOG_WARN,
                 "proxy: bridge epoch %u offline: state=%u, heartbeat still for %llu ns (limit %llu ns)",
                 (unsigned)epoch, (unsigned)state, (unsigned long long)(now - p->bridge_hb_ns),
                 (unsigned long long)window);
     }
-    if (alive)
-        p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
 }
 
