@@ -292,13 +292,12 @@ static void drain_answers(proxy_t *p)
  * whose deadline passed, earliest first. Returns whether more may have. */
 static bool expire_step(proxy_t *p, uint64_t now)
 {
-    int32_t code = pj_expiry_code(p);
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
         if (j == 0 || now < j->deadline_ns)
             break;
-        pj_end(p, j, code, IPC_STATUS_COUNT); /* leaves the heap */
+        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
     }
     if (n > p->stats.tick_slots_max)
         p->stats.tick_slots_max = n;
