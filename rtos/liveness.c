@@ -222,6 +222,10 @@ static void beat(proxy_t *p, uint64_t now)
     p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
+/* The silence window in nanoseconds, (period * misses + slack) * 1000,
+ * as two 32 x 32-bit products: period <= ZEN_CFG_HB_PERIOD_MAX_US. */
+_Static_assert(ZEN_CFG_HB_MISSES <= 0xFFFFFFFFu / 1000u, "heartbeat misses: the window factor fits 32 bits");
+
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held.
  * Online only with no recovery pass pending: the ring was drained first
  * (proxy_tick, drain_answers). */
@@ -234,7 +238,7 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
     uint32_t hb = ipc_read_once(&h->bridge.heartbeat);                      /* L3 */
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
-    uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
+    uint64_t window = ipc_mul32(period, ZEN_CFG_HB_MISSES * 1000u) + ipc_us_to_ns(p->hb_slack_us);
 
     if (epoch != p->bridge_epoch) {
         new_epoch(p, epoch);
