@@ -205,8 +205,7 @@ static void new_epoch(proxy_t *p, uint32_t epoch)
         end = p->lost_tail;
     rec_request(p, end, p->lost_tail);
     p->lost_tail_valid = 0;
-    if (epoch != 0u)
-        p->stats.bridge_epochs++;
+    p->stats.bridge_epochs += epoch != 0u; /* epoch 0: the bridge left, no new epoch */
     p->bridge_epoch = epoch;
     p->bridge_online = 0;
 }
