@@ -33,10 +33,12 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
+/* The bridge's heartbeat period, 0 for the default, within the bounds
+ * (the default too: a build that sets it outside them gets the bound). */
 static uint32_t clamp_period(uint32_t us)
 {
     if (us == 0)
-        return ZEN_CFG_HB_PERIOD_US;
+        us = ZEN_CFG_HB_PERIOD_US;
     if (us < ZEN_CFG_HB_PERIOD_MIN_US)
         return ZEN_CFG_HB_PERIOD_MIN_US;
     if (us > ZEN_CFG_HB_PERIOD_MAX_US)
