@@ -23,7 +23,9 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
-/* ---- the deadline heap: dl_heap[0..dl_n), dl_pos[slot] is its index + 1 ---- */
+/* ---- the deadline heap: dl_heap[0..dl_n), numbered from 1 (the entry at
+ * position i is dl_heap[i - 1], its parent at i / 2, its children at 2i
+ * and 2i + 1); dl_pos[slot] is the slot's position, 0: not in it ---- */
 
 static uint64_t dl_of(const proxy_t *p, uint32_t slot)
 {
@@ -32,40 +34,42 @@ static uint64_t dl_of(const proxy_t *p, uint32_t slot)
 
 static uint32_t dl_at(const proxy_t *p, uint32_t i)
 {
-    return p->dl_heap[i];
+    return p->dl_heap[i - 1u];
 }
 
 static void dl_put(proxy_t *p, uint32_t i, uint32_t slot)
 {
-    p->dl_heap[i] = (uint16_t)slot;
-    p->dl_pos[slot] = (uint16_t)(i + 1u);
+    p->dl_heap[i - 1u] = (uint16_t)slot;
+    p->dl_pos[slot] = (uint16_t)i;
 }
 
-/* Put slot at index i of the heap and restore the order: one step at a
- * time towards the root while its parent is later, else towards the
+/* Put slot at position i of the heap and restore the order: one step at
+ * a time towards the root while its parent is later, else towards the
  * leaves while a child is earlier (the earlier of the two, the first on a
  * tie). A move up is never followed by a move down (the entry left below
  * is later), so one loop serves the insertion (i the new last entry) and
  * the removal (i the hole, slot the former last entry): O(log dl_n) steps.
- * The children are looked at in one loop: one load of a deadline for
- * both. */
+ * Down, the earlier child is chosen first (its deadline kept in a
+ * register), then compared with the entry's: no loop over the two. */
 static void dl_sift(proxy_t *p, uint32_t i, uint32_t slot)
 {
     uint32_t n = p->dl_n;
     uint64_t d = dl_of(p, slot);
     for (;;) {
-        uint32_t k = (i - 1u) >> 1; /* the parent */
-        if (i == 0u || dl_of(p, dl_at(p, k)) <= d) {
-            uint64_t best = d;
-            k = i;
-            for (uint32_t c = 2u * i + 1u; c < n && c <= 2u * i + 2u; c++) {
-                uint64_t dc = dl_of(p, dl_at(p, c));
-                if (dc < best) {
-                    best = dc;
-                    k = c;
+        uint32_t k = i >> 1; /* the parent, 0 at the root */
+        if (k == 0u || dl_of(p, dl_at(p, k)) <= d) {
+            k = 2u * i; /* the first child */
+            if (k > n)
+                break;
+            uint64_t dk = dl_of(p, dl_at(p, k));
+            if (k < n) {
+                uint64_t d2 = dl_of(p, dl_at(p, k + 1u));
+                if (d2 < dk) {
+                    dk = d2;
+                    k++;
                 }
             }
-            if (k == i)
+            if (dk >= d)
                 break;
         }
         dl_put(p, i, dl_at(p, k));
@@ -80,9 +84,9 @@ static void dl_remove(proxy_t *p, uint32_t slot)
     if (i == 0u)
         return;
     p->dl_pos[slot] = 0;
-    uint32_t n = --p->dl_n;
-    if (i <= n) /* not the last entry: the last one fills the hole */
-        dl_sift(p, i - 1u, dl_at(p, n));
+    uint32_t n = p->dl_n--;
+    if (i < n) /* not the last entry: the last one fills the hole */
+        dl_sift(p, i, dl_at(p, n));
 }
 
 void pj_publish(proxy_t *p, proxy_job_t *j)
@@ -91,7 +95,7 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
     j->flags |= PJ_PUBLISHED;
     if (p->dl_pos[slot] != 0u || p->dl_n >= p->max_jobs)
         return; /* already in (or no room: cannot happen, one entry per slot) */
-    dl_sift(p, p->dl_n++, slot);
+    dl_sift(p, ++p->dl_n, slot);
 }
 
 /* ---- the slot life cycle ---- */

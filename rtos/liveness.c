@@ -33,10 +33,12 @@
 #include "zenedge/barrier.h"
 #include "zenedge/ipc_cache.h"
 
+/* The bridge's heartbeat period, 0 for the default, within the bounds
+ * (the default too: a build that sets it outside them gets the bound). */
 static uint32_t clamp_period(uint32_t us)
 {
     if (us == 0)
-        return ZEN_CFG_HB_PERIOD_US;
+        us = ZEN_CFG_HB_PERIOD_US;
     if (us < ZEN_CFG_HB_PERIOD_MIN_US)
         return ZEN_CFG_HB_PERIOD_MIN_US;
     if (us > ZEN_CFG_HB_PERIOD_MAX_US)
@@ -44,17 +46,11 @@ static uint32_t clamp_period(uint32_t us)
     return us;
 }
 
-/* A published, unanswered job that has no final status yet. */
-static bool in_flight(const proxy_job_t *j)
-{
-    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED);
-}
-
-/* A held slot: ended locally, not answered. */
-static bool held(const proxy_job_t *j)
-{
-    return (j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED)) == (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED);
-}
+/* The life-cycle flags of a published, unanswered job that has no final
+ * status yet (in flight), and of a held slot: ended locally, not
+ * answered. */
+#define IN_FLIGHT (PJ_BUSY | PJ_PUBLISHED)
+#define HELD      (PJ_BUSY | PJ_PUBLISHED | PJ_ENDED)
 
 /* The job's ring: always ring 0 in a one-ring build. */
 static uint32_t ring_of(const proxy_job_t *j)
@@ -168,9 +164,14 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
 static void rec_visit(proxy_t *p, uint32_t slot)
 {
     proxy_job_t *j = &p->jobs[slot];
-    if (in_flight(j) && pj_below(j, p->rec_end[ring_of(j)]))
+    uint32_t f = j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED); /* read once */
+    if (f == IN_FLIGHT) {
+        if (!pj_below(j, p->rec_end[ring_of(j)]))
+            return; /* published after the bound: neither ended nor held */
         pj_end(p, j, PROXY_E_BRIDGE_LOST, IPC_STATUS_COUNT);
-    if (p->rec_reclaim && held(j) && pj_below(j, p->rec_tail[ring_of(j)]))
+        f = HELD; /* ended, still not answered */
+    }
+    if (f == HELD && p->rec_reclaim && pj_below(j, p->rec_tail[ring_of(j)]))
         reclaim_one(p, j, slot);
 }
 
@@ -206,8 +207,7 @@ static void new_epoch(proxy_t *p, uint32_t epoch)
         end = p->lost_tail;
     rec_request(p, end, p->lost_tail);
     p->lost_tail_valid = 0;
-    if (epoch != 0u)
-        p->stats.bridge_epochs++;
+    p->stats.bridge_epochs += epoch != 0u; /* epoch 0: the bridge left, no new epoch */
     p->bridge_epoch = epoch;
     p->bridge_online = 0;
 }
@@ -223,6 +223,10 @@ static void beat(proxy_t *p, uint64_t now)
     p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
+/* The silence window in nanoseconds, (period * misses + slack) * 1000,
+ * as two 32 x 32-bit products: period <= ZEN_CFG_HB_PERIOD_MAX_US. */
+_Static_assert(ZEN_CFG_HB_MISSES <= 0xFFFFFFFFu / 1000u, "heartbeat misses: the window factor fits 32 bits");
+
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held.
  * Online only with no recovery pass pending: the ring was drained first
  * (proxy_tick, drain_answers). */
@@ -235,7 +239,7 @@ static void watch(proxy_t *p, uint64_t now)
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
     uint32_t hb = ipc_read_once(&h->bridge.heartbeat);                      /* L3 */
     uint32_t period = clamp_period(ipc_read_once(&h->bridge.hb_period_us)); /* after L1/L2 */
-    uint64_t window = ipc_mul64(ipc_mul32(period, ZEN_CFG_HB_MISSES) + p->hb_slack_us, 1000u);
+    uint64_t window = ipc_mul32(period, ZEN_CFG_HB_MISSES * 1000u) + ipc_us_to_ns(p->hb_slack_us);
 
     if (epoch != p->bridge_epoch) {
         new_epoch(p, epoch);
@@ -246,28 +250,32 @@ static void watch(proxy_t *p, uint64_t now)
         p->bridge_hb_ns = now;
     }
 
+    /* Orphaned (step 2) and alive (step 1) exclude each other: a stale
+     * heartbeat or an OFFLINE state is never online. */
     bool stale = now - p->bridge_hb_ns > window;
-    bool alive = epoch != 0u && state == IPC_STATE_READY && !stale && !p->rec_pending; /* step 1 */
-    bool orphaned = epoch != 0u && (stale || state == IPC_STATE_OFFLINE);              /* step 2 */
-
-    if (alive && !p->bridge_online) {
-        ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
-                (unsigned)period);
-    }
-    if (orphaned && !p->lost_tail_valid) {
+    bool alive = false;
+    if (epoch != 0u && (stale || state == IPC_STATE_OFFLINE)) {
         /* Step 2, once per loss: no job is published while the bridge is
          * offline, so the jobs in flight now are all there will be. */
-        rec_request(p, 0, 0);
+        if (!p->lost_tail_valid)
+            rec_request(p, 0, 0);
+    } else {
+        alive = epoch != 0u && state == IPC_STATE_READY && !p->rec_pending; /* not stale here */
     }
-    if (!alive && p->bridge_online) {
+
+    if (alive) {
+        if (!p->bridge_online) {
+            ZEN_LOG(p->port, ZPORT_LOG_INFO, "proxy: bridge epoch %u online (heartbeat period %u us)", (unsigned)epoch,
+                    (unsigned)period);
+        }
+        p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
+    } else if (p->bridge_online) {
         p->stats.bridge_lost++;
         ZEN_LOG(p->port, ZPORT_LOG_WARN,
                 "proxy: bridge epoch %u offline: state=%u, heartbeat still for %llu ns (limit %llu ns)",
                 (unsigned)epoch, (unsigned)state, (unsigned long long)(now - p->bridge_hb_ns),
                 (unsigned long long)window);
     }
-    if (alive)
-        p->lost_tail_valid = 0; /* the instance is serving: no snapshot of a loss */
     p->bridge_online = alive ? 1u : 0u;
 }
 
@@ -289,13 +297,12 @@ static void drain_answers(proxy_t *p)
  * whose deadline passed, earliest first. Returns whether more may have. */
 static bool expire_step(proxy_t *p, uint64_t now)
 {
-    int32_t code = pj_expiry_code(p);
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
         if (j == 0 || now < j->deadline_ns)
             break;
-        pj_end(p, j, code, IPC_STATUS_COUNT); /* leaves the heap */
+        pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
     }
     if (n > p->stats.tick_slots_max)
         p->stats.tick_slots_max = n;

@@ -141,10 +141,10 @@ static inline bool pj_below(const proxy_job_t *j, uint32_t tail)
 }
 
 /* Final status for a job whose time ran out, given the bridge's state
- * (liveness.c keeps bridge_online). */
+ * (liveness.c keeps bridge_online, and writes it only 0 or 1). */
 static inline int32_t pj_expiry_code(const proxy_t *p)
 {
-    return p->bridge_online ? PROXY_E_TIMED_OUT : PROXY_E_BRIDGE_LOST;
+    return PROXY_E_BRIDGE_LOST + (int32_t)(p->bridge_online * (uint32_t)(PROXY_E_TIMED_OUT - PROXY_E_BRIDGE_LOST));
 }
 
 /* proxy_complete() with a budget of max packets (one per critical
