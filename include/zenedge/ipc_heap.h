@@ -88,7 +88,12 @@ int ipc_heap_free(ipc_heap_t *h, uint32_t off);
  * folds. Errors: IPC_E_INVAL, IPC_E_HEAP_TOO_BIG, IPC_E_HEAP_EXHAUSTED. */
 static inline int ipc_heap_alloc_one(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out, uint32_t bs)
 {
-    if (h == 0 || out == 0 || len == 0 || h->n_classes == 0)
+    if (h == 0 || out == 0 || len == 0)
+        return IPC_E_INVAL;
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+    __asm__("" : "+r"(h)); /* no code: h in a register of its own, not folded into its container's offsets */
+#endif
+    if (h->n_classes == 0)
         return IPC_E_INVAL;
     if (len > bs)
         return IPC_E_HEAP_TOO_BIG;
