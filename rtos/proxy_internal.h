@@ -172,4 +172,11 @@ static inline bool pb_busy(const proxy_buf_t *b)
     return b->readers != 0u || b->writer != 0u;
 }
 
+#if ZEN_CFG_FIXED_LAYOUT
+/* The fixed lay-out's heap is one class of ZEN_CFG_FIXED_HEAP_BLOCK-byte
+ * blocks (proxy_init() cuts no other): its alloc and free fold to it. */
+#define ipc_heap_alloc(h, len, out) ipc_heap_alloc_one((h), (len), (out), ZEN_CFG_FIXED_HEAP_BLOCK)
+#define ipc_heap_free(h, off)       ipc_heap_free_one((h), (off), ZEN_CFG_FIXED_HEAP_BLOCK)
+#endif
+
 #endif /* ZENEDGE_PROXY_INTERNAL_H */

@@ -205,8 +205,10 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     const ipc_heap_class_cfg_t one = {.block_size = ZEN_CFG_FIXED_HEAP_BLOCK, .count = 0u};
     uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
     err = ipc_layout_heap_plan(heap_size, &one, 1u, count);
+    ipc_heap_t *heap = &p->heap;
+    BASE_REGISTER(heap);
     if (err == IPC_OK)
-        err = ipc_layout_heap_cut(&p->heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS,
+        err = ipc_layout_heap_cut(heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS,
                                   !STORE_ZEROS);
 #else
     err = ipc_heap_init(&p->heap, &p->region, cfg->heap, cfg->n_heap_classes, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS);

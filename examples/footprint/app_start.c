@@ -16,14 +16,13 @@ void app_reset(void);
 
 void app_reset(void)
 {
-    /* .bss follows .data (app.ld): one pointer walks both, and a gap
-     * that .bss's alignment leaves after .data is unused RAM, zeroed */
+    /* .bss follows .data (app.ld): one loop walks both, copying below
+     * _data_end and zeroing above, and a gap that .bss's alignment
+     * leaves after .data is unused RAM, zeroed */
     uint32_t *d = _data_start;
     const uint32_t *s = _data_load;
-    while (d < _data_end)
-        *d++ = *s++;
-    while (d < _bss_end)
-        *d++ = 0u;
+    for (; d < _bss_end; d++)
+        *d = d < _data_end ? *s++ : 0u;
     app_main();
     for (;;) {
     }

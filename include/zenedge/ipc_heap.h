@@ -21,6 +21,8 @@
 
 #include <stdint.h>
 
+#include "zenedge/ipc_arith.h"
+#include "zenedge/ipc_errors.h"
 #include "zenedge/ipc_proto.h"
 #include "zenedge/ipc_region.h"
 
@@ -79,6 +81,63 @@ int ipc_heap_alloc(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out);
 /* Give a block back by the offset alloc returned.
  * Errors: IPC_E_HEAP_BAD_FREE (not a block start, or already free). */
 int ipc_heap_free(ipc_heap_t *h, uint32_t off);
+
+/* ipc_heap_alloc() on a heap cut into one class of bs-byte blocks (bs
+ * its block_size; its first link is 0): the same checks, results and
+ * counts, without the class search; with bs a constant the multiply
+ * folds. Errors: IPC_E_INVAL, IPC_E_HEAP_TOO_BIG, IPC_E_HEAP_EXHAUSTED. */
+static inline int ipc_heap_alloc_one(ipc_heap_t *h, uint32_t len, ipc_tensor_ref_t *out, uint32_t bs)
+{
+    if (h == 0 || out == 0 || len == 0)
+        return IPC_E_INVAL;
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+    __asm__("" : "+r"(h)); /* no code: h in a register of its own, not folded into its container's offsets */
+#endif
+    if (h->n_classes == 0)
+        return IPC_E_INVAL;
+    if (len > bs)
+        return IPC_E_HEAP_TOO_BIG;
+    ipc_heap_class_t *k = &h->cls[0];
+    uint32_t l = k->free_head;
+    if (l == IPC_HEAP_NIL) {
+        h->failed++;
+        return IPC_E_HEAP_EXHAUSTED;
+    }
+    k->free_head = h->links[l];
+    h->links[l] = IPC_HEAP_USED;
+    k->free_count--;
+    out->off = k->first_off + l * bs;
+    out->len = len;
+    return IPC_OK;
+}
+
+/* ipc_heap_free() on the heap of ipc_heap_alloc_one(): with bs a
+ * constant the division folds (a power of two: a shift and a mask). An
+ * offset below the class wraps to an index at or above its count (the
+ * class ends inside a region below 4 GB), so one bound checks both
+ * sides; a heap not cut has count 0. Errors: IPC_E_INVAL,
+ * IPC_E_HEAP_BAD_FREE. */
+static inline int ipc_heap_free_one(ipc_heap_t *h, uint32_t off, uint32_t bs)
+{
+    if (h == 0)
+        return IPC_E_INVAL;
+    ipc_heap_class_t *k = &h->cls[0];
+    uint32_t d = off - k->first_off, part, idx;
+    if (bs != 0u && (bs & (bs - 1u)) == 0u) {
+        idx = d / bs;
+        part = d & (bs - 1u);
+    } else {
+        idx = ipc_udiv32(d, bs, &part);
+    }
+    if (part == 0u && idx < k->count && h->links[idx] == IPC_HEAP_USED) {
+        h->links[idx] = k->free_head;
+        k->free_head = idx;
+        k->free_count++;
+        return IPC_OK;
+    }
+    h->bad_frees++;
+    return IPC_E_HEAP_BAD_FREE;
+}
 
 /* Free bytes summed over classes (statistic). */
 uint32_t ipc_heap_free_bytes(const ipc_heap_t *h);

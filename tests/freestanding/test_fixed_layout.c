@@ -107,6 +107,62 @@ static void test_same_region_as_run_time_layout(void **state)
     free(ref);
 }
 
+/* The fixed lay-out's heap calls (ipc_heap_alloc_one/free_one, one class
+ * of ZEN_CFG_FIXED_HEAP_BLOCK bytes) answer every request as the
+ * run-time ones do on a copy of the same heap: offsets, errors, counts. */
+static void test_one_class_heap_as_run_time_heap(void **state)
+{
+    (void)state;
+    proxy_config_t cfg;
+    config(&cfg);
+    uint8_t *r = region_new();
+    assert_int_equal(proxy_init(&proxy, r, &cfg), PROXY_OK);
+    static ipc_heap_t a, b;
+    static uint32_t la[ZEN_CFG_HEAP_MAX_BLOCKS], lb[ZEN_CFG_HEAP_MAX_BLOCKS];
+    a = proxy.heap;
+    b = proxy.heap;
+    memcpy(la, proxy.heap.links, sizeof(la));
+    memcpy(lb, proxy.heap.links, sizeof(lb));
+    a.links = la;
+    b.links = lb;
+    const uint32_t bs = ZEN_CFG_FIXED_HEAP_BLOCK, first = a.cls[0].first_off;
+    const uint32_t lens[] = {0, 1, bs, bs + 1u, 0xFFFFFFFFu, 64};
+    for (int round = 0; round < 3; round++) {
+        for (uint32_t i = 0; i < ZEN_CFG_HEAP_MAX_BLOCKS + 2u; i++) {
+            uint32_t len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
+            ipc_tensor_ref_t ra = {0, 0}, rb = {0, 0};
+            assert_int_equal(ipc_heap_alloc_one(&a, len, &ra, bs), ipc_heap_alloc(&b, len, &rb));
+            assert_int_equal(ra.off, rb.off);
+            assert_int_equal(ra.len, rb.len);
+        }
+        const uint32_t offs[] = {0,
+                                 first - bs,
+                                 first - 1u,
+                                 first,
+                                 first + 1u,
+                                 first + bs / 2u,
+                                 first,
+                                 first + bs,
+                                 0xFFFFFFFFu,
+                                 first + 14u * bs,
+                                 first + 15u * bs,
+                                 first + 3u * bs};
+        for (uint32_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+            assert_int_equal(ipc_heap_free_one(&a, offs[i], bs), ipc_heap_free(&b, offs[i]));
+        assert_memory_equal(la, lb, sizeof(la));
+        assert_int_equal(a.cls[0].free_head, b.cls[0].free_head);
+        assert_int_equal(a.cls[0].free_count, b.cls[0].free_count);
+        assert_int_equal(a.failed, b.failed);
+        assert_int_equal(a.bad_frees, b.bad_frees);
+    }
+    static ipc_heap_t none;
+    ipc_tensor_ref_t ref;
+    assert_int_equal(ipc_heap_alloc_one(&none, 1, &ref, bs), IPC_E_INVAL);
+    assert_int_equal(ipc_heap_free_one(&none, 0, bs), IPC_E_HEAP_BAD_FREE);
+    assert_int_equal(ipc_heap_free_one(0, 0, bs), IPC_E_INVAL);
+    free(r);
+}
+
 static void test_other_geometry_refused(void **state)
 {
     (void)state;
@@ -141,6 +197,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_region_as_run_time_layout),
+        cmocka_unit_test(test_one_class_heap_as_run_time_heap),
         cmocka_unit_test(test_other_geometry_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
