@@ -114,6 +114,8 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
             j->acct = acct;   /* counted in acct->inflight since the claim */
             pj_publish(p, j); /* PJ_PUBLISHED, and into the deadline heap */
             p->stats.submitted++;
+            if (acct)
+                acct->submitted++;
         } else if (rc == PROXY_E_RING_FULL) {
             p->stats.rej_ring_full++;
         }
