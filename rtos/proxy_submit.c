@@ -110,7 +110,8 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
         rc = sq_enqueue(p, ring, &pkt, &ring_it);
         if (rc == PROXY_OK) {
             j->sq_seq = seq;
-            j->ring = (uint8_t)ring;
+            if (ZEN_CFG_MAX_SQ > 1u) /* one ring: every job's is 0, the zeroed table's */
+                j->ring = (uint8_t)ring;
             j->acct = acct;   /* counted in acct->inflight since the claim */
             pj_publish(p, j); /* PJ_PUBLISHED, and into the deadline heap */
             p->stats.submitted++;
@@ -250,6 +251,8 @@ static int job_claim(proxy_t *p, proxy_account_t *acct, uint64_t now, bool admit
 static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf,
                             uint32_t h, uint32_t timeout_us)
 {
+    /* The job's own descriptor: its slot (below max_jobs) indexes the
+     * region's table, set up by proxy_init(); no bound check of its own. */
     ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
     pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
     ipc_write_once(&d->handle, h);
