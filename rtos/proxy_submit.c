@@ -62,13 +62,13 @@ static inline __attribute__((always_inline)) int sq_enqueue(proxy_t *p, uint32_t
         return PROXY_E_RING_CORRUPT;
     if (r < 0)
         return PROXY_E_INVAL;
-    uint32_t mode = p->doorbell; /* IPC_DB_POLL, _EVENTFD or _ADAPTIVE: proxy_init() refuses others */
-    *ring_it =
-        mode != IPC_DB_POLL && (mode == IPC_DB_EVENTFD || ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
+    uint32_t mode = p->doorbell;           /* IPC_DB_POLL, _EVENTFD or _ADAPTIVE: proxy_init() refuses others */
+    ipc_region_hdr_t *hdr = p->region.hdr; /* read once: the counter's store may alias it */
+    *ring_it = mode != IPC_DB_POLL && (mode == IPC_DB_EVENTFD || ipc_peer_wants_doorbell(&hdr->bridge)); /* W2 */
     if (*ring_it) {
         p->stats.doorbells++;
         /* statistic; only this side writes it */
-        ipc_write_once(&p->region.hdr->zen.doorbells, p->stats.doorbells);
+        ipc_write_once(&hdr->zen.doorbells, p->stats.doorbells);
     }
     return PROXY_OK;
 }
