@@ -140,10 +140,12 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
 /* Step 1, one tensor list (the inputs or the outputs): own heap blocks
  * (counted in the job's n_in or n_out) or the caller's buffers (ids,
  * through pb_take). */
-static int take_list(proxy_t *p, proxy_job_t *j, const uint32_t *lens, uint32_t n, const uint32_t *ids, bool is_in)
+static int take_list(proxy_t *p, proxy_job_t *j, bool is_in, const proxy_model_t *m, const uint32_t *ids)
 {
     ipc_tensor_ref_t *refs = is_in ? j->in : j->out;
     uint8_t *count = is_in ? &j->n_in : &j->n_out;
+    const uint32_t *lens = is_in ? m->in_len : m->out_len;
+    uint32_t n = is_in ? m->n_in : m->n_out;
     for (uint32_t i = 0; i < pj_nt(n); i++) {
 #if ZEN_CFG_ZERO_COPY
         if (ids) {
@@ -177,9 +179,9 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
         j->flags |= PJ_IN_BUFS;
     if (out_buf)
         j->flags |= PJ_OUT_BUFS;
-    int rc = take_list(p, j, m->in_len, m->n_in, in_buf, true);
+    int rc = take_list(p, j, true, m, in_buf);
     if (rc == PROXY_OK)
-        rc = take_list(p, j, m->out_len, m->n_out, out_buf, false);
+        rc = take_list(p, j, false, m, out_buf);
     return rc;
 }
 
