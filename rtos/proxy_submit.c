@@ -253,20 +253,19 @@ static int job_claim(proxy_t *p, proxy_account_t *acct, uint64_t now, bool admit
 static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_request_t *req, const uint32_t *in_buf,
                             uint32_t h, uint32_t timeout_us)
 {
-    /* The job's own descriptor: its slot (below max_jobs) indexes the
-     * region's table, set up by proxy_init(); no bound check of its own. */
     ipc_job_desc_t *d = ipc_region_job(&p->region, IPC_HANDLE_SLOT(h)); /* h: the job's handle */
     pj_zero((uint8_t *)d + 8, (uint32_t)sizeof(*d) - 8u);
     ipc_write_once(&d->handle, h);
     d->model_id = j->model_id;
     d->qos = (uint8_t)req->qos;
-    d->n_in = j->n_in;
-    d->n_out = j->n_out;
+    uint32_t n_in = j->n_in, n_out = j->n_out; /* read once: the stores below may alias them */
+    d->n_in = (uint8_t)n_in;
+    d->n_out = (uint8_t)n_out;
     d->timeout_us = timeout_us;
     d->t_submit = j->t_submit;
     ipc_write_once(&d->cancel, 0u);
     /* req_flags, reserved0 and the unused tensor entries stay zero */
-    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
+    for (uint32_t i = 0; i < pj_nt(n_in); i++) {
         /* The job's own block, taken in the claim from the heap or the
          * buffers (private records, inside the region's layout by
          * construction): its address needs no bound check of its own. */
@@ -278,7 +277,7 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
         d->in[i] = ref;
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+    for (uint32_t i = 0; i < pj_nt(n_out); i++) {
         ipc_tensor_ref_t ref = j->out[i]; /* the job's own, as above */
         ipc_cache_clean(p->region.base + ref.off, ref.len);
         d->out[i] = ref;
