@@ -4,7 +4,7 @@
  * Freestanding: no libc.
  *
  * Context: task. The check order and which layer owns which check are in
- * contract.h. The contract's counters (submitted, rejected[],
+ * contract.h. The contract's counters (rejected[], with acct.submitted,
  * period_start_ns) and its proxy_account_t are written inside the proxy
  * port's critical section: the in-flight and budget checks (pj_admit) run
  * in the critical section of the proxy's claim, which counts the job in
@@ -172,14 +172,14 @@ static int submit(contract_t *c, proxy_request_t *req, uint32_t deadline_us, uin
     /* p, req, m and handle checked above */
     if (rc == CONTRACT_OK)
         rc = pj_submit(p, req, zport_now_ns(p->port), m, handle, true);
-    /* One count of the outcome: a refusal under its reason, an accepted
-     * job as submitted. */
-    uint32_t key = zport_crit_enter(p->port);
-    if (rc == PROXY_OK)
-        c->submitted++;
-    else
+    /* One count of the outcome: a refusal under its reason here; an
+     * accepted job was counted as submitted (acct.submitted) by the
+     * proxy's publish, in its critical section. */
+    if (rc != PROXY_OK) {
+        uint32_t key = zport_crit_enter(p->port);
         c->rejected[CONTRACT_REJ_INDEX(rc)]++;
-    zport_crit_exit(p->port, key);
+        zport_crit_exit(p->port, key);
+    }
     return rc;
 }
 
@@ -256,7 +256,7 @@ void contract_get_stats(contract_t *c, contract_stats_t *st)
     if (c == 0 || st == 0 || c->proxy == 0)
         return;
     uint32_t key = zport_crit_enter(c->proxy->port);
-    st->submitted = c->submitted;
+    st->submitted = c->acct.submitted;
     for (uint32_t i = 0; i < CONTRACT_REJ_SLOTS; i++)
         st->rejected[i] = c->rejected[i];
     st->inflight = c->acct.inflight;

@@ -126,7 +126,6 @@ typedef struct contract_config {
 
 typedef struct contract {
     proxy_t *proxy;
-    uint32_t submitted; /* accepted submissions */
     uint64_t period_start_ns;
     uint32_t rejected[CONTRACT_REJ_SLOTS];
     contract_config_t cfg;

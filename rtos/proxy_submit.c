@@ -62,13 +62,13 @@ static inline __attribute__((always_inline)) int sq_enqueue(proxy_t *p, uint32_t
         return PROXY_E_RING_CORRUPT;
     if (r < 0)
         return PROXY_E_INVAL;
-    uint32_t mode = p->doorbell; /* IPC_DB_POLL, _EVENTFD or _ADAPTIVE: proxy_init() refuses others */
-    *ring_it =
-        mode != IPC_DB_POLL && (mode == IPC_DB_EVENTFD || ipc_peer_wants_doorbell(&p->region.hdr->bridge)); /* W2 */
+    uint32_t mode = p->doorbell;           /* IPC_DB_POLL, _EVENTFD or _ADAPTIVE: proxy_init() refuses others */
+    ipc_region_hdr_t *hdr = p->region.hdr; /* read once: the counter's store may alias it */
+    *ring_it = mode != IPC_DB_POLL && (mode == IPC_DB_EVENTFD || ipc_peer_wants_doorbell(&hdr->bridge)); /* W2 */
     if (*ring_it) {
         p->stats.doorbells++;
         /* statistic; only this side writes it */
-        ipc_write_once(&p->region.hdr->zen.doorbells, p->stats.doorbells);
+        ipc_write_once(&hdr->zen.doorbells, p->stats.doorbells);
     }
     return PROXY_OK;
 }
@@ -110,10 +110,13 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
         rc = sq_enqueue(p, ring, &pkt, &ring_it);
         if (rc == PROXY_OK) {
             j->sq_seq = seq;
-            j->ring = (uint8_t)ring;
+            if (ZEN_CFG_MAX_SQ > 1u) /* one ring: every job's is 0, the zeroed table's */
+                j->ring = (uint8_t)ring;
             j->acct = acct;   /* counted in acct->inflight since the claim */
             pj_publish(p, j); /* PJ_PUBLISHED, and into the deadline heap */
             p->stats.submitted++;
+            if (acct)
+                acct->submitted++;
         } else if (rc == PROXY_E_RING_FULL) {
             p->stats.rej_ring_full++;
         }
@@ -137,10 +140,12 @@ static int publish(proxy_t *p, proxy_job_t *j, ipc_job_desc_t *d, uint32_t cmd, 
 /* Step 1, one tensor list (the inputs or the outputs): own heap blocks
  * (counted in the job's n_in or n_out) or the caller's buffers (ids,
  * through pb_take). */
-static int take_list(proxy_t *p, proxy_job_t *j, const uint32_t *lens, uint32_t n, const uint32_t *ids, bool is_in)
+static int take_list(proxy_t *p, proxy_job_t *j, bool is_in, const proxy_model_t *m, const uint32_t *ids)
 {
     ipc_tensor_ref_t *refs = is_in ? j->in : j->out;
     uint8_t *count = is_in ? &j->n_in : &j->n_out;
+    const uint32_t *lens = is_in ? m->in_len : m->out_len;
+    uint32_t n = is_in ? m->n_in : m->n_out;
     for (uint32_t i = 0; i < pj_nt(n); i++) {
 #if ZEN_CFG_ZERO_COPY
         if (ids) {
@@ -174,9 +179,9 @@ static int take_tensors(proxy_t *p, proxy_job_t *j, const proxy_model_t *m, cons
         j->flags |= PJ_IN_BUFS;
     if (out_buf)
         j->flags |= PJ_OUT_BUFS;
-    int rc = take_list(p, j, m->in_len, m->n_in, in_buf, true);
+    int rc = take_list(p, j, true, m, in_buf);
     if (rc == PROXY_OK)
-        rc = take_list(p, j, m->out_len, m->n_out, out_buf, false);
+        rc = take_list(p, j, false, m, out_buf);
     return rc;
 }
 
@@ -253,13 +258,14 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
     ipc_write_once(&d->handle, h);
     d->model_id = j->model_id;
     d->qos = (uint8_t)req->qos;
-    d->n_in = j->n_in;
-    d->n_out = j->n_out;
+    uint32_t n_in = j->n_in, n_out = j->n_out; /* read once: the stores below may alias them */
+    d->n_in = (uint8_t)n_in;
+    d->n_out = (uint8_t)n_out;
     d->timeout_us = timeout_us;
     d->t_submit = j->t_submit;
     ipc_write_once(&d->cancel, 0u);
     /* req_flags, reserved0 and the unused tensor entries stay zero */
-    for (uint32_t i = 0; i < pj_nt(j->n_in); i++) {
+    for (uint32_t i = 0; i < pj_nt(n_in); i++) {
         /* The job's own block, taken in the claim from the heap or the
          * buffers (private records, inside the region's layout by
          * construction): its address needs no bound check of its own. */
@@ -271,7 +277,7 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
         d->in[i] = ref;
     }
     /* Outputs: no dirty line of ours may be written back over the answer. */
-    for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+    for (uint32_t i = 0; i < pj_nt(n_out); i++) {
         ipc_tensor_ref_t ref = j->out[i]; /* the job's own, as above */
         ipc_cache_clean(p->region.base + ref.off, ref.len);
         d->out[i] = ref;

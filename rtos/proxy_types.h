@@ -100,6 +100,7 @@ typedef struct proxy_out {
  * the proxy inside its critical section. */
 typedef struct proxy_account {
     uint32_t inflight;                        /* claimed, no final status yet */
+    uint32_t submitted;                       /* published (put on a ring) */
     uint64_t used_ns;                         /* backend time charged this period */
     uint64_t charged_total_ns;                /* backend time charged ever */
     uint32_t ended[PROXY_END_COUNT];          /* final statuses by kind */

@@ -112,7 +112,7 @@ static void test_silent_then_new_epoch(void **state)
     assert_int_equal(lb_get(&f->lb, &f->lb.cancels), 4);
     assert_int_equal(f->proxy->stats.late_answers, 4);
     /* exactly one final status per submitted job */
-    assert_int_equal(total_ended(&c.acct), c.submitted);
+    assert_int_equal(total_ended(&c.acct), c.acct.submitted);
     assert_int_equal(c.acct.ended[PROXY_END_BRIDGE_LOST], 4);
     fx_fini(f);
     free(f);
@@ -136,7 +136,7 @@ static void test_clean_exit_with_jobs_in_flight(void **state)
         proxy_result_t res;
         assert_int_equal(contract_wait(&c, hs[i], PROXY_WAIT_UNTIL_DEADLINE, &res, NULL, 0), PROXY_E_BRIDGE_LOST);
     }
-    assert_int_equal(total_ended(&c.acct), c.submitted);
+    assert_int_equal(total_ended(&c.acct), c.acct.submitted);
     fx_fini(f);
     free(f);
 }
