@@ -93,7 +93,7 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 {
     uint32_t slot = pj_slot(p, j);
     j->flags |= PJ_PUBLISHED;
-    if (p->dl_pos[slot] != 0u || p->dl_n >= p->max_jobs)
+    if (p->dl_pos[slot] != 0u || p->dl_n >= pj_max_jobs(p))
         return; /* already in (or no room: cannot happen, one entry per slot) */
     dl_sift(p, ++p->dl_n, slot);
 }
@@ -117,7 +117,7 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
-    if (s >= p->max_jobs) /* PJ_NIL too: the list is empty */
+    if (s >= pj_max_jobs(p)) /* PJ_NIL too: the list is empty */
         return 0;
     proxy_job_t *j = &p->jobs[s];
     JOB_REGISTER(j);
@@ -155,12 +155,12 @@ static uint32_t end_kind(int32_t code)
 
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
 {
-    if (j->flags & PJ_ENDED) /* exactly one final status */
+    uint32_t f = j->flags;
+    if (f & PJ_ENDED) /* exactly one final status */
         return;
-    dl_remove(p, pj_slot(p, j));
     j->final = code;
     j->ipc_status = ipc_status;
-    j->flags |= PJ_ENDED;
+    j->flags = f | PJ_ENDED;
     uint32_t kind = end_kind(code);
     p->stats.ended[kind]++;
     p->n_ended++;
@@ -171,7 +171,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
         if (kind == PROXY_END_FAILED && ipc_status < IPC_STATUS_COUNT)
             j->acct->failed_status[ipc_status]++;
     }
-    if (!(j->flags & PJ_ANSWERED)) {
+    if (!(f & PJ_ANSWERED)) {
         p->n_held++;
         if (code != PROXY_OK) {
             /* Advisory, read once at pickup: a bridge that reaches the
@@ -185,6 +185,9 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
      * section) and the port's wait compares it atomically. */
     ipc_store_release(&j->wake_seq, ipc_read_once(&j->wake_seq) + 1u);
     zport_wake(p->port, &j->wake_seq);
+    /* Last, in the same critical section: the arguments are not kept
+     * across the heap's sift. */
+    dl_remove(p, pj_slot(p, j));
 }
 
 /* Give back the job's tensors: its own heap blocks to the heap, the

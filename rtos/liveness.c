@@ -191,8 +191,8 @@ static void rec_step(proxy_t *p)
 {
     uint32_t s = p->rec_next;
     uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
-    if (stop >= p->max_jobs) {
-        stop = p->max_jobs;
+    if (stop >= pj_max_jobs(p)) {
+        stop = pj_max_jobs(p);
         p->rec_pending = 0; /* this section ends the pass */
     }
     p->rec_next = stop;
@@ -338,7 +338,7 @@ int proxy_tick(proxy_t *p)
      * for the recovery: a pass widened by another tick restarts, one for
      * the deadlines); what is left over continues at the next tick. The
      * last section counts the jobs that ended during the call. */
-    uint32_t left = 3u * (p->max_jobs / ZEN_CFG_CRIT_BATCH + 1u);
+    uint32_t left = 3u * (pj_max_jobs(p) / ZEN_CFG_CRIT_BATCH + 1u);
     for (;;) {
         key = zport_crit_enter(p->port);
         bool more = true;
