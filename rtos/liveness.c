@@ -186,12 +186,14 @@ static void rec_visit(proxy_t *p, uint32_t slot)
 }
 
 /* One critical section of a recovery pass (one is pending): at most
- * ZEN_CFG_CRIT_BATCH slots. */
+ * ZEN_CFG_CRIT_BATCH slots. A table of at most ZEN_CFG_CRIT_BATCH slots
+ * is visited in one section (the bound is at or above max_jobs from any
+ * cursor): the test folds. */
 static void rec_step(proxy_t *p)
 {
     uint32_t s = p->rec_next;
     uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
-    if (stop >= pj_max_jobs(p)) {
+    if (ZEN_CFG_MAX_JOBS <= ZEN_CFG_CRIT_BATCH || stop >= pj_max_jobs(p)) {
         stop = pj_max_jobs(p);
         p->rec_pending = 0; /* this section ends the pass */
     }
@@ -310,7 +312,10 @@ static bool expire_step(proxy_t *p, uint64_t now)
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
-        if (j == 0 || now < j->deadline_ns)
+        if (j == 0)
+            break;
+        JOB_REGISTER(j);
+        if (now < j->deadline_ns)
             break;
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
     }
