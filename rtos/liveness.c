@@ -188,8 +188,8 @@ static void rec_visit(proxy_t *p, uint32_t slot)
 /* One critical section of a recovery pass (one is pending): at most
  * ZEN_CFG_CRIT_BATCH slots. A table of at most ZEN_CFG_CRIT_BATCH slots
  * is visited in one section (the bound is at or above max_jobs from any
- * cursor): the test folds. */
-static void rec_step(proxy_t *p)
+ * cursor): the test folds. Returns the slots it visits. */
+static uint32_t rec_step(proxy_t *p)
 {
     uint32_t s = p->rec_next;
     uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
@@ -198,10 +198,10 @@ static void rec_step(proxy_t *p)
         p->rec_pending = 0; /* this section ends the pass */
     }
     p->rec_next = stop;
-    if (stop - s > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = stop - s;
+    uint32_t n = stop - s;
     for (; s < stop; s++)
         rec_visit(p, s);
+    return n;
 }
 
 /* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). With
@@ -306,8 +306,9 @@ static void drain_answers(proxy_t *p)
 }
 
 /* Step 7 for one critical section: end at most ZEN_CFG_CRIT_BATCH jobs
- * whose deadline passed, earliest first. Returns whether more may have. */
-static bool expire_step(proxy_t *p, uint64_t now)
+ * whose deadline passed, earliest first. Returns how many it ended
+ * (ZEN_CFG_CRIT_BATCH: more may have). */
+static uint32_t expire_step(proxy_t *p, uint64_t now)
 {
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
@@ -319,9 +320,7 @@ static bool expire_step(proxy_t *p, uint64_t now)
             break;
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
     }
-    if (n > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = n;
-    return n == ZEN_CFG_CRIT_BATCH;
+    return n;
 }
 
 int proxy_tick(proxy_t *p)
@@ -342,15 +341,21 @@ int proxy_tick(proxy_t *p)
      * the lock released in between. At most three walks of the table (two
      * for the recovery: a pass widened by another tick restarts, one for
      * the deadlines); what is left over continues at the next tick. The
-     * last section counts the jobs that ended during the call. */
+     * last section counts the jobs that ended during the call. One
+     * update of tick_slots_max counts the slots of either step. */
     uint32_t left = 3u * (pj_max_jobs(p) / ZEN_CFG_CRIT_BATCH + 1u);
     for (;;) {
         key = zport_crit_enter(p->port);
         bool more = true;
-        if (p->rec_pending)
-            rec_step(p);
-        else
-            more = expire_step(p, now);
+        uint32_t n;
+        if (p->rec_pending) {
+            n = rec_step(p);
+        } else {
+            n = expire_step(p, now);
+            more = n == ZEN_CFG_CRIT_BATCH;
+        }
+        if (n > p->stats.tick_slots_max)
+            p->stats.tick_slots_max = n;
         if (!more || --left == 0u)
             break;
         zport_crit_exit(p->port, key);
