@@ -225,13 +225,13 @@ static void new_epoch(proxy_t *p, uint32_t epoch)
 }
 
 /* Our heartbeat (L3): one untorn store, read once by the bridge. */
-static void beat(proxy_t *p, uint64_t now)
+static void beat(proxy_t *p, ipc_region_hdr_t *h, uint64_t now)
 {
     if (!p->started || now < p->zen_hb_next_ns)
         return;
     p->zen_hb++;
-    ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb); /* L3 */
-    ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
+    ipc_write_once(&h->zen.heartbeat, p->zen_hb); /* L3 */
+    ipc_cache_clean(&h->zen.heartbeat, 4);
     p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
@@ -242,10 +242,9 @@ _Static_assert(ZEN_CFG_HB_MISSES <= 0xFFFFFFFFu / 1000u, "heartbeat misses: the 
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held.
  * Online only with no recovery pass pending: the ring was drained first
  * (proxy_tick, drain_answers). */
-static void watch(proxy_t *p, uint64_t now)
+static void watch(proxy_t *p, ipc_region_hdr_t *h, uint64_t now)
 {
-    ipc_region_hdr_t *h = p->region.hdr;
-    beat(p, now);
+    beat(p, h, now);
     ipc_cache_invalidate(&h->bridge, (uint32_t)sizeof(h->bridge));
     uint32_t state = ipc_load_acquire(&h->bridge.state);                    /* L1 */
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
@@ -325,12 +324,13 @@ static uint32_t expire_step(proxy_t *p, uint64_t now)
 
 int proxy_tick(proxy_t *p)
 {
-    if (p == 0 || p->region.hdr == 0)
+    ipc_region_hdr_t *h = p ? p->region.hdr : 0; /* written by proxy_init() only */
+    if (h == 0)
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
     uint32_t ended = p->n_ended;
-    watch(p, now);
+    watch(p, h, now);
     bool pass = p->rec_pending != 0u;
     zport_crit_exit(p->port, key);
     if (pass)
