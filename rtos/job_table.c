@@ -93,12 +93,22 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 {
     uint32_t slot = pj_slot(p, j);
     j->flags |= PJ_PUBLISHED;
-    if (p->dl_pos[slot] != 0u || p->dl_n >= p->max_jobs)
+    if (p->dl_pos[slot] != 0u || p->dl_n >= pj_max_jobs(p))
         return; /* already in (or no room: cannot happen, one entry per slot) */
     dl_sift(p, ++p->dl_n, slot);
 }
 
 /* ---- the slot life cycle ---- */
+
+/* Hides where the job record lies (no code): its fields are reached from
+ * a register of its own (offsets below 128: 16-bit Thumb-2 loads and
+ * stores), not from the proxy's base plus the record's offset in the
+ * table; as proxy_submit.c's JOB_REGISTER. */
+#if defined(__GNUC__) && !defined(__FRAMAC__) /* the analysis sees the record */
+#define JOB_REGISTER(j) __asm__("" : "+r"(j))
+#else
+#define JOB_REGISTER(j) ((void)0)
+#endif
 
 /* A free slot holds no tensors, no account and no flags (proxy_init()
  * zeroes the table, pj_unclaim() clears them), and its final status is
@@ -107,9 +117,10 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 proxy_job_t *pj_take(proxy_t *p)
 {
     uint32_t s = p->free_head;
-    if (s >= p->max_jobs) /* PJ_NIL too: the list is empty */
+    if (s >= pj_max_jobs(p)) /* PJ_NIL too: the list is empty */
         return 0;
     proxy_job_t *j = &p->jobs[s];
+    JOB_REGISTER(j);
     p->free_head = j->next_free; /* read again only once the slot is free */
     j->slot = s;                 /* the same word: pj_slot() while taken */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;
@@ -144,12 +155,12 @@ static uint32_t end_kind(int32_t code)
 
 void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
 {
-    if (j->flags & PJ_ENDED) /* exactly one final status */
+    uint32_t f = j->flags;
+    if (f & PJ_ENDED) /* exactly one final status */
         return;
-    dl_remove(p, pj_slot(p, j));
     j->final = code;
     j->ipc_status = ipc_status;
-    j->flags |= PJ_ENDED;
+    j->flags = f | PJ_ENDED;
     uint32_t kind = end_kind(code);
     p->stats.ended[kind]++;
     p->n_ended++;
@@ -160,7 +171,7 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
         if (kind == PROXY_END_FAILED && ipc_status < IPC_STATUS_COUNT)
             j->acct->failed_status[ipc_status]++;
     }
-    if (!(j->flags & PJ_ANSWERED)) {
+    if (!(f & PJ_ANSWERED)) {
         p->n_held++;
         if (code != PROXY_OK) {
             /* Advisory, read once at pickup: a bridge that reaches the
@@ -174,6 +185,9 @@ void pj_end(proxy_t *p, proxy_job_t *j, int32_t code, uint32_t ipc_status)
      * section) and the port's wait compares it atomically. */
     ipc_store_release(&j->wake_seq, ipc_read_once(&j->wake_seq) + 1u);
     zport_wake(p->port, &j->wake_seq);
+    /* Last, in the same critical section: the arguments are not kept
+     * across the heap's sift. */
+    dl_remove(p, pj_slot(p, j));
 }
 
 /* Give back the job's tensors: its own heap blocks to the heap, the

@@ -159,11 +159,21 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
     pj_release_if_done(p, j);
 }
 
+/* Hides where the job record lies (no code): its fields are reached from
+ * a register of its own (16-bit Thumb-2 loads and stores), not from the
+ * proxy's base plus the record's offset in the table; as job_table.c's. */
+#if defined(__GNUC__) && !defined(__FRAMAC__) /* the analysis sees the record */
+#define JOB_REGISTER(j) __asm__("" : "+r"(j))
+#else
+#define JOB_REGISTER(j) ((void)0)
+#endif
+
 /* Steps 5 and 6 for one slot of a recovery pass. A job published after
  * the pass was asked for lies at or above every bound: untouched. */
 static void rec_visit(proxy_t *p, uint32_t slot)
 {
     proxy_job_t *j = &p->jobs[slot];
+    JOB_REGISTER(j);
     uint32_t f = j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED); /* read once */
     if (f == IN_FLIGHT) {
         if (!pj_below(j, p->rec_end[ring_of(j)]))
@@ -176,20 +186,22 @@ static void rec_visit(proxy_t *p, uint32_t slot)
 }
 
 /* One critical section of a recovery pass (one is pending): at most
- * ZEN_CFG_CRIT_BATCH slots. */
-static void rec_step(proxy_t *p)
+ * ZEN_CFG_CRIT_BATCH slots. A table of at most ZEN_CFG_CRIT_BATCH slots
+ * is visited in one section (the bound is at or above max_jobs from any
+ * cursor): the test folds. Returns the slots it visits. */
+static uint32_t rec_step(proxy_t *p)
 {
     uint32_t s = p->rec_next;
     uint32_t stop = s + ZEN_CFG_CRIT_BATCH; /* rec_next <= max_jobs <= 4096 */
-    if (stop >= p->max_jobs) {
-        stop = p->max_jobs;
+    if (ZEN_CFG_MAX_JOBS <= ZEN_CFG_CRIT_BATCH || stop >= pj_max_jobs(p)) {
+        stop = pj_max_jobs(p);
         p->rec_pending = 0; /* this section ends the pass */
     }
     p->rec_next = stop;
-    if (stop - s > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = stop - s;
+    uint32_t n = stop - s;
     for (; s < stop; s++)
         rec_visit(p, s);
+    return n;
 }
 
 /* Steps 3-6: a new bridge epoch (after the L2 acquire of epoch). With
@@ -213,13 +225,13 @@ static void new_epoch(proxy_t *p, uint32_t epoch)
 }
 
 /* Our heartbeat (L3): one untorn store, read once by the bridge. */
-static void beat(proxy_t *p, uint64_t now)
+static void beat(proxy_t *p, ipc_region_hdr_t *h, uint64_t now)
 {
     if (!p->started || now < p->zen_hb_next_ns)
         return;
     p->zen_hb++;
-    ipc_write_once(&p->region.hdr->zen.heartbeat, p->zen_hb); /* L3 */
-    ipc_cache_clean(&p->region.hdr->zen.heartbeat, 4);
+    ipc_write_once(&h->zen.heartbeat, p->zen_hb); /* L3 */
+    ipc_cache_clean(&h->zen.heartbeat, 4);
     p->zen_hb_next_ns = now + ipc_us_to_ns(p->hb_period_us);
 }
 
@@ -230,10 +242,9 @@ _Static_assert(ZEN_CFG_HB_MISSES <= 0xFFFFFFFFu / 1000u, "heartbeat misses: the 
 /* Our heartbeat and the bridge watch (steps 1-6); critical section held.
  * Online only with no recovery pass pending: the ring was drained first
  * (proxy_tick, drain_answers). */
-static void watch(proxy_t *p, uint64_t now)
+static void watch(proxy_t *p, ipc_region_hdr_t *h, uint64_t now)
 {
-    ipc_region_hdr_t *h = p->region.hdr;
-    beat(p, now);
+    beat(p, h, now);
     ipc_cache_invalidate(&h->bridge, (uint32_t)sizeof(h->bridge));
     uint32_t state = ipc_load_acquire(&h->bridge.state);                    /* L1 */
     uint32_t epoch = ipc_load_acquire(&h->bridge.epoch);                    /* L2 */
@@ -294,29 +305,32 @@ static void drain_answers(proxy_t *p)
 }
 
 /* Step 7 for one critical section: end at most ZEN_CFG_CRIT_BATCH jobs
- * whose deadline passed, earliest first. Returns whether more may have. */
-static bool expire_step(proxy_t *p, uint64_t now)
+ * whose deadline passed, earliest first. Returns how many it ended
+ * (ZEN_CFG_CRIT_BATCH: more may have). */
+static uint32_t expire_step(proxy_t *p, uint64_t now)
 {
     uint32_t n = 0;
     for (; n < ZEN_CFG_CRIT_BATCH; n++) {
         proxy_job_t *j = pj_dl_first(p);
-        if (j == 0 || now < j->deadline_ns)
+        if (j == 0)
+            break;
+        JOB_REGISTER(j);
+        if (now < j->deadline_ns)
             break;
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */
     }
-    if (n > p->stats.tick_slots_max)
-        p->stats.tick_slots_max = n;
-    return n == ZEN_CFG_CRIT_BATCH;
+    return n;
 }
 
 int proxy_tick(proxy_t *p)
 {
-    if (p == 0 || p->region.hdr == 0)
+    ipc_region_hdr_t *h = p ? p->region.hdr : 0; /* written by proxy_init() only */
+    if (h == 0)
         return PROXY_E_INVAL;
     uint64_t now = zport_now_ns(p->port);
     uint32_t key = zport_crit_enter(p->port);
     uint32_t ended = p->n_ended;
-    watch(p, now);
+    watch(p, h, now);
     bool pass = p->rec_pending != 0u;
     zport_crit_exit(p->port, key);
     if (pass)
@@ -327,15 +341,21 @@ int proxy_tick(proxy_t *p)
      * the lock released in between. At most three walks of the table (two
      * for the recovery: a pass widened by another tick restarts, one for
      * the deadlines); what is left over continues at the next tick. The
-     * last section counts the jobs that ended during the call. */
-    uint32_t left = 3u * (p->max_jobs / ZEN_CFG_CRIT_BATCH + 1u);
+     * last section counts the jobs that ended during the call. One
+     * update of tick_slots_max counts the slots of either step. */
+    uint32_t left = 3u * (pj_max_jobs(p) / ZEN_CFG_CRIT_BATCH + 1u);
     for (;;) {
         key = zport_crit_enter(p->port);
         bool more = true;
-        if (p->rec_pending)
-            rec_step(p);
-        else
-            more = expire_step(p, now);
+        uint32_t n;
+        if (p->rec_pending) {
+            n = rec_step(p);
+        } else {
+            n = expire_step(p, now);
+            more = n == ZEN_CFG_CRIT_BATCH;
+        }
+        if (n > p->stats.tick_slots_max)
+            p->stats.tick_slots_max = n;
         if (!more || --left == 0u)
             break;
         zport_crit_exit(p->port, key);

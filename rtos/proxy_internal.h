@@ -36,6 +36,14 @@ static inline uint32_t pj_n_sq(const proxy_t *p)
     return ZEN_CFG_MAX_SQ == 1u ? 1u : p->region.n_sq;
 }
 
+/* Job slots in use: max_jobs, which proxy_init() keeps in [1,
+ * ZEN_CFG_MAX_JOBS]; with ZEN_CFG_FIXED_LAYOUT it is that bound (the
+ * fixed geometry asks for it), a constant. */
+static inline uint32_t pj_max_jobs(const proxy_t *p)
+{
+    return ZEN_CFG_FIXED_LAYOUT ? ZEN_CFG_MAX_JOBS : p->max_jobs;
+}
+
 /* A tensor count of a registered model or a job (at most
  * ZEN_CFG_MAX_TENSORS: proxy_model_register() checks it), written so that
  * a one-tensor build (ZEN_CFG_MAX_TENSORS 1) folds the loops over the
