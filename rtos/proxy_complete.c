@@ -157,20 +157,26 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
 
 /* Out of line even in an LTO build: the completion and the task's calls
  * share one copy. */
-__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off)
+__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t look)
 {
     uint32_t slot = IPC_HANDLE_SLOT(h);
     uint32_t gen = IPC_HANDLE_GEN(h);
     if (gen == 0 || slot >= p->max_jobs)
         return 0;
     proxy_job_t *j = &p->jobs[slot];
-    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | off)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+    /* Hides where the record lies (no code), as pj_submit's JOB_REGISTER:
+     * its flags and generation are read from the register that is also
+     * the result (16-bit Thumb-2 loads), not at offsets from the proxy. */
+    __asm__("" : "+r"(j));
+#endif
+    if ((j->flags & look) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
         return 0;
     return j;
 }
 
 /* Why an answer naming handle h found no job to answer (pj_find() with
- * PJ_ANSWERED returned NULL). */
+ * PJ_ANSWERED clear returned NULL). */
 static uint32_t unattributed(const proxy_t *p, uint32_t h, bool is_error)
 {
     uint32_t slot = IPC_HANDLE_SLOT(h);
@@ -191,7 +197,7 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
     uint32_t why = PROXY_CQ_BAD_CMD;
 
     if (cmd == CMD_PONG || cmd == CMD_JOB_DONE || is_error) {
-        proxy_job_t *j = pj_find(p, h, PJ_ANSWERED);
+        proxy_job_t *j = pj_find(p, h, PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED);
         if (j != 0) {
             answer(p, j, pkt);
             return;

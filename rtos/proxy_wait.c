@@ -130,7 +130,7 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
 static inline __attribute__((always_inline)) proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner,
                                                                     uint32_t h, int *rc)
 {
-    proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
+    proxy_job_t *j = pj_find(p, h, PJ_BUSY | PJ_PUBLISHED | PJ_COLLECTED);
     *rc = PROXY_E_BAD_HANDLE;
     if (j != 0) {
         *rc = PROXY_OK;
