@@ -157,20 +157,26 @@ static __attribute__((noinline)) void answer(proxy_t *p, proxy_job_t *j, const i
 
 /* Out of line even in an LTO build: the completion and the task's calls
  * share one copy. */
-__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off)
+__attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t look)
 {
     uint32_t slot = IPC_HANDLE_SLOT(h);
     uint32_t gen = IPC_HANDLE_GEN(h);
     if (gen == 0 || slot >= p->max_jobs)
         return 0;
     proxy_job_t *j = &p->jobs[slot];
-    if ((j->flags & (PJ_BUSY | PJ_PUBLISHED | off)) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+    /* Hides where the record lies (no code), as pj_submit's JOB_REGISTER:
+     * its flags and generation are read from the register that is also
+     * the result (16-bit Thumb-2 loads), not at offsets from the proxy. */
+    __asm__("" : "+r"(j));
+#endif
+    if ((j->flags & look) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
         return 0;
     return j;
 }
 
 /* Why an answer naming handle h found no job to answer (pj_find() with
- * PJ_ANSWERED returned NULL). */
+ * PJ_ANSWERED clear returned NULL). */
 static uint32_t unattributed(const proxy_t *p, uint32_t h, bool is_error)
 {
     uint32_t slot = IPC_HANDLE_SLOT(h);
@@ -191,7 +197,7 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
     uint32_t why = PROXY_CQ_BAD_CMD;
 
     if (cmd == CMD_PONG || cmd == CMD_JOB_DONE || is_error) {
-        proxy_job_t *j = pj_find(p, h, PJ_ANSWERED);
+        proxy_job_t *j = pj_find(p, h, PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED);
         if (j != 0) {
             answer(p, j, pkt);
             return;
@@ -211,20 +217,25 @@ static void handle_one(proxy_t *p, const ipc_packet_t *pkt)
  * its retry time or a new bridge epoch: the completion context sleeps
  * instead of counting corrupt reads. The clock is read only while the
  * ring backs off. *was: the back-off that a corrupt read now doubles (0
- * when healthy or in a new epoch: the first one). Inline in each caller:
- * an image that links only the completion holds no copy of its own. */
-static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p, uint32_t *was)
+ * when healthy or in a new epoch: the first one); *at: the bridge epoch,
+ * read once here, that a corrupt read now backs off in (should the bridge
+ * move on before the dequeue, its new epoch retries at once). Inline in
+ * each caller: an image that links only the completion holds no copy of
+ * its own. */
+static inline __attribute__((always_inline)) bool cq_readable(proxy_t *p, uint32_t *was, uint32_t *at)
 {
     uint32_t b = p->cq_backoff_ns;
-    if (b != 0u && ipc_read_once(&p->region.hdr->bridge.epoch) != p->cq_bad_epoch)
+    uint32_t epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
+    if (b != 0u && epoch != p->cq_bad_epoch)
         b = 0; /* a new bridge epoch: the back-off starts again */
     *was = b;
+    *at = epoch;
     return b == 0u || zport_now_ns(p->port) >= p->cq_retry_ns;
 }
 
-/* Count a corrupt read once and back off (doubling); inside the
- * critical section. */
-static void cq_corrupt(proxy_t *p, uint32_t was)
+/* Count a corrupt read once and back off (doubling) in the bridge epoch
+ * cq_readable() read; inside the critical section. */
+static void cq_corrupt(proxy_t *p, uint32_t was, uint32_t epoch)
 {
     uint64_t now = zport_now_ns(p->port);
     cq_reject(p, PROXY_CQ_RING_CORRUPT);
@@ -233,24 +244,33 @@ static void cq_corrupt(proxy_t *p, uint32_t was)
         b = CQ_BACKOFF_MAX_NS;
     p->cq_backoff_ns = b;
     p->cq_retry_ns = now + b;
-    p->cq_bad_epoch = ipc_read_once(&p->region.hdr->bridge.epoch);
+    p->cq_bad_epoch = epoch;
 }
 
 int pj_complete_upto(proxy_t *p, uint32_t max)
 {
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
+    ipc_ring_cons_t *cq = &p->cq;
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+    /* Hides where the ring's state lies (no code), as pj_find(): with
+     * link-time optimisation the dequeue, inlined, reaches its words
+     * from a register of its own with 16-bit Thumb-2 loads and stores. */
+    __asm__("" : "+r"(cq));
+    if (cq == 0)
+        __builtin_unreachable();
+#endif
     uint32_t i = 0;        /* the packets handled */
     for (; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;
         uint32_t key = zport_crit_enter(p->port);
         int r = IPC_E_RING_EMPTY;
-        uint32_t was;
-        if (cq_readable(p, &was)) {
-            p->cq_backoff_ns = 0;               /* a sane ring (again), unless found corrupt below */
-            r = ipc_ring_dequeue(&p->cq, &pkt); /* A1 inside */
+        uint32_t was, epoch;
+        if (cq_readable(p, &was, &epoch)) {
+            p->cq_backoff_ns = 0;           /* a sane ring (again), unless found corrupt below */
+            r = ipc_ring_dequeue(cq, &pkt); /* A1 inside */
             if (r == IPC_E_RING_CORRUPT)
-                cq_corrupt(p, was);
+                cq_corrupt(p, was, epoch);
         }
         if (r == IPC_OK)
             handle_one(p, &pkt);
@@ -273,8 +293,8 @@ bool proxy_work_pending(proxy_t *p)
     uint32_t key = zport_crit_enter(p->port);
     /* A corrupt ring is not work: proxy_complete retries it when its
      * back-off is over (the port's tick wakes the completion context). */
-    uint32_t was;
-    int r = cq_readable(p, &was) ? ipc_ring_ready_count(&p->cq) : 0;
+    uint32_t was, epoch;
+    int r = cq_readable(p, &was, &epoch) ? ipc_ring_ready_count(&p->cq) : 0;
     zport_crit_exit(p->port, key);
     return r > 0;
 }

@@ -113,10 +113,11 @@ proxy_job_t *pj_take(proxy_t *p);
 
 /* proxy_complete.c: the job named by handle h (slot below max_jobs,
  * generation not 0 and the slot's), busy and published, and without any
- * of the flags in `off`, or NULL. The completion attributes an answer
- * with it (off PJ_ANSWERED), the task's calls look a handle up with it
- * (off PJ_COLLECTED). */
-proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t off);
+ * other of the flags in `look` (PJ_BUSY | PJ_PUBLISHED | the ones that
+ * must be clear), or NULL. The completion attributes an answer with it
+ * (PJ_ANSWERED clear), the task's calls look a handle up with it
+ * (PJ_COLLECTED clear). */
+proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t look);
 
 /* Mark the job published (its packet is on a ring) and enter it in the
  * deadline heap. */

@@ -64,17 +64,23 @@ static void fill_result(const proxy_t *p, const proxy_job_t *j, uint32_t h, prox
 }
 
 /* The outputs of a job that ended PROXY_OK: invalidated in place in its
- * buffers, or invalidated and copied out of its own blocks. */
+ * buffers, or invalidated and copied out of its own blocks. The blocks
+ * are the job's, taken in the claim from the heap or the buffers (private
+ * records, inside the region's lay-out by construction, as in the
+ * submission's fill): their addresses need no bound check of their own. */
 static void take_outputs(proxy_t *p, const proxy_job_t *j, const proxy_out_t *out, uint32_t n_out)
 {
     if (j->flags & PJ_OUT_BUFS) {
-        for (uint32_t i = 0; i < pj_nt(j->n_out); i++)
-            ipc_cache_invalidate(ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len), j->out[i].len);
+        for (uint32_t i = 0; i < pj_nt(j->n_out); i++) {
+            ipc_tensor_ref_t ref = j->out[i];
+            ipc_cache_invalidate(p->region.base + ref.off, ref.len);
+        }
     } else if (out) {
         for (uint32_t i = 0; i < pj_nt(n_out); i++) {
-            const uint8_t *src = (const uint8_t *)ipc_region_ptr(&p->region, j->out[i].off, j->out[i].len);
-            ipc_cache_invalidate(src, j->out[i].len);
-            pj_copy(out[i].ptr, src, j->out[i].len);
+            ipc_tensor_ref_t ref = j->out[i];
+            const uint8_t *src = p->region.base + ref.off;
+            ipc_cache_invalidate(src, ref.len);
+            pj_copy(out[i].ptr, src, ref.len);
         }
     }
 }
@@ -124,7 +130,7 @@ static int collect(proxy_t *p, proxy_job_t *j, uint32_t h, uint32_t key, uint64_
 static inline __attribute__((always_inline)) proxy_job_t *lookup_as(proxy_t *p, const proxy_account_t *owner,
                                                                     uint32_t h, int *rc)
 {
-    proxy_job_t *j = pj_find(p, h, PJ_COLLECTED);
+    proxy_job_t *j = pj_find(p, h, PJ_BUSY | PJ_PUBLISHED | PJ_COLLECTED);
     *rc = PROXY_E_BAD_HANDLE;
     if (j != 0) {
         *rc = PROXY_OK;
