@@ -11,6 +11,7 @@
 #include "backends/cpu.h"
 #include "bridge_errors.h"
 #include "registry.h"
+#include "accel_test.h"
 #include "test_exit.h"
 #include "zenedge/barrier.h"
 #include "zl.h"
@@ -37,32 +38,13 @@ void bridge_cpu_handover_pause(uint32_t qos)
     ipc_store_release(&held, 2u);
 }
 
-typedef struct io {
-    void *in[2];
-    void *out;
-} io_t;
-
-static int job_make(bridge_job_t *j, io_t *io, const bridge_model_t *m, uint32_t qos)
+/* A job of model m with its buffers (tests/helpers/accel_test). 0 or 1. */
+static int job_make(bridge_job_t *j, accel_io_t *io, const bridge_model_t *m, uint32_t qos, uint32_t handle)
 {
-    memset(j, 0, sizeof(*j));
-    j->model = m;
-    j->qos = qos;
-    for (uint32_t i = 0; i < 2; i++) {
-        io->in[i] = calloc(1, m->in[i].bytes);
-        j->in[i] = io->in[i];
-        j->in_len[i] = m->in[i].bytes;
-    }
-    io->out = calloc(1, m->out[0].bytes);
-    j->out[0] = io->out;
-    j->out_len[0] = m->out[0].bytes;
-    return io->in[0] == NULL || io->in[1] == NULL || io->out == NULL;
-}
-
-static void io_free(io_t *io)
-{
-    free(io->in[0]);
-    free(io->in[1]);
-    free(io->out);
+    if (accel_io_make(io, m, handle) != 0)
+        return 1;
+    accel_job_fill(j, m, io, qos, handle);
+    return 0;
 }
 
 /* As the daemon's dispatcher does: sleep on the wake eventfd, look at
@@ -91,8 +73,8 @@ static int collect(int efd, const bridge_job_t *want, uint64_t until, uint32_t *
 static int rt_rounds(int efd, const bridge_model_t *add, uint64_t *worst, uint32_t *others)
 {
     bridge_job_t rt;
-    io_t rio;
-    int fails = job_make(&rt, &rio, add, IPC_QOS_RT);
+    accel_io_t rio;
+    int fails = job_make(&rt, &rio, add, IPC_QOS_RT, IPC_HANDLE(1, 0));
     uint32_t n = add->out[0].count;
     for (uint32_t r = 0; r < N_RT && !fails; r++) {
         for (uint32_t i = 0; i < n; i++) {
@@ -110,7 +92,7 @@ static int rt_rounds(int efd, const bridge_model_t *add, uint64_t *worst, uint32
         for (uint32_t i = 0; i < n; i++)
             fails += ((int32_t *)rio.out)[i] != (int32_t)(r * 1000u + i + r);
     }
-    io_free(&rio);
+    accel_io_free(&rio);
     return fails;
 }
 
@@ -118,8 +100,8 @@ static int test_rt_past_held_worker(const bridge_model_t *gemm, const bridge_mod
 {
     int efd = zl_db_create();
     bridge_job_t bg;
-    io_t bio;
-    if (efd < 0 || job_make(&bg, &bio, gemm, IPC_QOS_BACKGROUND))
+    accel_io_t bio;
+    if (efd < 0 || job_make(&bg, &bio, gemm, IPC_QOS_BACKGROUND, IPC_HANDLE(1, 1)))
         return 1;
     be.ops->set_wake(&be, efd);
     ipc_store_release(&hold_armed, 1u);
@@ -149,7 +131,7 @@ static int test_rt_past_held_worker(const bridge_model_t *gemm, const bridge_mod
     }
     be.ops->set_wake(&be, -1);
     close(efd);
-    io_free(&bio);
+    accel_io_free(&bio);
     return fails;
 }
 

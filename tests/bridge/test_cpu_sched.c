@@ -14,6 +14,7 @@
 #include "backends/backend.h"
 #include "bridge_errors.h"
 #include "registry.h"
+#include "accel_test.h"
 #include "test_exit.h"
 #include "zl.h"
 
@@ -112,26 +113,6 @@ static int check_all_sched(void)
     return fails;
 }
 
-typedef struct io {
-    void *in[2];
-    void *out;
-} io_t;
-
-static void job_make(bridge_job_t *j, io_t *io, const bridge_model_t *m, uint32_t qos)
-{
-    memset(j, 0, sizeof(*j));
-    j->model = m;
-    j->qos = qos;
-    for (uint32_t i = 0; i < m->n_in; i++) {
-        io->in[i] = calloc(1, m->in[i].bytes);
-        j->in[i] = io->in[i];
-        j->in_len[i] = m->in[i].bytes;
-    }
-    io->out = calloc(1, m->out[0].bytes);
-    j->out[0] = io->out;
-    j->out_len[0] = m->out[0].bytes;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -185,13 +166,15 @@ static int rt_preempts(const bridge_qos_sched_t *q, int cpu, uint64_t *p50, uint
         return 1;
     }
     bridge_job_t bg[N_BG], rt;
-    io_t bio[N_BG], rio;
+    accel_io_t bio[N_BG], rio;
     int fails = 0;
     for (uint32_t i = 0; i < N_BG; i++) {
-        job_make(&bg[i], &bio[i], gemm, IPC_QOS_BACKGROUND);
+        fails |= accel_io_make(&bio[i], gemm, i) != 0;
+        accel_job_fill(&bg[i], gemm, &bio[i], IPC_QOS_BACKGROUND, IPC_HANDLE(1, i));
         fails |= be.ops->submit(&be, &bg[i]) != BRIDGE_OK;
     }
-    job_make(&rt, &rio, add, IPC_QOS_RT);
+    fails |= accel_io_make(&rio, add, N_BG) != 0;
+    accel_job_fill(&rt, add, &rio, IPC_QOS_RT, IPC_HANDLE(1, N_BG));
     uint64_t lat[N_RT];
     for (uint32_t r = 0; r < N_RT && !fails; r++) {
         struct timespec gap = {0, 1000000};
@@ -208,8 +191,8 @@ static int rt_preempts(const bridge_qos_sched_t *q, int cpu, uint64_t *p50, uint
     fails |= be.ops->in_flight(&be) != 0;
     be.ops->shutdown(&be);
     for (uint32_t i = 0; i < N_BG; i++)
-        free(bio[i].in[0]), free(bio[i].in[1]), free(bio[i].out);
-    free(rio.in[0]), free(rio.in[1]), free(rio.out);
+        accel_io_free(&bio[i]);
+    accel_io_free(&rio);
     if (fails) {
         fprintf(stderr, "FAIL: a job was not run\n");
         return 1;
