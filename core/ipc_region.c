@@ -137,12 +137,12 @@ static int layout_check_counts(const layout_t *l, ipc_fault_t *f)
 {
     if (l->n_sq == 0 || l->n_sq > IPC_MAX_SQ)
         return fail(f, IPC_E_SQ_COUNT, "n_sq", l->n_sq, IPC_MAX_SQ, "must be in [1, IPC_MAX_SQ]");
-    if (!ipc_is_pow2(l->sq_slots) || l->sq_slots < IPC_RING_MIN_SLOTS || l->sq_slots > IPC_RING_MAX_SLOTS)
+    if (!ipc_ring_slots_ok(l->sq_slots))
         return fail(f, IPC_E_SQ_SLOTS, "sq_slots", l->sq_slots, IPC_RING_MAX_SLOTS,
                     "must be a power of two in [2, 65536]");
     if (l->max_jobs == 0 || l->max_jobs > IPC_MAX_JOBS)
         return fail(f, IPC_E_MAX_JOBS, "max_jobs", l->max_jobs, IPC_MAX_JOBS, "must be in [1, IPC_MAX_JOBS]");
-    if (!ipc_is_pow2(l->cq_slots) || l->cq_slots < IPC_RING_MIN_SLOTS || l->cq_slots > IPC_RING_MAX_SLOTS)
+    if (!ipc_ring_slots_ok(l->cq_slots))
         return fail(f, IPC_E_CQ_SLOTS, "cq_slots", l->cq_slots, IPC_RING_MAX_SLOTS,
                     "must be a power of two in [2, 65536]");
     if (l->cq_slots < l->max_jobs)

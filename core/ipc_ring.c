@@ -16,7 +16,7 @@
 
 static int ring_check_hdr(const ipc_ring_t *r, uint32_t slots)
 {
-    if (!ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+    if (!ipc_ring_slots_ok(slots))
         return IPC_E_RING_SIZE;
     ipc_cache_invalidate(r, IPC_CACHELINE);
     /* Identity words are immutable after init and were published by the

@@ -65,12 +65,11 @@ IPC_LAYOUT_INLINE int ipc_layout_check(const ipc_region_config_t *cfg, uint32_t 
 {
     if (cfg->n_sq == 0 || cfg->n_sq > IPC_MAX_SQ)
         return IPC_E_SQ_COUNT;
-    if (!ipc_layout_pow2(cfg->sq_slots) || cfg->sq_slots < IPC_RING_MIN_SLOTS || cfg->sq_slots > IPC_RING_MAX_SLOTS)
+    if (!ipc_ring_slots_ok(cfg->sq_slots))
         return IPC_E_SQ_SLOTS;
     if (cfg->max_jobs == 0 || cfg->max_jobs > IPC_MAX_JOBS)
         return IPC_E_MAX_JOBS;
-    if (!ipc_layout_pow2(cq_slots) || cq_slots < IPC_RING_MIN_SLOTS || cq_slots > IPC_RING_MAX_SLOTS ||
-        cq_slots < cfg->max_jobs)
+    if (!ipc_ring_slots_ok(cq_slots) || cq_slots < cfg->max_jobs)
         return IPC_E_CQ_SLOTS;
     if (cfg->region_size < IPC_REGION_MIN_SIZE || cfg->region_size > IPC_REGION_MAX_SIZE)
         return IPC_E_REGION_SIZE;

@@ -501,6 +501,17 @@ typedef struct ipc_trace_area {
 
 static inline bool ipc_is_pow2(uint32_t x) { return x != 0u && (x & (x - 1u)) == 0u; }
 
+/* A ring size the protocol allows: a power of two in [IPC_RING_MIN_SLOTS,
+ * IPC_RING_MAX_SLOTS]. Always inline, so that a size known at compile
+ * time (ZEN_CFG_FIXED_LAYOUT) folds the check away. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool ipc_ring_slots_ok(uint32_t slots)
+{
+    return (slots & (slots - 1u)) == 0u && slots >= IPC_RING_MIN_SLOTS && slots <= IPC_RING_MAX_SLOTS;
+}
+
 /* The submission ring that carries QoS class qos in a region of n_sq rings. */
 static inline uint32_t ipc_qos_ring(uint32_t qos, uint32_t n_sq)
 {

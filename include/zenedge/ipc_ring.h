@@ -61,7 +61,7 @@ int ipc_ring_init(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t prod
  * with a compile-time geometry its checks fold. */
 static inline int ipc_ring_init_inline(ipc_ring_t *r, uint32_t slots, uint32_t ring_id, uint32_t producer)
 {
-    if (r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+    if (r == 0 || !ipc_ring_slots_ok(slots))
         return IPC_E_INVAL;
     ipc_write_once(&r->magic, IPC_RING_MAGIC);
     ipc_write_once(&r->size, slots);
@@ -121,7 +121,7 @@ static inline int ipc_ring_cons_fresh(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_
  * checks, the same return codes: IPC_OK or IPC_E_INVAL. */
 static inline int ipc_ring_prod_fresh_zeroed(ipc_ring_prod_t *p, ipc_ring_t *r, uint32_t slots)
 {
-    if (p == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+    if (p == 0 || r == 0 || !ipc_ring_slots_ok(slots))
         return IPC_E_INVAL;
     p->ring = r;
     p->size = slots;
@@ -131,7 +131,7 @@ static inline int ipc_ring_prod_fresh_zeroed(ipc_ring_prod_t *p, ipc_ring_t *r, 
 
 static inline int ipc_ring_cons_fresh_zeroed(ipc_ring_cons_t *c, ipc_ring_t *r, uint32_t slots)
 {
-    if (c == 0 || r == 0 || !ipc_is_pow2(slots) || slots < IPC_RING_MIN_SLOTS || slots > IPC_RING_MAX_SLOTS)
+    if (c == 0 || r == 0 || !ipc_ring_slots_ok(slots))
         return IPC_E_INVAL;
     c->ring = r;
     c->size = slots;
