@@ -13,6 +13,7 @@
  * sections (completion, end of a job).
  */
 #include "contract.h"
+#include "zenedge/barrier.h"
 
 #include <stddef.h>
 
@@ -70,16 +71,6 @@ int contract_reject_reason(int err)
     }
 }
 
-/* Hides where c points (no code): with link-time optimisation the
- * contract is a global whose address the compiler folds into every store
- * (32-bit Thumb-2 stores); in a register of its own they take the 16-bit
- * encoding. As proxy_setup.c's BASE_REGISTER. */
-#if defined(__GNUC__)
-#define CONTRACT_REGISTER(c) __asm__("" : "+r"(c))
-#else
-#define CONTRACT_REGISTER(c) ((void)0)
-#endif
-
 int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
 {
     if (c == 0 || proxy == 0 || cfg == 0)
@@ -111,7 +102,7 @@ int contract_init(contract_t *c, proxy_t *proxy, const contract_config_t *cfg)
                 (unsigned)cfg->deadline_us, (unsigned)ZEN_CFG_MAX_DEADLINE_US);
         return CONTRACT_E_CONFIG;
     }
-    CONTRACT_REGISTER(c);
+    ipc_in_register(c);
     c->proxy = proxy;
     c->cfg.name = cfg->name;
     for (uint32_t i = 0; i < ZEN_CFG_CONTRACT_MODELS; i++)

@@ -100,16 +100,6 @@ void pj_publish(proxy_t *p, proxy_job_t *j)
 
 /* ---- the slot life cycle ---- */
 
-/* Hides where the job record lies (no code): its fields are reached from
- * a register of its own (offsets below 128: 16-bit Thumb-2 loads and
- * stores), not from the proxy's base plus the record's offset in the
- * table; as proxy_submit.c's JOB_REGISTER. */
-#if defined(__GNUC__) && !defined(__FRAMAC__) /* the analysis sees the record */
-#define JOB_REGISTER(j) __asm__("" : "+r"(j))
-#else
-#define JOB_REGISTER(j) ((void)0)
-#endif
-
 /* A free slot holds no tensors, no account and no flags (proxy_init()
  * zeroes the table, pj_unclaim() clears them), and its final status is
  * read only once PJ_ENDED is set (pj_end() writes it first): taking it
@@ -120,7 +110,7 @@ proxy_job_t *pj_take(proxy_t *p)
     if (s >= pj_max_jobs(p)) /* PJ_NIL too: the list is empty */
         return 0;
     proxy_job_t *j = &p->jobs[s];
-    JOB_REGISTER(j);
+    ipc_in_register(j);
     p->free_head = j->next_free; /* read again only once the slot is free */
     j->slot = s;                 /* the same word: pj_slot() while taken */
     uint32_t gen = (j->gen + 1u) & IPC_GEN_MASK;

@@ -159,21 +159,12 @@ static void reclaim_one(proxy_t *p, proxy_job_t *j, uint32_t slot)
     pj_release_if_done(p, j);
 }
 
-/* Hides where the job record lies (no code): its fields are reached from
- * a register of its own (16-bit Thumb-2 loads and stores), not from the
- * proxy's base plus the record's offset in the table; as job_table.c's. */
-#if defined(__GNUC__) && !defined(__FRAMAC__) /* the analysis sees the record */
-#define JOB_REGISTER(j) __asm__("" : "+r"(j))
-#else
-#define JOB_REGISTER(j) ((void)0)
-#endif
-
 /* Steps 5 and 6 for one slot of a recovery pass. A job published after
  * the pass was asked for lies at or above every bound: untouched. */
 static void rec_visit(proxy_t *p, uint32_t slot)
 {
     proxy_job_t *j = &p->jobs[slot];
-    JOB_REGISTER(j);
+    ipc_in_register(j);
     uint32_t f = j->flags & (PJ_BUSY | PJ_PUBLISHED | PJ_ANSWERED | PJ_ENDED); /* read once */
     if (f == IN_FLIGHT) {
         if (!pj_below(j, p->rec_end[ring_of(j)]))
@@ -314,7 +305,7 @@ static uint32_t expire_step(proxy_t *p, uint64_t now)
         proxy_job_t *j = pj_dl_first(p);
         if (j == 0)
             break;
-        JOB_REGISTER(j);
+        ipc_in_register(j);
         if (now < j->deadline_ns)
             break;
         pj_end(p, j, pj_expiry_code(p), IPC_STATUS_COUNT); /* leaves the heap */

@@ -164,12 +164,7 @@ __attribute__((noinline)) proxy_job_t *pj_find(proxy_t *p, uint32_t h, uint32_t 
     if (gen == 0 || slot >= p->max_jobs)
         return 0;
     proxy_job_t *j = &p->jobs[slot];
-#if defined(__GNUC__) && !defined(__FRAMAC__)
-    /* Hides where the record lies (no code), as pj_submit's JOB_REGISTER:
-     * its flags and generation are read from the register that is also
-     * the result (16-bit Thumb-2 loads), not at offsets from the proxy. */
-    __asm__("" : "+r"(j));
-#endif
+    ipc_in_register(j); /* flags and generation read from the result's register */
     if ((j->flags & look) != (PJ_BUSY | PJ_PUBLISHED) || j->gen != gen)
         return 0;
     return j;
@@ -252,14 +247,7 @@ int pj_complete_upto(proxy_t *p, uint32_t max)
     if (p == 0 || p->region.hdr == 0)
         return PROXY_E_INVAL;
     ipc_ring_cons_t *cq = &p->cq;
-#if defined(__GNUC__) && !defined(__FRAMAC__)
-    /* Hides where the ring's state lies (no code), as pj_find(): with
-     * link-time optimisation the dequeue, inlined, reaches its words
-     * from a register of its own with 16-bit Thumb-2 loads and stores. */
-    __asm__("" : "+r"(cq));
-    if (cq == 0)
-        __builtin_unreachable();
-#endif
+    ipc_in_register(cq);   /* with LTO the inlined dequeue reaches its words from it */
     uint32_t i = 0;        /* the packets handled */
     for (; i < max; i++) { /* bounded work per call */
         ipc_packet_t pkt;

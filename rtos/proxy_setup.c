@@ -126,23 +126,6 @@ static bool fixed_matches(const proxy_config_t *cfg)
            0u;
 }
 
-#if ZEN_CFG_FIXED_LAYOUT
-/* Hides where ptr points (no code): the compiler keeps it in a register of
- * its own instead of folding its offset from the proxy's base into every
- * store, and the folded lay-out's stores into the view (offsets below 128)
- * take Thumb-2's 16-bit encoding (-16 bytes on Cortex-M4). */
-#if defined(__GNUC__)
-#define BASE_REGISTER(ptr)                                             \
-    do {                                                               \
-        __asm__("" : "+r"(ptr));                                       \
-        if ((ptr) == 0) /* still the same pointer: tests of it fold */ \
-            __builtin_unreachable();                                   \
-    } while (0)
-#else
-#define BASE_REGISTER(ptr) ((void)0)
-#endif
-#endif
-
 /* proxy_init() zeroes the proxy first (pj_zero()), and the set-up then
  * leaves the words that stay 0 (the free list's head and generations,
  * the ring handles' counters, the heap's counts) to that zeroing. A
@@ -173,8 +156,8 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     ipc_region_t *view = &p->region;
 #if ZEN_CFG_FIXED_LAYOUT
     uint32_t end = 0;
-    BASE_REGISTER(view);
-    BASE_REGISTER(region_base); /* with LTO a constant: the zeroing loop indexes a register instead */
+    ipc_in_register(view);
+    ipc_in_register(region_base); /* with LTO a constant: the zeroing loop indexes a register instead */
     int err = ipc_layout_region_init(view, region_base, &rc, &end);
 #else
     int err = ipc_region_init(view, region_base, &rc);
@@ -206,7 +189,7 @@ static int region_setup(proxy_t *p, void *region_base, const proxy_config_t *cfg
     uint32_t heap_size = (ZEN_CFG_FIXED_REGION_SIZE - end) & ~(IPC_CACHELINE - 1u), count[1];
     err = ipc_layout_heap_plan(heap_size, &one, 1u, count);
     ipc_heap_t *heap = &p->heap;
-    BASE_REGISTER(heap);
+    ipc_in_register(heap);
     if (err == IPC_OK)
         err = ipc_layout_heap_cut(heap, end, heap_size, &one, 1u, count, p->heap_links, ZEN_CFG_HEAP_MAX_BLOCKS,
                                   !STORE_ZEROS);

@@ -286,18 +286,6 @@ static ipc_job_desc_t *fill(proxy_t *p, const proxy_job_t *j, const proxy_reques
     return d;
 }
 
-/* Hides where the job record lies (no code): once claimed, the fill and
- * the publish address it from a register of its own, not from the proxy's
- * base and the slot index (a multiply again, and offsets past the table's
- * start that only 32-bit Thumb-2 loads and stores reach). Linked with
- * link-time optimisation, where the claim is inlined, -24 bytes on
- * Cortex-M4; as proxy_setup.c's BASE_REGISTER. */
-#if defined(__GNUC__)
-#define JOB_REGISTER(j) __asm__("" : "+r"(j))
-#else
-#define JOB_REGISTER(j) ((void)0)
-#endif
-
 int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_model_t *m, uint32_t *handle,
               bool admit)
 {
@@ -323,7 +311,7 @@ int pj_submit(proxy_t *p, const proxy_request_t *req, uint64_t now, const proxy_
     if (rc != PROXY_OK)
         return rc;
     uint32_t h = IPC_HANDLE(j->gen, pj_slot(p, j));
-    JOB_REGISTER(j);
+    ipc_in_register(j);
     ipc_job_desc_t *d = fill(p, j, req, in_buf, h, dl_us);
     rc = publish(p, j, d, m ? CMD_RUN_MODEL : CMD_PING, ring, h, req->acct);
     if (rc == PROXY_OK)

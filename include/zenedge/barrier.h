@@ -70,6 +70,24 @@ void ipc_trace_release(const volatile void *p);
 #define ipc_cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
+/* ipc_in_register(ptr): no code. Hides from the compiler where a non-NULL
+ * pointer points, so that it keeps ptr in a register of its own instead
+ * of folding a known base and offset into every access (on Thumb-2 the
+ * fields below 128 bytes then take 16-bit loads and stores). A size
+ * idiom of the ZENEDGE side (docs/footprint.md); not an ordering. The
+ * Frama-C analyses, which cannot read the asm, take it as nothing
+ * (verify/frama/include/zenedge/barrier.h). */
+#if defined(__GNUC__)
+#define ipc_in_register(ptr)                                           \
+    do {                                                               \
+        __asm__("" : "+r"(ptr));                                       \
+        if ((ptr) == 0) /* still the same pointer: tests of it fold */ \
+            __builtin_unreachable();                                   \
+    } while (0)
+#else
+#define ipc_in_register(ptr) ((void)0)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

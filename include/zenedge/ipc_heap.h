@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "zenedge/barrier.h"
 #include "zenedge/ipc_arith.h"
 #include "zenedge/ipc_errors.h"
 #include "zenedge/ipc_proto.h"
@@ -90,9 +91,7 @@ static inline int ipc_heap_alloc_one(ipc_heap_t *h, uint32_t len, ipc_tensor_ref
 {
     if (h == 0 || out == 0 || len == 0)
         return IPC_E_INVAL;
-#if defined(__GNUC__) && !defined(__FRAMAC__)
-    __asm__("" : "+r"(h)); /* no code: h in a register of its own, not folded into its container's offsets */
-#endif
+    ipc_in_register(h); /* not folded into its container's offsets */
     if (h->n_classes == 0)
         return IPC_E_INVAL;
     if (len > bs)

@@ -16,5 +16,6 @@
 #define ipc_store_release(p, v) ((void)(*(volatile __typeof__(*(p)) *)(p) = (v)))
 #define ipc_fence()             ((void)0)
 #define ipc_cpu_relax()         ((void)0)
+#define ipc_in_register(ptr)    ((void)0) /* a size idiom: no value changes */
 
 #endif /* ZENEDGE_BARRIER_H */
